@@ -1,0 +1,234 @@
+# xgotop: `make` builds ./xgotop. README.md has the two set-up commands (`make demo`, `make test`).
+#
+# Knobs: V=1 (show commands), SANITIZE=1 (ASan+UBSan, separate object dir), CI=true (-Werror),
+# VMLINUX_H=path (instead of dumping /sys/kernel/btf/vmlinux), PREFIX, DESTDIR, GO_VERSIONS.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.DEFAULT_GOAL := all
+
+OUTPUT   ?= .output
+PREFIX   ?= /usr/local
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+GO_VERSIONS ?= 1.21 1.22 1.23 1.24 1.25 1.26 1.27
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(SANITIZE),1)
+OBJ      := $(OUTPUT)/obj-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+OBJ      := $(OUTPUT)/obj
+SANFLAGS :=
+endif
+
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wundef
+ifeq ($(CI),true)
+WARNINGS += -Werror
+endif
+
+CFLAGS   ?= -O2 -g
+XCFLAGS  := -std=gnu11 $(CFLAGS) $(WARNINGS) $(SANFLAGS) -D_GNU_SOURCE -I. -I$(OUTPUT) -MMD -MP
+LDFLAGS  ?=
+# libbpf/libelf: BPF loading; zlib: compressed DWARF and gzip exports; zstd: trace chunks;
+# libarchive: bug-report bundles; jansson: JSON parsing; capstone: instruction decoding for
+# probe placement; ncursesw: TUI; microhttpd: the web output's HTTP server.
+LIBS     := -lbpf -lelf -lz -lzstd -larchive -ljansson -lcapstone -lncursesw -lmicrohttpd \
+	    -lpthread -lm
+
+# Library code (everything but the command-line front end) is shared by ./xgotop, the unit
+# tests and the fuzz harnesses.
+LIB_SRCS  = $(sort $(wildcard util/*.c format/*.c gobin/*.c sink/*.c record/*.c replay/*.c viewer/*.c) $(GEN_SRCS))
+CLI_SRCS  = $(sort $(wildcard cli/*.c))
+LIB_OBJS  = $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS)) $(EXTRA_OBJS)
+CLI_OBJS  = $(patsubst %.c,$(OBJ)/%.o,$(CLI_SRCS))
+BPF_SRCS  = $(wildcard bpf/*.bpf.c)
+BPF_OBJS  = $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     = $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+
+# Modules append to these from their module.mk.
+GEN_SRCS   :=
+EXTRA_OBJS :=
+DEB_PKGS   := gcc make clang llvm binutils pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
+	      libzstd-dev libarchive-dev libjansson-dev libcapstone-dev libncurses-dev \
+	      libmicrohttpd-dev zstd python3 python3-zstandard tmux clang-format clang-tidy \
+	      cppcheck libclang-rt-14-dev dpkg-dev
+
+-include $(sort $(wildcard */module.mk))
+
+.PHONY: all
+all: xgotop
+
+xgotop: $(CLI_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(OBJ)/%.o: %.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XCFLAGS) -c -o $@ $<
+
+# Generated C lives under $(OUTPUT)/gen and is compiled like any other source.
+$(OBJ)/$(OUTPUT)/%.o: $(OUTPUT)/%.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XCFLAGS) -c -o $@ $<
+
+# --- BPF -------------------------------------------------------------------------------------
+
+$(OUTPUT)/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+ifdef VMLINUX_H
+	$(Q)cp $(VMLINUX_H) $@
+else
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+endif
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(OUTPUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -I. \
+		-Wall -Wno-unused-function -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp
+	$(Q)rm -f $@.tmp
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+
+# Everything under record/ may include a skeleton.
+$(patsubst %.c,$(OBJ)/%.o,$(wildcard record/*.c)): $(SKELS)
+
+# --- tests -----------------------------------------------------------------------------------
+
+TEST_SRCS  = $(sort $(wildcard tests/unit/*.c))
+TEST_OBJS  = $(patsubst %.c,$(OBJ)/%.o,$(TEST_SRCS))
+FUZZ_SRCS  = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+
+UNIT_BIN   = $(OUTPUT)/unit-tests$(if $(filter 1,$(SANITIZE)),-san)
+
+$(UNIT_BIN): $(TEST_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Corpus replay: each harness linked with a plain main() that feeds it every file given.
+$(OUTPUT)/fuzz-replay/%: $(OBJ)/tests/fuzz/fuzz_%.o $(OBJ)/tests/fuzz/replay_main.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# libFuzzer builds (clang), for `make fuzz FUZZ=name`; not part of `make test`.
+FUZZ_OBJ   := $(OUTPUT)/obj-fuzz
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+$(FUZZ_OBJ)/%.o: %.c
+	$(call msg,CC-FUZZ,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -std=gnu11 -O1 -g $(FUZZ_FLAGS) -D_GNU_SOURCE -I. -I$(OUTPUT) -MMD -MP -c -o $@ $<
+$(FUZZ_OBJ)/$(OUTPUT)/%.o: $(OUTPUT)/%.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -std=gnu11 -O1 -g $(FUZZ_FLAGS) -D_GNU_SOURCE -I. -I$(OUTPUT) -c -o $@ $<
+$(OUTPUT)/fuzz/%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.o \
+		$(patsubst %.c,$(FUZZ_OBJ)/%.o,$(LIB_SRCS)) $(EXTRA_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+
+.PHONY: fuzz
+fuzz: $(OUTPUT)/fuzz/$(FUZZ)
+	@test -n "$(FUZZ)" || { echo "usage: make fuzz FUZZ=<$(FUZZ_NAMES)>"; exit 2; }
+	mkdir -p tests/fuzz/corpus/$(FUZZ)
+	$(OUTPUT)/fuzz/$(FUZZ) -max_total_time=$${SECONDS_:-60} tests/fuzz/corpus/$(FUZZ)
+
+.PHONY: go-toolchains go-progs
+go-toolchains:
+	$(Q)tests/go-toolchains.sh $(GO_VERSIONS)
+
+# Go test programs, built with every toolchain in GO_VERSIONS (tests/go/build.sh).
+go-progs:
+	$(Q)tests/go/build.sh $(OUTPUT)/go $(GO_VERSIONS)
+
+TEST_DEPS = xgotop $(UNIT_BIN) $(addprefix $(OUTPUT)/fuzz-replay/,$(FUZZ_NAMES)) go-progs
+
+# The unit tests run twice: plain and under ASan+UBSan.
+.PHONY: test
+test: $(TEST_DEPS)
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 $(OUTPUT)/unit-tests-san
+	$(Q)OUTPUT=$(OUTPUT) GO_VERSIONS="$(GO_VERSIONS)" tests/run
+
+.PHONY: bench
+bench: xgotop
+	$(Q)OUTPUT=$(OUTPUT) tests/bench/run
+
+# --- checks, install, demo -------------------------------------------------------------------
+
+HDRS = $(sort $(wildcard util/*.h format/*.h gobin/*.h sink/*.h record/*.h replay/*.h viewer/*.h cli/*.h))
+ALL_C = $(LIB_SRCS) $(CLI_SRCS) $(TEST_SRCS) $(FUZZ_SRCS)
+
+.PHONY: check check-format check-headers check-cppcheck check-tidy
+check: check-format check-headers check-cppcheck check-tidy
+
+check-format:
+	$(call msg,FORMAT,all sources)
+	$(Q)clang-format --dry-run --Werror $(filter-out $(OUTPUT)/%,$(ALL_C)) $(HDRS) \
+		$(wildcard bpf/*.c bpf/*.h tests/unit/*.h tests/fuzz/*.h)
+
+# Every header compiles on its own.
+check-headers: $(SKELS)
+	$(call msg,HEADERS,$(words $(HDRS)) headers)
+	$(Q)for h in $(HDRS); do \
+		echo "#include \"$$h\"" | $(CC) $(XCFLAGS) -Wno-unused-function -x c -fsyntax-only - \
+			|| { echo "header $$h does not compile alone"; exit 1; }; done
+
+check-cppcheck:
+	$(call msg,CPPCHECK,sources)
+	$(Q)cppcheck -q --error-exitcode=1 --std=c11 --inline-suppr -I. -I$(OUTPUT) \
+		--enable=warning,portability --suppress=missingIncludeSystem \
+		$(filter-out $(OUTPUT)/%,$(LIB_SRCS) $(CLI_SRCS))
+
+# valist.Uninitialized misfires on va_start in clang-tidy 14; sizeof-expression flags
+# sizeof(arr[0]) for arrays of pointers.
+check-tidy: $(SKELS)
+	$(call msg,TIDY,sources)
+	$(Q)clang-tidy --quiet --warnings-as-errors='*' \
+		--checks='-*,clang-analyzer-*,-clang-analyzer-valist.Uninitialized,-clang-analyzer-security.insecureAPI.*,bugprone-*,-bugprone-sizeof-expression,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-narrowing-conversions,-bugprone-assignment-in-if-condition,-bugprone-macro-parentheses,-bugprone-implicit-widening-of-multiplication-result,-bugprone-branch-clone' \
+		$(filter-out $(OUTPUT)/%,$(LIB_SRCS) $(CLI_SRCS)) -- $(XCFLAGS) 2>/dev/null
+
+.PHONY: install
+install: xgotop
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 xgotop $(DESTDIR)$(PREFIX)/bin/xgotop
+
+# Installs the Debian packages that building and testing need; `apt-get update` only when
+# something is missing and the first install attempt fails.
+.PHONY: deps
+deps:
+	$(Q)missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing" $$missing; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q $$missing || { apt-get update -q && apt-get install -y -q $$missing; }; \
+	fi
+
+.PHONY: demo
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/demo.sh
+
+.PHONY: clean
+clean:
+	rm -rf $(OUTPUT) xgotop
+
+-include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

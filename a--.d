@@ -1,0 +1,1 @@
+-: util/u64map.h

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Subcommands. Each cli/cmd_*.c registers itself with XG_COMMAND(); main() finds them in the
+ * "xg_cmds" section, so adding a command touches no central table.
+ *
+ * Exit status (documented in README.md):
+ *   0  success
+ *   1  the operation failed at run time (target vanished, I/O error, BPF load failure)
+ *   2  bad usage or bad input (unknown option, not a Go binary, damaged trace file)
+ *   3  a `check` rule failed
+ */
+#ifndef XG_CLI_CMD_H
+#define XG_CLI_CMD_H
+
+#include <stdbool.h>
+
+#define XG_EXIT_OK    0
+#define XG_EXIT_FAIL  1
+#define XG_EXIT_USAGE 2
+#define XG_EXIT_CHECK 3
+
+struct xg_cmd {
+	const char *name;
+	/* argv[0] is the command name; returns an exit status */
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+#define XG_COMMAND(_name, _run, _summary)                                                          \
+	static const struct xg_cmd xg_cmd_##_run                                                   \
+	    __attribute__((used, section("xg_cmds"), aligned(sizeof(void *)))) = {                 \
+		.name = (_name),                                                                   \
+		.run = (_run),                                                                     \
+		.summary = (_summary),                                                             \
+	}
+
+/* The program's version string. */
+extern const char xg_version[];
+
+/*
+ * Reports an error for a command: "xgotop <cmd>: <message>" on stderr, or, when json is true,
+ * {"error": "<message>"} on stdout (bpftool's rule: in JSON mode errors are JSON too).
+ */
+void xg_report_error(bool json, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif /* XG_CLI_CMD_H */

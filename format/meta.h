@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Recording metadata: an ordered list of key/value pairs, each value a string or a signed
+ * 64-bit integer. Keys are dotted names; SPEC.md lists the standard ones (xgotop.version, clock,
+ * clock.start_ns, wall.start_ns, host, kernel, target.pid, target.cmdline, binary.path,
+ * binary.build_id, go.version, go.arch, mode, events, sample.<kind>, offsets.<struct>.<field>,
+ * probes, ...). Unknown keys are kept and shown, never an error.
+ */
+#ifndef XG_FORMAT_META_H
+#define XG_FORMAT_META_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum tf_meta_type {
+	TF_META_STR = 1,
+	TF_META_INT = 2,
+};
+
+struct tf_meta;
+
+struct tf_meta *tf_meta__new(void);
+void tf_meta__free(struct tf_meta *m);
+/* A deep copy, or NULL with errno set. */
+struct tf_meta *tf_meta__dup(const struct tf_meta *m);
+
+/* Set (replacing a previous value of the same key, keeping its position). 0 or -errno. */
+int tf_meta__set_str(struct tf_meta *m, const char *key, const char *val);
+int tf_meta__set_int(struct tf_meta *m, const char *key, int64_t val);
+
+/* The string value of key, or NULL when absent or not a string. */
+const char *tf_meta__str(const struct tf_meta *m, const char *key);
+/* true and *val set when key holds an integer. */
+bool tf_meta__int(const struct tf_meta *m, const char *key, int64_t *val);
+
+/* Iteration in insertion order: i from 0 to count-1. For TF_META_STR *sval is set, for
+ * TF_META_INT *ival. Returns the type, or 0 when i is out of range. */
+size_t tf_meta__count(const struct tf_meta *m);
+enum tf_meta_type tf_meta__at(const struct tf_meta *m, size_t i, const char **key,
+			      const char **sval, int64_t *ival);
+
+#endif /* XG_FORMAT_META_H */

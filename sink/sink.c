@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sink/sink.h"
+
+void sink_control__init(struct sink_control *c)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	c->seek_ts = -1;
+}
+
+void sink_control__destroy(struct sink_control *c)
+{
+	pthread_mutex_destroy(&c->lock);
+}
+
+void sink_control__quit(struct sink_control *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->quit = true;
+	c->generation++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void sink_control__pause(struct sink_control *c, bool paused)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->can_pause) {
+		c->paused = paused;
+		c->generation++;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void sink_control__set_speed(struct sink_control *c, double speed)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->can_speed) {
+		c->speed = speed;
+		c->speed_set = true;
+		c->generation++;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void sink_control__seek(struct sink_control *c, int64_t ts)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->can_seek && ts >= 0) {
+		c->seek_ts = ts;
+		c->generation++;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void sink_control__take(struct sink_control *c, struct sink_control *out)
+{
+	pthread_mutex_lock(&c->lock);
+	out->can_pause = c->can_pause;
+	out->can_seek = c->can_seek;
+	out->can_speed = c->can_speed;
+	out->quit = c->quit;
+	out->paused = c->paused;
+	out->speed = c->speed;
+	out->speed_set = c->speed_set;
+	out->seek_ts = c->seek_ts;
+	out->generation = c->generation;
+	c->speed_set = false;
+	c->seek_ts = -1;
+	pthread_mutex_unlock(&c->lock);
+}
+
+int sink__begin(struct sink *s, const struct sink_info *info)
+{
+	return s && s->ops->begin ? s->ops->begin(s, info) : 0;
+}
+
+int sink__event(struct sink *s, const struct xg_event *ev)
+{
+	return s && s->ops->event ? s->ops->event(s, ev) : 0;
+}
+
+int sink__tick(struct sink *s, const struct sink_status *st)
+{
+	return s && s->ops->tick ? s->ops->tick(s, st) : 0;
+}
+
+void sink__end(struct sink *s, const struct sink_status *st)
+{
+	if (s && s->ops->end)
+		s->ops->end(s, st);
+}
+
+void sink__free(struct sink *s)
+{
+	if (s && s->ops->free)
+		s->ops->free(s);
+}
+
+struct fanout {
+	struct sink base;
+	struct sink **kids;
+	int n;
+};
+
+static int fanout_begin(struct sink *s, const struct sink_info *info)
+{
+	struct fanout *f = (struct fanout *)s;
+
+	for (int i = 0; i < f->n; i++) {
+		int err;
+
+		f->kids[i]->ctl = s->ctl;
+		err = sink__begin(f->kids[i], info);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int fanout_event(struct sink *s, const struct xg_event *ev)
+{
+	struct fanout *f = (struct fanout *)s;
+
+	for (int i = 0; i < f->n; i++) {
+		int err = sink__event(f->kids[i], ev);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int fanout_tick(struct sink *s, const struct sink_status *st)
+{
+	struct fanout *f = (struct fanout *)s;
+
+	for (int i = 0; i < f->n; i++) {
+		int err = sink__tick(f->kids[i], st);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void fanout_end(struct sink *s, const struct sink_status *st)
+{
+	struct fanout *f = (struct fanout *)s;
+
+	for (int i = 0; i < f->n; i++)
+		sink__end(f->kids[i], st);
+}
+
+static void fanout_free(struct sink *s)
+{
+	struct fanout *f = (struct fanout *)s;
+
+	for (int i = 0; i < f->n; i++)
+		sink__free(f->kids[i]);
+	free(f->kids);
+	free(f);
+}
+
+static const struct sink_ops fanout_ops = {
+    .name = "fanout",
+    .begin = fanout_begin,
+    .event = fanout_event,
+    .tick = fanout_tick,
+    .end = fanout_end,
+    .free = fanout_free,
+};
+
+struct sink *sink_fanout__new(struct sink **arr, int n)
+{
+	struct fanout *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->kids = calloc(n > 0 ? n : 1, sizeof(*f->kids));
+	if (!f->kids) {
+		free(f);
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(f->kids, arr, sizeof(*arr) * (size_t)n);
+	f->n = n;
+	f->base.ops = &fanout_ops;
+	return &f->base;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The one interface between event sources (record: live BPF events; replay: a trace file) and
+ * outputs (viewer/: TUI, JSON lines, web). An output cannot tell live from replayed except by
+ * sink_info.replay, which it shows as a badge ("replay x4").
+ *
+ * Calling sequence, all on the source's thread:
+ *   begin(info) once; then event() for each event in non-decreasing ts order, interleaved with
+ *   tick() at least every 100 ms of wall-clock time (also while paused or idle); then end() once;
+ *   then free(). A non-zero return from begin/event/tick asks the source to stop (the output
+ *   failed or the user quit); the source then still calls end() and free().
+ *
+ * Outputs steer the source through struct sink_control (pause, speed, seek, quit); a source
+ * that cannot do something (record cannot seek) says so in the control's capability flags.
+ */
+#ifndef XG_SINK_SINK_H
+#define XG_SINK_SINK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "format/event.h"
+#include "format/meta.h"
+#include "format/tables.h"
+
+/* What the source tells outputs up front. Pointers stay valid until end() returns. */
+struct sink_info {
+	const struct tf_meta *meta;    /* recording metadata (format/meta.h keys) */
+	const struct tf_tables *names; /* resolves string and stack ids (format/tables.h) */
+	bool replay;		       /* events come from a file */
+	const char *source;	       /* trace path when replaying; target description when live */
+	uint64_t duration_ns;	       /* replay: trace length (last ts), 0 when unknown or live */
+};
+
+/* Where the source is; passed to tick() and end(). */
+struct sink_status {
+	uint64_t now_ts; /* current trace time, ns since trace start */
+	uint64_t events; /* events delivered so far */
+	uint64_t lost;	 /* events the kernel dropped so far (live), or lost records seen */
+	double speed;	 /* replay speed (1 = real time), 0 = as fast as possible */
+	bool paused;
+	bool lagging;		/* the source is behind its schedule: outputs cannot keep up */
+	uint64_t lag_ns;	/* how far behind */
+	bool finished;		/* end(): the source has no more events */
+	const char *end_reason; /* end(): "target exited", "end of file", "interrupted", ... */
+};
+
+struct sink;
+
+struct sink_ops {
+	const char *name;
+	int (*begin)(struct sink *s, const struct sink_info *info);
+	/* ev is valid only during the call; ids in it resolve through info->names. */
+	int (*event)(struct sink *s, const struct xg_event *ev);
+	int (*tick)(struct sink *s, const struct sink_status *st);
+	void (*end)(struct sink *s, const struct sink_status *st);
+	void (*free)(struct sink *s);
+};
+
+/*
+ * Requests from outputs to the source. Outputs may call the request functions from any thread
+ * (the web server's, for instance); the source polls sink_control__take() between events.
+ */
+struct sink_control {
+	pthread_mutex_t lock;
+	/* capabilities, set by the source before begin() */
+	bool can_pause;
+	bool can_seek;
+	bool can_speed;
+	/* requests */
+	bool quit;
+	bool paused;
+	double speed; /* requested speed; valid when speed_set */
+	bool speed_set;
+	int64_t seek_ts;     /* requested trace time, or -1 */
+	uint32_t generation; /* bumped on every request */
+};
+
+void sink_control__init(struct sink_control *c);
+void sink_control__destroy(struct sink_control *c);
+void sink_control__quit(struct sink_control *c);
+void sink_control__pause(struct sink_control *c, bool paused);
+void sink_control__set_speed(struct sink_control *c, double speed);
+void sink_control__seek(struct sink_control *c, int64_t ts);
+/* A consistent copy of the requests; the seek and speed requests are consumed (reset). */
+void sink_control__take(struct sink_control *c, struct sink_control *out);
+
+struct sink {
+	const struct sink_ops *ops;
+	struct sink_control *ctl; /* set by the source before begin(); may be shared */
+};
+
+/* NULL-safe helpers that call through ops. */
+int sink__begin(struct sink *s, const struct sink_info *info);
+int sink__event(struct sink *s, const struct xg_event *ev);
+int sink__tick(struct sink *s, const struct sink_status *st);
+void sink__end(struct sink *s, const struct sink_status *st);
+void sink__free(struct sink *s);
+
+/*
+ * A sink that forwards to several sinks (TUI and web at once, say). Takes ownership of the
+ * sinks in arr. A non-zero return from any child stops the whole chain. NULL with errno set.
+ */
+struct sink *sink_fanout__new(struct sink **arr, int n);
+
+#endif /* XG_SINK_SINK_H */

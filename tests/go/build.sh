@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds every Go test program under tests/go/<prog>/ with every requested toolchain, in
+# parallel, into OUTDIR/<version>/<prog>.<variant>.
+#
+#   tests/go/build.sh OUTDIR VERSION...
+#
+# tests/go/<prog>/variants lists the variants to build (default: "default"):
+#   default      CGO_ENABLED=0, internal linking
+#   stripped     -ldflags="-s -w"
+#   pie          -buildmode=pie
+#   strippedpie  -buildmode=pie -ldflags="-s -w"
+#   cgo          CGO_ENABLED=1 -ldflags=-linkmode=external
+#   cgostripped  cgo, and -s -w
+# A target newer than its sources is not rebuilt. Toolchains come from tests/go-toolchains.sh.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=$1
+shift
+versions=("$@")
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+roots=$("$here/../go-toolchains.sh" "${versions[@]}") || exit 1
+cache=${XGOTOP_GO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xgotop/go}
+export GOCACHE=$cache/.gocache GOMODCACHE=$cache/.gomodcache GOPATH=$cache/.gopath
+export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOENV=off GOTELEMETRY=off GOWORK=off
+
+jobs=()
+while read -r v root _; do
+	for dir in "$here"/*/; do
+		prog=$(basename "$dir")
+		[ -f "$dir/main.go" ] || continue
+		variants=default
+		[ -f "$dir/variants" ] && variants=$(grep -v '^#' "$dir/variants" | tr '\n' ' ')
+		for var in $variants; do
+			jobs+=("$v $root $prog $var")
+		done
+	done
+done <<<"$roots"
+
+build_one() {
+	set -euo pipefail
+	local v=$1 root=$2 prog=$3 var=$4 dir=$here/$3
+	local target=$out/$v/$prog.$var
+	local newest
+	newest=$(find "$dir" -type f -newer "$target" 2>/dev/null | head -n 1 || true)
+	if [ -x "$target" ] && [ -z "$newest" ]; then
+		return 0
+	fi
+	mkdir -p "$out/$v"
+	local cgo=0 flags=()
+	case $var in
+	default) ;;
+	stripped) flags=(-ldflags=-s\ -w) ;;
+	pie) flags=(-buildmode=pie) ;;
+	strippedpie) flags=(-buildmode=pie -ldflags=-s\ -w) ;;
+	cgo) cgo=1 flags=(-ldflags=-linkmode=external) ;;
+	cgostripped) cgo=1 flags=(-ldflags=-linkmode=external\ -s\ -w) ;;
+	*) echo "build.sh: $prog: unknown variant $var" >&2; return 1 ;;
+	esac
+	(cd "$dir" && GOROOT=$root CGO_ENABLED=$cgo "$root/bin/go" build "${flags[@]}" \
+		-o "$target.tmp" . ) || { echo "build.sh: Go $v: $prog.$var failed" >&2; return 1; }
+	mv "$target.tmp" "$target"
+}
+export -f build_one
+export here out
+
+printf '%s\n' "${jobs[@]}" | xargs -P "$(nproc)" -L 1 bash -c 'build_one $0 $1 $2 $3'

@@ -1,0 +1,3 @@
+module xgotop.test/demo
+
+go 1.21

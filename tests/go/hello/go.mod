@@ -1,0 +1,3 @@
+module xgotop.test/hello
+
+go 1.21

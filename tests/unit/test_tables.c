@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "format/event.h"
+#include "format/meta.h"
+#include "format/tables.h"
+#include "tests/unit/test.h"
+
+TEST(tables_intern_strings)
+{
+	struct tf_tables *t = tf_tables__new();
+	const char *first;
+	uint32_t a, b, c;
+	char buf[32];
+
+	if (!ASSERT_OK_PTR(t, "new"))
+		return;
+	a = tf_tables__intern(t, "main.worker", 11);
+	b = tf_tables__intern(t, "chan receive", 12);
+	c = tf_tables__intern(t, "main.worker", 11);
+	ASSERT_EQ(a, 1u, "first id");
+	ASSERT_EQ(b, 2u, "second id");
+	ASSERT_EQ(c, a, "equal strings share an id");
+	ASSERT_STREQ(tf_tables__str(t, b), "chan receive", "lookup");
+	ASSERT_STREQ(tf_tables__str(t, 0), "", "id 0");
+	ASSERT_STREQ(tf_tables__str(t, 99), "", "unknown id");
+	first = tf_tables__str(t, a);
+	/* many more strings: earlier pointers must not move */
+	for (int i = 0; i < 100000; i++) {
+		snprintf(buf, sizeof(buf), "s%d", i);
+		if (!ASSERT_NEQ(tf_tables__intern(t, buf, strlen(buf)), 0u, "intern"))
+			break;
+	}
+	ASSERT_TRUE(first == tf_tables__str(t, a), "strings never move");
+	ASSERT_EQ(tf_tables__str_count(t), 100002u, "count");
+	snprintf(buf, sizeof(buf), "s%d", 77777);
+	ASSERT_EQ(tf_tables__intern(t, buf, strlen(buf)), 77777u + 3, "dedupe after growth");
+	ASSERT_EQ(tf_tables__intern(t, "", 0), 100003u, "empty string is a string");
+	tf_tables__free(t);
+}
+
+TEST(tables_stacks)
+{
+	struct tf_tables *t = tf_tables__new();
+	struct xg_frame f[3] = {{.pc = 0x401000, .fn = 1, .line = 10},
+				{.pc = 0x402000, .fn = 2, .line = 20},
+				{.pc = 0x403000, .fn = 3, .line = 30}};
+	const struct xg_frame *got;
+	uint32_t n, s1, s2, s3;
+
+	if (!ASSERT_OK_PTR(t, "new"))
+		return;
+	s1 = tf_tables__intern_stack(t, f, 3);
+	s2 = tf_tables__intern_stack(t, f, 2);
+	s3 = tf_tables__intern_stack(t, f, 3);
+	ASSERT_EQ(s1, 1u, "first stack");
+	ASSERT_EQ(s2, 2u, "prefix is another stack");
+	ASSERT_EQ(s3, s1, "dedupe");
+	ASSERT_EQ(tf_tables__intern_stack(t, f, 0), 0u, "empty stack is id 0");
+	got = tf_tables__stack(t, s1, &n);
+	if (ASSERT_OK_PTR(got, "lookup") && ASSERT_EQ(n, 3u, "frames"))
+		ASSERT_EQ(got[2].pc, 0x403000ull, "pc");
+	ASSERT_NULL(tf_tables__stack(t, 7, &n), "unknown id");
+	ASSERT_EQ(tf_tables__add_stack(t, 5, f, 1), -EINVAL, "add_stack needs the next id");
+	ASSERT_OK(tf_tables__add_stack(t, 3, f, 1), "add_stack");
+	tf_tables__free(t);
+}
+
+TEST(meta_set_get_order)
+{
+	struct tf_meta *m = tf_meta__new(), *c = NULL;
+	const char *key, *sval;
+	int64_t ival;
+
+	if (!ASSERT_OK_PTR(m, "new"))
+		return;
+	ASSERT_OK(tf_meta__set_str(m, "go.version", "go1.27.4"), "set");
+	ASSERT_OK(tf_meta__set_int(m, "target.pid", 1234), "set int");
+	ASSERT_OK(tf_meta__set_str(m, "go.version", "go1.26.11"), "replace");
+	ASSERT_EQ(tf_meta__count(m), 2u, "count");
+	ASSERT_STREQ(tf_meta__str(m, "go.version"), "go1.26.11", "str");
+	ASSERT_TRUE(tf_meta__int(m, "target.pid", &ival) && ival == 1234, "int");
+	ASSERT_NULL(tf_meta__str(m, "target.pid"), "type mismatch");
+	c = tf_meta__dup(m);
+	if (ASSERT_OK_PTR(c, "dup")) {
+		ASSERT_EQ((int)tf_meta__at(c, 0, &key, &sval, &ival), (int)TF_META_STR,
+			  "order kept");
+		ASSERT_STREQ(key, "go.version", "first key");
+	}
+	tf_meta__free(c);
+	tf_meta__free(m);
+}
+
+TEST(event_names)
+{
+	ASSERT_STREQ(xg_kind_name(XG_EV_GO_CREATE), "go_create", "kind");
+	ASSERT_EQ(xg_kind_parse("alloc_sample"), XG_EV_ALLOC_SAMPLE, "parse");
+	ASSERT_EQ(xg_kind_parse("nope"), -1, "unknown");
+	ASSERT_NULL(xg_kind_name(200), "out of range");
+	ASSERT_STREQ(xg_gstate_name(XG_G_WAITING), "waiting", "state");
+	ASSERT_NULL(xg_gstate_name(5), "unused state");
+	ASSERT_EQ(xg_gstate_parse("copystack"), XG_G_COPYSTACK, "state parse");
+}

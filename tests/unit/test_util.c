@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tests/unit/test.h"
+#include "util/err.h"
+#include "util/jsonw.h"
+
+TEST(err_message_and_prefix)
+{
+	int err = xg_error(-EINVAL, "chunk %d at offset %d: bad", 12, 81920);
+
+	if (!ASSERT_EQ(err, -EINVAL, "returns the code"))
+		return;
+	xg_error_prefix("%s", "trace.xgt");
+	ASSERT_STREQ(xg_errmsg(), "trace.xgt: chunk 12 at offset 81920: bad", "message");
+}
+
+TEST(jsonw_nesting_and_escapes)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct jsonw *w;
+
+	if (!ASSERT_OK_PTR(f, "memstream"))
+		return;
+	w = jsonw_new(f);
+	if (!ASSERT_OK_PTR(w, "jsonw_new"))
+		goto out;
+	jsonw_start_object(w);
+	jsonw_string_field(w, "s", "a\"b\\c\n\x01");
+	jsonw_uint_field(w, "u", UINT64_MAX);
+	jsonw_int_field(w, "i", -5);
+	jsonw_name(w, "arr");
+	jsonw_start_array(w);
+	jsonw_start_object(w);
+	jsonw_end_object(w);
+	jsonw_hex(w, 0x4a1b2c);
+	jsonw_end_array(w);
+	jsonw_end_object(w);
+	jsonw_newline(w);
+	jsonw_free(w);
+	fflush(f);
+	ASSERT_STREQ(buf,
+		     "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"u\":18446744073709551615,\"i\":-5,"
+		     "\"arr\":[{},\"0x4a1b2c\"]}\n",
+		     "output");
+out:
+	fclose(f);
+	free(buf);
+}
+
+#include "util/u64map.h"
+
+/* Random inserts and deletes checked against a plain array. */
+TEST(u64map_matches_reference)
+{
+	enum { N = 5000 };
+	static uint64_t ref[N];
+	static bool present[N];
+	struct u64map m = {0};
+	uint64_t v;
+	size_t it, count = 0;
+
+	srand(1);
+	for (int round = 0; round < 200000; round++) {
+		int k = rand() % N;
+		/* keys collide in the low bits to stress probing */
+		uint64_t key = ((uint64_t)k << 32) | 7;
+
+		if (rand() % 3) {
+			ref[k] = (uint64_t)rand();
+			present[k] = true;
+			if (!ASSERT_OK(u64map_put(&m, key, ref[k]), "put"))
+				goto out;
+		} else {
+			if (!ASSERT_EQ(u64map_del(&m, key), present[k], "del"))
+				goto out;
+			present[k] = false;
+		}
+	}
+	for (int k = 0; k < N; k++) {
+		bool got = u64map_get(&m, ((uint64_t)k << 32) | 7, &v);
+
+		if (!ASSERT_EQ(got, present[k], "get") || (got && !ASSERT_EQ(v, ref[k], "value")))
+			goto out;
+		count += present[k];
+	}
+	ASSERT_EQ(m.len, count, "len");
+	it = 0;
+	count = 0;
+	while (u64map_next(&m, &it, NULL, NULL))
+		count++;
+	ASSERT_EQ(count, m.len, "iteration visits every entry");
+out:
+	u64map_free(&m);
+}
