@@ -8,6 +8,8 @@
 .DEFAULT_GOAL := all
 
 OUTPUT   ?= .output
+# the program; with OUTPUT=.output-x use BIN=.output-x/xgotop to keep builds apart
+BIN      ?= xgotop
 PREFIX   ?= /usr/local
 CC       ?= cc
 CLANG    ?= clang
@@ -67,9 +69,9 @@ DEB_PKGS   := gcc make clang llvm binutils pkg-config bpftool libbpf-dev libelf-
 -include $(sort $(wildcard */module.mk))
 
 .PHONY: all
-all: xgotop
+all: $(BIN)
 
-xgotop: $(CLI_OBJS) $(LIB_OBJS)
+$(BIN): $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -159,17 +161,17 @@ go-toolchains:
 go-progs:
 	$(Q)tests/go/build.sh $(OUTPUT)/go $(GO_VERSIONS)
 
-TEST_DEPS = xgotop $(UNIT_BIN) $(addprefix $(OUTPUT)/fuzz-replay/,$(FUZZ_NAMES)) go-progs
+TEST_DEPS = $(BIN) $(UNIT_BIN) $(addprefix $(OUTPUT)/fuzz-replay/,$(FUZZ_NAMES)) go-progs
 
 # The unit tests run twice: plain and under ASan+UBSan.
 .PHONY: test
 test: $(TEST_DEPS)
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 $(OUTPUT)/unit-tests-san
-	$(Q)OUTPUT=$(OUTPUT) GO_VERSIONS="$(GO_VERSIONS)" tests/run
+	$(Q)OUTPUT=$(OUTPUT) XGOTOP=$(abspath $(BIN)) GO_VERSIONS="$(GO_VERSIONS)" tests/run
 
 .PHONY: bench
-bench: xgotop
-	$(Q)OUTPUT=$(OUTPUT) tests/bench/run
+bench: $(BIN) $(OUTPUT)/unit-tests
+	$(Q)OUTPUT=$(OUTPUT) XGOTOP=$(abspath $(BIN)) tests/bench/run
 
 # --- checks, install, demo -------------------------------------------------------------------
 
@@ -206,9 +208,9 @@ check-tidy: $(SKELS)
 		$(filter-out $(OUTPUT)/%,$(LIB_SRCS) $(CLI_SRCS)) -- $(XCFLAGS) 2>/dev/null
 
 .PHONY: install
-install: xgotop
+install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 xgotop $(DESTDIR)$(PREFIX)/bin/xgotop
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/xgotop
 
 # Installs the Debian packages that building and testing need; `apt-get update` only when
 # something is missing and the first install attempt fails.
@@ -225,10 +227,10 @@ deps:
 .PHONY: demo
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tests/demo.sh
+	$(Q)OUTPUT=$(OUTPUT) XGOTOP=$(abspath $(BIN)) tests/demo.sh
 
 .PHONY: clean
 clean:
-	rm -rf $(OUTPUT) xgotop
+	rm -rf $(OUTPUT) $(BIN)
 
 -include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

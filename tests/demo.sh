@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUTPUT=${OUTPUT:-.output}
+XGOTOP=${XGOTOP:-./xgotop}
 tests/go/build.sh "$OUTPUT/go" 1.27 >/dev/null
 demo=$OUTPUT/go/1.27/demo.default
-echo "== ./xgotop inspect $demo"
-./xgotop inspect "$demo"
+echo "== xgotop inspect $demo"
+"$XGOTOP" inspect "$demo"

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "format/event.h"
 #include "format/meta.h"
@@ -102,4 +104,71 @@ TEST(event_names)
 	ASSERT_STREQ(xg_gstate_name(XG_G_WAITING), "waiting", "state");
 	ASSERT_NULL(xg_gstate_name(5), "unused state");
 	ASSERT_EQ(xg_gstate_parse("copystack"), XG_G_COPYSTACK, "state parse");
+}
+
+#include "format/evjson.h"
+
+static char *json_of(const struct xg_event *ev, const struct tf_tables *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	xg_event_write_json(f, ev, t);
+	fclose(f);
+	return buf;
+}
+
+TEST(event_json_schema)
+{
+	struct tf_tables *t = tf_tables__new();
+	struct xg_event ev = {0};
+	char *s = NULL;
+
+	if (!ASSERT_OK_PTR(t, "tables"))
+		return;
+	ev.ts = 1500;
+	ev.kind = XG_EV_GO_CREATE;
+	ev.goid = 7;
+	ev.tid = 42;
+	ev.cpu = 1;
+	ev.parent_goid = 1;
+	ev.start_fn = tf_tables__intern(t, "main.worker", 11);
+	ev.start_pc = 0x49a2c0;
+	ev.create_fn = tf_tables__intern(t, "main.main", 9);
+	ev.create_pc = 0x49a3f1;
+	s = json_of(&ev, t);
+	ASSERT_STREQ(s,
+		     "{\"ts\":1500,\"kind\":\"go_create\",\"goid\":7,\"tid\":42,\"cpu\":1,"
+		     "\"parent_goid\":1,\"start_fn\":\"main.worker\",\"start_pc\":\"0x49a2c0\","
+		     "\"create_fn\":\"main.main\",\"create_pc\":\"0x49a3f1\"}\n",
+		     "go_create");
+	free(s);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = XG_EV_GO_STATE;
+	ev.goid = 7;
+	ev.from = XG_G_RUNNING;
+	ev.to = XG_G_WAITING;
+	ev.reason = tf_tables__intern(t, "chan receive", 12);
+	s = json_of(&ev, t);
+	ASSERT_STREQ(s,
+		     "{\"ts\":0,\"kind\":\"go_state\",\"goid\":7,\"tid\":0,\"cpu\":0,"
+		     "\"from\":\"running\",\"to\":\"waiting\",\"reason\":\"chan receive\"}\n",
+		     "go_state");
+	free(s);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = XG_EV_LOST;
+	ev.count = 12;
+	ev.of = XG_EV_ALLOC;
+	s = json_of(&ev, t);
+	ASSERT_STREQ(s,
+		     "{\"ts\":0,\"kind\":\"lost\",\"goid\":0,\"tid\":0,\"cpu\":0,\"count\":12,"
+		     "\"of\":\"alloc\"}\n",
+		     "lost");
+	free(s);
+	tf_tables__free(t);
 }

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Reading a Go ELF binary: version and build settings (.go.buildinfo), functions and PC lookup
+ * (.symtab when present, else .gopclntab), instruction analysis for probe placement (capstone),
+ * and runtime struct offsets (DWARF when present, else a per-version table).
+ *
+ * Everything read from the file is untrusted: lengths are bounded by what remains, and a bad
+ * input gives an error naming the file, the structure and the offset (util/err.h).
+ */
+#ifndef XG_GOBIN_GOBIN_H
+#define XG_GOBIN_GOBIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gobin/offsets.h"
+
+struct gobin;
+
+struct gobin_info {
+	char go_version[64];	      /* "go1.27.4", as in buildinfo (may carry "-X:exp") */
+	int go_major;		      /* 1 */
+	int go_minor;		      /* 27 */
+	int go_patch;		      /* 4; 0 for rc/devel */
+	char goarch[16];	      /* "amd64", "arm64" */
+	char path[256];		      /* main package path ("path" line of modinfo) */
+	char module[256];	      /* main module path ("mod" line), "" when absent */
+	char buildmode[16];	      /* "exe", "pie", ... (-buildmode; "exe" when not recorded) */
+	char goexperiment[128];	      /* non-default experiments, "" when none */
+	bool cgo;		      /* CGO_ENABLED=1 */
+	bool pie;		      /* ET_DYN */
+	bool has_symtab;	      /* .symtab present (not stripped) */
+	bool has_dwarf;		      /* .debug_info present */
+	bool size_specialized_malloc; /* runtime.mallocgc*SC* functions exist */
+	char build_id[128];	      /* GNU build id in hex, else Go build id, else "" */
+	uint64_t text_start;	      /* runtime.text: base of pclntab entry offsets */
+	const char *text_start_from;  /* "symtab", "pclntab", "moduledata" */
+};
+
+/* A function's location. addr is the link-time virtual address; file_off is what a uprobe
+ * attaches to (addr - PT_LOAD.p_vaddr + PT_LOAD.p_offset). */
+struct gobin_func {
+	const char *name; /* valid until gobin__close() */
+	uint64_t addr;
+	uint64_t size; /* up to the next function (includes INT3 padding) */
+	uint64_t file_off;
+};
+
+/* PC to source position. */
+struct gobin_pcinfo {
+	const char *fn;	  /* function name, valid until gobin__close() */
+	const char *file; /* source file, "" when unknown */
+	uint32_t line;	  /* 0 when unknown */
+	uint64_t entry;	  /* function entry address */
+};
+
+#define GOBIN_MAX_RETS 64
+
+/* Where xgotop will put its probe in a function, and what is there. */
+struct gobin_probe_site {
+	uint32_t probe_off; /* offset from the function's entry */
+	bool emulated;	    /* the instruction there is one the kernel emulates (cheap) */
+	char insn[64];	    /* e.g. "push rbp" */
+	uint32_t nret;	    /* number of RET instructions */
+	uint32_t ret_offs[GOBIN_MAX_RETS]; /* their offsets from the entry */
+	bool rets_truncated;		   /* more than GOBIN_MAX_RETS */
+};
+
+/* Opens path. NULL with errno set and xg_errmsg() naming the file and the reason:
+ * not ELF, not a Go binary, truncated, Go older than 1.21 (errno EPROTONOSUPPORT), ... */
+struct gobin *gobin__open(const char *path);
+void gobin__close(struct gobin *b);
+
+const struct gobin_info *gobin__info(const struct gobin *b);
+
+/* The function named name (exact Go symbol name, e.g. "runtime.casgstatus" or
+ * "runtime.(*mcache).refill"); ABI0 wrappers are skipped in favor of the real body.
+ * 0, -ENOENT when absent, or another -errno. */
+int gobin__func(const struct gobin *b, const char *name, struct gobin_func *out);
+
+/* Calls fn for every function whose name starts with prefix, in address order. Stops early
+ * and returns fn's value when non-zero. Returns 0 or -errno. */
+int gobin__for_each_func(const struct gobin *b, const char *prefix,
+			 int (*fn)(const struct gobin_func *f, void *ctx), void *ctx);
+
+/* Address of a data symbol (from .symtab only; -ENOENT when stripped or absent). */
+int gobin__symbol(const struct gobin *b, const char *name, uint64_t *addr);
+
+/* pc is a link-time address. 0, or -ENOENT when no function contains it. */
+int gobin__pc_lookup(const struct gobin *b, uint64_t pc, struct gobin_pcinfo *out);
+
+/* Decodes f with capstone (linear sweep) and chooses the probe offset: the `push rbp` after
+ * the stack-check prologue when there is one, else the entry. 0 or -errno. */
+int gobin__probe_site(const struct gobin *b, const struct gobin_func *f,
+		      struct gobin_probe_site *out);
+
+/* Struct offsets and wait reason names for this binary: from its DWARF when present, else
+ * from the built-in table for its Go minor version. 0 or -errno (-EPROTONOSUPPORT for a
+ * version newer than the table without DWARF). */
+int gobin__offsets(const struct gobin *b, struct go_offsets *out);
+
+/* The name of the type descriptor at link-time address type_addr (an internal/abi.Type in the
+ * binary's read-only data), e.g. "main.result" or "[]uint8". Writes at most len bytes with a
+ * NUL. 0 or -errno. */
+int gobin__type_name(const struct gobin *b, uint64_t type_addr, char *buf, size_t len);
+
+/* Reads len bytes at link-time virtual address addr from the file's PT_LOAD segments.
+ * 0, or -EFAULT when any byte lies outside file-backed segment data. */
+int gobin__read_vaddr(const struct gobin *b, uint64_t addr, void *buf, size_t len);
+
+#endif /* XG_GOBIN_GOBIN_H */
