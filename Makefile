@@ -61,6 +61,8 @@ SKELS     = $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 # Modules append to these from their module.mk.
 GEN_SRCS   :=
 EXTRA_OBJS :=
+# extra targets `make test` needs (test drivers, web assets, ...)
+TEST_DEPS  :=
 DEB_PKGS   := gcc make clang llvm binutils pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 	      libzstd-dev libarchive-dev libjansson-dev libcapstone-dev libncurses-dev \
 	      libmicrohttpd-dev zstd python3 python3-zstandard tmux clang-format clang-tidy \
@@ -161,7 +163,7 @@ go-toolchains:
 go-progs:
 	$(Q)tests/go/build.sh $(OUTPUT)/go $(GO_VERSIONS)
 
-TEST_DEPS = $(BIN) $(UNIT_BIN) $(addprefix $(OUTPUT)/fuzz-replay/,$(FUZZ_NAMES)) go-progs
+TEST_DEPS += $(BIN) $(UNIT_BIN) $(addprefix $(OUTPUT)/fuzz-replay/,$(FUZZ_NAMES)) go-progs
 
 # The unit tests run twice: plain and under ASan+UBSan.
 .PHONY: test

@@ -74,6 +74,12 @@ void gobin__close(struct gobin *b);
 
 const struct gobin_info *gobin__info(const struct gobin *b);
 
+/* The libelf handle of the opened file (for the DWARF reader); owned by b. */
+typedef struct Elf Elf;
+Elf *gobin__elf(const struct gobin *b);
+/* The path b was opened from. */
+const char *gobin__path(const struct gobin *b);
+
 /* The function named name (exact Go symbol name, e.g. "runtime.casgstatus" or
  * "runtime.(*mcache).refill"); ABI0 wrappers are skipped in favor of the real body.
  * 0, -ENOENT when absent, or another -errno. */
