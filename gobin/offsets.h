@@ -8,6 +8,7 @@
 #ifndef XG_GOBIN_OFFSETS_H
 #define XG_GOBIN_OFFSETS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define GO_OFF_UNKNOWN	   (-1)
@@ -53,11 +54,42 @@ struct go_offsets {
 	int32_t md_types;
 	int32_t md_etypes;
 
+	/* Added after the first version of this header (all optional for users). */
+	int32_t g_sched_lr;  /* sched.lr (arm64: LR of a parked g) */
+	int32_t g_waitsince; /* waitsince (int64 nanotime when it blocked) */
+	int32_t m_id;	     /* id (int64) */
+	/* runtime.p */
+	int32_t p_id;	  /* id (int32) */
+	int32_t p_status; /* status (uint32) */
+	int32_t p_m;	  /* m (muintptr) */
+	int32_t p_mcache; /* mcache (*mcache) */
+	/* runtime.gcControllerState (more heap statistics) */
+	int32_t gcc_gc_percent;		  /* gcPercent (atomic.Int32) */
+	int32_t gcc_memory_limit;	  /* memoryLimit (atomic.Int64) */
+	int32_t gcc_heap_scan;		  /* heapScan (atomic.Uint64) */
+	int32_t gcc_heap_in_use;	  /* heapInUse (sysMemStat, uint64) */
+	int32_t gcc_heap_released;	  /* heapReleased */
+	int32_t gcc_heap_free;		  /* heapFree */
+	int32_t gcc_mapped_ready;	  /* mappedReady (atomic.Uint64) */
+	int32_t gcc_gc_percent_heap_goal; /* gcPercentHeapGoal (atomic.Uint64) */
+	/* runtime.mstats (the runtime.memstats variable) */
+	int32_t ms_last_gc_unix;     /* last_gc_unix (uint64 ns since 1970) */
+	int32_t ms_pause_total_ns;   /* pause_total_ns */
+	int32_t ms_numgc;	     /* numgc (uint32) */
+	int32_t ms_last_gc_nanotime; /* last_gc_nanotime */
+	/* internal/abi.Type, runtime.moduledata */
+	int32_t type_ptrbytes; /* PtrBytes */
+	int32_t md_etext;      /* etext */
+
 	/* waitreason[n] is the string Go prints for reason n ("chan receive"), "" if unknown */
 	uint32_t nwaitreasons;
 	char waitreason[GO_MAX_WAITREASONS][GO_WAITREASON_LEN];
 
 	const char *source; /* "dwarf", or "table go1.NN" */
+	/* set by gobin__offsets() when the binary's Go version is newer than the table (offsets
+	 * then come from DWARF); warning names the version, "" otherwise */
+	bool newer_than_table;
+	char warning[128];
 };
 
 /* Fills out from the built-in table for Go 1.minor on goarch ("amd64", "arm64").

@@ -1,0 +1,3 @@
+module xgotop.test/genoffsets
+
+go 1.21

@@ -1,0 +1,3 @@
+module xgotop.test/offsetprobe
+
+go 1.21
