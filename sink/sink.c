@@ -94,6 +94,11 @@ void sink__end(struct sink *s, const struct sink_status *st)
 		s->ops->end(s, st);
 }
 
+int sink__reset(struct sink *s, uint64_t ts)
+{
+	return s && s->ops->reset ? s->ops->reset(s, ts) : 0;
+}
+
 void sink__free(struct sink *s)
 {
 	if (s && s->ops->free)
@@ -155,6 +160,19 @@ static void fanout_end(struct sink *s, const struct sink_status *st)
 		sink__end(f->kids[i], st);
 }
 
+static int fanout_reset(struct sink *s, uint64_t ts)
+{
+	struct fanout *f = (struct fanout *)s;
+
+	for (int i = 0; i < f->n; i++) {
+		int err = sink__reset(f->kids[i], ts);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static void fanout_free(struct sink *s)
 {
 	struct fanout *f = (struct fanout *)s;
@@ -172,6 +190,7 @@ static const struct sink_ops fanout_ops = {
     .tick = fanout_tick,
     .end = fanout_end,
     .free = fanout_free,
+    .reset = fanout_reset,
 };
 
 struct sink *sink_fanout__new(struct sink **arr, int n)

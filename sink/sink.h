@@ -56,6 +56,12 @@ struct sink_ops {
 	int (*tick)(struct sink *s, const struct sink_status *st);
 	void (*end)(struct sink *s, const struct sink_status *st);
 	void (*free)(struct sink *s);
+	/*
+	 * Optional: the source jumped to trace time ts (a seek, or --loop starting over). Outputs
+	 * drop what they derived from earlier events; the goroutines' states at ts follow as
+	 * XG_EV_SNAPSHOT events, then the events from ts on (their ts may be below earlier ones).
+	 */
+	int (*reset)(struct sink *s, uint64_t ts);
 };
 
 /*
@@ -97,6 +103,7 @@ int sink__event(struct sink *s, const struct xg_event *ev);
 int sink__tick(struct sink *s, const struct sink_status *st);
 void sink__end(struct sink *s, const struct sink_status *st);
 void sink__free(struct sink *s);
+int sink__reset(struct sink *s, uint64_t ts);
 
 /*
  * A sink that forwards to several sinks (TUI and web at once, say). Takes ownership of the

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The viewer's model and outputs, fed synthetic events through the sink API. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/evjson.h"
+#include "sink/sink.h"
+#include "tests/unit/test.h"
+#include "util/err.h"
+#include "viewer/model.h"
+#include "viewer/outputs.h"
+
+#define MS 1000000ULL
+#define S  1000000000ULL
+
+struct fixture {
+	struct tf_tables *names;
+	struct tf_meta *meta;
+	struct sink_info info;
+	struct viewer_model *m;
+};
+
+static bool fixture_init(struct fixture *f, const char *alloc_rate)
+{
+	memset(f, 0, sizeof(*f));
+	f->names = tf_tables__new();
+	f->meta = tf_meta__new();
+	f->m = viewer_model__new();
+	if (!f->names || !f->meta || !f->m)
+		return false;
+	tf_meta__set_str(f->meta, "go.version", "go1.22.4");
+	tf_meta__set_str(f->meta, "mode", "full");
+	if (alloc_rate)
+		tf_meta__set_str(f->meta, "sample.alloc", alloc_rate);
+	f->info.meta = f->meta;
+	f->info.names = f->names;
+	f->info.replay = true;
+	f->info.source = "synthetic.xgt";
+	return viewer_model__begin(f->m, &f->info) == 0;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	viewer_model__free(f->m);
+	tf_meta__free(f->meta);
+	tf_tables__free(f->names);
+}
+
+static uint32_t str(struct fixture *f, const char *s)
+{
+	return tf_tables__intern(f->names, s, strlen(s));
+}
+
+static struct xg_event ev_create(uint64_t ts, uint64_t goid, uint64_t parent, uint32_t fn)
+{
+	struct xg_event e = {.ts = ts, .kind = XG_EV_GO_CREATE, .goid = goid};
+
+	e.parent_goid = parent;
+	e.start_fn = fn;
+	return e;
+}
+
+static struct xg_event ev_state(uint64_t ts, uint64_t goid, int from, int to, uint32_t reason)
+{
+	struct xg_event e = {.ts = ts, .kind = XG_EV_GO_STATE, .goid = goid};
+
+	e.from = (uint8_t)from;
+	e.to = (uint8_t)to;
+	e.reason = reason;
+	return e;
+}
+
+TEST(viewer_model_goroutines)
+{
+	struct fixture f;
+	uint32_t worker, chanrecv;
+	struct xg_event e;
+	struct vm_g *g;
+
+	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
+		goto out;
+	worker = str(&f, "main.worker");
+	chanrecv = str(&f, "chan receive");
+	e = ev_create(0, 1, 0, str(&f, "runtime.main"));
+	viewer_model__event(f.m, &e);
+	e = ev_state(0, 1, XG_G_RUNNABLE, XG_G_RUNNING, 0);
+	viewer_model__event(f.m, &e);
+	for (uint64_t id = 2; id <= 4; id++) {
+		e = ev_create(10 * MS, id, 1, worker);
+		viewer_model__event(f.m, &e);
+	}
+	/* g2 runs 20 ms then waits on a channel; g3 runs and exits */
+	e = ev_state(20 * MS, 2, XG_G_RUNNABLE, XG_G_RUNNING, 0);
+	viewer_model__event(f.m, &e);
+	e = ev_state(40 * MS, 2, XG_G_RUNNING, XG_G_WAITING, chanrecv);
+	viewer_model__event(f.m, &e);
+	e = ev_state(20 * MS, 3, XG_G_RUNNABLE, XG_G_RUNNING, 0);
+	viewer_model__event(f.m, &e);
+	e = ev_state(30 * MS, 3, XG_G_RUNNING, XG_G_DEAD, 0);
+	viewer_model__event(f.m, &e);
+	e = (struct xg_event){.ts = 30 * MS, .kind = XG_EV_GO_EXIT, .goid = 3};
+	viewer_model__event(f.m, &e);
+	e = (struct xg_event){.ts = 100 * MS, .kind = XG_EV_GC_START, .gc = 1};
+	viewer_model__event(f.m, &e);
+
+	ASSERT_EQ(f.m->live, 3u, "live");
+	ASSERT_EQ(f.m->created, 4u, "created");
+	ASSERT_EQ(f.m->exited, 1u, "exited once although dead and go_exit both came");
+	ASSERT_EQ(f.m->counts[XG_G_RUNNING], 1u, "running");
+	ASSERT_EQ(f.m->counts[XG_G_WAITING], 1u, "waiting");
+	ASSERT_EQ(f.m->counts[XG_G_RUNNABLE], 1u, "runnable");
+	ASSERT_EQ(f.m->gc_cycles, 1u, "gc");
+	g = viewer_model__g(f.m, 2);
+	if (!ASSERT_OK_PTR(g, "g2"))
+		goto out;
+	ASSERT_EQ(g->parent, 1u, "parent");
+	ASSERT_STREQ(viewer_model__str(f.m, g->start_fn), "main.worker", "start fn");
+	ASSERT_STREQ(viewer_model__str(f.m, g->reason), "chan receive", "reason");
+	ASSERT_EQ(viewer_model__slot_ns(f.m, g, VM_RUNNING), 20 * MS, "ran 20 ms");
+	ASSERT_EQ(viewer_model__slot_ns(f.m, g, VM_RUNNABLE), 10 * MS, "runnable 10 ms");
+	/* trace time is 100 ms: waiting since 40 ms */
+	ASSERT_EQ(viewer_model__slot_ns(f.m, g, VM_WAITING), 60 * MS, "waiting up to now");
+	g = viewer_model__g(f.m, 3);
+	if (!ASSERT_OK_PTR(g, "g3 still shown"))
+		goto out;
+	ASSERT_TRUE(g->flags & VM_G_EXITED, "g3 exited");
+	ASSERT_EQ(viewer_model__slot_ns(f.m, g, VM_RUNNING), 10 * MS, "g3 ran 10 ms, no more");
+	/* a late event about an exited goroutine changes nothing */
+	e = ev_state(120 * MS, 3, XG_G_DEAD, XG_G_RUNNABLE, 0);
+	viewer_model__event(f.m, &e);
+	ASSERT_EQ(f.m->live, 3u, "live after late event");
+out:
+	fixture_free(&f);
+}
+
+TEST(viewer_model_rows_sort_filter)
+{
+	struct fixture f;
+	uint32_t rows[16], n;
+	struct xg_event e;
+	uint32_t a = 0, b = 0;
+
+	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
+		goto out;
+	a = str(&f, "main.alpha");
+	b = str(&f, "net/http.(*conn).serve");
+	for (uint64_t id = 1; id <= 6; id++) {
+		e = ev_create(id * MS, id, 1, id % 2 ? a : b);
+		viewer_model__event(f.m, &e);
+	}
+	/* CPU samples: g5 gets 3x as many as g3; one second of trace time rolls CPU% */
+	for (int i = 0; i < 99; i++) {
+		e = (struct xg_event){.ts = 10 * MS + (uint64_t)i * 10 * MS,
+				      .kind = XG_EV_CPU_SAMPLE};
+		e.goid = i % 4 ? 5 : 3;
+		viewer_model__event(f.m, &e);
+	}
+	e = (struct xg_event){.ts = 1200 * MS, .kind = XG_EV_HEAP};
+	viewer_model__event(f.m, &e);
+	n = viewer_model__rows(f.m, rows, 16, VM_SORT_CPU, true, NULL, true);
+	if (!ASSERT_EQ(n, 6u, "all rows"))
+		goto out;
+	ASSERT_EQ(f.m->g[rows[0]].goid, 5u, "busiest first");
+	ASSERT_EQ(f.m->g[rows[1]].goid, 3u, "then g3");
+	ASSERT_GT(f.m->g[rows[0]].cpu_pct, 70.0f, "g5 about 75%");
+	ASSERT_LT(f.m->g[rows[0]].cpu_pct, 80.0f, "g5 about 75%");
+	n = viewer_model__rows(f.m, rows, 16, VM_SORT_GOID, false, "http", true);
+	if (!ASSERT_EQ(n, 3u, "filter by function"))
+		goto out;
+	ASSERT_EQ(f.m->g[rows[0]].goid, 2u, "ascending goid");
+	ASSERT_EQ(f.m->g[rows[2]].goid, 6u, "ascending goid");
+	n = viewer_model__rows(f.m, rows, 16, VM_SORT_GOID, false, "runnable", true);
+	ASSERT_EQ(n, 6u, "filter by state");
+	n = viewer_model__rows(f.m, rows, 16, VM_SORT_GOID, false, "4", true);
+	ASSERT_EQ(n, 1u, "filter by goid");
+out:
+	fixture_free(&f);
+}
+
+TEST(viewer_model_alloc_sampled_and_sites)
+{
+	struct fixture f;
+	const struct vm_top *top[4];
+	struct xg_frame fr[3] = {{0}};
+	uint32_t st, n;
+	struct xg_event e;
+
+	if (!ASSERT_TRUE(fixture_init(&f, "0.01"), "init"))
+		goto out;
+	ASSERT_TRUE(f.m->alloc_sampled, "sampled flag from metadata");
+	fr[0].fn = str(&f, "runtime.mallocgc");
+	fr[1].fn = str(&f, "main.makeBuf");
+	fr[1].file = str(&f, "/src/main.go");
+	fr[1].line = 42;
+	fr[2].fn = str(&f, "main.main");
+	st = tf_tables__intern_stack(f.names, fr, 3);
+	for (int i = 0; i < 10; i++) {
+		e = (struct xg_event){.ts = (uint64_t)i * MS, .kind = XG_EV_ALLOC, .goid = 1};
+		e.size = 64;
+		e.type = str(&f, i < 7 ? "[]uint8" : "main.T");
+		e.stack = st;
+		viewer_model__event(f.m, &e);
+	}
+	ASSERT_EQ(f.m->alloc_bytes, 100u * 64 * 10, "bytes scaled by 1/rate");
+	ASSERT_EQ(f.m->alloc_objs, 1000u, "objects scaled");
+	n = viewer_model__top(&f.m->types, top, 4);
+	if (!ASSERT_EQ(n, 2u, "two types"))
+		goto out;
+	ASSERT_STREQ(viewer_model__str(f.m, top[0]->fn), "[]uint8", "top type");
+	ASSERT_EQ(top[0]->count, 700u, "top type count");
+	n = viewer_model__top(&f.m->sites, top, 4);
+	if (!ASSERT_EQ(n, 1u, "one site"))
+		goto out;
+	ASSERT_STREQ(viewer_model__str(f.m, top[0]->fn), "main.makeBuf", "top user frame");
+	ASSERT_EQ(top[0]->line, 42u, "site line");
+	ASSERT_EQ(viewer_model__g(f.m, 1)->alloc_bytes, 64000u, "per goroutine, scaled");
+out:
+	fixture_free(&f);
+}
+
+TEST(viewer_model_memory_bounded)
+{
+	struct fixture f;
+	struct xg_event e;
+	uint32_t fn;
+	uint64_t ts = 0;
+
+	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
+		goto out;
+	fn = str(&f, "main.short");
+	/* 200k short-lived goroutines over 3 hours of trace time */
+	for (uint64_t id = 1; id <= 200000; id++) {
+		ts = id * 54 * MS;
+		e = ev_create(ts, id, 1, fn);
+		viewer_model__event(f.m, &e);
+		e = ev_state(ts + 1, id, XG_G_RUNNABLE, XG_G_RUNNING, 0);
+		viewer_model__event(f.m, &e);
+		e = (struct xg_event){.ts = ts + 2, .kind = XG_EV_GO_EXIT, .goid = id};
+		viewer_model__event(f.m, &e);
+	}
+	ASSERT_EQ(f.m->live, 0u, "none live");
+	ASSERT_EQ(f.m->created, 200000u, "created");
+	ASSERT_EQ(f.m->exited, 200000u, "exited");
+	ASSERT_LE(f.m->g_len, VM_EXITED_KEEP + 1u, "exited goroutines forgotten");
+	ASSERT_LE(f.m->by_goid.len, (size_t)VM_EXITED_KEEP, "map bounded");
+	for (int l = 0; l < VM_LEVELS; l++)
+		ASSERT_LE(f.m->hist[l].len, f.m->hist[l].cap, "history bounded");
+	ASSERT_EQ(f.m->hist[0].len, f.m->hist[0].cap, "level 0 full");
+	ASSERT_GT(f.m->hist[2].len, 600u, "3 h of 10 s buckets");
+	/* the rate: 1 goroutine per 54 ms = 18.5/s */
+	ASSERT_GT(f.m->created_ps, 15.0, "creation rate");
+	ASSERT_LT(f.m->created_ps, 22.0, "creation rate");
+	ASSERT_GT(f.m->events_ps, 45.0, "events/s");
+out:
+	fixture_free(&f);
+}
+
+TEST(viewer_model_many_live_and_reset)
+{
+	struct fixture f;
+	struct xg_event e;
+	uint32_t fn, reason;
+
+	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
+		goto out;
+	fn = str(&f, "main.idle");
+	reason = str(&f, "select");
+	for (uint64_t id = 1; id <= 100000; id++) {
+		e = ev_create(id, id, 1, fn);
+		viewer_model__event(f.m, &e);
+	}
+	for (uint64_t i = 0; i < 1000000; i++) {
+		uint64_t id = 1 + (i * 7919) % 100000;
+		int to = i % 2 ? XG_G_WAITING : XG_G_RUNNABLE;
+
+		e = ev_state(100000 + i, id, XG_G_RUNNABLE, to, reason);
+		viewer_model__event(f.m, &e);
+	}
+	ASSERT_EQ(f.m->live, 100000u, "live");
+	ASSERT_EQ((uint64_t)f.m->counts[XG_G_WAITING] + f.m->counts[XG_G_RUNNABLE], 100000u,
+		  "every goroutine counted once");
+	/* a seek: the model forgets, then snapshots rebuild it */
+	viewer_model__reset(f.m, 5 * S);
+	ASSERT_EQ(f.m->live, 0u, "reset");
+	ASSERT_EQ(f.m->hist[0].len, 0u, "history reset");
+	e = (struct xg_event){.ts = 5 * S, .kind = XG_EV_SNAPSHOT, .goid = 42, .to = XG_G_WAITING};
+	e.reason = reason;
+	e.start_fn = fn;
+	viewer_model__event(f.m, &e);
+	ASSERT_EQ(f.m->live, 1u, "snapshot adds");
+	ASSERT_EQ(f.m->counts[XG_G_WAITING], 1u, "snapshot state");
+	ASSERT_STREQ(viewer_model__str(f.m, viewer_model__g(f.m, 42)->reason), "select", "reason");
+out:
+	fixture_free(&f);
+}
+
+TEST(viewer_opts_parse)
+{
+	struct viewer_opts o;
+
+	viewer_opts__init(&o);
+	ASSERT_EQ(viewer_opts__parse(&o, VIEWER_OPT_WEB, "8080"), 1, "port only");
+	ASSERT_STREQ(o.web_addr, "127.0.0.1", "loopback by default");
+	ASSERT_EQ(o.web_port, 8080u, "port");
+	ASSERT_EQ(viewer_opts__parse(&o, VIEWER_OPT_WEB, "0.0.0.0:9"), 1, "addr:port");
+	ASSERT_STREQ(o.web_addr, "0.0.0.0", "addr");
+	ASSERT_EQ(viewer_opts__parse(&o, VIEWER_OPT_WEB, "[::1]:0"), 1, "ipv6");
+	ASSERT_STREQ(o.web_addr, "::1", "ipv6 addr");
+	ASSERT_EQ(viewer_opts__parse(&o, VIEWER_OPT_WEB, "70000"), -EINVAL, "port range");
+	ASSERT_EQ(viewer_opts__parse(&o, VIEWER_OPT_WEB, "host:80"), -EINVAL, "names refused");
+	ASSERT_HAS_SUBSTR(xg_errmsg(), "numeric", "message");
+	ASSERT_EQ(viewer_opts__parse(&o, VIEWER_OPT_WEB, ""), -EINVAL, "empty");
+	ASSERT_EQ(viewer_opts__parse(&o, 'x', NULL), 0, "not ours");
+	ASSERT_EQ(viewer_opts__parse(&o, VIEWER_OPT_JSON, NULL), 1, "json");
+	viewer_opts__finish(&o);
+	ASSERT_EQ(o.tui, 0, "no TUI with --json");
+}
+
+/* --json through the sink interface writes exactly what xg_event_write_json writes. */
+TEST(viewer_json_output)
+{
+	struct fixture f;
+	struct viewer_opts o;
+	struct sink_control ctl;
+	struct sink_status st = {0};
+	char *got = NULL, *want = NULL;
+	size_t glen = 0, wlen = 0;
+	FILE *gf = NULL, *wf = NULL;
+	struct sink *s = NULL;
+	struct xg_event evs[3];
+
+	sink_control__init(&ctl);
+	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
+		goto out;
+	gf = open_memstream(&got, &glen);
+	wf = open_memstream(&want, &wlen);
+	if (!ASSERT_OK_PTR(gf, "memstream") || !ASSERT_OK_PTR(wf, "memstream"))
+		goto out;
+	viewer_opts__init(&o);
+	viewer_opts__parse(&o, VIEWER_OPT_JSON, NULL);
+	o.json_out = gf;
+	s = viewer_outputs__new(&o);
+	if (!ASSERT_OK_PTR(s, "outputs"))
+		goto out;
+	s->ctl = &ctl;
+	evs[0] = ev_create(5, 7, 1, str(&f, "main.worker"));
+	evs[1] = ev_state(9, 7, XG_G_RUNNABLE, XG_G_WAITING, str(&f, "chan \"send\""));
+	evs[2] = (struct xg_event){.ts = 11, .kind = XG_EV_LOST, .count = 3, .of = XG_EV_ALLOC};
+	ASSERT_OK(sink__begin(s, &f.info), "begin");
+	for (int i = 0; i < 3; i++) {
+		ASSERT_OK(sink__event(s, &evs[i]), "event");
+		xg_event_write_json(wf, &evs[i], f.names);
+	}
+	ASSERT_OK(sink__tick(s, &st), "tick");
+	st.finished = true;
+	sink__end(s, &st);
+	fflush(gf);
+	fflush(wf);
+	ASSERT_GT(glen, 0u, "wrote");
+	ASSERT_STREQ(got, want, "same bytes as the schema's encoder");
+out:
+	sink__free(s);
+	if (gf)
+		fclose(gf);
+	if (wf)
+		fclose(wf);
+	free(got);
+	free(want);
+	fixture_free(&f);
+	sink_control__destroy(&ctl);
+}
+
+/* The null output and a fan-out (json + model) built from the options. */
+TEST(viewer_outputs_fanout)
+{
+	struct fixture f;
+	struct viewer_opts o;
+	struct sink_control ctl;
+	struct sink_status st = {.now_ts = 2 * S};
+	struct sink *s = NULL;
+	FILE *devnull = fopen("/dev/null", "w");
+	struct xg_event e;
+
+	sink_control__init(&ctl);
+	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init") || !ASSERT_OK_PTR(devnull, "devnull"))
+		goto out;
+	viewer_opts__init(&o);
+	viewer_opts__parse(&o, VIEWER_OPT_NULL, NULL);
+	s = viewer_outputs__new(&o);
+	if (!ASSERT_OK_PTR(s, "null"))
+		goto out;
+	ASSERT_STREQ(s->ops->name, "null", "null sink alone");
+	ASSERT_TRUE(s->ops->event == NULL, "null has no event callback");
+	sink__free(s);
+	viewer_opts__init(&o);
+	viewer_opts__parse(&o, VIEWER_OPT_JSON, NULL);
+	viewer_opts__parse(&o, VIEWER_OPT_WEB, "127.0.0.1:0");
+	o.json_out = devnull;
+	s = viewer_outputs__new(&o);
+	if (!ASSERT_OK_PTR(s, "json+web"))
+		goto out;
+	ASSERT_STREQ(s->ops->name, "fanout", "fan-out");
+	s->ctl = &ctl;
+	ASSERT_OK(sink__begin(s, &f.info), "begin");
+	e = ev_create(S, 9, 1, str(&f, "main.x"));
+	ASSERT_OK(sink__event(s, &e), "event");
+	ASSERT_OK(sink__reset(s, S), "reset");
+	ASSERT_OK(sink__tick(s, &st), "tick");
+	sink__end(s, &st);
+out:
+	sink__free(s);
+	if (devnull)
+		fclose(devnull);
+	fixture_free(&f);
+	sink_control__destroy(&ctl);
+}

@@ -1,0 +1,895 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "viewer/model.h"
+
+#define BUCKET_NS    100000000ULL /* level 0: 100 ms */
+#define LEVEL_FACTOR 10		  /* each level's buckets are 10 of the level below */
+#define RATE_BUCKETS 10		  /* rates over the last second */
+#define CPU_ROLL_NS  1000000000ULL
+
+static const uint32_t level_cap[VM_LEVELS] = {600, 600, 720}; /* 1 min, 10 min, 2 h */
+
+struct viewer_model *viewer_model__new(void)
+{
+	struct viewer_model *m = calloc(1, sizeof(*m));
+	uint64_t w = BUCKET_NS;
+
+	if (!m)
+		return NULL;
+	for (int l = 0; l < VM_LEVELS; l++) {
+		m->hist[l].b = calloc(level_cap[l], sizeof(struct vm_bucket));
+		if (!m->hist[l].b) {
+			viewer_model__free(m);
+			errno = ENOMEM;
+			return NULL;
+		}
+		m->hist[l].cap = level_cap[l];
+		m->hist[l].width_ns = w;
+		w *= LEVEL_FACTOR;
+	}
+	m->alloc_rate = 1.0;
+	m->cpu_hz = 99;
+	return m;
+}
+
+static void tops_free(struct vm_tops *t)
+{
+	free(t->v);
+	u64map_free(&t->idx);
+	memset(t, 0, sizeof(*t));
+}
+
+void viewer_model__free(struct viewer_model *m)
+{
+	if (!m)
+		return;
+	for (int l = 0; l < VM_LEVELS; l++)
+		free(m->hist[l].b);
+	free(m->g);
+	free(m->free_slots);
+	u64map_free(&m->by_goid);
+	u64map_free(&m->stack_site);
+	tops_free(&m->types);
+	tops_free(&m->sites);
+	free(m->source);
+	free(m->go_version);
+	free(m->mode);
+	free(m);
+}
+
+/* A sampling rate from metadata: "0.01" (a probability) or an integer N meaning one in N. */
+static double meta_rate(const struct tf_meta *meta, const char *key, double def)
+{
+	const char *s = meta ? tf_meta__str(meta, key) : NULL;
+	int64_t iv;
+
+	if (s) {
+		char *end;
+		double v = strtod(s, &end);
+
+		if (end != s && v > 0)
+			return v;
+		return def;
+	}
+	if (meta && tf_meta__int(meta, key, &iv) && iv > 0)
+		return iv == 1 ? 1.0 : 1.0 / (double)iv;
+	return def;
+}
+
+static double meta_num(const struct tf_meta *meta, const char *key, double def)
+{
+	const char *s = meta ? tf_meta__str(meta, key) : NULL;
+	int64_t iv;
+
+	if (s) {
+		char *end;
+		double v = strtod(s, &end);
+
+		return end != s && v > 0 ? v : def;
+	}
+	if (meta && tf_meta__int(meta, key, &iv) && iv > 0)
+		return (double)iv;
+	return def;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+int viewer_model__begin(struct viewer_model *m, const struct sink_info *info)
+{
+	free(m->source);
+	free(m->go_version);
+	free(m->mode);
+	m->names = info->names;
+	m->meta = info->meta;
+	m->replay = info->replay;
+	m->duration_ns = info->duration_ns;
+	m->source = dup_or_null(info->source);
+	m->go_version = dup_or_null(info->meta ? tf_meta__str(info->meta, "go.version") : NULL);
+	m->mode = dup_or_null(info->meta ? tf_meta__str(info->meta, "mode") : NULL);
+	m->alloc_rate = meta_rate(info->meta, "sample.alloc", 1.0);
+	if (m->alloc_rate > 1.0)
+		m->alloc_rate = 1.0;
+	m->alloc_sampled = m->alloc_rate < 1.0;
+	m->cpu_hz = meta_num(info->meta, "sample.cpu_sample.hz", 0);
+	if (m->cpu_hz <= 0)
+		m->cpu_hz = meta_num(info->meta, "cpu.hz", 99);
+	m->began = true;
+	return 0;
+}
+
+const char *viewer_model__str(const struct viewer_model *m, uint32_t id)
+{
+	return id && m->names ? tf_tables__str(m->names, id) : "";
+}
+
+int viewer_model__slot_of(unsigned int state)
+{
+	switch (state) {
+	case XG_G_RUNNING:
+		return VM_RUNNING;
+	case XG_G_RUNNABLE:
+		return VM_RUNNABLE;
+	case XG_G_WAITING:
+		return VM_WAITING;
+	case XG_G_SYSCALL:
+		return VM_SYSCALL;
+	default:
+		return VM_OTHER;
+	}
+}
+
+const char *viewer_model__slot_name(int s)
+{
+	static const char *const n[VM_NSLOTS] = {"run", "runq", "wait", "sys", "other"};
+
+	return s >= 0 && s < VM_NSLOTS ? n[s] : "?";
+}
+
+uint64_t viewer_model__slot_ns(const struct viewer_model *m, const struct vm_g *g, int s)
+{
+	uint64_t v = g->slot_ns[s];
+
+	if (!(g->flags & (VM_G_EXITED | VM_G_NO_STATE)) && viewer_model__slot_of(g->state) == s &&
+	    m->now_ts > g->state_ts)
+		v += m->now_ts - g->state_ts;
+	return v;
+}
+
+int viewer_model__dominant(const struct viewer_model *m, const struct vm_g *g)
+{
+	int best = 0;
+	uint64_t bv = 0;
+
+	for (int s = 0; s < VM_NSLOTS; s++) {
+		uint64_t v = viewer_model__slot_ns(m, g, s);
+
+		if (v > bv) {
+			bv = v;
+			best = s;
+		}
+	}
+	return best;
+}
+
+struct vm_g *viewer_model__g(const struct viewer_model *m, uint64_t goid)
+{
+	uint64_t slot;
+
+	if (!u64map_get(&m->by_goid, goid, &slot))
+		return NULL;
+	return &m->g[slot];
+}
+
+/* --- history ---------------------------------------------------------------------------- */
+
+static void bucket_merge(struct vm_bucket *acc, const struct vm_bucket *b, bool first)
+{
+	if (first) {
+		*acc = *b;
+		return;
+	}
+	memcpy(acc->counts, b->counts, sizeof(acc->counts));
+	acc->events += b->events;
+	acc->alloc_bytes += b->alloc_bytes;
+	acc->alloc_objs += b->alloc_objs;
+	acc->created += b->created;
+	acc->exited += b->exited;
+	acc->lost += b->lost;
+	acc->cpu_samples += b->cpu_samples;
+	acc->gc += b->gc;
+}
+
+static void ring_push(struct vm_ring *r, const struct vm_bucket *b)
+{
+	if (r->len < r->cap) {
+		r->b[(r->head + r->len) % r->cap] = *b;
+		r->len++;
+	} else {
+		r->b[r->head] = *b;
+		r->head = (r->head + 1) % r->cap;
+	}
+	r->seq++;
+}
+
+const struct vm_bucket *viewer_model__bucket(const struct viewer_model *m, int l, uint32_t i)
+{
+	const struct vm_ring *r;
+
+	if (l < 0 || l >= VM_LEVELS)
+		return NULL;
+	r = &m->hist[l];
+	if (i >= r->len)
+		return NULL;
+	return &r->b[(r->head + i) % r->cap];
+}
+
+static void update_rates(struct viewer_model *m)
+{
+	const struct vm_ring *r = &m->hist[0];
+	uint32_t n = r->len < RATE_BUCKETS ? r->len : RATE_BUCKETS;
+	uint64_t ev = 0, ab = 0, ao = 0, cr = 0, ex = 0, cpu = 0;
+	double secs;
+
+	if (!n)
+		return;
+	for (uint32_t i = r->len - n; i < r->len; i++) {
+		const struct vm_bucket *b = viewer_model__bucket(m, 0, i);
+
+		ev += b->events;
+		ab += b->alloc_bytes;
+		ao += b->alloc_objs;
+		cr += b->created;
+		ex += b->exited;
+		cpu += b->cpu_samples;
+	}
+	secs = (double)n * (double)BUCKET_NS / 1e9;
+	m->events_ps = (double)ev / secs;
+	m->alloc_bps = (double)ab / secs;
+	m->alloc_ops = (double)ao / secs;
+	m->created_ps = (double)cr / secs;
+	m->exited_ps = (double)ex / secs;
+	m->cpu_busy = m->cpu_hz > 0 ? (double)cpu / secs / m->cpu_hz : 0;
+}
+
+static void cpu_roll(struct viewer_model *m, uint64_t ts)
+{
+	double secs = (double)(ts - m->cpu_roll_ts) / 1e9;
+
+	if (secs <= 0)
+		return;
+	for (uint32_t i = 0; i < m->g_len; i++) {
+		struct vm_g *g = &m->g[i];
+
+		if (!g->goid)
+			continue;
+		g->cpu_pct = m->cpu_hz > 0
+				 ? (float)(100.0 * (double)(g->cpu_samples - g->cpu_mark) /
+					   (m->cpu_hz * secs))
+				 : 0;
+		g->cpu_mark = g->cpu_samples;
+	}
+	m->cpu_roll_ts = ts;
+}
+
+static void close_bucket(struct viewer_model *m)
+{
+	struct vm_bucket *b = &m->cur;
+	uint64_t end = b->t0 + BUCKET_NS;
+
+	memcpy(b->counts, m->counts, sizeof(b->counts));
+	ring_push(&m->hist[0], b);
+	/* fold into the coarser levels */
+	for (int l = 1; l < VM_LEVELS; l++) {
+		bucket_merge(&m->acc[l], b, m->acc_n[l] == 0);
+		if (++m->acc_n[l] < LEVEL_FACTOR)
+			break;
+		ring_push(&m->hist[l], &m->acc[l]);
+		m->acc_n[l] = 0;
+		b = &m->hist[l].b[(m->hist[l].head + m->hist[l].len - 1) % m->hist[l].cap];
+	}
+	update_rates(m);
+	if (m->cpu_samples && end - m->cpu_roll_ts >= CPU_ROLL_NS)
+		cpu_roll(m, end);
+	memset(&m->cur, 0, sizeof(m->cur));
+	m->cur.t0 = end;
+}
+
+/* Closes the intervals that ended before ts. */
+static void advance(struct viewer_model *m, uint64_t ts)
+{
+	/* after a gap longer than the whole history, start afresh rather than fill it */
+	if (ts - m->cur.t0 > 2ULL * 3600 * 1000000000ULL) {
+		uint64_t t0 = ts - ts % BUCKET_NS;
+
+		close_bucket(m);
+		m->cur.t0 = t0;
+		m->cpu_roll_ts = t0;
+		return;
+	}
+	while (ts >= m->cur.t0 + BUCKET_NS)
+		close_bucket(m);
+}
+
+/* --- goroutines ------------------------------------------------------------------------- */
+
+static struct vm_g *g_add(struct viewer_model *m, uint64_t goid, uint64_t ts)
+{
+	uint32_t slot;
+	struct vm_g *g;
+
+	if (m->n_free) {
+		slot = m->free_slots[--m->n_free];
+	} else {
+		if (m->g_len == m->g_cap) {
+			uint32_t ncap = m->g_cap ? m->g_cap * 2 : 1024;
+			struct vm_g *n = realloc(m->g, (size_t)ncap * sizeof(*n));
+
+			if (!n)
+				return NULL;
+			m->g = n;
+			m->g_cap = ncap;
+		}
+		slot = m->g_len++;
+	}
+	if (u64map_put(&m->by_goid, goid, slot)) {
+		if (slot == m->g_len - 1)
+			m->g_len--;
+		else
+			m->free_slots[m->n_free++] = slot; /* it came from there: room is left */
+		return NULL;
+	}
+	g = &m->g[slot];
+	memset(g, 0, sizeof(*g));
+	g->goid = goid;
+	g->created_ts = ts;
+	g->state_ts = ts;
+	g->flags = VM_G_NO_STATE;
+	g->seq = ++m->next_seq;
+	m->live++;
+	return g;
+}
+
+static struct vm_g *g_get(struct viewer_model *m, uint64_t goid, uint64_t ts)
+{
+	uint64_t slot;
+
+	if (u64map_get(&m->by_goid, goid, &slot))
+		return &m->g[slot];
+	return g_add(m, goid, ts);
+}
+
+static int free_slot(struct viewer_model *m, uint32_t slot)
+{
+	if (m->n_free == m->free_cap) {
+		uint32_t ncap = m->free_cap ? m->free_cap * 2 : 1024;
+		uint32_t *n = realloc(m->free_slots, (size_t)ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		m->free_slots = n;
+		m->free_cap = ncap;
+	}
+	u64map_del(&m->by_goid, m->g[slot].goid);
+	m->g[slot].goid = 0;
+	m->g[slot].flags = 0;
+	m->free_slots[m->n_free++] = slot;
+	return 0;
+}
+
+static void account(struct vm_g *g, uint64_t ts)
+{
+	if (g->flags & VM_G_NO_STATE)
+		return;
+	if (ts > g->state_ts)
+		g->slot_ns[viewer_model__slot_of(g->state)] += ts - g->state_ts;
+	if (g->state < VM_HSTATES)
+		g->state_ts = ts > g->state_ts ? ts : g->state_ts;
+}
+
+static void count_state(struct viewer_model *m, const struct vm_g *g, int d)
+{
+	if (!(g->flags & VM_G_NO_STATE) && g->state < VM_HSTATES)
+		m->counts[g->state] += d;
+}
+
+static int g_exit(struct viewer_model *m, struct vm_g *g, uint64_t ts)
+{
+	uint32_t slot = (uint32_t)(g - m->g);
+
+	if (g->flags & VM_G_EXITED)
+		return 0;
+	account(g, ts);
+	count_state(m, g, -1);
+	g->state = XG_G_DEAD;
+	g->state_ts = ts;
+	g->flags = (uint8_t)((g->flags | VM_G_EXITED) & ~VM_G_NO_STATE);
+	g->exited_ts = ts;
+	g->cpu_pct = 0;
+	m->live--;
+	m->exited++;
+	m->cur.exited++;
+	if (m->exited_len == VM_EXITED_KEEP) {
+		int err = free_slot(m, m->exited_ring[m->exited_head]);
+
+		if (err)
+			return err;
+		m->exited_ring[m->exited_head] = slot;
+		m->exited_head = (m->exited_head + 1) % VM_EXITED_KEEP;
+	} else {
+		m->exited_ring[(m->exited_head + m->exited_len) % VM_EXITED_KEEP] = slot;
+		m->exited_len++;
+	}
+	return 0;
+}
+
+static int g_state(struct viewer_model *m, struct vm_g *g, unsigned int to, uint32_t reason,
+		   uint64_t ts)
+{
+	if (g->flags & VM_G_EXITED)
+		return 0; /* a late event about a goroutine already gone */
+	if (to == XG_G_DEAD)
+		return g_exit(m, g, ts);
+	account(g, ts);
+	count_state(m, g, -1);
+	g->state = (uint8_t)to;
+	g->state_ts = ts;
+	g->flags &= (uint8_t)~VM_G_NO_STATE;
+	g->reason = to == XG_G_WAITING ? reason : 0;
+	g->transitions++;
+	count_state(m, g, +1);
+	return 0;
+}
+
+/* --- allocations ------------------------------------------------------------------------ */
+
+static struct vm_top *tops_get(struct vm_tops *t, uint64_t key)
+{
+	uint64_t i;
+
+	if (u64map_get(&t->idx, key, &i))
+		return &t->v[i];
+	if (t->len == t->cap) {
+		uint32_t ncap = t->cap ? t->cap * 2 : 256;
+		struct vm_top *n = realloc(t->v, (size_t)ncap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		t->v = n;
+		t->cap = ncap;
+	}
+	if (u64map_put(&t->idx, key, t->len))
+		return NULL;
+	memset(&t->v[t->len], 0, sizeof(t->v[0]));
+	return &t->v[t->len++];
+}
+
+static bool runtime_frame(const char *fn)
+{
+	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "internal/", 9) ||
+	       !strncmp(fn, "runtime/internal", 16);
+}
+
+/* The site (top user frame) of a stack, cached per stack id. */
+static struct vm_top *site_of(struct viewer_model *m, uint32_t stack)
+{
+	const struct xg_frame *fr, *pick;
+	uint64_t v;
+	uint32_t n;
+	struct vm_top *t;
+
+	if (!stack || !m->names)
+		return NULL;
+	if (u64map_get(&m->stack_site, stack, &v))
+		return v ? &m->sites.v[v - 1] : NULL;
+	fr = tf_tables__stack(m->names, stack, &n);
+	if (!fr || !n) {
+		u64map_put(&m->stack_site, stack, 0);
+		return NULL;
+	}
+	pick = &fr[0];
+	for (uint32_t i = 0; i < n; i++) {
+		if (!runtime_frame(tf_tables__str(m->names, fr[i].fn))) {
+			pick = &fr[i];
+			break;
+		}
+	}
+	t = tops_get(&m->sites, (uint64_t)pick->fn << 32 | pick->line);
+	if (!t)
+		return NULL;
+	t->fn = pick->fn;
+	t->file = pick->file;
+	t->line = pick->line;
+	if (u64map_put(&m->stack_site, stack, (uint64_t)(t - m->sites.v) + 1))
+		return NULL;
+	return t;
+}
+
+static int alloc(struct viewer_model *m, const struct xg_event *ev, uint64_t bytes, uint64_t objs)
+{
+	struct vm_top *t;
+
+	m->alloc_bytes += bytes;
+	m->alloc_objs += objs;
+	m->cur.alloc_bytes += bytes;
+	m->cur.alloc_objs += objs;
+	if (ev->goid) {
+		struct vm_g *g = g_get(m, ev->goid, ev->ts);
+
+		if (!g)
+			return -ENOMEM;
+		g->alloc_bytes += bytes;
+		g->alloc_count += objs;
+	}
+	t = tops_get(&m->types, ev->type);
+	if (!t)
+		return -ENOMEM;
+	t->fn = ev->type;
+	t->bytes += bytes;
+	t->count += objs;
+	t = site_of(m, ev->stack);
+	if (t) {
+		t->bytes += bytes;
+		t->count += objs;
+	}
+	return 0;
+}
+
+/* --- events ----------------------------------------------------------------------------- */
+
+static void heap_figures(struct viewer_model *m, const struct xg_event *ev)
+{
+	if (ev->heap_live)
+		m->heap_live = ev->heap_live;
+	if (ev->heap_goal)
+		m->heap_goal = ev->heap_goal;
+	if (ev->total_alloc)
+		m->total_alloc = ev->total_alloc;
+	if (ev->gc)
+		m->gc_last = ev->gc;
+}
+
+int viewer_model__event(struct viewer_model *m, const struct xg_event *ev)
+{
+	struct vm_g *g;
+
+	if (ev->ts >= m->cur.t0 + BUCKET_NS)
+		advance(m, ev->ts);
+	if (ev->ts > m->now_ts)
+		m->now_ts = ev->ts;
+	m->events++;
+	m->cur.events++;
+	if (ev->kind < XG_EV_KIND_MAX)
+		m->kind_events[ev->kind]++;
+
+	switch (ev->kind) {
+	case XG_EV_GO_CREATE:
+		g = g_get(m, ev->goid, ev->ts);
+		if (!g)
+			return -ENOMEM;
+		if (g->flags & VM_G_EXITED)
+			return 0;
+		g->parent = ev->parent_goid;
+		g->create_pc = ev->create_pc;
+		g->start_fn = ev->start_fn;
+		g->create_fn = ev->create_fn;
+		g->create_stack = ev->stack;
+		if (!(g->flags & VM_G_CREATED)) {
+			m->created++;
+			m->cur.created++;
+		}
+		g->flags |= VM_G_CREATED;
+		g->created_ts = ev->ts;
+		if (g->flags & VM_G_NO_STATE)
+			return g_state(m, g, XG_G_RUNNABLE, 0, ev->ts);
+		return 0;
+	case XG_EV_GO_EXIT:
+		if (!ev->goid)
+			return 0;
+		g = g_get(m, ev->goid, ev->ts);
+		return g ? g_exit(m, g, ev->ts) : -ENOMEM;
+	case XG_EV_GO_STATE:
+		if (!ev->goid)
+			return 0;
+		g = g_get(m, ev->goid, ev->ts);
+		return g ? g_state(m, g, ev->to, ev->reason, ev->ts) : -ENOMEM;
+	case XG_EV_SNAPSHOT:
+		if (!ev->goid)
+			return 0;
+		g = g_get(m, ev->goid, ev->ts);
+		if (!g)
+			return -ENOMEM;
+		g->flags |= VM_G_SNAPSHOT;
+		if (ev->start_fn)
+			g->start_fn = ev->start_fn;
+		if (ev->parent_goid)
+			g->parent = ev->parent_goid;
+		if (ev->create_fn)
+			g->create_fn = ev->create_fn;
+		if (ev->create_pc)
+			g->create_pc = ev->create_pc;
+		if ((g->flags & VM_G_NO_STATE) || g->state != ev->to)
+			return g_state(m, g, ev->to, ev->reason, ev->ts);
+		g->reason = ev->to == XG_G_WAITING ? ev->reason : 0;
+		return 0;
+	case XG_EV_ALLOC: {
+		double inv = 1.0 / m->alloc_rate;
+
+		if (m->alloc_rate >= 1.0)
+			return alloc(m, ev, ev->size, 1);
+		return alloc(m, ev, (uint64_t)llround((double)ev->size * inv),
+			     (uint64_t)llround(inv));
+	}
+	case XG_EV_ALLOC_SAMPLE: {
+		uint64_t w = ev->weight ? ev->weight : ev->size;
+
+		m->alloc_sampled = true;
+		return alloc(m, ev, w, ev->size ? (w + ev->size / 2) / ev->size : 1);
+	}
+	case XG_EV_CPU_SAMPLE:
+		m->cpu_samples++;
+		m->cur.cpu_samples++;
+		if (!ev->goid)
+			return 0;
+		g = g_get(m, ev->goid, ev->ts);
+		if (!g)
+			return -ENOMEM;
+		g->cpu_samples++;
+		return 0;
+	case XG_EV_GC_START:
+		m->gc_cycles++;
+		m->cur.gc++;
+		heap_figures(m, ev);
+		return 0;
+	case XG_EV_GC_END:
+	case XG_EV_HEAP:
+		heap_figures(m, ev);
+		return 0;
+	case XG_EV_LOST:
+		m->lost += ev->count;
+		m->cur.lost += ev->count;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+void viewer_model__tick(struct viewer_model *m, const struct sink_status *st)
+{
+	m->st = *st;
+	m->st.end_reason = NULL;
+	if (st->end_reason)
+		snprintf(m->end_reason, sizeof(m->end_reason), "%s", st->end_reason);
+	if (st->lost > m->lost_status)
+		m->lost_status = st->lost;
+	if (st->now_ts > m->now_ts)
+		m->now_ts = st->now_ts;
+	if (m->now_ts >= m->cur.t0 + BUCKET_NS)
+		advance(m, m->now_ts);
+}
+
+void viewer_model__reset(struct viewer_model *m, uint64_t ts)
+{
+	u64map_clear(&m->by_goid);
+	m->g_len = 0;
+	m->n_free = 0;
+	m->exited_head = m->exited_len = 0;
+	m->live = 0;
+	memset(m->counts, 0, sizeof(m->counts));
+	m->events = 0;
+	memset(m->kind_events, 0, sizeof(m->kind_events));
+	m->created = m->exited = m->lost = 0;
+	m->alloc_bytes = m->alloc_objs = 0;
+	m->cpu_samples = 0;
+	m->gc_cycles = 0;
+	m->events_ps = m->alloc_bps = m->alloc_ops = m->created_ps = m->exited_ps = 0;
+	m->cpu_busy = 0;
+	for (int l = 0; l < VM_LEVELS; l++) {
+		m->hist[l].len = m->hist[l].head = 0;
+		m->hist[l].seq++; /* viewers see a change even when nothing was pushed */
+		m->acc_n[l] = 0;
+	}
+	memset(&m->cur, 0, sizeof(m->cur));
+	m->cur.t0 = ts - ts % BUCKET_NS;
+	m->cpu_roll_ts = m->cur.t0;
+	m->types.len = 0;
+	u64map_clear(&m->types.idx);
+	m->sites.len = 0;
+	u64map_clear(&m->sites.idx);
+	u64map_clear(&m->stack_site);
+	m->now_ts = ts;
+	m->resets++;
+}
+
+/* --- views ------------------------------------------------------------------------------ */
+
+const char *viewer_model__sort_name(int key)
+{
+	static const char *const n[VM_SORT_MAX] = {
+	    [VM_SORT_GOID] = "goid", [VM_SORT_STATE] = "state", [VM_SORT_AGE] = "age",
+	    [VM_SORT_CPU] = "cpu",   [VM_SORT_ALLOC] = "alloc", [VM_SORT_RUN] = "run",
+	    [VM_SORT_WAIT] = "wait", [VM_SORT_FN] = "function", [VM_SORT_NEWEST] = "newest",
+	};
+
+	return key >= 0 && key < VM_SORT_MAX ? n[key] : "?";
+}
+
+struct sort_ctx {
+	const struct viewer_model *m;
+	int key;
+	bool desc;
+	bool live_first;
+};
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_rows(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_ctx *c = arg;
+	const struct vm_g *a = &c->m->g[*(const uint32_t *)pa];
+	const struct vm_g *b = &c->m->g[*(const uint32_t *)pb];
+	int r = 0;
+
+	if (c->live_first) {
+		r = (int)(a->flags & VM_G_EXITED) - (int)(b->flags & VM_G_EXITED);
+		if (r)
+			return r;
+	}
+	switch (c->key) {
+	case VM_SORT_STATE:
+		r = (int)a->state - (int)b->state;
+		break;
+	case VM_SORT_AGE:
+		r = cmp_u64(b->created_ts, a->created_ts); /* older = larger age */
+		break;
+	case VM_SORT_CPU:
+		r = a->cpu_pct < b->cpu_pct ? -1 : a->cpu_pct > b->cpu_pct;
+		if (!r)
+			r = cmp_u64(a->cpu_samples, b->cpu_samples);
+		break;
+	case VM_SORT_ALLOC:
+		r = cmp_u64(a->alloc_bytes, b->alloc_bytes);
+		break;
+	case VM_SORT_RUN:
+		r = cmp_u64(viewer_model__slot_ns(c->m, a, VM_RUNNING),
+			    viewer_model__slot_ns(c->m, b, VM_RUNNING));
+		break;
+	case VM_SORT_WAIT:
+		r = cmp_u64(viewer_model__slot_ns(c->m, a, VM_WAITING),
+			    viewer_model__slot_ns(c->m, b, VM_WAITING));
+		break;
+	case VM_SORT_FN:
+		r = strcmp(viewer_model__str(c->m, a->start_fn),
+			   viewer_model__str(c->m, b->start_fn));
+		break;
+	case VM_SORT_NEWEST:
+		r = cmp_u64(a->seq, b->seq);
+		break;
+	default:
+		break;
+	}
+	if (!r)
+		r = cmp_u64(a->goid, b->goid);
+	return c->desc ? -r : r; /* live_first above is not reversed */
+}
+
+static bool matches(const struct viewer_model *m, const struct vm_g *g, const char *filter)
+{
+	const char *st;
+	char *end;
+	unsigned long long id;
+
+	if (!filter || !*filter)
+		return true;
+	id = strtoull(filter, &end, 10);
+	if (!*end && end != filter)
+		return g->goid == id || g->parent == id;
+	if (strcasestr(viewer_model__str(m, g->start_fn), filter) ||
+	    strcasestr(viewer_model__str(m, g->reason), filter) ||
+	    strcasestr(viewer_model__str(m, g->create_fn), filter))
+		return true;
+	st = xg_gstate_name(g->state);
+	return st && !strcasecmp(st, filter);
+}
+
+uint32_t viewer_model__rows(const struct viewer_model *m, uint32_t *rows, uint32_t cap, int key,
+			    bool desc, const char *filter, bool show_exited)
+{
+	struct sort_ctx c = {.m = m, .key = key, .desc = desc, .live_first = true};
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < m->g_len && n < cap; i++) {
+		const struct vm_g *g = &m->g[i];
+
+		if (!g->goid || (!show_exited && (g->flags & VM_G_EXITED)))
+			continue;
+		if (!matches(m, g, filter))
+			continue;
+		rows[n++] = i;
+	}
+	qsort_r(rows, n, sizeof(*rows), cmp_rows, &c);
+	return n;
+}
+
+uint32_t viewer_model__top(const struct vm_tops *t, const struct vm_top **out, uint32_t n)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < t->len; i++) {
+		const struct vm_top *e = &t->v[i];
+		uint32_t j;
+
+		if (!e->count)
+			continue;
+		if (k == n && e->bytes <= out[k - 1]->bytes)
+			continue;
+		j = k < n ? k++ : n - 1;
+		while (j > 0 && out[j - 1]->bytes < e->bytes) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = e;
+	}
+	return k;
+}
+
+/* --- formatting ------------------------------------------------------------------------- */
+
+char *viewer_fmt_bytes(char *buf, int len, double v)
+{
+	static const char *const u[] = {"B", "KB", "MB", "GB", "TB", "PB"};
+	int i = 0;
+
+	while (v >= 1000 && i < 5) {
+		v /= 1000;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, (size_t)len, "%.0f B", v);
+	else
+		snprintf(buf, (size_t)len, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, u[i]);
+	return buf;
+}
+
+char *viewer_fmt_dur(char *buf, int len, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, (size_t)len, "%" PRIu64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, (size_t)len, "%.0fus", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, (size_t)len, "%.0fms", (double)ns / 1e6);
+	else if (ns < 60ULL * 1000000000)
+		snprintf(buf, (size_t)len, "%.2fs", (double)ns / 1e9);
+	else if (ns < 3600ULL * 1000000000)
+		snprintf(buf, (size_t)len, "%um%02us", (unsigned int)(ns / 60000000000ULL),
+			 (unsigned int)(ns / 1000000000 % 60));
+	else
+		snprintf(buf, (size_t)len, "%uh%02um", (unsigned int)(ns / 3600000000000ULL),
+			 (unsigned int)(ns / 60000000000ULL % 60));
+	return buf;
+}
+
+char *viewer_fmt_count(char *buf, int len, double v)
+{
+	if (v < 1000)
+		snprintf(buf, (size_t)len, "%.0f", v);
+	else if (v < 1e6)
+		snprintf(buf, (size_t)len, "%.1fk", v / 1e3);
+	else if (v < 1e9)
+		snprintf(buf, (size_t)len, "%.1fM", v / 1e6);
+	else
+		snprintf(buf, (size_t)len, "%.1fG", v / 1e9);
+	return buf;
+}
