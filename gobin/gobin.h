@@ -18,6 +18,12 @@
 
 struct gobin;
 
+/* Go versions this xgotop reads: 1.21 and later. A version newer than GOBIN_GO_NEWEST_MINOR
+ * opens only when the binary has DWARF (its layout is then read from there), with
+ * gobin_info.warning set. */
+#define GOBIN_GO_OLDEST_MINOR 21
+#define GOBIN_GO_NEWEST_MINOR 27
+
 struct gobin_info {
 	char go_version[64];	      /* "go1.27.4", as in buildinfo (may carry "-X:exp") */
 	int go_major;		      /* 1 */
@@ -35,7 +41,9 @@ struct gobin_info {
 	bool size_specialized_malloc; /* runtime.mallocgc*SC* functions exist */
 	char build_id[128];	      /* GNU build id in hex, else Go build id, else "" */
 	uint64_t text_start;	      /* runtime.text: base of pclntab entry offsets */
-	const char *text_start_from;  /* "symtab", "pclntab", "moduledata" */
+	const char *text_start_from; /* "symtab runtime.text", "pclntab header", "moduledata ..." */
+	char build_id_kind[8];	     /* "gnu", "go", or "" */
+	char warning[160];	     /* non-fatal: e.g. a Go version newer than the tables */
 };
 
 /* A function's location. addr is the link-time virtual address; file_off is what a uprobe
@@ -72,6 +80,23 @@ struct gobin_probe_site {
 struct gobin *gobin__open(const char *path);
 void gobin__close(struct gobin *b);
 
+/* gobin__open_flags() flags */
+#define GOBIN_OPEN_NO_SYMTAB 0x1 /* ignore .symtab: functions from .gopclntab only (tests) */
+
+struct gobin *gobin__open_flags(const char *path, unsigned int flags);
+/* Opens a copy of the file image data[0..size); name is used in messages (tests, fuzzing). */
+struct gobin *gobin__open_mem(const void *data, size_t size, const char *name, unsigned int flags);
+
+/* The value of a build setting the go command recorded ("-buildmode", "CGO_ENABLED",
+ * "GOEXPERIMENT", "DefaultGODEBUG", ...), or NULL. Valid until gobin__close(). */
+const char *gobin__build_setting(const struct gobin *b, const char *key);
+/* The i-th recorded build setting; false past the last. */
+bool gobin__build_setting_at(const struct gobin *b, size_t i, const char **key, const char **value);
+
+/* The load bias of b mapped as the main executable of process pid: runtime address minus
+ * link-time address (0 for a non-PIE), from /proc/PID/maps. 0 or -errno. */
+int gobin__load_bias(const struct gobin *b, int pid, uint64_t *bias);
+
 const struct gobin_info *gobin__info(const struct gobin *b);
 
 /* The libelf handle of the opened file (for the DWARF reader); owned by b. */
@@ -96,8 +121,11 @@ int gobin__symbol(const struct gobin *b, const char *name, uint64_t *addr);
 /* pc is a link-time address. 0, or -ENOENT when no function contains it. */
 int gobin__pc_lookup(const struct gobin *b, uint64_t pc, struct gobin_pcinfo *out);
 
-/* Decodes f with capstone (linear sweep) and chooses the probe offset: the `push rbp` after
- * the stack-check prologue when there is one, else the entry. 0 or -errno. */
+/* Decodes f with capstone (linear sweep over f->size bytes), lists every RET and chooses the
+ * probe offset: the `push rbp` right after the stack-check prologue (`cmp rsp,[r14+0x10]; jbe`),
+ * else that prologue's conditional jump (also emulated, same registers as at entry), else the
+ * entry. emulated says whether the kernel emulates the instruction there (push, call rel32,
+ * jmp, jcc, nop: one trap) or single-steps it (two traps, ~10x dearer). 0 or -errno. */
 int gobin__probe_site(const struct gobin *b, const struct gobin_func *f,
 		      struct gobin_probe_site *out);
 

@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xgotop inspect: what recording relies on in a Go binary.
+ *
+ *   xgotop inspect BINARY [--json] [--func NAME]... [--pc ADDR]...
+ *   xgotop inspect --pid PID [--json] [--func NAME]... [--pc ADDR]...
+ *
+ * Without --func/--pc it prints the binary's Go version and build settings, how it was linked,
+ * where the text start comes from, every runtime function xgotop hooks (now or later) with its
+ * address, file offset (what a uprobe attaches to), size, RET offsets and the probe offset with
+ * the instruction there, then the runtime struct offsets and wait reasons. --func NAME lists
+ * only the named functions; --pc ADDR (hex, "0x" optional) maps an address to function and
+ * file:line; with --pid, ADDR is an address in that process and the load bias is subtracted.
+ *
+ * Exit status: 0 ok; 1 a run-time failure (e.g. the process vanished); 2 bad usage or bad
+ * input (not ELF, not Go, truncated, Go older than 1.21, newer than known without DWARF).
+ *
+ * JSON (--json): one object on one line. Errors are {"error": "<message>"} instead.
+ *
+ *   file                string   the path read (/proc/PID/exe with --pid)
+ *   pid, exe            number, string      only with --pid (exe: readlink of /proc/PID/exe)
+ *   load_bias           "0x.."   only with --pid: runtime address - link-time address
+ *   go_version          string   as recorded, e.g. "go1.27.4" or "go1.26.1-X:exp"
+ *   go_major, go_minor, go_patch   numbers
+ *   goarch, path, module, buildmode, goexperiment   strings ("" when absent)
+ *   cgo                 bool     CGO_ENABLED=1
+ *   build_settings      object   every "build" line: {"-buildmode": "exe", "GOARCH": ...}
+ *   pie, stripped, dwarf  bool   ET_DYN; no .symtab; .debug_info present
+ *   build_id, build_id_kind   string, "gnu" | "go" | ""
+ *   text_start          "0x.."   base of the pclntab entry offsets (runtime.text)
+ *   text_start_from     string   "symtab runtime.text" | "pclntab header" | "moduledata ..."
+ *   functions_from      string   "symtab" | "pclntab"
+ *   size_specialized_malloc  bool   runtime.mallocgc*SC* functions exist (1.27, experiment)
+ *   warning             string   only when there is one
+ *   functions           array    (absent when only --pc is given) of
+ *       {"name": s, "present": false}, or
+ *       {"name": s, "present": true, "addr": "0x..", "file_off": "0x..", "size": n,
+ *        "probe_off": n, "probe_insn": s, "probe_emulated": b, "ret_offs": [n, ...],
+ *        "rets_truncated": b}   offsets are from the function's entry; a function that cannot
+ *        be decoded has "error": s instead of the probe fields
+ *   pcs                 array    only with --pc:
+ *       {"pc": "0x..", "found": false} or {"pc": "0x..", "found": true, "func": s,
+ *        "entry": "0x..", "offset": n, "file": s, "line": n}   (link-time addresses)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "gobin/gobin.h"
+#include "util/err.h"
+#include "util/jsonw.h"
+
+#define MAX_QUERIES 256
+#define MAX_FUNCS   512
+
+/* Runtime functions xgotop hooks now or later (shared/notes/go-runtime.md §3); every
+ * runtime.mallocgc* function is added after runtime.mallocgc. */
+static const char *const hooked[] = {
+    "runtime.newproc1",
+    "runtime.newproc",
+    "runtime.newproc.func1",
+    "runtime.runqput",
+    "runtime.gdestroy",
+    "runtime.goexit0",
+    "runtime.goexit1",
+    "runtime.casgstatus",
+    "runtime.casGToPreemptScan",
+    "runtime.casGFromPreempted",
+    "runtime.reentersyscall",
+    "runtime.entersyscall",
+    "runtime.entersyscallblock",
+    "runtime.exitsyscall",
+    "runtime.coroswitch_m",
+    "runtime.mallocgc",
+    "runtime.(*mcache).refill",
+    "runtime.profilealloc",
+    "runtime.gcStart",
+    "runtime.gcBgMarkStartWorkers",
+    "runtime.gcMarkTermination",
+    "runtime.(*gcControllerState).startCycle",
+    "runtime.(*gcControllerState).endCycle",
+};
+
+struct opts {
+	bool json;
+	int pid;
+	const char *funcs[MAX_QUERIES];
+	int nfuncs;
+	uint64_t pcs[MAX_QUERIES];
+	int npcs;
+};
+
+/* one row of the function table */
+struct row {
+	const char *name;
+	bool present;
+	struct gobin_func f;
+	struct gobin_probe_site site;
+	int err;
+	char errmsg[512];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f, "usage: xgotop inspect BINARY [--json] [--func NAME]... [--pc ADDR]...\n"
+	       "       xgotop inspect --pid PID [--json] [--func NAME]... [--pc ADDR]...\n\n"
+	       "Shows what xgotop relies on in a Go binary: version, build settings, the runtime\n"
+	       "functions it hooks (address, file offset, RET offsets, probe offset), struct\n"
+	       "offsets and wait reasons.\n\n"
+	       "  -j, --json         one JSON object (schema in cli/cmd_inspect.c)\n"
+	       "  -f, --func NAME    only this function (repeatable), e.g. runtime.casgstatus\n"
+	       "  -p, --pc ADDR      function and file:line of ADDR (hex; repeatable)\n"
+	       "  -P, --pid PID      the executable of a running process; ADDRs are its addresses\n"
+	       "  -h, --help         this text\n");
+}
+
+static int parse_hex(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
+		s += 2;
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 16);
+	return errno || *end ? -EINVAL : 0;
+}
+
+static void add_row(struct row *rows, int *n, const struct gobin *b, const char *name)
+{
+	struct row *r;
+
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(rows[i].name, name))
+			return;
+	if (*n >= MAX_FUNCS)
+		return;
+	r = &rows[(*n)++];
+	memset(r, 0, sizeof(*r));
+	r->name = name;
+	if (gobin__func(b, name, &r->f))
+		return;
+	r->present = true;
+	r->err = gobin__probe_site(b, &r->f, &r->site);
+	if (r->err)
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s", xg_errmsg());
+}
+
+struct family {
+	const char *names[MAX_FUNCS];
+	int n;
+};
+
+static int collect_family(const struct gobin_func *f, void *ctx)
+{
+	struct family *fam = ctx;
+
+	if (fam->n < MAX_FUNCS)
+		fam->names[fam->n++] = f->name;
+	return 0;
+}
+
+static int cmp_version_str(const void *a, const void *b)
+{
+	return strverscmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int build_rows(const struct gobin *b, const struct opts *o, struct row *rows)
+{
+	struct family fam = {.n = 0};
+	int n = 0;
+
+	if (o->nfuncs) {
+		for (int i = 0; i < o->nfuncs; i++)
+			add_row(rows, &n, b, o->funcs[i]);
+		return n;
+	}
+	gobin__for_each_func(b, "runtime.mallocgc", collect_family, &fam);
+	qsort(fam.names, (size_t)fam.n, sizeof(fam.names[0]), cmp_version_str);
+	for (size_t i = 0; i < sizeof(hooked) / sizeof(hooked[0]); i++) {
+		add_row(rows, &n, b, hooked[i]);
+		if (!strcmp(hooked[i], "runtime.mallocgc"))
+			for (int k = 0; k < fam.n; k++)
+				add_row(rows, &n, b, fam.names[k]);
+	}
+	return n;
+}
+
+/* --- human output --------------------------------------------------------------------------- */
+
+static void print_header(const struct gobin *b, const struct opts *o, const char *exe,
+			 uint64_t bias)
+{
+	const struct gobin_info *in = gobin__info(b);
+	const char *k, *v, *godebug = NULL;
+
+	printf("%-12s %s\n", "file", gobin__path(b));
+	if (o->pid) {
+		printf("%-12s %d (%s)\n", "pid", o->pid, exe);
+		printf("%-12s 0x%" PRIx64 "\n", "load bias", bias);
+	}
+	printf("%-12s %s %s\n", "go", in->go_version, in->goarch);
+	if (in->warning[0])
+		printf("%-12s %s\n", "warning", in->warning);
+	printf("%-12s %s\n", "path", in->path[0] ? in->path : "-");
+	printf("%-12s %s\n", "module", in->module[0] ? in->module : "-");
+	printf("%-12s", "build");
+	for (size_t i = 0; gobin__build_setting_at(b, i, &k, &v); i++) {
+		if (!strcmp(k, "DefaultGODEBUG")) {
+			godebug = v;
+			continue;
+		}
+		printf(" %s=%s", k, v);
+	}
+	printf("\n");
+	if (godebug)
+		printf("%-12s %s\n", "godebug", godebug);
+	printf("%-12s %s, %s, %s\n", "binary", in->pie ? "PIE" : "not PIE",
+	       in->has_symtab ? "not stripped" : "stripped (no .symtab)",
+	       in->has_dwarf ? "DWARF" : "no DWARF");
+	printf("%-12s %s%s%s%s\n", "build id", in->build_id[0] ? in->build_id : "-",
+	       in->build_id_kind[0] ? " (" : "", in->build_id_kind,
+	       in->build_id_kind[0] ? ")" : "");
+	printf("%-12s 0x%" PRIx64 " (from %s)\n", "text start", in->text_start,
+	       in->text_start_from);
+	printf("%-12s %s\n", "functions",
+	       in->has_symtab ? "from .symtab (sizes and lines from .gopclntab)"
+			      : "from .gopclntab");
+	printf("%-12s %s\n", "mallocgc",
+	       in->size_specialized_malloc
+		   ? "size-specialized (runtime.mallocgc*SC* bypass mallocgc for small sizes)"
+		   : "one entry point (runtime.mallocgc)");
+}
+
+static void format_rets(const struct gobin_probe_site *s, char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < s->nret && pos < len; i++)
+		pos +=
+		    (size_t)snprintf(buf + pos, len - pos, "%s+0x%x", i ? " " : "", s->ret_offs[i]);
+	if (s->rets_truncated && pos < len)
+		snprintf(buf + pos, len - pos, " ...");
+	if (!s->nret)
+		snprintf(buf, len, "none");
+}
+
+static void print_rows(const struct row *rows, int n)
+{
+	char rets[GOBIN_MAX_RETS * 10], probe[96];
+
+	printf("\n%-44s %-10s %-9s %6s  %-22s %-4s %s\n", "FUNCTION", "ADDRESS", "FILE OFF", "SIZE",
+	       "PROBE", "EMU", "RET OFFSETS");
+	for (int i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+
+		if (!r->present) {
+			printf("%-44s absent\n", r->name);
+			continue;
+		}
+		printf("%-44s 0x%-8" PRIx64 " 0x%-7" PRIx64 " %6" PRIu64 "  ", r->name, r->f.addr,
+		       r->f.file_off, r->f.size);
+		if (r->err) {
+			printf("error: %s\n", r->errmsg);
+			continue;
+		}
+		snprintf(probe, sizeof(probe), "+0x%x %s", r->site.probe_off, r->site.insn);
+		format_rets(&r->site, rets, sizeof(rets));
+		printf("%-22s %-4s %s\n", probe, r->site.emulated ? "yes" : "no", rets);
+	}
+	printf("(file offsets are what uprobes attach to; EMU: the kernel emulates the probed\n"
+	       " instruction, one trap instead of two)\n");
+}
+
+static void print_pcs(const struct gobin *b, const struct opts *o, uint64_t bias)
+{
+	printf("\n");
+	for (int i = 0; i < o->npcs; i++) {
+		uint64_t pc = o->pcs[i] - bias;
+		struct gobin_pcinfo pi;
+
+		if (gobin__pc_lookup(b, pc, &pi)) {
+			printf("0x%" PRIx64 "  not in any function\n", pc);
+			continue;
+		}
+		printf("0x%" PRIx64 "  %s+0x%" PRIx64 "  %s:%u\n", pc, pi.fn, pc - pi.entry,
+		       pi.file[0] ? pi.file : "?", pi.line);
+	}
+}
+
+/* --- JSON output ---------------------------------------------------------------------------- */
+
+static void json_header(struct jsonw *w, const struct gobin *b, const struct opts *o,
+			const char *exe, uint64_t bias)
+{
+	const struct gobin_info *in = gobin__info(b);
+	const char *k, *v;
+
+	jsonw_string_field(w, "file", gobin__path(b));
+	if (o->pid) {
+		jsonw_int_field(w, "pid", o->pid);
+		jsonw_string_field(w, "exe", exe);
+		jsonw_hex_field(w, "load_bias", bias);
+	}
+	jsonw_string_field(w, "go_version", in->go_version);
+	jsonw_int_field(w, "go_major", in->go_major);
+	jsonw_int_field(w, "go_minor", in->go_minor);
+	jsonw_int_field(w, "go_patch", in->go_patch);
+	jsonw_string_field(w, "goarch", in->goarch);
+	jsonw_string_field(w, "path", in->path);
+	jsonw_string_field(w, "module", in->module);
+	jsonw_string_field(w, "buildmode", in->buildmode);
+	jsonw_string_field(w, "goexperiment", in->goexperiment);
+	jsonw_bool_field(w, "cgo", in->cgo);
+	jsonw_name(w, "build_settings");
+	jsonw_start_object(w);
+	for (size_t i = 0; gobin__build_setting_at(b, i, &k, &v); i++)
+		jsonw_string_field(w, k, v);
+	jsonw_end_object(w);
+	jsonw_bool_field(w, "pie", in->pie);
+	jsonw_bool_field(w, "stripped", !in->has_symtab);
+	jsonw_bool_field(w, "dwarf", in->has_dwarf);
+	jsonw_string_field(w, "build_id", in->build_id);
+	jsonw_string_field(w, "build_id_kind", in->build_id_kind);
+	jsonw_hex_field(w, "text_start", in->text_start);
+	jsonw_string_field(w, "text_start_from", in->text_start_from);
+	jsonw_string_field(w, "functions_from", in->has_symtab ? "symtab" : "pclntab");
+	jsonw_bool_field(w, "size_specialized_malloc", in->size_specialized_malloc);
+	if (in->warning[0])
+		jsonw_string_field(w, "warning", in->warning);
+}
+
+static void json_rows(struct jsonw *w, const struct row *rows, int n)
+{
+	jsonw_name(w, "functions");
+	jsonw_start_array(w);
+	for (int i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+
+		jsonw_start_object(w);
+		jsonw_string_field(w, "name", r->name);
+		jsonw_bool_field(w, "present", r->present);
+		if (r->present) {
+			jsonw_hex_field(w, "addr", r->f.addr);
+			jsonw_hex_field(w, "file_off", r->f.file_off);
+			jsonw_uint_field(w, "size", r->f.size);
+			if (r->err) {
+				jsonw_string_field(w, "error", r->errmsg);
+			} else {
+				jsonw_uint_field(w, "probe_off", r->site.probe_off);
+				jsonw_string_field(w, "probe_insn", r->site.insn);
+				jsonw_bool_field(w, "probe_emulated", r->site.emulated);
+				jsonw_name(w, "ret_offs");
+				jsonw_start_array(w);
+				for (uint32_t k = 0; k < r->site.nret; k++)
+					jsonw_uint(w, r->site.ret_offs[k]);
+				jsonw_end_array(w);
+				jsonw_bool_field(w, "rets_truncated", r->site.rets_truncated);
+			}
+		}
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+static void json_pcs(struct jsonw *w, const struct gobin *b, const struct opts *o, uint64_t bias)
+{
+	jsonw_name(w, "pcs");
+	jsonw_start_array(w);
+	for (int i = 0; i < o->npcs; i++) {
+		uint64_t pc = o->pcs[i] - bias;
+		struct gobin_pcinfo pi;
+		bool found = !gobin__pc_lookup(b, pc, &pi);
+
+		jsonw_start_object(w);
+		jsonw_hex_field(w, "pc", pc);
+		jsonw_bool_field(w, "found", found);
+		if (found) {
+			jsonw_string_field(w, "func", pi.fn);
+			jsonw_hex_field(w, "entry", pi.entry);
+			jsonw_uint_field(w, "offset", pc - pi.entry);
+			jsonw_string_field(w, "file", pi.file);
+			jsonw_uint_field(w, "line", pi.line);
+		}
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+/* --- the command ---------------------------------------------------------------------------- */
+
+static int cmd_inspect(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'},	  {"func", required_argument, NULL, 'f'},
+	    {"pc", required_argument, NULL, 'p'}, {"pid", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+	};
+	struct opts o = {.json = false};
+	char procexe[64], exe[PATH_MAX] = "";
+	const char *path;
+	struct gobin *b = NULL;
+	struct row *rows = NULL;
+	struct jsonw *w = NULL;
+	uint64_t bias = 0;
+	int c, nrows = 0, ret = XG_EXIT_OK, err;
+
+	/* --json anywhere makes even option errors JSON */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			o.json = true;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":jf:p:P:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			break;
+		case 'f':
+			if (o.nfuncs < MAX_QUERIES)
+				o.funcs[o.nfuncs++] = optarg;
+			break;
+		case 'p':
+			if (o.npcs >= MAX_QUERIES)
+				break;
+			if (parse_hex(optarg, &o.pcs[o.npcs])) {
+				xg_report_error(o.json, "inspect", "--pc %s: not a hex address",
+						optarg);
+				return XG_EXIT_USAGE;
+			}
+			o.npcs++;
+			break;
+		case 'P': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v <= 0 || v > INT_MAX) {
+				xg_report_error(o.json, "inspect", "--pid %s: not a process id",
+						optarg);
+				return XG_EXIT_USAGE;
+			}
+			o.pid = (int)v;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return XG_EXIT_OK;
+		case ':':
+			xg_report_error(o.json, "inspect", "option %s needs an argument",
+					argv[optind - 1]);
+			return XG_EXIT_USAGE;
+		default:
+			xg_report_error(o.json, "inspect", "unknown option %s; see --help",
+					argv[optind - 1]);
+			return XG_EXIT_USAGE;
+		}
+	}
+	if (o.pid && optind == argc) {
+		ssize_t n;
+
+		snprintf(procexe, sizeof(procexe), "/proc/%d/exe", o.pid);
+		n = readlink(procexe, exe, sizeof(exe) - 1);
+		if (n < 0) {
+			xg_report_error(o.json, "inspect", "process %d: %s", o.pid,
+					strerror(errno));
+			return XG_EXIT_FAIL;
+		}
+		exe[n] = '\0';
+		path = procexe;
+	} else if (!o.pid && optind == argc - 1) {
+		path = argv[optind];
+	} else {
+		if (!o.json)
+			usage(stderr);
+		else
+			xg_report_error(true, "inspect", "expected one BINARY or --pid PID");
+		return XG_EXIT_USAGE;
+	}
+
+	b = gobin__open(path);
+	if (!b) {
+		xg_report_error(o.json, "inspect", "%s", xg_errmsg());
+		return XG_EXIT_USAGE;
+	}
+	if (gobin__info(b)->warning[0] && !o.json)
+		fprintf(stderr, "xgotop inspect: warning: %s: %s\n", path, gobin__info(b)->warning);
+	if (o.pid) {
+		err = gobin__load_bias(b, o.pid, &bias);
+		if (err) {
+			xg_report_error(o.json, "inspect", "%s", xg_errmsg());
+			ret = XG_EXIT_FAIL;
+			goto out;
+		}
+	}
+	rows = calloc(MAX_FUNCS, sizeof(*rows));
+	if (!rows) {
+		xg_report_error(o.json, "inspect", "out of memory");
+		ret = XG_EXIT_FAIL;
+		goto out;
+	}
+	if (o.nfuncs || !o.npcs)
+		nrows = build_rows(b, &o, rows);
+	for (int i = 0; i < nrows; i++)
+		if (rows[i].err)
+			ret = XG_EXIT_USAGE; /* a hooked function that does not decode: bad input */
+
+	if (o.json) {
+		w = jsonw_new(stdout);
+		if (!w) {
+			xg_report_error(true, "inspect", "out of memory");
+			ret = XG_EXIT_FAIL;
+			goto out;
+		}
+		jsonw_start_object(w);
+		json_header(w, b, &o, exe, bias);
+		if (o.nfuncs || !o.npcs)
+			json_rows(w, rows, nrows);
+		if (o.npcs)
+			json_pcs(w, b, &o, bias);
+		jsonw_end_object(w);
+		jsonw_newline(w);
+	} else {
+		print_header(b, &o, exe, bias);
+		if (o.nfuncs || !o.npcs)
+			print_rows(rows, nrows);
+		if (o.npcs)
+			print_pcs(b, &o, bias);
+	}
+out:
+	jsonw_free(w);
+	free(rows);
+	gobin__close(b);
+	return ret;
+}
+XG_COMMAND("inspect", cmd_inspect, "show what xgotop relies on in a Go binary");

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Probe placement: a linear sweep of a function with capstone finds every RET and the
+ * stack-check prologue, and picks the instruction to put the uprobe on.
+ *
+ * Why it matters (shared/notes/uprobe-cost.md): the kernel emulates a few instructions (push
+ * reg, call rel32, jmp, jcc, the standard nops) in one trap; everything else is copied out of
+ * line and single-stepped, a second trap that costs about ten times more in this VM. A Go
+ * function with a stack check starts `cmp rsp, [r14+0x10]; jbe morestack` (single-stepped
+ * cmp) and reaches `push rbp` right after, with the argument registers still intact, and a
+ * probe there does not fire again when the function restarts after growing its stack.
+ *
+ * Architecture specifics sit behind struct arch_ops; arm64 follows the same rules (its RET is
+ * `ret`, its prologue `ldr x16, [x28, #16]; cmp sp, x16; b.ls`) but is not tested here.
+ */
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gobin/internal.h"
+#include "util/err.h"
+
+#define PROLOGUE_WINDOW 8 /* the stack check is within the first instructions */
+#define MAX_FUNC_SIZE	(64u << 20)
+
+struct insn_info {
+	uint32_t off;
+	bool stack_check; /* compares a stack pointer with g.stackguard0 */
+	bool cond_branch;
+	bool frame_push; /* saves the frame pointer (x86: push rbp) */
+	bool emulated;
+	char text[64];
+};
+
+struct arch_ops {
+	cs_arch arch;
+	cs_mode mode;
+	bool (*is_ret)(const cs_insn *in);
+	void (*classify)(csh h, const cs_insn *in, struct insn_info *out);
+};
+
+/* --- x86-64 ---------------------------------------------------------------------------------- */
+
+/* The kernel's x86_nops[] (arch/x86/include/asm/nops.h, 64-bit), emulated by branch_xol_ops. */
+static const uint8_t x86_nops[][8] = {
+    {0x90},
+    {0x66, 0x90},
+    {0x0f, 0x1f, 0x00},
+    {0x0f, 0x1f, 0x40, 0x00},
+    {0x0f, 0x1f, 0x44, 0x00, 0x00},
+    {0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+    {0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
+    {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+};
+
+/* arch/x86/kernel/uprobes.c: branch_setup_xol_ops() and push_setup_xol_ops() */
+static bool x86_emulated(const uint8_t *b, size_t len)
+{
+	if (len >= 1 && len <= 8 && !memcmp(b, x86_nops[len - 1], len))
+		return true;
+	if (len == 1 && b[0] >= 0x50 && b[0] <= 0x57) /* push r64 */
+		return true;
+	if (len == 2 && b[0] == 0x41 && b[1] >= 0x50 && b[1] <= 0x57) /* push r8..r15 */
+		return true;
+	switch (b[0]) {
+	case 0xeb: /* jmp rel8 */
+		return len == 2;
+	case 0xe9: /* jmp rel32 */
+	case 0xe8: /* call rel32 */
+		return len == 5;
+	case 0x0f: /* jcc rel32 */
+		return len == 6 && b[1] >= 0x80 && b[1] <= 0x8f;
+	default: /* jcc rel8 */
+		return len == 2 && b[0] >= 0x70 && b[0] <= 0x7f;
+	}
+}
+
+static bool x86_is_ret(const cs_insn *in)
+{
+	return in->id == X86_INS_RET;
+}
+
+static void x86_classify(csh h, const cs_insn *in, struct insn_info *out)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	out->emulated = x86_emulated(in->bytes, in->size);
+	/* cmp rsp|r12, qword ptr [r14 + 0x10]: g.stackguard0 (R14 holds g in ABIInternal) */
+	out->stack_check =
+	    in->id == X86_INS_CMP && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+	    x->operands[1].type == X86_OP_MEM && x->operands[1].mem.base == X86_REG_R14 &&
+	    x->operands[1].mem.index == X86_REG_INVALID && x->operands[1].mem.disp == 0x10 &&
+	    x->operands[1].mem.segment == X86_REG_INVALID;
+	out->cond_branch =
+	    cs_insn_group(h, in, X86_GRP_JUMP) && in->id != X86_INS_JMP && in->id != X86_INS_LJMP;
+	out->frame_push = in->id == X86_INS_PUSH && x->op_count == 1 &&
+			  x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RBP;
+}
+
+/* --- arm64 (designed for, untested) ----------------------------------------------------------- */
+
+/* arch/arm64/kernel/probes/decode-insn.c simulates branches and pc-relative address loads. */
+static bool arm64_emulated(uint32_t w)
+{
+	return (w & 0x7c000000) == 0x14000000 || /* b, bl */
+	       (w & 0xff000010) == 0x54000000 || /* b.cond */
+	       (w & 0x7e000000) == 0x34000000 || /* cbz, cbnz */
+	       (w & 0x7e000000) == 0x36000000 || /* tbz, tbnz */
+	       (w & 0xfffffc1f) == 0xd61f0000 || /* br */
+	       (w & 0xfffffc1f) == 0xd63f0000 || /* blr */
+	       (w & 0xfffffc1f) == 0xd65f0000 || /* ret */
+	       (w & 0x1f000000) == 0x10000000;	 /* adr, adrp */
+}
+
+static bool arm64_is_ret(const cs_insn *in)
+{
+	uint32_t w;
+
+	memcpy(&w, in->bytes, 4);
+	return (w & 0xfffffc1f) == 0xd65f0000;
+}
+
+static void arm64_classify(csh h, const cs_insn *in, struct insn_info *out)
+{
+	const cs_arm64 *a = &in->detail->arm64;
+	uint32_t w;
+
+	(void)h;
+	memcpy(&w, in->bytes, 4);
+	out->emulated = arm64_emulated(w);
+	/* ldr x16, [x28, #16]: loads g.stackguard0; the cmp with sp and b.ls follow */
+	out->stack_check =
+	    in->id == ARM64_INS_LDR && a->op_count == 2 && a->operands[1].type == ARM64_OP_MEM &&
+	    a->operands[1].mem.base == ARM64_REG_X28 && a->operands[1].mem.disp == 16;
+	out->cond_branch = (w & 0xff000010) == 0x54000000;
+	out->frame_push = false; /* the frame record store is not emulated on arm64 */
+}
+
+static const struct arch_ops arch_ops[] = {
+    [GOBIN_ARCH_X86_64] = {CS_ARCH_X86, CS_MODE_64, x86_is_ret, x86_classify},
+    [GOBIN_ARCH_ARM64] = {CS_ARCH_ARM64, CS_MODE_ARM, arm64_is_ret, arm64_classify},
+};
+
+/* --- the sweep ------------------------------------------------------------------------------- */
+
+static void choose(enum gobin_arch arch, const struct insn_info *in, size_t n,
+		   struct gobin_probe_site *out)
+{
+	const struct insn_info *pick = &in[0];
+
+	for (size_t i = 0; i + 1 < n; i++) {
+		size_t j = i + 1;
+
+		if (!in[i].stack_check)
+			continue;
+		/* arm64: ldr; cmp; b.ls */
+		if (arch == GOBIN_ARCH_ARM64 && j + 1 < n)
+			j++;
+		if (!in[j].cond_branch)
+			break;
+		if (j + 1 < n && in[j + 1].frame_push)
+			pick = &in[j + 1];
+		else if (in[j].emulated && !in[0].emulated)
+			pick = &in[j];
+		break;
+	}
+	out->probe_off = pick->off;
+	out->emulated = pick->emulated;
+	snprintf(out->insn, sizeof(out->insn), "%s", pick->text);
+}
+
+int gobin_disasm__probe_site(enum gobin_arch arch, const uint8_t *code, size_t size,
+			     const char *name, struct gobin_probe_site *out)
+{
+	const struct arch_ops *ops;
+	struct insn_info first[PROLOGUE_WINDOW];
+	size_t nfirst = 0, left = size;
+	const uint8_t *p = code;
+	uint64_t addr = 0;
+	cs_insn *in = NULL;
+	csh h = 0;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((unsigned int)arch >= sizeof(arch_ops) / sizeof(arch_ops[0]))
+		return xg_error(-EINVAL, "%s: unknown architecture %d", name, (int)arch);
+	ops = &arch_ops[arch];
+	if (!size)
+		return xg_error(-EINVAL, "%s: empty function", name);
+	if (size > MAX_FUNC_SIZE)
+		return xg_error(-E2BIG, "%s: function of %zu bytes is too large to decode", name,
+				size);
+	if (cs_open(ops->arch, ops->mode, &h) != CS_ERR_OK)
+		return xg_error(-ENOMEM, "%s: capstone: cannot open a decoder", name);
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	if (!in) {
+		err = xg_error(-ENOMEM, "%s: capstone: out of memory", name);
+		goto out;
+	}
+	while (left) {
+		uint64_t off = addr;
+
+		if (!cs_disasm_iter(h, &p, &left, &addr, in)) {
+			char hex[3 * 8 + 1] = "";
+
+			for (size_t i = 0; i < 8 && i < left; i++)
+				snprintf(hex + 3 * i, 4, " %02x", p[i]);
+			err = xg_error(-EBADMSG, "%s: cannot decode the instruction at +0x%llx:%s",
+				       name, (unsigned long long)off, hex);
+			goto out;
+		}
+		if (nfirst < PROLOGUE_WINDOW) {
+			struct insn_info *ii = &first[nfirst++];
+
+			memset(ii, 0, sizeof(*ii));
+			ii->off = (uint32_t)off;
+			ops->classify(h, in, ii);
+			snprintf(ii->text, sizeof(ii->text), "%.24s%s%.36s", in->mnemonic,
+				 in->op_str[0] ? " " : "", in->op_str);
+		}
+		if (ops->is_ret(in)) {
+			if (out->nret < GOBIN_MAX_RETS)
+				out->ret_offs[out->nret++] = (uint32_t)off;
+			else
+				out->rets_truncated = true;
+		}
+	}
+	choose(arch, first, nfirst, out);
+out:
+	if (in)
+		cs_free(in, 1);
+	cs_close(&h);
+	return err;
+}

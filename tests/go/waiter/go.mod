@@ -1,0 +1,3 @@
+module xgotop.test/waiter
+
+go 1.21
