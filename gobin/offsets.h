@@ -89,7 +89,7 @@ struct go_offsets {
 	/* set by gobin__offsets() when the binary's Go version is newer than the table (offsets
 	 * then come from DWARF); warning names the version, "" otherwise */
 	bool newer_than_table;
-	char warning[128];
+	char warning[256];
 };
 
 /* Fills out from the built-in table for Go 1.minor on goarch ("amd64", "arm64").
