@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xgotop dump FILE [--json]: every event of a trace, decoded, one per line.
+ *
+ * Text: "<seconds> <kind> g<goid> cpu<N> tid<N> <details>" with names resolved. --json: the
+ * public JSON-lines schema (format/evjson.h), the same as `record --json` and `replay --json`.
+ *
+ * Exit status: 0 when every event the file holds was printed (a file that was not closed
+ * cleanly is noted on stderr); 2 when the file cannot be read at all, or when damaged chunks
+ * were skipped (each named on stderr); 1 when the output cannot be written.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "format/evjson.h"
+#include "format/reader.h"
+#include "util/err.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: xgotop dump FILE [--json]\n\n"
+		   "Prints every event of a trace file, one per line, in time order.\n\n"
+		   "  -j, --json   JSON lines (the schema of `record --json`)\n"
+		   "  -h, --help   this text\n");
+}
+
+struct warn_ctx {
+	unsigned long n;
+};
+
+static void on_warn(void *ctx, const char *msg)
+{
+	struct warn_ctx *w = ctx;
+
+	w->n++;
+	fflush(stdout);
+	fprintf(stderr, "xgotop dump: warning: %s\n", msg);
+}
+
+static const char *state(unsigned int s, char *buf, size_t len)
+{
+	const char *n = xg_gstate_name(s);
+
+	if (n)
+		return n;
+	snprintf(buf, len, "state%u", s);
+	return buf;
+}
+
+/* " at fn (file:line)" for the innermost frame of a stack */
+static void put_where(FILE *f, const struct tf_tables *t, uint32_t stack)
+{
+	const struct xg_frame *fr;
+	const char *file, *base;
+	uint32_t n;
+
+	if (!stack)
+		return;
+	fr = tf_tables__stack(t, stack, &n);
+	if (!fr || !n) {
+		fprintf(f, " stack=%u", stack);
+		return;
+	}
+	file = tf_tables__str(t, fr[0].file);
+	base = strrchr(file, '/');
+	fprintf(f, " at %s (%s:%u)", tf_tables__str(t, fr[0].fn), base ? base + 1 : file,
+		fr[0].line);
+}
+
+static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables *t)
+{
+	const char *kind = xg_kind_name(ev->kind);
+	char b1[16], b2[16];
+
+	fprintf(f, "%" PRIu64 ".%09" PRIu64 " %-12s", ev->ts / 1000000000, ev->ts % 1000000000,
+		kind ? kind : "?");
+	if (!kind)
+		fprintf(f, " kind=%u", ev->kind);
+	if (ev->goid)
+		fprintf(f, " g%-6" PRIu64, ev->goid);
+	else
+		fprintf(f, " %-7s", "-");
+	fprintf(f, " cpu%-3u", ev->cpu);
+	if (ev->tid)
+		fprintf(f, " tid%-7u", ev->tid);
+	else
+		fprintf(f, " %-10s", "-");
+	switch (ev->kind) {
+	case XG_EV_GO_CREATE:
+		fprintf(f, " %s created by g%" PRIu64 " in %s", tf_tables__str(t, ev->start_fn),
+			ev->parent_goid, tf_tables__str(t, ev->create_fn));
+		break;
+	case XG_EV_GO_STATE:
+		fprintf(f, " %s -> %s", state(ev->from, b1, sizeof(b1)),
+			state(ev->to, b2, sizeof(b2)));
+		if (ev->reason)
+			fprintf(f, " (%s)", tf_tables__str(t, ev->reason));
+		break;
+	case XG_EV_ALLOC:
+	case XG_EV_ALLOC_SAMPLE:
+		fprintf(f, " %" PRIu64 " B %s", ev->size,
+			ev->type ? tf_tables__str(t, ev->type) : "(untyped)");
+		if (ev->kind == XG_EV_ALLOC_SAMPLE)
+			fprintf(f, " weight=%" PRIu64, ev->weight);
+		break;
+	case XG_EV_GC_START:
+	case XG_EV_GC_END:
+	case XG_EV_HEAP:
+		fprintf(f,
+			" gc=%u heap_live=%" PRIu64 " heap_goal=%" PRIu64 " total_alloc=%" PRIu64
+			" total_free=%" PRIu64,
+			ev->gc, ev->heap_live, ev->heap_goal, ev->total_alloc, ev->total_free);
+		break;
+	case XG_EV_LOST: {
+		const char *of = xg_kind_name(ev->of);
+
+		fprintf(f, " %" PRIu64 " %s events dropped", ev->count, of ? of : "?");
+		break;
+	}
+	case XG_EV_SNAPSHOT:
+		fprintf(f, " %s", state(ev->to, b1, sizeof(b1)));
+		if (ev->reason)
+			fprintf(f, " (%s)", tf_tables__str(t, ev->reason));
+		if (ev->start_fn)
+			fprintf(f, " %s", tf_tables__str(t, ev->start_fn));
+		break;
+	default:
+		break;
+	}
+	put_where(f, t, ev->stack);
+	fputc('\n', f);
+}
+
+static int cmd_dump(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct warn_ctx wc = {0};
+	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &wc);
+	struct tf_reader *r = NULL;
+	const struct tf_tables *t;
+	struct tf_info info;
+	struct xg_event ev;
+	bool json = false;
+	int c, err, ret = XG_EXIT_OK;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			json = true;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			break;
+		case 'h':
+			usage(stdout);
+			return XG_EXIT_OK;
+		default:
+			xg_report_error(json, "dump", "unknown option %s; see --help",
+					argv[optind - 1]);
+			return XG_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		xg_report_error(json, "dump", "expected one trace file; see --help");
+		return XG_EXIT_USAGE;
+	}
+	r = tf_reader__open(argv[optind], &ro);
+	if (!r) {
+		xg_report_error(json, "dump", "%s", xg_errmsg());
+		return XG_EXIT_USAGE;
+	}
+	t = tf_reader__tables(r);
+	while ((err = tf_reader__next(r, &ev)) > 0) {
+		if (json)
+			xg_event_write_json(stdout, &ev, t);
+		else
+			put_text(stdout, &ev, t);
+	}
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "xgotop dump: writing the output: %s\n", strerror(errno));
+		ret = XG_EXIT_FAIL;
+		goto out;
+	}
+	if (err < 0) {
+		xg_report_error(json, "dump", "%s", xg_errmsg());
+		ret = err == -ENOMEM ? XG_EXIT_FAIL : XG_EXIT_USAGE;
+		goto out;
+	}
+	if (!tf_reader__info(r, &info) && !info.clean)
+		fprintf(stderr, "xgotop dump: note: %s: %s\n", argv[optind], info.recovery);
+	if (wc.n) {
+		fprintf(stderr, "xgotop dump: %s: %lu damaged part%s skipped\n", argv[optind], wc.n,
+			wc.n == 1 ? "" : "s");
+		ret = XG_EXIT_USAGE;
+	}
+out:
+	tf_reader__close(r);
+	return ret;
+}
+XG_COMMAND("dump", cmd_dump, "print every event of a trace file");

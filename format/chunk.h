@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Event chunks (SPEC.md "CHUNK record"): the columnar encoder used by the writer and the decoder
+ * used by the reader. A chunk stands alone: every context (previous ts, per-CPU thread and
+ * goroutine) starts fresh in each chunk.
+ */
+#ifndef XG_FORMAT_CHUNK_H
+#define XG_FORMAT_CHUNK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/event.h"
+#include "format/xgt.h"
+
+/* A growable byte buffer. */
+struct tf_buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+/* Makes room for extra more bytes. 0 or -ENOMEM. */
+int tf_buf__reserve(struct tf_buf *b, size_t extra);
+int tf_buf__append(struct tf_buf *b, const void *data, size_t len);
+void tf_buf__free(struct tf_buf *b);
+
+#define TF_COLBIT(c)  (1ULL << (c))
+#define TF_COLS_ALL   (~0ULL)
+#define TF_COLS_KNOWN (((1ULL << TF_COL_MAX) - 1) & ~1ULL)
+
+/* Per-column sizes of what an encoder or decoder has processed. */
+struct tf_col_stats {
+	uint64_t raw[TF_COL_MAX];    /* bytes before compression */
+	uint64_t stored[TF_COL_MAX]; /* bytes in the file */
+};
+
+struct tf_chunk_enc;
+
+/* level: zstd level (1..19; <= 0 stores columns uncompressed). NULL with errno set. */
+struct tf_chunk_enc *tf_chunk_enc__new(int level);
+void tf_chunk_enc__free(struct tf_chunk_enc *e);
+/* When a chunk is full: max_events rows (0 = TF_MAX_CHUNK_EVENTS), max_raw bytes of column data
+ * (a soft limit checked every 256 rows; 0 = none), a ts span of max_ns (0 = none). */
+void tf_chunk_enc__limits(struct tf_chunk_enc *e, uint32_t max_events, size_t max_raw,
+			  uint64_t max_ns);
+/*
+ * Adds rows to the chunk being built. Rows must come in non-decreasing ts order, within and
+ * across calls. Returns how many were added (fewer than n, possibly 0, once the chunk is full)
+ * or -ENOMEM. The rows are copied: they need not outlive the call.
+ */
+long tf_chunk_enc__add(struct tf_chunk_enc *e, const struct xg_event *const *rows, size_t n);
+uint32_t tf_chunk_enc__count(const struct tf_chunk_enc *e);
+bool tf_chunk_enc__full(const struct tf_chunk_enc *e);
+/* ts of the first and the last row of the chunk being built. */
+uint64_t tf_chunk_enc__ts_first(const struct tf_chunk_enc *e);
+uint64_t tf_chunk_enc__ts_last(const struct tf_chunk_enc *e);
+/* Compresses the chunk built so far into a CHUNK record payload appended to out, and starts a
+ * new chunk. Nothing is appended when the chunk is empty. 0 or -errno. */
+int tf_chunk_enc__finish(struct tf_chunk_enc *e, struct tf_buf *out);
+/* Sizes of everything encoded so far. */
+const struct tf_col_stats *tf_chunk_enc__stats(const struct tf_chunk_enc *e);
+/* Bytes the encoder holds (buffers, zstd context). */
+size_t tf_chunk_enc__mem(const struct tf_chunk_enc *e);
+
+/* The uncompressed chunk header. */
+struct tf_chunk_hdr {
+	uint32_t n_events;
+	uint32_t ncols;
+	uint64_t ts_first, ts_last;
+	uint64_t raw_bytes;    /* sum of the columns' raw_len */
+	uint64_t stored_bytes; /* sum of the columns' stored_len */
+};
+
+/* Parses the header and column directory of payload (validating every length). 0 or -EINVAL
+ * with a message (without location: the caller prefixes it). */
+int tf_chunk__parse_hdr(const uint8_t *payload, size_t len, struct tf_chunk_hdr *h);
+
+struct tf_chunk_dec;
+
+struct tf_chunk_dec *tf_chunk_dec__new(void);
+void tf_chunk_dec__free(struct tf_chunk_dec *d);
+/*
+ * Loads a chunk payload for decoding the columns in cols (TF_COLBIT mask; the columns they
+ * depend on are added). payload must stay valid until the next load. 0 or -errno with a message
+ * (without location).
+ */
+int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t len, uint64_t cols);
+/* The next event: 1, 0 at the end of the chunk, or -EINVAL (damaged column) with a message. */
+int tf_chunk_dec__next(struct tf_chunk_dec *d, struct xg_event *ev);
+/* The loaded chunk's header. */
+const struct tf_chunk_hdr *tf_chunk_dec__hdr(const struct tf_chunk_dec *d);
+/* Events left in the loaded chunk. */
+uint32_t tf_chunk_dec__left(const struct tf_chunk_dec *d);
+const struct tf_col_stats *tf_chunk_dec__stats(const struct tf_chunk_dec *d);
+
+/* The column's name in SPEC.md ("ts", "goid", ...), or NULL. */
+const char *tf_col_name(unsigned int col);
+
+#endif /* XG_FORMAT_CHUNK_H */

@@ -1,0 +1,19 @@
+# format/: trace file format. Test helpers built from tests/ sources: the fixture generator
+# (tests/fixtures/gen.c) and the format benchmark driver (tests/bench/format_bench.c), both on
+# the synthesized HTTP-server event stream (tests/fixtures/synth.c). They link only format/ and
+# util/, which depend on nothing else in the tree.
+
+FORMAT_OBJS = $(patsubst %.c,$(OBJ)/%.o,$(sort $(wildcard format/*.c util/*.c)))
+
+XGT_GEN = $(OUTPUT)/xgt-gen$(if $(filter 1,$(SANITIZE)),-san)
+
+$(XGT_GEN): $(OBJ)/tests/fixtures/gen.o $(OBJ)/tests/fixtures/synth.o $(FORMAT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ -lzstd -lpthread -lm
+
+$(OUTPUT)/format-bench$(if $(filter 1,$(SANITIZE)),-san): $(OBJ)/tests/bench/format_bench.o $(OBJ)/tests/fixtures/synth.o \
+		$(FORMAT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ -lzstd -lpthread -lm
+
+TEST_DEPS += $(XGT_GEN)
