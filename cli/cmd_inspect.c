@@ -2,8 +2,8 @@
 /*
  * xgotop inspect: what recording relies on in a Go binary.
  *
- *   xgotop inspect BINARY [--json] [--func NAME]... [--pc ADDR]...
- *   xgotop inspect --pid PID [--json] [--func NAME]... [--pc ADDR]...
+ *   xgotop inspect BINARY [--json] [--func NAME]... [--pc ADDR]... [--type ADDR]...
+ *   xgotop inspect --pid PID [--json] [--func NAME]... [--pc ADDR]... [--type ADDR]...
  *
  * Without --func/--pc it prints the binary's Go version and build settings, how it was linked,
  * where the text start comes from, every runtime function xgotop hooks (now or later) with its
@@ -11,6 +11,7 @@
  * the instruction there, then the runtime struct offsets and wait reasons. --func NAME lists
  * only the named functions; --pc ADDR (hex, "0x" optional) maps an address to function and
  * file:line; with --pid, ADDR is an address in that process and the load bias is subtracted.
+ * --type ADDR names the type descriptor (internal/abi.Type) at ADDR, as mallocgc receives it.
  *
  * Exit status: 0 ok; 1 a run-time failure (e.g. the process vanished); 2 bad usage or bad
  * input (not ELF, not Go, truncated, Go older than 1.21, newer than known without DWARF).
@@ -32,7 +33,7 @@
  *   functions_from      string   "symtab" | "pclntab"
  *   size_specialized_malloc  bool   runtime.mallocgc*SC* functions exist (1.27, experiment)
  *   warning             string   only when there is one
- *   functions           array    (absent when only --pc is given) of
+ *   functions           array    (absent when only --pc/--type are given) of
  *       {"name": s, "present": false}, or
  *       {"name": s, "present": true, "addr": "0x..", "file_off": "0x..", "size": n,
  *        "probe_off": n, "probe_insn": s, "probe_emulated": b, "ret_offs": [n, ...],
@@ -41,6 +42,8 @@
  *   pcs                 array    only with --pc:
  *       {"pc": "0x..", "found": false} or {"pc": "0x..", "found": true, "func": s,
  *        "entry": "0x..", "offset": n, "file": s, "line": n}   (link-time addresses)
+ *   types               array    only with --type: {"addr": "0x..", "found": false} or
+ *       {"addr": "0x..", "found": true, "name": s}   (link-time addresses)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -94,6 +97,8 @@ struct opts {
 	int nfuncs;
 	uint64_t pcs[MAX_QUERIES];
 	int npcs;
+	uint64_t types[MAX_QUERIES];
+	int ntypes;
 };
 
 /* one row of the function table */
@@ -108,17 +113,19 @@ struct row {
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f, "usage: xgotop inspect BINARY [--json] [--func NAME]... [--pc ADDR]...\n"
-	       "       xgotop inspect --pid PID [--json] [--func NAME]... [--pc ADDR]...\n\n"
-	       "Shows what xgotop relies on in a Go binary: version, build settings, the runtime\n"
-	       "functions it hooks (address, file offset, RET offsets, probe offset), struct\n"
-	       "offsets and wait reasons.\n\n"
-	       "  -j, --json         one JSON object (schema in cli/cmd_inspect.c)\n"
-	       "  -f, --func NAME    only this function (repeatable), e.g. runtime.casgstatus\n"
-	       "  -p, --pc ADDR      function and file:line of ADDR (hex; repeatable)\n"
-	       "  -P, --pid PID      the executable of a running process; ADDRs are its addresses\n"
-	       "  -h, --help         this text\n");
+	fputs(
+	    "usage: xgotop inspect BINARY [--json] [--func NAME]... [--pc ADDR]... [--type ADDR]...\n"
+	    "       xgotop inspect --pid PID [OPTIONS]\n\n"
+	    "Shows what xgotop relies on in a Go binary: version, build settings, the runtime\n"
+	    "functions it hooks (address, file offset, RET offsets, probe offset), struct\n"
+	    "offsets and wait reasons.\n\n"
+	    "  -j, --json         one JSON object (schema in cli/cmd_inspect.c)\n"
+	    "  -f, --func NAME    only this function (repeatable), e.g. runtime.casgstatus\n"
+	    "  -p, --pc ADDR      function and file:line of ADDR (hex; repeatable)\n"
+	    "  -t, --type ADDR    name of the type descriptor at ADDR (hex; repeatable)\n"
+	    "  -P, --pid PID      the executable of a running process; ADDRs are its addresses\n"
+	    "  -h, --help         this text\n",
+	    f);
 }
 
 static int parse_hex(const char *s, uint64_t *v)
@@ -281,6 +288,21 @@ static void print_rows(const struct row *rows, int n)
 	       " instruction, one trap instead of two)\n");
 }
 
+static void print_types(const struct gobin *b, const struct opts *o, uint64_t bias)
+{
+	char name[512];
+
+	printf("\n");
+	for (int i = 0; i < o->ntypes; i++) {
+		uint64_t addr = o->types[i] - bias;
+
+		if (gobin__type_name(b, addr, name, sizeof(name)))
+			printf("0x%" PRIx64 "  not a type: %s\n", addr, xg_errmsg());
+		else
+			printf("0x%" PRIx64 "  type %s\n", addr, name);
+	}
+}
+
 static void print_pcs(const struct gobin *b, const struct opts *o, uint64_t bias)
 {
 	printf("\n");
@@ -396,14 +418,38 @@ static void json_pcs(struct jsonw *w, const struct gobin *b, const struct opts *
 	jsonw_end_array(w);
 }
 
+static void json_types(struct jsonw *w, const struct gobin *b, const struct opts *o, uint64_t bias)
+{
+	char name[512];
+
+	jsonw_name(w, "types");
+	jsonw_start_array(w);
+	for (int i = 0; i < o->ntypes; i++) {
+		uint64_t addr = o->types[i] - bias;
+		bool found = !gobin__type_name(b, addr, name, sizeof(name));
+
+		jsonw_start_object(w);
+		jsonw_hex_field(w, "addr", addr);
+		jsonw_bool_field(w, "found", found);
+		if (found)
+			jsonw_string_field(w, "name", name);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
 /* --- the command ---------------------------------------------------------------------------- */
 
 static int cmd_inspect(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'},	  {"func", required_argument, NULL, 'f'},
-	    {"pc", required_argument, NULL, 'p'}, {"pid", required_argument, NULL, 'P'},
-	    {"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"func", required_argument, NULL, 'f'},
+	    {"pc", required_argument, NULL, 'p'},
+	    {"type", required_argument, NULL, 't'},
+	    {"pid", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {.json = false};
 	char procexe[64], exe[PATH_MAX] = "";
@@ -420,7 +466,7 @@ static int cmd_inspect(int argc, char **argv)
 			o.json = true;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":jf:p:P:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jf:p:t:P:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			break;
@@ -437,6 +483,16 @@ static int cmd_inspect(int argc, char **argv)
 				return XG_EXIT_USAGE;
 			}
 			o.npcs++;
+			break;
+		case 't':
+			if (o.ntypes >= MAX_QUERIES)
+				break;
+			if (parse_hex(optarg, &o.types[o.ntypes])) {
+				xg_report_error(o.json, "inspect", "--type %s: not a hex address",
+						optarg);
+				return XG_EXIT_USAGE;
+			}
+			o.ntypes++;
 			break;
 		case 'P': {
 			char *end;
@@ -506,7 +562,7 @@ static int cmd_inspect(int argc, char **argv)
 		ret = XG_EXIT_FAIL;
 		goto out;
 	}
-	if (o.nfuncs || !o.npcs)
+	if (o.nfuncs || (!o.npcs && !o.ntypes))
 		nrows = build_rows(b, &o, rows);
 	for (int i = 0; i < nrows; i++)
 		if (rows[i].err)
@@ -521,18 +577,22 @@ static int cmd_inspect(int argc, char **argv)
 		}
 		jsonw_start_object(w);
 		json_header(w, b, &o, exe, bias);
-		if (o.nfuncs || !o.npcs)
+		if (o.nfuncs || (!o.npcs && !o.ntypes))
 			json_rows(w, rows, nrows);
 		if (o.npcs)
 			json_pcs(w, b, &o, bias);
+		if (o.ntypes)
+			json_types(w, b, &o, bias);
 		jsonw_end_object(w);
 		jsonw_newline(w);
 	} else {
 		print_header(b, &o, exe, bias);
-		if (o.nfuncs || !o.npcs)
+		if (o.nfuncs || (!o.npcs && !o.ntypes))
 			print_rows(rows, nrows);
 		if (o.npcs)
 			print_pcs(b, &o, bias);
+		if (o.ntypes)
+			print_types(b, &o, bias);
 	}
 out:
 	jsonw_free(w);

@@ -205,6 +205,23 @@ int gobin_disasm__probe_site(enum gobin_arch arch, const uint8_t *code, size_t s
 		if (!cs_disasm_iter(h, &p, &left, &addr, in)) {
 			char hex[3 * 8 + 1] = "";
 
+			/* fixed width: a word capstone 4 does not know (e.g. ARMv8.1 atomics such
+			 * as casal) is still one instruction, and not a RET or a branch */
+			if (arch == GOBIN_ARCH_ARM64 && left >= 4) {
+				if (nfirst < PROLOGUE_WINDOW) {
+					memset(&first[nfirst], 0, sizeof(first[0]));
+					first[nfirst].off = (uint32_t)off;
+					snprintf(first[nfirst].text, sizeof(first[0].text),
+						 ".word 0x%02x%02x%02x%02x", p[3], p[2], p[1],
+						 p[0]);
+					nfirst++;
+				}
+				p += 4;
+				left -= 4;
+				addr += 4;
+				continue;
+			}
+
 			for (size_t i = 0; i < 8 && i < left; i++)
 				snprintf(hex + 3 * i, 4, " %02x", p[i]);
 			err = xg_error(-EBADMSG, "%s: cannot decode the instruction at +0x%llx:%s",

@@ -1359,7 +1359,8 @@ int gobin__type_name(const struct gobin *b, uint64_t type_addr, char *buf, size_
 	    etypes <= types)
 		return xg_error(-EINVAL, "%s: moduledata at 0x%llx: bad types range", b->path,
 				(unsigned long long)b->md_addr);
-	if (type_addr < types || type_addr >= etypes || etypes - type_addr < ABI_TYPE_SIZE)
+	if (type_addr < types || type_addr >= etypes || etypes - type_addr < ABI_TYPE_SIZE ||
+	    type_addr % ps)
 		return xg_error(-ENOENT,
 				"%s: 0x%llx is not a type descriptor (types 0x%llx..0x%llx)",
 				b->path, (unsigned long long)type_addr, (unsigned long long)types,

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The kernel/user ABI of xgotop's BPF programs (bpf/xgotop.bpf.c): the ring-buffer record, the
+ * probe-site descriptors record/ fills before attaching, and the map layouts. Fixed-width
+ * fields, explicit padding, sizes checked at compile time; included by the BPF object (after
+ * vmlinux.h) and by record/ (after <linux/types.h>).
+ *
+ * Kind numbers are enum xg_kind (format/event.h); state numbers are Go's _G* values with the
+ * _Gscan bit removed (enum xg_gstate). Neither is redefined here.
+ */
+#ifndef XG_BPF_EVENTS_H
+#define XG_BPF_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Stack depth captured with --stacks (frames after the fixed record). */
+#define XGB_MAX_FRAMES 48
+/* Kinds that have a drop counter and a sampling rate (enum xg_kind is below this). */
+#define XGB_NKINDS 16
+/* Probe sites with a descriptor (the attach cookie indexes this table). */
+#define XGB_MAX_SITES 256
+
+/* Bits of the `kinds` knob, one per enum xg_kind value. */
+#define XGB_KIND_BIT(k) (1u << (k))
+
+/* xgb_event.flags */
+#define XGB_EVF_DEFERRED 0x01 /* go_create resolved after newproc1 (Go 1.21-1.23) */
+#define XGB_EVF_FALLBACK 0x02 /* ... at the goroutine's next event rather than at runqput */
+#define XGB_EVF_SCHED	 0x04 /* stack walked from g.sched (the goroutine was off-CPU) */
+#define XGB_EVF_CAS	 0x08 /* go_state from a direct atomicstatus CAS, not casgstatus */
+
+/*
+ * One ring-buffer record: this fixed part, then nframes u64 PCs (innermost first) when stacks
+ * are on. All addresses are as seen in the target (not adjusted for a PIE load bias).
+ */
+struct xgb_event {
+	__u64 ts;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 goid; /* the goroutine the event is about; allocating goroutine for alloc */
+	__u32 tid;  /* thread that hit the probe */
+	__u16 cpu;
+	__u8 kind;    /* enum xg_kind */
+	__u8 nframes; /* PCs that follow the record */
+	union {
+		struct {
+			__u8 from;   /* enum xg_gstate */
+			__u8 to;     /* enum xg_gstate */
+			__u8 reason; /* raw g.waitreason when to is waiting, else 0 */
+			__u8 flags;  /* XGB_EVF_* */
+			__u32 pad;
+			__u64 g; /* the g's address */
+			__u64 pad2[2];
+		} state;
+		struct {
+			__u64 parent_goid;
+			__u64 create_pc; /* g.gopc */
+			__u64 start_pc;	 /* g.startpc */
+			__u8 flags;	 /* XGB_EVF_* */
+			__u8 pad[7];
+		} create;
+		struct {
+			__u64 size;
+			__u64 type; /* *abi.Type in the target, 0 for untyped */
+			__u64 pad[2];
+		} alloc;
+		struct {
+			__u64 heap_live;
+			__u64 heap_goal;
+			__u64 total_alloc;
+			__u64 total_free;
+		} gc;
+		__u64 raw[4];
+	};
+	__u32 cycle; /* gc_start, gc_end: cycles seen since the probes were attached */
+	__u32 pad;
+};
+
+/* Probe-site kinds (xgb_site.kind). */
+#define XGB_SITE_CAS 1
+/* xgb_site.ok_how: when the exchange happened */
+#define XGB_OK_ZF  0 /* ZF is 1 (the probe sits right after the cmpxchg, or on its jcc) */
+#define XGB_OK_NZF 1 /* ZF is 0 (a SETE r; TEST r,r sits between cmpxchg and the jcc) */
+/* xgb_site.new_reg when the register was overwritten: read g.atomicstatus instead */
+#define XGB_REG_NONE 0xff
+
+/*
+ * A probe site that needs more than its program says; the attach cookie of such a probe is its
+ * index in the `sites` array map. A CAS site is the instruction after
+ * `lock cmpxchg [base + g.atomicstatus], new` (or the jcc after a SETE/TEST pair), where the
+ * flags still say whether the exchange happened and the comparand register still holds the
+ * old status if it did.
+ */
+struct xgb_site {
+	__u8 kind;    /* XGB_SITE_* */
+	__u8 base;    /* register holding the g (x86 numbering, see bpf/goabi.h go_reg) */
+	__u8 old_reg; /* register holding the old status */
+	__u8 new_reg; /* register holding the new status, or XGB_REG_NONE */
+	__u8 ok_how;  /* XGB_OK_* */
+	__u8 pad[3];
+	__u32 status_off; /* offset of g.atomicstatus (the cmpxchg's displacement) */
+	__u32 pad2;
+};
+
+_Static_assert(sizeof(struct xgb_event) == 64, "xgb_event layout");
+_Static_assert(sizeof(struct xgb_site) == 16, "xgb_site layout");
+
+#endif /* XG_BPF_EVENTS_H */

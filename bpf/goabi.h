@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The Go register ABI (ABIInternal, cmd/compile/abi-internal.md) as seen from a uprobe's
+ * struct pt_regs, per architecture. Every BPF program reads Go arguments, the current g and
+ * the frame chain through these macros and nothing else.
+ *
+ *             amd64                                   arm64
+ *   args      RAX RBX RCX RDI RSI R8 R9 R10 R11       R0 .. R15
+ *   g         R14                                     R28
+ *   frame     RBP; [RBP] = caller's RBP,              R29; [R29] = caller's R29,
+ *             [RBP+8] = return address                [R29+8] = return address
+ *   at entry  return address at [RSP]                 return address in LR (R30)
+ *
+ * Sub-word arguments live in the low bits of their register: mask them.
+ */
+#ifndef XG_BPF_GOABI_H
+#define XG_BPF_GOABI_H
+
+#if defined(__TARGET_ARCH_x86)
+
+#define GO_ARG1(r) ((r)->ax)
+#define GO_ARG2(r) ((r)->bx)
+#define GO_ARG3(r) ((r)->cx)
+#define GO_ARG4(r) ((r)->di)
+#define GO_ARG5(r) ((r)->si)
+#define GO_RET1(r) ((r)->ax)
+#define GO_G(r)	   ((r)->r14)
+#define GO_FP(r)   ((r)->bp)
+#define GO_SP(r)   ((r)->sp)
+#define GO_PC(r)   ((r)->ip)
+/* The zero flag, for probes placed on the jcc after a compare-and-swap. */
+#define GO_ZF(r) (((r)->flags >> 6) & 1)
+
+/*
+ * The general registers by their number in the order x86 encodes them (RAX=0, RCX=1, RDX=2,
+ * RBX=3, RSP=4, RBP=5, RSI=6, RDI=7, R8..R15 = 8..15); record/ passes these numbers in probe
+ * site descriptors. (A copy, because the verifier refuses a computed offset into the context.)
+ */
+static __always_inline void go_regs(const struct pt_regs *r, __u64 v[16])
+{
+	v[0] = r->ax;
+	v[1] = r->cx;
+	v[2] = r->dx;
+	v[3] = r->bx;
+	v[4] = r->sp;
+	v[5] = r->bp;
+	v[6] = r->si;
+	v[7] = r->di;
+	v[8] = r->r8;
+	v[9] = r->r9;
+	v[10] = r->r10;
+	v[11] = r->r11;
+	v[12] = r->r12;
+	v[13] = r->r13;
+	v[14] = r->r14;
+	v[15] = r->r15;
+}
+
+/* The return address of a probe sitting at a function's entry (before its frame exists). */
+static __always_inline __u64 go_entry_ret(const struct pt_regs *r)
+{
+	__u64 ra = 0;
+
+	bpf_probe_read_user(&ra, sizeof(ra), (void *)r->sp);
+	return ra;
+}
+
+#elif defined(__TARGET_ARCH_arm64)
+
+#define GO_ARG1(r) ((r)->regs[0])
+#define GO_ARG2(r) ((r)->regs[1])
+#define GO_ARG3(r) ((r)->regs[2])
+#define GO_ARG4(r) ((r)->regs[3])
+#define GO_ARG5(r) ((r)->regs[4])
+#define GO_RET1(r) ((r)->regs[0])
+#define GO_G(r)	   ((r)->regs[28])
+#define GO_FP(r)   ((r)->regs[29])
+#define GO_SP(r)   ((r)->sp)
+#define GO_PC(r)   ((r)->pc)
+#define GO_ZF(r)   (((r)->pstate >> 30) & 1)
+
+/* x0..x15 (the numbering of record/'s site descriptors is per architecture) */
+static __always_inline void go_regs(const struct pt_regs *r, __u64 v[16])
+{
+	for (int i = 0; i < 16; i++)
+		v[i] = r->regs[i];
+}
+
+static __always_inline __u64 go_entry_ret(const struct pt_regs *r)
+{
+	return r->regs[30];
+}
+
+#else
+#error "xgotop: unsupported architecture (amd64 and arm64 only)"
+#endif
+
+#endif /* XG_BPF_GOABI_H */

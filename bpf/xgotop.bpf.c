@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xgotop's probes on the Go runtime. record/ decides where each program is attached (the probe
+ * plan, from the target's pclntab and instruction decoding) and fills the knobs below before
+ * load; the programs only read arguments, the g and runtime structures at offsets they are
+ * given, and write struct xgb_event records (bpf/events.h) to one ring buffer.
+ *
+ *   casgstatus      runtime.casgstatus entry: every status change; creation (_Gdead ->
+ *                   _Grunnable/_Gwaiting) and exit (_Grunning -> _Gdead, only in
+ *                   gdestroy/goexit0) are read off the same transition
+ *   cas_site        the jcc after a direct `lock cmpxchg` on g.atomicstatus (casGToPreemptScan,
+ *                   casGFromPreempted, coroswitch_m, the Go 1.26+ syscall fast path): the
+ *                   transition if the exchange happened
+ *   newg_call       Go 1.21-1.23: the `call runqput` after newproc1 in newproc's closure, where
+ *                   the new g finally has its goid (newproc1 sets it after casgstatus)
+ *   gdestroy        gdestroy (1.22+) / goexit0 (1.21): exits, when casgstatus is not attached
+ *   alloc           mallocgc (1.21-1.23), else each function mallocgc dispatches to plus the
+ *                   size-specialized entry points: one hit per allocation
+ *   gc_start        (*gcControllerState).startCycle: once per cycle, RAX = &gcController
+ *   gc_end          gcSweep: once per cycle, after mark termination reset heapLive
+ *
+ * Never a uretprobe (they corrupt Go stacks). Every probe sits after the stack-check prologue
+ * (or on a nosplit/system-stack function), so none can fire twice for one call.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "bpf/events.h"
+#include "bpf/goabi.h"
+/* format/event.h includes <stdint.h>, which has no libc to reach under -target bpf; vmlinux.h
+ * already typedefs uint8_t..uint64_t, so skip clang's header. */
+#define __CLANG_STDINT_H
+#include "format/event.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define G_SCAN 0x1000
+
+/* --- knobs, set by record/ between open and load ------------------------------------------- */
+
+const volatile __u32 targ_tgid = 0;	 /* only this process; 0 = any */
+const volatile __u32 kinds = 0;		 /* XGB_KIND_BIT(kind) for each kind to emit */
+const volatile __u8 stacks = 0;		 /* walk user stacks on create, block and alloc */
+const volatile __u8 create_deferred = 0; /* Go 1.21-1.23: goid set after casgstatus */
+const volatile __u64 wakeup_bytes = 0;	 /* wake the reader when this much is queued */
+
+/* Go runtime offsets (gobin__offsets); -1 when unknown. */
+const volatile __s32 off_g_goid = -1;
+const volatile __s32 off_g_waitreason = -1;
+const volatile __s32 off_g_parent_goid = -1;
+const volatile __s32 off_g_gopc = -1;
+const volatile __s32 off_g_startpc = -1;
+const volatile __s32 off_g_m = -1;
+const volatile __s32 off_g_sched_pc = -1;
+const volatile __s32 off_g_sched_bp = -1;
+const volatile __s32 off_m_curg = -1;
+const volatile __s32 off_gcc_heap_live = -1;
+const volatile __s32 off_gcc_heap_goal = -1;
+const volatile __s32 off_gcc_total_alloc = -1;
+const volatile __s32 off_gcc_total_free = -1;
+
+/* --- maps ---------------------------------------------------------------------------------- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by record/ */
+} events SEC(".maps");
+
+/* Records that could not be queued, per CPU and kind. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XGB_NKINDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Sampling: keep an event when a 32-bit draw is below the threshold; ~0 keeps all. Goroutine
+ * kinds draw from the goid (a sampled goroutine is kept whole), allocations at random.
+ * Userspace may change these while recording. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XGB_NKINDS);
+	__type(key, __u32);
+	__type(value, __u32);
+} sample SEC(".maps");
+
+/* Probe-site descriptors, indexed by attach cookie. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XGB_MAX_SITES);
+	__type(key, __u32);
+	__type(value, struct xgb_site);
+} sites SEC(".maps");
+
+/* Go 1.21-1.23: goroutines whose creating casgstatus was seen but whose goid was not yet set,
+ * by g address; the value is the state they were created in. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u32);
+} pending SEC(".maps");
+
+struct scratch {
+	struct xgb_event e;
+	__u64 pcs[XGB_MAX_FRAMES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* &gcController, learned at the first startCycle. */
+__u64 gc_controller = 0;
+__u32 gc_cycles = 0;
+
+/* --- helpers ------------------------------------------------------------------------------- */
+
+static __always_inline bool want(__u32 kind)
+{
+	return kinds & XGB_KIND_BIT(kind);
+}
+
+static __always_inline bool our_process(void)
+{
+	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
+}
+
+static __always_inline __u64 read_u64(__u64 addr)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+static __always_inline __u64 g_field(__u64 g, __s32 off)
+{
+	return off >= 0 && g ? read_u64(g + off) : 0;
+}
+
+static __always_inline __u32 threshold(__u32 kind)
+{
+	__u32 *t = bpf_map_lookup_elem(&sample, &kind);
+
+	return t ? *t : ~0u;
+}
+
+/* A goroutine is in or out of a goroutine kind's sample as a whole. */
+static __always_inline bool sampled_goid(__u32 kind, __u64 goid)
+{
+	__u32 t = threshold(kind);
+
+	return t == ~0u || (__u32)((goid * 0x9e3779b97f4a7c15ull) >> 32) < t;
+}
+
+static __always_inline void count_lost(__u32 kind)
+{
+	__u64 *n = bpf_map_lookup_elem(&lost, &kind);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline __u64 rb_flags(void)
+{
+	if (!wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									     : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void fill(struct xgb_event *e, __u32 kind, __u64 goid)
+{
+	e->ts = bpf_ktime_get_ns();
+	e->goid = goid;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->cpu = bpf_get_smp_processor_id();
+	e->kind = kind;
+	e->nframes = 0;
+	e->raw[0] = 0;
+	e->raw[1] = 0;
+	e->raw[2] = 0;
+	e->raw[3] = 0;
+	e->cycle = 0;
+	e->pad = 0;
+}
+
+/* Follows the frame-pointer chain from fp, appending return addresses to pcs. */
+static __always_inline __u32 walk_fp(__u64 *pcs, __u32 n, __u64 fp)
+{
+	for (int i = 0; i < XGB_MAX_FRAMES; i++) {
+		__u64 frame[2];
+
+		if (n >= XGB_MAX_FRAMES || !fp || (fp & 7))
+			break;
+		if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
+			break;
+		if (!frame[1])
+			break;
+		pcs[n & (XGB_MAX_FRAMES - 1)] = frame[1];
+		n++;
+		fp = frame[0];
+	}
+	return n;
+}
+
+/*
+ * The stack to attach. At a function-entry probe the frame pointer still belongs to the caller
+ * and the return address is at the stack top; inside a function, the frame is its own. When the
+ * g in question is not the one running (it is being parked from g0, whose mcall cleared the
+ * frame pointer), its stack is walked from g.sched, which mcall/systemstack saved.
+ */
+static __always_inline __u32 capture(struct scratch *s, struct pt_regs *ctx, __u64 gp, bool entry)
+{
+	__u32 n = 0;
+
+	if (gp && gp != GO_G(ctx) && off_g_sched_pc >= 0 && off_g_sched_bp >= 0) {
+		__u64 pc = read_u64(gp + off_g_sched_pc);
+
+		if (!pc)
+			return 0;
+		s->pcs[0] = pc;
+		s->e.state.flags |= XGB_EVF_SCHED;
+		return walk_fp(s->pcs, 1, read_u64(gp + off_g_sched_bp));
+	}
+	s->pcs[n++] = GO_PC(ctx);
+	if (entry)
+		s->pcs[n++] = go_entry_ret(ctx);
+	return walk_fp(s->pcs, n, GO_FP(ctx));
+}
+
+static __always_inline struct scratch *scratch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline void output(struct scratch *s, __u32 n)
+{
+	__u64 len;
+
+	if (n > XGB_MAX_FRAMES)
+		n = XGB_MAX_FRAMES;
+	s->e.nframes = n;
+	len = sizeof(struct xgb_event) + (__u64)n * sizeof(__u64);
+	if (bpf_ringbuf_output(&events, s, len, rb_flags()))
+		count_lost(s->e.kind);
+}
+
+/* --- goroutine events ---------------------------------------------------------------------- */
+
+static __always_inline void emit_state(struct pt_regs *ctx, __u64 gp, __u64 goid, __u32 from,
+				       __u32 to, __u8 flags, bool entry)
+{
+	struct xgb_event *e;
+	__u8 reason = 0;
+
+	if (to == XG_G_WAITING && off_g_waitreason >= 0)
+		bpf_probe_read_user(&reason, 1, (void *)(gp + off_g_waitreason));
+
+	if (stacks && (to == XG_G_WAITING || to == XG_G_SYSCALL || to == XG_G_PREEMPTED)) {
+		struct scratch *s = scratch_get();
+
+		if (!s)
+			return;
+		fill(&s->e, XG_EV_GO_STATE, goid);
+		s->e.state.from = from;
+		s->e.state.to = to;
+		s->e.state.reason = reason;
+		s->e.state.flags = flags;
+		s->e.state.g = gp;
+		output(s, capture(s, ctx, gp, entry));
+		return;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost(XG_EV_GO_STATE);
+		return;
+	}
+	fill(e, XG_EV_GO_STATE, goid);
+	e->state.from = from;
+	e->state.to = to;
+	e->state.reason = reason;
+	e->state.flags = flags;
+	e->state.g = gp;
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
+static __always_inline void emit_create(struct pt_regs *ctx, __u64 gp, __u64 goid, __u8 flags,
+					bool entry)
+{
+	struct xgb_event *e;
+
+	if (stacks && !(flags & XGB_EVF_FALLBACK)) {
+		struct scratch *s = scratch_get();
+
+		if (!s)
+			return;
+		fill(&s->e, XG_EV_GO_CREATE, goid);
+		s->e.create.parent_goid = g_field(gp, off_g_parent_goid);
+		s->e.create.create_pc = g_field(gp, off_g_gopc);
+		s->e.create.start_pc = g_field(gp, off_g_startpc);
+		s->e.create.flags = flags;
+		/* the creator's stack: newproc1 runs on g0 through systemstack, which keeps the
+		 * frame chain going into the creating goroutine */
+		output(s, capture(s, ctx, 0, entry));
+		return;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost(XG_EV_GO_CREATE);
+		return;
+	}
+	fill(e, XG_EV_GO_CREATE, goid);
+	e->create.parent_goid = g_field(gp, off_g_parent_goid);
+	e->create.create_pc = g_field(gp, off_g_gopc);
+	e->create.start_pc = g_field(gp, off_g_startpc);
+	e->create.flags = flags;
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
+static __always_inline void emit_exit(__u64 goid)
+{
+	struct xgb_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_lost(XG_EV_GO_EXIT);
+		return;
+	}
+	fill(e, XG_EV_GO_EXIT, goid);
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
+/* A goroutine created with the given state: its go_create, then its first go_state. */
+static __always_inline void created(struct pt_regs *ctx, __u64 gp, __u32 to, __u8 flags, bool entry)
+{
+	__u64 goid = g_field(gp, off_g_goid);
+
+	if (want(XG_EV_GO_CREATE) && sampled_goid(XG_EV_GO_CREATE, goid))
+		emit_create(ctx, gp, goid, flags, entry);
+	if (want(XG_EV_GO_STATE) && sampled_goid(XG_EV_GO_STATE, goid))
+		emit_state(ctx, gp, goid, XG_G_DEAD, to, flags, entry);
+}
+
+/* Go 1.21-1.23: if gp's creation is still pending, its goid is set by now: report it. */
+static __always_inline void resolve(struct pt_regs *ctx, __u64 gp, __u8 flags, bool entry)
+{
+	__u32 *to = bpf_map_lookup_elem(&pending, &gp);
+	__u32 st;
+
+	if (!to)
+		return;
+	st = *to;
+	bpf_map_delete_elem(&pending, &gp);
+	created(ctx, gp, st, XGB_EVF_DEFERRED | flags, entry);
+}
+
+/* One logical status change of gp (scan bits already removed). */
+static __always_inline void transition(struct pt_regs *ctx, __u64 gp, __u32 from, __u32 to,
+				       __u8 flags, bool entry)
+{
+	__u64 goid;
+
+	if (from == to || from == XG_G_IDLE) /* g struct being set up by malg/oneNewExtraM */
+		return;
+	if (from == XG_G_DEAD && (to == XG_G_RUNNABLE || to == XG_G_WAITING)) {
+		if (create_deferred) {
+			if (bpf_map_update_elem(&pending, &gp, &to, BPF_ANY))
+				count_lost(XG_EV_GO_CREATE);
+			return;
+		}
+		created(ctx, gp, to, flags, entry);
+		return;
+	}
+	if (create_deferred)
+		resolve(ctx, gp, XGB_EVF_FALLBACK, entry);
+
+	goid = g_field(gp, off_g_goid);
+	if (want(XG_EV_GO_STATE) && sampled_goid(XG_EV_GO_STATE, goid))
+		emit_state(ctx, gp, goid, from, to, flags, entry);
+	/* the only casgstatus(_Grunning, _Gdead) is gdestroy's (goexit0's on 1.21) first act */
+	if (from == XG_G_RUNNING && to == XG_G_DEAD && want(XG_EV_GO_EXIT) &&
+	    sampled_goid(XG_EV_GO_EXIT, goid))
+		emit_exit(goid);
+}
+
+/* func casgstatus(gp *g, oldval, newval uint32) — nosplit, starts with push rbp */
+SEC("uprobe")
+int casgstatus(struct pt_regs *ctx)
+{
+	__u64 gp = GO_ARG1(ctx);
+	__u32 from = (__u32)GO_ARG2(ctx) & ~G_SCAN;
+	__u32 to = (__u32)GO_ARG3(ctx) & ~G_SCAN;
+
+	if (!our_process())
+		return 0;
+	transition(ctx, gp, from, to, 0, true);
+	return 0;
+}
+
+/* The instruction after a `lock cmpxchg` on gp->atomicstatus; cookie = sites index. */
+SEC("uprobe")
+int cas_site(struct pt_regs *ctx)
+{
+	__u32 idx = (__u32)bpf_get_attach_cookie(ctx);
+	struct xgb_site *s;
+	__u64 gp, regs[16];
+	__u32 from, to;
+	bool zf, ok;
+
+	if (!our_process())
+		return 0;
+	s = bpf_map_lookup_elem(&sites, &idx);
+	if (!s || s->kind != XGB_SITE_CAS)
+		return 0;
+	zf = GO_ZF(ctx);
+	ok = s->ok_how == XGB_OK_ZF ? zf : !zf;
+	if (!ok)
+		return 0; /* the exchange failed; casgstatus (probed) takes over */
+	go_regs(ctx, regs);
+	gp = regs[s->base & 15];
+	from = (__u32)regs[s->old_reg & 15] & ~G_SCAN;
+	if (s->new_reg != XGB_REG_NONE) {
+		to = (__u32)regs[s->new_reg & 15];
+	} else {
+		/* just written by the exchange; the g cannot move on before this thread does */
+		to = 0;
+		bpf_probe_read_user(&to, sizeof(to), (void *)(gp + s->status_off));
+	}
+	to &= ~G_SCAN;
+	transition(ctx, gp, from, to, XGB_EVF_CAS, false);
+	return 0;
+}
+
+/* Go 1.21-1.23: `call runqput(pp *p, gp *g, next bool)` right after newproc1 returned gp. */
+SEC("uprobe")
+int newg_call(struct pt_regs *ctx)
+{
+	if (!our_process())
+		return 0;
+	resolve(ctx, GO_ARG2(ctx), 0, false);
+	return 0;
+}
+
+/* func gdestroy(gp *g) / func goexit0(gp *g): used when casgstatus is not probed. */
+SEC("uprobe")
+int gdestroy(struct pt_regs *ctx)
+{
+	__u64 goid;
+
+	if (!our_process())
+		return 0;
+	goid = g_field(GO_ARG1(ctx), off_g_goid);
+	if (sampled_goid(XG_EV_GO_EXIT, goid))
+		emit_exit(goid);
+	return 0;
+}
+
+/* --- allocations --------------------------------------------------------------------------- */
+
+/* The goroutine on whose behalf the running code allocates (m.curg when on g0). */
+static __always_inline __u64 current_goid(struct pt_regs *ctx)
+{
+	__u64 g = GO_G(ctx);
+	__u64 goid = g_field(g, off_g_goid);
+
+	if (!goid && off_g_m >= 0 && off_m_curg >= 0) {
+		__u64 m = g_field(g, off_g_m);
+		__u64 curg = m ? read_u64(m + off_m_curg) : 0;
+
+		goid = g_field(curg, off_g_goid);
+	}
+	return goid;
+}
+
+/* mallocgc(size uintptr, typ *_type, needzero bool) and every function with that prefix of
+ * arguments that allocates exactly one object per call. */
+SEC("uprobe")
+int alloc(struct pt_regs *ctx)
+{
+	__u32 t = threshold(XG_EV_ALLOC);
+	struct xgb_event *e;
+
+	if (t != ~0u && bpf_get_prandom_u32() >= t)
+		return 0;
+	if (!our_process())
+		return 0;
+	if (stacks) {
+		struct scratch *s = scratch_get();
+
+		if (!s)
+			return 0;
+		fill(&s->e, XG_EV_ALLOC, current_goid(ctx));
+		s->e.alloc.size = GO_ARG1(ctx);
+		s->e.alloc.type = GO_ARG2(ctx);
+		output(s, capture(s, ctx, 0, true));
+		return 0;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost(XG_EV_ALLOC);
+		return 0;
+	}
+	fill(e, XG_EV_ALLOC, current_goid(ctx));
+	e->alloc.size = GO_ARG1(ctx);
+	e->alloc.type = GO_ARG2(ctx);
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}
+
+/* --- GC ------------------------------------------------------------------------------------ */
+
+static __always_inline void emit_gc(__u32 kind, __u64 c, __u32 cycle)
+{
+	struct xgb_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_lost(kind);
+		return;
+	}
+	fill(e, kind, 0);
+	if (c) {
+		e->gc.heap_live = g_field(c, off_gcc_heap_live);
+		e->gc.heap_goal = g_field(c, off_gcc_heap_goal);
+		e->gc.total_alloc = g_field(c, off_gcc_total_alloc);
+		e->gc.total_free = g_field(c, off_gcc_total_free);
+	}
+	e->cycle = cycle;
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+}
+
+/* func (c *gcControllerState) startCycle(markStartTime int64, procs int, trigger gcTrigger) */
+SEC("uprobe")
+int gc_start(struct pt_regs *ctx)
+{
+	__u32 cycle;
+
+	if (!our_process())
+		return 0;
+	gc_controller = GO_ARG1(ctx);
+	cycle = ++gc_cycles; /* startCycle runs with the world stopped: no race */
+	emit_gc(XG_EV_GC_START, gc_controller, cycle);
+	return 0;
+}
+
+/* func gcSweep(mode gcMode) [bool]: mark termination is over, heapLive was reset */
+SEC("uprobe")
+int gc_end(struct pt_regs *ctx)
+{
+	if (!our_process())
+		return 0;
+	emit_gc(XG_EV_GC_END, gc_controller, gc_cycles);
+	return 0;
+}

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xgotop record: trace a Go program's goroutines, allocations and GC into a trace file.
+ *
+ *   xgotop record [OPTIONS] -p PID
+ *   xgotop record [OPTIONS] -- PROGRAM [ARGS...]
+ *
+ * Exit status: 0 recorded (whatever the target's own exit status); 1 a run-time failure (BPF
+ * load or attach, the process vanished, the file could not be written); 2 bad usage or bad
+ * input (not a Go binary, unsupported Go version).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "record/recorder.h"
+#include "util/err.h"
+#include "viewer/outputs.h"
+
+enum {
+	OPT_EVENTS = 0x1200,
+	OPT_SAMPLE,
+	OPT_STACKS,
+	OPT_RINGBUF,
+	OPT_PLAN,
+	OPT_POLL,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: xgotop record [OPTIONS] -p PID\n"
+	    "       xgotop record [OPTIONS] -- PROGRAM [ARGS...]\n"
+	    "\n"
+	    "Records a Go program's goroutine creations, exits and status changes, heap\n"
+	    "allocations and GC cycles into a trace file, with uprobes and eBPF. A launched\n"
+	    "PROGRAM is traced from its first instruction; -p attaches to a running process.\n"
+	    "Recording stops when the process exits, on Ctrl-C or SIGTERM, or after\n"
+	    "--duration; a launched program still running then is sent SIGTERM.\n"
+	    "Only that process (all its threads) is traced, not its children.\n"
+	    "\n"
+	    "options:\n"
+	    "  -o, --output FILE      trace file (default xgotop-<prog>-<YYYYmmdd-HHMMSS>.xgt)\n"
+	    "  -p, --pid PID          attach to a running process\n"
+	    "  -d, --duration DUR     stop after DUR (e.g. 500ms, 5s, 2m)\n"
+	    "      --events LIST      kinds to record: go_create,go_exit,go_state,alloc,\n"
+	    "                         gc_start,gc_end (gc = both, all = every kind; default all)\n"
+	    "      --sample KIND=RATE keep this fraction of KIND in the kernel, e.g. alloc=0.01;\n"
+	    "                         goroutine kinds keep whole goroutines (by goid), alloc\n"
+	    "                         keeps each allocation at random; repeatable\n"
+	    "      --stacks           user stacks on creation, blocking and allocations\n"
+	    "      --ringbuf-size N   ring buffer bytes, a power of 2 (default 16M)\n"
+	    "      --plan             print where each probe goes and exit\n"
+	    "  -q, --quiet            no summary on stderr\n");
+	viewer_opts__usage(f);
+}
+
+/* "5s", "500ms", "2m", "1h", "1.5" (seconds) -> ns */
+static int parse_duration(const char *s, uint64_t *ns)
+{
+	char *end;
+	double v, mul = 1e9;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !(v > 0))
+		return -EINVAL;
+	if (!strcmp(end, "ms"))
+		mul = 1e6;
+	else if (!strcmp(end, "us"))
+		mul = 1e3;
+	else if (!strcmp(end, "m"))
+		mul = 60e9;
+	else if (!strcmp(end, "h"))
+		mul = 3600e9;
+	else if (*end && strcmp(end, "s"))
+		return -EINVAL;
+	*ns = (uint64_t)(v * mul);
+	return 0;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		v <<= 30, end++;
+	if (*end)
+		return -EINVAL;
+	*out = (size_t)v;
+	return 0;
+}
+
+static void print_plan(const struct rec_plan *p)
+{
+	printf("%-11s %-45s %8s %8s  %s\n", "PROGRAM", "FUNCTION", "OFFSET", "EMULATED",
+	       "INSTRUCTION");
+	for (uint32_t i = 0; i < p->n; i++) {
+		const struct rec_probe *pr = &p->probes[i];
+
+		printf("%-11s %-45s %8u %8s  %s\n", rec_prog_name(pr->prog), pr->func, pr->off,
+		       pr->emulated ? "yes" : "no", pr->insn);
+	}
+	printf("allocations: %s\n", p->alloc_mode ? p->alloc_mode : "not recorded");
+	printf("creation: %s\n", p->create_deferred
+				     ? "deferred to the call of runqput (goid set after casgstatus)"
+				     : "at casgstatus");
+	if (p->warnings[0])
+		printf("warnings: %s\n", p->warnings);
+}
+
+static void summary(struct recorder *r)
+{
+	struct recorder_stats st;
+	uint64_t total = 0, lost = 0;
+
+	recorder__stats(r, &st);
+	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++) {
+		total += st.events[k];
+		lost += st.lost[k];
+	}
+	fprintf(stderr, "xgotop record: %" PRIu64 " events (", total);
+	for (unsigned int k = 1, first = 1; k < XG_EV_KIND_MAX; k++) {
+		if (!st.events[k])
+			continue;
+		fprintf(stderr, "%s%s %" PRIu64, first ? "" : ", ", xg_kind_name(k), st.events[k]);
+		first = 0;
+	}
+	fprintf(stderr, "), %" PRIu64 " lost\n", lost);
+	fprintf(stderr, "xgotop record: %s; target %s\n", st.end_reason ? st.end_reason : "stopped",
+		st.target_status);
+	if (st.lat_n)
+		fprintf(
+		    stderr,
+		    "xgotop record: probe-to-output delay p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+		    (double)st.lat_p50 / 1e6, (double)st.lat_p99 / 1e6, (double)st.lat_max / 1e6);
+	if (st.bad_records)
+		fprintf(stderr, "xgotop record: %" PRIu64 " malformed records ignored\n",
+			st.bad_records);
+}
+
+static int cmd_record(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"pid", required_argument, NULL, 'p'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"events", required_argument, NULL, OPT_EVENTS},
+	    {"sample", required_argument, NULL, OPT_SAMPLE},
+	    {"stacks", no_argument, NULL, OPT_STACKS},
+	    {"ringbuf-size", required_argument, NULL, OPT_RINGBUF},
+	    {"poll-ms", required_argument, NULL, OPT_POLL},
+	    {"plan", no_argument, NULL, OPT_PLAN},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    VIEWER_LONG_OPTS,
+	    {NULL, 0, NULL, 0},
+	};
+	struct recorder_opts o = {.sz = sizeof(o)};
+	struct viewer_opts vo;
+	struct recorder *r = NULL;
+	struct sink *sink = NULL;
+	bool plan = false, json;
+	sigset_t sigs;
+	int c, err, ret = XG_EXIT_OK;
+
+	viewer_opts__init(&vo);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+o:p:d:qh", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'o':
+			o.out_path = optarg;
+			break;
+		case 'p':
+			errno = 0;
+			o.pid = (pid_t)strtol(optarg, &end, 10);
+			if (errno || *end || o.pid <= 0) {
+				xg_report_error(vo.json, "record", "-p %s: not a process id",
+						optarg);
+				return XG_EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			if (parse_duration(optarg, &o.duration_ns)) {
+				xg_report_error(vo.json, "record",
+						"--duration %s: expected e.g. 5s, 500ms", optarg);
+				return XG_EXIT_USAGE;
+			}
+			break;
+		case OPT_EVENTS:
+			if (recorder__parse_kinds(optarg, &o.kinds)) {
+				xg_report_error(vo.json, "record", "%s", xg_errmsg());
+				return XG_EXIT_USAGE;
+			}
+			break;
+		case OPT_SAMPLE:
+			if (recorder__parse_sample(optarg, &o)) {
+				xg_report_error(vo.json, "record", "%s", xg_errmsg());
+				return XG_EXIT_USAGE;
+			}
+			break;
+		case OPT_STACKS:
+			o.stacks = true;
+			break;
+		case OPT_RINGBUF:
+			if (parse_size(optarg, &o.ringbuf_bytes)) {
+				xg_report_error(vo.json, "record", "--ringbuf-size %s: not a size",
+						optarg);
+				return XG_EXIT_USAGE;
+			}
+			break;
+		case OPT_POLL:
+			o.poll_ms = atoi(optarg);
+			break;
+		case OPT_PLAN:
+			plan = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return XG_EXIT_OK;
+		default:
+			err = viewer_opts__parse(&vo, c, optarg);
+			if (err > 0)
+				break;
+			if (err < 0)
+				xg_report_error(vo.json, "record", "%s", xg_errmsg());
+			else
+				usage(stderr);
+			return XG_EXIT_USAGE;
+		}
+	}
+	json = vo.json;
+	if (optind < argc)
+		o.argv = &argv[optind];
+	if ((o.pid > 0) == (o.argv != NULL)) {
+		xg_report_error(json, "record", "give either -p PID or -- PROGRAM [ARGS...]");
+		return XG_EXIT_USAGE;
+	}
+	viewer_opts__finish(&vo);
+	if (viewer_opts__tui(&vo))
+		o.quiet = true;
+
+	/* Ctrl-C and SIGTERM end the recording (taken from a signalfd in recorder__run); every
+	 * thread started from here on inherits the mask, a launched program gets the defaults */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = recorder__new(&o);
+	if (!r) {
+		err = -errno;
+		xg_report_error(json, "record", "%s",
+				xg_errmsg()[0] ? xg_errmsg() : strerror(-err));
+		return err == -ENOMEM || err == -EIO ? XG_EXIT_FAIL : XG_EXIT_USAGE;
+	}
+	if (plan) {
+		print_plan(recorder__plan(r));
+		recorder__free(r);
+		return XG_EXIT_OK;
+	}
+	err = recorder__start(r);
+	if (err) {
+		xg_report_error(json, "record", "%s",
+				xg_errmsg()[0] ? xg_errmsg() : strerror(-err));
+		ret = XG_EXIT_FAIL;
+		goto out;
+	}
+	if (vo.json || viewer_opts__tui(&vo) || vo.web || vo.null) {
+		sink = viewer_outputs__new(&vo);
+		if (!sink) {
+			xg_report_error(json, "record", "%s", xg_errmsg());
+			ret = XG_EXIT_FAIL;
+			goto out;
+		}
+	}
+	err = recorder__run(r, sink);
+	if (err) {
+		xg_report_error(json, "record", "%s",
+				xg_errmsg()[0] ? xg_errmsg() : strerror(-err));
+		ret = XG_EXIT_FAIL;
+	}
+out:
+	sink__free(sink);
+	if (!o.quiet && ret == XG_EXIT_OK)
+		summary(r);
+	{
+		struct recorder_stats st;
+		int werr;
+
+		recorder__stats(r, &st);
+		werr = recorder__free(r);
+		if (werr) {
+			xg_report_error(json, "record", "%s", xg_errmsg());
+			ret = XG_EXIT_FAIL;
+		} else if (!o.quiet && ret == XG_EXIT_OK) {
+			fprintf(stderr, "xgotop record: wrote %s\n", st.out_path);
+		}
+	}
+	return ret;
+}
+XG_COMMAND("record", cmd_record, "record a Go program's goroutines and allocations");

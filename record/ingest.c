@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Ring-buffer records to events (record/ingest.h).
+ *
+ * Cost per record is a copy, a few cached lookups and an insertion into the reorder queue.
+ * Names are looked up in the binary once per distinct address (function by PC, type by its
+ * descriptor's address, wait reason by number, stack by a hash of its PCs) and interned into
+ * the trace's string and stack tables, which then hold each of them once.
+ *
+ * Ordering: one ring buffer serves every CPU, and a record's timestamp is taken just before it
+ * is reserved, so records from different CPUs can be out of order by the time between the two
+ * (a few hundred ns, more if an interrupt hits). The queue holds events for reorder_ns after
+ * their timestamp and delivers them sorted; an event older than one already delivered would be
+ * "late" (counted; its ts is raised so outputs never see time go back).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bpf/events.h"
+#include "record/ingest.h"
+#include "util/err.h"
+#include "util/u64map.h"
+
+/* Delay histogram: 16 sub-buckets per power of two. */
+#define LAT_SUB	    16
+#define LAT_BUCKETS (64 * LAT_SUB)
+
+struct rec_ingest {
+	struct rec_ingest_opts o;
+	struct tf_tables *own; /* tables when there is no writer */
+
+	/* reorder queue: a ring of events sorted by ts from head to tail */
+	struct xg_event *q;
+	size_t cap, head, len;
+	uint64_t last_ts; /* ts of the last event delivered */
+
+	/* name caches */
+	struct u64map fn_by_pc;	    /* link-time PC -> string id of its function */
+	struct u64map type_by_addr; /* runtime *abi.Type -> string id */
+	struct u64map frame_by_pc;  /* link-time PC (as captured) -> index in frames */
+	struct xg_frame *frames;
+	size_t nframes, capframes;
+	struct u64map stack_by_hash; /* hash of the captured PCs -> stack id */
+	uint32_t reason_id[256];
+	bool reason_done[256];
+
+	/* delay measurement */
+	bool lat_on;
+	uint64_t lat[LAT_BUCKETS];
+	uint64_t lat_n, lat_max;
+
+	struct rec_ingest_stats st;
+	int stop; /* the sink asked to stop, or the writer failed */
+};
+
+static uint32_t intern(struct rec_ingest *g, const char *s, size_t len)
+{
+	return g->o.w ? tf_writer__intern(g->o.w, s, len) : tf_tables__intern(g->own, s, len);
+}
+
+static uint32_t intern_stack(struct rec_ingest *g, const struct xg_frame *f, uint32_t n)
+{
+	return g->o.w ? tf_writer__intern_stack(g->o.w, f, n)
+		      : tf_tables__intern_stack(g->own, f, n);
+}
+
+struct rec_ingest *rec_ingest__new(const struct rec_ingest_opts *o)
+{
+	struct rec_ingest *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->o = *o;
+	g->lat_on = true;
+	g->cap = 4096;
+	g->q = malloc(g->cap * sizeof(*g->q));
+	if (!g->o.w)
+		g->own = tf_tables__new();
+	if (!g->q || (!g->o.w && !g->own)) {
+		rec_ingest__free(g);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return g;
+}
+
+void rec_ingest__free(struct rec_ingest *g)
+{
+	if (!g)
+		return;
+	free(g->q);
+	free(g->frames);
+	u64map_free(&g->fn_by_pc);
+	u64map_free(&g->type_by_addr);
+	u64map_free(&g->frame_by_pc);
+	u64map_free(&g->stack_by_hash);
+	tf_tables__free(g->own);
+	free(g);
+}
+
+/* --- names ----------------------------------------------------------------------------------- */
+
+static uint32_t fn_id(struct rec_ingest *g, uint64_t pc)
+{
+	struct gobin_pcinfo pi;
+	uint64_t id;
+
+	if (!pc || !g->o.bin)
+		return 0;
+	if (u64map_get(&g->fn_by_pc, pc, &id))
+		return (uint32_t)id;
+	id = 0;
+	if (!gobin__pc_lookup(g->o.bin, pc, &pi))
+		id = intern(g, pi.fn, strlen(pi.fn));
+	u64map_put(&g->fn_by_pc, pc, id);
+	return (uint32_t)id;
+}
+
+static uint32_t type_id(struct rec_ingest *g, uint64_t typ)
+{
+	char name[256];
+	uint64_t id;
+
+	if (!typ || !g->o.bin)
+		return 0;
+	if (u64map_get(&g->type_by_addr, typ, &id))
+		return (uint32_t)id;
+	if (gobin__type_name(g->o.bin, typ - g->o.bias, name, sizeof(name)))
+		snprintf(name, sizeof(name), "?type@0x%" PRIx64, typ - g->o.bias);
+	id = intern(g, name, strlen(name));
+	u64map_put(&g->type_by_addr, typ, id);
+	return (uint32_t)id;
+}
+
+static uint32_t reason_id(struct rec_ingest *g, unsigned int r)
+{
+	const char *s;
+	char buf[32];
+
+	r &= 0xff;
+	if (g->reason_done[r])
+		return g->reason_id[r];
+	if (g->o.off && r < g->o.off->nwaitreasons && g->o.off->waitreason[r][0]) {
+		s = g->o.off->waitreason[r];
+	} else {
+		snprintf(buf, sizeof(buf), "waitreason %u", r);
+		s = buf;
+	}
+	g->reason_id[r] = r ? intern(g, s, strlen(s)) : 0;
+	g->reason_done[r] = true;
+	return g->reason_id[r];
+}
+
+/* pc: link-time; ret: a return address (look up the call instruction before it) */
+static int frame_of(struct rec_ingest *g, uint64_t pc, bool ret, struct xg_frame *out)
+{
+	uint64_t key = pc << 1 | ret, idx;
+	struct gobin_pcinfo pi;
+	struct xg_frame f = {.pc = pc};
+
+	if (u64map_get(&g->frame_by_pc, key, &idx)) {
+		*out = g->frames[idx];
+		return 0;
+	}
+	if (g->o.bin && !gobin__pc_lookup(g->o.bin, ret && pc ? pc - 1 : pc, &pi)) {
+		f.fn = intern(g, pi.fn, strlen(pi.fn));
+		f.file = pi.file[0] ? intern(g, pi.file, strlen(pi.file)) : 0;
+		f.line = pi.line;
+	}
+	if (g->nframes == g->capframes) {
+		size_t cap = g->capframes ? g->capframes * 2 : 256;
+		struct xg_frame *nf = realloc(g->frames, cap * sizeof(*nf));
+
+		if (!nf)
+			return -ENOMEM;
+		g->frames = nf;
+		g->capframes = cap;
+	}
+	g->frames[g->nframes] = f;
+	if (u64map_put(&g->frame_by_pc, key, g->nframes))
+		return -ENOMEM;
+	g->nframes++;
+	*out = f;
+	return 0;
+}
+
+static uint32_t stack_id(struct rec_ingest *g, const uint64_t *pcs, uint32_t n, bool sched)
+{
+	struct xg_frame frames[XGB_MAX_FRAMES];
+	uint64_t h = 0xcbf29ce484222325ull ^ n ^ ((uint64_t)sched << 32), id;
+
+	for (uint32_t i = 0; i < n; i++)
+		h = u64_hash(h ^ pcs[i]);
+	if (u64map_get(&g->stack_by_hash, h, &id))
+		return (uint32_t)id;
+	for (uint32_t i = 0; i < n; i++) {
+		/* the first PC is where the probe hit; the others, and a parked goroutine's
+		 * saved PC, are return addresses */
+		if (frame_of(g, pcs[i] - g->o.bias, i > 0 || sched, &frames[i]))
+			return 0;
+	}
+	id = intern_stack(g, frames, n);
+	if (id)
+		u64map_put(&g->stack_by_hash, h, id);
+	return (uint32_t)id;
+}
+
+/* --- records --------------------------------------------------------------------------------- */
+
+static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64_t *pcs,
+		   struct xg_event *ev)
+{
+	uint64_t bias = g->o.bias;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->ts = r->ts > g->o.start_mono ? r->ts - g->o.start_mono : 0;
+	ev->goid = r->goid;
+	ev->tid = r->tid;
+	ev->cpu = r->cpu;
+	ev->kind = r->kind;
+	switch (r->kind) {
+	case XG_EV_GO_STATE:
+		if (r->state.from >= XG_G_STATE_MAX || r->state.to >= XG_G_STATE_MAX)
+			return -EINVAL;
+		ev->from = r->state.from;
+		ev->to = r->state.to;
+		if (r->state.to == XG_G_WAITING)
+			ev->reason = reason_id(g, r->state.reason);
+		break;
+	case XG_EV_GO_CREATE:
+		ev->parent_goid = r->create.parent_goid;
+		ev->create_pc = r->create.create_pc ? r->create.create_pc - bias : 0;
+		ev->start_pc = r->create.start_pc ? r->create.start_pc - bias : 0;
+		/* gopc is the return address of the call to newproc: look up the call */
+		ev->create_fn = ev->create_pc ? fn_id(g, ev->create_pc - 1) : 0;
+		ev->start_fn = fn_id(g, ev->start_pc);
+		break;
+	case XG_EV_GO_EXIT:
+		break;
+	case XG_EV_ALLOC:
+		ev->size = r->alloc.size;
+		ev->type = type_id(g, r->alloc.type);
+		break;
+	case XG_EV_GC_START:
+	case XG_EV_GC_END:
+		ev->gc = r->cycle;
+		ev->heap_live = r->gc.heap_live;
+		ev->heap_goal = r->gc.heap_goal;
+		ev->total_alloc = r->gc.total_alloc;
+		ev->total_free = r->gc.total_free;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (r->nframes)
+		ev->stack = stack_id(g, pcs, r->nframes,
+				     r->kind == XG_EV_GO_STATE && (r->state.flags & XGB_EVF_SCHED));
+	return 0;
+}
+
+static int grow(struct rec_ingest *g)
+{
+	size_t cap = g->cap * 2;
+	struct xg_event *nq = malloc(cap * sizeof(*nq));
+
+	if (!nq)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->len; i++)
+		nq[i] = g->q[(g->head + i) & (g->cap - 1)];
+	free(g->q);
+	g->q = nq;
+	g->cap = cap;
+	g->head = 0;
+	return 0;
+}
+
+int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev)
+{
+	size_t mask, i;
+
+	if (g->len == g->cap && grow(g))
+		return -ENOMEM;
+	mask = g->cap - 1;
+	i = g->len++;
+	/* insertion from the back: records arrive nearly sorted */
+	while (i > 0 && g->q[(g->head + i - 1) & mask].ts > ev->ts) {
+		g->q[(g->head + i) & mask] = g->q[(g->head + i - 1) & mask];
+		i--;
+	}
+	g->q[(g->head + i) & mask] = *ev;
+	return 0;
+}
+
+int rec_ingest__record(void *ctx, void *data, size_t size)
+{
+	struct rec_ingest *g = ctx;
+	const struct xgb_event *r = data;
+	struct xg_event ev;
+
+	g->st.records++;
+	if (size < sizeof(*r) || size < sizeof(*r) + (size_t)r->nframes * sizeof(uint64_t) ||
+	    r->nframes > XGB_MAX_FRAMES || convert(g, r, (const uint64_t *)(r + 1), &ev)) {
+		g->st.bad++;
+		return 0;
+	}
+	if (rec_ingest__push(g, &ev))
+		g->stop = -ENOMEM;
+	return g->stop;
+}
+
+static void lat_add(struct rec_ingest *g, uint64_t d)
+{
+	unsigned int e = d ? 63 - (unsigned int)__builtin_clzll(d) : 0, sub;
+
+	sub = e >= 4 ? (unsigned int)((d >> (e - 4)) & (LAT_SUB - 1)) : (unsigned int)d;
+	g->lat[(e * LAT_SUB + sub) % LAT_BUCKETS]++;
+	g->lat_n++;
+	if (d > g->lat_max)
+		g->lat_max = d;
+}
+
+static uint64_t lat_value(unsigned int b)
+{
+	unsigned int e = b / LAT_SUB, sub = b % LAT_SUB;
+
+	if (e < 4)
+		return sub;
+	/* the middle of the bucket */
+	return ((uint64_t)(LAT_SUB + sub) << (e - 4)) + ((1ull << (e - 4)) >> 1);
+}
+
+static uint64_t lat_quantile(const struct rec_ingest *g, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)g->lat_n), seen = 0;
+
+	if (!g->lat_n)
+		return 0;
+	for (unsigned int b = 0; b < LAT_BUCKETS; b++) {
+		seen += g->lat[b];
+		if (seen > want)
+			return lat_value(b);
+	}
+	return g->lat_max;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int rec_ingest__release(struct rec_ingest *g, uint64_t now_mono, bool flush)
+{
+	uint64_t limit = now_mono - g->o.start_mono;
+	uint64_t now = 0;
+	int err;
+
+	if (g->stop)
+		return g->stop;
+	limit = limit > g->o.reorder_ns ? limit - g->o.reorder_ns : 0;
+	while (g->len) {
+		struct xg_event *ev = &g->q[g->head];
+
+		if (!flush && ev->ts > limit)
+			break;
+		if (ev->ts < g->last_ts) {
+			g->st.late++;
+			ev->ts = g->last_ts;
+		}
+		g->last_ts = ev->ts;
+		if (g->lat_on && ev->kind != XG_EV_LOST) {
+			if (!now)
+				now = mono_ns() - g->o.start_mono;
+			lat_add(g, now > ev->ts ? now - ev->ts : 0);
+		}
+		if (g->o.w) {
+			err = tf_writer__append(g->o.w, ev);
+			if (err) {
+				g->stop = err;
+				return err;
+			}
+		}
+		if (ev->kind < XG_EV_KIND_MAX)
+			g->st.kinds[ev->kind]++;
+		g->st.delivered++;
+		err = sink__event(g->o.sink, ev);
+		g->head = (g->head + 1) & (g->cap - 1);
+		g->len--;
+		if (err) {
+			g->stop = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void rec_ingest__set_sink(struct rec_ingest *g, struct sink *sink)
+{
+	g->o.sink = sink;
+}
+
+uint64_t rec_ingest__now_ts(const struct rec_ingest *g)
+{
+	return g->last_ts;
+}
+
+void rec_ingest__stop_latency(struct rec_ingest *g)
+{
+	g->lat_on = false;
+}
+
+void rec_ingest__stats(const struct rec_ingest *g, struct rec_ingest_stats *st)
+{
+	*st = g->st;
+	st->lat_n = g->lat_n;
+	st->lat_max = g->lat_max;
+	st->lat_p50 = lat_quantile(g, 0.50);
+	st->lat_p99 = lat_quantile(g, 0.99);
+}

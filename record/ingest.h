@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Ring-buffer records (struct xgb_event, bpf/events.h) to events (struct xg_event): names and
+ * stacks resolved through the binary and interned into the trace's tables (each function, type
+ * and stack once, cached by address), a short reorder window so that outputs get
+ * non-decreasing timestamps, then delivery to the trace writer and the sink.
+ *
+ * Single-threaded: one reader thread calls everything here.
+ */
+#ifndef XG_RECORD_INGEST_H
+#define XG_RECORD_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/event.h"
+#include "format/writer.h"
+#include "gobin/gobin.h"
+#include "sink/sink.h"
+
+struct rec_ingest_opts {
+	const struct gobin *bin;      /* for names; NULL: names stay 0 (benchmarks) */
+	const struct go_offsets *off; /* wait reason names */
+	uint64_t bias;		      /* runtime address - link-time address */
+	uint64_t start_mono;	      /* CLOCK_MONOTONIC ns of trace time 0 */
+	uint64_t reorder_ns;	      /* hold events this long before delivering */
+	struct tf_writer *w;	      /* may be NULL */
+	struct sink *sink;	      /* may be NULL */
+};
+
+struct rec_ingest_stats {
+	uint64_t records;		/* ring-buffer records taken */
+	uint64_t bad;			/* malformed records */
+	uint64_t delivered;		/* events delivered */
+	uint64_t kinds[XG_EV_KIND_MAX]; /* delivered per kind */
+	uint64_t late;			/* events older than what was already delivered */
+	uint64_t lat_p50, lat_p99, lat_max, lat_n; /* probe-to-delivery delay (ns) */
+};
+
+struct rec_ingest;
+
+struct rec_ingest *rec_ingest__new(const struct rec_ingest_opts *o);
+void rec_ingest__free(struct rec_ingest *g);
+
+/* Sets where events go (before the first release). */
+void rec_ingest__set_sink(struct rec_ingest *g, struct sink *sink);
+/* A ring_buffer_sample_fn: takes one record. Returns non-zero when the sink asked to stop. */
+int rec_ingest__record(void *g, void *data, size_t size);
+/* Queues an event made here (lost counts). */
+int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev);
+/* Delivers queued events older than now_mono - reorder_ns (all when flush). Returns non-zero
+ * when the sink asked to stop (or the writer failed: -errno). */
+int rec_ingest__release(struct rec_ingest *g, uint64_t now_mono, bool flush);
+/* The last trace time delivered. */
+uint64_t rec_ingest__now_ts(const struct rec_ingest *g);
+void rec_ingest__stats(const struct rec_ingest *g, struct rec_ingest_stats *st);
+/* Ends delay measurement for events delivered so far (e.g. the final drain after detaching
+ * is not a live delay). */
+void rec_ingest__stop_latency(struct rec_ingest *g);
+
+#endif /* XG_RECORD_INGEST_H */

@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The probe plan (record/plan.h). Which runtime functions carry which program, and why:
+ *
+ *   runtime.casgstatus             every status change; creation is its _Gdead -> _Grunnable
+ *                                  (_Gwaiting for a parked coroutine, 1.23+) and exit its
+ *                                  _Grunning -> _Gdead, which only gdestroy/goexit0 perform
+ *   direct CASes on atomicstatus   casGToPreemptScan, casGFromPreempted, coroswitch_m and the
+ *                                  Go 1.26+ syscall fast path in reentersyscall/exitsyscall
+ *                                  change a status without casgstatus: each `lock cmpxchg
+ *                                  [reg + g.atomicstatus]` in them gets a probe right after it
+ *   runtime.newproc.func1          Go 1.21-1.23 set the new goid after casgstatus; the `call
+ *                                  runqput` that follows newproc1 has the new g in RBX
+ *   runtime.gdestroy / goexit0     exits, only when casgstatus is not probed anyway
+ *   allocation functions           mallocgc up to 1.23; from 1.24 mallocgc only dispatches, so
+ *                                  the functions it dispatches to, plus (1.27, or 1.26 with the
+ *                                  experiment) the size-specialized entry points the compiler
+ *                                  calls directly: every allocation passes exactly one of them
+ *   startCycle / gcSweep           GC start, and the end of mark termination
+ *
+ * Every site is chosen by gobin__probe_site(): after the stack-check prologue, so it is
+ * emulated (`push rbp`) and cannot fire twice when a function restarts after growing its stack.
+ */
+#include <capstone/capstone.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/event.h"
+#include "record/plan.h"
+#include "util/err.h"
+
+static const char *const prog_names[REC_PROG_MAX] = {
+    [REC_PROG_CASGSTATUS] = "casgstatus", [REC_PROG_CAS_SITE] = "cas_site",
+    [REC_PROG_NEWG_CALL] = "newg_call",	  [REC_PROG_GDESTROY] = "gdestroy",
+    [REC_PROG_ALLOC] = "alloc",		  [REC_PROG_GC_START] = "gc_start",
+    [REC_PROG_GC_END] = "gc_end",
+};
+
+const char *rec_prog_name(enum rec_prog p)
+{
+	return p < REC_PROG_MAX ? prog_names[p] : "?";
+}
+
+static void warn(struct rec_plan *p, const char *msg)
+{
+	size_t len = strlen(p->warnings);
+
+	snprintf(p->warnings + len, sizeof(p->warnings) - len, "%s%s", len ? "; " : "", msg);
+}
+
+static struct rec_probe *add_probe(struct rec_plan *p)
+{
+	if (p->n == p->cap) {
+		uint32_t cap = p->cap ? p->cap * 2 : 32;
+		struct rec_probe *np = realloc(p->probes, cap * sizeof(*np));
+
+		if (!np)
+			return NULL;
+		p->probes = np;
+		p->cap = cap;
+	}
+	memset(&p->probes[p->n], 0, sizeof(p->probes[0]));
+	return &p->probes[p->n++];
+}
+
+/* A probe at the site gobin__probe_site() picks in f (after the stack-check prologue). */
+static int probe_func(struct rec_plan *p, const struct gobin *b, const struct gobin_func *f,
+		      enum rec_prog prog)
+{
+	struct gobin_probe_site site;
+	struct rec_probe *pr;
+	int err;
+
+	err = gobin__probe_site(b, f, &site);
+	if (err)
+		return err;
+	pr = add_probe(p);
+	if (!pr)
+		return -ENOMEM;
+	pr->prog = prog;
+	pr->func = f->name;
+	pr->off = site.probe_off;
+	pr->addr = f->addr + site.probe_off;
+	pr->file_off = f->file_off + site.probe_off;
+	pr->emulated = site.emulated;
+	snprintf(pr->insn, sizeof(pr->insn), "%s", site.insn);
+	return 0;
+}
+
+/* probe_func() by name; -ENOENT when the binary has no such function. */
+static int probe_named(struct rec_plan *p, const struct gobin *b, const char *name,
+		       enum rec_prog prog)
+{
+	struct gobin_func f;
+	int err = gobin__func(b, name, &f);
+
+	return err ? err : probe_func(p, b, &f, prog);
+}
+
+/* --- instruction decoding (x86-64) --------------------------------------------------------- */
+
+/* x86 register number (RAX=0 .. R15=15, see bpf/goabi.h go_reg) of a capstone register of
+ * any width, or -1. */
+static int x86_regnum(unsigned int r)
+{
+	static const unsigned int regs[16][4] = {
+	    {X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL},
+	    {X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL},
+	    {X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL},
+	    {X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL},
+	    {X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL},
+	    {X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL},
+	    {X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL},
+	    {X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL},
+	    {X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B},
+	    {X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B},
+	    {X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B},
+	    {X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B},
+	    {X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B},
+	    {X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B},
+	    {X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B},
+	    {X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B},
+	};
+
+	for (int i = 0; i < 16; i++)
+		for (int j = 0; j < 4; j++)
+			if (regs[i][j] == r)
+				return i;
+	return -1;
+}
+
+static bool x86_is_jcc(csh h, const cs_insn *in)
+{
+	return cs_insn_group(h, in, X86_GRP_JUMP) && in->id != X86_INS_JMP &&
+	       in->id != X86_INS_LJMP;
+}
+
+static bool x86_is_nop(const cs_insn *in)
+{
+	return in->id == X86_INS_NOP;
+}
+
+/* The register an instruction with one register operand names, or -1. */
+static int x86_reg_op(const cs_insn *in, int i)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	if (i >= x->op_count || x->operands[i].type != X86_OP_REG)
+		return -1;
+	return x86_regnum(x->operands[i].reg);
+}
+
+struct decoded {
+	csh h;
+	cs_insn *insn;
+	size_t n;
+};
+
+static int decode(const struct gobin *b, const struct gobin_func *f, struct decoded *d)
+{
+	uint8_t *buf = NULL;
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	if (!f->size || f->size > (16u << 20))
+		return xg_error(-EINVAL, "%s: implausible size %llu", f->name,
+				(unsigned long long)f->size);
+	buf = malloc(f->size);
+	if (!buf)
+		return -ENOMEM;
+	err = gobin__read_vaddr(b, f->addr, buf, f->size);
+	if (err) {
+		free(buf);
+		return xg_error(err, "%s: cannot read its code", f->name);
+	}
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &d->h) != CS_ERR_OK) {
+		free(buf);
+		return xg_error(-EINVAL, "capstone: cannot open an x86-64 decoder");
+	}
+	cs_option(d->h, CS_OPT_DETAIL, CS_OPT_ON);
+	d->n = cs_disasm(d->h, buf, f->size, f->addr, 0, &d->insn);
+	free(buf);
+	return 0;
+}
+
+static void decoded_free(struct decoded *d)
+{
+	if (d->insn)
+		cs_free(d->insn, d->n);
+	if (d->h)
+		cs_close(&d->h);
+}
+
+static size_t skip_nops(const struct decoded *d, size_t i)
+{
+	while (i < d->n && x86_is_nop(&d->insn[i]))
+		i++;
+	return i;
+}
+
+static int add_cas_site(struct rec_plan *p, const struct gobin_func *f, const struct decoded *d,
+			size_t at, const struct xgb_site *s)
+{
+	const cs_insn *in = &d->insn[at];
+	struct rec_probe *pr;
+
+	if (p->nsites >= XGB_MAX_SITES)
+		return xg_error(-E2BIG, "more than %d compare-and-swap sites", XGB_MAX_SITES);
+	pr = add_probe(p);
+	if (!pr)
+		return -ENOMEM;
+	pr->prog = REC_PROG_CAS_SITE;
+	pr->func = f->name;
+	pr->addr = in->address;
+	pr->off = (uint32_t)(in->address - f->addr);
+	pr->file_off = f->file_off + pr->off;
+	pr->emulated = x86_is_jcc(d->h, in);
+	snprintf(pr->insn, sizeof(pr->insn), "%.15s %.47s", in->mnemonic, in->op_str);
+	pr->cookie = p->nsites;
+	p->sites[p->nsites++] = *s;
+	return 0;
+}
+
+/*
+ * Finds each `lock cmpxchg dword [base + g.atomicstatus], src` in f and plans a probe where the
+ * outcome is still visible: the jcc right after it (ZF set on success), the jcc after a
+ * `SETcc r; TEST r, r` pair (the setcc register must not be one we read), or else the
+ * instruction right after the cmpxchg (single-stepped, but then every register is intact).
+ * Returns the number of sites, or -errno.
+ */
+static int plan_cas_sites(struct rec_plan *p, const struct gobin *b, const struct gobin_func *f,
+			  int32_t status_off)
+{
+	struct decoded d;
+	int err, found = 0;
+
+	err = decode(b, f, &d);
+	if (err)
+		return err;
+	for (size_t i = 0; i < d.n; i++) {
+		const cs_insn *in = &d.insn[i];
+		const cs_x86 *x = &in->detail->x86;
+		struct xgb_site s = {.kind = XGB_SITE_CAS, .old_reg = 0, .ok_how = XGB_OK_ZF};
+		size_t at = i + 1, j, k;
+		int base, src;
+
+		if (in->id != X86_INS_CMPXCHG || x->prefix[0] != X86_PREFIX_LOCK ||
+		    x->op_count != 2 || x->operands[0].type != X86_OP_MEM ||
+		    x->operands[0].size != 4)
+			continue;
+		if (x->operands[0].mem.disp != status_off ||
+		    x->operands[0].mem.index != X86_REG_INVALID ||
+		    x->operands[0].mem.segment != X86_REG_INVALID)
+			continue;
+		base = x86_regnum(x->operands[0].mem.base);
+		src = x86_reg_op(in, 1);
+		if (base < 0 || src < 0 || base == 0 || at >= d.n)
+			continue;
+		s.base = base;
+		s.new_reg = src;
+		s.status_off = status_off;
+
+		j = skip_nops(&d, i + 1);
+		if (j < d.n && x86_is_jcc(d.h, &d.insn[j])) {
+			at = j;
+		} else if (j < d.n &&
+			   (d.insn[j].id == X86_INS_SETE || d.insn[j].id == X86_INS_SETNE)) {
+			int r = x86_reg_op(&d.insn[j], 0);
+
+			k = skip_nops(&d, j + 1);
+			if (r > 0 && r != base && k < d.n && d.insn[k].id == X86_INS_TEST &&
+			    x86_reg_op(&d.insn[k], 0) == r && x86_reg_op(&d.insn[k], 1) == r) {
+				size_t l = skip_nops(&d, k + 1);
+
+				if (l < d.n && x86_is_jcc(d.h, &d.insn[l])) {
+					at = l;
+					/* sete: r = success, TEST sets ZF when r == 0 */
+					s.ok_how =
+					    d.insn[j].id == X86_INS_SETE ? XGB_OK_NZF : XGB_OK_ZF;
+					if (r == src)
+						s.new_reg = XGB_REG_NONE;
+				}
+			}
+		}
+		err = add_cas_site(p, f, &d, at, &s);
+		if (err)
+			break;
+		found++;
+	}
+	decoded_free(&d);
+	return err ? err : found;
+}
+
+/* The `call callee` instructions in f; returns how many were planned, or -errno. */
+static int plan_call_sites(struct rec_plan *p, const struct gobin *b, const struct gobin_func *f,
+			   uint64_t callee, enum rec_prog prog)
+{
+	struct decoded d;
+	int err, found = 0;
+
+	err = decode(b, f, &d);
+	if (err)
+		return err;
+	for (size_t i = 0; i < d.n; i++) {
+		const cs_insn *in = &d.insn[i];
+		const cs_x86 *x = &in->detail->x86;
+		struct rec_probe *pr;
+
+		if (in->id != X86_INS_CALL || x->op_count != 1 ||
+		    x->operands[0].type != X86_OP_IMM || (uint64_t)x->operands[0].imm != callee)
+			continue;
+		pr = add_probe(p);
+		if (!pr) {
+			err = -ENOMEM;
+			break;
+		}
+		pr->prog = prog;
+		pr->func = f->name;
+		pr->addr = in->address;
+		pr->off = (uint32_t)(in->address - f->addr);
+		pr->file_off = f->file_off + pr->off;
+		pr->emulated = in->size == 5; /* call rel32 */
+		snprintf(pr->insn, sizeof(pr->insn), "%.15s %.47s", in->mnemonic, in->op_str);
+		found++;
+	}
+	decoded_free(&d);
+	return err ? err : found;
+}
+
+/* --- what to probe ------------------------------------------------------------------------- */
+
+static const char *const cas_funcs[] = {
+    "runtime.casGToPreemptScan", /* running -> _Gscan|_Gpreempted (async preemption) */
+    "runtime.casGFromPreempted", /* preempted -> waiting */
+    "runtime.coroswitch_m",	 /* coroutine switches, 1.22+ (only if the program uses them) */
+    "runtime.reentersyscall",	 /* running -> syscall fast path, 1.26+ */
+    "runtime.exitsyscall",	 /* syscall -> running fast path, 1.26+ */
+};
+
+static int plan_goroutines(struct rec_plan *p, const struct gobin *b, const struct go_offsets *off,
+			   uint32_t kinds)
+{
+	const struct gobin_info *info = gobin__info(b);
+	bool cas = kinds & (XGB_KIND_BIT(XG_EV_GO_STATE) | XGB_KIND_BIT(XG_EV_GO_CREATE));
+	int err;
+
+	if (cas) {
+		err = probe_named(p, b, "runtime.casgstatus", REC_PROG_CASGSTATUS);
+		if (err)
+			return xg_error(err, "runtime.casgstatus: %s",
+					err == -ENOENT ? "not found" : xg_errmsg());
+		p->exit_from_casgstatus = true;
+
+		for (size_t i = 0; i < sizeof(cas_funcs) / sizeof(cas_funcs[0]); i++) {
+			struct gobin_func f;
+
+			if (gobin__func(b, cas_funcs[i], &f))
+				continue; /* not linked in (coroswitch_m) */
+			err = plan_cas_sites(p, b, &f, off->g_atomicstatus);
+			if (err < 0)
+				return err;
+		}
+
+		/* Go 1.21-1.23: newproc1 assigns the goid after casgstatus(_Gdead, _Grunnable) */
+		p->create_deferred = info->go_major == 1 && info->go_minor <= 23;
+		if (p->create_deferred) {
+			struct gobin_func f, rq;
+
+			if (gobin__func(b, "runtime.newproc.func1", &f) ||
+			    gobin__func(b, "runtime.runqput", &rq) ||
+			    plan_call_sites(p, b, &f, rq.addr, REC_PROG_NEWG_CALL) <= 0)
+				warn(
+				    p,
+				    "no `call runqput` in runtime.newproc.func1: new goroutines are "
+				    "reported at their first run");
+		}
+	} else if (kinds & XGB_KIND_BIT(XG_EV_GO_EXIT)) {
+		err = probe_named(p, b, "runtime.gdestroy", REC_PROG_GDESTROY);
+		if (err == -ENOENT) /* Go 1.21 */
+			err = probe_named(p, b, "runtime.goexit0", REC_PROG_GDESTROY);
+		if (err)
+			return xg_error(err, "runtime.gdestroy/goexit0: %s",
+					err == -ENOENT ? "not found" : xg_errmsg());
+	}
+	return 0;
+}
+
+/* runtime.mallocgc<Kind>SC<n>: a size-specialized allocation entry point (not a slow path). */
+static bool size_specialized(const char *name)
+{
+	const char *sc = strstr(name, "SC");
+	const char *s;
+
+	if (!sc || sc[2] == '\0')
+		return false;
+	for (s = sc + 2; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+struct alloc_ctx {
+	struct rec_plan *p;
+	const struct gobin *b;
+	int n;
+};
+
+static int alloc_sc(const struct gobin_func *f, void *arg)
+{
+	struct alloc_ctx *c = arg;
+	int err;
+
+	if (!size_specialized(f->name))
+		return 0;
+	err = probe_func(c->p, c->b, f, REC_PROG_ALLOC);
+	if (!err)
+		c->n++;
+	return err;
+}
+
+static const char *const split_funcs[] = {
+    "runtime.mallocgcTiny",
+    "runtime.mallocgcSmallNoscan",
+    "runtime.mallocgcSmallScanNoHeader",
+    "runtime.mallocgcSmallScanHeader",
+    "runtime.mallocgcLarge",
+};
+
+static int plan_allocs(struct rec_plan *p, const struct gobin *b)
+{
+	struct alloc_ctx c = {.p = p, .b = b};
+	struct gobin_func f;
+	int err, n = 0;
+
+	if (gobin__func(b, "runtime.mallocgcLarge", &f)) {
+		/* 1.21-1.23: one function does everything */
+		err = probe_named(p, b, "runtime.mallocgc", REC_PROG_ALLOC);
+		if (err)
+			return xg_error(err, "runtime.mallocgc: %s",
+					err == -ENOENT ? "not found" : xg_errmsg());
+		p->alloc_mode = "mallocgc";
+		return 0;
+	}
+	/* 1.24+: mallocgc returns early for size 0 and otherwise calls one of these (or, with
+	 * size-specialized malloc, one of the SC functions) exactly once */
+	for (size_t i = 0; i < sizeof(split_funcs) / sizeof(split_funcs[0]); i++) {
+		err = probe_named(p, b, split_funcs[i], REC_PROG_ALLOC);
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		n++;
+	}
+	err = gobin__for_each_func(b, "runtime.mallocgc", alloc_sc, &c);
+	if (err)
+		return err;
+	if (!n && !c.n)
+		return xg_error(-ENOENT, "no allocation function found (runtime.mallocgc*)");
+	p->alloc_mode = c.n ? "split+size-specialized" : "split";
+	return 0;
+}
+
+static int plan_gc(struct rec_plan *p, const struct gobin *b, uint32_t kinds)
+{
+	int err;
+
+	if (kinds & XGB_KIND_BIT(XG_EV_GC_START)) {
+		err =
+		    probe_named(p, b, "runtime.(*gcControllerState).startCycle", REC_PROG_GC_START);
+		if (err)
+			warn(p, "no runtime.(*gcControllerState).startCycle: no gc_start");
+	}
+	if (kinds & XGB_KIND_BIT(XG_EV_GC_END)) {
+		err = probe_named(p, b, "runtime.gcSweep", REC_PROG_GC_END);
+		if (err)
+			warn(p, "no runtime.gcSweep: no gc_end");
+	}
+	return 0;
+}
+
+int rec_plan__build(struct rec_plan *p, const struct gobin *b, const struct go_offsets *off,
+		    uint32_t kinds)
+{
+	const struct gobin_info *info = gobin__info(b);
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	if (strcmp(info->goarch, "amd64"))
+		return xg_error(-EPROTONOSUPPORT, "%s: GOARCH=%s: recording supports amd64 only",
+				gobin__path(b), info->goarch);
+	if (off->g_goid < 0 || off->g_atomicstatus < 0)
+		return xg_error(-EPROTONOSUPPORT, "%s: runtime.g layout unknown", gobin__path(b));
+
+	err = plan_goroutines(p, b, off, kinds);
+	if (!err && (kinds & XGB_KIND_BIT(XG_EV_ALLOC)))
+		err = plan_allocs(p, b);
+	if (!err)
+		err = plan_gc(p, b, kinds);
+	if (err) {
+		xg_error_prefix("%s", gobin__path(b));
+		rec_plan__free(p);
+	}
+	return err;
+}
+
+void rec_plan__free(struct rec_plan *p)
+{
+	if (!p)
+		return;
+	free(p->probes);
+	p->probes = NULL;
+	p->n = p->cap = 0;
+}

@@ -1,0 +1,790 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The recorder (record/recorder.h): orchestration. The BPF side is bpf/xgotop.bpf.c, where each
+ * probe goes is record/plan.c, records become events in record/ingest.c, the process is handled
+ * by record/target.c.
+ *
+ * One thread: an epoll loop over the ring buffer, a signalfd (SIGINT, SIGTERM) and the
+ * target's pidfd, waking at least every poll_ms to drain the buffer (the BPF side wakes it early
+ * only when a quarter of the buffer is used, so an idle target costs no wakeups per event) and
+ * every 100 ms to read the drop counters and tick the outputs.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gobin/gobin.h"
+#include "record/ingest.h"
+#include "record/recorder.h"
+#include "record/target.h"
+#include "util/err.h"
+#include "xgotop.skel.h"
+
+#ifndef XG_VERSION
+#define XG_VERSION "0.1.0"
+#endif
+
+#define TICK_NS		     100000000ull
+#define DEFAULT_RINGBUF	     (16u << 20)
+#define DEFAULT_POLL_MS	     2
+#define DEFAULT_REORDER_NS   1000000ull
+#define TARGET_STOP_GRACE_MS 2000
+
+struct recorder {
+	struct recorder_opts o;
+	struct rec_target t;
+	bool target_ok;
+	struct gobin *bin;
+	struct go_offsets off;
+	struct rec_plan plan;
+	bool plan_ok;
+	struct xgotop *skel;
+	struct bpf_link **links;
+	uint32_t nlinks;
+	struct ring_buffer *rb;
+	struct tf_writer *w;
+	struct tf_meta *meta;
+	struct rec_ingest *ing;
+	char out_path[PATH_MAX];
+	uint64_t start_mono, start_wall;
+	uint64_t bias;
+	int ncpus;
+	uint64_t *lost_seen; /* [ncpus * XGB_NKINDS]: counts already reported */
+	uint64_t lost[XG_EV_KIND_MAX];
+	const char *end_reason;
+	char status[64];
+	int writer_err;
+};
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level != LIBBPF_WARN || getenv("XGOTOP_LIBBPF_QUIET"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* --- options --------------------------------------------------------------------------------- */
+
+int recorder__parse_kinds(const char *list, uint32_t *kinds)
+{
+	char buf[256], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	*kinds = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int k;
+
+		if (!strcmp(tok, "all")) {
+			*kinds |= RECORDER_KINDS;
+			continue;
+		}
+		if (!strcmp(tok, "gc")) {
+			*kinds |= XGB_KIND_BIT(XG_EV_GC_START) | XGB_KIND_BIT(XG_EV_GC_END);
+			continue;
+		}
+		k = xg_kind_parse(tok);
+		if (k < 0 || !(RECORDER_KINDS & XGB_KIND_BIT(k)))
+			return xg_error(
+			    -EINVAL,
+			    "--events: unknown kind '%s' (go_create, go_exit, go_state, "
+			    "alloc, gc_start, gc_end, gc, all)",
+			    tok);
+		*kinds |= XGB_KIND_BIT(k);
+	}
+	if (!*kinds)
+		return xg_error(-EINVAL, "--events: no kinds given");
+	return 0;
+}
+
+int recorder__parse_sample(const char *arg, struct recorder_opts *opts)
+{
+	const char *eq = strchr(arg, '=');
+	char name[32], *end;
+	double rate;
+	int k;
+
+	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(name))
+		return xg_error(-EINVAL, "--sample %s: expected KIND=RATE, e.g. alloc=0.01", arg);
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+	k = xg_kind_parse(name);
+	if (k < 0 || !(RECORDER_KINDS & XGB_KIND_BIT(k)))
+		return xg_error(-EINVAL, "--sample: unknown kind '%s'", name);
+	errno = 0;
+	rate = strtod(eq + 1, &end);
+	if (errno || *end || end == eq + 1 || !(rate >= 0 && rate <= 1))
+		return xg_error(-EINVAL, "--sample %s: the rate must be a number from 0 to 1", arg);
+	opts->sample[k] = rate;
+	opts->sample_set[k] = true;
+	return 0;
+}
+
+static double rate_of(const struct recorder_opts *o, unsigned int k)
+{
+	return k < XG_EV_KIND_MAX && o->sample_set[k] && o->sample[k] >= 0 ? o->sample[k] : 1.0;
+}
+
+static uint32_t threshold(double rate)
+{
+	if (rate >= 1)
+		return UINT32_MAX;
+	if (rate <= 0)
+		return 0;
+	return (uint32_t)(rate * 4294967296.0);
+}
+
+/* --- setup ----------------------------------------------------------------------------------- */
+
+struct recorder *recorder__new(const struct recorder_opts *opts)
+{
+	struct recorder *r = calloc(1, sizeof(*r));
+	int err;
+
+	if (!r)
+		return NULL;
+	memcpy(&r->o, opts, opts->sz < sizeof(r->o) ? opts->sz : sizeof(r->o));
+	r->t.pidfd = -1;
+	if (!r->o.kinds)
+		r->o.kinds = RECORDER_DEFAULT_KINDS;
+	if (!r->o.ringbuf_bytes)
+		r->o.ringbuf_bytes = DEFAULT_RINGBUF;
+	if (!r->o.poll_ms)
+		r->o.poll_ms = DEFAULT_POLL_MS;
+	if (!r->o.reorder_ns)
+		r->o.reorder_ns = DEFAULT_REORDER_NS;
+	if (r->o.ringbuf_bytes & (r->o.ringbuf_bytes - 1) || r->o.ringbuf_bytes < 4096) {
+		err = xg_error(-EINVAL, "ring buffer size %zu: must be a power of 2, at least 4096",
+			       r->o.ringbuf_bytes);
+		goto fail;
+	}
+
+	if (r->o.pid > 0)
+		err = rec_target__attach(&r->t, r->o.pid);
+	else if (r->o.argv && r->o.argv[0])
+		err = rec_target__resolve(&r->t, r->o.argv);
+	else
+		err = xg_error(-EINVAL, "nothing to record: give -p PID or -- PROGRAM");
+	if (err)
+		goto fail;
+	r->target_ok = true;
+
+	r->bin = gobin__open(r->t.exe);
+	if (!r->bin) {
+		err = -errno;
+		goto fail;
+	}
+	err = gobin__offsets(r->bin, &r->off);
+	if (err)
+		goto fail;
+	err = rec_plan__build(&r->plan, r->bin, &r->off, r->o.kinds);
+	if (err)
+		goto fail;
+	r->plan_ok = true;
+	return r;
+fail:
+	recorder__free(r);
+	errno = -err;
+	return NULL;
+}
+
+static void default_path(struct recorder *r)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(r->out_path, sizeof(r->out_path), "xgotop-%s-%s.xgt", r->t.comm, stamp);
+}
+
+static int meta_offsets(struct tf_meta *m, const struct go_offsets *o)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} f[] = {
+#define O(k, field) {k, offsetof(struct go_offsets, field)}
+	    O("offsets.runtime.g.goid", g_goid),
+	    O("offsets.runtime.g.atomicstatus", g_atomicstatus),
+	    O("offsets.runtime.g.waitreason", g_waitreason),
+	    O("offsets.runtime.g.parentGoid", g_parent_goid),
+	    O("offsets.runtime.g.gopc", g_gopc),
+	    O("offsets.runtime.g.startpc", g_startpc),
+	    O("offsets.runtime.g.m", g_m),
+	    O("offsets.runtime.g.sched.pc", g_sched_pc),
+	    O("offsets.runtime.g.sched.bp", g_sched_bp),
+	    O("offsets.runtime.m.curg", m_curg),
+	    O("offsets.runtime.gcControllerState.heapLive", gcc_heap_live),
+	    O("offsets.runtime.gcControllerState.lastHeapGoal", gcc_last_heap_goal),
+	    O("offsets.runtime.gcControllerState.totalAlloc", gcc_total_alloc),
+	    O("offsets.runtime.gcControllerState.totalFree", gcc_total_free),
+#undef O
+	};
+	int err = 0;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]) && !err; i++) {
+		int32_t v;
+
+		memcpy(&v, (const char *)o + f[i].off, sizeof(v));
+		if (v >= 0)
+			err = tf_meta__set_int(m, f[i].key, v);
+	}
+	return err;
+}
+
+static int build_meta(struct recorder *r)
+{
+	const struct gobin_info *bi = gobin__info(r->bin);
+	struct tf_meta *m = tf_meta__new();
+	char buf[4096], host[256] = "";
+	struct utsname un;
+	size_t len = 0;
+	int err = 0;
+
+	if (!m)
+		return -ENOMEM;
+	r->meta = m;
+	gethostname(host, sizeof(host) - 1);
+	uname(&un);
+	snprintf(buf, sizeof(buf), "%s %s", un.sysname, un.release);
+
+	err = err ?: tf_meta__set_str(m, "xgotop.version", XG_VERSION);
+	err = err ?: tf_meta__set_str(m, "clock", "monotonic");
+	err = err ?: tf_meta__set_int(m, "clock.start_ns", (int64_t)r->start_mono);
+	err = err ?: tf_meta__set_int(m, "wall.start_ns", (int64_t)r->start_wall);
+	err = err ?: tf_meta__set_str(m, "host", host);
+	err = err ?: tf_meta__set_str(m, "kernel", buf);
+	err = err ?: tf_meta__set_int(m, "target.pid", r->t.pid);
+	err = err ?: tf_meta__set_str(m, "target.cmdline", r->t.cmdline);
+	err = err ?: tf_meta__set_str(m, "target.started", r->t.launched ? "launched" : "attached");
+	err = err
+		  ?: tf_meta__set_str(m, "binary.path",
+				      r->t.launched ? r->t.exe : gobin__path(r->bin));
+	err = err ?: tf_meta__set_str(m, "binary.build_id", bi->build_id);
+	err = err ?: tf_meta__set_int(m, "binary.load_bias", (int64_t)r->bias);
+	err = err ?: tf_meta__set_str(m, "go.version", bi->go_version);
+	err = err ?: tf_meta__set_str(m, "go.arch", bi->goarch);
+	err = err ?: tf_meta__set_str(m, "mode", "full");
+
+	buf[0] = '\0';
+	for (unsigned int k = 1; k < XG_EV_KIND_MAX; k++)
+		if (r->o.kinds & XGB_KIND_BIT(k))
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+						len ? "," : "", xg_kind_name(k));
+	err = err ?: tf_meta__set_str(m, "events", buf);
+	for (unsigned int k = 1; k < XG_EV_KIND_MAX && !err; k++) {
+		char key[64], val[32];
+
+		if (!(r->o.kinds & XGB_KIND_BIT(k)))
+			continue;
+		snprintf(key, sizeof(key), "sample.%s", xg_kind_name(k));
+		snprintf(val, sizeof(val), "%.17g", rate_of(&r->o, k));
+		err = tf_meta__set_str(m, key, val);
+	}
+	err = err
+		  ?: tf_meta__set_str(m, "sample.by",
+				      "go_create, go_exit, go_state: whole goroutines (goid hash); "
+				      "alloc: each allocation at random");
+	err = err ?: tf_meta__set_str(m, "stacks", r->o.stacks ? "frame pointers" : "off");
+	err = err ?: tf_meta__set_str(m, "offsets.source", r->off.source ? r->off.source : "");
+	err = err ?: meta_offsets(m, &r->off);
+	err =
+	    err ?: tf_meta__set_str(m, "alloc.mode", r->plan.alloc_mode ? r->plan.alloc_mode : "");
+	err = err ?: tf_meta__set_int(m, "probes.count", r->plan.n);
+
+	len = 0;
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < r->plan.n && len < sizeof(buf) - 1; i++) {
+		const struct rec_probe *p = &r->plan.probes[i];
+
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s@%s+%u", i ? " " : "",
+					rec_prog_name(p->prog), p->func, p->off);
+	}
+	err = err ?: tf_meta__set_str(m, "probes", buf);
+	if (r->plan.warnings[0])
+		err = err ?: tf_meta__set_str(m, "probes.warnings", r->plan.warnings);
+	err = err
+		  ?: tf_meta__set_str(m, "traced",
+				      "this process and all its threads; not its children");
+	return err;
+}
+
+static int setup_bpf(struct recorder *r)
+{
+	struct xgotop *s;
+	int err;
+
+	libbpf_set_print(libbpf_print);
+	s = xgotop__open();
+	if (!s)
+		return xg_error(-errno, "BPF: cannot open the object: %s", strerror(errno));
+	r->skel = s;
+	s->rodata->targ_tgid = (uint32_t)r->t.pid;
+	s->rodata->kinds = r->o.kinds;
+	s->rodata->stacks = r->o.stacks;
+	s->rodata->create_deferred = r->plan.create_deferred;
+	s->rodata->wakeup_bytes = r->o.ringbuf_bytes / 4;
+	s->rodata->off_g_goid = r->off.g_goid;
+	s->rodata->off_g_waitreason = r->off.g_waitreason;
+	s->rodata->off_g_parent_goid = r->off.g_parent_goid;
+	s->rodata->off_g_gopc = r->off.g_gopc;
+	s->rodata->off_g_startpc = r->off.g_startpc;
+	s->rodata->off_g_m = r->off.g_m;
+	s->rodata->off_g_sched_pc = r->off.g_sched_pc;
+	s->rodata->off_g_sched_bp = r->off.g_sched_bp;
+	s->rodata->off_m_curg = r->off.m_curg;
+	s->rodata->off_gcc_heap_live = r->off.gcc_heap_live;
+	s->rodata->off_gcc_heap_goal = r->off.gcc_last_heap_goal;
+	s->rodata->off_gcc_total_alloc = r->off.gcc_total_alloc;
+	s->rodata->off_gcc_total_free = r->off.gcc_total_free;
+	err = bpf_map__set_max_entries(s->maps.events, (uint32_t)r->o.ringbuf_bytes);
+	if (err)
+		return xg_error(err, "BPF: ring buffer size %zu: %s", r->o.ringbuf_bytes,
+				strerror(-err));
+	err = xgotop__load(s);
+	if (err)
+		return xg_error(err,
+				"BPF: load failed: %s (run as root, or with CAP_BPF and "
+				"CAP_PERFMON)",
+				strerror(-err));
+
+	for (unsigned int k = 0; k < XGB_NKINDS; k++) {
+		uint32_t t = threshold(rate_of(&r->o, k));
+
+		err = bpf_map_update_elem(bpf_map__fd(s->maps.sample), &k, &t, BPF_ANY);
+		if (err)
+			return xg_error(-errno, "BPF: sample map: %s", strerror(errno));
+	}
+	for (uint32_t i = 0; i < r->plan.nsites; i++) {
+		err =
+		    bpf_map_update_elem(bpf_map__fd(s->maps.sites), &i, &r->plan.sites[i], BPF_ANY);
+		if (err)
+			return xg_error(-errno, "BPF: sites map: %s", strerror(errno));
+	}
+
+	r->ncpus = libbpf_num_possible_cpus();
+	if (r->ncpus <= 0)
+		return xg_error(-EINVAL, "cannot count CPUs");
+	r->lost_seen = calloc((size_t)r->ncpus * XGB_NKINDS, sizeof(uint64_t));
+	return r->lost_seen ? 0 : -ENOMEM;
+}
+
+static struct bpf_program *prog_of(struct xgotop *s, enum rec_prog p)
+{
+	switch (p) {
+	case REC_PROG_CASGSTATUS:
+		return s->progs.casgstatus;
+	case REC_PROG_CAS_SITE:
+		return s->progs.cas_site;
+	case REC_PROG_NEWG_CALL:
+		return s->progs.newg_call;
+	case REC_PROG_GDESTROY:
+		return s->progs.gdestroy;
+	case REC_PROG_ALLOC:
+		return s->progs.alloc;
+	case REC_PROG_GC_START:
+		return s->progs.gc_start;
+	case REC_PROG_GC_END:
+		return s->progs.gc_end;
+	default:
+		return NULL;
+	}
+}
+
+static int attach(struct recorder *r)
+{
+	r->links = calloc(r->plan.n ? r->plan.n : 1, sizeof(*r->links));
+	if (!r->links)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < r->plan.n; i++) {
+		const struct rec_probe *p = &r->plan.probes[i];
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = p->cookie);
+		struct bpf_link *l;
+
+		l = bpf_program__attach_uprobe_opts(prog_of(r->skel, p->prog), r->t.pid, r->t.exe,
+						    p->file_off, &uo);
+		if (!l)
+			return xg_error(
+			    -errno, "attaching %s at %s+%u (file offset 0x%" PRIx64 "): %s",
+			    rec_prog_name(p->prog), p->func, p->off, p->file_off, strerror(errno));
+		r->links[r->nlinks++] = l;
+	}
+	return 0;
+}
+
+static void detach(struct recorder *r)
+{
+	for (uint32_t i = 0; i < r->nlinks; i++)
+		bpf_link__destroy(r->links[i]);
+	r->nlinks = 0;
+}
+
+int recorder__start(struct recorder *r)
+{
+	TF_WRITER_OPTS(wo);
+	struct rec_ingest_opts io = {0};
+	int err;
+
+	if (r->t.pid <= 0) {
+		err = rec_target__launch(&r->t, r->o.argv);
+		if (err)
+			return err;
+	}
+	if (!r->o.out_path)
+		default_path(r);
+	else
+		snprintf(r->out_path, sizeof(r->out_path), "%s", r->o.out_path);
+
+	err = gobin__load_bias(r->bin, r->t.pid, &r->bias);
+	if (err)
+		return err;
+	err = setup_bpf(r);
+	if (err)
+		return err;
+
+	/* trace time 0: just before the first probe can fire */
+	r->start_mono = clock_ns(CLOCK_MONOTONIC);
+	r->start_wall = clock_ns(CLOCK_REALTIME);
+	err = build_meta(r);
+	if (err)
+		return xg_error(err, "metadata: %s", strerror(-err));
+	r->w = tf_writer__open(r->out_path, r->meta, &wo);
+	if (!r->w)
+		return -errno;
+
+	io.bin = r->bin;
+	io.off = &r->off;
+	io.bias = r->bias;
+	io.start_mono = r->start_mono;
+	io.reorder_ns = r->o.reorder_ns;
+	io.w = r->w;
+	r->ing = rec_ingest__new(&io);
+	if (!r->ing)
+		return -errno;
+	r->rb =
+	    ring_buffer__new(bpf_map__fd(r->skel->maps.events), rec_ingest__record, r->ing, NULL);
+	if (!r->rb)
+		return xg_error(-errno, "BPF: ring buffer: %s", strerror(errno));
+
+	err = attach(r);
+	if (err)
+		return err;
+	return rec_target__resume(&r->t);
+}
+
+/* --- running --------------------------------------------------------------------------------- */
+
+/* Turns new drops (per CPU and kind) into lost events. Returns how many were new. */
+static uint64_t collect_lost(struct recorder *r, uint64_t now_ts)
+{
+	uint64_t vals[512], fresh = 0;
+	int fd = bpf_map__fd(r->skel->maps.lost);
+
+	if (r->ncpus > 512)
+		return 0;
+	for (uint32_t k = 0; k < XGB_NKINDS; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < r->ncpus; c++) {
+			uint64_t *seen = &r->lost_seen[(size_t)c * XGB_NKINDS + k];
+			struct xg_event ev = {0};
+
+			if (vals[c] <= *seen)
+				continue;
+			ev.ts = now_ts;
+			ev.kind = XG_EV_LOST;
+			ev.cpu = (uint16_t)c;
+			ev.of = (uint8_t)k;
+			ev.count = vals[c] - *seen;
+			*seen = vals[c];
+			if (k < XG_EV_KIND_MAX)
+				r->lost[k] += ev.count;
+			fresh += ev.count;
+			rec_ingest__push(r->ing, &ev);
+		}
+	}
+	return fresh;
+}
+
+static uint64_t lost_total(const struct recorder *r)
+{
+	uint64_t n = 0;
+
+	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
+		n += r->lost[k];
+	return n;
+}
+
+static void fill_status(struct recorder *r, struct sink_status *st, bool finished)
+{
+	struct rec_ingest_stats is;
+
+	rec_ingest__stats(r->ing, &is);
+	memset(st, 0, sizeof(*st));
+	st->now_ts = clock_ns(CLOCK_MONOTONIC) - r->start_mono;
+	st->events = is.delivered;
+	st->lost = lost_total(r);
+	st->speed = 1;
+	st->finished = finished;
+	st->end_reason = r->end_reason;
+}
+
+static int drain(struct recorder *r)
+{
+	int n = ring_buffer__consume(r->rb);
+
+	return n < 0 && n != -EINTR ? n : 0;
+}
+
+int recorder__run(struct recorder *r, struct sink *sink)
+{
+	struct epoll_event evs[4];
+	struct sink_control ctl;
+	struct sink_info info = {0};
+	struct sink_status st;
+	char source[PATH_MAX + 64];
+	uint64_t next_tick, last_tick, deadline = 0;
+	sigset_t sigs;
+	int epfd = -1, sfd = -1, err = 0;
+	bool stop = false;
+
+	sink_control__init(&ctl);
+	if (sink)
+		sink->ctl = &ctl;
+	snprintf(source, sizeof(source), "pid %d (%s)", r->t.pid, r->t.comm);
+	info.meta = r->meta;
+	info.names = tf_writer__tables(r->w);
+	info.source = source;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || epfd < 0) {
+		err = xg_error(-errno, "signalfd/epoll: %s", strerror(errno));
+		goto out;
+	}
+	{
+		struct epoll_event e = {.events = EPOLLIN};
+
+		e.data.u32 = 0;
+		epoll_ctl(epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &e);
+		e.data.u32 = 1;
+		epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &e);
+		e.data.u32 = 2;
+		epoll_ctl(epfd, EPOLL_CTL_ADD, r->t.pidfd, &e);
+	}
+	rec_ingest__set_sink(r->ing, sink);
+	err = sink__begin(sink, &info);
+	if (err) {
+		r->end_reason = "output failed";
+		goto finish;
+	}
+
+	last_tick = clock_ns(CLOCK_MONOTONIC);
+	next_tick = last_tick + TICK_NS;
+	if (r->o.duration_ns)
+		deadline = r->start_mono + r->o.duration_ns;
+	while (!stop) {
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		int timeout = r->o.poll_ms, n;
+
+		if (deadline && now >= deadline) {
+			r->end_reason = "duration reached";
+			break;
+		}
+		n = epoll_wait(epfd, evs, 4, timeout);
+		if (n < 0 && errno != EINTR) {
+			err = xg_error(-errno, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u32 == 1) {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+					r->end_reason =
+					    si.ssi_signo == SIGINT ? "interrupted" : "terminated";
+					stop = true;
+				}
+			} else if (evs[i].data.u32 == 2 && rec_target__poll_exit(&r->t)) {
+				r->end_reason = "target exited";
+				stop = true;
+			}
+		}
+		err = drain(r);
+		if (err) {
+			xg_error(err, "ring buffer: %s", strerror(-err));
+			break;
+		}
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (now >= next_tick) {
+			collect_lost(r, now - r->start_mono);
+			next_tick = now + TICK_NS;
+		}
+		err = rec_ingest__release(r->ing, now, false);
+		if (err) {
+			r->end_reason = err > 0 ? "output closed" : "trace file write failed";
+			err = err > 0 ? 0 : err;
+			break;
+		}
+		if (now - last_tick >= TICK_NS) {
+			struct sink_control c;
+
+			last_tick = now;
+			fill_status(r, &st, false);
+			if (sink__tick(sink, &st)) {
+				r->end_reason = "output closed";
+				break;
+			}
+			sink_control__take(&ctl, &c);
+			if (c.quit) {
+				r->end_reason = "quit";
+				break;
+			}
+		}
+	}
+
+finish:
+	/* no new events from here on; what the kernel queued is still delivered */
+	detach(r);
+	rec_ingest__stop_latency(r->ing);
+	if (!err)
+		err = drain(r);
+	collect_lost(r, clock_ns(CLOCK_MONOTONIC) - r->start_mono);
+	if (!err) {
+		int e = rec_ingest__release(r->ing, clock_ns(CLOCK_MONOTONIC), true);
+
+		if (e < 0)
+			err = e;
+	}
+	if (r->t.launched && !r->t.exited)
+		rec_target__stop(&r->t, TARGET_STOP_GRACE_MS);
+	rec_target__poll_exit(&r->t);
+	rec_target__describe(&r->t, r->status, sizeof(r->status));
+	if (!r->end_reason)
+		r->end_reason = err ? "error" : "stopped";
+	fill_status(r, &st, true);
+	sink__end(sink, &st);
+out:
+	if (sink)
+		sink->ctl = NULL;
+	sink_control__destroy(&ctl);
+	if (sfd >= 0)
+		close(sfd);
+	if (epfd >= 0)
+		close(epfd);
+	return err;
+}
+
+int recorder__set_sample(struct recorder *r, unsigned int kind, double rate)
+{
+	uint32_t t = threshold(rate);
+
+	if (kind >= XGB_NKINDS || !(rate >= 0 && rate <= 1))
+		return -EINVAL;
+	if (!r->skel)
+		return -ENODEV;
+	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.sample), &kind, &t, BPF_ANY))
+		return -errno;
+	if (kind < XG_EV_KIND_MAX) {
+		r->o.sample[kind] = rate;
+		r->o.sample_set[kind] = true;
+	}
+	return 0;
+}
+
+void recorder__stats(struct recorder *r, struct recorder_stats *st)
+{
+	struct rec_ingest_stats is = {0};
+
+	memset(st, 0, sizeof(*st));
+	if (r->ing)
+		rec_ingest__stats(r->ing, &is);
+	memcpy(st->events, is.kinds, sizeof(st->events));
+	memcpy(st->lost, r->lost, sizeof(st->lost));
+	st->records = is.records;
+	st->bad_records = is.bad;
+	st->end_reason = r->end_reason;
+	snprintf(st->target_status, sizeof(st->target_status), "%s", r->status);
+	st->out_path = r->out_path;
+	st->lat_p50 = is.lat_p50;
+	st->lat_p99 = is.lat_p99;
+	st->lat_max = is.lat_max;
+	st->lat_n = is.lat_n;
+	if (r->w) {
+		struct tf_writer_stats ws;
+
+		tf_writer__stats(r->w, &ws);
+		st->file_bytes = ws.bytes;
+	}
+}
+
+const struct tf_meta *recorder__meta(const struct recorder *r)
+{
+	return r->meta;
+}
+
+const struct rec_plan *recorder__plan(const struct recorder *r)
+{
+	return &r->plan;
+}
+
+int recorder__prog_fd(const struct recorder *r, enum rec_prog p)
+{
+	struct bpf_program *prog = r->skel ? prog_of(r->skel, p) : NULL;
+
+	return prog ? bpf_program__fd(prog) : -1;
+}
+
+int recorder__free(struct recorder *r)
+{
+	int err = 0;
+
+	if (!r)
+		return 0;
+	detach(r);
+	free(r->links);
+	ring_buffer__free(r->rb);
+	if (r->w) {
+		err = tf_writer__close(r->w);
+		r->w = NULL;
+	}
+	rec_ingest__free(r->ing);
+	xgotop__destroy(r->skel);
+	if (r->target_ok) {
+		if (r->t.launched && !r->t.exited)
+			rec_target__stop(&r->t, TARGET_STOP_GRACE_MS);
+		rec_target__close(&r->t);
+	}
+	if (r->plan_ok)
+		rec_plan__free(&r->plan);
+	gobin__close(r->bin);
+	tf_meta__free(r->meta);
+	free(r->lost_seen);
+	free(r);
+	return err;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The recorder: launches or attaches to a Go program, puts the probes of the plan
+ * (record/plan.h) on it, and turns the ring buffer's records into struct xg_event for a trace
+ * file (format/writer.h) and the live outputs (sink/sink.h).
+ *
+ *	struct recorder_opts o = {.sz = sizeof(o), .argv = argv, .out_path = "t.xgt"};
+ *	struct recorder *r = recorder__new(&o);      // reads the binary, plans the probes
+ *	err = recorder__start(r);                    // launch/attach, load BPF, attach, open file
+ *	err = recorder__run(r, sink);                // until exit, signal, --duration or quit
+ *	recorder__free(r);                           // closes the file (also after errors)
+ *
+ * What is traced: the one process (and all its threads) given by pid or launched from argv.
+ * Its children, forked or exec'd, are not traced, even when they run the same binary (the
+ * uprobes are filtered by process); other processes running the binary are not slowed down.
+ */
+#ifndef XG_RECORD_RECORDER_H
+#define XG_RECORD_RECORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "format/event.h"
+#include "format/meta.h"
+#include "record/plan.h"
+#include "sink/sink.h"
+
+/* Event kinds recorded when none are asked for. */
+#define RECORDER_DEFAULT_KINDS                                                                     \
+	(XGB_KIND_BIT(XG_EV_GO_CREATE) | XGB_KIND_BIT(XG_EV_GO_EXIT) |                             \
+	 XGB_KIND_BIT(XG_EV_GO_STATE) | XGB_KIND_BIT(XG_EV_ALLOC) | XGB_KIND_BIT(XG_EV_GC_START) | \
+	 XGB_KIND_BIT(XG_EV_GC_END))
+/* Kinds record can produce (the others come from other modes). */
+#define RECORDER_KINDS RECORDER_DEFAULT_KINDS
+
+struct recorder_opts {
+	size_t sz;		       /* sizeof(struct recorder_opts) */
+	pid_t pid;		       /* attach to this process ... */
+	char *const *argv;	       /* ... or launch this program (argv[0] searched in PATH) */
+	uint32_t kinds;		       /* XGB_KIND_BIT()s; 0 = RECORDER_DEFAULT_KINDS */
+	double sample[XG_EV_KIND_MAX]; /* keep this fraction of each kind; < 0 or unset = 1 */
+	bool sample_set[XG_EV_KIND_MAX];
+	bool stacks;	      /* user stacks on create, blocking, allocations */
+	uint64_t duration_ns; /* stop after this long; 0 = no limit */
+	const char *out_path; /* trace file; NULL = xgotop-<prog>-<time>.xgt */
+	size_t ringbuf_bytes; /* ring buffer size (power of 2); 0 = 16 MiB */
+	int poll_ms;	      /* reader poll interval when idle; 0 = 2 */
+	uint64_t reorder_ns;  /* hold events this long to sort them; 0 = 1 ms */
+	bool quiet;	      /* no progress lines on stderr */
+	bool latency;	      /* measure probe-to-output delay (recorder__latency) */
+};
+
+struct recorder;
+
+/* Opens the binary and plans the probes. NULL with errno set and xg_errmsg(). */
+struct recorder *recorder__new(const struct recorder_opts *opts);
+/* Starts or attaches to the target, loads and attaches the BPF programs, opens the trace
+ * file. A launched target then runs. 0 or -errno. */
+int recorder__start(struct recorder *r);
+/*
+ * Delivers events to sink (may be NULL) and the trace file until the target exits, SIGINT or
+ * SIGTERM arrives (the caller must block them first: they are taken with a signalfd), the
+ * duration passes, or the sink asks to stop. Then detaches, drains what is left, and calls
+ * sink end(). 0 or -errno. The trace file is complete after recorder__free().
+ */
+int recorder__run(struct recorder *r, struct sink *sink);
+/* Changes a sampling rate while recording (0..1); it takes effect in the kernel at once. */
+int recorder__set_sample(struct recorder *r, unsigned int kind, double rate);
+
+struct recorder_stats {
+	uint64_t events[XG_EV_KIND_MAX]; /* delivered, per kind */
+	uint64_t lost[XG_EV_KIND_MAX];	 /* dropped by the kernel, per kind */
+	uint64_t records;		 /* ring-buffer records read */
+	uint64_t bad_records;		 /* malformed records (a bug if non-zero) */
+	uint64_t file_bytes;
+	const char *end_reason; /* "target exited", "interrupted", ... */
+	char target_status[64]; /* "exited with status 0", ... */
+	const char *out_path;
+	/* probe-to-output delay, when opts.latency: percentiles in ns and how many were seen */
+	uint64_t lat_p50, lat_p99, lat_max, lat_n;
+};
+
+void recorder__stats(struct recorder *r, struct recorder_stats *st);
+const struct tf_meta *recorder__meta(const struct recorder *r);
+const struct rec_plan *recorder__plan(const struct recorder *r);
+/* The BPF programs' file descriptors (for kernel run-time statistics); -1 for unused ones. */
+int recorder__prog_fd(const struct recorder *r, enum rec_prog p);
+/* Closes the trace file, detaches everything, ends a launched target that still runs
+ * (SIGTERM, then SIGKILL), frees r. NULL-safe. Returns the trace writer's final status. */
+int recorder__free(struct recorder *r);
+
+/* "go_create,go_state" -> kinds bits. 0 or -EINVAL naming the bad word. */
+int recorder__parse_kinds(const char *list, uint32_t *kinds);
+/* "alloc=0.01" -> opts->sample. 0 or -EINVAL. */
+int recorder__parse_sample(const char *arg, struct recorder_opts *opts);
+
+#endif /* XG_RECORD_RECORDER_H */

@@ -1,0 +1,3 @@
+module xgotop.test/gtruth
+
+go 1.21
