@@ -42,11 +42,19 @@
  *   pcs                 array    only with --pc:
  *       {"pc": "0x..", "found": false} or {"pc": "0x..", "found": true, "func": s,
  *        "entry": "0x..", "offset": n, "file": s, "line": n}   (link-time addresses)
+ *   offsets             object   without --func/--pc/--type: {"source": "dwarf" | "table go1.NN",
+ *                                "warning": s (when any), "<struct>.<field>": n | null, ...}
+ *                                e.g. "runtime.g.goid": 152, "runtime.m.curg": 184 (null:
+ *                                unknown); see fields[] below for the list
+ *   waitreasons         array    with offsets: the string of each wait reason, by number
+ *   offsets_error       string   instead of offsets/waitreasons when they cannot be had
+ *                                (exit status 2)
  *   types               array    only with --type: {"addr": "0x..", "found": false} or
  *       {"addr": "0x..", "found": true, "name": s}   (link-time addresses)
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -60,6 +68,7 @@
 #include "util/jsonw.h"
 
 #define MAX_QUERIES 256
+#define OFF(f)	    offsetof(struct go_offsets, f)
 #define MAX_FUNCS   512
 
 /* Runtime functions xgotop hooks now or later (shared/notes/go-runtime.md §3); every
@@ -89,6 +98,73 @@ static const char *const hooked[] = {
     "runtime.(*gcControllerState).startCycle",
     "runtime.(*gcControllerState).endCycle",
 };
+
+/* The struct offsets inspect shows, by Go struct and field name. */
+static const struct {
+	const char *st, *field;
+	size_t off;
+} fields[] = {
+    {"runtime.g", "goid", OFF(g_goid)},
+    {"runtime.g", "atomicstatus", OFF(g_atomicstatus)},
+    {"runtime.g", "waitreason", OFF(g_waitreason)},
+    {"runtime.g", "parentGoid", OFF(g_parent_goid)},
+    {"runtime.g", "gopc", OFF(g_gopc)},
+    {"runtime.g", "startpc", OFF(g_startpc)},
+    {"runtime.g", "labels", OFF(g_labels)},
+    {"runtime.g", "m", OFF(g_m)},
+    {"runtime.g", "sched.sp", OFF(g_sched_sp)},
+    {"runtime.g", "sched.pc", OFF(g_sched_pc)},
+    {"runtime.g", "sched.bp", OFF(g_sched_bp)},
+    {"runtime.g", "sched.lr", OFF(g_sched_lr)},
+    {"runtime.g", "stack.lo", OFF(g_stack_lo)},
+    {"runtime.g", "stack.hi", OFF(g_stack_hi)},
+    {"runtime.g", "waitsince", OFF(g_waitsince)},
+    {"runtime.g", "coroarg", OFF(g_coroarg)},
+    {"runtime.g", "size", OFF(g_size)},
+    {"runtime.m", "g0", OFF(m_g0)},
+    {"runtime.m", "procid", OFF(m_procid)},
+    {"runtime.m", "curg", OFF(m_curg)},
+    {"runtime.m", "p", OFF(m_p)},
+    {"runtime.m", "id", OFF(m_id)},
+    {"runtime.p", "id", OFF(p_id)},
+    {"runtime.p", "status", OFF(p_status)},
+    {"runtime.p", "m", OFF(p_m)},
+    {"runtime.p", "mcache", OFF(p_mcache)},
+    {"runtime.gcControllerState", "heapLive", OFF(gcc_heap_live)},
+    {"runtime.gcControllerState", "heapMarked", OFF(gcc_heap_marked)},
+    {"runtime.gcControllerState", "totalAlloc", OFF(gcc_total_alloc)},
+    {"runtime.gcControllerState", "totalFree", OFF(gcc_total_free)},
+    {"runtime.gcControllerState", "lastHeapGoal", OFF(gcc_last_heap_goal)},
+    {"runtime.gcControllerState", "gcPercent", OFF(gcc_gc_percent)},
+    {"runtime.gcControllerState", "memoryLimit", OFF(gcc_memory_limit)},
+    {"runtime.gcControllerState", "heapScan", OFF(gcc_heap_scan)},
+    {"runtime.gcControllerState", "heapInUse", OFF(gcc_heap_in_use)},
+    {"runtime.gcControllerState", "heapReleased", OFF(gcc_heap_released)},
+    {"runtime.gcControllerState", "heapFree", OFF(gcc_heap_free)},
+    {"runtime.gcControllerState", "mappedReady", OFF(gcc_mapped_ready)},
+    {"runtime.gcControllerState", "gcPercentHeapGoal", OFF(gcc_gc_percent_heap_goal)},
+    {"runtime.mstats", "last_gc_unix", OFF(ms_last_gc_unix)},
+    {"runtime.mstats", "pause_total_ns", OFF(ms_pause_total_ns)},
+    {"runtime.mstats", "numgc", OFF(ms_numgc)},
+    {"runtime.mstats", "last_gc_nanotime", OFF(ms_last_gc_nanotime)},
+    {"internal/abi.Type", "Size_", OFF(type_size)},
+    {"internal/abi.Type", "PtrBytes", OFF(type_ptrbytes)},
+    {"internal/abi.Type", "TFlag", OFF(type_tflag)},
+    {"internal/abi.Type", "Kind_", OFF(type_kind)},
+    {"internal/abi.Type", "Str", OFF(type_str)},
+    {"runtime.moduledata", "text", OFF(md_text)},
+    {"runtime.moduledata", "etext", OFF(md_etext)},
+    {"runtime.moduledata", "types", OFF(md_types)},
+    {"runtime.moduledata", "etypes", OFF(md_etypes)},
+};
+
+static int32_t field_value(const struct go_offsets *off, size_t i)
+{
+	int32_t v;
+
+	memcpy(&v, (const char *)off + fields[i].off, sizeof(v));
+	return v;
+}
 
 struct opts {
 	bool json;
@@ -245,6 +321,56 @@ static void print_header(const struct gobin *b, const struct opts *o, const char
 	       in->size_specialized_malloc
 		   ? "size-specialized (runtime.mallocgc*SC* bypass mallocgc for small sizes)"
 		   : "one entry point (runtime.mallocgc)");
+}
+
+static void print_offsets(const struct go_offsets *off, int err, const char *errmsg)
+{
+	const char *st = NULL;
+	int col = 0;
+
+	if (err) {
+		printf("\nstruct offsets: error: %s\n", errmsg);
+		return;
+	}
+	printf("\nstruct offsets (from %s)\n", off->source ? off->source : "?");
+	if (off->warning[0])
+		printf("  warning: %s\n", off->warning);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		int32_t v = field_value(off, i);
+		char cell[64];
+
+		if (!st || strcmp(st, fields[i].st) != 0) {
+			st = fields[i].st;
+			printf("%s%s\n", col ? "\n" : "", st);
+			col = 0;
+		}
+		if (v == GO_OFF_UNKNOWN)
+			snprintf(cell, sizeof(cell), "%s -", fields[i].field);
+		else
+			snprintf(cell, sizeof(cell), "%s %d", fields[i].field, v);
+		printf(col == 3 ? "  %s" : "  %-24s", cell);
+		if (++col == 4) {
+			printf("\n");
+			col = 0;
+		}
+	}
+	if (col)
+		printf("\n");
+	printf("\nwait reasons (%u)\n", off->nwaitreasons);
+	col = 0;
+	for (uint32_t i = 0; i < off->nwaitreasons && i < GO_MAX_WAITREASONS; i++) {
+		char cell[64];
+
+		snprintf(cell, sizeof(cell), "%2u %s", i,
+			 off->waitreason[i][0] ? off->waitreason[i] : "\"\"");
+		printf(col == 2 ? "  %s" : "  %-34s", cell);
+		if (++col == 3) {
+			printf("\n");
+			col = 0;
+		}
+	}
+	if (col)
+		printf("\n");
 }
 
 static void format_rets(const struct gobin_probe_site *s, char *buf, size_t len)
@@ -418,6 +544,38 @@ static void json_pcs(struct jsonw *w, const struct gobin *b, const struct opts *
 	jsonw_end_array(w);
 }
 
+static void json_offsets(struct jsonw *w, const struct go_offsets *off, int err, const char *errmsg)
+{
+	char key[96];
+
+	if (err) {
+		jsonw_string_field(w, "offsets_error", errmsg);
+		return;
+	}
+	jsonw_name(w, "offsets");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "source", off->source ? off->source : "");
+	if (off->warning[0])
+		jsonw_string_field(w, "warning", off->warning);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		int32_t v = field_value(off, i);
+
+		snprintf(key, sizeof(key), "%s.%s", fields[i].st, fields[i].field);
+		jsonw_name(w, key);
+		if (v == GO_OFF_UNKNOWN)
+			jsonw_null(w);
+		else
+			jsonw_int(w, v);
+	}
+	jsonw_end_object(w);
+	jsonw_name(w, "waitreasons");
+	jsonw_start_array(w);
+	for (uint32_t i = 0; i < off->nwaitreasons && i < GO_MAX_WAITREASONS; i++)
+		jsonw_string_len(w, off->waitreason[i],
+				 strnlen(off->waitreason[i], GO_WAITREASON_LEN));
+	jsonw_end_array(w);
+}
+
 static void json_types(struct jsonw *w, const struct gobin *b, const struct opts *o, uint64_t bias)
 {
 	char name[512];
@@ -457,6 +615,10 @@ static int cmd_inspect(int argc, char **argv)
 	struct gobin *b = NULL;
 	struct row *rows = NULL;
 	struct jsonw *w = NULL;
+	struct go_offsets *off = NULL;
+	char offmsg[1024] = "";
+	bool full;
+	int offerr = 0;
 	uint64_t bias = 0;
 	int c, nrows = 0, ret = XG_EXIT_OK, err;
 
@@ -562,8 +724,22 @@ static int cmd_inspect(int argc, char **argv)
 		ret = XG_EXIT_FAIL;
 		goto out;
 	}
-	if (o.nfuncs || (!o.npcs && !o.ntypes))
+	full = !o.nfuncs && !o.npcs && !o.ntypes;
+	if (o.nfuncs || full)
 		nrows = build_rows(b, &o, rows);
+	if (full) {
+		off = calloc(1, sizeof(*off));
+		if (!off) {
+			xg_report_error(o.json, "inspect", "out of memory");
+			ret = XG_EXIT_FAIL;
+			goto out;
+		}
+		offerr = gobin__offsets(b, off);
+		if (offerr) {
+			snprintf(offmsg, sizeof(offmsg), "%s", xg_errmsg());
+			ret = XG_EXIT_USAGE; /* recording would fail on this binary */
+		}
+	}
 	for (int i = 0; i < nrows; i++)
 		if (rows[i].err)
 			ret = XG_EXIT_USAGE; /* a hooked function that does not decode: bad input */
@@ -577,25 +753,30 @@ static int cmd_inspect(int argc, char **argv)
 		}
 		jsonw_start_object(w);
 		json_header(w, b, &o, exe, bias);
-		if (o.nfuncs || (!o.npcs && !o.ntypes))
+		if (o.nfuncs || full)
 			json_rows(w, rows, nrows);
 		if (o.npcs)
 			json_pcs(w, b, &o, bias);
 		if (o.ntypes)
 			json_types(w, b, &o, bias);
+		if (full)
+			json_offsets(w, off, offerr, offmsg);
 		jsonw_end_object(w);
 		jsonw_newline(w);
 	} else {
 		print_header(b, &o, exe, bias);
-		if (o.nfuncs || (!o.npcs && !o.ntypes))
+		if (o.nfuncs || full)
 			print_rows(rows, nrows);
 		if (o.npcs)
 			print_pcs(b, &o, bias);
 		if (o.ntypes)
 			print_types(b, &o, bias);
+		if (full)
+			print_offsets(off, offerr, offmsg);
 	}
 out:
 	jsonw_free(w);
+	free(off);
 	free(rows);
 	gobin__close(b);
 	return ret;
