@@ -1133,6 +1133,10 @@ static int inflate_zlib(const char *path, const char *name, const uint8_t *src, 
 	uint8_t *buf;
 	int zerr;
 
+	/* deflate cannot expand more than ~1032:1: refuse before allocating for a bad header */
+	if (size / 1032 > srclen + 64)
+		return xg_error(-EINVAL, "%s: %s: 0x%zx compressed bytes cannot inflate to 0x%llx",
+				path, name, srclen, (unsigned long long)size);
 	buf = malloc(size ? size : 1);
 	if (!buf)
 		return xg_error(-ENOMEM, "%s: %s: out of memory for 0x%llx bytes", path, name,
@@ -1152,9 +1156,15 @@ static int inflate_zlib(const char *path, const char *name, const uint8_t *src, 
 static int inflate_zstd(const char *path, const char *name, const uint8_t *src, size_t srclen,
 			uint64_t size, struct sec_buf *out)
 {
-	uint8_t *buf = malloc(size ? size : 1);
+	unsigned long long fsize = ZSTD_getFrameContentSize(src, srclen);
+	uint8_t *buf;
 	size_t r;
 
+	if (fsize != ZSTD_CONTENTSIZE_UNKNOWN && fsize != size)
+		return xg_error(-EINVAL,
+				"%s: %s: zstd frame holds 0x%llx bytes, header says 0x%llx", path,
+				name, fsize, (unsigned long long)size);
+	buf = malloc(size ? size : 1);
 	if (!buf)
 		return xg_error(-ENOMEM, "%s: %s: out of memory for 0x%llx bytes", path, name,
 				(unsigned long long)size);

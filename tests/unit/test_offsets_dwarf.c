@@ -563,6 +563,14 @@ static int write_elf(const char *path, const struct dw *d, int mode)
 	GElf_Ehdr eh;
 	int fd, err = -1;
 
+	if (mode == 3) { /* SHF_COMPRESSED with a header claiming 512 MiB from 40 bytes */
+		memset(zbuf, 0, 64);
+		zbuf[0] = ELFCOMPRESS_ZLIB;
+		zbuf[8 + 3] = 0x20; /* ch_size = 0x20000000 */
+		zbuf[16] = 1;	    /* ch_addralign */
+		secs[0].data = zbuf;
+		secs[0].len = 64;
+	}
 	if (mode == 2) { /* .zdebug_info: "ZLIB", big-endian size, zlib stream */
 		uLongf zlen = sizeof(zbuf) - 12;
 
@@ -609,6 +617,8 @@ static int write_elf(const char *path, const struct dw *d, int mode)
 			data->d_size = secs[i].len;
 			sh.sh_name = secs[i].name_off;
 			sh.sh_type = SHT_PROGBITS;
+			if (mode == 3 && i == 0)
+				sh.sh_flags |= SHF_COMPRESSED;
 		}
 		if (!gelf_update_shdr(scn, &sh))
 			goto out;
@@ -660,4 +670,27 @@ TEST(dwarf_elf_compressed)
 TEST(dwarf_elf_zdebug)
 {
 	read_elf_mode(2);
+}
+
+TEST(dwarf_elf_bad_compressed_size)
+{
+	struct gobin_dwarf_result r;
+	char path[512];
+	Elf *e = NULL;
+	struct dw d;
+	int fd;
+
+	build(&d, 4, 4, false);
+	snprintf(path, sizeof(path), "%s/dwarf3.elf", test__tmpdir());
+	if (!ASSERT_OK(write_elf(path, &d, 3), "write elf"))
+		return;
+	fd = open(path, O_RDONLY);
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (ASSERT_TRUE(e != NULL, "elf_begin")) {
+		ASSERT_EQ(gobin_dwarf__read_elf(e, path, &r), -EINVAL, "refused");
+		ASSERT_HAS_SUBSTR(xg_errmsg(), ".debug_info: 0x28 compressed bytes cannot inflate",
+				  "msg");
+	}
+	elf_end(e);
+	close(fd);
 }
