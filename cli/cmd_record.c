@@ -81,7 +81,7 @@ static int parse_duration(const char *s, uint64_t *ns)
 		mul = 60e9;
 	else if (!strcmp(end, "h"))
 		mul = 3600e9;
-	else if (*end && strcmp(end, "s"))
+	else if (*end && strcmp(end, "s") != 0)
 		return -EINVAL;
 	*ns = (uint64_t)(v * mul);
 	return 0;

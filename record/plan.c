@@ -201,24 +201,34 @@ static size_t skip_nops(const struct decoded *d, size_t i)
 	return i;
 }
 
-static int add_cas_site(struct rec_plan *p, const struct gobin_func *f, const struct decoded *d,
-			size_t at, const struct xgb_site *s)
+/* A probe on the decoded instruction in. */
+static struct rec_probe *probe_insn(struct rec_plan *p, const struct gobin_func *f,
+				    const cs_insn *in, enum rec_prog prog, bool emulated)
 {
-	const cs_insn *in = &d->insn[at];
-	struct rec_probe *pr;
+	struct rec_probe *pr = add_probe(p);
 
-	if (p->nsites >= XGB_MAX_SITES)
-		return xg_error(-E2BIG, "more than %d compare-and-swap sites", XGB_MAX_SITES);
-	pr = add_probe(p);
 	if (!pr)
-		return -ENOMEM;
-	pr->prog = REC_PROG_CAS_SITE;
+		return NULL;
+	pr->prog = prog;
 	pr->func = f->name;
 	pr->addr = in->address;
 	pr->off = (uint32_t)(in->address - f->addr);
 	pr->file_off = f->file_off + pr->off;
-	pr->emulated = x86_is_jcc(d->h, in);
+	pr->emulated = emulated;
 	snprintf(pr->insn, sizeof(pr->insn), "%.15s %.47s", in->mnemonic, in->op_str);
+	return pr;
+}
+
+static int add_cas_site(struct rec_plan *p, const struct gobin_func *f, const struct decoded *d,
+			size_t at, const struct xgb_site *s)
+{
+	struct rec_probe *pr;
+
+	if (p->nsites >= XGB_MAX_SITES)
+		return xg_error(-E2BIG, "more than %d compare-and-swap sites", XGB_MAX_SITES);
+	pr = probe_insn(p, f, &d->insn[at], REC_PROG_CAS_SITE, x86_is_jcc(d->h, &d->insn[at]));
+	if (!pr)
+		return -ENOMEM;
 	pr->cookie = p->nsites;
 	p->sites[p->nsites++] = *s;
 	return 0;
@@ -307,23 +317,15 @@ static int plan_call_sites(struct rec_plan *p, const struct gobin *b, const stru
 	for (size_t i = 0; i < d.n; i++) {
 		const cs_insn *in = &d.insn[i];
 		const cs_x86 *x = &in->detail->x86;
-		struct rec_probe *pr;
 
 		if (in->id != X86_INS_CALL || x->op_count != 1 ||
 		    x->operands[0].type != X86_OP_IMM || (uint64_t)x->operands[0].imm != callee)
 			continue;
-		pr = add_probe(p);
-		if (!pr) {
+		/* call rel32 is emulated */
+		if (!probe_insn(p, f, in, prog, in->size == 5)) {
 			err = -ENOMEM;
 			break;
 		}
-		pr->prog = prog;
-		pr->func = f->name;
-		pr->addr = in->address;
-		pr->off = (uint32_t)(in->address - f->addr);
-		pr->file_off = f->file_off + pr->off;
-		pr->emulated = in->size == 5; /* call rel32 */
-		snprintf(pr->insn, sizeof(pr->insn), "%.15s %.47s", in->mnemonic, in->op_str);
 		found++;
 	}
 	decoded_free(&d);
@@ -488,7 +490,7 @@ int rec_plan__build(struct rec_plan *p, const struct gobin *b, const struct go_o
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	if (strcmp(info->goarch, "amd64"))
+	if (strcmp(info->goarch, "amd64") != 0)
 		return xg_error(-EPROTONOSUPPORT, "%s: GOARCH=%s: recording supports amd64 only",
 				gobin__path(b), info->goarch);
 	if (off->g_goid < 0 || off->g_atomicstatus < 0)

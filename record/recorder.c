@@ -28,11 +28,11 @@
 #include <unistd.h>
 
 #include "gobin/gobin.h"
+#include "record/bpfobj.h"
 #include "record/ingest.h"
 #include "record/recorder.h"
 #include "record/target.h"
 #include "util/err.h"
-#include "xgotop.skel.h"
 
 #ifndef XG_VERSION
 #define XG_VERSION "0.1.0"
@@ -47,27 +47,26 @@
 struct recorder {
 	struct recorder_opts o;
 	struct rec_target t;
-	bool target_ok;
-	struct gobin *bin;
 	struct go_offsets off;
 	struct rec_plan plan;
-	bool plan_ok;
-	struct xgotop *skel;
+	struct rec_bpf bpf;
+	struct sink_control ctl; /* what the outputs ask of us */
+	struct gobin *bin;
 	struct bpf_link **links;
-	uint32_t nlinks;
 	struct ring_buffer *rb;
 	struct tf_writer *w;
 	struct tf_meta *meta;
 	struct rec_ingest *ing;
-	char out_path[PATH_MAX];
 	uint64_t start_mono, start_wall;
 	uint64_t bias;
-	int ncpus;
 	uint64_t *lost_seen; /* [ncpus * XGB_NKINDS]: counts already reported */
 	uint64_t lost[XG_EV_KIND_MAX];
 	const char *end_reason;
+	uint32_t nlinks;
+	int ncpus;
+	char out_path[PATH_MAX];
 	char status[64];
-	int writer_err;
+	bool target_ok, plan_ok, bpf_ok;
 };
 
 static uint64_t clock_ns(clockid_t c)
@@ -333,53 +332,36 @@ static int build_meta(struct recorder *r)
 
 static int setup_bpf(struct recorder *r)
 {
-	struct xgotop *s;
+	struct rec_bpf_knobs knobs = {
+	    .tgid = (uint32_t)r->t.pid,
+	    .kinds = r->o.kinds,
+	    .stacks = r->o.stacks,
+	    .create_deferred = r->plan.create_deferred,
+	    .wakeup_bytes = r->o.ringbuf_bytes / 4,
+	    .ringbuf_bytes = r->o.ringbuf_bytes,
+	    .off = &r->off,
+	};
 	int err;
 
 	libbpf_set_print(libbpf_print);
-	s = xgotop__open();
-	if (!s)
-		return xg_error(-errno, "BPF: cannot open the object: %s", strerror(errno));
-	r->skel = s;
-	s->rodata->targ_tgid = (uint32_t)r->t.pid;
-	s->rodata->kinds = r->o.kinds;
-	s->rodata->stacks = r->o.stacks;
-	s->rodata->create_deferred = r->plan.create_deferred;
-	s->rodata->wakeup_bytes = r->o.ringbuf_bytes / 4;
-	s->rodata->off_g_goid = r->off.g_goid;
-	s->rodata->off_g_waitreason = r->off.g_waitreason;
-	s->rodata->off_g_parent_goid = r->off.g_parent_goid;
-	s->rodata->off_g_gopc = r->off.g_gopc;
-	s->rodata->off_g_startpc = r->off.g_startpc;
-	s->rodata->off_g_m = r->off.g_m;
-	s->rodata->off_g_sched_pc = r->off.g_sched_pc;
-	s->rodata->off_g_sched_bp = r->off.g_sched_bp;
-	s->rodata->off_m_curg = r->off.m_curg;
-	s->rodata->off_gcc_heap_live = r->off.gcc_heap_live;
-	s->rodata->off_gcc_heap_goal = r->off.gcc_last_heap_goal;
-	s->rodata->off_gcc_total_alloc = r->off.gcc_total_alloc;
-	s->rodata->off_gcc_total_free = r->off.gcc_total_free;
-	err = bpf_map__set_max_entries(s->maps.events, (uint32_t)r->o.ringbuf_bytes);
+	err = rec_bpf__open(&r->bpf, &knobs);
 	if (err)
-		return xg_error(err, "BPF: ring buffer size %zu: %s", r->o.ringbuf_bytes,
-				strerror(-err));
-	err = xgotop__load(s);
+		return err;
+	r->bpf_ok = true;
+	err = rec_bpf__load(&r->bpf);
 	if (err)
-		return xg_error(err,
-				"BPF: load failed: %s (run as root, or with CAP_BPF and "
-				"CAP_PERFMON)",
-				strerror(-err));
+		return err;
 
 	for (unsigned int k = 0; k < XGB_NKINDS; k++) {
 		uint32_t t = threshold(rate_of(&r->o, k));
 
-		err = bpf_map_update_elem(bpf_map__fd(s->maps.sample), &k, &t, BPF_ANY);
+		err = bpf_map_update_elem(bpf_map__fd(r->bpf.sample), &k, &t, BPF_ANY);
 		if (err)
 			return xg_error(-errno, "BPF: sample map: %s", strerror(errno));
 	}
 	for (uint32_t i = 0; i < r->plan.nsites; i++) {
 		err =
-		    bpf_map_update_elem(bpf_map__fd(s->maps.sites), &i, &r->plan.sites[i], BPF_ANY);
+		    bpf_map_update_elem(bpf_map__fd(r->bpf.sites), &i, &r->plan.sites[i], BPF_ANY);
 		if (err)
 			return xg_error(-errno, "BPF: sites map: %s", strerror(errno));
 	}
@@ -391,28 +373,6 @@ static int setup_bpf(struct recorder *r)
 	return r->lost_seen ? 0 : -ENOMEM;
 }
 
-static struct bpf_program *prog_of(struct xgotop *s, enum rec_prog p)
-{
-	switch (p) {
-	case REC_PROG_CASGSTATUS:
-		return s->progs.casgstatus;
-	case REC_PROG_CAS_SITE:
-		return s->progs.cas_site;
-	case REC_PROG_NEWG_CALL:
-		return s->progs.newg_call;
-	case REC_PROG_GDESTROY:
-		return s->progs.gdestroy;
-	case REC_PROG_ALLOC:
-		return s->progs.alloc;
-	case REC_PROG_GC_START:
-		return s->progs.gc_start;
-	case REC_PROG_GC_END:
-		return s->progs.gc_end;
-	default:
-		return NULL;
-	}
-}
-
 static int attach(struct recorder *r)
 {
 	r->links = calloc(r->plan.n ? r->plan.n : 1, sizeof(*r->links));
@@ -420,10 +380,10 @@ static int attach(struct recorder *r)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < r->plan.n; i++) {
 		const struct rec_probe *p = &r->plan.probes[i];
-		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = p->cookie);
+		struct bpf_uprobe_opts uo = {.sz = sizeof(uo), .bpf_cookie = p->cookie};
 		struct bpf_link *l;
 
-		l = bpf_program__attach_uprobe_opts(prog_of(r->skel, p->prog), r->t.pid, r->t.exe,
+		l = bpf_program__attach_uprobe_opts(r->bpf.progs[p->prog], r->t.pid, r->t.exe,
 						    p->file_off, &uo);
 		if (!l)
 			return xg_error(
@@ -483,8 +443,7 @@ int recorder__start(struct recorder *r)
 	r->ing = rec_ingest__new(&io);
 	if (!r->ing)
 		return -errno;
-	r->rb =
-	    ring_buffer__new(bpf_map__fd(r->skel->maps.events), rec_ingest__record, r->ing, NULL);
+	r->rb = ring_buffer__new(bpf_map__fd(r->bpf.events), rec_ingest__record, r->ing, NULL);
 	if (!r->rb)
 		return xg_error(-errno, "BPF: ring buffer: %s", strerror(errno));
 
@@ -500,7 +459,7 @@ int recorder__start(struct recorder *r)
 static uint64_t collect_lost(struct recorder *r, uint64_t now_ts)
 {
 	uint64_t vals[512], fresh = 0;
-	int fd = bpf_map__fd(r->skel->maps.lost);
+	int fd = bpf_map__fd(r->bpf.lost);
 
 	if (r->ncpus > 512)
 		return 0;
@@ -561,7 +520,6 @@ static int drain(struct recorder *r)
 int recorder__run(struct recorder *r, struct sink *sink)
 {
 	struct epoll_event evs[4];
-	struct sink_control ctl;
 	struct sink_info info = {0};
 	struct sink_status st;
 	char source[PATH_MAX + 64];
@@ -570,9 +528,9 @@ int recorder__run(struct recorder *r, struct sink *sink)
 	int epfd = -1, sfd = -1, err = 0;
 	bool stop = false;
 
-	sink_control__init(&ctl);
+	sink_control__init(&r->ctl);
 	if (sink)
-		sink->ctl = &ctl;
+		sink->ctl = &r->ctl;
 	snprintf(source, sizeof(source), "pid %d (%s)", r->t.pid, r->t.comm);
 	info.meta = r->meta;
 	info.names = tf_writer__tables(r->w);
@@ -660,7 +618,7 @@ int recorder__run(struct recorder *r, struct sink *sink)
 				r->end_reason = "output closed";
 				break;
 			}
-			sink_control__take(&ctl, &c);
+			sink_control__take(&r->ctl, &c);
 			if (c.quit) {
 				r->end_reason = "quit";
 				break;
@@ -692,7 +650,7 @@ finish:
 out:
 	if (sink)
 		sink->ctl = NULL;
-	sink_control__destroy(&ctl);
+	sink_control__destroy(&r->ctl);
 	if (sfd >= 0)
 		close(sfd);
 	if (epfd >= 0)
@@ -706,9 +664,9 @@ int recorder__set_sample(struct recorder *r, unsigned int kind, double rate)
 
 	if (kind >= XGB_NKINDS || !(rate >= 0 && rate <= 1))
 		return -EINVAL;
-	if (!r->skel)
+	if (!r->bpf_ok)
 		return -ENODEV;
-	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.sample), &kind, &t, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(r->bpf.sample), &kind, &t, BPF_ANY))
 		return -errno;
 	if (kind < XG_EV_KIND_MAX) {
 		r->o.sample[kind] = rate;
@@ -755,9 +713,7 @@ const struct rec_plan *recorder__plan(const struct recorder *r)
 
 int recorder__prog_fd(const struct recorder *r, enum rec_prog p)
 {
-	struct bpf_program *prog = r->skel ? prog_of(r->skel, p) : NULL;
-
-	return prog ? bpf_program__fd(prog) : -1;
+	return r->bpf_ok && p < REC_PROG_MAX ? bpf_program__fd(r->bpf.progs[p]) : -1;
 }
 
 int recorder__free(struct recorder *r)
@@ -774,7 +730,8 @@ int recorder__free(struct recorder *r)
 		r->w = NULL;
 	}
 	rec_ingest__free(r->ing);
-	xgotop__destroy(r->skel);
+	if (r->bpf_ok)
+		rec_bpf__close(&r->bpf);
 	if (r->target_ok) {
 		if (r->t.launched && !r->t.exited)
 			rec_target__stop(&r->t, TARGET_STOP_GRACE_MS);
