@@ -5,6 +5,9 @@
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
+# module.mk rules may name $$$$(LIB_OBJS) in prerequisites: expanded after every module has
+# added its generated sources
+.SECONDEXPANSION:
 .DEFAULT_GOAL := all
 
 OUTPUT   ?= .output
