@@ -5,8 +5,8 @@
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
-# module.mk rules may name $$$$(LIB_OBJS) in prerequisites: expanded after every module has
-# added its generated sources
+# module.mk rules may write $$(LIB_OBJS) in prerequisite lists: expanded after every module
+# has added its generated sources
 .SECONDEXPANSION:
 .DEFAULT_GOAL := all
 
