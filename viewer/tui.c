@@ -200,15 +200,26 @@ static void fill_line(int y, int pair)
 }
 
 /* A sparkline of n values into width cells (the last width values). */
-static void sparkline(int y, int x, int width, const double *v, int n)
+static void sparkline(int y, int x, int width, double *v, int n)
 {
 	static const wchar_t bars[] = L" ▁▂▃▄▅▆▇█";
-	double max = 0;
+	double max = 0, min = -1;
 	int start = n > width ? n - width : 0;
 
-	for (int i = start; i < n; i++)
+	for (int i = start; i < n; i++) {
 		if (v[i] > max)
 			max = v[i];
+		if (min < 0 || v[i] < min)
+			min = v[i];
+	}
+	/* a level that barely moves: show its variation, not its size */
+	if (min > 0.5 * max) {
+		double lo = min - (max - min) * 0.25;
+
+		for (int i = start; i < n; i++)
+			v[i] -= lo;
+		max -= lo;
+	}
 	move(y, x);
 	for (int i = start; i < n && x < COLS; i++, x++) {
 		int level = max > 0 ? (int)(v[i] / max * 8 + 0.5) : 0;
@@ -232,10 +243,18 @@ static void draw_header(const struct viewer_model *m)
 	attron(COLOR_PAIR(C_HDR) | A_BOLD);
 	x = put(0, 0, " xgotop ");
 	attroff(A_BOLD);
-	x = putf(0, x, " %s%s", m->replay ? "replay " : "", m->source ? m->source : "live");
+	{
+		/* the source's full name when it fits, else its last path element */
+		const char *src = m->source ? m->source : "live";
+		const char *base = strrchr(src, '/');
+
+		if (base && (int)strlen(src) + 110 > COLS)
+			src = base + 1;
+		x = putf(0, x, " %s%s", m->replay ? "replay " : "", src);
+	}
 	if (m->go_version)
 		x = putf(0, x, "  %s", m->go_version);
-	if (m->mode)
+	if (m->mode && COLS >= 110)
 		x = putf(0, x, "  mode %s", m->mode);
 	attroff(COLOR_PAIR(C_HDR));
 	x += 2;
@@ -405,17 +424,6 @@ static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h
 	     "WAIT REASON", "AGE", "RUN", "RUNQ", "WAIT", "SYSCALL", "ALLOCS", "BYTES", "CPU%",
 	     "START FUNCTION");
 	attroff(COLOR_PAIR(C_TITLE));
-	/* mark the sort column */
-	x = COLS - 26;
-	attron(COLOR_PAIR(C_TITLE) | A_BOLD);
-	if (x > 0)
-		putf(y, x, "%-18s", "");
-	if (x > 0)
-		putf(y, x, " sort:%s%s%s",
-		     t->follow == FOLLOW_NEWEST ? "newest" : viewer_model__sort_name(t->sort_key),
-		     t->follow == FOLLOW_NEWEST || t->desc ? "v" : "^",
-		     t->follow == FOLLOW_GOID ? " follow" : "");
-	attroff(COLOR_PAIR(C_TITLE) | A_BOLD);
 	y++;
 	h--;
 	t->table_h = h;
@@ -556,11 +564,16 @@ static void draw_keys(struct tui *t, const struct viewer_model *m)
 			continue;
 		x = put(y, x, keys[i][0]);
 		attron(COLOR_PAIR(C_KEY));
-		x = putf(y, x, "%-6s", keys[i][1]);
+		x = putf(y, x, "%-7s", keys[i][1]);
 		attroff(COLOR_PAIR(C_KEY));
 	}
+	x = putf(y, x + 1, " sort: %s%s",
+		 t->follow == FOLLOW_NEWEST ? "newest" : viewer_model__sort_name(t->sort_key),
+		 t->follow == FOLLOW_NEWEST || t->desc ? " (desc)" : " (asc)");
+	if (t->follow == FOLLOW_GOID)
+		x = putf(y, x, "  following %llu", (unsigned long long)t->sel_goid);
 	if (t->filter[0])
-		putf(y, x + 1, " filter: %s", t->filter);
+		putf(y, x, "  filter: %s", t->filter);
 }
 
 static void draw_help(void)

@@ -28,13 +28,14 @@
 #include "viewer/web.h"
 
 #define FRAME_NS     200000000ULL /* at most 5 frames a second */
-#define RING	     32		  /* frames kept for clients that lag a little */
+#define RING	     16		  /* frames kept for clients that lag a little (3 s) */
 #define LANES	     200	  /* goroutines in the timeline: the newest */
 #define TABLE_ROWS   150
 #define NTOP	     10
 #define MAX_BODY     8192
 #define MAX_CONN     64
 #define QUERY_WAIT_S 3
+#define SSE_SNDBUF   (64 * 1024)
 
 struct frame {
 	char *data; /* "event: frame\ndata: {...}\n\n" */
@@ -614,11 +615,19 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int code
 static enum MHD_Result serve_stream(struct web *w, struct MHD_Connection *conn)
 {
 	struct client *c = calloc(1, sizeof(*c));
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
 	if (!c)
 		return reply_text(conn, 503, "out of memory\n");
+	/* keep a slow reader's backlog in our bounded ring, not in megabytes of socket buffer */
+	if (ci) {
+		int sndbuf = SSE_SNDBUF;
+
+		setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	}
 	c->w = w;
 	pthread_mutex_lock(&w->lock);
 	c->next = w->seq ? w->seq : 1; /* start with the newest frame */

@@ -45,7 +45,7 @@ let laneOrder = [];
 let last = null; // the last frame
 let dirty = true;
 let msgs = 0, gaps = 0;
-const view = {x0: 0, x1: MAX_COLS, top: 0, follow: true};
+const view = {x0: 0, x1: 150, top: 0, follow: true}; // 150 frames: 30 s at 5 frames/s
 
 function histPush(t0, width, b) {
   hist.push([t0, width, b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);

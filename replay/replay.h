@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Replay: reads a trace file (format/reader.h) and feeds its events to a sink at the pace they
+ * happened (times a speed), or as fast as possible, so outputs cannot tell it from live capture
+ * except by the "replay" badge.
+ *
+ * Pacing runs on absolute deadlines: event e is due at start + (e.ts - base_ts) / speed on
+ * CLOCK_MONOTONIC and the loop sleeps with clock_nanosleep(TIMER_ABSTIME), delivering every event
+ * due within the next millisecond at once, so a long replay does not drift. When the outputs
+ * cannot keep up, sink_status.lagging and lag_ns say so. Outputs pause, resume, change speed and
+ * seek through struct sink_control; a seek goes through the reader's index and keyframes and
+ * hands the goroutine states at the seek point to the outputs as XG_EV_SNAPSHOT events after a
+ * reset().
+ */
+#ifndef XG_REPLAY_REPLAY_H
+#define XG_REPLAY_REPLAY_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sink/sink.h"
+
+struct replay_opts {
+	double speed;	       /* 1 = real time; 0.25 .. 1000 */
+	bool max;	       /* as fast as possible */
+	const char *from;      /* start here (replay__parse_time); NULL = the beginning */
+	const char *to;	       /* stop after this time; NULL = the end */
+	const uint64_t *goids; /* only events about these goroutines (NULL: all) */
+	size_t n_goids;
+	uint32_t kinds;	  /* bit mask of (1 << kind) to deliver; 0 = all */
+	bool loop;	  /* start over at the end */
+	bool hold_at_end; /* interactive outputs: stay paused at the end until quit or seek */
+	/* set asynchronously (a signal handler) to stop; may be NULL */
+	volatile sig_atomic_t *stop;
+	/* damaged parts skipped, reported as they are found; NULL: to stderr */
+	void (*warn)(void *ctx, const char *msg);
+	void *warn_ctx;
+};
+
+struct replay_result {
+	uint64_t events;    /* delivered */
+	uint64_t read;	    /* read from the file */
+	uint64_t damaged;   /* chunks skipped */
+	bool clean;	    /* the file was closed properly */
+	char recovery[512]; /* when not clean: what was recovered */
+	double wall_s;	    /* time spent delivering */
+	const char *end_reason;
+};
+
+/* Parses a time for --from/--to: a trace time ("1.5s", "200ms", "3us", "10ns", "2m", or plain
+ * seconds) or, with wall_start_ns (metadata wall.start_ns; 0 = unknown), a wall-clock time
+ * "YYYY-MM-DDTHH:MM:SS[.frac]" or "HH:MM:SS[.frac]" (UTC; the trace's day). 0 or -EINVAL. */
+int replay__parse_time(const char *s, uint64_t wall_start_ns, uint64_t *ts);
+
+/*
+ * Replays path into out (which the caller keeps and frees). out->ctl is set here. 0, or -errno
+ * with xg_errmsg() saying what failed (a file that cannot be opened at all: -EINVAL, -ENOENT...).
+ * A non-zero return of the sink (the user quit) is not an error.
+ */
+int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
+		struct replay_result *res);
+
+#endif /* XG_REPLAY_REPLAY_H */

@@ -1,0 +1,90 @@
+"""Shared by tests/replay.test, tests/tui.test, tests/web.test and the viewer benchmarks."""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUTPUT = os.environ.get("OUTPUT", ".output")
+XGOTOP = os.environ.get("XGOTOP", os.path.join(ROOT, "xgotop"))
+# relative to the checkout (tests/run runs from there), so screens do not depend on where it is
+FIXTURE = os.environ.get("XGOTOP_FIXTURE", "tests/fixtures/http-mix.xgt")
+os.chdir(ROOT)
+
+failures = 0
+
+
+def check(name, ok, why=""):
+    global failures
+    if ok:
+        print("PASS: %s" % name, flush=True)
+    else:
+        failures += 1
+        print("FAIL: %s: %s" % (name, why), flush=True)
+    return ok
+
+
+def finish():
+    sys.exit(1 if failures else 0)
+
+
+def replay_json(path, *args, timeout=120):
+    """Events of `xgotop replay --max --json` as (raw lines, parsed dicts)."""
+    r = subprocess.run([XGOTOP, "replay", path, "--max", "--json", *args], capture_output=True,
+                       timeout=timeout, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("replay %s %s: exit %d: %s" % (path, " ".join(args), r.returncode,
+                                                          r.stderr.strip()))
+    lines = r.stdout.splitlines()
+    return lines, [json.loads(l) for l in lines]
+
+
+def model_truth(events, until_ns=None):
+    """What the viewer model should show after the events up to until_ns: live goroutines (seen
+    in a goroutine event and not exited) and their count per state."""
+    state = {}
+    exited = set()
+    for e in events:
+        if until_ns is not None and e["ts"] > until_ns:
+            break
+        g = e.get("goid", 0)
+        k = e["kind"]
+        if not g or g in exited:
+            continue
+        if k == "go_create":
+            state.setdefault(g, "runnable")
+        elif k == "go_state":
+            if e["to"] == "dead":
+                exited.add(g)
+                state.pop(g, None)
+            else:
+                state[g] = e["to"]
+        elif k == "snapshot":
+            if e["state"] == "dead":
+                exited.add(g)
+                state.pop(g, None)
+            else:
+                state[g] = e["state"]
+        elif k == "go_exit":
+            exited.add(g)
+            state.pop(g, None)
+        elif k in ("alloc", "alloc_sample", "cpu_sample"):
+            state.setdefault(g, None)
+    counts = {}
+    for s in state.values():
+        if s:
+            counts[s] = counts.get(s, 0) + 1
+    return len(state), counts
+
+
+def fmt_dur(ns):
+    """viewer_fmt_dur() in Python, to find trace times on screens."""
+    if ns < 1000:
+        return "%dns" % ns
+    if ns < 1000000:
+        return "%.0fus" % (ns / 1e3)
+    if ns < 1000000000:
+        return "%.0fms" % (ns / 1e6)
+    if ns < 60 * 1000000000:
+        return "%.2fs" % (ns / 1e9)
+    return "%dm%02ds" % (ns // 60000000000, ns // 1000000000 % 60)
