@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,8 +52,31 @@ static const char *state(unsigned int s, char *buf, size_t len)
 	return buf;
 }
 
+/* A line being built; what does not fit is cut. */
+struct line {
+	char buf[4096];
+	size_t len;
+};
+
+static void add(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->len >= sizeof(l->buf) - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->buf + l->len, sizeof(l->buf) - l->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->len +=
+		    (size_t)n < sizeof(l->buf) - l->len ? (size_t)n : sizeof(l->buf) - 1 - l->len;
+}
+
 /* " at fn (file:line)" for the innermost frame of a stack */
-static void put_where(FILE *f, const struct tf_tables *t, uint32_t stack)
+static void add_where(struct line *l, const struct tf_tables *t, uint32_t stack)
 {
 	const struct xg_frame *fr;
 	const char *file, *base;
@@ -62,77 +86,80 @@ static void put_where(FILE *f, const struct tf_tables *t, uint32_t stack)
 		return;
 	fr = tf_tables__stack(t, stack, &n);
 	if (!fr || !n) {
-		fprintf(f, " stack=%u", stack);
+		add(l, " stack=%u", stack);
 		return;
 	}
 	file = tf_tables__str(t, fr[0].file);
 	base = strrchr(file, '/');
-	fprintf(f, " at %s (%s:%u)", tf_tables__str(t, fr[0].fn), base ? base + 1 : file,
-		fr[0].line);
+	add(l, " at %s (%s:%u)", tf_tables__str(t, fr[0].fn), base ? base + 1 : file, fr[0].line);
 }
 
 static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables *t)
 {
 	const char *kind = xg_kind_name(ev->kind);
+	struct line l = {.len = 0};
 	char b1[16], b2[16];
 
-	fprintf(f, "%" PRIu64 ".%09" PRIu64 " %-12s", ev->ts / 1000000000, ev->ts % 1000000000,
-		kind ? kind : "?");
+	add(&l, "%" PRIu64 ".%09" PRIu64 " %-12s", ev->ts / 1000000000, ev->ts % 1000000000,
+	    kind ? kind : "?");
 	if (!kind)
-		fprintf(f, " kind=%u", ev->kind);
+		add(&l, " kind=%u", ev->kind);
 	if (ev->goid)
-		fprintf(f, " g%-6" PRIu64, ev->goid);
+		add(&l, " g%-6" PRIu64, ev->goid);
 	else
-		fprintf(f, " %-7s", "-");
-	fprintf(f, " cpu%-3u", ev->cpu);
+		add(&l, " %-7s", "-");
+	add(&l, " cpu%-3u", ev->cpu);
 	if (ev->tid)
-		fprintf(f, " tid%-7u", ev->tid);
+		add(&l, " tid%-7u", ev->tid);
 	else
-		fprintf(f, " %-10s", "-");
+		add(&l, " %-10s", "-");
 	switch (ev->kind) {
 	case XG_EV_GO_CREATE:
-		fprintf(f, " %s created by g%" PRIu64 " in %s", tf_tables__str(t, ev->start_fn),
-			ev->parent_goid, tf_tables__str(t, ev->create_fn));
+		add(&l, " %s created by g%" PRIu64 " in %s", tf_tables__str(t, ev->start_fn),
+		    ev->parent_goid, tf_tables__str(t, ev->create_fn));
 		break;
 	case XG_EV_GO_STATE:
-		fprintf(f, " %s -> %s", state(ev->from, b1, sizeof(b1)),
-			state(ev->to, b2, sizeof(b2)));
+		add(&l, " %s -> %s", state(ev->from, b1, sizeof(b1)),
+		    state(ev->to, b2, sizeof(b2)));
 		if (ev->reason)
-			fprintf(f, " (%s)", tf_tables__str(t, ev->reason));
+			add(&l, " (%s)", tf_tables__str(t, ev->reason));
 		break;
 	case XG_EV_ALLOC:
 	case XG_EV_ALLOC_SAMPLE:
-		fprintf(f, " %" PRIu64 " B %s", ev->size,
-			ev->type ? tf_tables__str(t, ev->type) : "(untyped)");
+		add(&l, " %" PRIu64 " B %s", ev->size,
+		    ev->type ? tf_tables__str(t, ev->type) : "(untyped)");
 		if (ev->kind == XG_EV_ALLOC_SAMPLE)
-			fprintf(f, " weight=%" PRIu64, ev->weight);
+			add(&l, " weight=%" PRIu64, ev->weight);
 		break;
 	case XG_EV_GC_START:
 	case XG_EV_GC_END:
 	case XG_EV_HEAP:
-		fprintf(f,
-			" gc=%u heap_live=%" PRIu64 " heap_goal=%" PRIu64 " total_alloc=%" PRIu64
-			" total_free=%" PRIu64,
-			ev->gc, ev->heap_live, ev->heap_goal, ev->total_alloc, ev->total_free);
+		add(&l,
+		    " gc=%u heap_live=%" PRIu64 " heap_goal=%" PRIu64 " total_alloc=%" PRIu64
+		    " total_free=%" PRIu64,
+		    ev->gc, ev->heap_live, ev->heap_goal, ev->total_alloc, ev->total_free);
 		break;
 	case XG_EV_LOST: {
 		const char *of = xg_kind_name(ev->of);
 
-		fprintf(f, " %" PRIu64 " %s events dropped", ev->count, of ? of : "?");
+		add(&l, " %" PRIu64 " %s events dropped", ev->count, of ? of : "?");
 		break;
 	}
 	case XG_EV_SNAPSHOT:
-		fprintf(f, " %s", state(ev->to, b1, sizeof(b1)));
+		add(&l, " %s", state(ev->to, b1, sizeof(b1)));
 		if (ev->reason)
-			fprintf(f, " (%s)", tf_tables__str(t, ev->reason));
+			add(&l, " (%s)", tf_tables__str(t, ev->reason));
 		if (ev->start_fn)
-			fprintf(f, " %s", tf_tables__str(t, ev->start_fn));
+			add(&l, " %s", tf_tables__str(t, ev->start_fn));
 		break;
 	default:
 		break;
 	}
-	put_where(f, t, ev->stack);
-	fputc('\n', f);
+	add_where(&l, t, ev->stack);
+	while (l.len && l.buf[l.len - 1] == ' ')
+		l.len--;
+	l.buf[l.len++] = '\n';
+	fwrite(l.buf, 1, l.len, f);
 }
 
 static int cmd_dump(int argc, char **argv)

@@ -5,6 +5,7 @@
  * cursor per column. Both keep the same contexts (SPEC.md "Context coding").
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,78 @@ void tf_buf__free(struct tf_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* --- per-CPU contexts (SPEC.md "Context coding"), shared by encoder and decoder -------------- */
+
+/* Starts small and grows to every possible CPU number the first time a big one shows up. */
+struct cpuctx {
+	uint32_t *tid;
+	uint64_t *goid;
+	uint8_t *touched; /* this chunk has set the CPU's contexts */
+	uint16_t *tlist;  /* which ones, to reset them */
+	uint32_t ntouched, cap;
+};
+
+static int ctx_grow(struct cpuctx *c, uint32_t cap)
+{
+	uint32_t *t = realloc(c->tid, cap * sizeof(*t));
+	uint64_t *g;
+	uint8_t *u;
+	uint16_t *l;
+
+	if (!t)
+		return -ENOMEM;
+	c->tid = t;
+	g = realloc(c->goid, cap * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	c->goid = g;
+	u = realloc(c->touched, cap);
+	if (!u)
+		return -ENOMEM;
+	c->touched = u;
+	memset(u + c->cap, 0, cap - c->cap);
+	l = realloc(c->tlist, cap * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	c->tlist = l;
+	c->cap = cap;
+	return 0;
+}
+
+static void ctx_free(struct cpuctx *c)
+{
+	free(c->tid);
+	free(c->goid);
+	free(c->touched);
+	free(c->tlist);
+}
+
+/* First use of cpu in this chunk: its contexts start at 0. 0 or -ENOMEM. */
+static int ctx_touch(struct cpuctx *c, unsigned int cpu)
+{
+	if (cpu >= c->cap && ctx_grow(c, NCPU))
+		return -ENOMEM;
+	if (!c->touched[cpu]) {
+		c->touched[cpu] = 1;
+		c->tlist[c->ntouched++] = (uint16_t)cpu;
+		c->tid[cpu] = 0;
+		c->goid[cpu] = 0;
+	}
+	return 0;
+}
+
+static void ctx_reset(struct cpuctx *c)
+{
+	for (uint32_t k = 0; k < c->ntouched; k++)
+		c->touched[c->tlist[k]] = 0;
+	c->ntouched = 0;
+}
+
+static size_t ctx_mem(const struct cpuctx *c)
+{
+	return (size_t)c->cap * (sizeof(*c->tid) + sizeof(*c->goid) + 1 + sizeof(*c->tlist));
+}
+
 /* --- encoder --------------------------------------------------------------------------------- */
 
 struct ecol {
@@ -127,11 +200,7 @@ struct tf_chunk_enc {
 	bool full;
 	uint64_t ts_first, prev_ts, last_created;
 	uint64_t prev_live, prev_goal, prev_talloc, prev_tfree;
-	uint32_t *ctx_tid;
-	uint64_t *ctx_goid;
-	uint8_t *touched;
-	uint16_t *tlist;
-	uint32_t ntouched;
+	struct cpuctx ctx;
 	struct tf_col_stats stats;
 };
 
@@ -144,11 +213,7 @@ struct tf_chunk_enc *tf_chunk_enc__new(int level)
 	e->level = level;
 	e->max_events = TF_MAX_CHUNK_EVENTS;
 	e->max_ns = UINT64_MAX;
-	e->ctx_tid = malloc(NCPU * sizeof(*e->ctx_tid));
-	e->ctx_goid = malloc(NCPU * sizeof(*e->ctx_goid));
-	e->touched = calloc(NCPU, 1);
-	e->tlist = malloc(NCPU * sizeof(*e->tlist));
-	if (!e->ctx_tid || !e->ctx_goid || !e->touched || !e->tlist)
+	if (ctx_grow(&e->ctx, 256))
 		goto err;
 	if (level > 0) {
 		e->zc = ZSTD_createCCtx();
@@ -174,10 +239,7 @@ void tf_chunk_enc__free(struct tf_chunk_enc *e)
 		tf_buf__free(&e->cols[c].b);
 	tf_buf__free(&e->z);
 	ZSTD_freeCCtx(e->zc);
-	free(e->ctx_tid);
-	free(e->ctx_goid);
-	free(e->touched);
-	free(e->tlist);
+	ctx_free(&e->ctx);
 	free(e);
 }
 
@@ -217,7 +279,7 @@ uint64_t tf_chunk_enc__ts_last(const struct tf_chunk_enc *e)
 
 size_t tf_chunk_enc__mem(const struct tf_chunk_enc *e)
 {
-	size_t m = NCPU * (sizeof(*e->ctx_tid) + sizeof(*e->ctx_goid) + 1 + sizeof(*e->tlist));
+	size_t m = ctx_mem(&e->ctx);
 
 	for (int c = 0; c < TF_COL_MAX; c++)
 		m += e->cols[c].b.cap;
@@ -240,8 +302,8 @@ static long encode_rows(struct tf_chunk_enc *e, const struct xg_event *const *ro
 	uint64_t prev_ts = e->prev_ts, last_created = e->last_created;
 	uint64_t prev_live = e->prev_live, prev_goal = e->prev_goal;
 	uint64_t prev_talloc = e->prev_talloc, prev_tfree = e->prev_tfree;
-	uint32_t *ctx_tid = e->ctx_tid;
-	uint64_t *ctx_goid = e->ctx_goid;
+	uint32_t *ctx_tid = e->ctx.tid;
+	uint64_t *ctx_goid = e->ctx.goid;
 	size_t i = 0;
 
 	while (i < n) {
@@ -266,11 +328,11 @@ static long encode_rows(struct tf_chunk_enc *e, const struct xg_event *const *ro
 			any[TF_COL_TS] |= v;
 			p[TF_COL_CPU] = tf_put_uv(p[TF_COL_CPU], cpu);
 			any[TF_COL_CPU] |= cpu;
-			if (__builtin_expect(!e->touched[cpu], 0)) {
-				e->touched[cpu] = 1;
-				e->tlist[e->ntouched++] = (uint16_t)cpu;
-				ctx_tid[cpu] = 0;
-				ctx_goid[cpu] = 0;
+			if (__builtin_expect(cpu >= e->ctx.cap || !e->ctx.touched[cpu], 0)) {
+				if (ctx_touch(&e->ctx, cpu))
+					return -ENOMEM;
+				ctx_tid = e->ctx.tid;
+				ctx_goid = e->ctx.goid;
 			}
 			v = tf_zz((int64_t)ev->tid - (int64_t)ctx_tid[cpu]);
 			ctx_tid[cpu] = ev->tid;
@@ -469,9 +531,7 @@ int tf_chunk_enc__finish(struct tf_chunk_enc *e, struct tf_buf *out)
 		e->cols[c].b.len = 0;
 		e->cols[c].any = 0;
 	}
-	for (uint32_t k = 0; k < e->ntouched; k++)
-		e->touched[e->tlist[k]] = 0;
-	e->ntouched = 0;
+	ctx_reset(&e->ctx);
 	e->count = 0;
 	e->full = false;
 	return 0;
@@ -494,16 +554,21 @@ struct tf_chunk_dec {
 	ZSTD_DCtx *zd;
 	struct dcol cols[TF_COL_MAX];
 	struct tf_chunk_hdr hdr;
+	uint32_t hist[256]; /* events per kind */
 	uint32_t left;
 	uint64_t ts, last_created;
 	uint64_t prev_live, prev_goal, prev_talloc, prev_tfree;
-	uint32_t *ctx_tid;
-	uint64_t *ctx_goid;
-	uint8_t *touched;
-	uint16_t *tlist;
-	uint32_t ntouched;
+	struct cpuctx ctx;
 	struct tf_col_stats stats;
 };
+
+/* One zstd context kept from a freed decoder for the next one: creating them is the costliest
+ * part of opening a reader (tests and tools open thousands). */
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static ZSTD_DCtx *spare;
+
+/* zeroed bytes after each decoded column: a sub-batch of unchecked reads stays inside */
+#define SLACK (256 * MAX_VAL + TF_PAD)
 
 struct tf_chunk_dec *tf_chunk_dec__new(void)
 {
@@ -511,12 +576,7 @@ struct tf_chunk_dec *tf_chunk_dec__new(void)
 
 	if (!d)
 		goto err;
-	d->zd = ZSTD_createDCtx();
-	d->ctx_tid = malloc(NCPU * sizeof(*d->ctx_tid));
-	d->ctx_goid = malloc(NCPU * sizeof(*d->ctx_goid));
-	d->touched = calloc(NCPU, 1);
-	d->tlist = malloc(NCPU * sizeof(*d->tlist));
-	if (!d->zd || !d->ctx_tid || !d->ctx_goid || !d->touched || !d->tlist)
+	if (ctx_grow(&d->ctx, 256))
 		goto err;
 	return d;
 err:
@@ -531,12 +591,39 @@ void tf_chunk_dec__free(struct tf_chunk_dec *d)
 		return;
 	for (int c = 0; c < TF_COL_MAX; c++)
 		tf_buf__free(&d->cols[c].buf);
+	pthread_mutex_lock(&spare_lock);
+	if (!spare) {
+		spare = d->zd;
+		d->zd = NULL;
+	}
+	pthread_mutex_unlock(&spare_lock);
 	ZSTD_freeDCtx(d->zd);
-	free(d->ctx_tid);
-	free(d->ctx_goid);
-	free(d->touched);
-	free(d->tlist);
+	ctx_free(&d->ctx);
 	free(d);
+}
+
+struct ZSTD_DCtx_s *tf_chunk_dec__zctx(struct tf_chunk_dec *d)
+{
+	if (d->zd)
+		return d->zd;
+	pthread_mutex_lock(&spare_lock);
+	d->zd = spare;
+	spare = NULL;
+	pthread_mutex_unlock(&spare_lock);
+	if (!d->zd)
+		d->zd = ZSTD_createDCtx();
+	return d->zd;
+}
+
+__attribute__((destructor)) static void free_spare(void)
+{
+	ZSTD_freeDCtx(spare);
+	spare = NULL;
+}
+
+const uint32_t *tf_chunk_dec__kinds(const struct tf_chunk_dec *d)
+{
+	return d->hist;
 }
 
 const struct tf_chunk_hdr *tf_chunk_dec__hdr(const struct tf_chunk_dec *d)
@@ -664,13 +751,15 @@ static int inflate(struct tf_chunk_dec *d, unsigned int id)
 	int err;
 
 	c->buf.len = 0;
-	err = tf_buf__reserve(&c->buf, (size_t)c->raw_len + TF_PAD);
+	err = tf_buf__reserve(&c->buf, (size_t)c->raw_len + SLACK);
 	if (err)
 		return xg_error(err, "column %s: out of memory", specs[id].name);
 	if (c->comp == TF_COMP_ZSTD) {
 		unsigned long long fsz = ZSTD_getFrameContentSize(c->src, c->stored_len);
 		size_t r;
 
+		if (!tf_chunk_dec__zctx(d))
+			return xg_error(-ENOMEM, "out of memory");
 		if (fsz != c->raw_len)
 			return xg_error(-EINVAL,
 					"column %s: zstd frame declares %lld bytes, directory %u",
@@ -686,7 +775,7 @@ static int inflate(struct tf_chunk_dec *d, unsigned int id)
 	} else {
 		memcpy(c->buf.p, c->src, c->raw_len);
 	}
-	memset(c->buf.p + c->raw_len, 0, TF_PAD);
+	memset(c->buf.p + c->raw_len, 0, SLACK);
 	c->p = c->buf.p;
 	c->end = c->buf.p + c->raw_len;
 	d->stats.raw[id] += c->raw_len;
@@ -696,9 +785,10 @@ static int inflate(struct tf_chunk_dec *d, unsigned int id)
 
 int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t len, uint64_t cols)
 {
-	uint32_t hist[256] = {0};
+	uint32_t *hist = d->hist;
 	int err;
 
+	memset(hist, 0, sizeof(d->hist));
 	d->left = 0;
 	for (int c = 0; c < TF_COL_MAX; c++) {
 		d->cols[c].present = false;
@@ -737,9 +827,10 @@ int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t le
 
 		if (!c->present || id == TF_COL_KIND)
 			continue;
-		for (int k = 0; k < 256; k++)
-			if (!c->mask || (k < 64 && (c->mask >> k & 1)))
-				rows += hist[k];
+		if (!c->mask)
+			rows = d->hdr.n_events;
+		for (uint64_t m = c->mask; m; m &= m - 1)
+			rows += hist[__builtin_ctzll(m)];
 		if (c->enc == TF_ENC_U8 ? c->raw_len != rows
 					: c->raw_len < rows || c->raw_len > rows * MAX_VAL)
 			return xg_error(-EINVAL, "column %s: %u bytes cannot hold %llu values",
@@ -751,9 +842,7 @@ int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t le
 			return err;
 		c->active = true;
 	}
-	for (uint32_t k = 0; k < d->ntouched; k++)
-		d->touched[d->tlist[k]] = 0;
-	d->ntouched = 0;
+	ctx_reset(&d->ctx);
 	d->ts = d->hdr.ts_first;
 	d->last_created = 0;
 	d->prev_live = d->prev_goal = d->prev_talloc = d->prev_tfree = 0;
@@ -765,14 +854,6 @@ static int overrun(unsigned int id)
 {
 	return xg_error(-EINVAL, "column %s: values run past its end", specs[id].name);
 }
-
-#define GET(id, out)                                                                               \
-	do {                                                                                       \
-		struct dcol *_c = &d->cols[id];                                                    \
-		_c->p = tf_get_uv_fast(_c->p, &(out));                                             \
-		if (__builtin_expect(_c->p > _c->end, 0))                                          \
-			return overrun(id);                                                        \
-	} while (0)
 
 static int finish(struct tf_chunk_dec *d)
 {
@@ -789,125 +870,261 @@ static int finish(struct tf_chunk_dec *d)
 	return 0;
 }
 
-int tf_chunk_dec__next(struct tf_chunk_dec *d, struct xg_event *ev)
+#define SUB 256 /* rows decoded column by column at a time */
+
+/* Rows of a sub-batch whose kind is in a column's mask, cached per distinct mask. */
+struct rowset {
+	uint64_t mask;
+	uint32_t n;
+	uint16_t idx[SUB];
+};
+
+#define NROWSETS 8
+
+static const struct rowset *rows_for(struct rowset *rs, int *nrs, const uint64_t *km, size_t k,
+				     uint64_t mask)
+{
+	struct rowset *r;
+
+	for (int i = 0; i < *nrs; i++)
+		if (rs[i].mask == mask)
+			return &rs[i];
+	r = &rs[*nrs < NROWSETS ? (*nrs)++ : NROWSETS - 1];
+	r->mask = mask;
+	r->n = 0;
+	for (size_t i = 0; i < k; i++) {
+		r->idx[r->n] = (uint16_t)i;
+		r->n += (km[i] & mask) != 0;
+	}
+	return r;
+}
+
+/* A sparse column of uvarints into one field: rows whose kind is in the column's mask. */
+#define SPARSE(id, field, type)                                                                    \
+	do {                                                                                       \
+		struct dcol *_c = &C[id];                                                          \
+		if (_c->active && (_c->mask & kmall)) {                                            \
+			const struct rowset *_r = rows_for(rs, &nrs, km, k, _c->mask);             \
+			const uint8_t *_p = _c->p;                                                 \
+			for (uint32_t j = 0; j < _r->n; j++) {                                     \
+				_p = tf_get_uv_fast(_p, &v);                                       \
+				evs[_r->idx[j]].field = (type)v;                                   \
+			}                                                                          \
+			if (_p > _c->end)                                                          \
+				return overrun(id);                                                \
+			_c->p = _p;                                                                \
+		}                                                                                  \
+	} while (0)
+
+/* Same for the delta-coded heap figures. */
+#define SPARSE_DELTA(id, field, prev)                                                              \
+	do {                                                                                       \
+		struct dcol *_c = &C[id];                                                          \
+		if (_c->active && (_c->mask & kmall)) {                                            \
+			const struct rowset *_r = rows_for(rs, &nrs, km, k, _c->mask);             \
+			const uint8_t *_p = _c->p;                                                 \
+			for (uint32_t j = 0; j < _r->n; j++) {                                     \
+				_p = tf_get_uv_fast(_p, &v);                                       \
+				d->prev += (uint64_t)tf_unzz(v);                                   \
+				evs[_r->idx[j]].field = d->prev;                                   \
+			}                                                                          \
+			if (_p > _c->end)                                                          \
+				return overrun(id);                                                \
+			_c->p = _p;                                                                \
+		}                                                                                  \
+	} while (0)
+
+/*
+ * Decodes k <= SUB rows. Reads of varints are unchecked within a sub-batch: a column can run at
+ * most SUB * 10 bytes past its end, into the TF_PAD-plus slack load() reserves, and the check
+ * after each column catches it.
+ */
+static int decode_sub(struct tf_chunk_dec *d, struct xg_event *evs, size_t k)
 {
 	struct dcol *C = d->cols;
-	unsigned int kind = 0, cpu = 0;
-	uint64_t km, v;
+	uint64_t km[SUB], kmall = 0, v;
+	struct rowset rs[NROWSETS];
+	int nrs = 0;
 
-	if (!d->left)
-		return 0;
-	memset(ev, 0, sizeof(*ev));
-	if (C[TF_COL_KIND].active)
-		kind = *C[TF_COL_KIND].p++;
-	ev->kind = (uint8_t)kind;
-	km = kind < 64 ? 1ULL << kind : 0;
+	memset(evs, 0, k * sizeof(*evs));
+	if (C[TF_COL_KIND].active) {
+		const uint8_t *p = C[TF_COL_KIND].p;
+
+		for (size_t i = 0; i < k; i++) {
+			unsigned int kind = p[i];
+
+			evs[i].kind = (uint8_t)kind;
+			km[i] = kind < 64 ? 1ULL << kind : 0;
+			kmall |= km[i];
+		}
+		C[TF_COL_KIND].p += k;
+	} else {
+		for (size_t i = 0; i < k; i++)
+			km[i] = 1;
+		kmall = 1;
+	}
 	if (C[TF_COL_TS].active) {
-		GET(TF_COL_TS, v);
-		if (d->ts + v < d->ts)
+		const uint8_t *p = C[TF_COL_TS].p;
+		uint64_t ts = d->ts, ov = 0;
+
+		for (size_t i = 0; i < k; i++) {
+			p = tf_get_uv_fast(p, &v);
+			ov |= (ts + v < ts);
+			ts += v;
+			evs[i].ts = ts;
+		}
+		if (p > C[TF_COL_TS].end)
+			return overrun(TF_COL_TS);
+		if (ov)
 			return xg_error(-EINVAL, "column ts: time overflows");
-		d->ts += v;
+		C[TF_COL_TS].p = p;
+		d->ts = ts;
+	} else {
+		for (size_t i = 0; i < k; i++)
+			evs[i].ts = d->ts;
 	}
-	ev->ts = d->ts;
 	if (C[TF_COL_CPU].active) {
-		GET(TF_COL_CPU, v);
-		if (v > UINT16_MAX)
-			return xg_error(-EINVAL, "column cpu: value %llu out of range",
-					(unsigned long long)v);
-		cpu = (unsigned int)v;
-		ev->cpu = (uint16_t)cpu;
+		const uint8_t *p = C[TF_COL_CPU].p;
+		uint64_t big = 0;
+
+		for (size_t i = 0; i < k; i++) {
+			p = tf_get_uv_fast(p, &v);
+			big |= v >> 16;
+			evs[i].cpu = (uint16_t)v;
+		}
+		if (p > C[TF_COL_CPU].end)
+			return overrun(TF_COL_CPU);
+		if (big)
+			return xg_error(-EINVAL, "column cpu: value out of range");
+		C[TF_COL_CPU].p = p;
 	}
-	if (!d->touched[cpu]) {
-		d->touched[cpu] = 1;
-		d->tlist[d->ntouched++] = (uint16_t)cpu;
-		d->ctx_tid[cpu] = 0;
-		d->ctx_goid[cpu] = 0;
+	for (size_t i = 0; i < k; i++) {
+		unsigned int cpu = evs[i].cpu;
+
+		if (__builtin_expect(cpu >= d->ctx.cap || !d->ctx.touched[cpu], 0) &&
+		    ctx_touch(&d->ctx, cpu))
+			return xg_error(-ENOMEM, "out of memory");
 	}
 	if (C[TF_COL_TID].active) {
-		GET(TF_COL_TID, v);
-		ev->tid = (uint32_t)((int64_t)d->ctx_tid[cpu] + tf_unzz(v));
-		d->ctx_tid[cpu] = ev->tid;
+		const uint8_t *p = C[TF_COL_TID].p;
+		uint32_t *ctx = d->ctx.tid;
+
+		for (size_t i = 0; i < k; i++) {
+			unsigned int cpu = evs[i].cpu;
+
+			p = tf_get_uv_fast(p, &v);
+			ctx[cpu] = (uint32_t)((int64_t)ctx[cpu] + tf_unzz(v));
+			evs[i].tid = ctx[cpu];
+		}
+		if (p > C[TF_COL_TID].end)
+			return overrun(TF_COL_TID);
+		C[TF_COL_TID].p = p;
 	}
-	if (C[TF_COL_GOID].active) {
-		GET(TF_COL_GOID, v);
-		if (kind == XG_EV_GO_CREATE) {
-			ev->goid = d->last_created + (uint64_t)tf_unzz(v);
-			d->last_created = ev->goid;
-		} else {
-			ev->goid = d->ctx_goid[cpu] + (uint64_t)tf_unzz(v);
-			if (ev->goid)
-				d->ctx_goid[cpu] = ev->goid;
+	if (C[TF_COL_GOID].active || C[TF_COL_PARENT].active) {
+		struct dcol *g = &C[TF_COL_GOID], *pa = &C[TF_COL_PARENT];
+		const uint8_t *gp = g->p, *pp = pa->p;
+		uint64_t *ctx = d->ctx.goid, last = d->last_created,
+			 pmask = pa->active ? pa->mask : 0;
+		bool ga = g->active;
+
+		for (size_t i = 0; i < k; i++) {
+			unsigned int cpu = evs[i].cpu;
+			bool create = evs[i].kind == XG_EV_GO_CREATE;
+
+			if (ga) {
+				uint64_t goid;
+
+				gp = tf_get_uv_fast(gp, &v);
+				if (create) {
+					goid = last + (uint64_t)tf_unzz(v);
+					last = goid;
+				} else {
+					goid = ctx[cpu] + (uint64_t)tf_unzz(v);
+					if (goid)
+						ctx[cpu] = goid;
+				}
+				evs[i].goid = goid;
+			}
+			if (km[i] & pmask) {
+				uint64_t parent;
+
+				pp = tf_get_uv_fast(pp, &v);
+				parent = ctx[cpu] + (uint64_t)tf_unzz(v);
+				if (create && parent)
+					ctx[cpu] = parent;
+				evs[i].parent_goid = parent;
+			}
+		}
+		if (ga && gp > g->end)
+			return overrun(TF_COL_GOID);
+		if (pa->active && pp > pa->end)
+			return overrun(TF_COL_PARENT);
+		g->p = gp;
+		pa->p = pp;
+		d->last_created = last;
+	}
+	if (C[TF_COL_STATE].active && (C[TF_COL_STATE].mask & kmall)) {
+		struct dcol *c = &C[TF_COL_STATE];
+		const struct rowset *r = rows_for(rs, &nrs, km, k, c->mask);
+		const uint8_t *p = c->p;
+
+		for (uint32_t j = 0; j < r->n; j++) {
+			evs[r->idx[j]].from = p[j] >> 4;
+			evs[r->idx[j]].to = p[j] & 15;
+		}
+		c->p = p + r->n;
+	}
+	if (C[TF_COL_OF].active && (C[TF_COL_OF].mask & kmall)) {
+		struct dcol *c = &C[TF_COL_OF];
+		const uint8_t *p = c->p;
+
+		for (size_t i = 0; i < k; i++)
+			if (km[i] & c->mask)
+				evs[i].of = *p++;
+		c->p = p;
+	}
+	SPARSE(TF_COL_REASON, reason, uint32_t);
+	SPARSE(TF_COL_STACK, stack, uint32_t);
+	SPARSE(TF_COL_CREATE_PC, create_pc, uint64_t);
+	SPARSE(TF_COL_START_PC, start_pc, uint64_t);
+	SPARSE(TF_COL_CREATE_FN, create_fn, uint32_t);
+	SPARSE(TF_COL_START_FN, start_fn, uint32_t);
+	SPARSE(TF_COL_SIZE, size, uint64_t);
+	SPARSE(TF_COL_TYPE, type, uint32_t);
+	SPARSE(TF_COL_WEIGHT, weight, uint64_t);
+	SPARSE(TF_COL_GC, gc, uint32_t);
+	SPARSE_DELTA(TF_COL_HEAP_LIVE, heap_live, prev_live);
+	SPARSE_DELTA(TF_COL_HEAP_GOAL, heap_goal, prev_goal);
+	SPARSE_DELTA(TF_COL_TOTAL_ALLOC, total_alloc, prev_talloc);
+	SPARSE_DELTA(TF_COL_TOTAL_FREE, total_free, prev_tfree);
+	SPARSE(TF_COL_COUNT, count, uint64_t);
+	return 0;
+}
+
+long tf_chunk_dec__read(struct tf_chunk_dec *d, struct xg_event *evs, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n && d->left) {
+		size_t k = n - done;
+		int err;
+
+		if (k > SUB)
+			k = SUB;
+		if (k > d->left)
+			k = d->left;
+		err = decode_sub(d, evs + done, k);
+		if (err) {
+			d->left = 0;
+			return err;
+		}
+		d->left -= (uint32_t)k;
+		done += k;
+		if (!d->left) {
+			err = finish(d);
+			if (err)
+				return err;
 		}
 	}
-	if (km & C[TF_COL_STATE].mask && C[TF_COL_STATE].active) {
-		uint8_t s = *C[TF_COL_STATE].p++;
-
-		ev->from = s >> 4;
-		ev->to = s & 15;
-	}
-	if (km & C[TF_COL_REASON].mask && C[TF_COL_REASON].active) {
-		GET(TF_COL_REASON, v);
-		ev->reason = (uint32_t)v;
-	}
-	if (km & C[TF_COL_STACK].mask && C[TF_COL_STACK].active) {
-		GET(TF_COL_STACK, v);
-		ev->stack = (uint32_t)v;
-	}
-	if (km & C[TF_COL_PARENT].mask && C[TF_COL_PARENT].active) {
-		GET(TF_COL_PARENT, v);
-		ev->parent_goid = d->ctx_goid[cpu] + (uint64_t)tf_unzz(v);
-		if (kind == XG_EV_GO_CREATE && ev->parent_goid)
-			d->ctx_goid[cpu] = ev->parent_goid;
-	}
-	if (km & C[TF_COL_CREATE_PC].mask && C[TF_COL_CREATE_PC].active)
-		GET(TF_COL_CREATE_PC, ev->create_pc);
-	if (km & C[TF_COL_START_PC].mask && C[TF_COL_START_PC].active)
-		GET(TF_COL_START_PC, ev->start_pc);
-	if (km & C[TF_COL_CREATE_FN].mask && C[TF_COL_CREATE_FN].active) {
-		GET(TF_COL_CREATE_FN, v);
-		ev->create_fn = (uint32_t)v;
-	}
-	if (km & C[TF_COL_START_FN].mask && C[TF_COL_START_FN].active) {
-		GET(TF_COL_START_FN, v);
-		ev->start_fn = (uint32_t)v;
-	}
-	if (km & C[TF_COL_SIZE].mask && C[TF_COL_SIZE].active)
-		GET(TF_COL_SIZE, ev->size);
-	if (km & C[TF_COL_TYPE].mask && C[TF_COL_TYPE].active) {
-		GET(TF_COL_TYPE, v);
-		ev->type = (uint32_t)v;
-	}
-	if (km & C[TF_COL_WEIGHT].mask && C[TF_COL_WEIGHT].active)
-		GET(TF_COL_WEIGHT, ev->weight);
-	if (km & C[TF_COL_GC].mask && C[TF_COL_GC].active) {
-		GET(TF_COL_GC, v);
-		ev->gc = (uint32_t)v;
-	}
-	if (km & C[TF_COL_HEAP_LIVE].mask && C[TF_COL_HEAP_LIVE].active) {
-		GET(TF_COL_HEAP_LIVE, v);
-		d->prev_live += (uint64_t)tf_unzz(v);
-		ev->heap_live = d->prev_live;
-	}
-	if (km & C[TF_COL_HEAP_GOAL].mask && C[TF_COL_HEAP_GOAL].active) {
-		GET(TF_COL_HEAP_GOAL, v);
-		d->prev_goal += (uint64_t)tf_unzz(v);
-		ev->heap_goal = d->prev_goal;
-	}
-	if (km & C[TF_COL_TOTAL_ALLOC].mask && C[TF_COL_TOTAL_ALLOC].active) {
-		GET(TF_COL_TOTAL_ALLOC, v);
-		d->prev_talloc += (uint64_t)tf_unzz(v);
-		ev->total_alloc = d->prev_talloc;
-	}
-	if (km & C[TF_COL_TOTAL_FREE].mask && C[TF_COL_TOTAL_FREE].active) {
-		GET(TF_COL_TOTAL_FREE, v);
-		d->prev_tfree += (uint64_t)tf_unzz(v);
-		ev->total_free = d->prev_tfree;
-	}
-	if (km & C[TF_COL_COUNT].mask && C[TF_COL_COUNT].active)
-		GET(TF_COL_COUNT, ev->count);
-	if (km & C[TF_COL_OF].mask && C[TF_COL_OF].active)
-		ev->of = *C[TF_COL_OF].p++;
-	if (--d->left == 0)
-		return finish(d) ?: 1;
-	return 1;
+	return (long)done;
 }

@@ -86,10 +86,16 @@ void tf_chunk_dec__free(struct tf_chunk_dec *d);
  * (without location).
  */
 int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t len, uint64_t cols);
-/* The next event: 1, 0 at the end of the chunk, or -EINVAL (damaged column) with a message. */
-int tf_chunk_dec__next(struct tf_chunk_dec *d, struct xg_event *ev);
+/* Decodes up to n next events of the chunk into evs (fields of columns not decoded are 0): the
+ * count, 0 at the end of the chunk, or -EINVAL (damaged column) with a message. */
+long tf_chunk_dec__read(struct tf_chunk_dec *d, struct xg_event *evs, size_t n);
 /* The loaded chunk's header. */
 const struct tf_chunk_hdr *tf_chunk_dec__hdr(const struct tf_chunk_dec *d);
+/* Events per kind in the loaded chunk (256 entries). */
+const uint32_t *tf_chunk_dec__kinds(const struct tf_chunk_dec *d);
+/* The decoder's zstd context (created on first use; NULL when out of memory), for callers that
+ * decompress other records: one context per reader. */
+struct ZSTD_DCtx_s *tf_chunk_dec__zctx(struct tf_chunk_dec *d);
 /* Events left in the loaded chunk. */
 uint32_t tf_chunk_dec__left(const struct tf_chunk_dec *d);
 const struct tf_col_stats *tf_chunk_dec__stats(const struct tf_chunk_dec *d);

@@ -67,8 +67,8 @@ struct tf_reader {
 	struct tf_gtrack *gt;
 	const struct tf_goroutine *gs;
 	size_t ngs;
-	bool have_peek;
-	struct xg_event peek;
+	size_t bpos, bn; /* batch[bpos..bn) decoded, not yet returned */
+	struct xg_event batch[256];
 
 	char **warns;
 	size_t nwarns, warns_cap;
@@ -216,6 +216,7 @@ static int read_rec(struct tf_reader *r, uint64_t off, uint64_t limit, struct re
 	if ((rec->flags & TF_RECF_ZSTD) && decompress) {
 		const uint8_t *q = rec->payload, *end = q + len;
 		unsigned long long fsz;
+		ZSTD_DCtx *zd;
 		uint64_t raw;
 		size_t n;
 
@@ -238,7 +239,10 @@ static int read_rec(struct tf_reader *r, uint64_t off, uint64_t limit, struct re
 		r->zbuf.len = 0;
 		if (tf_buf__reserve(&r->zbuf, (size_t)raw + TF_PAD))
 			return xg_error(-ENOMEM, "out of memory");
-		n = ZSTD_decompress(r->zbuf.p, (size_t)raw, q, (size_t)(end - q));
+		zd = tf_chunk_dec__zctx(r->dec);
+		if (!zd)
+			return xg_error(-ENOMEM, "out of memory");
+		n = ZSTD_decompressDCtx(zd, r->zbuf.p, (size_t)raw, q, (size_t)(end - q));
 		if (ZSTD_isError(n))
 			return xg_error(-EINVAL, "compressed record: zstd: %s",
 					ZSTD_getErrorName(n));
@@ -897,18 +901,20 @@ static int load_chunk(struct tf_reader *r, size_t i, uint64_t cols)
 	return 0;
 }
 
-/* The next event, decoding with cols. */
-static int next_ev(struct tf_reader *r, struct xg_event *ev, uint64_t cols)
+/* Decodes up to n events into evs from the current or the next chunks (cols for chunks loaded
+ * now). The count, 0 at the end, or a fatal -errno. */
+static long decode(struct tf_reader *r, struct xg_event *evs, size_t n, uint64_t cols)
 {
 	for (;;) {
+		long k;
 		int rc;
 
 		if (r->loaded) {
-			rc = tf_chunk_dec__next(r->dec, ev);
-			if (rc > 0)
-				return 1;
+			k = tf_chunk_dec__read(r->dec, evs, n);
+			if (k > 0)
+				return k;
 			r->loaded = false;
-			if (rc < 0) {
+			if (k < 0) {
 				warn(r,
 				     "chunk %zu at offset %" PRIu64
 				     ": %s; rest of the chunk skipped",
@@ -926,13 +932,23 @@ static int next_ev(struct tf_reader *r, struct xg_event *ev, uint64_t cols)
 	}
 }
 
+/* The next event through the batch buffer. */
+static int next_ev(struct tf_reader *r, struct xg_event *ev, uint64_t cols)
+{
+	if (r->bpos == r->bn) {
+		long k = decode(r, r->batch, sizeof(r->batch) / sizeof(r->batch[0]), cols);
+
+		if (k <= 0)
+			return (int)k;
+		r->bpos = 0;
+		r->bn = (size_t)k;
+	}
+	*ev = r->batch[r->bpos++];
+	return 1;
+}
+
 int tf_reader__next(struct tf_reader *r, struct xg_event *ev)
 {
-	if (r->have_peek) {
-		*ev = r->peek;
-		r->have_peek = false;
-		return 1;
-	}
 	return next_ev(r, ev, r->cols);
 }
 
@@ -940,14 +956,16 @@ long tf_reader__read(struct tf_reader *r, struct xg_event *evs, size_t n)
 {
 	size_t i = 0;
 
+	while (i < n && r->bpos < r->bn)
+		evs[i++] = r->batch[r->bpos++];
 	while (i < n) {
-		int rc = tf_reader__next(r, &evs[i]);
+		long k = decode(r, evs + i, n - i, r->cols);
 
-		if (rc < 0)
-			return rc;
-		if (!rc)
+		if (k < 0)
+			return k;
+		if (!k)
 			break;
-		i++;
+		i += (size_t)k;
 	}
 	return (long)i;
 }
@@ -1010,7 +1028,7 @@ int tf_reader__seek(struct tf_reader *r, uint64_t ts)
 	struct xg_event ev;
 	bool have = false;
 
-	r->have_peek = false;
+	r->bpos = r->bn = 0;
 	r->loaded = false;
 	/* the last keyframe after which every earlier event has ts < target */
 	for (size_t k = r->nkfs; k-- > 0;) {
@@ -1043,8 +1061,7 @@ int tf_reader__seek(struct tf_reader *r, uint64_t ts)
 		if (!rc)
 			break;
 		if (ev.ts >= ts) {
-			r->peek = ev;
-			r->have_peek = true;
+			r->bpos--; /* the next call returns it again */
 			break;
 		}
 		if (tf_gtrack__apply(r->gt, &ev))
@@ -1095,11 +1112,11 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 		in->damaged = r->damaged;
 		return 0;
 	}
-	/* no index: count from the chunks themselves (kind, count and of columns only) */
+	/* no index: count from the chunks themselves (kind, count and of columns only), with the
+	 * iteration's decoder unless a chunk is being iterated */
 	{
-		struct tf_chunk_dec *d = tf_chunk_dec__new();
+		struct tf_chunk_dec *d = r->loaded ? tf_chunk_dec__new() : r->dec;
 		uint64_t cols = TF_COLBIT(TF_COL_COUNT) | TF_COLBIT(TF_COL_OF);
-		struct xg_event ev;
 		uint64_t damaged = r->damaged;
 
 		if (!d)
@@ -1107,33 +1124,44 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 		in->events = 0;
 		for (size_t i = 0; i < r->nchunks; i++) {
 			const struct rchunk *c = &r->chunks[i];
+			const uint32_t *kinds;
 			struct rec rec;
-			int err, rc;
+			long k;
+			int err;
 
 			err = read_rec(r, c->off, c->off + c->size, &rec, false);
 			if (!err)
 				err = tf_chunk_dec__load(d, rec.payload, rec.len, cols);
 			if (err == -ENOMEM) {
-				tf_chunk_dec__free(d);
+				if (d != r->dec)
+					tf_chunk_dec__free(d);
 				return err;
 			}
 			if (err) {
 				damaged++;
 				continue;
 			}
-			while ((rc = tf_chunk_dec__next(d, &ev)) > 0) {
-				in->events++;
-				in->kinds[ev.kind]++;
-				if (ev.kind == XG_EV_LOST)
-					in->lost += ev.count;
+			kinds = tf_chunk_dec__kinds(d);
+			for (int j = 0; j < 256; j++) {
+				in->events += kinds[j];
+				in->kinds[j] += kinds[j];
 			}
-			if (rc < 0)
+			k = 0;
+			/* lost events carry the counts: only then are the rows decoded */
+			while (kinds[XG_EV_LOST] &&
+			       (k = tf_chunk_dec__read(d, r->batch, 256)) > 0) {
+				for (long j = 0; j < k; j++)
+					if (r->batch[j].kind == XG_EV_LOST)
+						in->lost += r->batch[j].count;
+			}
+			if (k < 0)
 				damaged++;
 		}
 		in->raw_bytes = r->scan_raw;
 		in->stored_bytes = r->scan_stored;
 		in->damaged = damaged;
-		tf_chunk_dec__free(d);
+		if (d != r->dec)
+			tf_chunk_dec__free(d);
 	}
 	return 0;
 }

@@ -247,3 +247,460 @@ TEST(format_determinism)
 	ASSERT_OK(system(cmd), "same events give the same bytes");
 	free(evs);
 }
+
+/* --- codec helpers ---------------------------------------------------------------------------- */
+
+TEST(format_codec)
+{
+	static const uint64_t vals[] = {
+	    0, 1, 127, 128, 16383, 16384, 1ULL << 35, UINT64_MAX - 1, UINT64_MAX};
+	uint8_t buf[16 + TF_PAD];
+
+	ASSERT_EQ(tf_crc32c(0, "123456789", 9), 0xE3069283u, "crc32c check value");
+	ASSERT_EQ(tf_crc32c(tf_crc32c(0, "1234", 4), "56789", 5), 0xE3069283u, "crc32c continued");
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		const uint8_t *p = buf;
+		uint64_t v = 0;
+		uint8_t *e;
+
+		memset(buf, 0, sizeof(buf));
+		e = tf_put_uv(buf, vals[i]);
+		ASSERT_EQ((size_t)(e - buf), (size_t)tf_uv_len(vals[i]), "length");
+		ASSERT_OK(tf_get_uv(&p, e, &v), "checked read");
+		ASSERT_EQ(v, vals[i], "checked value");
+		ASSERT_EQ(tf_get_uv_fast(buf, &v), (const uint8_t *)e, "fast read end");
+		ASSERT_EQ(v, vals[i], "fast value");
+		p = buf;
+		ASSERT_ERR(e - buf > 1 ? tf_get_uv(&p, e - 1, &v) : -1, "truncated varint");
+		ASSERT_EQ((uint64_t)tf_unzz(tf_zz((int64_t)vals[i])), vals[i], "zigzag");
+	}
+}
+
+/* --- fixtures, truncation, damage --------------------------------------------------------------
+ */
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (!fseek(f, 0, SEEK_END) && (n = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET)) {
+		buf = malloc((size_t)n);
+		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+		*len = (size_t)n;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Record boundaries of a well-formed file: offsets, types, and events per chunk. */
+struct layout {
+	size_t n;
+	uint64_t off[4096], end[4096], events[4096];
+	uint8_t type[4096];
+};
+
+static bool layout_of(const uint8_t *b, size_t len, struct layout *l)
+{
+	uint64_t off = TF_HEADER_SIZE;
+
+	l->n = 0;
+	while (off + TF_REC_EXTRA <= len && l->n < 4096) {
+		uint32_t plen = tf_le32(b + off + 4);
+
+		l->off[l->n] = off;
+		l->type[l->n] = b[off];
+		l->end[l->n] = off + plen + TF_REC_EXTRA;
+		l->events[l->n] = 0;
+		if (b[off] == TF_REC_CHUNK) {
+			const uint8_t *p = b + off + TF_REC_HDR;
+			uint64_t n = 0;
+
+			tf_get_uv(&p, p + plen, &n);
+			l->events[l->n] = n;
+		}
+		off = l->end[l->n++];
+	}
+	return off == len;
+}
+
+/* All events of an in-memory file. */
+static struct xg_event *read_all(const uint8_t *b, size_t len, const struct tf_reader_opts *o,
+				 size_t *n, struct tf_reader **keep)
+{
+	struct tf_reader *r = tf_reader__open_mem(b, len, "mem", o);
+	struct xg_event *evs = NULL;
+	size_t cap = 0;
+	long k;
+
+	*n = 0;
+	if (!r)
+		return NULL;
+	for (;;) {
+		if (*n == cap) {
+			struct xg_event *ne;
+
+			cap = cap ? cap * 2 : 1024;
+			ne = realloc(evs, cap * sizeof(*evs));
+			if (!ne)
+				break;
+			evs = ne;
+		}
+		k = tf_reader__read(r, evs + *n, cap - *n);
+		if (k <= 0)
+			break;
+		*n += (size_t)k;
+	}
+	if (keep)
+		*keep = r;
+	else
+		tf_reader__close(r);
+	return evs ? evs : malloc(1);
+}
+
+static void truncate_every_byte(const char *path, size_t full_decode_every)
+{
+	size_t len = 0, nall = 0;
+	uint8_t *file = slurp(path, &len);
+	struct xg_event *all;
+	struct layout *l = calloc(1, sizeof(*l));
+
+	if (!ASSERT_OK_PTR(file, path) || !ASSERT_OK_PTR(l, "layout"))
+		goto out;
+	ASSERT_TRUE(layout_of(file, len, l), "fixture layout");
+	all = read_all(file, len, NULL, &nall, NULL);
+	if (!ASSERT_OK_PTR(all, "full read"))
+		goto out;
+	for (size_t cut = 0; cut <= len; cut++) {
+		uint8_t *b = malloc(cut ? cut : 1); /* exact size: ASan sees any overread */
+		uint64_t want_chunks = 0, want_events = 0;
+		struct tf_reader *r;
+		struct tf_info in;
+
+		if (!b)
+			break;
+		memcpy(b, file, cut);
+		for (size_t i = 0; i < l->n; i++)
+			if (l->type[i] == TF_REC_CHUNK && l->end[i] <= cut) {
+				want_chunks++;
+				want_events += l->events[i];
+			}
+		r = tf_reader__open_mem(b, cut, "cut", NULL);
+		if (cut < TF_HEADER_SIZE) {
+			if (!ASSERT_NULL(r, "no header, no reader")) {
+				tf_reader__close(r);
+				free(b);
+				break;
+			}
+			free(b);
+			continue;
+		}
+		if (!ASSERT_OK_PTR(r, "open truncated") ||
+		    !ASSERT_OK(tf_reader__info(r, &in), "info")) {
+			tf_reader__close(r);
+			free(b);
+			break;
+		}
+		if (!ASSERT_EQ(in.chunks, want_chunks, "every complete chunk recovered") ||
+		    !ASSERT_EQ(in.events, want_events, "their events") ||
+		    !ASSERT_EQ(in.damaged, 0u, "nothing damaged") ||
+		    !ASSERT_EQ(in.clean, cut == len, "clean only when whole")) {
+			printf("  at cut %zu\n", cut);
+			tf_reader__close(r);
+			free(b);
+			break;
+		}
+		tf_reader__close(r);
+		if (cut == len || cut % full_decode_every == 0) {
+			size_t n = 0;
+			struct xg_event *evs = read_all(b, cut, NULL, &n, NULL);
+			bool ok =
+			    ASSERT_OK_PTR(evs, "read") && ASSERT_EQ(n, want_events, "decoded");
+
+			for (size_t i = 0; ok && i < n; i++)
+				ok = same_event(&all[i], &evs[i], i);
+			free(evs);
+			if (!ok) {
+				printf("  at cut %zu\n", cut);
+				free(b);
+				break;
+			}
+		}
+		free(b);
+	}
+	free(all);
+out:
+	free(file);
+	free(l);
+}
+
+TEST(format_truncate_every_byte_minimal)
+{
+	truncate_every_byte("tests/fixtures/minimal.xgt", 1);
+}
+
+TEST(format_truncate_every_byte_http_mix)
+{
+	truncate_every_byte("tests/fixtures/http-mix.xgt", 499);
+}
+
+struct warnlog {
+	char text[8192];
+	int n;
+};
+
+static void collect(void *ctx, const char *msg)
+{
+	struct warnlog *w = ctx;
+	size_t used = strlen(w->text);
+
+	snprintf(w->text + used, sizeof(w->text) - used, "%s\n", msg);
+	w->n++;
+}
+
+static void fix_header_crc(uint8_t *b)
+{
+	tf_put_le32(b + 44, tf_crc32c(0, b, 44));
+}
+
+static void fix_record_crc(uint8_t *b, uint64_t off)
+{
+	uint32_t plen = tf_le32(b + off + 4);
+
+	tf_put_le32(b + off + TF_REC_HDR + plen, tf_crc32c(0, b + off, TF_REC_HDR + plen));
+}
+
+/* Opens a mutated copy of minimal.xgt; returns the error message, or "" when it opened. */
+static const char *open_msg(const uint8_t *b, size_t len)
+{
+	struct tf_reader *r;
+
+	xg_error_clear();
+	r = tf_reader__open_mem(b, len, "bad.xgt", NULL);
+	if (r) {
+		tf_reader__close(r);
+		return "";
+	}
+	return xg_errmsg();
+}
+
+TEST(format_reject)
+{
+	size_t len = 0;
+	uint8_t *file = slurp("tests/fixtures/minimal.xgt", &len), *b = NULL;
+
+	if (!ASSERT_OK_PTR(file, "minimal.xgt"))
+		return;
+	b = malloc(len);
+	if (!ASSERT_OK_PTR(b, "copy"))
+		goto out;
+
+	memcpy(b, file, len);
+	b[1] = 'Y';
+	ASSERT_STREQ(open_msg(b, len), "bad.xgt: not an xgotop trace (bad magic)", "bad magic");
+
+	memcpy(b, file, len);
+	tf_put_le16(b + 8, 2);
+	fix_header_crc(b);
+	ASSERT_STREQ(open_msg(b, len),
+		     "bad.xgt: format version 2.0 is not supported (this xgotop reads 1.x)",
+		     "newer major");
+
+	memcpy(b, file, len);
+	tf_put_le16(b + 10, 7); /* a newer minor reads */
+	fix_header_crc(b);
+	ASSERT_STREQ(open_msg(b, len), "", "newer minor");
+
+	memcpy(b, file, len);
+	b[32] = 0x04; /* incompat bit 2 */
+	fix_header_crc(b);
+	ASSERT_STREQ(open_msg(b, len),
+		     "bad.xgt: uses incompatible features 0x4 unknown to this xgotop (format 1.0); "
+		     "a newer xgotop is needed",
+		     "unknown incompat flag");
+
+	memcpy(b, file, len);
+	b[16] = 0x80; /* compat and ro_compat bits: still readable */
+	b[24] = 0x01;
+	fix_header_crc(b);
+	ASSERT_STREQ(open_msg(b, len), "", "unknown compat flags read");
+
+	memcpy(b, file, len);
+	b[20] ^= 1;
+	ASSERT_STREQ(open_msg(b, len), "bad.xgt: header checksum mismatch", "header crc");
+
+	memcpy(b, file, len);
+	tf_put_le32(b + 12, 1u << 30);
+	fix_header_crc(b);
+	ASSERT_STREQ(open_msg(b, len), "bad.xgt: header size 1073741824 is impossible",
+		     "header size");
+
+	ASSERT_STREQ(open_msg(file, 0), "bad.xgt: empty file, not an xgotop trace", "empty");
+	ASSERT_STREQ(open_msg(file, 30), "bad.xgt: header truncated (30 of 48 bytes)",
+		     "short header");
+out:
+	free(file);
+	free(b);
+}
+
+/* Damage to records inside the file: the reader skips and says what and where. */
+TEST(format_damaged_records)
+{
+	size_t len = 0, n;
+	uint8_t *file = slurp("tests/fixtures/http-mix.xgt", &len), *b = NULL;
+	struct layout *l = calloc(1, sizeof(*l));
+	struct warnlog wl;
+	struct xg_event *evs;
+	uint64_t c3 = 0, c3_events = 0, total = 0;
+	size_t chunk_no = 0;
+	char want[256];
+
+	if (!ASSERT_OK_PTR(file, "http-mix.xgt") || !ASSERT_OK_PTR(l, "layout"))
+		goto out;
+	b = malloc(len);
+	if (!ASSERT_OK_PTR(b, "copy"))
+		goto out;
+	layout_of(file, len, l);
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->type[i] != TF_REC_CHUNK)
+			continue;
+		if (chunk_no++ == 3) {
+			c3 = l->off[i];
+			c3_events = l->events[i];
+		}
+		total += l->events[i];
+	}
+
+	for (int use_index = 1; use_index >= 0; use_index--) {
+		TF_READER_OPTS(o, .warn = collect, .warn_ctx = &wl, .no_index = !use_index);
+
+		/* a flipped bit in chunk 3's payload: checksum mismatch, the chunk is skipped */
+		memcpy(b, file, len);
+		b[c3 + 40] ^= 0x10;
+		memset(&wl, 0, sizeof(wl));
+		evs = read_all(b, len, &o, &n, NULL);
+		ASSERT_EQ(n, total - c3_events, "the other chunks read");
+		snprintf(want, sizeof(want),
+			 use_index ? "mem: chunk 3 at offset %llu skipped: record of "
+				     "type 0x04: checksum mismatch"
+				   : "mem: record at offset %llu (type 0x04) skipped: "
+				     "record of type 0x04: checksum mismatch",
+			 (unsigned long long)c3);
+		ASSERT_HAS_SUBSTR(wl.text, want, "bad crc message");
+		free(evs);
+
+		/* an impossible length in chunk 3's record header */
+		memcpy(b, file, len);
+		tf_put_le32(b + c3 + 4, 0xfffffff0u);
+		memset(&wl, 0, sizeof(wl));
+		{
+			struct tf_reader *r = NULL;
+			struct tf_info in;
+
+			evs = read_all(b, len, &o, &n, &r);
+			if (use_index) {
+				ASSERT_EQ(n, total - c3_events, "other chunks read");
+				snprintf(want, sizeof(want),
+					 "mem: chunk 3 at offset %llu skipped: record length "
+					 "4294967280 exceeds the format's limit of 268435456",
+					 (unsigned long long)c3);
+				ASSERT_HAS_SUBSTR(wl.text, want, "impossible length message");
+			} else if (ASSERT_OK_PTR(r, "scan open")) {
+				/* a scan cannot get past a record whose length is gone */
+				tf_reader__info(r, &in);
+				snprintf(want, sizeof(want),
+					 "scan stopped at offset %llu: record length 4294967280 "
+					 "exceeds the format's limit of 268435456",
+					 (unsigned long long)c3);
+				ASSERT_HAS_SUBSTR(in.recovery, want, "scan stop reason");
+				ASSERT_EQ(in.chunks, 3u, "chunks before the damage");
+			}
+			tf_reader__close(r);
+			free(evs);
+		}
+	}
+
+	/* an impossible column length, with a valid checksum: the chunk is skipped */
+	{
+		uint64_t pay = c3 + TF_REC_HDR, raw;
+		const uint8_t *p = b + pay, *e = b + len;
+		uint64_t v;
+		uint8_t *rawp;
+
+		memcpy(b, file, len);
+		for (int i = 0; i < 4; i++)
+			tf_get_uv(&p, e, &v); /* n, ts_first, span, ncols */
+		p += 3;			      /* first column: id, encoding, compression */
+		tf_get_uv(&p, e, &v);	      /* kind mask */
+		rawp = (uint8_t *)p;
+		tf_get_uv(&p, e, &raw);
+		if (ASSERT_EQ((size_t)(p - rawp), 2u, "raw_len is a 2-byte varint")) {
+			rawp[0] = 0xff; /* 16383: too many bytes for the rows */
+			rawp[1] = 0x7f;
+			fix_record_crc(b, c3);
+			memset(&wl, 0, sizeof(wl));
+			TF_READER_OPTS(o, .warn = collect, .warn_ctx = &wl);
+			evs = read_all(b, len, &o, &n, NULL);
+			ASSERT_EQ(n, total - c3_events, "other chunks read");
+			snprintf(want, sizeof(want),
+				 "mem: chunk 3 at offset %llu skipped: column ts: raw length 16383 "
+				 "impossible for 1024 events",
+				 (unsigned long long)c3);
+			ASSERT_HAS_SUBSTR(wl.text, want, "column length message");
+			free(evs);
+		}
+	}
+out:
+	free(file);
+	free(b);
+	free(l);
+}
+
+/* Unknown record types are skipped, extension range or not. */
+TEST(format_unknown_records)
+{
+	size_t len = 0, n;
+	uint8_t *file = slurp("tests/fixtures/minimal.xgt", &len), *b;
+	struct layout l;
+	struct warnlog wl = {.n = 0};
+	TF_READER_OPTS(o, .warn = collect, .warn_ctx = &wl);
+	struct xg_event *evs;
+	struct tf_reader *r = NULL;
+	struct tf_info in;
+	uint8_t ext[TF_REC_EXTRA + 5] = {0x80, 0, 0, 0, 5, 0, 0, 0, 'h', 'e', 'l', 'l', 'o'};
+	uint64_t at;
+
+	if (!ASSERT_OK_PTR(file, "minimal.xgt"))
+		return;
+	layout_of(file, len, &l);
+	at = l.end[0]; /* after META */
+	tf_put_le32(ext + TF_REC_HDR + 5, tf_crc32c(0, ext, TF_REC_HDR + 5));
+	b = malloc(len + 2 * sizeof(ext));
+	if (!ASSERT_OK_PTR(b, "alloc"))
+		goto out;
+	memcpy(b, file, at);
+	memcpy(b + at, ext, sizeof(ext));
+	ext[0] = 0x3c; /* an unassigned type below the extension range */
+	tf_put_le32(ext + TF_REC_HDR + 5, tf_crc32c(0, ext, TF_REC_HDR + 5));
+	memcpy(b + at + sizeof(ext), ext, sizeof(ext));
+	/* drop index and trailer, whose offsets no longer hold */
+	memcpy(b + at + 2 * sizeof(ext), file + at, l.off[l.n - 2] - at);
+	evs = read_all(b, l.off[l.n - 2] + 2 * sizeof(ext), &o, &n, &r);
+	ASSERT_EQ(n, 11u, "all events");
+	ASSERT_EQ(wl.n, 0, "no warnings");
+	if (ASSERT_OK_PTR(r, "reader")) {
+		tf_reader__info(r, &in);
+		ASSERT_HAS_SUBSTR(in.recovery, "scanning to the end of the file", "scanned");
+	}
+	tf_reader__close(r);
+	free(evs);
+	free(b);
+out:
+	free(file);
+}

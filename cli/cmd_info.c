@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xgotop info FILE [--json]: what a trace file holds: format version and features, whether it
+ * was closed cleanly (and what a scan recovered if not), events per kind, time range, chunks,
+ * bytes per event, compression, lost events, tables and the recording metadata.
+ *
+ * Exit status: 0 ok (also for a file that was not closed cleanly: that is reported, not an
+ * error); 2 when the file cannot be read as a trace at all.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "format/event.h"
+#include "format/reader.h"
+#include "util/err.h"
+#include "util/jsonw.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: xgotop info FILE [--json]\n\n"
+		   "Describes a trace file: metadata, counts per event kind, time range, size,\n"
+		   "compression, lost events, and whether it was closed cleanly.\n\n"
+		   "  -j, --json   one JSON object\n"
+		   "  -h, --help   this text\n");
+}
+
+struct warns {
+	char lines[16][256];
+	unsigned int n, more;
+};
+
+static void on_warn(void *ctx, const char *msg)
+{
+	struct warns *w = ctx;
+
+	if (w->n < 16)
+		snprintf(w->lines[w->n++], sizeof(w->lines[0]), "%s", msg);
+	else
+		w->more++;
+}
+
+static void fmt_ts(char *buf, size_t len, uint64_t ts)
+{
+	snprintf(buf, len, "%" PRIu64 ".%09" PRIu64, ts / 1000000000, ts % 1000000000);
+}
+
+static void fmt_bytes(char *buf, size_t len, uint64_t b)
+{
+	if (b >= 10ULL << 30)
+		snprintf(buf, len, "%.1f GiB", (double)b / (1 << 30));
+	else if (b >= 10ULL << 20)
+		snprintf(buf, len, "%.1f MiB", (double)b / (1 << 20));
+	else if (b >= 10ULL << 10)
+		snprintf(buf, len, "%.1f KiB", (double)b / (1 << 10));
+	else
+		snprintf(buf, len, "%" PRIu64 " B", b);
+}
+
+static double ratio(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 0;
+}
+
+static void print_text(const char *path, const struct tf_info *in, const struct tf_meta *m,
+		       const struct warns *w)
+{
+	char b1[64], b2[64];
+	size_t nm = tf_meta__count(m);
+
+	printf("file:         %s\n", path);
+	printf("format:       %u.%u", in->major, in->minor);
+	if (in->compat || in->ro_compat || in->incompat)
+		printf(" (features: compat 0x%" PRIx64 ", ro_compat 0x%" PRIx64
+		       ", incompat 0x%" PRIx64 ")",
+		       in->compat, in->ro_compat, in->incompat);
+	printf("\n");
+	if (in->clean)
+		printf("closed:       cleanly (index and trailer present)\n");
+	else
+		printf("closed:       NOT cleanly: %s\n", in->recovery);
+	fmt_bytes(b1, sizeof(b1), in->file_bytes);
+	printf("size:         %" PRIu64 " bytes (%s)\n", in->file_bytes, b1);
+	printf("events:       %" PRIu64 " in %" PRIu64 " chunks, %.2f bytes/event\n", in->events,
+	       in->chunks, ratio(in->file_bytes, in->events));
+	if (in->events) {
+		fmt_ts(b1, sizeof(b1), in->ts_first);
+		fmt_ts(b2, sizeof(b2), in->ts_last);
+		printf("time:         %s .. %s s (%.3f s)\n", b1, b2,
+		       (double)(in->ts_last - in->ts_first) / 1e9);
+	}
+	printf("compression:  columns %" PRIu64 " -> %" PRIu64 " bytes (%.1fx); %.1fx smaller than "
+	       "%zu-byte events in memory\n",
+	       in->raw_bytes, in->stored_bytes, ratio(in->raw_bytes, in->stored_bytes),
+	       ratio(in->events * sizeof(struct xg_event), in->file_bytes),
+	       sizeof(struct xg_event));
+	printf("lost:         %" PRIu64 " events (in %" PRIu64 " lost records)\n", in->lost,
+	       in->kinds[XG_EV_LOST]);
+	if (in->late)
+		printf("late:         %" PRIu64 " events had their ts raised, by up to %" PRIu64
+		       " ns\n",
+		       in->late, in->late_max_ns);
+	printf("damaged:      %" PRIu64 " chunks skipped\n", in->damaged);
+	printf("keyframes:    %" PRIu64 "\n", in->keyframes);
+	printf("tables:       %" PRIu64 " strings, %" PRIu64 " stacks\n", in->strings, in->stacks);
+	printf("kinds:\n");
+	for (unsigned int k = 0; k < 256; k++) {
+		const char *name = xg_kind_name(k);
+
+		if (!in->kinds[k])
+			continue;
+		if (name)
+			printf("  %-14s %" PRIu64 "\n", name, in->kinds[k]);
+		else
+			printf("  kind %-9u %" PRIu64 "\n", k, in->kinds[k]);
+	}
+	printf("metadata:\n");
+	for (size_t i = 0; i < nm; i++) {
+		const char *key = NULL, *sval = NULL;
+		int64_t ival = 0;
+
+		if (tf_meta__at(m, i, &key, &sval, &ival) == TF_META_STR)
+			printf("  %-24s %s\n", key, sval);
+		else
+			printf("  %-24s %" PRId64 "\n", key, ival);
+	}
+	for (unsigned int i = 0; i < w->n; i++)
+		printf("warning:      %s\n", w->lines[i]);
+	if (w->more)
+		printf("warning:      %u more\n", w->more);
+}
+
+static void print_json(const char *path, const struct tf_info *in, const struct tf_meta *m,
+		       const struct warns *w)
+{
+	struct jsonw *j = jsonw_new(stdout);
+	size_t nm = tf_meta__count(m);
+
+	if (!j)
+		return;
+	jsonw_start_object(j);
+	jsonw_string_field(j, "file", path);
+	jsonw_name(j, "format");
+	jsonw_start_object(j);
+	jsonw_uint_field(j, "major", in->major);
+	jsonw_uint_field(j, "minor", in->minor);
+	jsonw_uint_field(j, "compat", in->compat);
+	jsonw_uint_field(j, "ro_compat", in->ro_compat);
+	jsonw_uint_field(j, "incompat", in->incompat);
+	jsonw_end_object(j);
+	jsonw_bool_field(j, "clean", in->clean);
+	jsonw_name(j, "recovery");
+	if (in->clean)
+		jsonw_null(j);
+	else
+		jsonw_string(j, in->recovery);
+	jsonw_uint_field(j, "file_bytes", in->file_bytes);
+	jsonw_uint_field(j, "events", in->events);
+	jsonw_uint_field(j, "chunks", in->chunks);
+	jsonw_double_field(j, "bytes_per_event", ratio(in->file_bytes, in->events));
+	jsonw_uint_field(j, "ts_first", in->ts_first);
+	jsonw_uint_field(j, "ts_last", in->ts_last);
+	jsonw_uint_field(j, "duration_ns", in->ts_last - in->ts_first);
+	jsonw_uint_field(j, "raw_column_bytes", in->raw_bytes);
+	jsonw_uint_field(j, "stored_column_bytes", in->stored_bytes);
+	jsonw_double_field(j, "compression_ratio", ratio(in->raw_bytes, in->stored_bytes));
+	jsonw_uint_field(j, "lost_events", in->lost);
+	jsonw_uint_field(j, "lost_records", in->kinds[XG_EV_LOST]);
+	jsonw_uint_field(j, "late_events", in->late);
+	jsonw_uint_field(j, "late_max_ns", in->late_max_ns);
+	jsonw_uint_field(j, "damaged_chunks", in->damaged);
+	jsonw_uint_field(j, "keyframes", in->keyframes);
+	jsonw_uint_field(j, "strings", in->strings);
+	jsonw_uint_field(j, "stacks", in->stacks);
+	jsonw_name(j, "kinds");
+	jsonw_start_object(j);
+	for (unsigned int k = 0; k < 256; k++) {
+		const char *name = xg_kind_name(k);
+		char nb[16];
+
+		if (!in->kinds[k])
+			continue;
+		if (!name) {
+			snprintf(nb, sizeof(nb), "%u", k);
+			name = nb;
+		}
+		jsonw_uint_field(j, name, in->kinds[k]);
+	}
+	jsonw_end_object(j);
+	jsonw_name(j, "meta");
+	jsonw_start_object(j);
+	for (size_t i = 0; i < nm; i++) {
+		const char *key = NULL, *sval = NULL;
+		int64_t ival = 0;
+
+		if (tf_meta__at(m, i, &key, &sval, &ival) == TF_META_STR)
+			jsonw_string_field(j, key, sval);
+		else
+			jsonw_int_field(j, key, ival);
+	}
+	jsonw_end_object(j);
+	jsonw_name(j, "warnings");
+	jsonw_start_array(j);
+	for (unsigned int i = 0; i < w->n; i++)
+		jsonw_string(j, w->lines[i]);
+	jsonw_end_array(j);
+	jsonw_end_object(j);
+	jsonw_newline(j);
+	jsonw_free(j);
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct warns w = {.n = 0};
+	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &w);
+	struct tf_reader *r;
+	struct tf_info in;
+	bool json = false;
+	int c, err;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			json = true;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			break;
+		case 'h':
+			usage(stdout);
+			return XG_EXIT_OK;
+		default:
+			xg_report_error(json, "info", "unknown option %s; see --help",
+					argv[optind - 1]);
+			return XG_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		xg_report_error(json, "info", "expected one trace file; see --help");
+		return XG_EXIT_USAGE;
+	}
+	r = tf_reader__open(argv[optind], &ro);
+	if (!r) {
+		xg_report_error(json, "info", "%s", xg_errmsg());
+		return XG_EXIT_USAGE;
+	}
+	err = tf_reader__info(r, &in);
+	if (err) {
+		xg_report_error(json, "info", "%s", xg_errmsg());
+		tf_reader__close(r);
+		return XG_EXIT_FAIL;
+	}
+	if (json)
+		print_json(argv[optind], &in, tf_reader__meta(r), &w);
+	else
+		print_text(argv[optind], &in, tf_reader__meta(r), &w);
+	tf_reader__close(r);
+	if (fflush(stdout) || ferror(stdout))
+		return XG_EXIT_FAIL;
+	return XG_EXIT_OK;
+}
+XG_COMMAND("info", cmd_info, "describe a trace file");
