@@ -5,6 +5,7 @@
 
 const MAX_COLS = 1200;
 const MAX_LANES = 600;
+const TABLE_SHOWN = 60; // rows drawn of the (up to 150) the server sends
 const SLOT_COLORS = ['#4caf50', '#e6c84c', '#4aa3df', '#c678dd', '#8a8f98', '#d9534f'];
 const STATE_NAMES = ['running', 'runnable', 'waiting', 'syscall'];
 const $ = (id) => document.getElementById(id);
@@ -119,7 +120,8 @@ function applyLanes(f) {
   }
   if (lanes.size > MAX_LANES) {
     const old = [...lanes.entries()].sort((a, b) => a[1].seen - b[1].seen);
-    for (let i = 0; i < lanes.size - MAX_LANES; i++) lanes.delete(old[i][0]);
+    const drop = lanes.size - MAX_LANES;
+    for (let i = 0; i < drop; i++) lanes.delete(old[i][0]);
   }
   laneOrder = [...lanes.keys()].sort((a, b) => b - a);
 }
@@ -141,7 +143,8 @@ function onFrame(f) {
   last = f;
   renderText(f);
   dirty = true;
-  work.push(performance.now() - t0);
+  handling.push(performance.now() - t0);
+  if (handling.length > 2000) handling.splice(0, 1000);
 }
 
 function badge(text, cls) {
@@ -182,12 +185,12 @@ function renderText(f) {
     if (!seeking && f.dur) $('seek').value = Math.round(1000 * f.t / f.dur);
     $('seekpos').textContent = fmtDur(f.t);
   }
-  $('rows').textContent = f.rows + ' goroutines, sorted by ' + f.sort + (f.rows > f.table.length ? ', first ' + f.table.length + ' shown' : '');
+  $('rows').textContent = f.rows + ' goroutines, sorted by ' + f.sort + (f.rows > TABLE_SHOWN ? ', first ' + Math.min(TABLE_SHOWN, f.table.length) + ' shown' : '');
   $('status').textContent = 'events ' + fmtCount(f.ev) + ' · created ' + f.created + ' · exited ' + f.exited +
     (f.cpu_samples ? ' · CPU ' + f.cpu_busy.toFixed(2) + ' cores (' + f.cpu_hz + ' Hz samples)' : '') +
     ' · frames ' + msgs + (gaps ? ' · skipped ' + gaps : '');
   let rows = '';
-  for (const g of f.table) {
+  for (const g of f.table.slice(0, TABLE_SHOWN)) {
     const s = g.slots;
     rows += '<tr data-id="' + g.id + '"><td>' + g.id + '</td><td class="l st-' + esc(g.st) + '">' + esc(g.st) +
       '</td><td>' + esc(g.why) + '</td><td>' + fmtDur(g.age) + '</td><td>' + fmtDur(s[0]) + '</td><td>' +
@@ -229,6 +232,7 @@ function drawCounts() {
   let max = 1;
   for (const e of hist) max = Math.max(max, e[2] + e[3] + e[4] + e[5] + e[6]);
   const n = hist.length, bw = w / n;
+  const paths = [0, 1, 2, 3, 4].map(() => new Path2D());
   for (let i = 0; i < n; i++) {
     const e = hist[i];
     let y = h;
@@ -236,10 +240,13 @@ function drawCounts() {
       const v = e[2 + s];
       if (!v) continue;
       const bh = (v / max) * (h - 14);
-      ctx.fillStyle = SLOT_COLORS[s];
-      ctx.fillRect(i * bw, y - bh, Math.max(1, bw), bh);
+      paths[s].rect(i * bw, y - bh, Math.max(1, bw), bh);
       y -= bh;
     }
+  }
+  for (let s = 0; s < 5; s++) {
+    ctx.fillStyle = SLOT_COLORS[s];
+    ctx.fill(paths[s]);
   }
   ctx.fillStyle = '#d8dee9';
   ctx.fillText('max ' + max, 4, 11);
@@ -277,17 +284,25 @@ function drawTimeline() {
   const rows = Math.floor((h - 14) / LANE_H);
   view.top = Math.max(0, Math.min(view.top, laneOrder.length - rows));
   ctx.font = '11px system-ui, sans-serif';
+  // one path per colour, runs of equal cells merged: a few hundred rects, six fills
+  const paths = SLOT_COLORS.map(() => new Path2D());
+  const from = Math.max(0, Math.floor(view.x0)), to = Math.min(ncols, Math.ceil(view.x1));
+  ctx.fillStyle = '#7b8494';
   for (let r = 0; r < rows && view.top + r < laneOrder.length; r++) {
     const id = laneOrder[view.top + r], ln = lanes.get(id), y = r * LANE_H;
-    ctx.fillStyle = '#7b8494';
     ctx.fillText(String(id).padStart(7) + ' ' + (ln.fn || '?').split('/').pop().slice(0, 22), 2, y + 10);
-    const from = Math.max(0, Math.floor(view.x0)), to = Math.min(ncols, Math.ceil(view.x1));
-    for (let c = from; c < to; c++) {
-      const code = ln.cols[c];
-      if (!code) continue;
-      ctx.fillStyle = SLOT_COLORS[code - 1];
-      ctx.fillRect(LABEL_W + (c - view.x0) * cw, y + 1, Math.max(1, cw), LANE_H - 2);
+    const cols = ln.cols;
+    for (let c = from; c < to;) {
+      const code = cols[c];
+      let e = c + 1;
+      while (e < to && cols[e] === code) e++;
+      if (code) paths[code - 1].rect(LABEL_W + (c - view.x0) * cw, y + 1, Math.max(1, (e - c) * cw), LANE_H - 2);
+      c = e;
     }
+  }
+  for (let i = 0; i < paths.length; i++) {
+    ctx.fillStyle = SLOT_COLORS[i];
+    ctx.fill(paths[i]);
   }
   // time axis
   ctx.fillStyle = '#7b8494';
@@ -300,7 +315,7 @@ function drawTimeline() {
 }
 
 // frame timing, reported to the server for benchmarks
-const frameTimes = [], work = [];
+const frameTimes = [], work = [], handling = [];
 let lastRaf = 0;
 function loop(ts) {
   if (lastRaf) frameTimes.push(ts - lastRaf);
@@ -330,6 +345,7 @@ function report() {
     heap_used: m.usedJSHeapSize || 0, heap_total: m.totalJSHeapSize || 0,
     frames: frameTimes.length, frame_p50_ms: pct(frameTimes, 0.5), frame_p99_ms: pct(frameTimes, 0.99),
     work_p50_ms: pct(work, 0.5), work_p99_ms: pct(work, 0.99), work_max_ms: pct(work, 1),
+    handle_p50_ms: pct(handling, 0.5), handle_p99_ms: pct(handling, 0.99),
     msgs: msgs, gaps: gaps, lanes: lanes.size, cols: colT.length, hist: hist.length,
     live: last ? last.live : 0, dom_nodes: document.getElementsByTagName('*').length,
   });

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Viewer and replay benchmark driver (tests/bench/replay.bench, tests/bench/viewer.bench).
+ *
+ *   viewer-bench gen FILE EVENTS [MEAN_ARRIVAL_NS]
+ *                                  writes a synthesized HTTP-server trace (tests/fixtures/synth.c);
+ *                                  new connections every MEAN_ARRIVAL_NS (default 40 us)
+ *   viewer-bench model FILE        events/s into the aggregated model (the viewer sink without a
+ *                                  front end), the file's events held in memory
+ *   viewer-bench many              events/s into the model with 100 000 live goroutines
+ *
+ * Prints rows "name<TAB>value<TAB>unit<TAB>goal".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "format/reader.h"
+#include "format/writer.h"
+#include "tests/fixtures/synth.h"
+#include "util/err.h"
+#include "viewer/outputs.h"
+
+int main(int argc, char **argv);
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int emit(void *ctx, const struct xg_event *ev)
+{
+	return tf_writer__append(ctx, ev);
+}
+
+static uint32_t intern(void *ctx, const char *s, size_t len)
+{
+	return tf_writer__intern(ctx, s, len);
+}
+
+static uint32_t intern_stack(void *ctx, const struct xg_frame *f, uint32_t n)
+{
+	return tf_writer__intern_stack(ctx, f, n);
+}
+
+static int gen(const char *path, uint64_t n, uint64_t arrival_ns)
+{
+	struct tf_meta *m = tf_meta__new();
+	TF_WRITER_OPTS(o, .flush_ms = -1);
+	struct synth_opts so = {
+	    .seed = 7,
+	    .duration_ns = UINT64_MAX / 2,
+	    .max_events = n,
+	    .mean_arrival_ns = arrival_ns ? arrival_ns : 40000,
+	    .ncpu = 8,
+	    .workers = 16,
+	    .gc_every_ns = 150000000,
+	    .lost_every_ns = 900000000,
+	    .stacks = 1,
+	};
+	struct tf_writer *w;
+	struct synth_io io;
+	long r;
+	int err;
+
+	if (!m)
+		return -ENOMEM;
+	tf_meta__set_str(m, "go.version", "go1.22.12");
+	tf_meta__set_str(m, "mode", "full");
+	tf_meta__set_int(m, "wall.start_ns", 1767225600000000000);
+	w = tf_writer__open(path, m, &o);
+	tf_meta__free(m);
+	if (!w)
+		return -errno;
+	io = (struct synth_io){w, emit, intern, intern_stack};
+	r = synth_http(&so, &io);
+	err = tf_writer__close(w);
+	return r < 0 ? (int)r : err;
+}
+
+static int feed(const char *name, const struct xg_event *evs, size_t n,
+		const struct tf_tables *names)
+{
+	struct viewer_opts vo;
+	struct sink_control ctl;
+	struct sink_info info = {.names = names, .replay = true, .source = name};
+	struct sink_status st = {0};
+	struct sink *s;
+	double t0, dt;
+
+	viewer_opts__init(&vo);
+	vo.tui = 0;
+	s = viewer_outputs__new(&vo); /* no front end: the model alone */
+	if (!s)
+		return -errno;
+	sink_control__init(&ctl);
+	s->ctl = &ctl;
+	sink__begin(s, &info);
+	t0 = now();
+	for (size_t i = 0; i < n; i++) {
+		sink__event(s, &evs[i]);
+		if (!(i & 0xffff)) {
+			st.now_ts = evs[i].ts;
+			sink__tick(s, &st);
+		}
+	}
+	dt = now() - t0;
+	sink__end(s, &st);
+	sink__free(s);
+	sink_control__destroy(&ctl);
+	printf("viewer model ingest (%s)\t%.1f\tM events/s\t>= 1\n", name, (double)n / dt / 1e6);
+	printf("viewer model ingest (%s) per event\t%.1f\tns\t-\n", name, dt * 1e9 / (double)n);
+	return 0;
+}
+
+static int model(const char *path)
+{
+	struct tf_reader *r = tf_reader__open(path, NULL);
+	struct xg_event *evs = NULL;
+	size_t n = 0, cap = 0;
+	long got;
+	int err = 0;
+
+	if (!r)
+		return -errno;
+	for (;;) {
+		if (n + 65536 > cap) {
+			struct xg_event *ne;
+
+			cap = cap ? cap * 2 : 1 << 20;
+			ne = realloc(evs, cap * sizeof(*evs));
+			if (!ne) {
+				err = -ENOMEM;
+				goto out;
+			}
+			evs = ne;
+		}
+		got = tf_reader__read(r, evs + n, 65536);
+		if (got < 0) {
+			err = (int)got;
+			goto out;
+		}
+		if (!got)
+			break;
+		n += (size_t)got;
+	}
+	err = feed("http", evs, n, tf_reader__tables(r));
+out:
+	free(evs);
+	tf_reader__close(r);
+	return err;
+}
+
+/* 100 000 live goroutines, 2 M state changes among them (a random walk), then exits. */
+static int many(void)
+{
+	const size_t live = 100000, changes = 2000000;
+	size_t n = live + changes, k = 0;
+	struct xg_event *evs = calloc(n, sizeof(*evs));
+	struct tf_tables *t = tf_tables__new();
+	uint8_t *st = calloc(live + 1, 1);
+	uint64_t x = 88172645463325252ULL;
+	uint32_t fn, why;
+	int err;
+
+	if (!evs || !t || !st) {
+		err = -ENOMEM;
+		goto out;
+	}
+	fn = tf_tables__intern(t, "main.handler", 12);
+	why = tf_tables__intern(t, "chan receive", 12);
+	for (size_t i = 1; i <= live; i++) {
+		struct xg_event *e = &evs[k++];
+
+		e->ts = i * 100;
+		e->kind = XG_EV_GO_CREATE;
+		e->goid = i;
+		e->parent_goid = 1;
+		e->start_fn = fn;
+		st[i] = XG_G_RUNNABLE;
+	}
+	for (size_t i = 0; i < changes; i++) {
+		struct xg_event *e = &evs[k++];
+		uint64_t g;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		g = 1 + x % live;
+		e->ts = live * 100 + i * 500;
+		e->kind = XG_EV_GO_STATE;
+		e->goid = g;
+		e->from = st[g];
+		e->to = st[g] == XG_G_RUNNING	? XG_G_WAITING
+			: st[g] == XG_G_WAITING ? XG_G_RUNNABLE
+						: XG_G_RUNNING;
+		e->reason = e->to == XG_G_WAITING ? why : 0;
+		st[g] = e->to;
+	}
+	err = feed("100k live goroutines", evs, k, t);
+out:
+	free(evs);
+	free(st);
+	tf_tables__free(t);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	int err;
+
+	if (argc >= 4 && !strcmp(argv[1], "gen"))
+		err = gen(argv[2], strtoull(argv[3], NULL, 10),
+			  argc >= 5 ? strtoull(argv[4], NULL, 10) : 0);
+	else if (argc >= 3 && !strcmp(argv[1], "model"))
+		err = model(argv[2]);
+	else if (argc >= 2 && !strcmp(argv[1], "many"))
+		err = many();
+	else {
+		fprintf(stderr, "usage: viewer-bench gen FILE EVENTS | model FILE | many\n");
+		return 2;
+	}
+	if (err) {
+		fprintf(stderr, "viewer-bench: %s (%s)\n", xg_errmsg(), strerror(-err));
+		return 1;
+	}
+	return 0;
+}
