@@ -39,11 +39,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* --- knobs, set by record/ between open and load ------------------------------------------- */
 
-const volatile __u32 targ_tgid = 0;	 /* only this process; 0 = any */
-const volatile __u32 kinds = 0;		 /* XGB_KIND_BIT(kind) for each kind to emit */
-const volatile __u8 stacks = 0;		 /* walk user stacks on create, block and alloc */
+const volatile __u32 targ_tgid = 0; /* only this process; 0 = any (or filtered by the kernel) */
+const volatile __u32 kinds = 0;	    /* XGB_KIND_BIT(kind) for each kind to emit */
+const volatile __u8 stacks = 0;	    /* walk user stacks on create, block and alloc */
 const volatile __u8 create_deferred = 0; /* Go 1.21-1.23: goid set after casgstatus */
-const volatile __u64 wakeup_bytes = 0;	 /* wake the reader when this much is queued */
+const volatile __u64 wakeup_bytes = 0;	 /* wake the reader when this much is queued; 0 = never
+					  * (it polls) */
 
 /* Go runtime offsets (gobin__offsets); -1 when unknown. */
 const volatile __s32 off_g_goid = -1;
@@ -169,7 +170,7 @@ static __always_inline void count_lost(__u32 kind)
 static __always_inline __u64 rb_flags(void)
 {
 	if (!wakeup_bytes)
-		return 0;
+		return BPF_RB_NO_WAKEUP;
 	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 									     : BPF_RB_NO_WAKEUP;
 }
@@ -255,14 +256,32 @@ static __always_inline void output(struct scratch *s, __u32 n)
 
 /* --- goroutine events ---------------------------------------------------------------------- */
 
+/* g.goid and, for a goroutine about to wait, g.waitreason (set before the transition): one
+ * read when they are close, as they are in every Go version. */
+static __always_inline __u64 read_goid(__u64 gp, __u32 to, __u8 *reason)
+{
+	__s32 d = off_g_waitreason - off_g_goid;
+	__u8 buf[32];
+
+	*reason = 0;
+	if (!gp || off_g_goid < 0)
+		return 0;
+	if (to != XG_G_WAITING || off_g_waitreason < 0)
+		return read_u64(gp + off_g_goid);
+	if (d >= 8 && d < (__s32)sizeof(buf)) {
+		if (bpf_probe_read_user(buf, sizeof(buf), (void *)(gp + off_g_goid)))
+			return 0;
+		*reason = buf[d & (sizeof(buf) - 1)];
+		return *(__u64 *)buf;
+	}
+	bpf_probe_read_user(reason, 1, (void *)(gp + off_g_waitreason));
+	return read_u64(gp + off_g_goid);
+}
+
 static __always_inline void emit_state(struct pt_regs *ctx, __u64 gp, __u64 goid, __u32 from,
-				       __u32 to, __u8 flags, bool entry)
+				       __u32 to, __u8 reason, __u8 flags, bool entry)
 {
 	struct xgb_event *e;
-	__u8 reason = 0;
-
-	if (to == XG_G_WAITING && off_g_waitreason >= 0)
-		bpf_probe_read_user(&reason, 1, (void *)(gp + off_g_waitreason));
 
 	if (stacks && (to == XG_G_WAITING || to == XG_G_SYSCALL || to == XG_G_PREEMPTED)) {
 		struct scratch *s = scratch_get();
@@ -340,12 +359,13 @@ static __always_inline void emit_exit(__u64 goid)
 /* A goroutine created with the given state: its go_create, then its first go_state. */
 static __always_inline void created(struct pt_regs *ctx, __u64 gp, __u32 to, __u8 flags, bool entry)
 {
-	__u64 goid = g_field(gp, off_g_goid);
+	__u8 reason;
+	__u64 goid = read_goid(gp, to, &reason);
 
 	if (want(XG_EV_GO_CREATE) && sampled_goid(XG_EV_GO_CREATE, goid))
 		emit_create(ctx, gp, goid, flags, entry);
 	if (want(XG_EV_GO_STATE) && sampled_goid(XG_EV_GO_STATE, goid))
-		emit_state(ctx, gp, goid, XG_G_DEAD, to, flags, entry);
+		emit_state(ctx, gp, goid, XG_G_DEAD, to, reason, flags, entry);
 }
 
 /* Go 1.21-1.23: if gp's creation is still pending, its goid is set by now: report it. */
@@ -366,6 +386,7 @@ static __always_inline void transition(struct pt_regs *ctx, __u64 gp, __u32 from
 				       __u8 flags, bool entry)
 {
 	__u64 goid;
+	__u8 reason;
 
 	if (from == to || from == XG_G_IDLE) /* g struct being set up by malg/oneNewExtraM */
 		return;
@@ -381,9 +402,9 @@ static __always_inline void transition(struct pt_regs *ctx, __u64 gp, __u32 from
 	if (create_deferred)
 		resolve(ctx, gp, XGB_EVF_FALLBACK, entry);
 
-	goid = g_field(gp, off_g_goid);
+	goid = read_goid(gp, to, &reason);
 	if (want(XG_EV_GO_STATE) && sampled_goid(XG_EV_GO_STATE, goid))
-		emit_state(ctx, gp, goid, from, to, flags, entry);
+		emit_state(ctx, gp, goid, from, to, reason, flags, entry);
 	/* the only casgstatus(_Grunning, _Gdead) is gdestroy's (goexit0's on 1.21) first act */
 	if (from == XG_G_RUNNING && to == XG_G_DEAD && want(XG_EV_GO_EXIT) &&
 	    sampled_goid(XG_EV_GO_EXIT, goid))

@@ -31,6 +31,8 @@ enum {
 	OPT_RINGBUF,
 	OPT_PLAN,
 	OPT_POLL,
+	OPT_SAMPLE_FILE,
+	OPT_BPF_STATS,
 };
 
 static void usage(FILE *f)
@@ -144,13 +146,19 @@ static void summary(struct recorder *r)
 		first = 0;
 	}
 	fprintf(stderr, "), %" PRIu64 " lost\n", lost);
-	fprintf(stderr, "xgotop record: %s; target %s\n", st.end_reason ? st.end_reason : "stopped",
-		st.target_status);
+	fprintf(stderr, "xgotop record: stopped (%s); the target %s\n",
+		st.end_reason ? st.end_reason : "stopped", st.target_status);
 	if (st.lat_n)
 		fprintf(
 		    stderr,
 		    "xgotop record: probe-to-output delay p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
 		    (double)st.lat_p50 / 1e6, (double)st.lat_p99 / 1e6, (double)st.lat_max / 1e6);
+	for (int p = 0; p < REC_PROG_MAX; p++)
+		if (st.prog_runs[p])
+			fprintf(stderr,
+				"xgotop record: bpf %-10s %10" PRIu64 " runs %8.1f ns/run\n",
+				rec_prog_name(p), st.prog_runs[p],
+				(double)st.prog_ns[p] / (double)st.prog_runs[p]);
 	if (st.bad_records)
 		fprintf(stderr, "xgotop record: %" PRIu64 " malformed records ignored\n",
 			st.bad_records);
@@ -167,6 +175,8 @@ static int cmd_record(int argc, char **argv)
 	    {"stacks", no_argument, NULL, OPT_STACKS},
 	    {"ringbuf-size", required_argument, NULL, OPT_RINGBUF},
 	    {"poll-ms", required_argument, NULL, OPT_POLL},
+	    {"sample-file", required_argument, NULL, OPT_SAMPLE_FILE},
+	    {"bpf-stats", no_argument, NULL, OPT_BPF_STATS},
 	    {"plan", no_argument, NULL, OPT_PLAN},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -218,6 +228,12 @@ static int cmd_record(int argc, char **argv)
 				return XG_EXIT_USAGE;
 			}
 			break;
+		case OPT_BPF_STATS:
+			o.bpf_stats = true;
+			break;
+		case OPT_SAMPLE_FILE:
+			o.sample_file = optarg;
+			break;
 		case OPT_STACKS:
 			o.stacks = true;
 			break;
@@ -267,6 +283,8 @@ static int cmd_record(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	if (o.sample_file)
+		sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 

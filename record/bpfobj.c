@@ -5,13 +5,42 @@
  * libbpf calls rather than the skeleton's generated open/load helpers, so the rest of record/
  * depends on names only.
  */
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "record/bpfobj.h"
 #include "util/err.h"
 #include "xgotop.skel.h"
+
+/*
+ * BPF_LINK_CREATE for uprobe_multi (Linux 6.6), which the system's <linux/bpf.h> (6.1) and
+ * libbpf 1.1 do not know: the attach type and this member of union bpf_attr's link_create,
+ * as in the kernel's UAPI.
+ */
+#define XG_BPF_LINK_CREATE	  28
+#define XG_BPF_TRACE_UPROBE_MULTI 48
+
+struct xg_link_create_uprobe_multi {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 um_flags;
+	__u32 pid;
+	__u32 pad;
+};
 
 static struct bpf_map *map(struct rec_bpf *b, const char *name, int *err)
 {
@@ -56,6 +85,9 @@ int rec_bpf__open(struct rec_bpf *b, const struct rec_bpf_knobs *k)
 	int err = 0;
 
 	memset(b, 0, sizeof(*b));
+	for (int p = 0; p < REC_PROG_MAX; p++)
+		b->multi_fds[p] = -1;
+	b->multi = k->multi;
 	elf = xgotop__elf_bytes(&sz);
 	/* libbpf copies the image */
 	b->obj = bpf_object__open_mem(elf, sz, &oo);
@@ -73,6 +105,9 @@ int rec_bpf__open(struct rec_bpf *b, const struct rec_bpf_knobs *k)
 		b->progs[p] = bpf_object__find_program_by_name(b->obj, rec_prog_name(p));
 		if (!b->progs[p])
 			err = xg_error(-ENOENT, "BPF object: no program %s", rec_prog_name(p));
+		else if (b->multi)
+			bpf_program__set_expected_attach_type(b->progs[p],
+							      XG_BPF_TRACE_UPROBE_MULTI);
 	}
 	if (!err) {
 		/* bpf_map__initial_value() is declared const in libbpf 1.1, but writing before
@@ -107,8 +142,124 @@ int rec_bpf__load(struct rec_bpf *b)
 	return 0;
 }
 
+static int attach_multi(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path)
+{
+	uint64_t *offs = calloc(plan->n ? plan->n : 1, sizeof(*offs));
+	uint64_t *cookies = calloc(plan->n ? plan->n : 1, sizeof(*cookies));
+	int err = offs && cookies ? 0 : -ENOMEM;
+
+	for (int p = 0; p < REC_PROG_MAX && !err; p++) {
+		struct xg_link_create_uprobe_multi a;
+		uint32_t n = 0;
+		int fd;
+
+		for (uint32_t i = 0; i < plan->n; i++) {
+			if (plan->probes[i].prog != (enum rec_prog)p)
+				continue;
+			offs[n] = plan->probes[i].file_off;
+			cookies[n] = plan->probes[i].cookie;
+			n++;
+		}
+		if (!n)
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.prog_fd = (__u32)bpf_program__fd(b->progs[p]);
+		a.attach_type = XG_BPF_TRACE_UPROBE_MULTI;
+		a.path = (__u64)(uintptr_t)path;
+		a.offsets = (__u64)(uintptr_t)offs;
+		a.cookies = (__u64)(uintptr_t)cookies;
+		a.cnt = n;
+		a.pid = (__u32)pid;
+		fd = (int)syscall(__NR_bpf, XG_BPF_LINK_CREATE, &a, sizeof(a));
+		if (fd < 0) {
+			err = -errno;
+			if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSYS || err == -E2BIG)
+				err = xg_error(-EOPNOTSUPP, "BPF: no uprobe_multi links: %s",
+					       strerror(errno));
+			else
+				err = xg_error(err, "attaching %s (%u probes) to %s: %s",
+					       rec_prog_name(p), n, path, strerror(errno));
+			break;
+		}
+		b->multi_fds[p] = fd;
+	}
+	free(offs);
+	free(cookies);
+	return err;
+}
+
+static int attach_perf(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path)
+{
+	b->links = calloc(plan->n ? plan->n : 1, sizeof(*b->links));
+	if (!b->links)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < plan->n; i++) {
+		const struct rec_probe *p = &plan->probes[i];
+		struct bpf_uprobe_opts uo = {.sz = sizeof(uo), .bpf_cookie = p->cookie};
+		struct bpf_link *l;
+
+		l = bpf_program__attach_uprobe_opts(b->progs[p->prog], pid, path, p->file_off, &uo);
+		if (!l)
+			return xg_error(
+			    -errno, "attaching %s at %s+%u (file offset 0x%" PRIx64 "): %s",
+			    rec_prog_name(p->prog), p->func, p->off, p->file_off, strerror(errno));
+		b->links[b->nlinks++] = l;
+	}
+	return 0;
+}
+
+int rec_bpf__attach(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path)
+{
+	return b->multi ? attach_multi(b, plan, pid, path) : attach_perf(b, plan, pid, path);
+}
+
+struct detacher {
+	struct bpf_link **links;
+	uint32_t n, step;
+};
+
+static void *detach_some(void *arg)
+{
+	struct detacher *d = arg;
+
+	for (uint32_t i = 0; i < d->n; i += d->step)
+		bpf_link__destroy(d->links[i]);
+	return NULL;
+}
+
+void rec_bpf__detach(struct rec_bpf *b)
+{
+	enum { MAX_THREADS = 16 };
+	struct detacher d[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	bool started[MAX_THREADS] = {false};
+	uint32_t nt = b->nlinks < MAX_THREADS ? b->nlinks : MAX_THREADS;
+
+	for (int p = 0; p < REC_PROG_MAX; p++) {
+		if (b->multi_fds[p] >= 0)
+			close(b->multi_fds[p]);
+		b->multi_fds[p] = -1;
+	}
+	/* perf-event uprobes: from several threads, in case the kernel lets the waits overlap */
+	for (uint32_t i = 0; i < nt; i++) {
+		d[i] = (struct detacher){.links = b->links + i, .n = b->nlinks - i, .step = nt};
+		started[i] = i > 0 && !pthread_create(&th[i], NULL, detach_some, &d[i]);
+	}
+	for (uint32_t i = 0; i < nt; i++)
+		if (!started[i])
+			detach_some(&d[i]);
+	for (uint32_t i = 0; i < nt; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	b->nlinks = 0;
+}
+
 void rec_bpf__close(struct rec_bpf *b)
 {
+	rec_bpf__detach(b);
+	free(b->links);
 	bpf_object__close(b->obj);
 	memset(b, 0, sizeof(*b));
+	for (int p = 0; p < REC_PROG_MAX; p++)
+		b->multi_fds[p] = -1;
 }

@@ -10,17 +10,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
 #include "gobin/offsets.h"
 #include "record/plan.h"
 
 struct bpf_object;
 struct bpf_map;
 struct bpf_program;
+struct bpf_link;
 
 struct rec_bpf {
 	struct bpf_object *obj;
 	struct bpf_map *events, *lost, *sample, *sites;
 	struct bpf_program *progs[REC_PROG_MAX];
+	bool multi;		     /* programs loaded for uprobe_multi links */
+	int multi_fds[REC_PROG_MAX]; /* uprobe_multi links, -1 when none */
+	struct bpf_link **links;     /* else one perf-event uprobe per probe */
+	uint32_t nlinks;
 };
 
 /* The knobs of bpf/xgotop.bpf.c (its const volatile globals). */
@@ -32,12 +39,22 @@ struct rec_bpf_knobs {
 	uint64_t wakeup_bytes;	      /* wake the reader once this much is queued */
 	size_t ringbuf_bytes;	      /* ring buffer size */
 	const struct go_offsets *off; /* runtime struct offsets */
+	bool multi;		      /* attach with uprobe_multi links (Linux 6.6+) */
 };
 
 /* Opens the object embedded in the binary and sets its knobs. 0 or -errno with a message. */
 int rec_bpf__open(struct rec_bpf *b, const struct rec_bpf_knobs *k);
 /* Verifies and loads every program. 0 or -errno with a message. */
 int rec_bpf__load(struct rec_bpf *b);
+/*
+ * Puts the programs on the probes of plan in the executable path, for process pid. With
+ * uprobe_multi, one link per program (attaching and, above all, detaching many perf-event
+ * uprobes costs an RCU grace period each, ~100 ms here). -EOPNOTSUPP when the kernel has no
+ * uprobe_multi links: reopen without multi. 0 or -errno with a message.
+ */
+int rec_bpf__attach(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path);
+/* Removes every probe (blocks until the kernel has). */
+void rec_bpf__detach(struct rec_bpf *b);
 void rec_bpf__close(struct rec_bpf *b);
 
 #endif /* XG_RECORD_BPFOBJ_H */

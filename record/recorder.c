@@ -4,7 +4,7 @@
  * probe goes is record/plan.c, records become events in record/ingest.c, the process is handled
  * by record/target.c.
  *
- * One thread: an epoll loop over the ring buffer, a signalfd (SIGINT, SIGTERM) and the
+ * One thread: an epoll loop over the ring buffer, a signalfd (SIGINT, SIGTERM, SIGHUP) and the
  * target's pidfd, waking at least every poll_ms to drain the buffer (the BPF side wakes it early
  * only when a quarter of the buffer is used, so an idle target costs no wakeups per event) and
  * every 100 ms to read the drop counters and tick the outputs.
@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,7 +53,6 @@ struct recorder {
 	struct rec_bpf bpf;
 	struct sink_control ctl; /* what the outputs ask of us */
 	struct gobin *bin;
-	struct bpf_link **links;
 	struct ring_buffer *rb;
 	struct tf_writer *w;
 	struct tf_meta *meta;
@@ -62,10 +62,10 @@ struct recorder {
 	uint64_t *lost_seen; /* [ncpus * XGB_NKINDS]: counts already reported */
 	uint64_t lost[XG_EV_KIND_MAX];
 	const char *end_reason;
-	uint32_t nlinks;
 	int ncpus;
 	char out_path[PATH_MAX];
 	char status[64];
+	int stats_fd; /* BPF_ENABLE_STATS while open */
 	bool target_ok, plan_ok, bpf_ok;
 };
 
@@ -153,6 +153,32 @@ static uint32_t threshold(double rate)
 	return (uint32_t)(rate * 4294967296.0);
 }
 
+/* Reads KIND=RATE lines (# comments) from path into o. 0 or -errno with a message. */
+static int read_sample_file(const char *path, struct recorder_opts *o)
+{
+	char line[256];
+	int err = 0, n = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return xg_error(-errno, "%s: %s", path, strerror(errno));
+	while (!err && fgets(line, sizeof(line), f)) {
+		char *s = line, *e;
+
+		n++;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		e = s + strcspn(s, "#\r\n");
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		*e = '\0';
+		if (*s && recorder__parse_sample(s, o))
+			err = xg_error(-EINVAL, "%s:%d: %s", path, n, xg_errmsg());
+	}
+	fclose(f);
+	return err;
+}
+
 /* --- setup ----------------------------------------------------------------------------------- */
 
 struct recorder *recorder__new(const struct recorder_opts *opts)
@@ -164,6 +190,7 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 		return NULL;
 	memcpy(&r->o, opts, opts->sz < sizeof(r->o) ? opts->sz : sizeof(r->o));
 	r->t.pidfd = -1;
+	r->stats_fd = -1;
 	if (!r->o.kinds)
 		r->o.kinds = RECORDER_DEFAULT_KINDS;
 	if (!r->o.ringbuf_bytes)
@@ -178,6 +205,11 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 		goto fail;
 	}
 
+	if (r->o.sample_file) {
+		err = read_sample_file(r->o.sample_file, &r->o);
+		if (err)
+			goto fail;
+	}
 	if (r->o.pid > 0)
 		err = rec_target__attach(&r->t, r->o.pid);
 	else if (r->o.argv && r->o.argv[0])
@@ -330,16 +362,20 @@ static int build_meta(struct recorder *r)
 	return err;
 }
 
-static int setup_bpf(struct recorder *r)
+static int setup_bpf(struct recorder *r, bool multi)
 {
 	struct rec_bpf_knobs knobs = {
-	    .tgid = (uint32_t)r->t.pid,
+	    /* the kernel filters both kinds of uprobe links by process already */
+	    .tgid = 0,
 	    .kinds = r->o.kinds,
 	    .stacks = r->o.stacks,
 	    .create_deferred = r->plan.create_deferred,
-	    .wakeup_bytes = r->o.ringbuf_bytes / 4,
+	    /* never wake the reader: it polls every poll_ms, far sooner than probes could
+	     * fill the buffer, and a wakeup per event would cost more than the event */
+	    .wakeup_bytes = 0,
 	    .ringbuf_bytes = r->o.ringbuf_bytes,
 	    .off = &r->off,
+	    .multi = multi,
 	};
 	int err;
 
@@ -373,34 +409,6 @@ static int setup_bpf(struct recorder *r)
 	return r->lost_seen ? 0 : -ENOMEM;
 }
 
-static int attach(struct recorder *r)
-{
-	r->links = calloc(r->plan.n ? r->plan.n : 1, sizeof(*r->links));
-	if (!r->links)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < r->plan.n; i++) {
-		const struct rec_probe *p = &r->plan.probes[i];
-		struct bpf_uprobe_opts uo = {.sz = sizeof(uo), .bpf_cookie = p->cookie};
-		struct bpf_link *l;
-
-		l = bpf_program__attach_uprobe_opts(r->bpf.progs[p->prog], r->t.pid, r->t.exe,
-						    p->file_off, &uo);
-		if (!l)
-			return xg_error(
-			    -errno, "attaching %s at %s+%u (file offset 0x%" PRIx64 "): %s",
-			    rec_prog_name(p->prog), p->func, p->off, p->file_off, strerror(errno));
-		r->links[r->nlinks++] = l;
-	}
-	return 0;
-}
-
-static void detach(struct recorder *r)
-{
-	for (uint32_t i = 0; i < r->nlinks; i++)
-		bpf_link__destroy(r->links[i]);
-	r->nlinks = 0;
-}
-
 int recorder__start(struct recorder *r)
 {
 	TF_WRITER_OPTS(wo);
@@ -420,7 +428,12 @@ int recorder__start(struct recorder *r)
 	err = gobin__load_bias(r->bin, r->t.pid, &r->bias);
 	if (err)
 		return err;
-	err = setup_bpf(r);
+	if (r->o.bpf_stats) {
+		r->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (r->stats_fd < 0)
+			return xg_error(-errno, "BPF_ENABLE_STATS: %s", strerror(errno));
+	}
+	err = setup_bpf(r, true);
 	if (err)
 		return err;
 
@@ -447,9 +460,29 @@ int recorder__start(struct recorder *r)
 	if (!r->rb)
 		return xg_error(-errno, "BPF: ring buffer: %s", strerror(errno));
 
-	err = attach(r);
+	err = rec_bpf__attach(&r->bpf, &r->plan, r->t.pid, r->t.exe);
+	if (err == -EOPNOTSUPP) {
+		/* no uprobe_multi (Linux < 6.6): one perf-event uprobe per probe */
+		ring_buffer__free(r->rb);
+		r->rb = NULL;
+		rec_bpf__close(&r->bpf);
+		r->bpf_ok = false;
+		free(r->lost_seen);
+		r->lost_seen = NULL;
+		err = setup_bpf(r, false);
+		if (!err) {
+			r->rb = ring_buffer__new(bpf_map__fd(r->bpf.events), rec_ingest__record,
+						 r->ing, NULL);
+			err = r->rb ? 0 : xg_error(-errno, "BPF: ring buffer: %s", strerror(errno));
+		}
+		if (!err)
+			err = rec_bpf__attach(&r->bpf, &r->plan, r->t.pid, r->t.exe);
+	}
 	if (err)
 		return err;
+	if (!r->o.quiet)
+		fprintf(stderr, "xgotop record: recording pid %d (%s), %u probes, to %s\n",
+			r->t.pid, r->t.comm, r->plan.n, r->out_path);
 	return rec_target__resume(&r->t);
 }
 
@@ -517,6 +550,24 @@ static int drain(struct recorder *r)
 	return n < 0 && n != -EINTR ? n : 0;
 }
 
+/* SIGHUP: apply the rates now in opts.sample_file. */
+static void reload_samples(struct recorder *r)
+{
+	struct recorder_opts o = {0};
+
+	if (read_sample_file(r->o.sample_file, &o)) {
+		fprintf(stderr, "xgotop record: %s (sampling unchanged)\n", xg_errmsg());
+		return;
+	}
+	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++) {
+		if (!o.sample_set[k] || recorder__set_sample(r, k, o.sample[k]))
+			continue;
+		if (!r->o.quiet)
+			fprintf(stderr, "xgotop record: sampling %s at %g from now on\n",
+				xg_kind_name(k), o.sample[k]);
+	}
+}
+
 int recorder__run(struct recorder *r, struct sink *sink)
 {
 	struct epoll_event evs[4];
@@ -539,6 +590,8 @@ int recorder__run(struct recorder *r, struct sink *sink)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	if (r->o.sample_file)
+		sigaddset(&sigs, SIGHUP);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || epfd < 0) {
@@ -583,11 +636,15 @@ int recorder__run(struct recorder *r, struct sink *sink)
 			if (evs[i].data.u32 == 1) {
 				struct signalfd_siginfo si;
 
-				if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-					r->end_reason =
-					    si.ssi_signo == SIGINT ? "interrupted" : "terminated";
-					stop = true;
+				if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+					continue;
+				if (si.ssi_signo == SIGHUP) {
+					reload_samples(r);
+					continue;
 				}
+				r->end_reason =
+				    si.ssi_signo == SIGINT ? "interrupted" : "terminated";
+				stop = true;
 			} else if (evs[i].data.u32 == 2 && rec_target__poll_exit(&r->t)) {
 				r->end_reason = "target exited";
 				stop = true;
@@ -628,7 +685,8 @@ int recorder__run(struct recorder *r, struct sink *sink)
 
 finish:
 	/* no new events from here on; what the kernel queued is still delivered */
-	detach(r);
+	if (r->bpf_ok)
+		rec_bpf__detach(&r->bpf);
 	rec_ingest__stop_latency(r->ing);
 	if (!err)
 		err = drain(r);
@@ -693,6 +751,16 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 	st->lat_p99 = is.lat_p99;
 	st->lat_max = is.lat_max;
 	st->lat_n = is.lat_n;
+	for (int p = 0; p < REC_PROG_MAX && r->bpf_ok && r->stats_fd >= 0; p++) {
+		struct bpf_prog_info pi;
+		uint32_t len = sizeof(pi);
+
+		memset(&pi, 0, sizeof(pi));
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(r->bpf.progs[p]), &pi, &len)) {
+			st->prog_runs[p] = pi.run_cnt;
+			st->prog_ns[p] = pi.run_time_ns;
+		}
+	}
 	if (r->w) {
 		struct tf_writer_stats ws;
 
@@ -722,8 +790,6 @@ int recorder__free(struct recorder *r)
 
 	if (!r)
 		return 0;
-	detach(r);
-	free(r->links);
 	ring_buffer__free(r->rb);
 	if (r->w) {
 		err = tf_writer__close(r->w);
@@ -742,6 +808,8 @@ int recorder__free(struct recorder *r)
 	gobin__close(r->bin);
 	tf_meta__free(r->meta);
 	free(r->lost_seen);
+	if (r->stats_fd >= 0)
+		close(r->stats_fd);
 	free(r);
 	return err;
 }

@@ -42,14 +42,15 @@ struct recorder_opts {
 	uint32_t kinds;		       /* XGB_KIND_BIT()s; 0 = RECORDER_DEFAULT_KINDS */
 	double sample[XG_EV_KIND_MAX]; /* keep this fraction of each kind; < 0 or unset = 1 */
 	bool sample_set[XG_EV_KIND_MAX];
-	bool stacks;	      /* user stacks on create, blocking, allocations */
-	uint64_t duration_ns; /* stop after this long; 0 = no limit */
-	const char *out_path; /* trace file; NULL = xgotop-<prog>-<time>.xgt */
-	size_t ringbuf_bytes; /* ring buffer size (power of 2); 0 = 16 MiB */
-	int poll_ms;	      /* reader poll interval when idle; 0 = 2 */
-	uint64_t reorder_ns;  /* hold events this long to sort them; 0 = 1 ms */
-	bool quiet;	      /* no progress lines on stderr */
-	bool latency;	      /* measure probe-to-output delay (recorder__latency) */
+	bool stacks;		 /* user stacks on create, blocking, allocations */
+	uint64_t duration_ns;	 /* stop after this long; 0 = no limit */
+	const char *out_path;	 /* trace file; NULL = xgotop-<prog>-<time>.xgt */
+	size_t ringbuf_bytes;	 /* ring buffer size (power of 2); 0 = 16 MiB */
+	int poll_ms;		 /* reader poll interval when idle; 0 = 2 */
+	uint64_t reorder_ns;	 /* hold events this long to sort them; 0 = 1 ms */
+	bool quiet;		 /* no progress lines on stderr */
+	const char *sample_file; /* KIND=RATE lines, read at start and again on SIGHUP */
+	bool bpf_stats;		 /* have the kernel time the BPF programs (recorder_stats.prog_*) */
 };
 
 struct recorder;
@@ -62,8 +63,10 @@ int recorder__start(struct recorder *r);
 /*
  * Delivers events to sink (may be NULL) and the trace file until the target exits, SIGINT or
  * SIGTERM arrives (the caller must block them first: they are taken with a signalfd), the
- * duration passes, or the sink asks to stop. Then detaches, drains what is left, and calls
- * sink end(). 0 or -errno. The trace file is complete after recorder__free().
+ * duration passes, or the sink asks to stop. With opts.sample_file, SIGHUP (blocked by the
+ * caller too) re-reads the rates from it and applies them in the kernel at once. Then detaches,
+ * drains what is left, and calls sink end(). 0 or -errno. The trace file is complete after
+ * recorder__free().
  */
 int recorder__run(struct recorder *r, struct sink *sink);
 /* Changes a sampling rate while recording (0..1); it takes effect in the kernel at once. */
@@ -78,8 +81,11 @@ struct recorder_stats {
 	const char *end_reason; /* "target exited", "interrupted", ... */
 	char target_status[64]; /* "exited with status 0", ... */
 	const char *out_path;
-	/* probe-to-output delay, when opts.latency: percentiles in ns and how many were seen */
+	/* probe-to-output delay while recording: percentiles in ns, and how many were seen */
 	uint64_t lat_p50, lat_p99, lat_max, lat_n;
+	/* with opts.bpf_stats: runs and total run time of each BPF program (kernel statistics;
+	 * the uprobe trap around each run is not included) */
+	uint64_t prog_runs[REC_PROG_MAX], prog_ns[REC_PROG_MAX];
 };
 
 void recorder__stats(struct recorder *r, struct recorder_stats *st);

@@ -243,16 +243,16 @@ void rec_target__stop(struct rec_target *t, int grace_ms)
 const char *rec_target__describe(const struct rec_target *t, char *buf, size_t len)
 {
 	if (!t->exited)
-		snprintf(buf, len, "still running");
+		snprintf(buf, len, "is still running");
 	else if (!t->launched)
 		snprintf(buf, len, "exited");
 	else if (WIFEXITED(t->status))
 		snprintf(buf, len, "exited with status %d", WEXITSTATUS(t->status));
 	else if (WIFSIGNALED(t->status) && sigabbrev_np(WTERMSIG(t->status)))
-		snprintf(buf, len, "killed by SIG%s%s", sigabbrev_np(WTERMSIG(t->status)),
+		snprintf(buf, len, "was killed by SIG%s%s", sigabbrev_np(WTERMSIG(t->status)),
 			 WCOREDUMP(t->status) ? " (core dumped)" : "");
 	else if (WIFSIGNALED(t->status))
-		snprintf(buf, len, "killed by signal %d", WTERMSIG(t->status));
+		snprintf(buf, len, "was killed by signal %d", WTERMSIG(t->status));
 	else
 		snprintf(buf, len, "ended");
 	return buf;

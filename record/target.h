@@ -50,7 +50,7 @@ bool rec_target__poll_exit(struct rec_target *t);
  * reaps it. Leaves an attached process alone. */
 void rec_target__stop(struct rec_target *t, int grace_ms);
 
-/* "exited with status 0", "killed by SIGSEGV", "still running", ... */
+/* "exited with status 0", "was killed by SIGSEGV", "is still running", ... */
 const char *rec_target__describe(const struct rec_target *t, char *buf, size_t len);
 
 void rec_target__close(struct rec_target *t);

@@ -10,7 +10,12 @@
 // it waits until every goroutine that should have exited has exited (runtime.NumGoroutine), so
 // exit events are all in the trace too.
 //
-// Usage: gtruth [-truth FILE] [-wait-file FILE] [-allocs N] [-syscalls N]
+// Usage: gtruth [-truth FILE] [-wait-file FILE] [-allocs N] [-syscalls N] [-exec-self]
+//
+//	[-hold DURATION] [-crash panic|kill]
+//
+// -exec-self first runs a copy of itself (to check that a child process is not traced),
+// -hold keeps running after the truth is written, -crash ends the program abnormally then.
 package main
 
 import (
@@ -20,6 +25,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -385,7 +391,18 @@ func main() {
 	waitFile := flag.String("wait-file", "", "wait until this file exists before starting (for attaching)")
 	nAllocs := flag.Int("allocs", 1000, "allocations per type")
 	nSys := flag.Int("syscalls", 100, "write system calls")
+	execSelf := flag.Bool("exec-self", false, "run a copy of this program first, and wait for it")
+	hold := flag.Duration("hold", 0, "keep running this long after writing the truth")
+	crash := flag.String("crash", "", "after writing the truth: panic, or kill (SIGKILL itself)")
 	flag.Parse()
+
+	if *execSelf {
+		child := exec.Command(os.Args[0], "-allocs", "10", "-syscalls", "10", "-truth", os.DevNull)
+		child.Stdout, child.Stderr = os.Stdout, os.Stderr
+		if err := child.Run(); err != nil {
+			panic(fmt.Sprintf("child: %v", err))
+		}
+	}
 
 	if *waitFile != "" {
 		for {
@@ -439,5 +456,13 @@ func main() {
 	}
 	if err != nil {
 		panic(err)
+	}
+	time.Sleep(*hold)
+	switch *crash {
+	case "panic":
+		panic("gtruth: crashing as asked")
+	case "kill":
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
 	}
 }

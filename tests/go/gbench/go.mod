@@ -1,0 +1,3 @@
+module xgotop.test/gbench
+
+go 1.21

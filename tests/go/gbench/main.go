@@ -1,0 +1,99 @@
+// gbench is the workload of tests/bench/record.bench: it does one kind of runtime work n times
+// in a loop and prints, as one JSON line on stdout, how long the loop took (wall clock and the
+// process's CPU time), so that a run under `xgotop record` can be compared with a plain run.
+//
+//	gbench -mode alloc|pingpong|spawn|syscall [-n N] [-rate R]
+//
+//	alloc     n allocations of a 48-byte struct with a pointer (one mallocgc-family call each)
+//	pingpong  n round trips between two goroutines over unbuffered channels (4 status changes)
+//	spawn     n goroutines started and waited for (create, run, exit)
+//	syscall   n write(2) calls to /dev/null (running -> syscall -> running)
+//
+// With -rate R the loop is paced to R iterations per second (for delay measurements).
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+type obj struct {
+	p *int
+	a [5]uint64
+}
+
+var sink *obj
+
+//go:noinline
+func alloc() { sink = new(obj) }
+
+func cpuNs() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+func main() {
+	mode := flag.String("mode", "alloc", "alloc, pingpong, spawn or syscall")
+	n := flag.Int("n", 1000000, "iterations")
+	rate := flag.Float64("rate", 0, "iterations per second (0: as fast as possible)")
+	flag.Parse()
+
+	var step func(i int)
+	var finish func()
+	switch *mode {
+	case "alloc":
+		step = func(int) { alloc() }
+	case "pingpong":
+		ping, pong := make(chan int), make(chan int)
+		go func() {
+			for v := range ping {
+				pong <- v
+			}
+			close(pong)
+		}()
+		step = func(i int) { ping <- i; <-pong }
+		finish = func() { close(ping); <-pong }
+	case "spawn":
+		var wg sync.WaitGroup
+		step = func(int) {
+			wg.Add(1)
+			go func() { wg.Done() }()
+			wg.Wait()
+		}
+	case "syscall":
+		fd, err := syscall.Open("/dev/null", syscall.O_WRONLY, 0)
+		if err != nil {
+			panic(err)
+		}
+		buf := []byte("x")
+		step = func(int) { syscall.Write(fd, buf) }
+	default:
+		panic("unknown -mode " + *mode)
+	}
+
+	var period time.Duration
+	if *rate > 0 {
+		period = time.Duration(float64(time.Second) / *rate)
+	}
+	c0, t0 := cpuNs(), time.Now()
+	next := t0
+	for i := 0; i < *n; i++ {
+		step(i)
+		if period > 0 {
+			next = next.Add(period)
+			if d := time.Until(next); d > 0 {
+				time.Sleep(d)
+			}
+		}
+	}
+	if finish != nil {
+		finish()
+	}
+	wall, cpu := time.Since(t0), cpuNs()-c0
+	json.NewEncoder(os.Stdout).Encode(map[string]any{"mode": *mode, "n": *n, "wall_ns": wall.Nanoseconds(), "cpu_ns": cpu})
+}
