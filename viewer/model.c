@@ -34,6 +34,7 @@ struct viewer_model *viewer_model__new(void)
 		w *= LEVEL_FACTOR;
 	}
 	m->alloc_rate = 1.0;
+	m->g_rate = 1.0;
 	m->cpu_hz = 99;
 	return m;
 }
@@ -119,9 +120,20 @@ int viewer_model__begin(struct viewer_model *m, const struct sink_info *info)
 	if (m->alloc_rate > 1.0)
 		m->alloc_rate = 1.0;
 	m->alloc_sampled = m->alloc_rate < 1.0;
+	m->g_rate = meta_rate(info->meta, "sample.go_state", 1.0);
+	if (meta_rate(info->meta, "sample.go_create", 1.0) < m->g_rate)
+		m->g_rate = meta_rate(info->meta, "sample.go_create", 1.0);
+	if (m->g_rate > 1.0)
+		m->g_rate = 1.0;
+	/* CPU sampling frequency: sample.cpu_sample.hz, cpu.hz, or sample.cpu_sample when it is a
+	 * frequency (> 1) rather than a probability */
 	m->cpu_hz = meta_num(info->meta, "sample.cpu_sample.hz", 0);
 	if (m->cpu_hz <= 0)
-		m->cpu_hz = meta_num(info->meta, "cpu.hz", 99);
+		m->cpu_hz = meta_num(info->meta, "cpu.hz", 0);
+	if (m->cpu_hz <= 0 && meta_num(info->meta, "sample.cpu_sample", 0) > 1)
+		m->cpu_hz = meta_num(info->meta, "sample.cpu_sample", 0);
+	if (m->cpu_hz <= 0)
+		m->cpu_hz = 99;
 	m->began = true;
 	return 0;
 }
@@ -818,8 +830,76 @@ uint32_t viewer_model__rows(const struct viewer_model *m, uint32_t *rows, uint32
 			continue;
 		rows[n++] = i;
 	}
-	qsort_r(rows, n, sizeof(*rows), cmp_rows, &c);
+	if (n > 1)
+		qsort_r(rows, n, sizeof(*rows), cmp_rows, &c);
 	return n;
+}
+
+static int cmp_groups(const void *pa, const void *pb)
+{
+	const struct vm_group *a = pa, *b = pb;
+
+	if (a->cpu_pct != b->cpu_pct)
+		return a->cpu_pct < b->cpu_pct ? 1 : -1;
+	if (a->live != b->live)
+		return a->live < b->live ? 1 : -1;
+	return a->fn < b->fn ? -1 : a->fn > b->fn;
+}
+
+int viewer_model__groups(const struct viewer_model *m, struct vm_group **out)
+{
+	struct u64map idx = {0};
+	struct vm_group *v = NULL;
+	uint32_t n = 0, cap = 0;
+
+	*out = NULL;
+	for (uint32_t i = 0; i < m->g_len; i++) {
+		const struct vm_g *g = &m->g[i];
+		struct vm_group *e;
+		uint64_t k;
+
+		if (!g->goid)
+			continue;
+		if (!u64map_get(&idx, g->start_fn, &k)) {
+			if (n == cap) {
+				uint32_t ncap = cap ? cap * 2 : 64;
+				struct vm_group *nv = realloc(v, (size_t)ncap * sizeof(*nv));
+
+				if (!nv)
+					goto nomem;
+				v = nv;
+				cap = ncap;
+			}
+			if (u64map_put(&idx, g->start_fn, n))
+				goto nomem;
+			memset(&v[n], 0, sizeof(v[n]));
+			v[n].fn = g->start_fn;
+			k = n++;
+		}
+		e = &v[k];
+		if (g->flags & VM_G_EXITED) {
+			e->exited++;
+		} else {
+			e->live++;
+			if (!(g->flags & VM_G_NO_STATE))
+				e->counts[viewer_model__slot_of(g->state)]++;
+		}
+		e->cpu_pct += g->cpu_pct;
+		e->cpu_samples += g->cpu_samples;
+		e->alloc_bytes += g->alloc_bytes;
+		e->alloc_count += g->alloc_count;
+		for (int s = 0; s < VM_NSLOTS; s++)
+			e->slot_ns[s] += viewer_model__slot_ns(m, g, s);
+	}
+	u64map_free(&idx);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_groups);
+	*out = v;
+	return (int)n;
+nomem:
+	u64map_free(&idx);
+	free(v);
+	return -ENOMEM;
 }
 
 uint32_t viewer_model__top(const struct vm_tops *t, const struct vm_top **out, uint32_t n)

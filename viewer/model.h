@@ -118,6 +118,7 @@ struct viewer_model {
 	char *mode;
 	uint64_t duration_ns;
 	double alloc_rate; /* sampling rate of alloc events (1 = every allocation) */
+	double g_rate;	   /* sampling rate of goroutines (go_create/go_state/go_exit by goid) */
 	double cpu_hz;	   /* CPU sampling frequency */
 	bool began;
 
@@ -216,6 +217,21 @@ const char *viewer_model__sort_name(int key);
  */
 uint32_t viewer_model__rows(const struct viewer_model *m, uint32_t *rows, uint32_t cap, int key,
 			    bool desc, const char *filter, bool show_exited);
+
+/* Goroutines grouped by start function. */
+struct vm_group {
+	uint32_t fn; /* start function string id (0: unknown) */
+	uint32_t live, exited;
+	uint32_t counts[VM_NSLOTS]; /* live ones per slot of their current state */
+	float cpu_pct;		    /* sum over the group */
+	uint64_t cpu_samples;
+	uint64_t alloc_bytes, alloc_count;
+	uint64_t slot_ns[VM_NSLOTS];
+};
+
+/* The groups, sorted by CPU% then live count (descending), into *out (malloc'd; the caller
+ * frees it). Returns how many, or -ENOMEM. */
+int viewer_model__groups(const struct viewer_model *m, struct vm_group **out);
 
 /* The n biggest entries of tops by bytes into out; returns how many. */
 uint32_t viewer_model__top(const struct vm_tops *t, const struct vm_top **out, uint32_t n);

@@ -15,11 +15,12 @@ $(OUTPUT)/gen/web_assets.c: $(WEB_ASSET_FILES) viewer/gen-assets.py
 # tests/web*.test drive the page in headless Chromium
 DEB_PKGS += chromium
 
-# Benchmark driver for tests/bench/replay.bench and viewer.bench (built on demand by them); it
-# links only what the outputs depend on.
+# Benchmark driver for tests/bench/replay.bench and viewer.bench, and the writer of the CPU-share
+# trace tests/tui.test and tests/web.test use; it links only what the outputs depend on.
 VIEWER_BENCH_OBJS = $(patsubst %.c,$(OBJ)/%.o,$(sort $(wildcard util/*.c format/*.c sink/*.c \
 		    viewer/*.c))) $(OBJ)/$(OUTPUT)/gen/web_assets.o
 $(OUTPUT)/viewer-bench: $(OBJ)/tests/bench/viewer_bench.o $(OBJ)/tests/fixtures/synth.o \
 		$(VIEWER_BENCH_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+TEST_DEPS += $(OUTPUT)/viewer-bench

@@ -65,7 +65,10 @@ struct tui {
 	bool dirty, resort;
 	char msg[160];
 	uint64_t msg_until;
-	int table_h; /* rows of the table drawn last time */
+	int table_h;  /* rows of the table drawn last time */
+	bool grouped; /* the table shows start functions, not goroutines */
+	struct vm_group *groups;
+	int ngroups;
 };
 
 static uint64_t mono_ns(void)
@@ -95,6 +98,7 @@ void tui__free(struct tui *t)
 	if (t->active)
 		endwin();
 	free(t->rows);
+	free(t->groups);
 	free(t);
 }
 
@@ -214,7 +218,7 @@ static void sparkline(int y, int x, int width, double *v, int n)
 	}
 	/* a level that barely moves: show its variation, not its size */
 	if (min > 0.5 * max) {
-		double lo = min - (max - min) * 0.25;
+		double lo = max > min ? min - (max - min) * 0.25 : min / 2;
 
 		for (int i = start; i < n; i++)
 			v[i] -= lo;
@@ -323,8 +327,15 @@ static void draw_summary(const struct viewer_model *m, int y)
 		x = putf(y, x, "%s %u", xg_gstate_name(s) ? xg_gstate_name(s) : "?", m->counts[s]);
 		attroff(COLOR_PAIR(state_pair(s)));
 	}
-	putf(y, x, "   created %s/s  exited %s/s", viewer_fmt_count(a, sizeof(a), m->created_ps),
-	     viewer_fmt_count(b, sizeof(b), m->exited_ps));
+	x = putf(y, x, "   created %s/s  exited %s/s",
+		 viewer_fmt_count(a, sizeof(a), m->created_ps),
+		 viewer_fmt_count(b, sizeof(b), m->exited_ps));
+	if (m->g_rate < 1.0) {
+		attron(COLOR_PAIR(C_BADGE));
+		putf(y, x + 2, " sampled: goroutines at rate %g, ~%.0f live ", m->g_rate,
+		     (double)m->live / m->g_rate);
+		attroff(COLOR_PAIR(C_BADGE));
+	}
 
 	y++;
 	x = putf(y, 0, " alloc %s%s/s  %s%s obj/s  total %s in %s objects",
@@ -392,6 +403,16 @@ static void sort_rows(struct tui *t, const struct viewer_model *m)
 	t->rows_resets = m->resets;
 	t->last_sort = mono_ns();
 	t->resort = false;
+	if (t->grouped) {
+		struct vm_group *g = NULL;
+		int n = viewer_model__groups(m, &g);
+
+		if (n >= 0) {
+			free(t->groups);
+			t->groups = g;
+			t->ngroups = n;
+		}
+	}
 	/* keep the selected goroutine selected */
 	if (t->follow == FOLLOW_NEWEST) {
 		t->sel = 0;
@@ -456,8 +477,10 @@ static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h
 		viewer_fmt_dur(runq, sizeof(runq), viewer_model__slot_ns(m, g, VM_RUNNABLE));
 		viewer_fmt_dur(wait, sizeof(wait), viewer_model__slot_ns(m, g, VM_WAITING));
 		viewer_fmt_dur(sys, sizeof(sys), viewer_model__slot_ns(m, g, VM_SYSCALL));
-		viewer_fmt_count(al, sizeof(al), (double)g->alloc_count);
-		viewer_fmt_bytes(by, sizeof(by), (double)g->alloc_bytes);
+		/* '~': estimates scaled from sampled allocations */
+		al[0] = by[0] = '~';
+		viewer_fmt_count(al + m->alloc_sampled, sizeof(al) - 1, (double)g->alloc_count);
+		viewer_fmt_bytes(by + m->alloc_sampled, sizeof(by) - 1, (double)g->alloc_bytes);
 		st = (g->flags & VM_G_NO_STATE) ? "?" : xg_gstate_name(g->state);
 		if (sel)
 			attron(COLOR_PAIR(C_SEL));
@@ -478,6 +501,52 @@ static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h
 		put(y + i, x,
 		    g->start_fn ? short_fn(viewer_model__str(m, g->start_fn))
 				: (g->goid == 1 ? "runtime.main" : "?"));
+		if (sel) {
+			mvchgat(y + i, 0, -1, A_NORMAL, C_SEL, NULL);
+			attroff(COLOR_PAIR(C_SEL));
+		}
+	}
+}
+
+/* The table grouped by start function: count, states, CPU%, allocations. */
+static void draw_groups(struct tui *t, const struct viewer_model *m, int y, int h)
+{
+	char al[16], by[16], run[16];
+
+	fill_line(y, C_TITLE);
+	attron(COLOR_PAIR(C_TITLE));
+	putf(y, 0, "%6s %6s %7s %8s %7s %7s %7s %7s %8s %8s  %s", "LIVE", "EXITED", "RUNNING",
+	     "RUNNABLE", "WAITING", "SYSCALL", "CPU%", "RUN", "ALLOCS", "BYTES",
+	     "START FUNCTION (goroutines grouped)");
+	attroff(COLOR_PAIR(C_TITLE));
+	y++;
+	h--;
+	t->table_h = h;
+	if (t->sel >= t->ngroups)
+		t->sel = t->ngroups ? t->ngroups - 1 : 0;
+	if (t->sel < t->top)
+		t->top = t->sel;
+	if (t->sel >= t->top + h)
+		t->top = t->sel - h + 1;
+	for (int i = 0; i < h && t->top + i < t->ngroups; i++) {
+		const struct vm_group *g = &t->groups[t->top + i];
+		bool sel = t->top + i == t->sel && t->focus == FOCUS_TABLE;
+		int x;
+
+		if (sel)
+			attron(COLOR_PAIR(C_SEL));
+		viewer_fmt_count(al, sizeof(al), (double)g->alloc_count);
+		viewer_fmt_bytes(by, sizeof(by), (double)g->alloc_bytes);
+		viewer_fmt_dur(run, sizeof(run), g->slot_ns[VM_RUNNING]);
+		x = putf(y + i, 0, "%6u %6u %7u %8u %7u %7u ", g->live, g->exited,
+			 g->counts[VM_RUNNING], g->counts[VM_RUNNABLE], g->counts[VM_WAITING],
+			 g->counts[VM_SYSCALL]);
+		if (g->cpu_samples)
+			x = putf(y + i, x, "%7.1f ", g->cpu_pct);
+		else
+			x = put(y + i, x, "      - ");
+		x = putf(y + i, x, "%7s %8s %8s  ", run, al, by);
+		put(y + i, x, g->fn ? short_fn(viewer_model__str(m, g->fn)) : "?");
 		if (sel) {
 			mvchgat(y + i, 0, -1, A_NORMAL, C_SEL, NULL);
 			attroff(COLOR_PAIR(C_SEL));
@@ -589,6 +658,7 @@ static void draw_help(void)
 	    "  I           invert the sort order",
 	    "  F5 F        follow: the selected goroutine, or the newest when none is",
 	    "  x           show / hide exited goroutines",
+	    "  g           group by start function (CPU%, states, allocations per function)",
 	    "  Tab         move between the table, top types and top sites",
 	    "  Up Down PgUp PgDn Home End   move",
 	    "",
@@ -632,7 +702,10 @@ static void draw(struct tui *t, const struct viewer_model *m)
 	}
 	tops_h = LINES >= 30 ? 8 : 0;
 	table_h = LINES - 1 - y - tops_h;
-	draw_table(t, m, y, table_h);
+	if (t->grouped)
+		draw_groups(t, m, y, table_h);
+	else
+		draw_table(t, m, y, table_h);
 	if (tops_h)
 		draw_tops(t, m, LINES - 1 - tops_h, tops_h);
 	draw_keys(t, m);
@@ -761,6 +834,12 @@ static bool key(struct tui *t, const struct viewer_model *m, int c)
 			say(t, "%s", "following the newest goroutine");
 		}
 		t->resort = true;
+		break;
+	case 'g':
+		t->grouped = !t->grouped;
+		t->sel = t->top = 0;
+		t->resort = true;
+		say(t, "%s", t->grouped ? "grouped by start function" : "one row per goroutine");
 		break;
 	case 'x':
 		t->show_exited = !t->show_exited;

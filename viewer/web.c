@@ -32,6 +32,7 @@
 #define LANES	     200	  /* goroutines in the timeline: the newest */
 #define TABLE_ROWS   150
 #define NTOP	     10
+#define NGROUPS	     15 /* start functions in a frame */
 #define MAX_BODY     8192
 #define MAX_CONN     64
 #define QUERY_WAIT_S 3
@@ -246,6 +247,33 @@ static void put_tops(struct jsonw *j, const struct viewer_model *m, const struct
 	jsonw_end_array(j);
 }
 
+/* The busiest start functions: [fn, live, exited, running, runnable, waiting, syscall, cpu%,
+ * cpu samples, alloc bytes]. */
+static void put_groups(struct jsonw *j, const struct viewer_model *m)
+{
+	struct vm_group *g = NULL;
+	int n = viewer_model__groups(m, &g);
+
+	jsonw_name(j, "fns");
+	jsonw_start_array(j);
+	for (int i = 0; i < n && i < NGROUPS; i++) {
+		jsonw_start_array(j);
+		jsonw_string(j, viewer_model__str(m, g[i].fn));
+		jsonw_uint(j, g[i].live);
+		jsonw_uint(j, g[i].exited);
+		jsonw_uint(j, g[i].counts[VM_RUNNING]);
+		jsonw_uint(j, g[i].counts[VM_RUNNABLE]);
+		jsonw_uint(j, g[i].counts[VM_WAITING]);
+		jsonw_uint(j, g[i].counts[VM_SYSCALL]);
+		jsonw_double(j, g[i].cpu_pct);
+		jsonw_uint(j, g[i].cpu_samples);
+		jsonw_uint(j, g[i].alloc_bytes);
+		jsonw_end_array(j);
+	}
+	jsonw_end_array(j);
+	free(g);
+}
+
 static char *build_frame(struct web *w, struct viewer_model *m, uint64_t seq, size_t *len)
 {
 	const struct sink_status *st = &m->st;
@@ -302,6 +330,7 @@ static char *build_frame(struct web *w, struct viewer_model *m, uint64_t seq, si
 	jsonw_bool_field(j, "sampled", m->alloc_sampled);
 	jsonw_double_field(j, "rate", m->alloc_rate);
 	jsonw_end_object(j);
+	jsonw_double_field(j, "g_rate", m->g_rate);
 	jsonw_uint_field(j, "cpu_samples", m->cpu_samples);
 	jsonw_double_field(j, "cpu_hz", m->cpu_hz);
 	jsonw_double_field(j, "cpu_busy", m->cpu_busy);
@@ -352,6 +381,7 @@ static char *build_frame(struct web *w, struct viewer_model *m, uint64_t seq, si
 	for (uint32_t i = 0; i < nrows && i < TABLE_ROWS; i++)
 		put_row(j, m, &m->g[w->rows[i]]);
 	jsonw_end_array(j);
+	put_groups(j, m);
 	jsonw_name(j, "types");
 	put_tops(j, m, &m->types, false);
 	jsonw_name(j, "sites");

@@ -8,6 +8,9 @@
  *   viewer-bench model FILE        events/s into the aggregated model (the viewer sink without a
  *                                  front end), the file's events held in memory
  *   viewer-bench many              events/s into the model with 100 000 live goroutines
+ *   viewer-bench cpu FILE          writes a small production-mode-like trace with known CPU shares
+ *                                  (3 goroutines at 50/30/20% of one CPU, 99 Hz samples, 10 s)
+ *                                  and allocations sampled at rate 0.01 (tests/tui.test, web.test)
  *
  * Prints rows "name<TAB>value<TAB>unit<TAB>goal".
  */
@@ -210,6 +213,74 @@ out:
 	return err;
 }
 
+static int cpu_trace(const char *path)
+{
+	static const char *const fns[] = {"main.spin50", "main.spin30", "main.spin20"};
+	struct tf_meta *m = tf_meta__new();
+	TF_WRITER_OPTS(o, .flush_ms = -1);
+	struct tf_writer *w;
+	struct xg_event e;
+	uint32_t blob, why;
+	int err;
+
+	if (!m)
+		return -ENOMEM;
+	tf_meta__set_str(m, "go.version", "go1.26.2");
+	tf_meta__set_str(m, "mode", "production");
+	tf_meta__set_int(m, "wall.start_ns", 1767225600000000000);
+	tf_meta__set_str(m, "cpu.hz", "99");
+	tf_meta__set_str(m, "sample.alloc", "0.01");
+	w = tf_writer__open(path, m, &o);
+	tf_meta__free(m);
+	if (!w)
+		return -errno;
+	blob = tf_writer__intern(w, "main.Blob", 9);
+	why = tf_writer__intern(w, "sleep", 5);
+	e = (struct xg_event){.kind = XG_EV_GO_CREATE, .goid = 1};
+	e.start_fn = tf_writer__intern(w, "runtime.main", 12);
+	tf_writer__append(w, &e);
+	e = (struct xg_event){.ts = 1000,
+			      .kind = XG_EV_GO_STATE,
+			      .goid = 1,
+			      .from = XG_G_RUNNABLE,
+			      .to = XG_G_WAITING,
+			      .reason = why};
+	tf_writer__append(w, &e);
+	for (int i = 0; i < 3; i++) {
+		e = (struct xg_event){.ts = 2000 + (uint64_t)i, .kind = XG_EV_GO_CREATE};
+		e.goid = 2 + (uint64_t)i;
+		e.parent_goid = 1;
+		e.start_fn = tf_writer__intern(w, fns[i], strlen(fns[i]));
+		e.create_fn = tf_writer__intern(w, "main.main", 9);
+		tf_writer__append(w, &e);
+		e = (struct xg_event){.ts = 3000 + (uint64_t)i, .kind = XG_EV_GO_STATE};
+		e.goid = 2 + (uint64_t)i;
+		e.from = XG_G_RUNNABLE;
+		e.to = XG_G_RUNNING;
+		tf_writer__append(w, &e);
+	}
+	/* 10 s of 99 Hz samples on one CPU: 5 in 10 to g2, 3 to g3, 2 to g4 */
+	for (uint64_t i = 0; i < 990; i++) {
+		uint64_t k = i % 10;
+
+		e = (struct xg_event){.ts = 10000000 + i * 1000000000ULL / 99,
+				      .kind = XG_EV_CPU_SAMPLE};
+		e.goid = k < 5 ? 2 : k < 8 ? 3 : 4;
+		tf_writer__append(w, &e);
+		/* one allocation of 1000 bytes in 100 is seen: 10 seen a second */
+		if (i % 10 == 0) {
+			e = (struct xg_event){.ts = 10000000 + i * 1000000000ULL / 99 + 1};
+			e.kind = XG_EV_ALLOC;
+			e.goid = 2;
+			e.size = 1000;
+			e.type = blob;
+			tf_writer__append(w, &e);
+		}
+	}
+	err = tf_writer__close(w);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	int err;
@@ -221,8 +292,12 @@ int main(int argc, char **argv)
 		err = model(argv[2]);
 	else if (argc >= 2 && !strcmp(argv[1], "many"))
 		err = many();
+	else if (argc >= 3 && !strcmp(argv[1], "cpu"))
+		err = cpu_trace(argv[2]);
 	else {
-		fprintf(stderr, "usage: viewer-bench gen FILE EVENTS | model FILE | many\n");
+		fprintf(stderr,
+			"usage: viewer-bench gen FILE EVENTS [ARRIVAL_NS] | model FILE | many | "
+			"cpu FILE\n");
 		return 2;
 	}
 	if (err) {

@@ -416,3 +416,45 @@ out:
 	fixture_free(&f);
 	sink_control__destroy(&ctl);
 }
+
+/* Metadata drives the sampling labels: allocation and goroutine rates, CPU frequency. */
+TEST(viewer_model_sampling_metadata)
+{
+	struct fixture f;
+	struct vm_group *groups = NULL;
+	struct xg_event e;
+	int n;
+
+	if (!ASSERT_TRUE(fixture_init(&f, "0.25"), "init"))
+		goto out;
+	tf_meta__set_str(f.meta, "sample.go_state", "0.1");
+	tf_meta__set_int(f.meta, "cpu.hz", 250);
+	ASSERT_OK(viewer_model__begin(f.m, &f.info), "begin again");
+	ASSERT_TRUE(f.m->alloc_rate == 0.25, "alloc rate");
+	ASSERT_TRUE(f.m->g_rate == 0.1, "goroutine rate");
+	ASSERT_TRUE(f.m->cpu_hz == 250, "cpu hz");
+	for (uint64_t id = 1; id <= 4; id++) {
+		e = ev_create(id, id, 1, str(&f, id % 2 ? "main.odd" : "main.even"));
+		viewer_model__event(f.m, &e);
+	}
+	/* 250 Hz for one second: goroutine 3 gets all 250 samples (100% of a CPU) */
+	for (int i = 0; i < 250; i++) {
+		e = (struct xg_event){.ts = 10 * MS + (uint64_t)i * 4 * MS,
+				      .kind = XG_EV_CPU_SAMPLE};
+		e.goid = 3;
+		viewer_model__event(f.m, &e);
+	}
+	e = (struct xg_event){.ts = 1500 * MS, .kind = XG_EV_HEAP};
+	viewer_model__event(f.m, &e);
+	n = viewer_model__groups(f.m, &groups);
+	if (!ASSERT_EQ(n, 2, "two start functions"))
+		goto out;
+	ASSERT_STREQ(viewer_model__str(f.m, groups[0].fn), "main.odd", "busiest first");
+	ASSERT_EQ(groups[0].live, 2u, "two goroutines");
+	ASSERT_GT(groups[0].cpu_pct, 95.0f, "about 100%");
+	ASSERT_LT(groups[0].cpu_pct, 105.0f, "about 100%");
+	ASSERT_EQ(groups[0].counts[VM_RUNNABLE], 2u, "states per group");
+out:
+	free(groups);
+	fixture_free(&f);
+}

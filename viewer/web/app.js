@@ -161,6 +161,7 @@ function renderText(f) {
   if (f.paused) b += badge(f.dur && f.t >= f.dur ? 'end' : 'paused');
   if (f.lagging) b += badge('LAGGING ' + fmtDur(f.lag), 'lag');
   if (f.finished) b += badge('finished');
+  if (f.g_rate < 1) b += badge('goroutines sampled at ' + f.g_rate + ' (~' + Math.round(f.live / f.g_rate) + ' live)');
   $('badges').innerHTML = b;
   $('clock').textContent = 'trace ' + fmtDur(f.t) + (f.dur ? ' / ' + fmtDur(f.dur) : '');
   $('live').textContent = f.live;
@@ -211,6 +212,13 @@ function renderText(f) {
     }
     document.querySelector(sel + ' tbody').innerHTML = h || '<tr><td class="l">no allocation events</td></tr>';
   };
+  let fh = '';
+  for (const g of f.fns || []) {
+    fh += '<tr><td>' + g[1] + '</td><td>' + g[2] + '</td><td>' + g[3] + '</td><td>' + g[4] + '</td><td>' + g[5] +
+      '</td><td>' + g[6] + '</td><td>' + (g[8] ? g[7].toFixed(1) : '-') + '</td><td>' + fmtBytes(g[9]) +
+      '</td><td class="l">' + esc(g[0] || '?') + '</td></tr>';
+  }
+  document.querySelector('#fns tbody').innerHTML = fh;
   tops('#types', f.types, false);
   tops('#sites', f.sites, true);
 }
