@@ -705,7 +705,12 @@ static int cmd_inspect(int argc, char **argv)
 
 	b = gobin__open(path);
 	if (!b) {
+		int e = errno;
+
 		xg_report_error(o.json, "inspect", "%s", xg_errmsg());
+		/* a process that vanished or is not ours is a run-time failure, not bad input */
+		if (o.pid && (e == ENOENT || e == ESRCH || e == EACCES || e == EPERM))
+			return XG_EXIT_FAIL;
 		return XG_EXIT_USAGE;
 	}
 	if (gobin__info(b)->warning[0] && !o.json)
@@ -773,6 +778,14 @@ static int cmd_inspect(int argc, char **argv)
 			print_types(b, &o, bias);
 		if (full)
 			print_offsets(off, offerr, offmsg);
+		for (int i = 0; i < nrows; i++) {
+			if (rows[i].err) {
+				xg_report_error(false, "inspect", "%s", rows[i].errmsg);
+				break;
+			}
+		}
+		if (offerr)
+			xg_report_error(false, "inspect", "%s", offmsg);
 	}
 out:
 	jsonw_free(w);
