@@ -876,6 +876,8 @@ int viewer_model__groups(const struct viewer_model *m, struct vm_group **out)
 			v[n].fn = g->start_fn;
 			k = n++;
 		}
+		if (!v || k >= n)
+			continue; /* cannot happen: the map only holds indices below n */
 		e = &v[k];
 		if (g->flags & VM_G_EXITED) {
 			e->exited++;
