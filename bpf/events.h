@@ -30,14 +30,20 @@
 #define XGB_EVF_FALLBACK 0x02 /* ... at the goroutine's next event rather than at runqput */
 #define XGB_EVF_SCHED	 0x04 /* stack walked from g.sched (the goroutine was off-CPU) */
 #define XGB_EVF_CAS	 0x08 /* go_state from a direct atomicstatus CAS, not casgstatus */
+#define XGB_EVF_INTERNAL 0x10 /* go_create sent only so the reader learns the goid of a g */
 
 /*
  * One ring-buffer record: this fixed part, then nframes u64 PCs (innermost first) when stacks
  * are on. All addresses are as seen in the target (not adjusted for a PIE load bias).
+ *
+ * goid is 0 when the BPF side did not read it (the lazy-goid mode of a launched target, where
+ * every goroutine's creation is seen): the reader then knows it from the g's go_create, or, for
+ * an allocation on a system stack (g0), from the goroutine the thread is running.
  */
 struct xgb_event {
 	__u64 ts;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 goid; /* the goroutine the event is about; allocating goroutine for alloc */
+	__u64 goid; /* the goroutine the event is about; 0 = look it up by g */
+	__u64 g;    /* that goroutine's g; alloc: the g running the allocation */
 	__u32 tid;  /* thread that hit the probe */
 	__u16 cpu;
 	__u8 kind;    /* enum xg_kind */
@@ -49,8 +55,7 @@ struct xgb_event {
 			__u8 reason; /* raw g.waitreason when to is waiting, else 0 */
 			__u8 flags;  /* XGB_EVF_* */
 			__u32 pad;
-			__u64 g; /* the g's address */
-			__u64 pad2[2];
+			__u64 pad2[3];
 		} state;
 		struct {
 			__u64 parent_goid;
@@ -102,7 +107,7 @@ struct xgb_site {
 	__u32 pad2;
 };
 
-_Static_assert(sizeof(struct xgb_event) == 64, "xgb_event layout");
+_Static_assert(sizeof(struct xgb_event) == 72, "xgb_event layout");
 _Static_assert(sizeof(struct xgb_site) == 16, "xgb_site layout");
 
 #endif /* XG_BPF_EVENTS_H */

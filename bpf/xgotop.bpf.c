@@ -43,8 +43,11 @@ const volatile __u32 targ_tgid = 0; /* only this process; 0 = any (or filtered b
 const volatile __u32 kinds = 0;	    /* XGB_KIND_BIT(kind) for each kind to emit */
 const volatile __u8 stacks = 0;	    /* walk user stacks on create, block and alloc */
 const volatile __u8 create_deferred = 0; /* Go 1.21-1.23: goid set after casgstatus */
-const volatile __u64 wakeup_bytes = 0;	 /* wake the reader when this much is queued; 0 = never
-					  * (it polls) */
+/* The reader sees every goroutine's creation and state changes (a launched target recording
+ * go_state): goids are read only where they cannot be looked up by g (see bpf/events.h). */
+const volatile __u8 lazy_goid = 0;
+const volatile __u64 wakeup_bytes = 0; /* wake the reader when this much is queued; 0 = never
+					* (it polls) */
 
 /* Go runtime offsets (gobin__offsets); -1 when unknown. */
 const volatile __s32 off_g_goid = -1;
@@ -106,6 +109,9 @@ struct {
 struct scratch {
 	struct xgb_event e;
 	__u64 pcs[XGB_MAX_FRAMES];
+	/* in use: a program preempted on this CPU (the kernel only disables migration around
+	 * uprobe programs) must not have its record overwritten by the next one */
+	__u32 busy;
 };
 
 struct {
@@ -151,12 +157,13 @@ static __always_inline __u32 threshold(__u32 kind)
 	return t ? *t : ~0u;
 }
 
-/* A goroutine is in or out of a goroutine kind's sample as a whole. */
-static __always_inline bool sampled_goid(__u32 kind, __u64 goid)
+/* A goroutine is in or out of a goroutine kind's sample as a whole: the draw is a hash of its
+ * g's address, which is fixed for the goroutine's life (record/ingest.c draws the same way). */
+static __always_inline bool sampled_g(__u32 kind, __u64 g)
 {
 	__u32 t = threshold(kind);
 
-	return t == ~0u || (__u32)((goid * 0x9e3779b97f4a7c15ull) >> 32) < t;
+	return t == ~0u || (__u32)(((g >> 3) * 0x9e3779b97f4a7c15ull) >> 32) < t;
 }
 
 static __always_inline void count_lost(__u32 kind)
@@ -175,10 +182,11 @@ static __always_inline __u64 rb_flags(void)
 									     : BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void fill(struct xgb_event *e, __u32 kind, __u64 goid)
+static __always_inline void fill(struct xgb_event *e, __u32 kind, __u64 goid, __u64 g)
 {
 	e->ts = bpf_ktime_get_ns();
 	e->goid = goid;
+	e->g = g;
 	e->tid = (__u32)bpf_get_current_pid_tgid();
 	e->cpu = bpf_get_smp_processor_id();
 	e->kind = kind;
@@ -235,13 +243,19 @@ static __always_inline __u32 capture(struct scratch *s, struct pt_regs *ctx, __u
 	return walk_fp(s->pcs, n, GO_FP(ctx));
 }
 
+/* The per-CPU record buffer for stack events, or NULL when this CPU's is in use. */
 static __always_inline struct scratch *scratch_get(void)
 {
 	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 
-	return bpf_map_lookup_elem(&scratch, &zero);
+	if (!s || s->busy)
+		return NULL;
+	s->busy = 1;
+	return s;
 }
 
+/* Queues s->e with its n PCs and releases the buffer. */
 static __always_inline void output(struct scratch *s, __u32 n)
 {
 	__u64 len;
@@ -252,6 +266,7 @@ static __always_inline void output(struct scratch *s, __u32 n)
 	len = sizeof(struct xgb_event) + (__u64)n * sizeof(__u64);
 	if (bpf_ringbuf_output(&events, s, len, rb_flags()))
 		count_lost(s->e.kind);
+	s->busy = 0;
 }
 
 /* --- goroutine events ---------------------------------------------------------------------- */
@@ -287,27 +302,26 @@ static __always_inline void emit_state(struct pt_regs *ctx, __u64 gp, __u64 goid
 		struct scratch *s = scratch_get();
 
 		if (!s)
-			return;
-		fill(&s->e, XG_EV_GO_STATE, goid);
+			goto plain;
+		fill(&s->e, XG_EV_GO_STATE, goid, gp);
 		s->e.state.from = from;
 		s->e.state.to = to;
 		s->e.state.reason = reason;
 		s->e.state.flags = flags;
-		s->e.state.g = gp;
 		output(s, capture(s, ctx, gp, entry));
 		return;
 	}
+plain:
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost(XG_EV_GO_STATE);
 		return;
 	}
-	fill(e, XG_EV_GO_STATE, goid);
+	fill(e, XG_EV_GO_STATE, goid, gp);
 	e->state.from = from;
 	e->state.to = to;
 	e->state.reason = reason;
 	e->state.flags = flags;
-	e->state.g = gp;
 	bpf_ringbuf_submit(e, rb_flags());
 }
 
@@ -320,8 +334,8 @@ static __always_inline void emit_create(struct pt_regs *ctx, __u64 gp, __u64 goi
 		struct scratch *s = scratch_get();
 
 		if (!s)
-			return;
-		fill(&s->e, XG_EV_GO_CREATE, goid);
+			goto plain;
+		fill(&s->e, XG_EV_GO_CREATE, goid, gp);
 		s->e.create.parent_goid = g_field(gp, off_g_parent_goid);
 		s->e.create.create_pc = g_field(gp, off_g_gopc);
 		s->e.create.start_pc = g_field(gp, off_g_startpc);
@@ -331,12 +345,13 @@ static __always_inline void emit_create(struct pt_regs *ctx, __u64 gp, __u64 goi
 		output(s, capture(s, ctx, 0, entry));
 		return;
 	}
+plain:
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost(XG_EV_GO_CREATE);
 		return;
 	}
-	fill(e, XG_EV_GO_CREATE, goid);
+	fill(e, XG_EV_GO_CREATE, goid, gp);
 	e->create.parent_goid = g_field(gp, off_g_parent_goid);
 	e->create.create_pc = g_field(gp, off_g_gopc);
 	e->create.start_pc = g_field(gp, off_g_startpc);
@@ -344,7 +359,7 @@ static __always_inline void emit_create(struct pt_regs *ctx, __u64 gp, __u64 goi
 	bpf_ringbuf_submit(e, rb_flags());
 }
 
-static __always_inline void emit_exit(__u64 goid)
+static __always_inline void emit_exit(__u64 goid, __u64 gp)
 {
 	struct xgb_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -352,7 +367,7 @@ static __always_inline void emit_exit(__u64 goid)
 		count_lost(XG_EV_GO_EXIT);
 		return;
 	}
-	fill(e, XG_EV_GO_EXIT, goid);
+	fill(e, XG_EV_GO_EXIT, goid, gp);
 	bpf_ringbuf_submit(e, rb_flags());
 }
 
@@ -362,9 +377,17 @@ static __always_inline void created(struct pt_regs *ctx, __u64 gp, __u32 to, __u
 	__u8 reason;
 	__u64 goid = read_goid(gp, to, &reason);
 
-	if (want(XG_EV_GO_CREATE) && sampled_goid(XG_EV_GO_CREATE, goid))
+	if (lazy_goid)
+		/* the reader needs every creation to know every goroutine's goid; it does the
+		 * kind and sampling filtering itself */
+		emit_create(ctx, gp, goid,
+			    flags | (want(XG_EV_GO_CREATE) && sampled_g(XG_EV_GO_CREATE, gp)
+					 ? 0
+					 : XGB_EVF_INTERNAL),
+			    entry);
+	else if (want(XG_EV_GO_CREATE) && sampled_g(XG_EV_GO_CREATE, gp))
 		emit_create(ctx, gp, goid, flags, entry);
-	if (want(XG_EV_GO_STATE) && sampled_goid(XG_EV_GO_STATE, goid))
+	if (want(XG_EV_GO_STATE) && sampled_g(XG_EV_GO_STATE, gp))
 		emit_state(ctx, gp, goid, XG_G_DEAD, to, reason, flags, entry);
 }
 
@@ -402,13 +425,18 @@ static __always_inline void transition(struct pt_regs *ctx, __u64 gp, __u32 from
 	if (create_deferred)
 		resolve(ctx, gp, XGB_EVF_FALLBACK, entry);
 
-	goid = read_goid(gp, to, &reason);
-	if (want(XG_EV_GO_STATE) && sampled_goid(XG_EV_GO_STATE, goid))
+	/* a g leaving _Gdead without being created is a cgo callback's (needm): its goid is
+	 * not known from a creation */
+	if (!lazy_goid || to == XG_G_WAITING || from == XG_G_DEAD)
+		goid = read_goid(gp, to, &reason);
+	else
+		goid = reason = 0;
+	if (want(XG_EV_GO_STATE) && sampled_g(XG_EV_GO_STATE, gp))
 		emit_state(ctx, gp, goid, from, to, reason, flags, entry);
 	/* the only casgstatus(_Grunning, _Gdead) is gdestroy's (goexit0's on 1.21) first act */
 	if (from == XG_G_RUNNING && to == XG_G_DEAD && want(XG_EV_GO_EXIT) &&
-	    sampled_goid(XG_EV_GO_EXIT, goid))
-		emit_exit(goid);
+	    sampled_g(XG_EV_GO_EXIT, gp))
+		emit_exit(goid, gp);
 }
 
 /* func casgstatus(gp *g, oldval, newval uint32) — nosplit, starts with push rbp */
@@ -473,23 +501,29 @@ int newg_call(struct pt_regs *ctx)
 SEC("uprobe")
 int gdestroy(struct pt_regs *ctx)
 {
-	__u64 goid;
+	__u64 goid, gp;
 
 	if (!our_process())
 		return 0;
-	goid = g_field(GO_ARG1(ctx), off_g_goid);
-	if (sampled_goid(XG_EV_GO_EXIT, goid))
-		emit_exit(goid);
+	gp = GO_ARG1(ctx);
+	goid = g_field(gp, off_g_goid);
+	if (sampled_g(XG_EV_GO_EXIT, gp))
+		emit_exit(goid, gp);
 	return 0;
 }
 
 /* --- allocations --------------------------------------------------------------------------- */
 
-/* The goroutine on whose behalf the running code allocates (m.curg when on g0). */
+/* The goroutine on whose behalf the running code allocates (m.curg when on g0); 0 in the
+ * lazy-goid mode, where the reader knows. */
 static __always_inline __u64 current_goid(struct pt_regs *ctx)
 {
 	__u64 g = GO_G(ctx);
-	__u64 goid = g_field(g, off_g_goid);
+	__u64 goid;
+
+	if (lazy_goid)
+		return 0;
+	goid = g_field(g, off_g_goid);
 
 	if (!goid && off_g_m >= 0 && off_m_curg >= 0) {
 		__u64 m = g_field(g, off_g_m);
@@ -516,19 +550,20 @@ int alloc(struct pt_regs *ctx)
 		struct scratch *s = scratch_get();
 
 		if (!s)
-			return 0;
-		fill(&s->e, XG_EV_ALLOC, current_goid(ctx));
+			goto plain;
+		fill(&s->e, XG_EV_ALLOC, current_goid(ctx), GO_G(ctx));
 		s->e.alloc.size = GO_ARG1(ctx);
 		s->e.alloc.type = GO_ARG2(ctx);
 		output(s, capture(s, ctx, 0, true));
 		return 0;
 	}
+plain:
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost(XG_EV_ALLOC);
 		return 0;
 	}
-	fill(e, XG_EV_ALLOC, current_goid(ctx));
+	fill(e, XG_EV_ALLOC, current_goid(ctx), GO_G(ctx));
 	e->alloc.size = GO_ARG1(ctx);
 	e->alloc.type = GO_ARG2(ctx);
 	bpf_ringbuf_submit(e, rb_flags());
@@ -545,7 +580,7 @@ static __always_inline void emit_gc(__u32 kind, __u64 c, __u32 cycle)
 		count_lost(kind);
 		return;
 	}
-	fill(e, kind, 0);
+	fill(e, kind, 0, 0);
 	if (c) {
 		e->gc.heap_live = g_field(c, off_gcc_heap_live);
 		e->gc.heap_goal = g_field(c, off_gcc_heap_goal);

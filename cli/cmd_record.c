@@ -159,6 +159,10 @@ static void summary(struct recorder *r)
 				"xgotop record: bpf %-10s %10" PRIu64 " runs %8.1f ns/run\n",
 				rec_prog_name(p), st.prog_runs[p],
 				(double)st.prog_ns[p] / (double)st.prog_runs[p]);
+	if (st.unresolved)
+		fprintf(stderr,
+			"xgotop record: %" PRIu64 " goroutine events with an unknown goid\n",
+			st.unresolved);
 	if (st.bad_records)
 		fprintf(stderr, "xgotop record: %" PRIu64 " malformed records ignored\n",
 			st.bad_records);

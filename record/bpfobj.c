@@ -59,6 +59,7 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 	ro->kinds = k->kinds;
 	ro->stacks = k->stacks;
 	ro->create_deferred = k->create_deferred;
+	ro->lazy_goid = k->lazy_goid;
 	ro->wakeup_bytes = k->wakeup_bytes;
 	ro->off_g_goid = o->g_goid;
 	ro->off_g_waitreason = o->g_waitreason;

@@ -36,6 +36,7 @@ struct rec_bpf_knobs {
 	uint32_t kinds;		      /* XGB_KIND_BIT()s */
 	bool stacks;		      /* walk user stacks */
 	bool create_deferred;	      /* see rec_plan.create_deferred */
+	bool lazy_goid;		      /* see bpf/events.h */
 	uint64_t wakeup_bytes;	      /* wake the reader once this much is queued */
 	size_t ringbuf_bytes;	      /* ring buffer size */
 	const struct go_offsets *off; /* runtime struct offsets */

@@ -45,6 +45,8 @@ struct rec_ingest {
 	struct xg_frame *frames;
 	size_t nframes, capframes;
 	struct u64map stack_by_hash; /* hash of the captured PCs -> stack id */
+	struct u64map goid_by_g;     /* g address -> goid of the goroutine using it now */
+	struct u64map curg_by_tid;   /* thread -> goid of the goroutine it runs (m.curg) */
 	uint32_t reason_id[256];
 	bool reason_done[256];
 
@@ -98,6 +100,8 @@ void rec_ingest__free(struct rec_ingest *g)
 	u64map_free(&g->type_by_addr);
 	u64map_free(&g->frame_by_pc);
 	u64map_free(&g->stack_by_hash);
+	u64map_free(&g->goid_by_g);
+	u64map_free(&g->curg_by_tid);
 	tf_tables__free(g->own);
 	free(g);
 }
@@ -211,6 +215,45 @@ static uint32_t stack_id(struct rec_ingest *g, const uint64_t *pcs, uint32_t n, 
 
 /* --- records --------------------------------------------------------------------------------- */
 
+static bool on_cpu(unsigned int state)
+{
+	return state == XG_G_RUNNING || state == XG_G_SYSCALL;
+}
+
+/*
+ * Goids the BPF side left out (lazy-goid mode, bpf/events.h): every goroutine's creation (and
+ * a cgo callback's first state change) carries its goid and g, and a g keeps its goroutine
+ * until the next creation on it, so the g says which goroutine an event is about. A thread runs
+ * the goroutine last switched to running or syscall on it: that is m.curg, the goroutine on
+ * whose behalf the runtime allocates on the system stack.
+ */
+static uint64_t goid_of(struct rec_ingest *g, const struct xgb_event *r)
+{
+	uint64_t goid = r->goid;
+
+	if (goid) {
+		if (r->g && r->kind != XG_EV_ALLOC)
+			u64map_put(&g->goid_by_g, r->g, goid);
+		return goid;
+	}
+	if (r->g && u64map_get(&g->goid_by_g, r->g, &goid))
+		return goid;
+	if (r->kind == XG_EV_ALLOC && u64map_get(&g->curg_by_tid, r->tid, &goid))
+		return goid;
+	if (r->kind == XG_EV_GO_STATE || r->kind == XG_EV_GO_EXIT || r->kind == XG_EV_GO_CREATE)
+		g->st.unresolved++;
+	return 0;
+}
+
+static void track_curg(struct rec_ingest *g, const struct xgb_event *r, uint64_t goid)
+{
+	if (on_cpu(r->state.to))
+		u64map_put(&g->curg_by_tid, r->tid, goid);
+	else if (on_cpu(r->state.from))
+		u64map_del(&g->curg_by_tid, r->tid);
+}
+
+/* 0, 1 for a record that only feeds the goid lookup, or -EINVAL. */
 static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64_t *pcs,
 		   struct xg_event *ev)
 {
@@ -218,7 +261,7 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 
 	memset(ev, 0, sizeof(*ev));
 	ev->ts = r->ts > g->o.start_mono ? r->ts - g->o.start_mono : 0;
-	ev->goid = r->goid;
+	ev->goid = goid_of(g, r);
 	ev->tid = r->tid;
 	ev->cpu = r->cpu;
 	ev->kind = r->kind;
@@ -230,8 +273,11 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 		ev->to = r->state.to;
 		if (r->state.to == XG_G_WAITING)
 			ev->reason = reason_id(g, r->state.reason);
+		track_curg(g, r, ev->goid);
 		break;
 	case XG_EV_GO_CREATE:
+		if (r->create.flags & XGB_EVF_INTERNAL)
+			return 1;
 		ev->parent_goid = r->create.parent_goid;
 		ev->create_pc = r->create.create_pc ? r->create.create_pc - bias : 0;
 		ev->start_pc = r->create.start_pc ? r->create.start_pc - bias : 0;
@@ -300,11 +346,17 @@ int rec_ingest__record(void *ctx, void *data, size_t size)
 	struct rec_ingest *g = ctx;
 	const struct xgb_event *r = data;
 	struct xg_event ev;
+	int err;
 
 	g->st.records++;
 	if (size < sizeof(*r) || size < sizeof(*r) + (size_t)r->nframes * sizeof(uint64_t) ||
-	    r->nframes > XGB_MAX_FRAMES || convert(g, r, (const uint64_t *)(r + 1), &ev)) {
+	    r->nframes > XGB_MAX_FRAMES) {
 		g->st.bad++;
+		return 0;
+	}
+	err = convert(g, r, (const uint64_t *)(r + 1), &ev);
+	if (err) {
+		g->st.bad += err < 0;
 		return 0;
 	}
 	if (rec_ingest__push(g, &ev))

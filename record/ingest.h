@@ -35,6 +35,7 @@ struct rec_ingest_stats {
 	uint64_t delivered;		/* events delivered */
 	uint64_t kinds[XG_EV_KIND_MAX]; /* delivered per kind */
 	uint64_t late;			/* events older than what was already delivered */
+	uint64_t unresolved;		/* goroutine events whose goid could not be looked up */
 	uint64_t lat_p50, lat_p99, lat_max, lat_n; /* probe-to-delivery delay (ns) */
 };
 

@@ -370,6 +370,8 @@ static int setup_bpf(struct recorder *r, bool multi)
 	    .kinds = r->o.kinds,
 	    .stacks = r->o.stacks,
 	    .create_deferred = r->plan.create_deferred,
+	    /* launched: every goroutine's creation is seen, so most goids need no read */
+	    .lazy_goid = r->t.launched && (r->o.kinds & XGB_KIND_BIT(XG_EV_GO_STATE)),
 	    /* never wake the reader: it polls every poll_ms, far sooner than probes could
 	     * fill the buffer, and a wakeup per event would cost more than the event */
 	    .wakeup_bytes = 0,
@@ -744,6 +746,7 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 	memcpy(st->lost, r->lost, sizeof(st->lost));
 	st->records = is.records;
 	st->bad_records = is.bad;
+	st->unresolved = is.unresolved;
 	st->end_reason = r->end_reason;
 	snprintf(st->target_status, sizeof(st->target_status), "%s", r->status);
 	st->out_path = r->out_path;

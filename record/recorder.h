@@ -77,6 +77,7 @@ struct recorder_stats {
 	uint64_t lost[XG_EV_KIND_MAX];	 /* dropped by the kernel, per kind */
 	uint64_t records;		 /* ring-buffer records read */
 	uint64_t bad_records;		 /* malformed records (a bug if non-zero) */
+	uint64_t unresolved; /* goroutine events without a known goid (a bug if non-zero) */
 	uint64_t file_bytes;
 	const char *end_reason; /* "target exited", "interrupted", ... */
 	char target_status[64]; /* "exited with status 0", ... */
