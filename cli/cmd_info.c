@@ -5,7 +5,8 @@
  * bytes per event, compression, lost events, tables and the recording metadata.
  *
  * Exit status: 0 ok (also for a file that was not closed cleanly: that is reported, not an
- * error); 2 when the file cannot be read as a trace at all.
+ * error); 2 when the file cannot be read as a trace at all, or when damaged chunks were found
+ * (after the report, which names them).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -102,7 +103,8 @@ static void print_text(const char *path, const struct tf_info *in, const struct 
 		printf("late:         %" PRIu64 " events had their ts raised, by up to %" PRIu64
 		       " ns\n",
 		       in->late, in->late_max_ns);
-	printf("damaged:      %" PRIu64 " chunks skipped\n", in->damaged);
+	printf("damaged:      %" PRIu64 " chunks%s\n", in->damaged,
+	       in->damaged ? " (their events cannot be read)" : "");
 	printf("keyframes:    %" PRIu64 "\n", in->keyframes);
 	printf("tables:       %" PRIu64 " strings, %" PRIu64 " stacks\n", in->strings, in->stacks);
 	printf("kinds:\n");
@@ -265,6 +267,6 @@ static int cmd_info(int argc, char **argv)
 	tf_reader__close(r);
 	if (fflush(stdout) || ferror(stdout))
 		return XG_EXIT_FAIL;
-	return XG_EXIT_OK;
+	return in.damaged ? XG_EXIT_USAGE : XG_EXIT_OK;
 }
 XG_COMMAND("info", cmd_info, "describe a trace file");

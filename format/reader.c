@@ -23,6 +23,7 @@
 struct rchunk {
 	uint64_t off, size, ts_first, ts_last;
 	uint32_t n;
+	bool bad; /* found damaged (and said so) */
 };
 
 struct rkf {
@@ -402,7 +403,7 @@ static int add_chunk(struct tf_reader *r, uint64_t off, uint64_t size, uint64_t 
 {
 	if (grow((void **)&r->chunks, &r->chunks_cap, r->nchunks + 1, sizeof(*r->chunks)))
 		return -ENOMEM;
-	r->chunks[r->nchunks++] = (struct rchunk){off, size, t0, t1, (uint32_t)n};
+	r->chunks[r->nchunks++] = (struct rchunk){off, size, t0, t1, (uint32_t)n, false};
 	return 0;
 }
 
@@ -654,7 +655,7 @@ static int read_index(struct tf_reader *r)
 			if (err == -ENOMEM)
 				goto bad_msg;
 			if (err)
-				warn(r, "table record at offset %" PRIu64 " skipped: %s", off,
+				warn(r, "record at offset %" PRIu64 " skipped: %s", off,
 				     xg_errmsg());
 			err = -EINVAL;
 		}
@@ -872,10 +873,12 @@ void tf_reader__set_columns(struct tf_reader *r, uint64_t columns)
 /* Loads chunk i for decoding cols. 0, -EINVAL (damaged: warned), or a fatal -errno. */
 static int load_chunk(struct tf_reader *r, size_t i, uint64_t cols)
 {
-	const struct rchunk *c = &r->chunks[i];
+	struct rchunk *c = &r->chunks[i];
 	struct rec rec;
 	int err;
 
+	if (c->bad)
+		return -EINVAL; /* said already */
 	err = read_rec(r, c->off, c->off + c->size, &rec, false);
 	if (!err && (rec.type != TF_REC_CHUNK || rec.size != c->size))
 		err = xg_error(-EINVAL, "not a chunk record (type 0x%02x)", rec.type);
@@ -894,6 +897,7 @@ static int load_chunk(struct tf_reader *r, size_t i, uint64_t cols)
 	if (err) {
 		warn(r, "chunk %zu at offset %" PRIu64 " skipped: %s", i, c->off, xg_errmsg());
 		r->damaged++;
+		c->bad = true;
 		return -EINVAL;
 	}
 	r->cur = i;
@@ -1109,6 +1113,33 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 		in->late_max_ns = r->late_max;
 		in->raw_bytes = r->raw;
 		in->stored_bytes = r->stored;
+		/* the index says what the chunks hold; check that they are intact */
+		for (size_t i = 0; i < r->nchunks; i++) {
+			struct rchunk *c = &r->chunks[i];
+			struct tf_chunk_hdr h;
+			struct rec rec;
+			int err;
+
+			if (c->bad)
+				continue;
+			err = read_rec(r, c->off, c->off + c->size, &rec, false);
+			if (!err && rec.type != TF_REC_CHUNK)
+				err =
+				    xg_error(-EINVAL, "not a chunk record (type 0x%02x)", rec.type);
+			if (!err)
+				err = tf_chunk__parse_hdr(rec.payload, rec.len, &h);
+			if (!err && (h.n_events != c->n || h.ts_first != c->ts_first ||
+				     h.ts_last != c->ts_last))
+				err = xg_error(-EINVAL, "header does not match the index");
+			if (err == -ENOMEM)
+				return err;
+			if (err) {
+				warn(r, "chunk %zu at offset %" PRIu64 " is damaged: %s", i, c->off,
+				     xg_errmsg());
+				c->bad = true;
+				r->damaged++;
+			}
+		}
 		in->damaged = r->damaged;
 		return 0;
 	}

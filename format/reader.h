@@ -83,7 +83,8 @@ const struct tf_meta *tf_reader__meta(const struct tf_reader *r);
 const struct tf_tables *tf_reader__tables(const struct tf_reader *r);
 
 /* Facts about the file. Counts per kind come from the index, or from decoding the kind column
- * of every chunk when the file was not closed cleanly. 0 or -errno. */
+ * of every chunk when the file was not closed cleanly; either way every chunk's checksum and
+ * header are checked (damaged ones are warned about once and counted). 0 or -errno. */
 int tf_reader__info(struct tf_reader *r, struct tf_info *info);
 
 /* The next event in non-decreasing ts order: 1, 0 at the end, -errno on a fatal error (I/O,

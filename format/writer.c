@@ -29,7 +29,7 @@
 #define DEF_REORDER_NS	 10000000ULL
 #define DEF_FLUSH_MS	 1000
 #define DEF_MEM		 (64u << 20)
-#define MIN_MEM		 (4u << 20)
+#define MIN_MEM		 (16u << 20)
 #define BUF_EVENTS	 16384u
 #define MAX_BUFS	 64u
 #define TABLE_RECORD_MAX (1u << 20) /* split table records at about this many bytes */
@@ -631,8 +631,30 @@ static void enqueue(struct tf_writer *w, struct evbuf *b)
 	pthread_cond_signal(&w->cv_work);
 }
 
-/* Hands the current buffer to the background thread and takes a free one, waiting for it when
- * none is left (backpressure). Called with lock held. */
+/* The buffer producers fill, taking a free one when there is none; waits while every buffer
+ * is full (backpressure). Called with lock held. */
+static struct evbuf *cur_buf(struct tf_writer *w)
+{
+	uint64_t t0 = 0;
+
+	while (!w->cur) {
+		if (w->free_list) {
+			w->cur = w->free_list;
+			w->free_list = w->cur->next;
+			w->cur->n = 0;
+			break;
+		}
+		if (!t0)
+			t0 = now_ns();
+		pthread_cond_wait(&w->cv_free, &w->lock);
+	}
+	if (t0)
+		w->blocked_ns += now_ns() - t0;
+	return w->cur;
+}
+
+/* Hands the current buffer (which must exist) to the background thread. Called with lock
+ * held. */
 static void seal(struct tf_writer *w, uint32_t flags)
 {
 	struct evbuf *b = w->cur;
@@ -642,17 +664,8 @@ static void seal(struct tf_writer *w, uint32_t flags)
 	b->nstr = tf_tables__str_count(w->tables);
 	b->nstack = tf_tables__stack_count(w->tables);
 	pthread_mutex_unlock(&w->tlock);
+	w->cur = NULL;
 	enqueue(w, b);
-	if (!w->free_list) {
-		uint64_t t0 = now_ns();
-
-		while (!w->free_list)
-			pthread_cond_wait(&w->cv_free, &w->lock);
-		w->blocked_ns += now_ns() - t0;
-	}
-	w->cur = w->free_list;
-	w->free_list = w->cur->next;
-	w->cur->n = 0;
 }
 
 static void *bg_main(void *arg)
@@ -679,8 +692,11 @@ static void *bg_main(void *arg)
 			next = now_ns() + interval;
 			/* a wall-clock cut, when anything waits to be written; a free buffer
 			 * exists: nothing is queued and this thread holds none */
-			if (!w->err && (w->cur->n || w->ncarry || tf_chunk_enc__count(w->enc)))
+			if (!w->err && (w->cur || w->free_list) &&
+			    ((w->cur && w->cur->n) || w->ncarry || tf_chunk_enc__count(w->enc))) {
+				cur_buf(w); /* does not wait: a buffer is there */
 				seal(w, BUF_TICK);
+			}
 		}
 		if (!w->q_head)
 			break;
@@ -948,12 +964,13 @@ int tf_writer__append_batch(struct tf_writer *w, const struct xg_event *evs, siz
 
 	pthread_mutex_lock(&w->lock);
 	for (size_t i = 0; i < n; i++) {
-		struct evbuf *b = w->cur;
+		struct evbuf *b;
 
 		if (w->err) {
 			err = sticky(w);
 			break;
 		}
+		b = cur_buf(w);
 		b->ev[b->n++] = evs[i];
 		w->appended++;
 		if (evs[i].kind == XG_EV_LOST)
@@ -1015,6 +1032,7 @@ int tf_writer__flush(struct tf_writer *w)
 
 	pthread_mutex_lock(&w->lock);
 	if (!w->err) {
+		cur_buf(w);
 		seal(w, BUF_FLUSH);
 		target = w->submitted;
 		while (w->completed < target)

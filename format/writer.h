@@ -62,7 +62,7 @@ struct tf_writer_opts {
 	uint64_t reorder_ns;	   /* reorder window; default 10 ms */
 	int flush_ms;		   /* wall-clock write interval; default 1000; < 0: never */
 	int zstd_level;		   /* default TF_DEFAULT_LEVEL; < 0: store uncompressed */
-	size_t mem_limit;	   /* bytes; default 64 MiB; at least 4 MiB is used */
+	size_t mem_limit;	   /* bytes; default 64 MiB; at least 16 MiB is used */
 	enum tf_fsync fsync;
 };
 

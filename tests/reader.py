@@ -1,0 +1,511 @@
+#!/usr/bin/python3
+"""An independent reader of xgotop trace files, written from SPEC.md alone.
+
+    /usr/bin/python3 tests/reader.py FILE            events as JSON lines (xgotop dump --json)
+    /usr/bin/python3 tests/reader.py --check FILE    also cross-check index and keyframes
+
+Standard library plus the zstandard module (Debian: python3-zstandard). It reads the file by
+a linear scan (SPEC.md section 15, step 3); with --check it also decodes the INDEX and checks it
+against what the scan found, and recomputes every KEYFRAME's goroutine table from the events
+(section 11) and compares. Exit status 0, or 2 with a message on stderr when the file is damaged
+or a check fails.
+"""
+import struct
+import sys
+
+import zstandard
+
+MAGIC = b'\x89XGT\r\n\x1a\n'
+END_MAGIC = b'\x89XGTEND\n'
+KINDS = {1: 'go_create', 2: 'go_exit', 3: 'go_state', 4: 'alloc', 5: 'gc_start', 6: 'gc_end',
+         7: 'lost', 8: 'cpu_sample', 9: 'alloc_sample', 10: 'heap', 11: 'snapshot'}
+STATES = {0: 'idle', 1: 'runnable', 2: 'running', 3: 'syscall', 4: 'waiting', 6: 'dead',
+          8: 'copystack', 9: 'preempted', 10: 'leaked'}
+# column id -> (field, encoding)
+COLUMNS = {1: ('ts', 4), 2: ('cpu', 2), 3: ('tid', 5), 4: ('kind', 1), 5: ('goid', 5),
+           6: ('state', 1), 7: ('reason', 2), 8: ('stack', 2), 9: ('parent_goid', 5),
+           10: ('create_pc', 2), 11: ('start_pc', 2), 12: ('create_fn', 2), 13: ('start_fn', 2),
+           14: ('size', 2), 15: ('type', 2), 16: ('weight', 2), 17: ('gc', 2),
+           18: ('heap_live', 3), 19: ('heap_goal', 3), 20: ('total_alloc', 3),
+           21: ('total_free', 3), 22: ('count', 2), 23: ('of', 1)}
+FIELDS = ['ts', 'goid', 'tid', 'cpu', 'kind', 'from', 'to', 'of', 'reason', 'stack',
+          'parent_goid', 'create_pc', 'start_pc', 'create_fn', 'start_fn', 'size', 'type', 'gc',
+          'weight', 'count', 'heap_live', 'heap_goal', 'total_alloc', 'total_free']
+M64 = (1 << 64) - 1
+
+
+class Damaged(Exception):
+    pass
+
+
+def crc32c(data, crc=0):
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc = CRC_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def _table():
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        t.append(c)
+    return t
+
+
+CRC_TABLE = _table()
+
+
+class Buf:
+    """A cursor over bytes with the SPEC's primitive types."""
+
+    def __init__(self, data, what):
+        self.d = data
+        self.p = 0
+        self.what = what
+
+    def left(self):
+        return len(self.d) - self.p
+
+    def u8(self):
+        if self.p >= len(self.d):
+            raise Damaged('%s: truncated' % self.what)
+        self.p += 1
+        return self.d[self.p - 1]
+
+    def uv(self):
+        v = 0
+        for i in range(10):
+            if self.p >= len(self.d):
+                raise Damaged('%s: truncated varint' % self.what)
+            b = self.d[self.p]
+            self.p += 1
+            v |= (b & 0x7F) << (7 * i)
+            if b < 0x80:
+                return v & M64
+        raise Damaged('%s: varint longer than 10 bytes' % self.what)
+
+    def bytes(self, n):
+        if n > self.left():
+            raise Damaged('%s: %d bytes wanted, %d left' % (self.what, n, self.left()))
+        self.p += n
+        return self.d[self.p - n:self.p]
+
+
+def unzz(u):
+    return (u >> 1) ^ (-(u & 1) & M64)
+
+
+def signed(v):
+    return v - (1 << 64) if v >> 63 else v
+
+
+def zstd_exact(data, size, what):
+    params = zstandard.get_frame_parameters(data)
+    if params.content_size != size:
+        raise Damaged('%s: zstd frame declares %d bytes, expected %d' % (what, params.content_size, size))
+    out = zstandard.ZstdDecompressor().decompress(data, max_output_size=size)
+    if len(out) != size:
+        raise Damaged('%s: zstd gave %d bytes, expected %d' % (what, len(out), size))
+    return out
+
+
+class Trace:
+    def __init__(self, data):
+        self.data = data
+        self.meta = []
+        self.strings = [b'']
+        self.stacks = [None]
+        self.records = []     # (offset, type, size, payload)
+        self.stop = None
+
+    # --- header and records (SPEC 3, 5) ---
+
+    def header(self):
+        d = self.data
+        if len(d) < 12 or d[:8] != MAGIC:
+            raise Damaged('not an xgotop trace (bad magic)')
+        major, minor = struct.unpack_from('<HH', d, 8)
+        if major != 1:
+            raise Damaged('format version %d.%d is not supported' % (major, minor))
+        if len(d) < 48:
+            raise Damaged('header truncated')
+        size, = struct.unpack_from('<I', d, 12)
+        if size < 48 or size > 65536 or size > len(d):
+            raise Damaged('header size %d is impossible' % size)
+        if crc32c(d[:44]) != struct.unpack_from('<I', d, 44)[0]:
+            raise Damaged('header checksum mismatch')
+        incompat, = struct.unpack_from('<Q', d, 32)
+        if incompat:
+            raise Damaged('unknown incompatible features 0x%x' % incompat)
+        return size
+
+    def record_at(self, off):
+        d = self.data
+        if len(d) - off < 12:
+            raise Damaged('record header cut off at offset %d' % off)
+        rtype, flags, _, length = struct.unpack_from('<BBHI', d, off)
+        if length > 256 << 20 or off + 12 + length > len(d):
+            raise Damaged('record at offset %d: length %d impossible' % (off, length))
+        body = d[off:off + 8 + length]
+        if crc32c(body) != struct.unpack_from('<I', d, off + 8 + length)[0]:
+            raise Damaged('record at offset %d: checksum mismatch' % off)
+        if flags & ~1:
+            raise Damaged('record at offset %d: unknown flags' % off)
+        payload = body[8:]
+        if flags & 1:
+            if rtype in (4, 7):
+                raise Damaged('record at offset %d: type %d cannot be compressed' % (off, rtype))
+            b = Buf(payload, 'compressed record')
+            raw = b.uv()
+            if raw > 256 << 20:
+                raise Damaged('compressed record too large')
+            payload = zstd_exact(payload[b.p:], raw, 'record at offset %d' % off)
+        return rtype, 12 + length, payload
+
+    def scan(self):
+        off = self.header()
+        while off < len(self.data):
+            try:
+                rtype, size, payload = self.record_at(off)
+            except Damaged as e:
+                self.stop = '%s' % e
+                break
+            self.records.append((off, rtype, size, payload))
+            off += size
+        self.end = off
+
+    # --- tables (SPEC 6, 7, 8) ---
+
+    def load_meta(self, p):
+        b = Buf(p, 'META')
+        for _ in range(b.uv()):
+            typ = b.u8()
+            key = b.bytes(b.uv()).decode()
+            if typ == 1:
+                val = b.bytes(b.uv()).decode()
+            elif typ == 2:
+                val = struct.unpack('<q', b.bytes(8))[0]
+            else:
+                raise Damaged('META: entry type %d' % typ)
+            self.meta = [(k, v) for k, v in self.meta if k != key] + [(key, val)]
+
+    def load_strings(self, p):
+        b = Buf(p, 'STRINGS')
+        first, count = b.uv(), b.uv()
+        if first != len(self.strings):
+            raise Damaged('STRINGS: first id %d, expected %d' % (first, len(self.strings)))
+        for _ in range(count):
+            self.strings.append(b.bytes(b.uv()))
+
+    def load_stacks(self, p):
+        b = Buf(p, 'STACKS')
+        first, count = b.uv(), b.uv()
+        if first != len(self.stacks):
+            raise Damaged('STACKS: first id %d, expected %d' % (first, len(self.stacks)))
+        for _ in range(count):
+            n = b.uv()
+            if not 1 <= n <= 4096:
+                raise Damaged('STACKS: %d frames' % n)
+            self.stacks.append([(b.uv(), b.uv(), b.uv(), b.uv()) for _ in range(n)])
+
+    # --- chunks (SPEC 9) ---
+
+    def chunk(self, p, where):
+        b = Buf(p, where)
+        n, ts_first, span, ncols = b.uv(), b.uv(), b.uv(), b.uv()
+        if not 1 <= n <= 1 << 20 or ncols > 255:
+            raise Damaged('%s: bad header' % where)
+        cols = []
+        for _ in range(ncols):
+            cid, enc, comp = b.u8(), b.u8(), b.u8()
+            mask, raw, stored = b.uv(), b.uv(), b.uv()
+            cols.append((cid, enc, comp, mask, raw, stored))
+        if sum(c[5] for c in cols) != b.left():
+            raise Damaged('%s: column sizes do not add up' % where)
+        data = {}
+        seen = set()
+        for cid, enc, comp, mask, raw, stored in cols:
+            if cid == 0 or cid in seen:
+                raise Damaged('%s: column %d twice' % (where, cid))
+            seen.add(cid)
+            blob = b.bytes(stored)
+            if raw > 64 << 20:
+                raise Damaged('%s: column %d too large' % (where, cid))
+            if comp == 1:
+                blob = zstd_exact(blob, raw, where)
+            elif comp != 0 or stored != raw:
+                raise Damaged('%s: column %d: bad compression' % (where, cid))
+            if cid in COLUMNS:
+                if COLUMNS[cid][1] != enc:
+                    raise Damaged('%s: column %d: unknown encoding %d' % (where, cid, enc))
+                data[cid] = (mask, Buf(blob, '%s column %d' % (where, cid)))
+            # unknown column ids are skipped (SPEC 9.1)
+
+        kinds = list(data[4][1].bytes(n)) if 4 in data else [0] * n
+        if len(kinds) != n:
+            raise Damaged('%s: kind column has %d bytes for %d events' % (where, len(kinds), n))
+        evs = [dict.fromkeys(FIELDS, 0) for _ in range(n)]
+        for i, e in enumerate(evs):
+            e['kind'] = kinds[i]
+
+        def carries(mask, kind):
+            return mask == 0 or (kind < 64 and (mask >> kind) & 1)
+
+        # ts
+        ts = ts_first
+        if 1 in data:
+            mask, c = data[1]
+            for e in evs:
+                if carries(mask, e['kind']):
+                    ts += c.uv()
+                    if ts > M64:
+                        raise Damaged('%s: ts overflows' % where)
+                e['ts'] = ts
+        else:
+            for e in evs:
+                e['ts'] = ts_first
+        if ts != ts_first + span:
+            raise Damaged('%s: last ts %d, header says %d' % (where, ts, ts_first + span))
+        # simple columns
+        for cid, (mask, c) in data.items():
+            field, enc = COLUMNS[cid]
+            if cid in (1, 3, 4, 5, 9):
+                continue
+            prev = 0
+            for e in evs:
+                if not carries(mask, e['kind']):
+                    continue
+                if enc == 1:
+                    v = c.u8()
+                    if cid == 6:
+                        e['from'], e['to'] = v >> 4, v & 15
+                    else:
+                        e[field] = v
+                elif enc == 2:
+                    e[field] = c.uv()
+                elif enc == 3:
+                    prev = (prev + unzz(c.uv())) & M64
+                    e[field] = prev
+            if cid == 2 and any(e['cpu'] > 0xFFFF for e in evs):
+                raise Damaged('%s: cpu out of range' % where)
+        for f in ('tid', 'reason', 'stack', 'create_fn', 'start_fn', 'type', 'gc'):
+            for e in evs:
+                e[f] &= 0xFFFFFFFF
+        # context coding (SPEC 9.4)
+        tid_ctx, goid_ctx, last_created = {}, {}, 0
+        tcol, gcol, pcol = data.get(3), data.get(5), data.get(9)
+        for e in evs:
+            cpu, kind = e['cpu'], e['kind']
+            if tcol and carries(tcol[0], kind):
+                tid = (tid_ctx.get(cpu, 0) + unzz(tcol[1].uv())) & 0xFFFFFFFF
+                tid_ctx[cpu] = tid
+                e['tid'] = tid
+            if gcol and carries(gcol[0], kind):
+                v = unzz(gcol[1].uv())
+                if kind == 1:
+                    goid = (last_created + v) & M64
+                    last_created = goid
+                else:
+                    goid = (goid_ctx.get(cpu, 0) + v) & M64
+                    if goid:
+                        goid_ctx[cpu] = goid
+                e['goid'] = goid
+            if pcol and carries(pcol[0], kind):
+                parent = (goid_ctx.get(cpu, 0) + unzz(pcol[1].uv())) & M64
+                if kind == 1 and parent:
+                    goid_ctx[cpu] = parent
+                e['parent_goid'] = parent
+        for cid, (mask, c) in data.items():
+            if c.left():
+                raise Damaged('%s: column %d: %d bytes left' % (where, cid, c.left()))
+        return ts_first, ts_first + span, evs
+
+    # --- keyframes (SPEC 11) ---
+
+    @staticmethod
+    def keyframe(p):
+        b = Buf(p, 'KEYFRAME')
+        ts, before, n = b.uv(), b.uv(), b.uv()
+        gs, goid = {}, 0
+        for _ in range(n):
+            goid += b.uv()
+            g = {'state': b.u8()}
+            for k in ('reason', 'parent_goid', 'start_fn', 'create_fn', 'start_pc', 'create_pc',
+                      'created_ts', 'since_ts'):
+                g[k] = b.uv()
+            gs[goid] = g
+        return ts, before, gs
+
+
+def track(gs, e):
+    """Applies one event to a goroutine table (SPEC 11)."""
+    goid, kind = e['goid'], e['kind']
+    if not goid:
+        return
+    if kind == 1:
+        gs[goid] = {'state': 1, 'reason': 0, 'parent_goid': e['parent_goid'],
+                    'start_fn': e['start_fn'], 'create_fn': e['create_fn'],
+                    'start_pc': e['start_pc'], 'create_pc': e['create_pc'],
+                    'created_ts': e['ts'], 'since_ts': e['ts']}
+    elif kind in (3, 11):
+        if e['to'] == 6:
+            gs.pop(goid, None)
+            return
+        g = gs.get(goid)
+        if g is None:
+            g = gs[goid] = dict.fromkeys(('reason', 'parent_goid', 'start_fn', 'create_fn',
+                                          'start_pc', 'create_pc', 'created_ts'), 0)
+            g['state'] = -1
+        if g['state'] != e['to']:
+            g['since_ts'] = e['ts']
+        g['state'] = e['to']
+        g['reason'] = e['reason']
+        if kind == 11:
+            for k in ('parent_goid', 'start_fn', 'start_pc', 'create_fn', 'create_pc'):
+                if e[k]:
+                    g[k] = e[k]
+    elif kind == 2:
+        gs.pop(goid, None)
+
+
+# --- JSON lines: the schema of format/evjson.h ---
+
+def jstr(s):
+    out = bytearray(b'"')
+    for c in s:
+        if c == 0x22:
+            out += b'\\"'
+        elif c == 0x5C:
+            out += b'\\\\'
+        elif c == 0x0A:
+            out += b'\\n'
+        elif c == 0x0D:
+            out += b'\\r'
+        elif c == 0x09:
+            out += b'\\t'
+        elif c < 0x20 or c == 0x7F:
+            out += b'\\u00%02x' % c
+        else:
+            out.append(c)
+    out += b'"'
+    return bytes(out)
+
+
+def to_json(t, e):
+    def s(i):
+        return jstr(t.strings[i] if 0 < i < len(t.strings) else b'')
+
+    def state(v):
+        return b'"%s"' % STATES[v].encode() if v in STATES else b'%d' % v
+
+    kind = e['kind']
+    o = [b'{"ts":%d,"kind":' % e['ts']]
+    o.append(b'"%s"' % KINDS[kind].encode() if kind in KINDS else b'%d' % kind)
+    o.append(b',"goid":%d,"tid":%d,"cpu":%d' % (e['goid'], e['tid'], e['cpu']))
+    if kind == 1:
+        o.append(b',"parent_goid":%d,"start_fn":%s,"start_pc":"0x%x","create_fn":%s,"create_pc":"0x%x"'
+                 % (e['parent_goid'], s(e['start_fn']), e['start_pc'], s(e['create_fn']),
+                    e['create_pc']))
+    elif kind == 3:
+        o.append(b',"from":%s,"to":%s,"reason":%s' % (state(e['from']), state(e['to']),
+                                                      s(e['reason'])))
+    elif kind in (4, 9):
+        o.append(b',"size":%d,"type":%s' % (e['size'], s(e['type'])))
+        if kind == 9:
+            o.append(b',"weight":%d' % e['weight'])
+    elif kind in (5, 6, 10):
+        o.append(b',"gc":%d' % e['gc'])
+        for f in ('heap_live', 'heap_goal', 'total_alloc', 'total_free'):
+            if e[f]:
+                o.append(b',"%s":%d' % (f.encode(), e[f]))
+    elif kind == 7:
+        of = e['of']
+        o.append(b',"count":%d,"of":%s' % (e['count'], b'"%s"' % KINDS[of].encode()
+                                             if of in KINDS else b'%d' % of))
+    elif kind == 11:
+        o.append(b',"state":%s,"reason":%s,"start_fn":%s' % (state(e['to']), s(e['reason']),
+                                                             s(e['start_fn'])))
+    if e['stack']:
+        frames = t.stacks[e['stack']] if e['stack'] < len(t.stacks) else []
+        o.append(b',"stack":[' + b','.join(
+            b'{"pc":"0x%x","fn":%s,"file":%s,"line":%d}' % (pc, s(fn), s(fl), line)
+            for pc, fn, fl, line in frames) + b']')
+    o.append(b'}\n')
+    return b''.join(o)
+
+
+def main():
+    args = sys.argv[1:]
+    check = '--check' in args
+    args = [a for a in args if a != '--check']
+    if len(args) != 1:
+        sys.stderr.write(__doc__)
+        return 2
+    path = args[0]
+    data = open(path, 'rb').read()
+    t = Trace(data)
+    out = sys.stdout.buffer
+    try:
+        t.scan()
+        chunks, gs, last_ts, keyframes = [], {}, 0, 0
+        index = None
+        for off, rtype, size, p in t.records:
+            if rtype == 1:
+                t.load_meta(p)
+            elif rtype == 2:
+                t.load_strings(p)
+            elif rtype == 3:
+                t.load_stacks(p)
+            elif rtype == 4:
+                where = 'chunk %d at offset %d' % (len(chunks), off)
+                first, last, evs = t.chunk(p, where)
+                if first < last_ts:
+                    raise Damaged('%s goes back in time' % where)
+                last_ts = last
+                chunks.append((off, size, first, last, len(evs)))
+                for e in evs:
+                    out.write(to_json(t, e))
+                    if check:
+                        track(gs, e)
+            elif rtype == 5 and check:
+                ts, before, kgs = t.keyframe(p)
+                keyframes += 1
+                if before != len(chunks):
+                    raise Damaged('keyframe at offset %d: chunks_before %d, %d seen' % (off, before, len(chunks)))
+                if kgs != gs:
+                    diff = sorted(k for k in set(kgs) | set(gs) if kgs.get(k) != gs.get(k))
+                    raise Damaged('keyframe at offset %d differs from the events for goroutines %s'
+                                  % (off, diff[:10]))
+            elif rtype == 6:
+                index = (off, size, p)
+            elif rtype == 7:
+                if len(p) != 24 or p[16:] != END_MAGIC:
+                    raise Damaged('END record at offset %d is bad' % off)
+                ioff, isize = struct.unpack_from('<QQ', p)
+                if index is None or index[0] != ioff or index[1] != isize or ioff + isize != off:
+                    raise Damaged('END record does not point at the index')
+        if check and index is not None:
+            b = Buf(index[2], 'INDEX')
+            got = [(b.uv(), b.uv(), b.uv(), b.uv(), b.uv()) for _ in range(b.uv())]
+            if got != chunks:
+                raise Damaged('index chunk list differs from the chunks found')
+            nk = b.uv()
+            for _ in range(nk):
+                b.uv(), b.uv(), b.uv(), b.uv(), b.uv()
+            if nk != keyframes:
+                raise Damaged('index lists %d keyframes, %d found' % (nk, keyframes))
+        out.flush()
+        if t.stop:
+            sys.stderr.write('reader.py: %s: scan stopped: %s\n' % (path, t.stop))
+    except Damaged as e:
+        out.flush()
+        sys.stderr.write('reader.py: %s: %s\n' % (path, e))
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
