@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "offline/diff.h"
+
+const char *const xd_section_names[XD_NSECTIONS] = {
+    [XD_TOTALS] = "totals",	    [XD_GOROUTINES] = "goroutines", [XD_ALLOC_SITE] = "alloc-site",
+    [XD_ALLOC_TYPE] = "alloc-type", [XD_STATE_TIME] = "state-time",
+};
+
+const char *const xd_section_titles[XD_NSECTIONS] = {
+    [XD_TOTALS] = "totals",
+    [XD_GOROUTINES] = "goroutines by start function",
+    [XD_ALLOC_SITE] = "allocations by site",
+    [XD_ALLOC_TYPE] = "allocations by type",
+    [XD_STATE_TIME] = "time in state by start function",
+};
+
+static const char *const slot_metric[VM_NSLOTS] = {
+    [VM_RUNNING] = "running", [VM_RUNNABLE] = "runnable", [VM_WAITING] = "waiting",
+    [VM_SYSCALL] = "syscall", [VM_OTHER] = "other",
+};
+
+struct rows {
+	struct xd_row *v;
+	size_t n, cap;
+	int err;
+};
+
+static void rows_free(struct rows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].key);
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+static void add(struct rows *r, enum xd_section s, enum xd_unit u, const char *key,
+		const char *metric, uint64_t v)
+{
+	struct xd_row *row;
+
+	if (r->err || !v)
+		return; /* absent and zero are the same */
+	if (r->n == r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : 256;
+		struct xd_row *nv = realloc(r->v, ncap * sizeof(*nv));
+
+		if (!nv) {
+			r->err = -ENOMEM;
+			return;
+		}
+		r->v = nv;
+		r->cap = ncap;
+	}
+	row = &r->v[r->n];
+	row->key = strdup(key);
+	if (!row->key) {
+		r->err = -ENOMEM;
+		return;
+	}
+	row->section = s;
+	row->unit = u;
+	row->metric = metric;
+	row->a = v;
+	row->b = 0;
+	r->n++;
+}
+
+static const char *fn_name(const struct xg_analysis *a, uint32_t id)
+{
+	const char *s = xa_str(a, id);
+
+	return *s ? s : "(unknown)";
+}
+
+static void collect(const struct xg_analysis *a, struct rows *r)
+{
+	const struct viewer_model *m = a->m;
+	uint64_t created = 0, alive = 0;
+	char key[1024];
+
+	for (uint32_t i = 0; i < a->nfns; i++) {
+		const struct xa_fn *f = &a->fns[i];
+		const char *n = fn_name(a, f->fn);
+
+		created += f->created;
+		alive += f->live;
+		add(r, XD_GOROUTINES, XD_COUNT, n, "created", f->created);
+		add(r, XD_GOROUTINES, XD_COUNT, n, "exited", f->exited);
+		add(r, XD_GOROUTINES, XD_COUNT, n, "alive at the end", f->live);
+		add(r, XD_GOROUTINES, XD_COUNT, n, "most alive at once", f->max_live);
+		for (int s = 0; s < VM_NSLOTS; s++)
+			add(r, XD_STATE_TIME, XD_NS, n, slot_metric[s], f->slot_ns[s]);
+	}
+	add(r, XD_TOTALS, XD_COUNT, "", "goroutines created", created);
+	add(r, XD_TOTALS, XD_COUNT, "", "goroutines alive at the end", alive);
+	add(r, XD_TOTALS, XD_COUNT, "", "user goroutines alive at once (peak)", a->peak_goroutines);
+	add(r, XD_TOTALS, XD_BYTES, "", "bytes allocated", m->alloc_bytes);
+	add(r, XD_TOTALS, XD_COUNT, "", "objects allocated", m->alloc_objs);
+	add(r, XD_TOTALS, XD_BYTES, "", "peak heap", a->peak_heap);
+	add(r, XD_TOTALS, XD_COUNT, "", "GC cycles", m->gc_cycles);
+	add(r, XD_TOTALS, XD_COUNT, "", "events lost", m->lost);
+	for (uint32_t i = 0; i < m->sites.len; i++) {
+		const struct vm_top *t = &m->sites.v[i];
+
+		snprintf(key, sizeof(key), "%s (%s:%u)", fn_name(a, t->fn), xa_str(a, t->file),
+			 t->line);
+		add(r, XD_ALLOC_SITE, XD_BYTES, key, "bytes", t->bytes);
+		add(r, XD_ALLOC_SITE, XD_COUNT, key, "objects", t->count);
+	}
+	for (uint32_t i = 0; i < m->types.len; i++) {
+		const struct vm_top *t = &m->types.v[i];
+		const char *n = t->fn ? xa_str(a, t->fn) : "(untyped)";
+
+		add(r, XD_ALLOC_TYPE, XD_BYTES, n, "bytes", t->bytes);
+		add(r, XD_ALLOC_TYPE, XD_COUNT, n, "objects", t->count);
+	}
+}
+
+static int cmp_key(const void *x, const void *y)
+{
+	const struct xd_row *a = x, *b = y;
+	int c;
+
+	if (a->section != b->section)
+		return a->section < b->section ? -1 : 1;
+	c = strcmp(a->key, b->key);
+	return c ? c : strcmp(a->metric, b->metric);
+}
+
+static int cmp_growth(const void *x, const void *y)
+{
+	const struct xd_row *a = x, *b = y;
+	uint64_t da = a->b - a->a, db = b->b - b->a;
+
+	if (a->section != b->section)
+		return a->section < b->section ? -1 : 1;
+	if (da != db)
+		return da > db ? -1 : 1;
+	return cmp_key(x, y);
+}
+
+/* Sums rows with the same key (the model may split a site or a type by id). */
+static void merge_dups(struct rows *r)
+{
+	size_t o = 0;
+
+	qsort(r->v, r->n, sizeof(r->v[0]), cmp_key);
+	for (size_t i = 0; i < r->n; i++) {
+		if (o && !cmp_key(&r->v[o - 1], &r->v[i])) {
+			r->v[o - 1].a += r->v[i].a;
+			free(r->v[i].key);
+			continue;
+		}
+		r->v[o++] = r->v[i];
+	}
+	r->n = o;
+}
+
+int xg_diff(const struct xg_analysis *a, const struct xg_analysis *b, double threshold_pct,
+	    struct xd_result *out)
+{
+	struct rows ra = {0}, rb = {0}, g = {0};
+	size_t i = 0, j = 0;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	collect(a, &ra);
+	collect(b, &rb);
+	err = ra.err ? ra.err : rb.err;
+	if (err)
+		goto out;
+	merge_dups(&ra);
+	merge_dups(&rb);
+	while (i < ra.n || j < rb.n) {
+		int c = i == ra.n ? 1 : j == rb.n ? -1 : cmp_key(&ra.v[i], &rb.v[j]);
+		const struct xd_row *row = c <= 0 ? &ra.v[i] : &rb.v[j];
+		uint64_t va = c <= 0 ? ra.v[i].a : 0, vb = c >= 0 ? rb.v[j].a : 0;
+
+		if (vb > va && (!va || (double)(vb - va) * 100.0 >= threshold_pct * (double)va)) {
+			add(&g, row->section, row->unit, row->key, row->metric, 1);
+			if (g.err) {
+				err = g.err;
+				goto out;
+			}
+			g.v[g.n - 1].a = va;
+			g.v[g.n - 1].b = vb;
+		} else if (vb < va) {
+			out->nshrank++;
+		} else if (vb == va) {
+			out->nsame++;
+		}
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
+	}
+	if (g.n)
+		qsort(g.v, g.n, sizeof(g.v[0]), cmp_growth);
+	out->grew = g.v;
+	out->ngrew = g.n;
+	g.v = NULL;
+	g.n = 0;
+out:
+	rows_free(&ra);
+	rows_free(&rb);
+	rows_free(&g);
+	return err;
+}
+
+void xd_result__free(struct xd_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->ngrew; i++)
+		free(r->grew[i].key);
+	free(r->grew);
+	memset(r, 0, sizeof(*r));
+}

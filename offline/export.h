@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Exports of a trace for tools people already use:
+ *
+ *   Perfetto (ui.perfetto.dev, trace_processor): a protobuf TracePacket stream written
+ *     directly (offline/pb.h), the timeline of offline/timeline.h: TrackDescriptors for the
+ *     process, each goroutine, the counters, GC and lost events; TrackEvents with interned
+ *     names (one sequence); slices, instants with flows, counters.
+ *   Chrome JSON (chrome://tracing, Perfetto's JSON importer): the same timeline as B/E, i, s/f
+ *     and C events; for small traces.
+ *   pprof (go tool pprof): gzip-compressed profile.proto. Allocations by stack and type
+ *     (sample types alloc_objects/count and alloc_space/bytes, scaled like viewer/model.h,
+ *     a "type" label), or goroutine creations by creation stack (goroutines/count created and
+ *     alive at the end, a "start_fn" label).
+ */
+#ifndef XG_OFFLINE_EXPORT_H
+#define XG_OFFLINE_EXPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "offline/open.h"
+#include "offline/timeline.h"
+
+/* Track uuids in Perfetto exports. */
+#define XP_UUID_PROCESS	   1ULL
+#define XP_UUID_COUNTER(c) (2ULL + (uint64_t)(c))
+#define XP_UUID_GC	   16ULL
+#define XP_UUID_LOST	   17ULL
+#define XP_UUID_G(goid)	   ((1ULL << 32) + (goid))
+#define XP_SEQUENCE	   1 /* trusted_packet_sequence_id of every packet */
+
+struct xg_export_stats {
+	struct xt_stats tl; /* timeline exports */
+	uint64_t packets;   /* Perfetto: TracePackets; Chrome JSON: events */
+	uint64_t names;	    /* Perfetto: interned event names */
+	uint64_t samples;   /* pprof */
+	uint64_t locations; /* pprof */
+	uint64_t functions; /* pprof */
+	uint64_t total[2];  /* pprof: the sum of each sample value */
+	uint64_t bytes;	    /* written (before gzip for pprof) */
+};
+
+/* Writes t to f. 0 or -errno (EIO on a write error). */
+int xg_export_perfetto(struct xg_trace *t, FILE *f, struct xg_export_stats *st);
+int xg_export_chrome(struct xg_trace *t, FILE *f, struct xg_export_stats *st);
+
+enum xg_profile {
+	XG_PROFILE_ALLOCS,
+	XG_PROFILE_GOROUTINES,
+};
+
+/* Writes a gzip-compressed profile to fd (not closed). 0 or -errno. */
+int xg_export_pprof(struct xg_trace *t, enum xg_profile p, int fd, struct xg_export_stats *st);
+
+#endif /* XG_OFFLINE_EXPORT_H */

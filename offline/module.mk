@@ -1,0 +1,16 @@
+# offline/: bug-report bundles, exports (Perfetto, Chrome JSON, pprof), check and diff.
+#
+# protobuf-compiler: tests decode the Perfetto and pprof exports with `protoc --decode_raw`.
+# The fixture generator (tests/fixtures/offline_gen.c) writes the check/diff/export fixtures
+# with the format library's writer; tests/offline.test checks the committed ones still decode
+# as freshly generated ones do.
+
+DEB_PKGS += protobuf-compiler
+
+OFFLINE_GEN = $(OUTPUT)/offline-gen$(if $(filter 1,$(SANITIZE)),-san)
+
+$(OFFLINE_GEN): $(OBJ)/tests/fixtures/offline_gen.o $$(FORMAT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ -lzstd -lpthread -lm
+
+TEST_DEPS += $(OFFLINE_GEN)

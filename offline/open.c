@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "gobin/gobin.h"
+#include "offline/bundle.h"
+#include "offline/open.h"
+#include "offline/symtab.h"
+#include "util/err.h"
+
+/* Splits "BUNDLE:NAME" when path itself is not a file but BUNDLE is. *file is malloc'ed. */
+static int split_path(const char *path, char **file, const char **select)
+{
+	const char *colon = strrchr(path, ':');
+	struct stat st;
+
+	*select = NULL;
+	if (colon && colon[1] && stat(path, &st)) {
+		char *f = strndup(path, (size_t)(colon - path));
+
+		if (!f)
+			return -ENOMEM;
+		if (!stat(f, &st) && S_ISREG(st.st_mode)) {
+			*file = f;
+			*select = colon + 1;
+			return 0;
+		}
+		free(f);
+	}
+	*file = strdup(path);
+	return *file ? 0 : -ENOMEM;
+}
+
+/* Opens the bundle or the trace; *bundle is set for a bundle. */
+static struct tf_reader *open_any(const char *path, const struct tf_reader_opts *opts,
+				  struct xg_bundle **bundle, char **name)
+{
+	struct tf_reader *r = NULL;
+	struct xg_bundle *b = NULL;
+	const char *select;
+	char *file = NULL;
+	int err, kind;
+
+	*bundle = NULL;
+	*name = NULL;
+	err = split_path(path, &file, &select);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	kind = xg_input_kind(file);
+	if (kind == XG_INPUT_TRACE && select) {
+		xg_error(-EINVAL, "%s: a trace file, not a bundle: ':%s' names a trace in a bundle",
+			 file, select);
+		errno = EINVAL;
+		goto out;
+	}
+	if (kind != XG_INPUT_BUNDLE) {
+		/* a trace, or unreadable: the trace reader says what is wrong */
+		xg_error_clear();
+		r = tf_reader__open(path, opts);
+		if (r)
+			*name = strdup(path);
+		goto out;
+	}
+	b = xg_bundle__open(file, select);
+	if (!b)
+		goto out;
+	if (asprintf(name, "%s:%s", file, b->trace_name) < 0) {
+		*name = NULL;
+		errno = ENOMEM;
+		goto out;
+	}
+	r = tf_reader__open_mem(b->trace_data, b->trace_len, *name, opts);
+out:
+	err = errno;
+	if (r && !*name) {
+		tf_reader__close(r);
+		r = NULL;
+		err = ENOMEM;
+	}
+	if (!r) {
+		xg_bundle__close(b);
+		free(*name);
+		*name = NULL;
+		b = NULL;
+	}
+	*bundle = b;
+	free(file);
+	errno = err;
+	return r;
+}
+
+/* Bundles opened by xg_open_trace(), until xg_close_trace(). */
+struct held {
+	struct tf_reader *r;
+	struct xg_bundle *b;
+	struct held *next;
+};
+static struct held *held_list;
+static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct tf_reader *xg_open_trace(const char *path, const struct tf_reader_opts *opts)
+{
+	struct xg_bundle *b;
+	struct tf_reader *r;
+	struct held *h;
+	char *name;
+
+	r = open_any(path, opts, &b, &name);
+	free(name);
+	if (!r || !b)
+		return r;
+	h = malloc(sizeof(*h));
+	if (!h) {
+		tf_reader__close(r);
+		xg_bundle__close(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	h->r = r;
+	h->b = b;
+	pthread_mutex_lock(&held_lock);
+	h->next = held_list;
+	held_list = h;
+	pthread_mutex_unlock(&held_lock);
+	return r;
+}
+
+void xg_close_trace(struct tf_reader *r)
+{
+	struct held **p, *h = NULL;
+
+	if (!r)
+		return;
+	tf_reader__close(r);
+	pthread_mutex_lock(&held_lock);
+	for (p = &held_list; *p; p = &(*p)->next) {
+		if ((*p)->r == r) {
+			h = *p;
+			*p = h->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&held_lock);
+	if (h) {
+		xg_bundle__close(h->b);
+		free(h);
+	}
+}
+
+struct xg_trace *xg_trace__open(const char *path, const struct tf_reader_opts *opts)
+{
+	struct xg_trace *t = calloc(1, sizeof(*t));
+	int err;
+
+	if (!t)
+		return NULL;
+	t->r = open_any(path, opts, &t->bundle, &t->name);
+	if (!t->r) {
+		err = errno;
+		free(t);
+		errno = err;
+		return NULL;
+	}
+	if (t->bundle && t->bundle->symbols) {
+		t->syms = xg_symtab__parse(t->bundle->symbols, t->bundle->symbols_len,
+					   t->bundle->m[t->bundle->trace].name);
+		if (!t->syms) {
+			err = errno;
+			xg_trace__close(t);
+			errno = err;
+			return NULL;
+		}
+	}
+	return t;
+}
+
+void xg_trace__close(struct xg_trace *t)
+{
+	if (!t)
+		return;
+	tf_reader__close(t->r);
+	xg_bundle__close(t->bundle);
+	xg_symtab__free(t->syms);
+	gobin__close(t->bin);
+	free(t->name);
+	free(t);
+}
+
+/* The traced binary, when it is still there and the same as when recorded. */
+static struct gobin *binary(struct xg_trace *t)
+{
+	const struct tf_meta *m = tf_reader__meta(t->r);
+	const char *path = tf_meta__str(m, "binary.path");
+	const char *id = tf_meta__str(m, "binary.build_id");
+
+	if (t->bin_tried)
+		return t->bin;
+	t->bin_tried = true;
+	if (t->bundle || !path || !*path)
+		return NULL;
+	t->bin = gobin__open(path);
+	xg_error_clear();
+	if (t->bin && id && *id && strcmp(gobin__info(t->bin)->build_id, id) != 0) {
+		gobin__close(t->bin);
+		t->bin = NULL;
+	}
+	return t->bin;
+}
+
+bool xg_trace__pc_where(struct xg_trace *t, uint64_t pc, bool ret, struct xg_where *w)
+{
+	const struct xg_sym *s;
+	struct gobin_pcinfo pi;
+	struct gobin *b;
+
+	memset(w, 0, sizeof(*w));
+	w->fn = w->file = "";
+	if (!pc)
+		return false;
+	s = xg_symtab__lookup(t->syms, pc);
+	if (s) {
+		w->fn = s->fn;
+		w->file = s->file;
+		w->line = s->line;
+		return true;
+	}
+	b = binary(t);
+	if (!b || gobin__pc_lookup(b, ret ? pc - 1 : pc, &pi))
+		return false;
+	w->fn = pi.fn ? pi.fn : "";
+	w->file = pi.file ? pi.file : "";
+	w->line = pi.line;
+	return true;
+}

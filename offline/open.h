@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Opening what users hand to the reading commands: a trace file, or a bug-report bundle
+ * (offline/bundle.h) whose first trace, or the one named with BUNDLE:NAME.xgt, is read from
+ * memory. info, dump, replay and export all open their FILE through here.
+ */
+#ifndef XG_OFFLINE_OPEN_H
+#define XG_OFFLINE_OPEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "format/reader.h"
+
+/*
+ * Opens path as a trace, or as a bundle's trace (path "BUNDLE" or "BUNDLE:NAME.xgt"): same
+ * contract as tf_reader__open(). A bundle's trace lives in memory until xg_close_trace(), or
+ * until the program exits when the reader is closed with tf_reader__close() instead.
+ */
+struct tf_reader *xg_open_trace(const char *path, const struct tf_reader_opts *opts);
+/* tf_reader__close() plus the memory of a bundle's trace. NULL-safe. */
+void xg_close_trace(struct tf_reader *r);
+
+struct xg_bundle;
+struct xg_symtab;
+struct gobin;
+
+/* A trace opened for the offline commands, with what resolves its PCs. */
+struct xg_trace {
+	struct tf_reader *r;
+	char *name;		  /* path, or "BUNDLE:NAME.xgt" */
+	struct xg_bundle *bundle; /* NULL for a plain trace file */
+	struct xg_symtab *syms;	  /* the bundle's symbol table for this trace; NULL when none */
+	struct gobin *bin;	  /* the traced binary (plain traces), opened on first need */
+	bool bin_tried;
+};
+
+/* NULL with errno set and a message (xg_errmsg()) when it cannot be opened. */
+struct xg_trace *xg_trace__open(const char *path, const struct tf_reader_opts *opts);
+void xg_trace__close(struct xg_trace *t);
+
+struct xg_where {
+	const char *fn;	  /* "" when unknown */
+	const char *file; /* "" when unknown */
+	uint32_t line;	  /* 0 when unknown */
+};
+
+/*
+ * Where pc is: from the bundle's symbol table, else from the traced binary when it is still at
+ * its metadata binary.path with the same build id. ret: pc is a return address (a go
+ * statement's g.gopc, an outer frame), so the line is looked up at pc - 1 as Go's traceback
+ * does. false when neither knows it. Strings valid until xg_trace__close().
+ */
+bool xg_trace__pc_where(struct xg_trace *t, uint64_t pc, bool ret, struct xg_where *w);
+
+#endif /* XG_OFFLINE_OPEN_H */

@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pprof export: profile.proto (github.com/google/pprof/proto/profile.proto), gzip-compressed.
+ *
+ *   allocs      one sample per (stack, type): alloc_objects/count, alloc_space/bytes, scaled
+ *               like viewer/model.h (alloc: 1/rate, alloc_sample: weight); label type=NAME
+ *   goroutines  one sample per (creation stack, start function): goroutines/count created in
+ *               the trace, and alive/count of those still alive at its end; label start_fn
+ *
+ * Locations are the trace's stack frames (innermost first, as pprof wants); a creation without
+ * a stack gets one location at its go statement (create_pc, named through the bundle's PC
+ * table or the binary when there, else by the creating function); an allocation without a
+ * stack gets a location "(no stack)".
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "offline/analyze.h"
+#include "offline/export.h"
+#include "offline/pb.h"
+#include "util/err.h"
+#include "util/u64map.h"
+
+#define BATCH 4096
+
+/* Profile */
+#define P_SAMPLE_TYPE	 1
+#define P_SAMPLE	 2
+#define P_MAPPING	 3
+#define P_LOCATION	 4
+#define P_FUNCTION	 5
+#define P_STRING_TABLE	 6
+#define P_TIME_NANOS	 9
+#define P_DURATION_NANOS 10
+#define P_PERIOD_TYPE	 11
+#define P_PERIOD	 12
+#define P_COMMENT	 13
+#define P_DEFAULT_SAMPLE 14
+/* ValueType */
+#define VT_TYPE 1
+#define VT_UNIT 2
+/* Sample */
+#define S_LOCATION_ID 1
+#define S_VALUE	      2
+#define S_LABEL	      3
+/* Label */
+#define L_KEY 1
+#define L_STR 2
+/* Mapping */
+#define M_ID		1
+#define M_START		2
+#define M_LIMIT		3
+#define M_FILENAME	5
+#define M_BUILD_ID	6
+#define M_HAS_FUNCTIONS 7
+#define M_HAS_FILENAMES 8
+#define M_HAS_LINES	9
+/* Location */
+#define LO_ID	   1
+#define LO_MAPPING 2
+#define LO_ADDRESS 3
+#define LO_LINE	   4
+/* Line */
+#define LN_FUNCTION 1
+#define LN_LINE	    2
+/* Function */
+#define F_ID	      1
+#define F_NAME	      2
+#define F_SYSTEM_NAME 3
+#define F_FILENAME    4
+
+struct sample {
+	uint32_t stack; /* trace stack id, 0: none */
+	uint32_t label; /* trace string id of the label value (type / start fn) */
+	uint64_t pc;	/* goroutines without a stack: the go statement */
+	uint32_t pc_fn; /* its function (trace string id) */
+	int64_t v[2];
+};
+
+struct pp {
+	struct xg_trace *t;
+	const struct tf_tables *names;
+	struct sample *s;
+	size_t n, cap;
+	struct u64map idx;	 /* sample key -> index */
+	struct tf_tables *strs;	 /* profile strings: id i = string_table[i] */
+	struct u64map fn_idx;	 /* (name << 32 | file) -> function id */
+	struct u64map loc_idx;	 /* location key -> location id */
+	struct pb_buf locs, fns; /* Location and Function messages, as they are made */
+	uint64_t nlocs, nfns;
+	uint64_t pc_min, pc_max;
+};
+
+static uint64_t mix(uint64_t a, uint64_t b)
+{
+	return u64_hash(a * 0x9e3779b97f4a7c15ULL ^ u64_hash(b));
+}
+
+static struct sample *sample_get(struct pp *p, uint64_t key, uint32_t stack, uint32_t label)
+{
+	uint64_t i;
+
+	if (u64map_get(&p->idx, key, &i))
+		return &p->s[i];
+	if (p->n == p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 1024;
+		struct sample *v = realloc(p->s, ncap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		p->s = v;
+		p->cap = ncap;
+	}
+	if (u64map_put(&p->idx, key, p->n))
+		return NULL;
+	memset(&p->s[p->n], 0, sizeof(p->s[0]));
+	p->s[p->n].stack = stack;
+	p->s[p->n].label = label;
+	return &p->s[p->n++];
+}
+
+static int64_t str(struct pp *p, const char *s)
+{
+	uint32_t id = s && *s ? tf_tables__intern(p->strs, s, strlen(s)) : 0;
+
+	if (s && *s && !id)
+		p->locs.err = -ENOMEM;
+	return id;
+}
+
+static uint64_t function(struct pp *p, const char *name, const char *file)
+{
+	int64_t n = str(p, *name ? name : "?"), f = str(p, file);
+	uint64_t key = (uint64_t)n << 32 | (uint64_t)f, id;
+	size_t m;
+
+	if (u64map_get(&p->fn_idx, key, &id))
+		return id;
+	id = ++p->nfns;
+	if (u64map_put(&p->fn_idx, key, id))
+		p->fns.err = -ENOMEM;
+	m = pb_begin(&p->fns, P_FUNCTION);
+	pb_uint(&p->fns, F_ID, id);
+	pb_int(&p->fns, F_NAME, n);
+	pb_int(&p->fns, F_SYSTEM_NAME, n);
+	pb_int(&p->fns, F_FILENAME, f);
+	pb_end(&p->fns, m);
+	return id;
+}
+
+static uint64_t location(struct pp *p, uint64_t key, uint64_t pc, const char *fn, const char *file,
+			 uint32_t line)
+{
+	uint64_t id, fid;
+	size_t m, l;
+
+	if (u64map_get(&p->loc_idx, key, &id))
+		return id;
+	fid = function(p, fn, file);
+	id = ++p->nlocs;
+	if (u64map_put(&p->loc_idx, key, id))
+		p->locs.err = -ENOMEM;
+	if (pc) {
+		if (!p->pc_min || pc < p->pc_min)
+			p->pc_min = pc;
+		if (pc > p->pc_max)
+			p->pc_max = pc;
+	}
+	m = pb_begin(&p->locs, P_LOCATION);
+	pb_uint(&p->locs, LO_ID, id);
+	if (pc) {
+		pb_uint(&p->locs, LO_MAPPING, 1);
+		pb_uint(&p->locs, LO_ADDRESS, pc);
+	}
+	l = pb_begin(&p->locs, LO_LINE);
+	pb_uint(&p->locs, LN_FUNCTION, fid);
+	pb_int(&p->locs, LN_LINE, line);
+	pb_end(&p->locs, l);
+	pb_end(&p->locs, m);
+	return id;
+}
+
+/* Location ids of a sample, leaf first, into *ids (grown as needed). The count. */
+static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **ids, size_t *cap)
+{
+	const struct xg_frame *fr;
+	uint32_t n;
+
+	fr = tf_tables__stack(p->names, s->stack, &n);
+	if (!fr || !n) {
+		struct xg_where w;
+		uint64_t key;
+
+		if (*cap < 1) {
+			free(*ids);
+			*ids = malloc(16 * sizeof(**ids));
+			*cap = *ids ? 16 : 0;
+			if (!*ids)
+				return 0;
+		}
+		if (!s->pc) {
+			(*ids)[0] = location(p, UINT64_MAX, 0, "(no stack)", "", 0);
+			return 1;
+		}
+		key = mix(s->pc, UINT64_MAX - 1);
+		if (!xg_trace__pc_where(p->t, s->pc, true, &w) || !*w.fn) {
+			w.fn = tf_tables__str(p->names, s->pc_fn);
+			w.file = "";
+			w.line = 0;
+		}
+		(*ids)[0] = location(p, key, s->pc, w.fn, w.file, w.line);
+		return 1;
+	}
+	if (*cap < n) {
+		free(*ids);
+		*ids = malloc(n * sizeof(**ids));
+		*cap = *ids ? n : 0;
+		if (!*ids)
+			return 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t key =
+		    mix(mix(fr[i].pc, fr[i].fn), (uint64_t)fr[i].file << 32 | fr[i].line);
+
+		(*ids)[i] = location(p, key, fr[i].pc, tf_tables__str(p->names, fr[i].fn),
+				     tf_tables__str(p->names, fr[i].file), fr[i].line);
+	}
+	return n;
+}
+
+static int collect_allocs(struct pp *p, struct xg_event *evs, struct xg_export_stats *st)
+{
+	double rate = xa_alloc_rate(tf_reader__meta(p->t->r));
+	long n;
+
+	while ((n = tf_reader__read(p->t->r, evs, BATCH)) > 0) {
+		for (long i = 0; i < n; i++) {
+			const struct xg_event *ev = &evs[i];
+			uint64_t bytes, objs;
+			struct sample *s;
+
+			st->tl.events++;
+			st->tl.end_ts = ev->ts;
+			if (ev->kind != XG_EV_ALLOC && ev->kind != XG_EV_ALLOC_SAMPLE)
+				continue;
+			xa_alloc_scale(rate, ev, &bytes, &objs);
+			s = sample_get(p, (uint64_t)ev->stack << 32 | ev->type, ev->stack,
+				       ev->type);
+			if (!s)
+				return -ENOMEM;
+			s->v[0] += (int64_t)objs;
+			s->v[1] += (int64_t)bytes;
+		}
+	}
+	return (int)n;
+}
+
+static int collect_goroutines(struct pp *p, struct xg_event *evs, struct xg_export_stats *st)
+{
+	struct xa_tracker tr;
+	struct u64map of = {0}; /* goid -> sample index */
+	const struct tf_goroutine *gs;
+	size_t ng;
+	long n;
+	int err;
+
+	err = xa_tracker__init(&tr);
+	if (err)
+		return err;
+	while ((n = tf_reader__read(p->t->r, evs, BATCH)) > 0) {
+		for (long i = 0; i < n && !err; i++) {
+			const struct xg_event *ev = &evs[i];
+			const struct tf_goroutine *g;
+			struct tf_goroutine before;
+			struct sample *s;
+			uint64_t key;
+			bool had;
+
+			st->tl.events++;
+			st->tl.end_ts = ev->ts;
+			if (!ev->goid ||
+			    (ev->kind != XG_EV_GO_CREATE && ev->kind != XG_EV_GO_STATE &&
+			     ev->kind != XG_EV_GO_EXIT && ev->kind != XG_EV_SNAPSHOT))
+				continue;
+			err = xa_tracker__apply(&tr, ev, &had, &before, &g);
+			if (err) {
+				err = err < 0 ? err : 0;
+				continue;
+			}
+			if (ev->kind != XG_EV_GO_CREATE || u64map_get(&of, ev->goid, NULL))
+				continue;
+			key = ev->stack ? mix((uint64_t)ev->stack, ev->start_fn)
+					: mix(mix(ev->create_pc, ev->create_fn), ev->start_fn) ^ 1;
+			s = sample_get(p, key, ev->stack, ev->start_fn);
+			if (!s) {
+				err = -ENOMEM;
+				break;
+			}
+			if (!ev->stack) {
+				s->pc = ev->create_pc;
+				s->pc_fn = ev->create_fn;
+			}
+			s->v[0]++;
+			err = u64map_put(&of, ev->goid, (uint64_t)(s - p->s));
+		}
+		if (err)
+			break;
+	}
+	if (!err && n < 0)
+		err = (int)n;
+	gs = err ? NULL : tf_gtrack__sorted(tr.g, &ng);
+	for (size_t i = 0; gs && i < ng; i++) {
+		uint64_t si;
+
+		if (u64map_get(&of, gs[i].goid, &si) && si < p->n)
+			p->s[si].v[1]++;
+	}
+	u64map_free(&of);
+	xa_tracker__fini(&tr);
+	return err;
+}
+
+static void value_type(struct pb_buf *b, uint32_t field, int64_t type, int64_t unit)
+{
+	size_t m = pb_begin(b, field);
+
+	pb_int(b, VT_TYPE, type);
+	pb_int(b, VT_UNIT, unit);
+	pb_end(b, m);
+}
+
+static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct xg_export_stats *st)
+{
+	const struct tf_meta *meta = tf_reader__meta(p->t->r);
+	const char *bin = tf_meta__str(meta, "binary.path"),
+		   *id = tf_meta__str(meta, "binary.build_id");
+	bool allocs = kind == XG_PROFILE_ALLOCS;
+	int64_t t0 = str(p, allocs ? "alloc_objects" : "goroutines"), u0 = str(p, "count");
+	int64_t t1 = str(p, allocs ? "alloc_space" : "alive"),
+		u1 = str(p, allocs ? "bytes" : "count");
+	int64_t lkey = str(p, allocs ? "type" : "start_fn"), wall = 0;
+	uint64_t *ids = NULL;
+	size_t cap = 0;
+	char comment[512];
+	int64_t cid;
+
+	value_type(out, P_SAMPLE_TYPE, t0, u0);
+	value_type(out, P_SAMPLE_TYPE, t1, u1);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct sample *s = &p->s[i];
+		size_t n = sample_locations(p, s, &ids, &cap), m, l;
+		const char *lv = tf_tables__str(p->names, s->label);
+
+		if (!n) {
+			free(ids);
+			return -ENOMEM;
+		}
+		m = pb_begin(out, P_SAMPLE);
+		pb_packed_uint(out, S_LOCATION_ID, ids, n);
+		{
+			uint64_t v[2] = {(uint64_t)s->v[0], (uint64_t)s->v[1]};
+
+			pb_packed_uint(out, S_VALUE, v, 2);
+		}
+		l = pb_begin(out, S_LABEL);
+		pb_int(out, L_KEY, lkey);
+		pb_int(out, L_STR, str(p, *lv ? lv : allocs ? "(untyped)" : "(unknown)"));
+		pb_end(out, l);
+		pb_end(out, m);
+		st->total[0] += (uint64_t)s->v[0];
+		st->total[1] += (uint64_t)s->v[1];
+	}
+	free(ids);
+	st->samples = p->n;
+	{
+		size_t m = pb_begin(out, P_MAPPING);
+
+		pb_uint(out, M_ID, 1);
+		pb_uint(out, M_START, p->pc_min);
+		pb_uint(out, M_LIMIT, p->pc_max + 1);
+		pb_int(out, M_FILENAME, str(p, bin ? bin : ""));
+		pb_int(out, M_BUILD_ID, str(p, id ? id : ""));
+		pb_uint(out, M_HAS_FUNCTIONS, 1);
+		pb_uint(out, M_HAS_FILENAMES, 1);
+		pb_uint(out, M_HAS_LINES, 1);
+		pb_end(out, m);
+	}
+	st->locations = p->nlocs;
+	st->functions = p->nfns;
+	tf_meta__int(meta, "wall.start_ns", &wall);
+	pb_int(out, P_TIME_NANOS, wall);
+	pb_int(out, P_DURATION_NANOS, (int64_t)st->tl.end_ts);
+	value_type(out, P_PERIOD_TYPE, t1, u1);
+	pb_int(out, P_PERIOD, 1);
+	snprintf(comment, sizeof(comment), "xgotop export --format pprof --profile %s %s",
+		 allocs ? "allocs" : "goroutines", p->t->name);
+	cid = str(p, comment);
+	pb_int(out, P_COMMENT, cid);
+	pb_int(out, P_DEFAULT_SAMPLE, allocs ? t1 : t0);
+	if (p->locs.err || p->fns.err)
+		return p->locs.err ? p->locs.err : p->fns.err;
+	/* locations and functions were encoded as whole fields as they were met */
+	pb_raw(out, p->locs.p, p->locs.len);
+	pb_raw(out, p->fns.p, p->fns.len);
+	/* the string table last: every string is interned by now; index 0 is "" */
+	pb_string(out, P_STRING_TABLE, "");
+	for (uint32_t i = 1; i <= tf_tables__str_count(p->strs); i++)
+		pb_bytes(out, P_STRING_TABLE, tf_tables__str(p->strs, i),
+			 tf_tables__str_len(p->strs, i));
+	return out->err;
+}
+
+static int write_gz(int fd, const struct pb_buf *b)
+{
+	int dfd = dup(fd), err = 0;
+	gzFile gz;
+
+	if (dfd < 0)
+		return -errno;
+	gz = gzdopen(dfd, "wb");
+	if (!gz) {
+		close(dfd);
+		return -ENOMEM;
+	}
+	for (size_t off = 0; off < b->len;) {
+		unsigned int chunk =
+		    b->len - off > (1u << 30) ? (1u << 30) : (unsigned int)(b->len - off);
+
+		if (gzwrite(gz, b->p + off, chunk) != (int)chunk) {
+			err = -EIO;
+			break;
+		}
+		off += chunk;
+	}
+	if (gzclose(gz) != Z_OK && !err)
+		err = -EIO;
+	return err;
+}
+
+int xg_export_pprof(struct xg_trace *t, enum xg_profile kind, int fd, struct xg_export_stats *st)
+{
+	struct pp p = {.t = t, .names = tf_reader__tables(t->r)};
+	struct xg_event *evs = malloc(BATCH * sizeof(*evs));
+	struct pb_buf out = {0};
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	p.strs = tf_tables__new();
+	if (!evs || !p.strs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = kind == XG_PROFILE_ALLOCS ? collect_allocs(&p, evs, st)
+					: collect_goroutines(&p, evs, st);
+	if (err < 0)
+		goto out;
+	err = build(&p, kind, &out, st);
+	if (err)
+		goto out;
+	st->bytes = out.len;
+	err = write_gz(fd, &out);
+out:
+	free(evs);
+	free(p.s);
+	u64map_free(&p.idx);
+	u64map_free(&p.fn_idx);
+	u64map_free(&p.loc_idx);
+	pb_buf__free(&p.locs);
+	pb_buf__free(&p.fns);
+	pb_buf__free(&out);
+	tf_tables__free(p.strs);
+	return err < 0 ? err : 0;
+}
