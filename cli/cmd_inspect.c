@@ -348,7 +348,12 @@ static void print_offsets(const struct go_offsets *off, int err, const char *err
 			snprintf(cell, sizeof(cell), "%s -", fields[i].field);
 		else
 			snprintf(cell, sizeof(cell), "%s %d", fields[i].field, v);
-		printf(col == 3 ? "  %s" : "  %-24s", cell);
+		/* pad only when another cell follows on this line */
+		if (col < 3 && i + 1 < sizeof(fields) / sizeof(fields[0]) &&
+		    !strcmp(fields[i + 1].st, st))
+			printf("  %-24s", cell);
+		else
+			printf("  %s", cell);
 		if (++col == 4) {
 			printf("\n");
 			col = 0;
@@ -363,7 +368,10 @@ static void print_offsets(const struct go_offsets *off, int err, const char *err
 
 		snprintf(cell, sizeof(cell), "%2u %s", i,
 			 off->waitreason[i][0] ? off->waitreason[i] : "\"\"");
-		printf(col == 2 ? "  %s" : "  %-34s", cell);
+		if (col < 2 && i + 1 < off->nwaitreasons && i + 1 < GO_MAX_WAITREASONS)
+			printf("  %-34s", cell);
+		else
+			printf("  %s", cell);
 		if (++col == 3) {
 			printf("\n");
 			col = 0;
