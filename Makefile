@@ -131,7 +131,8 @@ $(UNIT_BIN): $(TEST_OBJS) $(LIB_OBJS)
 	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # Corpus replay: each harness linked with a plain main() that feeds it every file given.
-$(OUTPUT)/fuzz-replay/%: $(OBJ)/tests/fuzz/fuzz_%.o $(OBJ)/tests/fuzz/replay_main.o $(LIB_OBJS)
+FUZZ_REPLAY = $(OUTPUT)/fuzz-replay$(if $(filter 1,$(SANITIZE)),-san)
+$(FUZZ_REPLAY)/%: $(OBJ)/tests/fuzz/fuzz_%.o $(OBJ)/tests/fuzz/replay_main.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -166,7 +167,7 @@ go-toolchains:
 go-progs:
 	$(Q)tests/go/build.sh $(OUTPUT)/go $(GO_VERSIONS)
 
-TEST_DEPS += $(BIN) $(UNIT_BIN) $(addprefix $(OUTPUT)/fuzz-replay/,$(FUZZ_NAMES)) go-progs
+TEST_DEPS += $(BIN) $(UNIT_BIN) $(addprefix $(FUZZ_REPLAY)/,$(FUZZ_NAMES)) go-progs
 
 # The unit tests run twice: plain and under ASan+UBSan.
 .PHONY: test

@@ -7,7 +7,7 @@
 
 static __thread char errbuf[1024];
 
-int xg_error(int err, const char *fmt, ...)
+int xg_error_(int err, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -11,7 +11,14 @@
 #define XG_UTIL_ERR_H
 
 /* Records a printf-style message for this thread and returns err (a negative errno). */
-int xg_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int xg_error_(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same as a macro, so static analyzers see that the result is err (evaluated once). */
+#define xg_error(err, ...)                                                                         \
+	({                                                                                         \
+		int xg_err__ = (err);                                                              \
+		xg_error_(xg_err__, __VA_ARGS__);                                                  \
+		xg_err__;                                                                          \
+	})
 
 /* Prefixes the current message with "prefix: " (e.g. a file name added by a caller). */
 void xg_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -11,6 +11,8 @@
 #   strippedpie  -buildmode=pie -ldflags="-s -w"
 #   cgo          CGO_ENABLED=1 -ldflags=-linkmode=external
 #   cgostripped  cgo, and -s -w
+#   cgopie       cgo, external linking, -buildmode=pie
+#   cgopiestripped  cgopie, and -s -w
 # A target newer than its sources is not rebuilt. Toolchains come from tests/go-toolchains.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -56,6 +58,8 @@ build_one() {
 	strippedpie) flags=(-buildmode=pie -ldflags=-s\ -w) ;;
 	cgo) cgo=1 flags=(-ldflags=-linkmode=external) ;;
 	cgostripped) cgo=1 flags=(-ldflags=-linkmode=external\ -s\ -w) ;;
+	cgopie) cgo=1 flags=(-buildmode=pie -ldflags=-linkmode=external) ;;
+	cgopiestripped) cgo=1 flags=(-buildmode=pie -ldflags=-linkmode=external\ -s\ -w) ;;
 	*) echo "build.sh: $prog: unknown variant $var" >&2; return 1 ;;
 	esac
 	(cd "$dir" && GOROOT=$root CGO_ENABLED=$cgo "$root/bin/go" build "${flags[@]}" \
