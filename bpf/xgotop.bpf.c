@@ -325,6 +325,26 @@ plain:
 	bpf_ringbuf_submit(e, rb_flags());
 }
 
+/* g.parentGoid, g.gopc and g.startpc: one read when they are close (they are 24 bytes apart
+ * in every Go version), else three. */
+static __always_inline void read_create(__u64 gp, struct xgb_event *e)
+{
+	__s32 lo = off_g_parent_goid, dg = off_g_gopc - lo, ds = off_g_startpc - lo;
+	__u64 buf[8];
+
+	if (lo >= 0 && dg > 0 && ds > 0 && dg < 64 && ds < 64 && !(dg & 7) && !(ds & 7)) {
+		if (bpf_probe_read_user(buf, sizeof(buf), (void *)(gp + lo)))
+			return;
+		e->create.parent_goid = buf[0];
+		e->create.create_pc = buf[(dg >> 3) & 7];
+		e->create.start_pc = buf[(ds >> 3) & 7];
+		return;
+	}
+	e->create.parent_goid = g_field(gp, off_g_parent_goid);
+	e->create.create_pc = g_field(gp, off_g_gopc);
+	e->create.start_pc = g_field(gp, off_g_startpc);
+}
+
 static __always_inline void emit_create(struct pt_regs *ctx, __u64 gp, __u64 goid, __u8 flags,
 					bool entry)
 {
@@ -336,9 +356,7 @@ static __always_inline void emit_create(struct pt_regs *ctx, __u64 gp, __u64 goi
 		if (!s)
 			goto plain;
 		fill(&s->e, XG_EV_GO_CREATE, goid, gp);
-		s->e.create.parent_goid = g_field(gp, off_g_parent_goid);
-		s->e.create.create_pc = g_field(gp, off_g_gopc);
-		s->e.create.start_pc = g_field(gp, off_g_startpc);
+		read_create(gp, &s->e);
 		s->e.create.flags = flags;
 		/* the creator's stack: newproc1 runs on g0 through systemstack, which keeps the
 		 * frame chain going into the creating goroutine */
@@ -352,9 +370,7 @@ plain:
 		return;
 	}
 	fill(e, XG_EV_GO_CREATE, goid, gp);
-	e->create.parent_goid = g_field(gp, off_g_parent_goid);
-	e->create.create_pc = g_field(gp, off_g_gopc);
-	e->create.start_pc = g_field(gp, off_g_startpc);
+	read_create(gp, e);
 	e->create.flags = flags;
 	bpf_ringbuf_submit(e, rb_flags());
 }
@@ -588,7 +604,7 @@ static __always_inline void emit_gc(__u32 kind, __u64 c, __u32 cycle)
 		e->gc.total_free = g_field(c, off_gcc_total_free);
 	}
 	e->cycle = cycle;
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	bpf_ringbuf_submit(e, rb_flags());
 }
 
 /* func (c *gcControllerState) startCycle(markStartTime int64, procs int, trigger gcTrigger) */

@@ -28,6 +28,11 @@
 /* Delay histogram: 16 sub-buckets per power of two. */
 #define LAT_SUB	    16
 #define LAT_BUCKETS (64 * LAT_SUB)
+/* Events handed to the writer at once. */
+#define RELEASE_RUN 256
+/* The reorder queue holds at most this many events: beyond, rec_ingest__record() asks the
+ * ring buffer's reader to stop (-EAGAIN), and release delivers the oldest ones early. */
+#define QUEUE_HIGH (1u << 18)
 
 struct rec_ingest {
 	struct rec_ingest_opts o;
@@ -324,20 +329,39 @@ static int grow(struct rec_ingest *g)
 	return 0;
 }
 
-int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev)
+/* The free slot at the tail of the queue, or NULL. */
+static struct xg_event *tail_slot(struct rec_ingest *g)
 {
-	size_t mask, i;
-
 	if (g->len == g->cap && grow(g))
-		return -ENOMEM;
-	mask = g->cap - 1;
-	i = g->len++;
-	/* insertion from the back: records arrive nearly sorted */
-	while (i > 0 && g->q[(g->head + i - 1) & mask].ts > ev->ts) {
+		return NULL;
+	return &g->q[(g->head + g->len) & (g->cap - 1)];
+}
+
+/* Takes the event written into tail_slot() into the queue, in ts order. */
+static void commit_tail(struct rec_ingest *g)
+{
+	size_t mask = g->cap - 1, i = g->len++;
+	struct xg_event ev;
+
+	/* insertion from the back: records arrive nearly sorted, so this rarely moves any */
+	if (i == 0 || g->q[(g->head + i - 1) & mask].ts <= g->q[(g->head + i) & mask].ts)
+		return;
+	ev = g->q[(g->head + i) & mask];
+	while (i > 0 && g->q[(g->head + i - 1) & mask].ts > ev.ts) {
 		g->q[(g->head + i) & mask] = g->q[(g->head + i - 1) & mask];
 		i--;
 	}
-	g->q[(g->head + i) & mask] = *ev;
+	g->q[(g->head + i) & mask] = ev;
+}
+
+int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev)
+{
+	struct xg_event *slot = tail_slot(g);
+
+	if (!slot)
+		return -ENOMEM;
+	*slot = *ev;
+	commit_tail(g);
 	return 0;
 }
 
@@ -345,23 +369,33 @@ int rec_ingest__record(void *ctx, void *data, size_t size)
 {
 	struct rec_ingest *g = ctx;
 	const struct xgb_event *r = data;
-	struct xg_event ev;
+	struct xg_event *ev;
 	int err;
 
+	/* the next records: written by other CPUs, so every line is a cache miss */
+	__builtin_prefetch((const char *)data + 256);
+	__builtin_prefetch((const char *)data + 320);
 	g->st.records++;
 	if (size < sizeof(*r) || size < sizeof(*r) + (size_t)r->nframes * sizeof(uint64_t) ||
 	    r->nframes > XGB_MAX_FRAMES) {
 		g->st.bad++;
 		return 0;
 	}
-	err = convert(g, r, (const uint64_t *)(r + 1), &ev);
+	/* converted in place, at the tail of the reorder queue */
+	ev = tail_slot(g);
+	if (!ev) {
+		g->stop = -ENOMEM;
+		return g->stop;
+	}
+	err = convert(g, r, (const uint64_t *)(r + 1), ev);
 	if (err) {
 		g->st.bad += err < 0;
 		return 0;
 	}
-	if (rec_ingest__push(g, &ev))
-		g->stop = -ENOMEM;
-	return g->stop;
+	commit_tail(g);
+	if (g->stop)
+		return g->stop;
+	return g->len >= QUEUE_HIGH ? -EAGAIN : 0;
 }
 
 static void lat_add(struct rec_ingest *g, uint64_t d)
@@ -417,37 +451,53 @@ int rec_ingest__release(struct rec_ingest *g, uint64_t now_mono, bool flush)
 		return g->stop;
 	limit = limit > g->o.reorder_ns ? limit - g->o.reorder_ns : 0;
 	while (g->len) {
-		struct xg_event *ev = &g->q[g->head];
+		/* the events due, as one run of contiguous slots (up to the ring's wrap) */
+		size_t run = 0, max = g->cap - g->head < g->len ? g->cap - g->head : g->len;
 
-		if (!flush && ev->ts > limit)
+		/* in runs short enough not to hold the writer's lock long */
+		if (max > RELEASE_RUN)
+			max = RELEASE_RUN;
+		struct xg_event *first = &g->q[g->head];
+
+		/* a full queue goes out early: the writer or the outputs are behind */
+		while (run < max &&
+		       (flush || first[run].ts <= limit || g->len - run > QUEUE_HIGH / 2)) {
+			struct xg_event *ev = &first[run];
+
+			if (ev->ts < g->last_ts) {
+				g->st.late++;
+				ev->ts = g->last_ts;
+			}
+			g->last_ts = ev->ts;
+			if (g->lat_on && ev->kind != XG_EV_LOST) {
+				if (!now)
+					now = mono_ns() - g->o.start_mono;
+				lat_add(g, now > ev->ts ? now - ev->ts : 0);
+			}
+			if (ev->kind < XG_EV_KIND_MAX)
+				g->st.kinds[ev->kind]++;
+			run++;
+		}
+		if (!run)
 			break;
-		if (ev->ts < g->last_ts) {
-			g->st.late++;
-			ev->ts = g->last_ts;
-		}
-		g->last_ts = ev->ts;
-		if (g->lat_on && ev->kind != XG_EV_LOST) {
-			if (!now)
-				now = mono_ns() - g->o.start_mono;
-			lat_add(g, now > ev->ts ? now - ev->ts : 0);
-		}
 		if (g->o.w) {
-			err = tf_writer__append(g->o.w, ev);
+			err = tf_writer__append_batch(g->o.w, first, run);
 			if (err) {
 				g->stop = err;
 				return err;
 			}
 		}
-		if (ev->kind < XG_EV_KIND_MAX)
-			g->st.kinds[ev->kind]++;
-		g->st.delivered++;
-		err = sink__event(g->o.sink, ev);
-		g->head = (g->head + 1) & (g->cap - 1);
-		g->len--;
-		if (err) {
-			g->stop = 1;
-			return 1;
+		for (size_t i = 0; i < run && g->o.sink; i++) {
+			if (sink__event(g->o.sink, &first[i])) {
+				g->stop = 1;
+				break;
+			}
 		}
+		g->st.delivered += run;
+		g->head = (g->head + run) & (g->cap - 1);
+		g->len -= run;
+		if (g->stop)
+			return g->stop;
 	}
 	return 0;
 }

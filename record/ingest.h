@@ -46,7 +46,9 @@ void rec_ingest__free(struct rec_ingest *g);
 
 /* Sets where events go (before the first release). */
 void rec_ingest__set_sink(struct rec_ingest *g, struct sink *sink);
-/* A ring_buffer_sample_fn: takes one record. Returns non-zero when the sink asked to stop. */
+/* A ring_buffer_sample_fn: takes one record. Returns -EAGAIN when the reorder queue is full
+ * (release, then read on), another non-zero value when the sink asked to stop or memory ran
+ * out. */
 int rec_ingest__record(void *g, void *data, size_t size);
 /* Queues an event made here (lost counts). */
 int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev);

@@ -545,11 +545,18 @@ static void fill_status(struct recorder *r, struct sink_status *st, bool finishe
 	st->end_reason = r->end_reason;
 }
 
+/* Reads what the ring buffer holds; while the reorder queue is full, delivers the oldest. */
 static int drain(struct recorder *r)
 {
-	int n = ring_buffer__consume(r->rb);
+	for (;;) {
+		int n = ring_buffer__consume(r->rb);
 
-	return n < 0 && n != -EINTR ? n : 0;
+		if (n != -EAGAIN)
+			return n < 0 && n != -EINTR ? n : 0;
+		n = rec_ingest__release(r->ing, clock_ns(CLOCK_MONOTONIC), false);
+		if (n)
+			return n < 0 ? n : 0;
+	}
 }
 
 /* SIGHUP: apply the rates now in opts.sample_file. */
