@@ -224,6 +224,7 @@ static int cmd_replay(int argc, char **argv)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART; /* a signal must not fail a write to stdout */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
@@ -238,7 +239,10 @@ static int cmd_replay(int argc, char **argv)
 	print_warnings(&held);
 	if (err) {
 		xg_report_error(vo.json, "replay", "%s", xg_errmsg());
-		rc = err == -ENOMEM || err == -EIO ? XG_EXIT_FAIL : XG_EXIT_USAGE;
+		if (res.end_reason && !strcmp(res.end_reason, "output failed"))
+			rc = err == -ENOTTY ? XG_EXIT_USAGE : XG_EXIT_FAIL; /* an output failed */
+		else
+			rc = err == -ENOMEM || err == -EIO ? XG_EXIT_FAIL : XG_EXIT_USAGE;
 	} else {
 		if (!res.clean && res.recovery[0])
 			fprintf(stderr, "xgotop replay: %s: not closed cleanly: %s\n", path,

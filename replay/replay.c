@@ -129,8 +129,22 @@ struct player {
 	uint64_t last_tick;
 	uint32_t seen_gen;
 	bool stopped; /* the sink asked to stop, or the user quit */
+	int sink_err; /* a negative return of the sink: the output failed */
 	const char *reason;
 };
+
+/* A sink's non-zero return: stop; negative ones are failures (message in xg_errmsg()). */
+static void sink_stop(struct player *p, int ret)
+{
+	p->stopped = true;
+	if (ret < 0) {
+		if (!p->sink_err)
+			p->sink_err = ret;
+		p->reason = "output failed";
+	} else {
+		p->reason = "quit";
+	}
+}
 
 static bool want(const struct player *p, const struct xg_event *ev)
 {
@@ -150,10 +164,12 @@ static void rebase(struct player *p, uint64_t ts)
 
 static int tick(struct player *p)
 {
+	int ret;
+
 	p->last_tick = mono_ns();
-	if (sink__tick(p->out, &p->st)) {
-		p->stopped = true;
-		p->reason = "quit";
+	ret = sink__tick(p->out, &p->st);
+	if (ret) {
+		sink_stop(p, ret);
 		return 1;
 	}
 	return 0;
@@ -170,8 +186,9 @@ static int seek(struct player *p, uint64_t ts)
 	if (err)
 		return err;
 	p->st.now_ts = ts;
-	if (sink__reset(p->out, ts)) {
-		p->stopped = true;
+	err = sink__reset(p->out, ts);
+	if (err) {
+		sink_stop(p, err);
 		return 0;
 	}
 	gs = tf_reader__goroutines(p->r, &n);
@@ -187,8 +204,9 @@ static int seek(struct player *p, uint64_t ts)
 		ev.start_pc = gs[i].start_pc;
 		if (!want(p, &ev))
 			continue;
-		if (sink__event(p->out, &ev)) {
-			p->stopped = true;
+		err = sink__event(p->out, &ev);
+		if (err) {
+			sink_stop(p, err);
 			return 0;
 		}
 		p->st.events++;
@@ -421,9 +439,10 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 	info.replay = true;
 	info.source = path;
 	info.duration_ns = p.to != UINT64_MAX && p.to < fi.ts_last ? p.to : fi.ts_last;
-	if (sink__begin(out, &info)) {
-		p.stopped = true;
-		p.reason = "quit";
+	err = sink__begin(out, &info);
+	if (err) {
+		sink_stop(&p, err);
+		err = 0;
 		goto done;
 	}
 	/* an output that takes no events needs no columns but the lost count (ts and kind are
@@ -467,6 +486,7 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 		} else {
 			for (long i = 0; i < n && !p.stopped; i++) {
 				const struct xg_event *ev = &evs[i];
+				int ret;
 
 				if (ev->ts > p.to) {
 					at_end = true;
@@ -480,9 +500,9 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 					p.st.now_ts = ev->ts;
 				if (ev->kind == XG_EV_LOST)
 					p.st.lost += ev->count;
-				if (sink__event(out, ev)) {
-					p.stopped = true;
-					p.reason = "quit";
+				ret = sink__event(out, ev);
+				if (ret) {
+					sink_stop(&p, ret);
 					break;
 				}
 				p.st.events++;
@@ -521,6 +541,8 @@ done:
 	p.st.paused = false;
 	p.st.end_reason = p.reason;
 	sink__end(out, &p.st);
+	if (!err && p.sink_err)
+		err = p.sink_err;
 out:
 	free(evs);
 	u64map_free(&p.goids);

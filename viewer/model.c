@@ -816,7 +816,8 @@ static bool matches(const struct viewer_model *m, const struct vm_g *g, const ch
 }
 
 uint32_t viewer_model__rows(const struct viewer_model *m, uint32_t *rows, uint32_t cap, int key,
-			    bool desc, const char *filter, bool show_exited)
+			    bool desc, const char *filter, bool show_exited, uint32_t limit,
+			    uint32_t *total)
 {
 	struct sort_ctx c = {.m = m, .key = key, .desc = desc, .live_first = true};
 	uint32_t n = 0;
@@ -829,6 +830,47 @@ uint32_t viewer_model__rows(const struct viewer_model *m, uint32_t *rows, uint32
 		if (!matches(m, g, filter))
 			continue;
 		rows[n++] = i;
+	}
+	if (total)
+		*total = n;
+	if (limit && n > limit) {
+		/* the first `limit` only: a heap of the best so far with the worst on top,
+		 * O(n log limit), then a sort of those */
+		uint32_t k = 0;
+
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t r = rows[i], j;
+
+			if (k < limit) {
+				/* sift up: parents sort after their children */
+				for (j = k++; j > 0 && cmp_rows(&rows[(j - 1) / 2], &r, &c) < 0;
+				     j = (j - 1) / 2)
+					rows[j] = rows[(j - 1) / 2];
+				rows[j] = r;
+				continue;
+			}
+			if (cmp_rows(&r, &rows[0], &c) >= 0)
+				continue;
+			/* replace the worst and sift down */
+			for (j = 0;;) {
+				uint32_t l = 2 * j + 1, w = j;
+				const uint32_t *wv = &r;
+
+				if (l < k && cmp_rows(&rows[l], wv, &c) > 0) {
+					w = l;
+					wv = &rows[l];
+				}
+				if (l + 1 < k && cmp_rows(&rows[l + 1], wv, &c) > 0)
+					w = l + 1;
+				if (w == j)
+					break;
+				rows[j] = rows[w];
+				j = w;
+			}
+			rows[j] = r;
+		}
+		qsort_r(rows, k, sizeof(*rows), cmp_rows, &c);
+		return k;
 	}
 	if (n > 1)
 		qsort_r(rows, n, sizeof(*rows), cmp_rows, &c);

@@ -212,11 +212,14 @@ const char *viewer_model__sort_name(int key);
 
 /*
  * Fills rows (capacity cap) with the slots of goroutines matching filter (a substring of the
- * start function, wait reason or state name; NULL or "" for all), sorted by key (descending
- * when desc), live ones first unless show_exited. Returns the number of rows written.
+ * start function, wait reason or creating function, a state name, or a goid; NULL or "" for
+ * all), sorted by key (descending when desc), live ones before exited ones (shown only when
+ * show_exited). With limit > 0 only the first limit rows are sorted and kept (cheaper than a
+ * full sort). Returns the number of rows; *total (when not NULL) gets the number matching.
  */
 uint32_t viewer_model__rows(const struct viewer_model *m, uint32_t *rows, uint32_t cap, int key,
-			    bool desc, const char *filter, bool show_exited);
+			    bool desc, const char *filter, bool show_exited, uint32_t limit,
+			    uint32_t *total);
 
 /* Goroutines grouped by start function. */
 struct vm_group {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "viewer/tui.h"
@@ -45,6 +46,7 @@ enum {
 
 struct tui {
 	struct sink_control *ctl;
+	SCREEN *scr;
 	bool active;
 	uint64_t last_draw, last_sort;
 	uint32_t *rows;
@@ -97,6 +99,8 @@ void tui__free(struct tui *t)
 		return;
 	if (t->active)
 		endwin();
+	if (t->scr)
+		delscreen(t->scr);
 	free(t->rows);
 	free(t->groups);
 	free(t);
@@ -118,8 +122,13 @@ int tui__begin(struct tui *t, struct viewer_model *m, struct sink_control *ctl)
 	(void)m;
 	t->ctl = ctl;
 	setlocale(LC_ALL, "");
-	if (!initscr())
+	if (!isatty(STDOUT_FILENO))
 		return -ENOTTY;
+	/* newterm, not initscr: initscr exits the program when there is no terminal */
+	t->scr = newterm(NULL, stdout, stdin);
+	if (!t->scr)
+		return -ENOTTY;
+	set_term(t->scr);
 	t->active = true;
 	cbreak();
 	noecho();
@@ -399,7 +408,7 @@ static void sort_rows(struct tui *t, const struct viewer_model *m)
 	}
 	t->nrows = viewer_model__rows(
 	    m, t->rows, t->rows_cap, t->follow == FOLLOW_NEWEST ? VM_SORT_NEWEST : t->sort_key,
-	    t->follow == FOLLOW_NEWEST ? true : t->desc, t->filter, t->show_exited);
+	    t->follow == FOLLOW_NEWEST ? true : t->desc, t->filter, t->show_exited, 0, NULL);
 	t->rows_resets = m->resets;
 	t->last_sort = mono_ns();
 	t->resort = false;

@@ -283,7 +283,7 @@ static char *build_frame(struct web *w, struct viewer_model *m, uint64_t seq, si
 	bool advanced = m->now_ts != w->last_ts || w->reset_pending;
 	char filter[64];
 	int sort_key;
-	uint32_t nrows;
+	uint32_t nrows, matched = 0;
 
 	if (!jbuf_open(&jb))
 		return NULL;
@@ -372,10 +372,10 @@ static char *build_frame(struct web *w, struct viewer_model *m, uint64_t seq, si
 	nrows = w->rows_cap >= m->g_len
 		    ? viewer_model__rows(m, w->rows, w->rows_cap, sort_key,
 					 sort_key != VM_SORT_GOID && sort_key != VM_SORT_FN, filter,
-					 true)
+					 true, TABLE_ROWS, &matched)
 		    : 0;
 	jsonw_string_field(j, "sort", viewer_model__sort_name(sort_key));
-	jsonw_uint_field(j, "rows", nrows);
+	jsonw_uint_field(j, "rows", matched);
 	jsonw_name(j, "table");
 	jsonw_start_array(j);
 	for (uint32_t i = 0; i < nrows && i < TABLE_ROWS; i++)

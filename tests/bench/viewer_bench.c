@@ -8,6 +8,8 @@
  *   viewer-bench model FILE        events/s into the aggregated model (the viewer sink without a
  *                                  front end), the file's events held in memory
  *   viewer-bench many              events/s into the model with 100 000 live goroutines
+ *   viewer-bench manyfile FILE     100 000 live goroutines, then 100 000 state changes a second
+ *                                  for 20 s, as a trace file (tests/tui.test)
  *   viewer-bench cpu FILE          writes a small production-mode-like trace with known CPU shares
  *                                  (3 goroutines at 50/30/20% of one CPU, 99 Hz samples, 10 s)
  *                                  and allocations sampled at rate 0.01 (tests/tui.test, web.test)
@@ -24,6 +26,7 @@
 #include "format/writer.h"
 #include "tests/fixtures/synth.h"
 #include "util/err.h"
+#include "viewer/model.h"
 #include "viewer/outputs.h"
 
 int main(int argc, char **argv);
@@ -159,32 +162,35 @@ out:
 	return err;
 }
 
-/* 100 000 live goroutines, 2 M state changes among them (a random walk), then exits. */
-static int many(void)
+/* 100 000 live goroutines created over 1 s, then `changes` state changes among them (a random
+ * walk) every `gap_ns`. */
+static struct xg_event *many_events(struct tf_tables *t, size_t live, size_t changes,
+				    uint64_t gap_ns, size_t *count)
 {
-	const size_t live = 100000, changes = 2000000;
-	size_t n = live + changes, k = 0;
-	struct xg_event *evs = calloc(n, sizeof(*evs));
-	struct tf_tables *t = tf_tables__new();
+	struct xg_event *evs = calloc(live + changes, sizeof(*evs));
 	uint8_t *st = calloc(live + 1, 1);
 	uint64_t x = 88172645463325252ULL;
-	uint32_t fn, why;
-	int err;
+	uint32_t fn[4], why;
+	size_t k = 0;
 
-	if (!evs || !t || !st) {
-		err = -ENOMEM;
-		goto out;
+	if (!evs || !st) {
+		free(evs);
+		free(st);
+		return NULL;
 	}
-	fn = tf_tables__intern(t, "main.handler", 12);
+	fn[0] = tf_tables__intern(t, "main.handler", 12);
+	fn[1] = tf_tables__intern(t, "main.poller", 11);
+	fn[2] = tf_tables__intern(t, "main.(*pool).worker", 19);
+	fn[3] = tf_tables__intern(t, "net/http.(*conn).serve", 22);
 	why = tf_tables__intern(t, "chan receive", 12);
 	for (size_t i = 1; i <= live; i++) {
 		struct xg_event *e = &evs[k++];
 
-		e->ts = i * 100;
+		e->ts = i * (1000000000 / live);
 		e->kind = XG_EV_GO_CREATE;
 		e->goid = i;
 		e->parent_goid = 1;
-		e->start_fn = fn;
+		e->start_fn = fn[i % 4];
 		st[i] = XG_G_RUNNABLE;
 	}
 	for (size_t i = 0; i < changes; i++) {
@@ -195,7 +201,7 @@ static int many(void)
 		x ^= x >> 7;
 		x ^= x << 17;
 		g = 1 + x % live;
-		e->ts = live * 100 + i * 500;
+		e->ts = 1000000000 + i * gap_ns;
 		e->kind = XG_EV_GO_STATE;
 		e->goid = g;
 		e->from = st[g];
@@ -205,10 +211,107 @@ static int many(void)
 		e->reason = e->to == XG_G_WAITING ? why : 0;
 		st[g] = e->to;
 	}
-	err = feed("100k live goroutines", evs, k, t);
-out:
-	free(evs);
 	free(st);
+	*count = k;
+	return evs;
+}
+
+static int many(void)
+{
+	struct tf_tables *t = tf_tables__new();
+	struct sink_info info = {.names = t, .replay = true, .source = "many"};
+	struct viewer_model *m = viewer_model__new();
+	struct xg_event *evs = NULL;
+	struct vm_group *groups = NULL;
+	uint32_t *rows = NULL;
+	size_t n = 0;
+	double t0;
+	int err = -ENOMEM, ng = 0;
+
+	if (!t || !m)
+		goto out;
+	evs = many_events(t, 100000, 2000000, 500, &n);
+	if (!evs)
+		goto out;
+	err = feed("100k live goroutines", evs, n, t);
+	if (err)
+		goto out;
+	/* what the TUI and the web output do with them, at most a few times a second */
+	viewer_model__begin(m, &info);
+	for (size_t i = 0; i < n; i++)
+		viewer_model__event(m, &evs[i]);
+	rows = calloc(m->g_len, sizeof(*rows));
+	if (!rows)
+		goto out;
+	t0 = now();
+	for (int i = 0; i < 10; i++)
+		viewer_model__rows(m, rows, m->g_len, i % 2 ? VM_SORT_WAIT : VM_SORT_CPU, true,
+				   NULL, true, 0, NULL);
+	printf("sort 100k goroutines (TUI table)\t%.1f\tms\t<= 100\n", (now() - t0) * 1e3 / 10);
+	t0 = now();
+	for (int i = 0; i < 10; i++)
+		viewer_model__rows(m, rows, m->g_len, i % 2 ? VM_SORT_WAIT : VM_SORT_CPU, true,
+				   NULL, true, 150, NULL);
+	printf("first 150 of 100k goroutines (web frame)\t%.1f\tms\t<= 20\n",
+	       (now() - t0) * 1e3 / 10);
+	t0 = now();
+	for (int i = 0; i < 10; i++) {
+		free(groups);
+		ng = viewer_model__groups(m, &groups);
+	}
+	printf("group 100k goroutines by start function (%d)\t%.1f\tms\t<= 100\n", ng,
+	       (now() - t0) * 1e3 / 10);
+	err = 0;
+out:
+	free(groups);
+	free(rows);
+	free(evs);
+	viewer_model__free(m);
+	tf_tables__free(t);
+	return err;
+}
+
+/* The same as a trace file: 100 000 goroutines, then 100 000 state changes a second for 20 s. */
+static int many_file(const char *path)
+{
+	struct tf_tables *t = tf_tables__new();
+	struct tf_meta *m = tf_meta__new();
+	TF_WRITER_OPTS(o, .flush_ms = -1);
+	struct tf_writer *w = NULL;
+	struct xg_event *evs = NULL;
+	size_t n = 0;
+	int err = -ENOMEM;
+
+	if (!t || !m)
+		goto out;
+	evs = many_events(t, 100000, 2000000, 10000, &n);
+	if (!evs)
+		goto out;
+	tf_meta__set_str(m, "go.version", "go1.25.3");
+	tf_meta__set_str(m, "mode", "full");
+	w = tf_writer__open(path, m, &o);
+	if (!w) {
+		err = -errno;
+		goto out;
+	}
+	/* the writer has its own tables: re-intern each string id */
+	for (uint32_t id = 1; id <= tf_tables__str_count(t); id++) {
+		const char *s = tf_tables__str(t, id);
+
+		if (tf_writer__intern(w, s, strlen(s)) != id) {
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	err = tf_writer__append_batch(w, evs, n);
+out:
+	if (w) {
+		int e = tf_writer__close(w);
+
+		err = err ? err : e;
+	}
+	free(evs);
+	tf_meta__free(m);
 	tf_tables__free(t);
 	return err;
 }
@@ -294,6 +397,8 @@ int main(int argc, char **argv)
 		err = many();
 	else if (argc >= 3 && !strcmp(argv[1], "cpu"))
 		err = cpu_trace(argv[2]);
+	else if (argc >= 3 && !strcmp(argv[1], "manyfile"))
+		err = many_file(argv[2]);
 	else {
 		fprintf(stderr,
 			"usage: viewer-bench gen FILE EVENTS [ARRIVAL_NS] | model FILE | many | "

@@ -159,22 +159,33 @@ TEST(viewer_model_rows_sort_filter)
 	}
 	e = (struct xg_event){.ts = 1200 * MS, .kind = XG_EV_HEAP};
 	viewer_model__event(f.m, &e);
-	n = viewer_model__rows(f.m, rows, 16, VM_SORT_CPU, true, NULL, true);
+	n = viewer_model__rows(f.m, rows, 16, VM_SORT_CPU, true, NULL, true, 0, NULL);
 	if (!ASSERT_EQ(n, 6u, "all rows"))
 		goto out;
 	ASSERT_EQ(f.m->g[rows[0]].goid, 5u, "busiest first");
 	ASSERT_EQ(f.m->g[rows[1]].goid, 3u, "then g3");
 	ASSERT_GT(f.m->g[rows[0]].cpu_pct, 70.0f, "g5 about 75%");
 	ASSERT_LT(f.m->g[rows[0]].cpu_pct, 80.0f, "g5 about 75%");
-	n = viewer_model__rows(f.m, rows, 16, VM_SORT_GOID, false, "http", true);
+	n = viewer_model__rows(f.m, rows, 16, VM_SORT_GOID, false, "http", true, 0, NULL);
 	if (!ASSERT_EQ(n, 3u, "filter by function"))
 		goto out;
 	ASSERT_EQ(f.m->g[rows[0]].goid, 2u, "ascending goid");
 	ASSERT_EQ(f.m->g[rows[2]].goid, 6u, "ascending goid");
-	n = viewer_model__rows(f.m, rows, 16, VM_SORT_GOID, false, "runnable", true);
+	n = viewer_model__rows(f.m, rows, 16, VM_SORT_GOID, false, "runnable", true, 0, NULL);
 	ASSERT_EQ(n, 6u, "filter by state");
-	n = viewer_model__rows(f.m, rows, 16, VM_SORT_GOID, false, "4", true);
+	n = viewer_model__rows(f.m, rows, 16, VM_SORT_GOID, false, "4", true, 0, NULL);
 	ASSERT_EQ(n, 1u, "filter by goid");
+	{
+		uint32_t full[16], part[16], total = 0;
+		uint32_t nf =
+		    viewer_model__rows(f.m, full, 16, VM_SORT_AGE, true, NULL, true, 0, NULL);
+		uint32_t np =
+		    viewer_model__rows(f.m, part, 16, VM_SORT_AGE, true, NULL, true, 3, &total);
+
+		ASSERT_EQ(np, 3u, "limit");
+		ASSERT_EQ(total, nf, "total matching");
+		ASSERT_TRUE(!memcmp(full, part, 3 * sizeof(full[0])), "same first rows as a sort");
+	}
 out:
 	fixture_free(&f);
 }
@@ -456,5 +467,44 @@ TEST(viewer_model_sampling_metadata)
 	ASSERT_EQ(groups[0].counts[VM_RUNNABLE], 2u, "states per group");
 out:
 	free(groups);
+	fixture_free(&f);
+}
+
+/* The first-N selection (web frames) gives what a full sort gives. */
+TEST(viewer_model_rows_limit_matches_sort)
+{
+	struct fixture f;
+	uint32_t full[600], part[600];
+	struct xg_event e;
+	uint64_t x = 12345;
+
+	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
+		goto out;
+	for (uint64_t id = 1; id <= 500; id++) {
+		e = ev_create(id, id, 1, str(&f, id % 3 ? "main.a" : "main.b"));
+		viewer_model__event(f.m, &e);
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		e = (struct xg_event){.ts = 1000 + id, .kind = XG_EV_ALLOC, .goid = id};
+		e.size = (x >> 33) % 50; /* many ties */
+		viewer_model__event(f.m, &e);
+		if (id % 7 == 0) {
+			e = (struct xg_event){.ts = 2000 + id, .kind = XG_EV_GO_EXIT, .goid = id};
+			viewer_model__event(f.m, &e);
+		}
+	}
+	for (int key = 0; key < VM_SORT_MAX; key++) {
+		for (int desc = 0; desc < 2; desc++) {
+			uint32_t nf =
+			    viewer_model__rows(f.m, full, 600, key, desc, NULL, true, 0, NULL);
+			uint32_t np =
+			    viewer_model__rows(f.m, part, 600, key, desc, NULL, true, 37, NULL);
+
+			if (!ASSERT_EQ(nf, 500u, "all") || !ASSERT_EQ(np, 37u, "limit"))
+				goto out;
+			if (!ASSERT_TRUE(!memcmp(full, part, 37 * sizeof(full[0])), "same order"))
+				goto out;
+		}
+	}
+out:
 	fixture_free(&f);
 }
