@@ -17,7 +17,7 @@
 
 static inline uint64_t tf_zz(int64_t v)
 {
-	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	return ((uint64_t)v << 1) ^ (0 - ((uint64_t)v >> 63));
 }
 
 static inline int64_t tf_unzz(uint64_t v)

@@ -179,7 +179,7 @@ struct rec {
 static int read_rec(struct tf_reader *r, uint64_t off, uint64_t limit, struct rec *rec,
 		    bool decompress)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 	uint32_t len, crc;
 	int err;
 
@@ -189,8 +189,8 @@ static int read_rec(struct tf_reader *r, uint64_t off, uint64_t limit, struct re
 		return xg_error(-ENODATA, "record header cut off (%" PRIu64 " bytes left)",
 				limit - off);
 	err = src_read(r, off, TF_REC_HDR, &p, &r->rbuf);
-	if (err)
-		return err;
+	if (err || !p)
+		return err ? err : -EIO;
 	rec->type = p[0];
 	rec->flags = p[1];
 	len = tf_le32(p + 4);
@@ -559,7 +559,7 @@ static int read_index(struct tf_reader *r)
 	if (err)
 		return xg_error(-EINVAL, "no valid trailer at the end");
 	if (rec.type != TF_REC_END || rec.len != TF_END_PAYLOAD ||
-	    memcmp(rec.payload + 16, TF_END_MAGIC, TF_END_MAGIC_LEN))
+	    memcmp(rec.payload + 16, TF_END_MAGIC, TF_END_MAGIC_LEN) != 0)
 		return xg_error(-EINVAL, "no valid trailer at the end");
 	ioff = tf_le64(rec.payload);
 	isize = tf_le64(rec.payload + 8);
@@ -706,7 +706,7 @@ static int check_header(struct tf_reader *r)
 		       &r->rbuf);
 	if (err)
 		return err;
-	if (memcmp(h, TF_MAGIC, TF_MAGIC_LEN))
+	if (memcmp(h, TF_MAGIC, TF_MAGIC_LEN) != 0)
 		return xg_error(-EINVAL, "%s: not an xgotop trace (bad magic)", r->name);
 	r->major = tf_le16(h + 8);
 	r->minor = tf_le16(h + 10);

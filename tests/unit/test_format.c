@@ -704,3 +704,35 @@ TEST(format_unknown_records)
 out:
 	free(file);
 }
+
+/* A chunk filled exactly by one call, then more rows: the next call must see it full. */
+TEST(format_chunk_exact_fill)
+{
+	struct tf_chunk_enc *e = tf_chunk_enc__new(1);
+	struct xg_event evs[300];
+	const struct xg_event *rows[300];
+	struct tf_buf out = {0};
+	long a;
+
+	if (!ASSERT_OK_PTR(e, "encoder"))
+		return;
+	for (int i = 0; i < 300; i++) {
+		evs[i] = (struct xg_event){.ts = (uint64_t)i, .kind = XG_EV_GO_EXIT, .goid = 1};
+		rows[i] = &evs[i];
+	}
+	tf_chunk_enc__limits(e, 100, 0, 0);
+	a = tf_chunk_enc__add(e, rows, 100);
+	ASSERT_EQ(a, 100, "exactly full");
+	ASSERT_TRUE(tf_chunk_enc__full(e), "full");
+	ASSERT_EQ(tf_chunk_enc__add(e, rows + 100, 200), 0, "no room");
+	ASSERT_OK(tf_chunk_enc__finish(e, &out), "finish");
+	ASSERT_FALSE(tf_chunk_enc__full(e), "a new chunk");
+	ASSERT_EQ(tf_chunk_enc__add(e, rows + 100, 200), 100, "next chunk takes 100");
+	/* the time limit cuts by ts */
+	out.len = 0;
+	ASSERT_OK(tf_chunk_enc__finish(e, &out), "finish");
+	tf_chunk_enc__limits(e, 1000, 0, 50);
+	ASSERT_EQ(tf_chunk_enc__add(e, rows, 300), 50, "50 ns of rows");
+	tf_buf__free(&out);
+	tf_chunk_enc__free(e);
+}
