@@ -507,6 +507,11 @@ void rec_ingest__set_sink(struct rec_ingest *g, struct sink *sink)
 	g->o.sink = sink;
 }
 
+const struct tf_tables *rec_ingest__tables(const struct rec_ingest *g)
+{
+	return g->o.w ? tf_writer__tables(g->o.w) : g->own;
+}
+
 uint64_t rec_ingest__now_ts(const struct rec_ingest *g)
 {
 	return g->last_ts;

@@ -55,6 +55,8 @@ int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev);
 /* Delivers queued events older than now_mono - reorder_ns (all when flush). Returns non-zero
  * when the sink asked to stop (or the writer failed: -errno). */
 int rec_ingest__release(struct rec_ingest *g, uint64_t now_mono, bool flush);
+/* The tables names are interned into: the writer's, or the ingest's own without a writer. */
+const struct tf_tables *rec_ingest__tables(const struct rec_ingest *g);
 /* The last trace time delivered. */
 uint64_t rec_ingest__now_ts(const struct rec_ingest *g);
 void rec_ingest__stats(const struct rec_ingest *g, struct rec_ingest_stats *st);

@@ -257,20 +257,20 @@ static int meta_offsets(struct tf_meta *m, const struct go_offsets *o)
 		size_t off;
 	} f[] = {
 #define O(k, field) {k, offsetof(struct go_offsets, field)}
-	    O("offsets.runtime.g.goid", g_goid),
-	    O("offsets.runtime.g.atomicstatus", g_atomicstatus),
-	    O("offsets.runtime.g.waitreason", g_waitreason),
-	    O("offsets.runtime.g.parentGoid", g_parent_goid),
-	    O("offsets.runtime.g.gopc", g_gopc),
-	    O("offsets.runtime.g.startpc", g_startpc),
-	    O("offsets.runtime.g.m", g_m),
-	    O("offsets.runtime.g.sched.pc", g_sched_pc),
-	    O("offsets.runtime.g.sched.bp", g_sched_bp),
-	    O("offsets.runtime.m.curg", m_curg),
-	    O("offsets.runtime.gcControllerState.heapLive", gcc_heap_live),
-	    O("offsets.runtime.gcControllerState.lastHeapGoal", gcc_last_heap_goal),
-	    O("offsets.runtime.gcControllerState.totalAlloc", gcc_total_alloc),
-	    O("offsets.runtime.gcControllerState.totalFree", gcc_total_free),
+	    O("offsets.g.goid", g_goid),
+	    O("offsets.g.atomicstatus", g_atomicstatus),
+	    O("offsets.g.waitreason", g_waitreason),
+	    O("offsets.g.parentGoid", g_parent_goid),
+	    O("offsets.g.gopc", g_gopc),
+	    O("offsets.g.startpc", g_startpc),
+	    O("offsets.g.m", g_m),
+	    O("offsets.g.sched.pc", g_sched_pc),
+	    O("offsets.g.sched.bp", g_sched_bp),
+	    O("offsets.m.curg", m_curg),
+	    O("offsets.gcControllerState.heapLive", gcc_heap_live),
+	    O("offsets.gcControllerState.lastHeapGoal", gcc_last_heap_goal),
+	    O("offsets.gcControllerState.totalAlloc", gcc_total_alloc),
+	    O("offsets.gcControllerState.totalFree", gcc_total_free),
 #undef O
 	};
 	int err = 0;
@@ -299,10 +299,10 @@ static int build_meta(struct recorder *r)
 	r->meta = m;
 	gethostname(host, sizeof(host) - 1);
 	uname(&un);
-	snprintf(buf, sizeof(buf), "%s %s", un.sysname, un.release);
+	snprintf(buf, sizeof(buf), "%s", un.release);
 
 	err = err ?: tf_meta__set_str(m, "xgotop.version", XG_VERSION);
-	err = err ?: tf_meta__set_str(m, "clock", "monotonic");
+	err = err ?: tf_meta__set_str(m, "clock", "CLOCK_MONOTONIC");
 	err = err ?: tf_meta__set_int(m, "clock.start_ns", (int64_t)r->start_mono);
 	err = err ?: tf_meta__set_int(m, "wall.start_ns", (int64_t)r->start_wall);
 	err = err ?: tf_meta__set_str(m, "host", host);
@@ -331,7 +331,7 @@ static int build_meta(struct recorder *r)
 		if (!(r->o.kinds & XGB_KIND_BIT(k)))
 			continue;
 		snprintf(key, sizeof(key), "sample.%s", xg_kind_name(k));
-		snprintf(val, sizeof(val), "%.17g", rate_of(&r->o, k));
+		snprintf(val, sizeof(val), "%.10g", rate_of(&r->o, k));
 		err = tf_meta__set_str(m, key, val);
 	}
 	err = err
@@ -350,8 +350,8 @@ static int build_meta(struct recorder *r)
 	for (uint32_t i = 0; i < r->plan.n && len < sizeof(buf) - 1; i++) {
 		const struct rec_probe *p = &r->plan.probes[i];
 
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s@%s+%u", i ? " " : "",
-					rec_prog_name(p->prog), p->func, p->off);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s+0x%x", i ? "," : "",
+					p->func, p->off);
 	}
 	err = err ?: tf_meta__set_str(m, "probes", buf);
 	if (r->plan.warnings[0])
