@@ -266,10 +266,11 @@ static void viewer_end(struct sink *s, const struct sink_status *st)
 	struct viewer_sink *v = (struct viewer_sink *)s;
 
 	viewer_model__tick(v->m, st);
-	if (v->tui)
-		tui__end(v->tui, v->m);
+	/* the web's last frame first: the TUI may keep the screen until a key */
 	if (v->web)
 		web__end(v->web, v->m);
+	if (v->tui)
+		tui__end(v->tui, v->m);
 }
 
 static void viewer_free(struct sink *s)

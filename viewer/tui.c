@@ -488,8 +488,10 @@ static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h
 		viewer_fmt_dur(sys, sizeof(sys), viewer_model__slot_ns(m, g, VM_SYSCALL));
 		/* '~': estimates scaled from sampled allocations */
 		al[0] = by[0] = '~';
-		viewer_fmt_count(al + m->alloc_sampled, sizeof(al) - 1, (double)g->alloc_count);
-		viewer_fmt_bytes(by + m->alloc_sampled, sizeof(by) - 1, (double)g->alloc_bytes);
+		viewer_fmt_count(al + (m->alloc_sampled && g->alloc_count), sizeof(al) - 1,
+				 (double)g->alloc_count);
+		viewer_fmt_bytes(by + (m->alloc_sampled && g->alloc_bytes), sizeof(by) - 1,
+				 (double)g->alloc_bytes);
 		st = (g->flags & VM_G_NO_STATE) ? "?" : xg_gstate_name(g->state);
 		if (sel)
 			attron(COLOR_PAIR(C_SEL));
@@ -954,8 +956,33 @@ int tui__tick(struct tui *t, struct viewer_model *m)
 
 void tui__end(struct tui *t, struct viewer_model *m)
 {
+	const char *why = m->end_reason[0] ? m->end_reason : "finished";
+
 	if (!t->active)
 		return;
+	/* the source ended on its own (the target exited): keep the last screen until a key, the
+	 * user still browsing it; not when the user asked to stop */
+	if (strcmp(why, "quit") != 0 && strcmp(why, "interrupted") != 0 &&
+	    strcmp(why, "output failed") != 0 && isatty(STDIN_FILENO)) {
+		int c;
+
+		raw(); /* Ctrl-C arrives as a key: the source's signal handler is done with */
+		nodelay(stdscr, FALSE);
+		timeout(500);
+		for (;;) {
+			if (!t->editing) {
+				snprintf(t->msg, sizeof(t->msg), "%s: press q to quit", why);
+				t->msg_until = UINT64_MAX;
+			}
+			sort_rows(t, m);
+			draw(t, m);
+			c = getch();
+			if (c == ERR)
+				continue;
+			if (c == 3 || key(t, m, c)) /* browse: sort, filter, scroll still work */
+				break;
+		}
+	}
 	sort_rows(t, m);
 	draw(t, m);
 	endwin();
