@@ -43,7 +43,7 @@ struct tf_reader {
 	uint64_t compat, ro_compat, incompat;
 	uint32_t hdr_size;
 	bool clean;
-	char recovery[512];
+	char recovery[1024];
 	uint64_t used;
 
 	struct rchunk *chunks;
@@ -443,8 +443,9 @@ static bool valid_rec_at(struct tf_reader *r, uint64_t off)
 	return ok;
 }
 
-/* Linear scan from the header to the last complete record. */
-static int scan(struct tf_reader *r)
+/* Linear scan from the header to the last complete record; why_scan says why the index was
+ * not used. */
+static int scan(struct tf_reader *r, const char *why_scan)
 {
 	uint64_t off = r->hdr_size, last_ts = 0;
 	const char *why = "end of file";
@@ -532,14 +533,14 @@ static int scan(struct tf_reader *r)
 	r->used = off;
 	if (off == r->size)
 		snprintf(r->recovery, sizeof(r->recovery),
-			 "no trailer: recovered %zu chunks by scanning to the end of the file "
+			 "%.180s: recovered %zu chunks by scanning to the end of the file "
 			 "(%" PRIu64 " bytes)",
-			 r->nchunks, off);
+			 why_scan, r->nchunks, off);
 	else
 		snprintf(r->recovery, sizeof(r->recovery),
-			 "no trailer: recovered %zu chunks from the first %" PRIu64
-			 " bytes; scan stopped %.300s; %" PRIu64 " bytes ignored",
-			 r->nchunks, off, why, r->size - off);
+			 "%.180s: recovered %zu chunks from the first %" PRIu64
+			 " bytes; scan stopped %.500s; %" PRIu64 " bytes ignored",
+			 why_scan, r->nchunks, off, why, r->size - off);
 	return 0;
 }
 
@@ -553,14 +554,14 @@ static int read_index(struct tf_reader *r)
 	int err;
 
 	if (r->size < (uint64_t)r->hdr_size + TF_END_SIZE)
-		return xg_error(-EINVAL, "too short for a trailer");
+		return xg_error(-ENOENT, "too short for a trailer");
 	end_off = r->size - TF_END_SIZE;
 	err = read_rec(r, end_off, r->size, &rec, false);
 	if (err)
-		return xg_error(-EINVAL, "no valid trailer at the end");
+		return xg_error(-ENOENT, "no valid trailer at the end");
 	if (rec.type != TF_REC_END || rec.len != TF_END_PAYLOAD ||
 	    memcmp(rec.payload + 16, TF_END_MAGIC, TF_END_MAGIC_LEN) != 0)
-		return xg_error(-EINVAL, "no valid trailer at the end");
+		return xg_error(-ENOENT, "no valid trailer at the end");
 	ioff = tf_le64(rec.payload);
 	isize = tf_le64(rec.payload + 8);
 	if (ioff < r->hdr_size || ioff > end_off || isize != end_off - ioff)
@@ -569,8 +570,10 @@ static int read_index(struct tf_reader *r)
 				" bytes) outside the file",
 				ioff, isize);
 	err = read_rec(r, ioff, end_off, &rec, true);
-	if (err)
-		return xg_error(err, "index at offset %" PRIu64 ": %s", ioff, xg_errmsg());
+	if (err) {
+		xg_error_prefix("index at offset %" PRIu64, ioff);
+		return err;
+	}
 	if (rec.type != TF_REC_INDEX)
 		return xg_error(-EINVAL, "trailer points to a record of type 0x%02x, not an index",
 				rec.type);
@@ -737,6 +740,7 @@ static int check_header(struct tf_reader *r)
 
 static struct tf_reader *open_common(struct tf_reader *r, const struct tf_reader_opts *opts)
 {
+	char why[200] = "index not used (no_index)";
 	int err;
 
 	if (opts)
@@ -763,14 +767,18 @@ static struct tf_reader *open_common(struct tf_reader *r, const struct tf_reader
 		if (err == -ENOMEM)
 			goto fail;
 		/* fall back to a scan, with fresh tables */
-		snprintf(r->recovery, sizeof(r->recovery), "%s", xg_errmsg());
+		if (err == -ENOENT)
+			snprintf(why, sizeof(why), "no trailer");
+		else
+			snprintf(why, sizeof(why), "trailer present but index unusable (%.150s)",
+				 xg_errmsg());
 		reset_tables(r);
 		if (!r->tables || !r->meta) {
 			err = -ENOMEM;
 			goto fail;
 		}
 	}
-	err = scan(r);
+	err = scan(r, why);
 	if (err)
 		goto fail;
 	return r;

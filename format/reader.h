@@ -53,7 +53,7 @@ struct tf_info {
 	uint16_t major, minor;
 	uint64_t compat, ro_compat, incompat;
 	bool clean;	     /* closed properly: trailer and index present and valid */
-	char recovery[512];  /* when not clean: what was recovered and why the scan stopped */
+	char recovery[1024]; /* when not clean: what was recovered and why the scan stopped */
 	uint64_t file_bytes; /* size of the file */
 	uint64_t used_bytes; /* bytes up to the end of the last record read */
 	uint64_t events;

@@ -736,3 +736,34 @@ TEST(format_chunk_exact_fill)
 	tf_buf__free(&out);
 	tf_chunk_enc__free(e);
 }
+
+/* A trailer whose index is damaged: the file is scanned instead, nothing is lost. */
+TEST(format_damaged_index)
+{
+	size_t len = 0, n = 0;
+	uint8_t *b = slurp("tests/fixtures/http-mix.xgt", &len);
+	struct tf_reader *r = NULL;
+	struct xg_event *evs;
+	struct tf_info in;
+	uint64_t ioff;
+	char want[160];
+
+	if (!ASSERT_OK_PTR(b, "http-mix.xgt"))
+		return;
+	ioff = tf_le64(b + len - TF_END_SIZE + TF_REC_HDR);
+	b[ioff + TF_REC_HDR + 3] ^= 0x40;
+	evs = read_all(b, len, NULL, &n, &r);
+	ASSERT_EQ(n, 10700u, "every event, by a scan");
+	if (ASSERT_OK_PTR(r, "reader") && ASSERT_OK(tf_reader__info(r, &in), "info")) {
+		ASSERT_FALSE(in.clean, "not clean");
+		snprintf(want, sizeof(want),
+			 "trailer present but index unusable (index at offset %llu: record of type "
+			 "0x06: checksum mismatch): recovered 11 chunks by scanning",
+			 (unsigned long long)ioff);
+		ASSERT_HAS_SUBSTR(in.recovery, want, "why and what");
+		ASSERT_EQ(in.keyframes, 6u, "keyframes found by the scan");
+	}
+	tf_reader__close(r);
+	free(evs);
+	free(b);
+}
