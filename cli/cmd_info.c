@@ -254,7 +254,9 @@ static int cmd_info(int argc, char **argv)
 		xg_report_error(json, "info", "%s", xg_errmsg());
 		return XG_EXIT_USAGE;
 	}
-	err = tf_reader__info(r, &in);
+	err = tf_reader__verify(r);
+	if (err >= 0)
+		err = tf_reader__info(r, &in);
 	if (err) {
 		xg_report_error(json, "info", "%s", xg_errmsg());
 		tf_reader__close(r);

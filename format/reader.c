@@ -1091,6 +1091,36 @@ const struct tf_goroutine *tf_reader__goroutines(struct tf_reader *r, size_t *n)
 
 /* --- info ------------------------------------------------------------------------------------ */
 
+int tf_reader__verify(struct tf_reader *r)
+{
+	for (size_t i = 0; i < r->nchunks; i++) {
+		struct rchunk *c = &r->chunks[i];
+		struct tf_chunk_hdr h;
+		struct rec rec;
+		int err;
+
+		if (c->bad)
+			continue;
+		err = read_rec(r, c->off, c->off + c->size, &rec, false);
+		if (!err && rec.type != TF_REC_CHUNK)
+			err = xg_error(-EINVAL, "not a chunk record (type 0x%02x)", rec.type);
+		if (!err)
+			err = tf_chunk__parse_hdr(rec.payload, rec.len, &h);
+		if (!err &&
+		    (h.n_events != c->n || h.ts_first != c->ts_first || h.ts_last != c->ts_last))
+			err = xg_error(-EINVAL, "header does not match the index");
+		if (err == -ENOMEM)
+			return err;
+		if (err) {
+			warn(r, "chunk %zu at offset %" PRIu64 " is damaged: %s", i, c->off,
+			     xg_errmsg());
+			c->bad = true;
+			r->damaged++;
+		}
+	}
+	return (int)(r->damaged > INT32_MAX ? INT32_MAX : r->damaged);
+}
+
 int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 {
 	memset(in, 0, sizeof(*in));
@@ -1100,7 +1130,7 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 	in->ro_compat = r->ro_compat;
 	in->incompat = r->incompat;
 	in->clean = r->clean;
-	snprintf(in->recovery, sizeof(in->recovery), "%s", r->clean ? "" : r->recovery);
+	snprintf(in->recovery, sizeof(in->recovery), "%.511s", r->clean ? "" : r->recovery);
 	in->file_bytes = r->size;
 	in->used_bytes = r->used;
 	in->chunks = r->nchunks;
@@ -1121,33 +1151,6 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 		in->late_max_ns = r->late_max;
 		in->raw_bytes = r->raw;
 		in->stored_bytes = r->stored;
-		/* the index says what the chunks hold; check that they are intact */
-		for (size_t i = 0; i < r->nchunks; i++) {
-			struct rchunk *c = &r->chunks[i];
-			struct tf_chunk_hdr h;
-			struct rec rec;
-			int err;
-
-			if (c->bad)
-				continue;
-			err = read_rec(r, c->off, c->off + c->size, &rec, false);
-			if (!err && rec.type != TF_REC_CHUNK)
-				err =
-				    xg_error(-EINVAL, "not a chunk record (type 0x%02x)", rec.type);
-			if (!err)
-				err = tf_chunk__parse_hdr(rec.payload, rec.len, &h);
-			if (!err && (h.n_events != c->n || h.ts_first != c->ts_first ||
-				     h.ts_last != c->ts_last))
-				err = xg_error(-EINVAL, "header does not match the index");
-			if (err == -ENOMEM)
-				return err;
-			if (err) {
-				warn(r, "chunk %zu at offset %" PRIu64 " is damaged: %s", i, c->off,
-				     xg_errmsg());
-				c->bad = true;
-				r->damaged++;
-			}
-		}
 		in->damaged = r->damaged;
 		return 0;
 	}

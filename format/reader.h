@@ -53,7 +53,7 @@ struct tf_info {
 	uint16_t major, minor;
 	uint64_t compat, ro_compat, incompat;
 	bool clean;	     /* closed properly: trailer and index present and valid */
-	char recovery[1024]; /* when not clean: what was recovered and why the scan stopped */
+	char recovery[512];  /* when not clean: what was recovered and why the scan stopped */
 	uint64_t file_bytes; /* size of the file */
 	uint64_t used_bytes; /* bytes up to the end of the last record read */
 	uint64_t events;
@@ -83,9 +83,12 @@ const struct tf_meta *tf_reader__meta(const struct tf_reader *r);
 const struct tf_tables *tf_reader__tables(const struct tf_reader *r);
 
 /* Facts about the file. Counts per kind come from the index, or from decoding the kind column
- * of every chunk when the file was not closed cleanly; either way every chunk's checksum and
- * header are checked (damaged ones are warned about once and counted). 0 or -errno. */
+ * of every chunk when the file was not closed cleanly (O(file) then). info->damaged counts the
+ * chunks found damaged so far; tf_reader__verify() checks them all. 0 or -errno. */
 int tf_reader__info(struct tf_reader *r, struct tf_info *info);
+/* Checks every chunk's checksum and header (reading the whole file): damaged ones are warned
+ * about once, counted, and skipped by iteration. The number damaged, or -errno. */
+int tf_reader__verify(struct tf_reader *r);
 
 /* The next event in non-decreasing ts order: 1, 0 at the end, -errno on a fatal error (I/O,
  * out of memory). Damaged chunks are skipped with a warning, not an error. */
