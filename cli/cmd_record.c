@@ -191,7 +191,7 @@ static int cmd_record(int argc, char **argv)
 	struct viewer_opts vo;
 	struct recorder *r = NULL;
 	struct sink *sink = NULL;
-	bool plan = false, json;
+	bool plan = false, json, summarize;
 	sigset_t sigs;
 	int c, err, ret = XG_EXIT_OK;
 
@@ -279,6 +279,8 @@ static int cmd_record(int argc, char **argv)
 		return XG_EXIT_USAGE;
 	}
 	viewer_opts__finish(&vo);
+	/* the TUI owns the terminal while recording: the summary comes after it closes */
+	summarize = !o.quiet;
 	if (viewer_opts__tui(&vo))
 		o.quiet = true;
 
@@ -327,7 +329,7 @@ static int cmd_record(int argc, char **argv)
 	}
 out:
 	sink__free(sink);
-	if (!o.quiet && ret == XG_EXIT_OK)
+	if (summarize && ret == XG_EXIT_OK)
 		summary(r);
 	{
 		struct recorder_stats st;
@@ -338,7 +340,7 @@ out:
 		if (werr) {
 			xg_report_error(json, "record", "%s", xg_errmsg());
 			ret = XG_EXIT_FAIL;
-		} else if (!o.quiet && ret == XG_EXIT_OK) {
+		} else if (summarize && ret == XG_EXIT_OK) {
 			fprintf(stderr, "xgotop record: wrote %s\n", st.out_path);
 		}
 	}
