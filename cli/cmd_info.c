@@ -97,8 +97,8 @@ static void print_text(const char *path, const struct tf_info *in, const struct 
 	       in->raw_bytes, in->stored_bytes, ratio(in->raw_bytes, in->stored_bytes),
 	       ratio(in->events * sizeof(struct xg_event), in->file_bytes),
 	       sizeof(struct xg_event));
-	printf("lost:         %" PRIu64 " events (in %" PRIu64 " lost records)\n", in->lost,
-	       in->kinds[XG_EV_LOST]);
+	printf("lost:         %" PRIu64 " events (in %" PRIu64 " lost record%s)\n", in->lost,
+	       in->kinds[XG_EV_LOST], in->kinds[XG_EV_LOST] == 1 ? "" : "s");
 	if (in->late)
 		printf("late:         %" PRIu64 " events had their ts raised, by up to %" PRIu64
 		       " ns\n",
