@@ -143,6 +143,13 @@ const char *viewer_model__str(const struct viewer_model *m, uint32_t id)
 	return id && m->names ? tf_tables__str(m->names, id) : "";
 }
 
+const char *viewer_model__start_fn(const struct viewer_model *m, const struct vm_g *g)
+{
+	if (g->start_fn)
+		return viewer_model__str(m, g->start_fn);
+	return g->goid == 1 ? "runtime.main" : "?";
+}
+
 int viewer_model__slot_of(unsigned int state)
 {
 	switch (state) {

@@ -184,6 +184,9 @@ void viewer_model__reset(struct viewer_model *m, uint64_t ts);
 struct vm_g *viewer_model__g(const struct viewer_model *m, uint64_t goid);
 /* The string of an id ("" for 0). */
 const char *viewer_model__str(const struct viewer_model *m, uint32_t id);
+/* g's start function; "runtime.main" for goroutine 1 when unknown (it predates the trace's
+ * probes), "?" for others. */
+const char *viewer_model__start_fn(const struct viewer_model *m, const struct vm_g *g);
 /* Time goroutine g has spent in slot s, up to now (including the current state). */
 uint64_t viewer_model__slot_ns(const struct viewer_model *m, const struct vm_g *g, int s);
 /* The slot of a state. */

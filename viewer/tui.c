@@ -509,9 +509,7 @@ static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h
 			x = putf(y + i, x, "%6.1f  ", g->cpu_pct);
 		else
 			x = put(y + i, x, "     -  ");
-		put(y + i, x,
-		    g->start_fn ? short_fn(viewer_model__str(m, g->start_fn))
-				: (g->goid == 1 ? "runtime.main" : "?"));
+		put(y + i, x, short_fn(viewer_model__start_fn(m, g)));
 		if (sel) {
 			mvchgat(y + i, 0, -1, A_NORMAL, C_SEL, NULL);
 			attroff(COLOR_PAIR(C_SEL));

@@ -156,7 +156,7 @@ static void put_row(struct jsonw *j, const struct viewer_model *m, const struct 
 	jsonw_uint_field(j, "id", g->goid);
 	jsonw_string_field(j, "st", st ? st : "?");
 	jsonw_string_field(j, "why", viewer_model__str(m, g->reason));
-	jsonw_string_field(j, "fn", viewer_model__str(m, g->start_fn));
+	jsonw_string_field(j, "fn", viewer_model__start_fn(m, g));
 	jsonw_uint_field(j, "par", g->parent);
 	jsonw_uint_field(j, "age", end > g->created_ts ? end - g->created_ts : 0);
 	put_states(j, g, m);
@@ -169,12 +169,12 @@ static void put_row(struct jsonw *j, const struct viewer_model *m, const struct 
 
 /* The timeline cell of g for the interval since the last frame: the slot it spent most of the
  * interval in, 5 when it exited in the interval without time in any slot. */
-static int lane_code(const struct viewer_model *m, struct vm_g *g)
+static int lane_code(const struct viewer_model *m, struct vm_g *g, bool advance)
 {
 	uint64_t best = 0;
 	int code = -1;
 
-	for (int s = 0; s < VM_NSLOTS; s++) {
+	for (int s = 0; s < VM_NSLOTS && advance; s++) {
 		uint64_t v = viewer_model__slot_ns(m, g, s);
 		uint64_t d = v > g->lane_ns[s] ? v - g->lane_ns[s] : 0;
 
@@ -184,32 +184,41 @@ static int lane_code(const struct viewer_model *m, struct vm_g *g)
 			code = s;
 		}
 	}
-	if (code < 0)
+	if (code < 0) /* no time passed: the state it is in */
 		code = (g->flags & VM_G_EXITED) ? 5 : viewer_model__slot_of(g->state);
 	return code;
 }
 
-static void put_lanes(struct web *w, struct jsonw *j, struct viewer_model *m)
+static uint64_t lane_rank(const struct vm_g *g)
+{
+	return (g->flags & VM_G_EXITED ? 0 : 1ULL << 63) | g->seq;
+}
+
+static void put_lanes(struct jsonw *j, struct viewer_model *m, bool advance)
 {
 	uint32_t pick[LANES];
 	uint32_t n = 0;
 
-	/* the LANES newest goroutines, by order of first sight */
+	/* the LANES newest goroutines (order of first sight), live ones before exited ones */
 	for (uint32_t i = 0; i < m->g_len; i++) {
+		uint64_t key;
 		uint32_t k;
 
 		if (!m->g[i].goid)
 			continue;
-		if (n == LANES && m->g[i].seq <= m->g[pick[n - 1]].seq)
+		key = lane_rank(&m->g[i]);
+		if (n == LANES && key <= lane_rank(&m->g[pick[n - 1]]))
 			continue;
 		k = n < LANES ? n++ : LANES - 1;
-		while (k > 0 && m->g[pick[k - 1]].seq < m->g[i].seq) {
+		while (k > 0 && lane_rank(&m->g[pick[k - 1]]) < key) {
 			pick[k] = pick[k - 1];
 			k--;
 		}
 		pick[k] = i;
 	}
-	(void)w;
+	/* adv: the cells cover the time since the last frame; else they only say the current
+	 * state (a page that has no column yet draws one) */
+	jsonw_bool_field(j, "adv", advance);
 	jsonw_name(j, "lanes");
 	jsonw_start_array(j);
 	for (uint32_t i = 0; i < n; i++) {
@@ -217,9 +226,9 @@ static void put_lanes(struct web *w, struct jsonw *j, struct viewer_model *m)
 
 		jsonw_start_array(j);
 		jsonw_uint(j, g->goid);
-		jsonw_int(j, lane_code(m, g));
+		jsonw_int(j, lane_code(m, g, advance));
 		jsonw_string(j, (g->flags & VM_G_NO_STATE) ? "?" : xg_gstate_name(g->state));
-		jsonw_string(j, viewer_model__str(m, g->start_fn));
+		jsonw_string(j, viewer_model__start_fn(m, g));
 		jsonw_end_array(j);
 	}
 	jsonw_end_array(j);
@@ -353,8 +362,7 @@ static char *build_frame(struct web *w, struct viewer_model *m, uint64_t seq, si
 	w->resets = m->resets;
 	w->reset_pending = false;
 
-	if (advanced)
-		put_lanes(w, j, m);
+	put_lanes(j, m, advanced);
 	w->last_ts = m->now_ts;
 
 	pthread_mutex_lock(&w->lock);
@@ -405,7 +413,7 @@ static char *answer_g(const struct viewer_model *m, uint64_t goid, size_t *len)
 	jsonw_uint_field(j, "parent", g->parent);
 	jsonw_string_field(j, "state", (g->flags & VM_G_NO_STATE) ? "?" : xg_gstate_name(g->state));
 	jsonw_string_field(j, "reason", viewer_model__str(m, g->reason));
-	jsonw_string_field(j, "start_fn", viewer_model__str(m, g->start_fn));
+	jsonw_string_field(j, "start_fn", viewer_model__start_fn(m, g));
 	jsonw_string_field(j, "create_fn", viewer_model__str(m, g->create_fn));
 	jsonw_hex_field(j, "create_pc", g->create_pc);
 	jsonw_uint_field(j, "created_ts", g->created_ts);

@@ -103,7 +103,9 @@ function compressCols() {
 }
 
 function applyLanes(f) {
-  if (!f.lanes) return;
+  // a frame whose trace time did not move only says the current states: drawn when the page
+  // has no column yet (it joined a paused replay)
+  if (!f.lanes || (!f.adv && colT.length)) return;
   if (colT.length >= MAX_COLS) compressCols();
   const col = colT.length;
   colT.push(f.t);
@@ -123,7 +125,11 @@ function applyLanes(f) {
     const drop = lanes.size - MAX_LANES;
     for (let i = 0; i < drop; i++) lanes.delete(old[i][0]);
   }
-  laneOrder = [...lanes.keys()].sort((a, b) => b - a);
+  // live goroutines first, newest on top
+  laneOrder = [...lanes.keys()].sort((a, b) => {
+    const da = lanes.get(a).st === 'dead', db = lanes.get(b).st === 'dead';
+    return da !== db ? (da ? 1 : -1) : b - a;
+  });
 }
 
 function resetAll() {
@@ -298,7 +304,7 @@ function drawTimeline() {
   ctx.fillStyle = '#7b8494';
   for (let r = 0; r < rows && view.top + r < laneOrder.length; r++) {
     const id = laneOrder[view.top + r], ln = lanes.get(id), y = r * LANE_H;
-    ctx.fillText(String(id).padStart(7) + ' ' + (ln.fn || '?').split('/').pop().slice(0, 22), 2, y + 10);
+    ctx.fillText(String(id).padStart(7) + ' ' + (ln.fn || '?').split('/').pop().slice(0, 19), 2, y + 10);
     const cols = ln.cols;
     for (let c = from; c < to;) {
       const code = cols[c];
