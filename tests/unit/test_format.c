@@ -767,3 +767,22 @@ TEST(format_damaged_index)
 	free(evs);
 	free(b);
 }
+
+/* Columns left out because they are all zero: the contexts of the others still agree. */
+TEST(format_absent_columns)
+{
+	struct xg_event evs[64];
+	const char *p = tmp_path("absent.xgt");
+	TF_WRITER_OPTS(o, .flush_ms = -1);
+
+	memset(evs, 0, sizeof(evs));
+	for (int i = 0; i < 64; i++) {
+		evs[i].ts = 100 + (uint64_t)i;
+		evs[i].cpu = (uint16_t)(i % 3);
+		evs[i].kind = i % 2 ? XG_EV_GO_CREATE : XG_EV_GO_EXIT;
+		/* goid and tid are all zero; parents are not */
+		evs[i].parent_goid = i % 2 ? 1000 + (uint64_t)i % 5 : 0;
+	}
+	if (ASSERT_OK(write_events(p, evs, 64, &o), "write"))
+		read_compare(p, evs, 64);
+}
