@@ -124,6 +124,9 @@ struct {
 /* &gcController, learned at the first startCycle. */
 __u64 gc_controller = 0;
 __u32 gc_cycles = 0;
+/* Set by record/ once every probe is attached, so that all of them start at one instant (an
+ * attached target runs while the probes go in one by one). */
+__u32 enabled = 0;
 
 /* --- helpers ------------------------------------------------------------------------------- */
 
@@ -134,6 +137,8 @@ static __always_inline bool want(__u32 kind)
 
 static __always_inline bool our_process(void)
 {
+	if (!enabled)
+		return false;
 	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
 }
 

@@ -214,6 +214,23 @@ int rec_bpf__attach(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, c
 	return b->multi ? attach_multi(b, plan, pid, path) : attach_perf(b, plan, pid, path);
 }
 
+int rec_bpf__enable(struct rec_bpf *b)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(b->obj, ".bss");
+	struct xgotop__bss bss;
+	uint32_t zero = 0;
+	int fd = m ? bpf_map__fd(m) : -1;
+
+	/* nothing writes .bss before this (every program returns at !enabled): read, set, write */
+	if (fd < 0 || bpf_map__value_size(m) != sizeof(bss) || bpf_map_lookup_elem(fd, &zero, &bss))
+		return xg_error(-EINVAL, "BPF object: cannot read .bss");
+	bss.enabled = 1;
+	if (bpf_map_update_elem(fd, &zero, &bss, BPF_ANY))
+		return xg_error(-errno, "BPF object: cannot enable the probes: %s",
+				strerror(errno));
+	return 0;
+}
+
 struct detacher {
 	struct bpf_link **links;
 	uint32_t n, step;

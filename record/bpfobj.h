@@ -54,6 +54,8 @@ int rec_bpf__load(struct rec_bpf *b);
  * uprobe_multi links: reopen without multi. 0 or -errno with a message.
  */
 int rec_bpf__attach(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path);
+/* Lets every attached probe report, from now on, all at once. 0 or -errno. */
+int rec_bpf__enable(struct rec_bpf *b);
 /* Removes every probe (blocks until the kernel has). */
 void rec_bpf__detach(struct rec_bpf *b);
 void rec_bpf__close(struct rec_bpf *b);

@@ -428,7 +428,7 @@ static uint64_t lat_quantile(const struct rec_ingest *g, double q)
 	for (unsigned int b = 0; b < LAT_BUCKETS; b++) {
 		seen += g->lat[b];
 		if (seen > want)
-			return lat_value(b);
+			return lat_value(b) < g->lat_max ? lat_value(b) : g->lat_max;
 	}
 	return g->lat_max;
 }

@@ -483,6 +483,8 @@ int recorder__start(struct recorder *r)
 		if (!err)
 			err = rec_bpf__attach(&r->bpf, &r->plan, r->t.pid, r->t.exe);
 	}
+	if (!err)
+		err = rec_bpf__enable(&r->bpf);
 	if (err)
 		return err;
 	if (!r->o.quiet)

@@ -30,6 +30,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -195,7 +196,13 @@ func blockers(t *Truth) {
 	inner.Add(1)
 	blocker(t, &wg, "waitgroup", inner.Wait, inner.Done, "sync.WaitGroup.Wait", "semacquire")
 
-	blocker(t, &wg, "sleep", func() { time.Sleep(50 * time.Millisecond) }, nil, "sleep")
+	// sleeps until it has been seen sleeping (a single short sleep could end unseen)
+	var woken atomic.Bool
+	blocker(t, &wg, "sleep", func() {
+		for !woken.Load() {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}, func() { woken.Store(true) }, "sleep")
 
 	// Loopback TCP: a server blocked in Accept, then in Read.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
