@@ -390,18 +390,27 @@ static int plan_goroutines(struct rec_plan *p, const struct gobin *b, const stru
 	return 0;
 }
 
-/* runtime.mallocgc<Kind>SC<n>: a size-specialized allocation entry point (not a slow path). */
+/*
+ * A size-specialized allocation entry point: runtime.mallocgc<Kind><n>, e.g.
+ * mallocgcSmallScanNoHeaderSC3, mallocgcTinySize5 (1.26 with GOEXPERIMENT=sizespecializedmalloc),
+ * mallocgcTinySC2 (1.27). Not the slow paths they tail-call, not closures (mallocgc.func1).
+ */
 static bool size_specialized(const char *name)
 {
-	const char *sc = strstr(name, "SC");
-	const char *s;
+	static const char prefix[] = "runtime.mallocgc";
+	const char *s = name + sizeof(prefix) - 1;
 
-	if (!sc || sc[2] == '\0')
+	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0 || strstr(name, "SlowPath"))
 		return false;
-	for (s = sc + 2; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
+	if (!isalpha((unsigned char)*s))
+		return false;
+	while (isalpha((unsigned char)*s))
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return false;
+	while (isdigit((unsigned char)*s))
+		s++;
+	return *s == '\0';
 }
 
 struct alloc_ctx {
