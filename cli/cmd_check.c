@@ -137,11 +137,27 @@ static void text_leaks(const struct xg_analysis *a, const struct xc_report *rep)
 			printf(" ...");
 		printf("\n");
 	}
-	if (rep->not_runtime + rep->not_preexisting + rep->not_young + rep->not_ignored)
-		printf("          not counted: %" PRIu64 " runtime or main, %" PRIu64
-		       " older than the trace, %" PRIu64 " younger than --leak-min-age, %" PRIu64
-		       " ignored\n",
-		       rep->not_runtime, rep->not_preexisting, rep->not_young, rep->not_ignored);
+	if (rep->not_runtime + rep->not_preexisting + rep->not_young + rep->not_ignored) {
+		const struct {
+			uint64_t n;
+			const char *what;
+		} nc[] = {
+		    {rep->not_runtime, "of the runtime or main"},
+		    {rep->not_preexisting, "older than the trace"},
+		    {rep->not_young, "younger than --leak-min-age"},
+		    {rep->not_ignored, "ignored"},
+		};
+		const char *sep = "";
+
+		printf("          not counted:");
+		for (size_t i = 0; i < sizeof(nc) / sizeof(nc[0]); i++) {
+			if (!nc[i].n)
+				continue;
+			printf("%s %" PRIu64 " %s", sep, nc[i].n, nc[i].what);
+			sep = ",";
+		}
+		printf("\n");
+	}
 }
 
 static void text_blocked(const struct xg_analysis *a, const struct xc_report *rep)
@@ -186,7 +202,7 @@ static void text_report(const char *file, const struct xg_analysis *a, const str
 			break;
 		case XC_MAX_GOROUTINES:
 			printf("%s max-goroutines %" PRIu64 ": at most %" PRIu64
-			       " user goroutines alive at once (at %s)\n",
+			       " goroutines alive at once, the runtime's not counted (at %s)\n",
 			       v, r->limit, r->value, secs(b1, sizeof(b1), r->at_ts));
 			break;
 		case XC_MAX_ALLOC_BYTES:
@@ -195,7 +211,7 @@ static void text_report(const char *file, const struct xg_analysis *a, const str
 			       viewer_fmt_bytes(b2, sizeof(b2), (double)r->value), est);
 			break;
 		case XC_MAX_ALLOC_RATE:
-			printf("%s max-alloc-rate %s/s: peak %s/s over 1 s (at %s)%s\n", v,
+			printf("%s max-alloc-rate %s/s: peak %s/s, in the second from %s%s\n", v,
 			       viewer_fmt_bytes(b1, sizeof(b1), (double)r->limit),
 			       viewer_fmt_bytes(b2, sizeof(b2), (double)r->value),
 			       secs(b3, sizeof(b3), r->at_ts), est);
@@ -228,7 +244,10 @@ static void text_report(const char *file, const struct xg_analysis *a, const str
 		}
 	}
 	if (rep->failed)
-		printf("%u of %u rules failed\n", rep->failed, rep->nrules);
+		printf("%u of %u rule%s failed\n", rep->failed, rep->nrules,
+		       rep->nrules == 1 ? "" : "s");
+	else if (rep->nrules == 1)
+		printf("the rule passed\n");
 	else
 		printf("all %u rules passed\n", rep->nrules);
 }

@@ -10,14 +10,17 @@
 
 #define BATCH 4096
 
-bool xa_runtime_goroutine(uint64_t goid, const char *fn)
+bool xa_system_goroutine(const char *fn)
 {
-	if (goid == 1)
-		return true;
-	if (!fn || !*fn)
+	if (!fn || !*fn || !strcmp(fn, "runtime.main"))
 		return false;
 	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "runtime/", 8) ||
 	       !strncmp(fn, "internal/", 9) || !strcmp(fn, "os/signal.loop");
+}
+
+bool xa_runtime_goroutine(uint64_t goid, const char *fn)
+{
+	return goid == 1 || (fn && !strcmp(fn, "runtime.main")) || xa_system_goroutine(fn);
 }
 
 double xa_alloc_rate(const struct tf_meta *meta)
@@ -62,18 +65,23 @@ const char *xa_str(const struct xg_analysis *a, uint32_t id)
 	return id ? tf_tables__str(tf_reader__tables(a->t->r), id) : "";
 }
 
-static bool is_runtime(struct xg_analysis *a, uint64_t goid, uint32_t fn)
+/* The runtime's system goroutines, by start function (cached per string id). */
+static bool is_system(struct xg_analysis *a, uint32_t fn)
 {
 	uint64_t c;
 
-	if (goid == 1)
-		return true;
 	if (!u64map_get(&a->fn_class, fn, &c)) {
-		c = xa_runtime_goroutine(goid, xa_str(a, fn)) ? 1 : 2;
+		c = xa_system_goroutine(xa_str(a, fn)) ? 1 : 2;
 		if (u64map_put(&a->fn_class, fn, c))
 			return c == 1;
 	}
 	return c == 1;
+}
+
+/* System goroutines and main: exempt from leak and wait rules. */
+static bool is_runtime(struct xg_analysis *a, uint64_t goid, uint32_t fn)
+{
+	return goid == 1 || is_system(a, fn) || !strcmp(xa_str(a, fn), "runtime.main");
 }
 
 static struct xa_fn *fn_get(struct xg_analysis *a, uint32_t fn)
@@ -215,7 +223,7 @@ static int goroutine_event(struct xg_analysis *a, const struct xg_event *ev)
 		f->live--;
 		if (!g)
 			f->exited++;
-		if (!is_runtime(a, before.goid, before.start_fn))
+		if (!is_system(a, before.start_fn))
 			a->user_live--;
 	}
 	if (g && (!had || g->start_fn != before.start_fn)) {
@@ -224,7 +232,7 @@ static int goroutine_event(struct xg_analysis *a, const struct xg_event *ev)
 			return -ENOMEM;
 		if (++f->live > f->max_live)
 			f->max_live = f->live;
-		if (!is_runtime(a, g->goid, g->start_fn))
+		if (!is_system(a, g->start_fn))
 			a->user_live++;
 	}
 	if (!g)
@@ -234,6 +242,58 @@ static int goroutine_event(struct xg_analysis *a, const struct xg_event *ev)
 		a->peak_goroutines_ts = ev->ts;
 	}
 	return 0;
+}
+
+static int alloc_window(struct xg_analysis *a, const struct xg_event *ev)
+{
+	size_t i = (size_t)(ev->ts / XA_WINDOW_NS);
+	uint64_t bytes, objs;
+
+	if (i >= a->nwin) {
+		size_t n = a->nwin ? a->nwin : 64;
+		uint64_t *v;
+
+		while (n <= i)
+			n *= 2;
+		v = realloc(a->win, n * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		memset(v + a->nwin, 0, (n - a->nwin) * sizeof(*v));
+		a->win = v;
+		a->nwin = n;
+	}
+	xa_alloc_scale(a->rate, ev, &bytes, &objs);
+	a->win[i] += bytes;
+	return 0;
+}
+
+/* The most bytes allocated in any second [k * 100 ms, k * 100 ms + 1 s) within the trace; the
+ * average over the whole trace when it is shorter than a second. */
+static void peak_rate(struct xg_analysis *a)
+{
+	const size_t per_s = 1000000000ULL / XA_WINDOW_NS;
+	uint64_t sum = 0, total = 0;
+
+	for (size_t i = 0; i < a->nwin; i++)
+		total += a->win[i];
+	if (a->end_ts < 1000000000ULL) {
+		a->peak_alloc_bps = a->end_ts ? (double)total * 1e9 / (double)a->end_ts : 0;
+		return;
+	}
+	/* windows that end by the end of the trace */
+	for (size_t k = 0; (k + per_s) * XA_WINDOW_NS <= a->end_ts + XA_WINDOW_NS; k++) {
+		if (k == 0) {
+			for (size_t i = 0; i < per_s && i < a->nwin; i++)
+				sum += a->win[i];
+		} else {
+			sum -= k - 1 < a->nwin ? a->win[k - 1] : 0;
+			sum += k + per_s - 1 < a->nwin ? a->win[k + per_s - 1] : 0;
+		}
+		if ((double)sum > a->peak_alloc_bps || k == 0) {
+			a->peak_alloc_bps = (double)sum;
+			a->peak_alloc_ts = k * XA_WINDOW_NS;
+		}
+	}
 }
 
 static int cmp_goid(const void *x, const void *y)
@@ -311,6 +371,7 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 	err = viewer_model__begin(a->m, &si);
 	if (err)
 		goto out;
+	a->rate = xa_alloc_rate(si.meta);
 	while ((n = tf_reader__read(t->r, evs, BATCH)) > 0) {
 		for (long i = 0; i < n && !err; i++) {
 			const struct xg_event *ev = &evs[i];
@@ -320,10 +381,6 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 			err = viewer_model__event(a->m, ev);
 			if (err)
 				break;
-			if (a->m->alloc_bps > a->peak_alloc_bps) {
-				a->peak_alloc_bps = a->m->alloc_bps;
-				a->peak_alloc_ts = ev->ts;
-			}
 			switch (ev->kind) {
 			case XG_EV_GO_CREATE:
 			case XG_EV_GO_STATE:
@@ -331,6 +388,10 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 			case XG_EV_SNAPSHOT:
 				if (ev->goid)
 					err = goroutine_event(a, ev);
+				break;
+			case XG_EV_ALLOC:
+			case XG_EV_ALLOC_SAMPLE:
+				err = alloc_window(a, ev);
 				break;
 			case XG_EV_GC_START:
 			case XG_EV_GC_END:
@@ -351,14 +412,10 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 		err = (int)n;
 		goto out;
 	}
-	/* close the model's last 100 ms interval so its rate counts */
-	st.now_ts = a->end_ts + 100000000ULL;
+	st.now_ts = a->end_ts;
 	st.finished = true;
 	viewer_model__tick(a->m, &st);
-	if (a->m->alloc_bps > a->peak_alloc_bps) {
-		a->peak_alloc_bps = a->m->alloc_bps;
-		a->peak_alloc_ts = a->end_ts;
-	}
+	peak_rate(a);
 	err = finish(a);
 	if (!err)
 		err = tf_reader__info(t->r, &a->info);
@@ -383,6 +440,7 @@ void xg_analysis__free(struct xg_analysis *a)
 	u64map_free(&a->fn_idx);
 	free(a->alive);
 	free(a->blocks);
+	free(a->win);
 	u64map_free(&a->create_stack);
 	u64map_free(&a->fn_class);
 	xa_tracker__fini(&a->tr);

@@ -45,6 +45,10 @@ void xa_tracker__fini(struct xa_tracker *t);
 int xa_tracker__apply(struct xa_tracker *t, const struct xg_event *ev, bool *had,
 		      struct tf_goroutine *before, const struct tf_goroutine **after);
 
+/* Allocation rates: bytes per second over any second starting at a multiple of this (or over
+ * the whole trace when it is shorter than a second). */
+#define XA_WINDOW_NS 100000000ULL
+
 /* Goroutines by start function. */
 struct xa_fn {
 	uint32_t fn; /* start function string id; 0: unknown */
@@ -98,13 +102,16 @@ struct xg_analysis {
 	struct xa_block *blocks; /* waits >= opts.blocked_ns, in the order they ended */
 	uint32_t nblocks, blocks_cap;
 
-	uint64_t peak_goroutines, peak_goroutines_ts; /* user goroutines alive at once */
+	uint64_t peak_goroutines, peak_goroutines_ts; /* non-system goroutines alive at once */
 	uint64_t peak_heap, peak_heap_ts;	      /* largest heap_live seen */
-	double peak_alloc_bps;			      /* over 1 s windows (the model's rate) */
-	uint64_t peak_alloc_ts;
+	double peak_alloc_bps;	/* most bytes allocated in a second (scaled; see XA_WINDOW_NS) */
+	uint64_t peak_alloc_ts; /* start of that second */
 
 	/* internal */
 	struct xa_tracker tr;
+	double rate;   /* alloc sampling rate */
+	uint64_t *win; /* scaled bytes allocated per XA_WINDOW_NS */
+	size_t nwin;
 	struct u64map create_stack; /* goid -> 1 + stack id of its go_create */
 	struct u64map fn_class;	    /* start fn id -> 1 runtime, 2 user */
 	uint64_t user_live;
@@ -122,7 +129,10 @@ double xa_alloc_rate(const struct tf_meta *meta);
  * alloc events by 1/rate, alloc_sample events by their weight. Other kinds: 0, 0. */
 void xa_alloc_scale(double rate, const struct xg_event *ev, uint64_t *bytes, uint64_t *objs);
 
-/* The runtime's own goroutines (by start function name), and main. */
+/* The runtime's system goroutines, by start function name (as runtime.NumGoroutine leaves
+ * them out): runtime.*, runtime/..., internal/..., os/signal.loop; not runtime.main. */
+bool xa_system_goroutine(const char *start_fn);
+/* System goroutines and main (goid 1, or runtime.main): exempt from the leak and wait rules. */
 bool xa_runtime_goroutine(uint64_t goid, const char *start_fn);
 
 /* The string of an id in the trace ("" for 0). */

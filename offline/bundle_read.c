@@ -122,6 +122,23 @@ static int read_member(struct archive *a, const char *path, const char *name, ui
 	return 0;
 }
 
+/* What libarchive says went wrong, and where. */
+static int archive_error(struct archive *a, const char *path, const struct xg_bundle *b)
+{
+	const char *msg = archive_error_string(a);
+
+	if (!msg)
+		msg = "unknown error";
+	/* ARCHIVE_ERRNO_FILE_FORMAT is EILSEQ on Linux (libarchive's archive_platform.h) */
+	if (archive_errno(a) == EILSEQ && !b->n)
+		return xg_error(-EINVAL, "%s: not an xgotop bundle (not a tar archive): %s", path,
+				msg);
+	if (!b->n)
+		return xg_error(-EINVAL, "%s: damaged or truncated bundle: %s", path, msg);
+	return xg_error(-EINVAL, "%s: damaged or truncated bundle after member %zu (%s): %s", path,
+			b->n, b->m[b->n - 1].name, msg);
+}
+
 static bool is_symbols_of(const char *member, const char *trace)
 {
 	const char *base = strrchr(member, '/');
@@ -173,8 +190,7 @@ struct xg_bundle *xg_bundle__open(const char *path, const char *select)
 	archive_read_support_filter_xz(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-		err = xg_error(-EINVAL, "%s: not an xgotop bundle: %s", path,
-			       archive_error_string(a));
+		err = archive_error(a, path, b);
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
@@ -184,12 +200,7 @@ struct xg_bundle *xg_bundle__open(const char *path, const char *select)
 		void *data = NULL;
 
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			if (!b->n)
-				err = xg_error(-EINVAL, "%s: not an xgotop bundle: %s", path,
-					       archive_error_string(a));
-			else
-				err = xg_error(-EINVAL, "%s: after member %zu (%s): %s", path, b->n,
-					       b->m[b->n - 1].name, archive_error_string(a));
+			err = archive_error(a, path, b);
 			goto out;
 		}
 		name = archive_entry_pathname(e);

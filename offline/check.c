@@ -128,10 +128,10 @@ static void add_state(struct xc_group *g, uint8_t state, uint32_t reason)
 	g->states[i].count++;
 }
 
-static const struct xg_analysis *sort_a; /* qsort has no context argument */
-
-static int cmp_leak(const void *x, const void *y)
+static int cmp_leak(const void *x, const void *y, void *ctx)
 {
+	const struct xg_analysis *an = ctx;
+
 	const struct xc_group *a = x, *b = y;
 	int c;
 
@@ -143,29 +143,33 @@ static int cmp_leak(const void *x, const void *y)
 	if (a->site.line != b->site.line)
 		return a->site.line < b->site.line ? -1 : 1;
 	c = strcmp(a->site.fn, b->site.fn);
-	return c ? c : strcmp(xa_str(sort_a, a->start_fn), xa_str(sort_a, b->start_fn));
+	return c ? c : strcmp(xa_str(an, a->start_fn), xa_str(an, b->start_fn));
 }
 
-static int cmp_state(const void *x, const void *y)
+static int cmp_state(const void *x, const void *y, void *ctx)
 {
+	const struct xg_analysis *an = ctx;
+
 	const struct xc_state_count *a = x, *b = y;
 
 	if (a->count != b->count)
 		return a->count > b->count ? -1 : 1;
 	if (a->state != b->state)
 		return a->state < b->state ? -1 : 1;
-	return strcmp(xa_str(sort_a, a->reason), xa_str(sort_a, b->reason));
+	return strcmp(xa_str(an, a->reason), xa_str(an, b->reason));
 }
 
-static int cmp_blocked(const void *x, const void *y)
+static int cmp_blocked(const void *x, const void *y, void *ctx)
 {
+	const struct xg_analysis *an = ctx;
+
 	const struct xc_group *a = x, *b = y;
 	int c;
 
 	if (a->longest_ns != b->longest_ns)
 		return a->longest_ns > b->longest_ns ? -1 : 1;
-	c = strcmp(xa_str(sort_a, a->start_fn), xa_str(sort_a, b->start_fn));
-	return c ? c : strcmp(xa_str(sort_a, a->reason), xa_str(sort_a, b->reason));
+	c = strcmp(xa_str(an, a->start_fn), xa_str(an, b->start_fn));
+	return c ? c : strcmp(xa_str(an, a->reason), xa_str(an, b->reason));
 }
 
 static int leaks(const struct xg_analysis *a, const struct xc_rules *r, struct xc_report *rep)
@@ -224,9 +228,10 @@ static int leaks(const struct xg_analysis *a, const struct xc_rules *r, struct x
 	if (err)
 		return err;
 	for (uint32_t i = 0; i < rep->nleaks; i++)
-		qsort(rep->leaks[i].states, rep->leaks[i].nstates, sizeof(rep->leaks[i].states[0]),
-		      cmp_state);
-	qsort(rep->leaks, rep->nleaks, sizeof(rep->leaks[0]), cmp_leak);
+		qsort_r(rep->leaks[i].states, rep->leaks[i].nstates,
+			sizeof(rep->leaks[i].states[0]), cmp_state, (void *)a);
+	if (rep->nleaks)
+		qsort_r(rep->leaks, rep->nleaks, sizeof(rep->leaks[0]), cmp_leak, (void *)a);
 	return 0;
 }
 
@@ -266,8 +271,9 @@ static int blocked(const struct xg_analysis *a, const struct xc_rules *r, struct
 		}
 	}
 	u64map_free(&map);
-	if (!err)
-		qsort(rep->blocked, rep->nblocked, sizeof(rep->blocked[0]), cmp_blocked);
+	if (!err && rep->nblocked)
+		qsort_r(rep->blocked, rep->nblocked, sizeof(rep->blocked[0]), cmp_blocked,
+			(void *)a);
 	return err;
 }
 
@@ -287,7 +293,6 @@ int xg_check(const struct xg_analysis *a, const struct xc_rules *r, struct xc_re
 	int err;
 
 	memset(rep, 0, sizeof(*rep));
-	sort_a = a;
 	if (r->no_leaks) {
 		err = leaks(a, r, rep);
 		if (err)

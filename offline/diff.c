@@ -98,7 +98,8 @@ static void collect(const struct xg_analysis *a, struct rows *r)
 	}
 	add(r, XD_TOTALS, XD_COUNT, "", "goroutines created", created);
 	add(r, XD_TOTALS, XD_COUNT, "", "goroutines alive at the end", alive);
-	add(r, XD_TOTALS, XD_COUNT, "", "user goroutines alive at once (peak)", a->peak_goroutines);
+	add(r, XD_TOTALS, XD_COUNT, "", "most goroutines alive at once (the runtime's not counted)",
+	    a->peak_goroutines);
 	add(r, XD_TOTALS, XD_BYTES, "", "bytes allocated", m->alloc_bytes);
 	add(r, XD_TOTALS, XD_COUNT, "", "objects allocated", m->alloc_objs);
 	add(r, XD_TOTALS, XD_BYTES, "", "peak heap", a->peak_heap);
@@ -149,7 +150,8 @@ static void merge_dups(struct rows *r)
 {
 	size_t o = 0;
 
-	qsort(r->v, r->n, sizeof(r->v[0]), cmp_key);
+	if (r->n)
+		qsort(r->v, r->n, sizeof(r->v[0]), cmp_key);
 	for (size_t i = 0; i < r->n; i++) {
 		if (o && !cmp_key(&r->v[o - 1], &r->v[i])) {
 			r->v[o - 1].a += r->v[i].a;
