@@ -19,6 +19,7 @@
 #include "cli/cmd.h"
 #include "format/evjson.h"
 #include "format/reader.h"
+#include "offline/open.h"
 #include "util/err.h"
 
 static void usage(FILE *f)
@@ -200,7 +201,7 @@ static int cmd_dump(int argc, char **argv)
 		xg_report_error(json, "dump", "expected one trace file; see --help");
 		return XG_EXIT_USAGE;
 	}
-	r = tf_reader__open(argv[optind], &ro);
+	r = xg_open_trace(argv[optind], &ro); /* a trace, or a bundle's (offline/open.h) */
 	if (!r) {
 		xg_report_error(json, "dump", "%s", xg_errmsg());
 		return XG_EXIT_USAGE;

@@ -16,6 +16,7 @@
 #include "cli/cmd.h"
 #include "format/event.h"
 #include "format/reader.h"
+#include "offline/open.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 
@@ -249,7 +250,7 @@ static int cmd_info(int argc, char **argv)
 		xg_report_error(json, "info", "expected one trace file; see --help");
 		return XG_EXIT_USAGE;
 	}
-	r = tf_reader__open(argv[optind], &ro);
+	r = xg_open_trace(argv[optind], &ro); /* a trace, or a bundle's (offline/open.h) */
 	if (!r) {
 		xg_report_error(json, "info", "%s", xg_errmsg());
 		return XG_EXIT_USAGE;

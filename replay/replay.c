@@ -9,6 +9,7 @@
 
 #include "format/reader.h"
 #include "format/xgt.h"
+#include "offline/open.h"
 #include "replay/replay.h"
 #include "util/err.h"
 #include "util/u64map.h"
@@ -394,7 +395,7 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 	/* the sink borrows the control for this call only: reset to NULL before returning */
 	out->ctl = &p.ctl; // cppcheck-suppress autoVariables
 
-	p.r = tf_reader__open(path, &ropts);
+	p.r = xg_open_trace(path, &ropts); /* a trace, or a bundle's (offline/open.h) */
 	if (!p.r) {
 		err = -(errno ? errno : EINVAL);
 		goto out;
