@@ -35,7 +35,8 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define G_SCAN 0x1000
+#define G_SCAN	     0x1000
+#define G_DEAD_EXTRA 11 /* Go 1.26+: a dead g kept by an extra M for cgo callbacks */
 
 /* --- knobs, set by record/ between open and load ------------------------------------------- */
 
@@ -432,6 +433,11 @@ static __always_inline void transition(struct pt_regs *ctx, __u64 gp, __u32 from
 	__u64 goid;
 	__u8 reason;
 
+	/* _Gdeadextra is _Gdead by another name (Go 1.26 split them; earlier ones use _Gdead) */
+	if (from == G_DEAD_EXTRA)
+		from = XG_G_DEAD;
+	if (to == G_DEAD_EXTRA)
+		to = XG_G_DEAD;
 	if (from == to || from == XG_G_IDLE) /* g struct being set up by malg/oneNewExtraM */
 		return;
 	if (from == XG_G_DEAD && (to == XG_G_RUNNABLE || to == XG_G_WAITING)) {

@@ -63,6 +63,7 @@ def check(truth, evs, attached=False, sample_alloc=None, sample_state=None, even
     for e in evs:
         by_kind[e["kind"]].append(e)
     tg = {g["goid"]: g for g in truth["goroutines"]}
+    created = {g: t for g, t in tg.items() if not t.get("not_created")}
 
     # timestamps never go back
     back = sum(1 for a, b in zip(evs, evs[1:]) if b["ts"] < a["ts"])
@@ -78,17 +79,17 @@ def check(truth, evs, attached=False, sample_alloc=None, sample_state=None, even
             dup += e["goid"] in creates
             creates[e["goid"]] = e
         yield dup == 0, "create-unique", f"{dup} goroutines created twice"
-        miss = [g for g in tg if g not in creates]
-        yield not miss, "create-all", f"no go_create for {miss}" if miss else f"{len(tg)} goroutines"
+        miss = [g for g in created if g not in creates]
+        yield not miss, "create-all", f"no go_create for {miss}" if miss else f"{len(created)} goroutines"
         wrong = [
             (g, tg[g]["parent"], creates[g]["parent_goid"])
-            for g in tg
+            for g in created
             if g in creates and creates[g]["parent_goid"] != tg[g]["parent"]
         ]
         yield not wrong, "create-parents", f"(goid, want, got) {wrong}" if wrong else "all parents right"
         wrongfn = [
             (g, tg[g]["fn"], creates[g].get("start_fn"))
-            for g in tg
+            for g in created
             if g in creates and creates[g].get("start_fn") != tg[g]["fn"]
         ]
         yield not wrongfn, "create-start-fn", f"{wrongfn}" if wrongfn else "all start functions right"
@@ -150,6 +151,19 @@ def check(truth, evs, attached=False, sample_alloc=None, sample_state=None, even
                     detail += f"; missing {miss}"
                 yield ok, f"state-{t['role']}", detail
             for t in truth["goroutines"]:
+                if t.get("callbacks"):
+                    # one C thread: its extra M (and goroutine) is taken at the first callback
+                    # (needm) and given back when the thread exits (dropm, Go 1.21+); each
+                    # callback leaves the syscall state (to running, or runnable when it has to
+                    # wait for a P) and re-enters it
+                    c = collections.Counter((e["from"], e["to"]) for e in seq.get(t["goid"], []))
+                    n = t["callbacks"]
+                    out = c[("syscall", "running")] + c[("syscall", "runnable")]
+                    ok = (c[("dead", "syscall")] == 1 and c[("syscall", "dead")] == 1
+                          and out == n and c[("running", "syscall")] == n)
+                    yield ok, "cgo-callbacks", (
+                        f"goroutine {t['goid']}: needm {c[('dead', 'syscall')]}, dropm {c[('syscall', 'dead')]}, "
+                        f"out of syscall {out}, into syscall {c[('running', 'syscall')]} for {n} callbacks")
                 if t.get("syscalls"):
                     n = sum(1 for e in seq.get(t["goid"], []) if e["from"] == "running" and e["to"] == "syscall")
                     yield n == t["syscalls"], "syscalls", f"goroutine {t['goid']}: {n} running>syscall, want {t['syscalls']}"

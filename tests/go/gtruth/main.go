@@ -3,7 +3,8 @@
 // receive, a channel send, a select, a mutex, a condition variable, a WaitGroup, a sleep and
 // loopback network I/O; a goroutine that makes a known number of system calls; a goroutine
 // that makes a known number of allocations of known types and sizes; on Go 1.23+ an iter.Pull
-// coroutine; and goroutines that are still blocked (leaked) when it exits.
+// coroutine; in cgo builds, calls into Go from a C thread; and goroutines that are still
+// blocked (leaked) when it exits.
 //
 // Every blocking goroutine is released only after runtime.Stack shows it parked with the wait
 // reason the runtime itself prints, which is recorded as the truth. Before writing the truth
@@ -45,6 +46,10 @@ type G struct {
 	Exited   bool     `json:"exited"`          // it returned before the truth was written
 	Leaked   bool     `json:"leaked,omitempty"`
 	Syscalls int      `json:"syscalls,omitempty"` // syscall.Write calls it made, nothing else
+	// a cgo callback's goroutine (cgo builds): never created by newproc; it runs Callbacks
+	// times on an extra M, each time dead -> syscall -> ... -> syscall -> dead
+	Callbacks  int  `json:"callbacks,omitempty"`
+	NotCreated bool `json:"not_created,omitempty"`
 }
 
 // Alloc is a number of heap allocations of one type made by one goroutine.
@@ -430,6 +435,7 @@ func main() {
 	syscalls(t, *nSys)
 	allocs(t, *nAllocs)
 	coro(t)
+	cgoCallbacks(t, 3)
 	spin(t)
 	leaks(t)
 
