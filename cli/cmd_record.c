@@ -56,13 +56,20 @@ static void usage(FILE *f)
 	    "      --events LIST      kinds to record: go_create,go_exit,go_state,alloc,\n"
 	    "                         gc_start,gc_end (gc = both, all = every kind; default all)\n"
 	    "      --sample KIND=RATE keep this fraction of KIND in the kernel, e.g. alloc=0.01;\n"
-	    "                         goroutine kinds keep whole goroutines (by goid), alloc\n"
-	    "                         keeps each allocation at random; repeatable\n"
+	    "                         goroutine kinds keep whole goroutines, alloc keeps each\n"
+	    "                         allocation at random; repeatable\n"
+	    "      --sample-file FILE KIND=RATE lines, read at start and again on SIGHUP, which\n"
+	    "                         changes the rates in the kernel while recording (the\n"
+	    "                         file's metadata keeps the rates of the start)\n"
 	    "      --stacks           user stacks on creation, blocking and allocations\n"
 	    "      --ringbuf-size N   ring buffer bytes, a power of 2 (default 16M)\n"
 	    "      --plan             print where each probe goes and exit\n"
+	    "      --bpf-stats        report each BPF program's kernel run count and time\n"
 	    "  -q, --quiet            no summary on stderr\n");
 	viewer_opts__usage(f);
+	fprintf(f, "\nExit status: 0 recorded (whatever the target's own status), 1 run-time\n"
+		   "failure (BPF, the process vanished, writing), 2 bad usage or input (not a Go\n"
+		   "binary, unsupported Go version).\n");
 }
 
 /* "5s", "500ms", "2m", "1h", "1.5" (seconds) -> ns */
