@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		   "first).\n\n"
 		   "  -o, --output OUT   the bundle to write (zstd-compressed tar)\n"
 		   "  -b, --binary PATH  the traced binary, when it moved since recording\n"
-		   "  -l, --level N      zstd level, 1-19 (default 9)\n"
+		   "  -l, --level N      zstd level, 1-19 (default 3)\n"
 		   "      --list         list the members of BUNDLE\n"
 		   "  -h, --help         this text\n");
 }

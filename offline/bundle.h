@@ -29,7 +29,7 @@
 #define XG_BUNDLE_MAX_MEMBERS	  4096
 #define XG_BUNDLE_MAX_TRACE_BYTES (4ULL << 30)	 /* a trace member (it is read into memory) */
 #define XG_BUNDLE_MAX_FILE_BYTES  (256ULL << 20) /* any other member */
-#define XG_BUNDLE_DEFAULT_LEVEL	  9
+#define XG_BUNDLE_DEFAULT_LEVEL	  3		 /* traces are zstd already: more buys little */
 
 /* What a file is, from its first bytes. */
 enum xg_input {

@@ -20,16 +20,13 @@ void pb_buf__reset(struct pb_buf *b)
 	b->err = 0;
 }
 
-/* Room for n more bytes; false (and b->err set) when out of memory. */
-static int reserve(struct pb_buf *b, size_t n)
+static int grow(struct pb_buf *b, size_t n)
 {
 	size_t ncap;
 	uint8_t *p;
 
 	if (b->err)
 		return 0;
-	if (b->cap - b->len >= n)
-		return 1;
 	ncap = b->cap ? b->cap : 256;
 	while (ncap - b->len < n) {
 		if (ncap > SIZE_MAX / 2) {
@@ -46,6 +43,14 @@ static int reserve(struct pb_buf *b, size_t n)
 	b->p = p;
 	b->cap = ncap;
 	return 1;
+}
+
+/* Room for n more bytes; false (and b->err set) when out of memory. */
+static inline int reserve(struct pb_buf *b, size_t n)
+{
+	if (__builtin_expect(b->cap - b->len >= n && !b->err, 1))
+		return 1;
+	return grow(b, n);
 }
 
 void pb_varint(struct pb_buf *b, uint64_t v)

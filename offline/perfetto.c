@@ -59,8 +59,11 @@
 #define DA_UINT_VALUE 3
 #define DA_NAME	      10
 
+#define OUT_FLUSH     (1u << 20)
+
 struct pf {
 	FILE *f;
+	struct pb_buf out;	 /* framed packets not written yet */
 	struct pb_buf p;	 /* the packet being built */
 	struct tf_tables *names; /* event name interning: string id = iid */
 	uint32_t names_sent;	 /* iids defined on the sequence so far */
@@ -83,25 +86,25 @@ static void packet_start(struct pf *pf)
 	pb_uint(&pf->p, TP_SEQUENCE_ID, XP_SEQUENCE);
 }
 
+static int out_flush(struct pf *pf)
+{
+	if (pf->out.err)
+		return pf->out.err;
+	if (pf->out.len && fwrite(pf->out.p, 1, pf->out.len, pf->f) != pf->out.len)
+		return -EIO;
+	pf->st->bytes += pf->out.len;
+	pb_buf__reset(&pf->out);
+	return 0;
+}
+
+/* Appends the packet as Trace.packet (field 1, length-delimited). */
 static int packet_write(struct pf *pf)
 {
-	uint8_t hdr[11];
-	size_t n = 0;
-	uint64_t len = pf->p.len;
-
 	if (pf->p.err)
 		return pf->p.err;
-	hdr[n++] = 0x0a; /* Trace.packet, length-delimited */
-	while (len >= 0x80) {
-		hdr[n++] = (uint8_t)(len | 0x80);
-		len >>= 7;
-	}
-	hdr[n++] = (uint8_t)len;
-	if (fwrite(hdr, 1, n, pf->f) != n || fwrite(pf->p.p, 1, pf->p.len, pf->f) != pf->p.len)
-		return -EIO;
+	pb_bytes(&pf->out, 1, pf->p.p, pf->p.len);
 	pf->st->packets++;
-	pf->st->bytes += n + pf->p.len;
-	return 0;
+	return pf->out.len >= OUT_FLUSH ? out_flush(pf) : pf->out.err;
 }
 
 static void descriptor(struct pf *pf, uint64_t uuid, uint64_t parent, const char *name,
@@ -269,7 +272,7 @@ static int pf_end(void *ctx, uint64_t ts)
 	struct pf *pf = ctx;
 
 	(void)ts;
-	return fflush(pf->f) ? -EIO : 0;
+	return out_flush(pf) ?: (fflush(pf->f) ? -EIO : 0);
 }
 
 int xg_export_perfetto(struct xg_trace *t, FILE *f, struct xg_export_stats *st)
@@ -293,6 +296,7 @@ int xg_export_perfetto(struct xg_trace *t, FILE *f, struct xg_export_stats *st)
 		return -ENOMEM;
 	err = xt_walk(t, &ops, &st->tl);
 	pb_buf__free(&pf.p);
+	pb_buf__free(&pf.out);
 	tf_tables__free(pf.names);
 	return err;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/xgt.h"
 #include "offline/analyze.h"
 #include "offline/timeline.h"
 #include "util/err.h"
@@ -213,9 +214,11 @@ static int goroutine(struct walk *w, const struct xg_event *ev)
 	}
 	if (!had && !g)
 		return 0; /* an exit of a goroutine never seen */
-	err = track(w, ev->goid);
-	if (err)
-		return err;
+	if (!had) {	  /* a goroutine known before has its track */
+		err = track(w, ev->goid);
+		if (err)
+			return err;
+	}
 	if (ev->kind == XG_EV_GO_CREATE && !had && ev->parent_goid) {
 		err = track(w, ev->parent_goid);
 		if (err)
@@ -359,7 +362,11 @@ int xt_walk(struct xg_trace *t, const struct xt_ops *ops, struct xt_stats *st)
 	err = xa_tracker__init(&w.tr);
 	if (err)
 		goto out;
+	/* names and allocation windows need only these columns (ts and kind always come) */
+	tf_reader__set_columns(t->r, TF_READ(TF_COL_GOID) | TF_READ(TF_COL_START_FN) |
+					 TF_READ(TF_COL_SIZE) | TF_READ(TF_COL_WEIGHT));
 	err = pass1(&w, evs);
+	tf_reader__set_columns(t->r, TF_READ_ALL);
 	if (err < 0)
 		goto out;
 	err = tf_reader__seek(t->r, 0);
