@@ -342,9 +342,11 @@ static int build_meta(struct recorder *r)
 			 "go_create, go_exit, go_state: whole goroutines (hash of the g address); "
 			 "alloc: each allocation at random");
 	err = err ?: tf_meta__set_str(m, "stacks", r->o.stacks ? "frame pointers" : "off");
-	err = err ?: tf_meta__set_str(m, "gc.numbering",
-				      r->t.launched ? "the runtime's cycle count (traced from the start)"
-						    : "cycles since the probes were attached");
+	err = err
+		  ?: tf_meta__set_str(m, "gc.numbering",
+				      r->t.launched
+					  ? "the runtime's cycle count (traced from the start)"
+					  : "cycles since the probes were attached");
 	err = err ?: tf_meta__set_str(m, "offsets.source", r->off.source ? r->off.source : "");
 	err = err ?: meta_offsets(m, &r->off);
 	err =
