@@ -89,7 +89,7 @@ int rec_target__resolve(struct rec_target *t, char *const argv[])
 
 int rec_target__launch(struct rec_target *t, char *const argv[])
 {
-	int pipefd[2], child_errno = 0, status;
+	int pipefd[2], child[2] = {0, 0}, status; /* the child's failure: {stage, errno} */
 	sigset_t all;
 	ssize_t n;
 	pid_t pid;
@@ -112,21 +112,26 @@ int rec_target__launch(struct rec_target *t, char *const argv[])
 			sigaction(sig, &dfl, NULL);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
-		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0)
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0) {
 			execv(t->exe, argv);
-		child_errno = errno;
-		if (write(pipefd[1], &child_errno, sizeof(child_errno)) < 0)
+			child[0] = 1;
+		}
+		child[1] = errno;
+		if (write(pipefd[1], child, sizeof(child)) < 0)
 			_exit(126);
 		_exit(127);
 	}
 	close(pipefd[1]);
 	do
-		n = read(pipefd[0], &child_errno, sizeof(child_errno));
+		n = read(pipefd[0], child, sizeof(child));
 	while (n < 0 && errno == EINTR);
 	close(pipefd[0]);
-	if (n == (ssize_t)sizeof(child_errno)) {
+	if (n == (ssize_t)sizeof(child)) {
 		waitpid(pid, &status, 0);
-		return xg_error(-child_errno, "%s: %s", t->exe, strerror(child_errno));
+		if (!child[0]) /* xgotop itself is being traced (a debugger, strace -f) */
+			return xg_error(-child[1], "%s: cannot stop it at its start: ptrace: %s",
+					t->exe, strerror(child[1]));
+		return xg_error(-child[1], "%s: %s", t->exe, strerror(child[1]));
 	}
 	/* the exec succeeded: the child stops with SIGTRAP before its first instruction */
 	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP) {
