@@ -38,7 +38,9 @@ static void usage(FILE *f)
 		   "  -b, --binary PATH  the traced binary, when it moved since recording\n"
 		   "  -l, --level N      zstd level, 1-19 (default 3)\n"
 		   "      --list         list the members of BUNDLE\n"
-		   "  -h, --help         this text\n");
+		   "  -h, --help         this text\n\n"
+		   "Exit status: 0 written; 2 bad usage, or a FILE that is not a trace; 1 the\n"
+		   "bundle cannot be written.\n");
 }
 
 static void on_note(void *ctx, const char *msg)

@@ -25,15 +25,18 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: xgotop diff A B [--threshold PCT] [--fail-on-growth] [--json]\n\n"
-		   "Compares trace B with trace A (the baseline) and prints what grew, largest\n"
-		   "growth first: goroutines by start function (created, exited, alive at the\n"
-		   "end, most alive at once), allocations by site and by type (bytes, objects),\n"
-		   "time in each state by start function, and totals.\n\n"
-		   "  -t, --threshold PCT   only growth of at least PCT percent of A (default 0)\n"
-		   "  -F, --fail-on-growth  exit status 3 when anything grew\n"
-		   "  -j, --json            one JSON object\n"
-		   "  -h, --help            this text\n");
+	fprintf(f,
+		"usage: xgotop diff A B [--threshold PCT] [--fail-on-growth] [--json]\n\n"
+		"Compares trace B with trace A (the baseline) and prints what grew, largest\n"
+		"growth first: goroutines by start function (created, exited, alive at the\n"
+		"end, most alive at once), allocations by site and by type (bytes, objects),\n"
+		"time in each state by start function, and totals.\n\n"
+		"  -t, --threshold PCT   only growth of at least PCT percent of A (default 0)\n"
+		"  -F, --fail-on-growth  exit status 3 when anything grew\n"
+		"  -j, --json            one JSON object\n"
+		"  -h, --help            this text\n\n"
+		"Exit status: 0 compared; 3 something grew (with --fail-on-growth); 2 bad usage\n"
+		"or a file that cannot be read (or is damaged); 1 a run-time failure.\n");
 }
 
 static void on_warn(void *ctx, const char *msg)

@@ -43,7 +43,9 @@ static void usage(FILE *f)
 		"                             end) by creation stack\n"
 		"  -o, --output OUT           the file to write\n"
 		"  -q, --quiet                no summary on stderr\n"
-		"  -h, --help                 this text\n");
+		"  -h, --help                 this text\n\n"
+		"Exit status: 0 written; 2 bad usage or a file that cannot be read (or is\n"
+		"damaged); 1 the output cannot be written.\n");
 }
 
 static void on_warn(void *ctx, const char *msg)
