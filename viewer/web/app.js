@@ -125,11 +125,9 @@ function applyLanes(f) {
     const drop = lanes.size - MAX_LANES;
     for (let i = 0; i < drop; i++) lanes.delete(old[i][0]);
   }
-  // live goroutines first, newest on top
-  laneOrder = [...lanes.keys()].sort((a, b) => {
-    const da = lanes.get(a).st === 'dead', db = lanes.get(b).st === 'dead';
-    return da !== db ? (da ? 1 : -1) : b - a;
-  });
+  // newest on top (the server sends live goroutines before exited ones, so long-lived ones
+  // keep their lanes; shift+wheel scrolls down to them)
+  laneOrder = [...lanes.keys()].sort((a, b) => b - a);
 }
 
 function resetAll() {
@@ -189,6 +187,9 @@ function renderText(f) {
   if (f.replay && f.can_seek) {
     $('controls').hidden = false;
     $('play').textContent = f.paused ? 'play' : 'pause';
+    const sp = $('speed');
+    if (document.activeElement !== sp && f.speed > 0 && [...sp.options].some((o) => Number(o.value) === f.speed))
+      sp.value = [...sp.options].find((o) => Number(o.value) === f.speed).value;
     if (!seeking && f.dur) $('seek').value = Math.round(1000 * f.t / f.dur);
     $('seekpos').textContent = fmtDur(f.t);
   }
@@ -245,10 +246,11 @@ function drawCounts() {
   if (!hist.length) return;
   let max = 1;
   for (const e of hist) max = Math.max(max, e[2] + e[3] + e[4] + e[5] + e[6]);
-  const n = hist.length, bw = w / n;
+  // at most one bar per pixel: with more entries than pixels, every k-th
+  const n = Math.min(hist.length, Math.max(1, Math.floor(w))), bw = w / n, k = hist.length / n;
   const paths = [0, 1, 2, 3, 4].map(() => new Path2D());
   for (let i = 0; i < n; i++) {
-    const e = hist[i];
+    const e = hist[Math.floor(i * k)];
     let y = h;
     for (let s = 0; s < 5; s++) {
       const v = e[2 + s];
