@@ -8,6 +8,8 @@
 # module.mk rules may write $$(LIB_OBJS) in prerequisite lists: expanded after every module
 # has added its generated sources
 .SECONDEXPANSION:
+# keep intermediate files (BPF objects, test objects): no "rm" after the test summary
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 OUTPUT   ?= .output
