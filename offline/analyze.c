@@ -447,13 +447,53 @@ void xg_analysis__free(struct xg_analysis *a)
 	free(a);
 }
 
+static bool runtime_frame(const char *fn)
+{
+	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "internal/", 9) ||
+	       !strncmp(fn, "runtime/internal", 16);
+}
+
+const struct xg_frame *xa_user_frames(const struct tf_tables *t, const struct xg_frame *fr,
+				      uint32_t *n)
+{
+	for (uint32_t i = 0; i < *n; i++) {
+		if (!runtime_frame(tf_tables__str(t, fr[i].fn))) {
+			*n -= i;
+			return fr + i;
+		}
+	}
+	return fr;
+}
+
+const struct xg_frame *xa_create_frames(const struct tf_tables *t, uint32_t stack,
+					uint64_t create_pc, uint32_t create_fn, uint32_t *n)
+{
+	const struct xg_frame *fr = tf_tables__stack(t, stack, n);
+
+	if (!fr || !*n)
+		return NULL;
+	for (uint32_t i = 0; i < *n; i++) {
+		if (create_pc && fr[i].pc == create_pc) {
+			*n -= i;
+			return fr + i;
+		}
+	}
+	for (uint32_t i = 0; i < *n; i++) {
+		if (create_fn && fr[i].fn == create_fn) {
+			*n -= i;
+			return fr + i;
+		}
+	}
+	return xa_user_frames(t, fr, n);
+}
+
 void xa_create_site(const struct xg_analysis *a, const struct xa_alive *g, struct xg_where *w)
 {
 	const struct tf_tables *t = tf_reader__tables(a->t->r);
 	const struct xg_frame *fr;
 	uint32_t n;
 
-	fr = tf_tables__stack(t, g->stack, &n);
+	fr = xa_create_frames(t, g->stack, g->create_pc, g->create_fn, &n);
 	if (fr && n) {
 		w->fn = tf_tables__str(t, fr[0].fn);
 		w->file = tf_tables__str(t, fr[0].file);

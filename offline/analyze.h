@@ -138,8 +138,19 @@ bool xa_runtime_goroutine(uint64_t goid, const char *start_fn);
 /* The string of an id in the trace ("" for 0). */
 const char *xa_str(const struct xg_analysis *a, uint32_t id);
 
-/* Where goroutine g was created: its go_create stack's innermost frame, else the trace's PC
- * tables (bundle symbols, traced binary), else just the creating function. */
+/* The frames of a stack from its first frame outside the runtime on (the allocator's and the
+ * runtime's own frames above user code left out, as viewer/model.h names allocation sites:
+ * runtime., runtime/internal, internal/); all of them when every frame is the runtime's. */
+const struct xg_frame *xa_user_frames(const struct tf_tables *t, const struct xg_frame *fr,
+				      uint32_t *n);
+/* The frames of a creation stack from the go statement on: the frame at create_pc, else the
+ * first in create_fn, else xa_user_frames(). NULL and *n = 0 when there is no stack. */
+const struct xg_frame *xa_create_frames(const struct tf_tables *t, uint32_t stack,
+					uint64_t create_pc, uint32_t create_fn, uint32_t *n);
+
+/* Where goroutine g was created: the go statement's frame of its go_create stack
+ * (xa_create_frames()), else the trace's PC tables (bundle symbols, traced binary), else just
+ * the creating function. */
 void xa_create_site(const struct xg_analysis *a, const struct xa_alive *g, struct xg_where *w);
 
 #endif /* XG_OFFLINE_ANALYZE_H */

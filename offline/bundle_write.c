@@ -24,6 +24,7 @@
 
 #include "format/reader.h"
 #include "gobin/gobin.h"
+#include "offline/analyze.h"
 #include "offline/bundle.h"
 #include "offline/symtab.h"
 #include "util/err.h"
@@ -261,7 +262,7 @@ static int study(struct item *it, const struct xg_bundle_opts *o)
 
 		if (ev.kind != XG_EV_GO_CREATE && ev.kind != XG_EV_SNAPSHOT)
 			continue;
-		fr = tf_tables__stack(t, ev.stack, &n);
+		fr = xa_create_frames(t, ev.stack, ev.create_pc, 0, &n);
 		if (fr && n && fr[0].pc == ev.create_pc)
 			err = add_pc(it, bin, ev.create_pc, true, tf_tables__str(t, fr[0].fn),
 				     tf_tables__str(t, fr[0].file), fr[0].line);

@@ -7,10 +7,12 @@
  *   goroutines  one sample per (creation stack, start function): goroutines/count created in
  *               the trace, and alive/count of those still alive at its end; label start_fn
  *
- * Locations are the trace's stack frames (innermost first, as pprof wants); a creation without
- * a stack gets one location at its go statement (create_pc, named through the bundle's PC
- * table or the binary when there, else by the creating function); an allocation without a
- * stack gets a location "(no stack)".
+ * Locations are the trace's stack frames (innermost first, as pprof wants). Allocation stacks
+ * start at their first frame outside the runtime (the allocator's own frames left out, as the
+ * viewer names allocation sites); creation stacks at the go statement. A creation without a
+ * stack gets one location at its go statement (create_pc, named through the bundle's PC table
+ * or the binary when there, else by the creating function); an allocation without a stack
+ * gets a location "(no stack)".
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -75,8 +77,9 @@
 struct sample {
 	uint32_t stack; /* trace stack id, 0: none */
 	uint32_t label; /* trace string id of the label value (type / start fn) */
-	uint64_t pc;	/* goroutines without a stack: the go statement */
+	uint64_t pc;	/* goroutines: the go statement (create_pc) */
 	uint32_t pc_fn; /* its function (trace string id) */
+	bool creation;	/* a goroutine profile sample: the stack is a creation stack */
 	int64_t v[2];
 };
 
@@ -189,7 +192,13 @@ static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **
 	const struct xg_frame *fr;
 	uint32_t n;
 
-	fr = tf_tables__stack(p->names, s->stack, &n);
+	if (s->creation) {
+		fr = xa_create_frames(p->names, s->stack, s->pc, s->pc_fn, &n);
+	} else {
+		fr = tf_tables__stack(p->names, s->stack, &n);
+		if (fr && n)
+			fr = xa_user_frames(p->names, fr, &n);
+	}
 	if (!fr || !n) {
 		struct xg_where w;
 		uint64_t key;
@@ -299,10 +308,9 @@ static int collect_goroutines(struct pp *p, struct xg_event *evs, struct xg_expo
 				err = -ENOMEM;
 				break;
 			}
-			if (!ev->stack) {
-				s->pc = ev->create_pc;
-				s->pc_fn = ev->create_fn;
-			}
+			s->pc = ev->create_pc;
+			s->pc_fn = ev->create_fn;
+			s->creation = true;
 			s->v[0]++;
 			err = u64map_put(&of, ev->goid, (uint64_t)(s - p->s));
 		}
