@@ -69,6 +69,8 @@ struct tui {
 	uint64_t msg_until;
 	int table_h;  /* rows of the table drawn last time */
 	bool grouped; /* the table shows start functions, not goroutines */
+	bool menu;    /* the F6 "sort by" list is open */
+	int menu_sel;
 	struct vm_group *groups;
 	int ngroups;
 };
@@ -663,7 +665,8 @@ static void draw_help(void)
 	    "  F10 q       quit",
 	    "  F3 F4 /     filter goroutines: start function, wait reason, state or goid",
 	    "  Esc         clear the filter",
-	    "  F6 > <      sort by the next / previous column",
+	    "  F6          choose the sort column (Up/Down, Enter)",
+	    "  > <         sort by the next / previous column",
 	    "  I           invert the sort order",
 	    "  F5 F        follow: the selected goroutine, or the newest when none is",
 	    "  x           show / hide exited goroutines",
@@ -692,6 +695,25 @@ static void draw_help(void)
 	attroff(A_BOLD);
 }
 
+static void draw_menu(const struct tui *t)
+{
+	int y0 = 6, w = 18;
+
+	attron(COLOR_PAIR(C_TITLE));
+	mvhline(y0, 0, ' ', w);
+	put(y0, 1, "Sort by");
+	attroff(COLOR_PAIR(C_TITLE));
+	for (int k = 0; k < VM_SORT_NEWEST && y0 + 1 + k < LINES - 1; k++) {
+		if (k == t->menu_sel)
+			attron(COLOR_PAIR(C_SEL));
+		mvhline(y0 + 1 + k, 0, ' ', w);
+		putf(y0 + 1 + k, 1, "%c %s", k == t->sort_key ? '*' : ' ',
+		     viewer_model__sort_name(k));
+		if (k == t->menu_sel)
+			attroff(COLOR_PAIR(C_SEL));
+	}
+}
+
 static void draw(struct tui *t, const struct viewer_model *m)
 {
 	int y, tops_h, table_h;
@@ -718,6 +740,8 @@ static void draw(struct tui *t, const struct viewer_model *m)
 	if (tops_h)
 		draw_tops(t, m, LINES - 1 - tops_h, tops_h);
 	draw_keys(t, m);
+	if (t->menu)
+		draw_menu(t);
 	if (t->help)
 		draw_help();
 	refresh();
@@ -778,6 +802,37 @@ static bool edit_key(struct tui *t, int c)
 	return false;
 }
 
+/* The F6 list: Up/Down choose, Enter sorts, Esc/F6 close. */
+static bool menu_key(struct tui *t, int c)
+{
+	switch (c) {
+	case KEY_UP:
+	case 'k':
+		t->menu_sel = (t->menu_sel + VM_SORT_NEWEST - 1) % VM_SORT_NEWEST;
+		break;
+	case KEY_DOWN:
+	case 'j':
+		t->menu_sel = (t->menu_sel + 1) % VM_SORT_NEWEST;
+		break;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		t->sort_key = t->menu_sel;
+		t->resort = true;
+		t->menu = false;
+		say(t, "sort by %s", viewer_model__sort_name(t->sort_key));
+		break;
+	case 27:
+	case KEY_F(6):
+	case 'q':
+		t->menu = false;
+		break;
+	default:
+		break;
+	}
+	return false;
+}
+
 /* Handles one key; true when the user quit. */
 static bool key(struct tui *t, const struct viewer_model *m, int c)
 {
@@ -787,6 +842,8 @@ static bool key(struct tui *t, const struct viewer_model *m, int c)
 	t->dirty = true;
 	if (t->editing)
 		return edit_key(t, c);
+	if (t->menu)
+		return menu_key(t, c);
 	if (t->help && c != KEY_RESIZE) {
 		t->help = false;
 		return false;
@@ -813,6 +870,9 @@ static bool key(struct tui *t, const struct viewer_model *m, int c)
 		t->resort = true;
 		break;
 	case KEY_F(6):
+		t->menu = true;
+		t->menu_sel = t->sort_key;
+		break;
 	case '>':
 	case '.':
 		t->sort_key = (t->sort_key + 1) % VM_SORT_NEWEST;
