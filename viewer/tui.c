@@ -1018,10 +1018,12 @@ void tui__end(struct tui *t, struct viewer_model *m)
 
 	if (!t->active)
 		return;
-	/* the source ended on its own (the target exited): keep the last screen until a key, the
-	 * user still browsing it; not when the user asked to stop */
-	if (strcmp(why, "quit") != 0 && strcmp(why, "interrupted") != 0 &&
-	    strcmp(why, "output failed") != 0 && isatty(STDIN_FILENO)) {
+	/* the source ended on its own (the target exited, --duration, end of file): keep the last
+	 * screen until q, the user still browsing it; not when the user or a signal stopped it, or
+	 * on an error */
+	if ((!strcmp(why, "target exited") || !strcmp(why, "duration reached") ||
+	     !strcmp(why, "end of file")) &&
+	    isatty(STDIN_FILENO)) {
 		int c;
 
 		raw(); /* Ctrl-C arrives as a key: the source's signal handler is done with */
