@@ -216,6 +216,7 @@ static int cmd_replay(int argc, char **argv)
 	ro.n_goids = n_goids;
 	viewer_opts__finish(&vo);
 	ro.hold_at_end = viewer_opts__interactive(&vo) && !ro.loop;
+	ro.say_lag = !viewer_opts__interactive(&vo);
 	ro.stop = &stop_flag;
 	if (viewer_opts__tui(&vo)) {
 		ro.warn = hold_warning;

@@ -20,6 +20,7 @@
 #define LAG_ON_NS  100000000ULL /* say "lagging" when 100 ms behind schedule */
 #define LAG_OFF_NS 10000000ULL	/* and stop saying it within 10 ms */
 #define NS_PER_SEC 1000000000ULL
+#define LAG_SAY_NS 10000000000ULL /* print "behind schedule" at most every 10 s */
 
 static uint64_t mono_ns(void)
 {
@@ -128,6 +129,7 @@ struct player {
 	/* pacing: trace time base_ts is due at wall time base_wall */
 	uint64_t base_ts, base_wall;
 	uint64_t last_tick;
+	uint64_t lag_said; /* when "behind schedule" was last printed */
 	uint32_t seen_gen;
 	bool stopped; /* the sink asked to stop, or the user quit */
 	int sink_err; /* a negative return of the sink: the output failed */
@@ -292,6 +294,15 @@ static int pace(struct player *p, uint64_t ts)
 			else if (behind < LAG_OFF_NS)
 				p->st.lagging = false;
 			p->st.lag_ns = p->st.lagging ? behind : 0;
+			if (p->st.lagging && p->o->say_lag && now >= p->lag_said + LAG_SAY_NS) {
+				/* outputs without a screen: say it on stderr, every 10 s at most */
+				fprintf(
+				    stderr,
+				    "xgotop replay: %.1f s behind schedule at x%g: the outputs cannot "
+				    "keep up\n",
+				    (double)behind / 1e9, p->st.speed);
+				p->lag_said = now;
+			}
 			return 0;
 		}
 		p->st.lagging = false;

@@ -32,6 +32,7 @@ struct replay_opts {
 	uint32_t kinds;	  /* bit mask of (1 << kind) to deliver; 0 = all */
 	bool loop;	  /* start over at the end */
 	bool hold_at_end; /* interactive outputs: stay paused at the end until quit or seek */
+	bool say_lag;	  /* no output shows sink_status.lagging: say it on stderr */
 	/* set asynchronously (a signal handler) to stop; may be NULL */
 	volatile sig_atomic_t *stop;
 	/* damaged parts skipped, reported as they are found; NULL: to stderr */
