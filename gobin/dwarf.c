@@ -1207,10 +1207,14 @@ static int section_data(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char 
 	if (sh->sh_type == SHT_NOBITS)
 		return 0;
 	d = elf_rawdata(scn, NULL);
-	if (!d || !d->d_buf)
-		return sh->sh_size == 0 ? 0
-					: xg_error(-EINVAL, "%s: %s: cannot read section data (%s)",
-						   path, name, elf_errmsg(-1));
+	if (!d || !d->d_buf) {
+		int err = 0;
+
+		if (sh->sh_size != 0)
+			err = xg_error(-EINVAL, "%s: %s: cannot read section data (%s)", path, name,
+				       elf_errmsg(-1));
+		return err;
+	}
 	p = d->d_buf;
 	len = d->d_size;
 	if (sh->sh_flags & SHF_COMPRESSED) {
