@@ -497,6 +497,21 @@ static bool runtime_frame(const char *fn)
 	       !strncmp(fn, "runtime/internal", 16);
 }
 
+/*
+ * A function of the program rather than of Go's standard library: package main, or an import
+ * path whose first element has a dot (a module path: example.com/x, github.com/y). Standard
+ * library paths have none (net/http, encoding/json, bufio).
+ */
+static bool user_frame(const char *fn)
+{
+	const char *slash = strchr(fn, '/'), *dot = strchr(fn, '.');
+
+	if (!strncmp(fn, "main.", 5))
+		return true;
+	/* without a slash: a one-element path, the standard library */
+	return slash && dot && dot < slash;
+}
+
 /* The site (top user frame) of a stack, cached per stack id. */
 static struct vm_top *site_of(struct viewer_model *m, uint32_t stack)
 {
@@ -514,13 +529,16 @@ static struct vm_top *site_of(struct viewer_model *m, uint32_t stack)
 		u64map_put(&m->stack_site, stack, 0);
 		return NULL;
 	}
-	pick = &fr[0];
-	for (uint32_t i = 0; i < n; i++) {
-		if (!runtime_frame(tf_tables__str(m->names, fr[i].fn))) {
+	/* the program's own code first, else the first frame outside the runtime */
+	pick = NULL;
+	for (uint32_t i = 0; i < n && !pick; i++)
+		if (user_frame(tf_tables__str(m->names, fr[i].fn)))
 			pick = &fr[i];
-			break;
-		}
-	}
+	for (uint32_t i = 0; i < n && !pick; i++)
+		if (!runtime_frame(tf_tables__str(m->names, fr[i].fn)))
+			pick = &fr[i];
+	if (!pick)
+		pick = &fr[0];
 	t = tops_get(&m->sites, (uint64_t)pick->fn << 32 | pick->line);
 	if (!t)
 		return NULL;

@@ -508,3 +508,40 @@ TEST(viewer_model_rows_limit_matches_sort)
 out:
 	fixture_free(&f);
 }
+
+/* Allocation sites are the program's own frames: not the runtime's, not the standard
+ * library's (net/http, encoding/json), but main and module paths (example.com/...). */
+TEST(viewer_model_sites_user_frames)
+{
+	static const char *const stacks[][4] = {
+	    {"runtime.mallocgc", "encoding/json.(*encodeState).marshal", "main.(*api).handle",
+	     NULL},
+	    {"runtime.makeslice", "bufio.NewReaderSize", "example.com/shop/store.(*S).List", NULL},
+	    {"runtime.newobject", "net/http.(*conn).serve", NULL, NULL},
+	    {"runtime.mallocgc", NULL, NULL, NULL},
+	};
+	static const char *const want[] = {"main.(*api).handle", "example.com/shop/store.(*S).List",
+					   "net/http.(*conn).serve", "runtime.mallocgc"};
+	struct fixture f;
+
+	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
+		goto out;
+	for (int k = 0; k < 4; k++) {
+		struct xg_frame fr[4] = {{0}};
+		const struct vm_top *top[8];
+		struct xg_event e = {.ts = (uint64_t)k, .kind = XG_EV_ALLOC, .goid = 1, .size = 8};
+		uint32_t n = 0, got;
+
+		for (; n < 4 && stacks[k][n]; n++)
+			fr[n].fn = str(&f, stacks[k][n]);
+		e.stack = tf_tables__intern_stack(f.names, fr, n);
+		e.size = 1000u >> k; /* site k is the k-th biggest */
+		viewer_model__event(f.m, &e);
+		got = viewer_model__top(&f.m->sites, top, 8);
+		if (!ASSERT_EQ(got, (uint32_t)k + 1, "one more site"))
+			goto out;
+		ASSERT_STREQ(viewer_model__str(f.m, top[k]->fn), want[k], "site");
+	}
+out:
+	fixture_free(&f);
+}
