@@ -1004,12 +1004,12 @@ static int load_kf(struct tf_reader *r, size_t k)
 		return xg_error(-EINVAL, "keyframe header is damaged");
 	for (uint64_t i = 0; i < n; i++) {
 		struct tf_goroutine g = {0};
-		uint64_t d, v[9];
+		uint64_t d, v[8];
 
 		if (tf_get_uv(&p, e, &d) || p >= e)
 			return xg_error(-EINVAL, "keyframe entry %" PRIu64 " truncated", i);
 		g.state = *p++;
-		for (int k2 = 0; k2 < 9; k2++)
+		for (int k2 = 0; k2 < 8; k2++)
 			if (tf_get_uv(&p, e, &v[k2]))
 				return xg_error(-EINVAL, "keyframe entry %" PRIu64 " truncated", i);
 		goid += d;
@@ -1022,7 +1022,6 @@ static int load_kf(struct tf_reader *r, size_t k)
 		g.create_pc = v[5];
 		g.created_ts = v[6];
 		g.since_ts = v[7];
-		(void)v[8];
 		if (tf_gtrack__put(r->gt, &g))
 			return -ENOMEM;
 	}

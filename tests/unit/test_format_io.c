@@ -127,6 +127,14 @@ TEST(format_seek_keyframes)
 				break;
 			}
 	}
+	/* every seek above loaded a keyframe: none may have been skipped as damaged */
+	{
+		size_t nwarn;
+		const char *const *warn = tf_reader__warnings(r, &nwarn);
+
+		if (!ASSERT_EQ(nwarn, 0u, "keyframes load without warnings"))
+			printf("  %s\n", warn[0]);
+	}
 out:
 	free(all);
 	tf_gtrack__free(gt);
