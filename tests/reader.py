@@ -373,9 +373,51 @@ def track(gs, e):
 
 # --- JSON lines: the schema of format/evjson.h ---
 
+def utf8_len(s, i):
+    """Length of the valid UTF-8 sequence at s[i], or 0 (no overlong forms, no surrogates,
+    nothing above U+10FFFF)."""
+    c = s[i]
+    if 0xC2 <= c <= 0xDF:
+        n = 2
+    elif 0xE0 <= c <= 0xEF:
+        n = 3
+    elif 0xF0 <= c <= 0xF4:
+        n = 4
+    else:
+        return 0
+    if i + n > len(s):
+        return 0
+    lo, hi = 0x80, 0xBF
+    if c == 0xE0:
+        lo = 0xA0
+    elif c == 0xED:
+        hi = 0x9F
+    elif c == 0xF0:
+        lo = 0x90
+    elif c == 0xF4:
+        hi = 0x8F
+    if not lo <= s[i + 1] <= hi:
+        return 0
+    if any(s[k] & 0xC0 != 0x80 for k in range(i + 2, i + n)):
+        return 0
+    return n
+
+
 def jstr(s):
+    """A JSON string; each byte that is not part of valid UTF-8 becomes \\ufffd."""
     out = bytearray(b'"')
-    for c in s:
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c >= 0x80:
+            n = utf8_len(s, i)
+            if n:
+                out += s[i:i + n]
+                i += n
+            else:
+                out += b'\\ufffd'
+                i += 1
+            continue
         if c == 0x22:
             out += b'\\"'
         elif c == 0x5C:
@@ -390,6 +432,7 @@ def jstr(s):
             out += b'\\u00%02x' % c
         else:
             out.append(c)
+        i += 1
     out += b'"'
     return bytes(out)
 

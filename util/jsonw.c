@@ -108,39 +108,116 @@ void jsonw_newline(struct jsonw *w)
 	w->first[0] = true;
 }
 
-void json_put_string(FILE *f, const char *s, size_t len)
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not valid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	/* no overlong forms, no surrogates, nothing above U+10FFFF */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+size_t json_escape(char *dst, const char *src, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)src;
+	char *d = dst;
+	size_t i = 0;
 
-	fputc('"', f);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t run = i;
 
+		/* copy a run of plain ASCII at once */
+		while (run < len && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' &&
+		       s[run] != '\\')
+			run++;
+		if (run > i) {
+			memcpy(d, s + i, run - i);
+			d += run - i;
+			i = run;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t n = utf8_len(s + i, len - i);
+
+			if (n) {
+				memcpy(d, s + i, n);
+				d += n;
+				i += n;
+			} else {
+				memcpy(d, "\\ufffd", 6);
+				d += 6;
+				i++;
+			}
+			continue;
+		}
+		*d++ = '\\';
 		switch (c) {
 		case '"':
-			fputs("\\\"", f);
+			*d++ = '"';
 			break;
 		case '\\':
-			fputs("\\\\", f);
+			*d++ = '\\';
 			break;
 		case '\n':
-			fputs("\\n", f);
+			*d++ = 'n';
 			break;
 		case '\r':
-			fputs("\\r", f);
+			*d++ = 'r';
 			break;
 		case '\t':
-			fputs("\\t", f);
+			*d++ = 't';
 			break;
 		default:
-			if (c < 0x20 || c == 0x7f) {
-				fputs("\\u00", f);
-				fputc(hex[c >> 4], f);
-				fputc(hex[c & 15], f);
-			} else {
-				fputc(c, f);
-			}
+			memcpy(d, "u00", 3);
+			d[3] = hex[c >> 4];
+			d[4] = hex[c & 15];
+			d += 5;
 		}
+		i++;
+	}
+	return (size_t)(d - dst);
+}
+
+void json_put_string(FILE *f, const char *s, size_t len)
+{
+	char buf[6 * 256];
+
+	fputc('"', f);
+	while (len) {
+		size_t n = len < 256 ? len : 256;
+
+		/* do not split a UTF-8 sequence between pieces */
+		while (n < len && n > 252 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		fwrite(buf, 1, json_escape(buf, s, n), f);
+		s += n;
+		len -= n;
 	}
 	fputc('"', f);
 }

@@ -42,6 +42,10 @@ void jsonw_double_field(struct jsonw *w, const char *name, double v);
 void jsonw_bool_field(struct jsonw *w, const char *name, bool v);
 void jsonw_hex_field(struct jsonw *w, const char *name, uint64_t v);
 
+/* Escapes len bytes of src into dst, without quotes, and returns the bytes written; dst needs
+ * room for 6 * len. Invalid UTF-8 becomes \ufffd, so the output is always valid JSON. */
+size_t json_escape(char *dst, const char *src, size_t len);
+
 /* Writes s as a quoted, escaped JSON string to f (no writer state). */
 void json_put_string(FILE *f, const char *s, size_t len);
 

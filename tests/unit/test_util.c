@@ -97,3 +97,32 @@ TEST(u64map_matches_reference)
 out:
 	u64map_free(&m);
 }
+
+/* Invalid UTF-8 (from a damaged trace or binary) still gives valid JSON: each bad byte becomes
+ * U+FFFD; valid multi-byte sequences pass through. */
+TEST(json_escape_utf8)
+{
+	char out[6 * 32];
+	size_t n;
+
+	n = json_escape(out,
+			"a\xc3\xa9"
+			"b",
+			4);
+	ASSERT_EQ(n, 4u, "valid 2-byte sequence kept");
+	ASSERT_TRUE(!memcmp(out,
+			    "a\xc3\xa9"
+			    "b",
+			    4),
+		    "bytes kept");
+	n = json_escape(out, "\xff\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80", 10);
+	out[n] = '\0';
+	ASSERT_STREQ(out, "\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd",
+		     "invalid, overlong, surrogate and too-large sequences replaced byte by byte");
+	n = json_escape(out, "\xe2\x82", 2);
+	out[n] = '\0';
+	ASSERT_STREQ(out, "\\ufffd\\ufffd", "truncated sequence");
+	n = json_escape(out, "q\"\\\x01\x7f", 5);
+	out[n] = '\0';
+	ASSERT_STREQ(out, "q\\\"\\\\\\u0001\\u007f", "ASCII escapes");
+}
