@@ -7,8 +7,10 @@
  * Calling sequence, all on the source's thread:
  *   begin(info) once; then event() for each event in non-decreasing ts order, interleaved with
  *   tick() at least every 100 ms of wall-clock time (also while paused or idle); then end() once;
- *   then free(). A non-zero return from begin/event/tick asks the source to stop (the output
- *   failed or the user quit); the source then still calls end() and free().
+ *   then free(). A non-zero return from begin/event/tick asks the source to stop: negative
+ *   (-errno, with xg_error's message) when the output failed, which the command reports and
+ *   exits 1 for; positive when the user quit, a normal stop. The source then still calls end()
+ *   and free().
  *
  * Outputs steer the source through struct sink_control (pause, speed, seek, quit); a source
  * that cannot do something (record cannot seek) says so in the control's capability flags.
