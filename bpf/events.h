@@ -32,6 +32,17 @@
 #define XGB_EVF_CAS	 0x08 /* go_state from a direct atomicstatus CAS, not casgstatus */
 #define XGB_EVF_INTERNAL 0x10 /* go_create sent only so the reader learns the goid of a g */
 
+/* xgb_event.prof.flags (cpu_sample) */
+#define XGB_CPUF_KERNEL 0x01 /* the thread was in the kernel (a system call, a fault) */
+#define XGB_CPUF_SYSTEM 0x02 /* it ran on a system stack (g0) for the goroutine m.curg */
+#define XGB_CPUF_NO_G	0x04 /* no goroutine: a non-Go thread or the scheduler */
+
+/* Attach cookies of the go_new program, where the new g is: the second argument (at the
+ * `call runqput(pp, gp, next)` after newproc1), or the running g (runtime.corostart, a
+ * coroutine's first run). */
+#define XGB_NEWG_ARG2 0
+#define XGB_NEWG_G    1
+
 /*
  * One ring-buffer record: this fixed part, then nframes u64 PCs (innermost first) when stacks
  * are on. All addresses are as seen in the target (not adjusted for a PIE load bias).
@@ -66,9 +77,17 @@ struct xgb_event {
 		} create;
 		struct {
 			__u64 size;
-			__u64 type; /* *abi.Type in the target, 0 for untyped */
-			__u64 pad[2];
+			__u64 type; /* *abi.Type in the target, 0 for untyped (alloc_sample: or
+				     * unknown) */
+			__u64 ptr;  /* alloc_sample: the object */
+			__u64 pad;
 		} alloc;
+		struct {
+			__u64 g;    /* the g in the thread's TLS slot (g0 on a system stack) */
+			__u8 flags; /* XGB_CPUF_* */
+			__u8 pad[7];
+			__u64 pad2[2];
+		} prof;
 		struct {
 			__u64 heap_live;
 			__u64 heap_goal;

@@ -30,6 +30,9 @@
 #define GO_PC(r)   ((r)->ip)
 /* The zero flag, for probes placed on the jcc after a compare-and-swap. */
 #define GO_ZF(r) (((r)->flags >> 6) & 1)
+/* Interrupted registers (a perf event's) are the user's: CPL 3. cs (with its padding) is
+ * read as the whole word: a perf event program's context allows only word-sized loads. */
+#define GO_USER_MODE(r) (((*(const volatile __u64 *)&(r)->cs) & 3) == 3)
 
 /*
  * The general registers by their number in the order x86 encodes them (RAX=0, RCX=1, RDX=2,
@@ -67,17 +70,19 @@ static __always_inline __u64 go_entry_ret(const struct pt_regs *r)
 
 #elif defined(__TARGET_ARCH_arm64)
 
-#define GO_ARG1(r) ((r)->regs[0])
-#define GO_ARG2(r) ((r)->regs[1])
-#define GO_ARG3(r) ((r)->regs[2])
-#define GO_ARG4(r) ((r)->regs[3])
-#define GO_ARG5(r) ((r)->regs[4])
-#define GO_RET1(r) ((r)->regs[0])
-#define GO_G(r)	   ((r)->regs[28])
-#define GO_FP(r)   ((r)->regs[29])
-#define GO_SP(r)   ((r)->sp)
-#define GO_PC(r)   ((r)->pc)
-#define GO_ZF(r)   (((r)->pstate >> 30) & 1)
+#define GO_ARG1(r)	((r)->regs[0])
+#define GO_ARG2(r)	((r)->regs[1])
+#define GO_ARG3(r)	((r)->regs[2])
+#define GO_ARG4(r)	((r)->regs[3])
+#define GO_ARG5(r)	((r)->regs[4])
+#define GO_RET1(r)	((r)->regs[0])
+#define GO_G(r)		((r)->regs[28])
+#define GO_FP(r)	((r)->regs[29])
+#define GO_SP(r)	((r)->sp)
+#define GO_PC(r)	((r)->pc)
+#define GO_ZF(r)	(((r)->pstate >> 30) & 1)
+/* EL0 */
+#define GO_USER_MODE(r) (((r)->pstate & 0xf) == 0)
 
 /* x0..x15 (the numbering of record/'s site descriptors is per architecture) */
 static __always_inline void go_regs(const struct pt_regs *r, __u64 v[16])

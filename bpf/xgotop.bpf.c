@@ -19,10 +19,22 @@
  *   gc_start        (*gcControllerState).startCycle: once per cycle, RAX = &gcController
  *   gc_end          gcSweep: once per cycle, after mark termination reset heapLive
  *
+ * Production mode (a few traps, or none, per unit of work):
+ *   cpu_sample      a perf event (CPU clock) on every CPU, filtered by process: the goroutine
+ *                   on the interrupted thread (g from TLS, m.curg on a system stack) and its
+ *                   user stack; no uprobe at all
+ *   go_new          creation: the `call runqput` after newproc1 in newproc's closure (the new
+ *                   g, its goid set, in the second argument), and runtime.corostart (an
+ *                   iter.Pull coroutine's first run, the g running); exits through gdestroy
+ *   alloc_sample    runtime.profilealloc: the allocations the runtime samples for its heap
+ *                   profile (one per MemProfileRate bytes on average), with stack; alloc on
+ *                   mallocgcLarge only, for exact large allocations
+ *
  * Never a uretprobe (they corrupt Go stacks). Every probe sits after the stack-check prologue
  * (or on a nosplit/system-stack function), so none can fire twice for one call.
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -49,6 +61,14 @@ const volatile __u8 create_deferred = 0; /* Go 1.21-1.23: goid set after casgsta
 const volatile __u8 lazy_goid = 0;
 const volatile __u64 wakeup_bytes = 0; /* wake the reader when this much is queued; 0 = never
 					* (it polls) */
+/* cpu_sample: the process sampled (perf events on CPUs are not per process) */
+const volatile __u32 cpu_tgid = 0;
+/* where a Go thread keeps its g: fs base + this (runtime.stackcheck's `mov %fs:off, reg`) */
+const volatile __s32 tls_g_off = -8;
+/* alloc_sample: profilealloc called from [large_lo, large_hi) (mallocgcLarge) is not
+ * reported, the alloc program reports every large allocation exactly; 0 = report all */
+const volatile __u64 large_lo = 0;
+const volatile __u64 large_hi = 0;
 
 /* Go runtime offsets (gobin__offsets); -1 when unknown. */
 const volatile __s32 off_g_goid = -1;
@@ -60,6 +80,7 @@ const volatile __s32 off_g_m = -1;
 const volatile __s32 off_g_sched_pc = -1;
 const volatile __s32 off_g_sched_bp = -1;
 const volatile __s32 off_m_curg = -1;
+const volatile __s32 off_m_g0 = -1;
 const volatile __s32 off_gcc_heap_live = -1;
 const volatile __s32 off_gcc_heap_goal = -1;
 const volatile __s32 off_gcc_total_alloc = -1;
@@ -121,6 +142,24 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
+
+/* alloc_sample: return addresses after which the allocating function's type argument is in
+ * a spill slot (record/plan.h rec_plan.typ_ret); the value is the level (0: the function
+ * that called profilealloc, 1: its caller, mallocgc) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 128);
+	__type(key, __u64);
+	__type(value, __u32);
+} typsites SEC(".maps");
+
+/* cpu_sample's record buffer */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} cpu_scratch SEC(".maps");
 
 /* &gcController, learned at the first startCycle. */
 __u64 gc_controller = 0;
@@ -639,5 +678,125 @@ int gc_end(struct pt_regs *ctx)
 	if (!our_process())
 		return 0;
 	emit_gc(XG_EV_GC_END, gc_controller, gc_cycles);
+	return 0;
+}
+
+/* --- production mode ----------------------------------------------------------------------- */
+
+/* A goroutine started: `call runqput(pp, gp, next)` after newproc1 (cookie XGB_NEWG_ARG2), or
+ * runtime.corostart's push rbp (XGB_NEWG_G): goid, parent and start PC are all set by then. */
+SEC("uprobe")
+int go_new(struct pt_regs *ctx)
+{
+	bool coro = bpf_get_attach_cookie(ctx) == XGB_NEWG_G;
+	__u64 g = GO_G(ctx), arg2 = GO_ARG2(ctx), gp;
+
+	if (!our_process())
+		return 0;
+	/* both read at fixed offsets: the verifier refuses a context pointer moved by a
+	 * computed amount, which is what a select between the two loads compiles to */
+	asm volatile("" : "+r"(g));
+	asm volatile("" : "+r"(arg2));
+	gp = coro ? g : arg2;
+	if (sampled_g(XG_EV_GO_CREATE, gp))
+		emit_create(ctx, gp, g_field(gp, off_g_goid), 0, coro);
+	return 0;
+}
+
+/*
+ * func profilealloc(mp *m, x unsafe.Pointer, size uintptr): the runtime sampled this
+ * allocation for its heap profile. The type is not an argument; record/ verified (in the
+ * code) which calls leave the allocating function's own typ argument in its spill slot, 24
+ * bytes above its frame pointer: the function calling profilealloc (level 0), or mallocgc one
+ * frame up when it called that function (level 1). Anywhere else the type stays unknown.
+ */
+SEC("uprobe")
+int alloc_sample(struct pt_regs *ctx)
+{
+	__u64 ra = go_entry_ret(ctx), fp = GO_FP(ctx), typ = 0, frame[2];
+	__u32 *lvl;
+	struct scratch *s;
+	struct xgb_event *e;
+
+	if (!our_process())
+		return 0;
+	if (large_hi && ra >= large_lo && ra < large_hi)
+		return 0;
+	lvl = bpf_map_lookup_elem(&typsites, &ra);
+	if (lvl && *lvl == 0) {
+		typ = read_u64(fp + 24);
+	} else if (!bpf_probe_read_user(frame, sizeof(frame), (void *)fp)) {
+		/* frame[0]: the caller's frame pointer, frame[1]: the return address into it */
+		lvl = bpf_map_lookup_elem(&typsites, &frame[1]);
+		if (lvl && *lvl == 1)
+			typ = read_u64(frame[0] + 24);
+	}
+	s = scratch_get();
+	if (s) {
+		fill(&s->e, XG_EV_ALLOC_SAMPLE, current_goid(ctx), GO_G(ctx));
+		s->e.alloc.size = GO_ARG3(ctx);
+		s->e.alloc.type = typ;
+		s->e.alloc.ptr = GO_ARG2(ctx);
+		output(s, capture(s, ctx, 0, true));
+		return 0;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost(XG_EV_ALLOC_SAMPLE);
+		return 0;
+	}
+	fill(e, XG_EV_ALLOC_SAMPLE, current_goid(ctx), GO_G(ctx));
+	e->alloc.size = GO_ARG3(ctx);
+	e->alloc.type = typ;
+	e->alloc.ptr = GO_ARG2(ctx);
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}
+
+/*
+ * A CPU-clock perf event fired on this CPU. If the interrupted thread belongs to the target,
+ * the goroutine it runs: the g in its TLS slot, or, when that is a system stack (g0, the
+ * signal stack), the user goroutine the M runs for (m.curg); none in the scheduler. The user
+ * stack is the kernel's frame-pointer walk from the thread's user registers.
+ */
+SEC("perf_event")
+int cpu_sample(struct bpf_perf_event_data *ctx)
+{
+	struct task_struct *task;
+	struct scratch *s;
+	__u32 zero = 0;
+	__u64 fsbase, g = 0, m, curg = 0, gp, g0 = 0;
+	long n;
+	__u8 flags = 0;
+
+	if (!enabled || (bpf_get_current_pid_tgid() >> 32) != cpu_tgid)
+		return 0;
+	task = (struct task_struct *)bpf_get_current_task();
+	fsbase = BPF_CORE_READ(task, thread.fsbase);
+	if (fsbase)
+		g = read_u64(fsbase + tls_g_off);
+	m = g_field(g, off_g_m);
+	if (m && off_m_curg >= 0)
+		curg = read_u64(m + off_m_curg);
+	if (m && off_m_g0 >= 0)
+		g0 = read_u64(m + off_m_g0);
+	gp = curg ? curg : g;
+	if (!gp || gp == g0)
+		flags |= XGB_CPUF_NO_G;
+	else if (g != gp)
+		flags |= XGB_CPUF_SYSTEM;
+	if (!GO_USER_MODE(&ctx->regs))
+		flags |= XGB_CPUF_KERNEL;
+
+	/* its own buffer: this runs in an interrupt, possibly in the middle of a uprobe's use
+	 * of the shared one */
+	s = bpf_map_lookup_elem(&cpu_scratch, &zero);
+	if (!s)
+		return 0;
+	fill(&s->e, XG_EV_CPU_SAMPLE, flags & XGB_CPUF_NO_G ? 0 : g_field(gp, off_g_goid), gp);
+	s->e.prof.g = g;
+	s->e.prof.flags = flags;
+	n = bpf_get_stack(ctx, s->pcs, sizeof(s->pcs), BPF_F_USER_STACK);
+	output(s, n > 0 ? (__u32)n / sizeof(__u64) : 0);
 	return 0;
 }

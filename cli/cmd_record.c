@@ -33,6 +33,11 @@ enum {
 	OPT_POLL,
 	OPT_SAMPLE_FILE,
 	OPT_BPF_STATS,
+	OPT_MODE,
+	OPT_CPU_HZ,
+	OPT_HEAP_INTERVAL,
+	OPT_SNAPSHOT_INTERVAL,
+	OPT_MEM_PROFILE_RATE,
 };
 
 static void usage(FILE *f)
@@ -42,19 +47,41 @@ static void usage(FILE *f)
 	    "usage: xgotop record [OPTIONS] -p PID\n"
 	    "       xgotop record [OPTIONS] -- PROGRAM [ARGS...]\n"
 	    "\n"
-	    "Records a Go program's goroutine creations, exits and status changes, heap\n"
-	    "allocations and GC cycles into a trace file, with uprobes and eBPF. A launched\n"
-	    "PROGRAM is traced from its first instruction; -p attaches to a running process.\n"
-	    "Recording stops when the process exits, on Ctrl-C or SIGTERM, or after\n"
-	    "--duration; a launched program still running then is sent SIGTERM.\n"
-	    "Only that process (all its threads) is traced, not its children.\n"
+	    "Records a Go program's goroutines, allocations and GC cycles into a trace file,\n"
+	    "with eBPF. A launched PROGRAM is traced from its first instruction; -p attaches\n"
+	    "to a running process. Recording stops when the process exits, on Ctrl-C or\n"
+	    "SIGTERM, or after --duration; a launched program still running then is sent\n"
+	    "SIGTERM. Only that process (all its threads) is traced, not its children.\n"
+	    "\n"
+	    "Two modes:\n"
+	    "  production  (default with -p) for a busy service: CPU samples per goroutine with\n"
+	    "              stacks from perf events (no uprobe), the runtime's own sampled\n"
+	    "              allocations (one per MemProfileRate bytes, 512 KiB by default), one\n"
+	    "              cheap trap per goroutine creation and exit, GC cycles, and heap\n"
+	    "              figures and every goroutine's status read from the process's memory\n"
+	    "              at a fixed rate. Sampled figures are marked and scaled.\n"
+	    "  full        (default with -- PROGRAM) every status change and every allocation,\n"
+	    "              exactly: a trap each, a large slowdown on a busy program.\n"
 	    "\n"
 	    "options:\n"
 	    "  -o, --output FILE      trace file (default xgotop-<prog>-<YYYYmmdd-HHMMSS>.xgt)\n"
 	    "  -p, --pid PID          attach to a running process\n"
 	    "  -d, --duration DUR     stop after DUR (e.g. 500ms, 5s, 2m)\n"
-	    "      --events LIST      kinds to record: go_create,go_exit,go_state,alloc,\n"
-	    "                         gc_start,gc_end (gc = both, all = every kind; default all)\n"
+	    "      --mode MODE        production or full (see above)\n"
+	    "      --events LIST      kinds to record. full: go_create,go_exit,go_state,alloc,\n"
+	    "                         gc_start,gc_end (default all). production: go_create,\n"
+	    "                         go_exit,cpu_sample,alloc_sample,heap,snapshot,gc_start,\n"
+	    "                         gc_end (the default) and alloc: every large allocation\n"
+	    "                         exactly (Go 1.24+, a trap each). gc = both gc kinds,\n"
+	    "                         all = every kind of the mode\n"
+	    "      --cpu-hz N         production: CPU samples per second (default 99)\n"
+	    "      --heap-interval DUR  production: read the heap figures this often (100ms)\n"
+	    "      --snapshot-interval DUR  production: read every goroutine's status this\n"
+	    "                         often (default 1s)\n"
+	    "      --mem-profile-rate N  production: set the program's runtime.MemProfileRate\n"
+	    "                         to N bytes while recording (written into its memory;\n"
+	    "                         put back at the end). Needed for allocation samples in\n"
+	    "                         programs without runtime/pprof, where it is 0\n"
 	    "      --sample KIND=RATE keep this fraction of KIND in the kernel, e.g. alloc=0.01;\n"
 	    "                         goroutine kinds keep whole goroutines, alloc keeps each\n"
 	    "                         allocation at random; repeatable\n"
@@ -119,18 +146,37 @@ static int parse_size(const char *s, size_t *out)
 
 static void print_plan(const struct rec_plan *p)
 {
-	printf("%-11s %-45s %8s %8s  %s\n", "PROGRAM", "FUNCTION", "OFFSET", "EMULATED",
+	printf("%-12s %-45s %8s %8s  %s\n", "PROGRAM", "FUNCTION", "OFFSET", "EMULATED",
 	       "INSTRUCTION");
 	for (uint32_t i = 0; i < p->n; i++) {
 		const struct rec_probe *pr = &p->probes[i];
 
-		printf("%-11s %-45s %8u %8s  %s\n", rec_prog_name(pr->prog), pr->func, pr->off,
+		printf("%-12s %-45s %8u %8s  %s\n", rec_prog_name(pr->prog), pr->func, pr->off,
 		       pr->emulated ? "yes" : "no", pr->insn);
 	}
-	printf("allocations: %s\n", p->alloc_mode ? p->alloc_mode : "not recorded");
-	printf("creation: %s\n", p->create_deferred
-				     ? "deferred to the call of runqput (goid set after casgstatus)"
-				     : "at casgstatus");
+	if (p->production) {
+		printf("mode: production\n");
+		printf("allocations: %s\n", p->alloc_mode ? p->alloc_mode : "sampled only");
+		printf("creation: %s\n", p->create_mode ? p->create_mode : "not recorded");
+		if (p->tls_from)
+			printf("cpu samples: g at fs%+d (%s)\n", p->tls_g_off, p->tls_from);
+		if (p->typ_calls) {
+			uint32_t l0 = 0;
+
+			for (uint32_t i = 0; i < p->ntyp; i++)
+				l0 += !p->typ_level[i];
+			printf("allocation sample types: from the allocating function at %u of %u "
+			       "calls to profilealloc, from mallocgc at %u of its calls\n",
+			       l0, p->typ_calls, p->ntyp - l0);
+		}
+	} else {
+		printf("mode: full\n");
+		printf("allocations: %s\n", p->alloc_mode ? p->alloc_mode : "not recorded");
+		printf("creation: %s\n",
+		       p->create_deferred
+			   ? "deferred to the call of runqput (goid set after casgstatus)"
+			   : "at casgstatus");
+	}
 	if (p->warnings[0])
 		printf("warnings: %s\n", p->warnings);
 }
@@ -166,6 +212,17 @@ static void summary(struct recorder *r)
 				"xgotop record: bpf %-10s %10" PRIu64 " runs %8.1f ns/run\n",
 				rec_prog_name(p), st.prog_runs[p],
 				(double)st.prog_ns[p] / (double)st.prog_runs[p]);
+	if (st.production && (st.polls_heap || st.polls_snapshot))
+		fprintf(stderr,
+			"xgotop record: %" PRIu64 " heap reads, %" PRIu64
+			" goroutine snapshots, %.1f ms reading in all\n",
+			st.polls_heap, st.polls_snapshot, (double)st.poll_ns / 1e6);
+	if (st.production && st.events[XG_EV_ALLOC_SAMPLE])
+		fprintf(stderr,
+			"xgotop record: %" PRIu64 " of %" PRIu64 " allocation samples typed\n",
+			st.samples_typed, st.events[XG_EV_ALLOC_SAMPLE]);
+	if (st.poll_error[0])
+		fprintf(stderr, "xgotop record: stopped reading the target: %s\n", st.poll_error);
 	if (st.unresolved)
 		fprintf(stderr,
 			"xgotop record: %" PRIu64 " goroutine events with an unknown goid\n",
@@ -189,6 +246,11 @@ static int cmd_record(int argc, char **argv)
 	    {"sample-file", required_argument, NULL, OPT_SAMPLE_FILE},
 	    {"bpf-stats", no_argument, NULL, OPT_BPF_STATS},
 	    {"plan", no_argument, NULL, OPT_PLAN},
+	    {"mode", required_argument, NULL, OPT_MODE},
+	    {"cpu-hz", required_argument, NULL, OPT_CPU_HZ},
+	    {"heap-interval", required_argument, NULL, OPT_HEAP_INTERVAL},
+	    {"snapshot-interval", required_argument, NULL, OPT_SNAPSHOT_INTERVAL},
+	    {"mem-profile-rate", required_argument, NULL, OPT_MEM_PROFILE_RATE},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    VIEWER_LONG_OPTS,
@@ -242,6 +304,58 @@ static int cmd_record(int argc, char **argv)
 		case OPT_BPF_STATS:
 			o.bpf_stats = true;
 			break;
+		case OPT_MODE:
+			if (recorder__parse_mode(optarg, &o.mode)) {
+				xg_report_error(vo.json, "record", "%s", xg_errmsg());
+				return XG_EXIT_USAGE;
+			}
+			break;
+		case OPT_CPU_HZ: {
+			unsigned long hz;
+
+			errno = 0;
+			hz = strtoul(optarg, &end, 10);
+			if (errno || *end || hz < 1 || hz > 10000) {
+				xg_report_error(vo.json, "record",
+						"--cpu-hz %s: expected a frequency from 1 to 10000",
+						optarg);
+				return XG_EXIT_USAGE;
+			}
+			o.cpu_hz = (unsigned int)hz;
+			break;
+		}
+		case OPT_MEM_PROFILE_RATE: {
+			long long rate;
+
+			errno = 0;
+			rate = strtoll(optarg, &end, 0);
+			if (errno || *end || rate < 1) {
+				xg_report_error(vo.json, "record",
+						"--mem-profile-rate %s: expected a byte count >= 1",
+						optarg);
+				return XG_EXIT_USAGE;
+			}
+			o.mem_profile_rate = rate;
+			break;
+		}
+		case OPT_HEAP_INTERVAL:
+		case OPT_SNAPSHOT_INTERVAL: {
+			uint64_t ns;
+
+			if (parse_duration(optarg, &ns) || ns < 1000000 || ns > 3600000000000ull) {
+				xg_report_error(vo.json, "record",
+						"%s %s: expected a duration from 1ms to 1h",
+						c == OPT_HEAP_INTERVAL ? "--heap-interval"
+								       : "--snapshot-interval",
+						optarg);
+				return XG_EXIT_USAGE;
+			}
+			if (c == OPT_HEAP_INTERVAL)
+				o.heap_ms = (unsigned int)(ns / 1000000);
+			else
+				o.snapshot_ms = (unsigned int)(ns / 1000000);
+			break;
+		}
 		case OPT_SAMPLE_FILE:
 			o.sample_file = optarg;
 			break;

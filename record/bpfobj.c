@@ -9,9 +9,11 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/perf_event.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -70,6 +72,11 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 	ro->off_g_sched_pc = o->g_sched_pc;
 	ro->off_g_sched_bp = o->g_sched_bp;
 	ro->off_m_curg = o->m_curg;
+	ro->off_m_g0 = o->m_g0;
+	ro->cpu_tgid = k->cpu_tgid;
+	ro->tls_g_off = k->tls_g_off ? k->tls_g_off : -8;
+	ro->large_lo = k->large_lo;
+	ro->large_hi = k->large_hi;
 	ro->off_gcc_heap_live = o->gcc_heap_live;
 	ro->off_gcc_heap_goal = o->gcc_last_heap_goal;
 	ro->off_gcc_total_alloc = o->gcc_total_alloc;
@@ -102,11 +109,12 @@ int rec_bpf__open(struct rec_bpf *b, const struct rec_bpf_knobs *k)
 	b->lost = map(b, "lost", &err);
 	b->sample = map(b, "sample", &err);
 	b->sites = map(b, "sites", &err);
+	b->typsites = map(b, "typsites", &err);
 	for (int p = 0; p < REC_PROG_MAX && !err; p++) {
 		b->progs[p] = bpf_object__find_program_by_name(b->obj, rec_prog_name(p));
 		if (!b->progs[p])
 			err = xg_error(-ENOENT, "BPF object: no program %s", rec_prog_name(p));
-		else if (b->multi)
+		else if (b->multi && REC_PROG_IS_UPROBE(p))
 			bpf_program__set_expected_attach_type(b->progs[p],
 							      XG_BPF_TRACE_UPROBE_MULTI);
 	}
@@ -214,6 +222,45 @@ int rec_bpf__attach(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, c
 	return b->multi ? attach_multi(b, plan, pid, path) : attach_perf(b, plan, pid, path);
 }
 
+int rec_bpf__attach_cpu(struct rec_bpf *b, unsigned int hz)
+{
+	struct perf_event_attr a;
+	int n = libbpf_num_possible_cpus();
+
+	if (n <= 0)
+		return xg_error(-EINVAL, "cannot count CPUs");
+	b->cpu_links = calloc((size_t)n, sizeof(*b->cpu_links));
+	if (!b->cpu_links)
+		return -ENOMEM;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_CPU_CLOCK;
+	a.freq = 1;
+	a.sample_freq = hz;
+	for (int cpu = 0; cpu < n; cpu++) {
+		int fd = (int)syscall(__NR_perf_event_open, &a, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		struct bpf_link *l;
+
+		if (fd < 0) {
+			if (errno == ENODEV || errno == ENOENT) /* possible but not online */
+				continue;
+			return xg_error(-errno, "perf_event_open (CPU clock at %u Hz, CPU %d): %s",
+					hz, cpu, strerror(errno));
+		}
+		l = bpf_program__attach_perf_event(b->progs[REC_PROG_CPU_SAMPLE], fd);
+		if (!l) {
+			int err = -errno;
+
+			close(fd);
+			return xg_error(err, "attaching cpu_sample to CPU %d: %s", cpu,
+					strerror(-err));
+		}
+		b->cpu_links[b->ncpu_links++] = l;
+	}
+	return 0;
+}
+
 int rec_bpf__enable(struct rec_bpf *b)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(b->obj, ".bss");
@@ -258,6 +305,10 @@ void rec_bpf__detach(struct rec_bpf *b)
 			close(b->multi_fds[p]);
 		b->multi_fds[p] = -1;
 	}
+	/* a perf-event link owns its perf event and closes it */
+	for (int i = 0; i < b->ncpu_links; i++)
+		bpf_link__destroy(b->cpu_links[i]);
+	b->ncpu_links = 0;
 	/* perf-event uprobes: from several threads, in case the kernel lets the waits overlap */
 	for (uint32_t i = 0; i < nt; i++) {
 		d[i] = (struct detacher){.links = b->links + i, .n = b->nlinks - i, .step = nt};
@@ -276,6 +327,7 @@ void rec_bpf__close(struct rec_bpf *b)
 {
 	rec_bpf__detach(b);
 	free(b->links);
+	free(b->cpu_links);
 	bpf_object__close(b->obj);
 	memset(b, 0, sizeof(*b));
 	for (int p = 0; p < REC_PROG_MAX; p++)

@@ -22,12 +22,14 @@ struct bpf_link;
 
 struct rec_bpf {
 	struct bpf_object *obj;
-	struct bpf_map *events, *lost, *sample, *sites;
+	struct bpf_map *events, *lost, *sample, *sites, *typsites;
 	struct bpf_program *progs[REC_PROG_MAX];
 	bool multi;		     /* programs loaded for uprobe_multi links */
 	int multi_fds[REC_PROG_MAX]; /* uprobe_multi links, -1 when none */
 	struct bpf_link **links;     /* else one perf-event uprobe per probe */
 	uint32_t nlinks;
+	struct bpf_link **cpu_links; /* cpu_sample on each CPU's clock */
+	int ncpu_links;
 };
 
 /* The knobs of bpf/xgotop.bpf.c (its const volatile globals). */
@@ -41,6 +43,11 @@ struct rec_bpf_knobs {
 	size_t ringbuf_bytes;	      /* ring buffer size */
 	const struct go_offsets *off; /* runtime struct offsets */
 	bool multi;		      /* attach with uprobe_multi links (Linux 6.6+) */
+	/* production mode */
+	uint32_t cpu_tgid; /* the process cpu_sample keeps */
+	int32_t tls_g_off; /* g at fs base + this */
+	uint64_t large_lo; /* runtime [lo, hi) of mallocgcLarge: its profilealloc calls are */
+	uint64_t large_hi; /* not sampled (alloc reports them exactly); 0 = sample all */
 };
 
 /* Opens the object embedded in the binary and sets its knobs. 0 or -errno with a message. */
@@ -54,6 +61,11 @@ int rec_bpf__load(struct rec_bpf *b);
  * uprobe_multi links: reopen without multi. 0 or -errno with a message.
  */
 int rec_bpf__attach(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path);
+/*
+ * cpu_sample on a CPU-clock perf event at hz on every online CPU (the program keeps the
+ * target's samples). 0 or -errno with a message.
+ */
+int rec_bpf__attach_cpu(struct rec_bpf *b, unsigned int hz);
 /* Lets every attached probe report, from now on, all at once. 0 or -errno. */
 int rec_bpf__enable(struct rec_bpf *b);
 /* Removes every probe (blocks until the kernel has). */

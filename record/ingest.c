@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@
 /* The reorder queue holds at most this many events: beyond, rec_ingest__record() asks the
  * ring buffer's reader to stop (-EAGAIN), and release delivers the oldest ones early. */
 #define QUEUE_HIGH (1u << 18)
+/* runtime.MemProfileRate's default */
+#define MEM_RATE_DEFAULT (512.0 * 1024)
 
 struct rec_ingest {
 	struct rec_ingest_opts o;
@@ -54,6 +57,8 @@ struct rec_ingest {
 	struct u64map curg_by_tid;   /* thread -> goid of the goroutine it runs (m.curg) */
 	uint32_t reason_id[256];
 	bool reason_done[256];
+	struct u64map tsize_by_addr; /* runtime *abi.Type -> its Size_ + 1 (UINT64_MAX: not one) */
+	double mem_rate;	     /* MemProfileRate */
 
 	/* delay measurement */
 	bool lat_on;
@@ -83,6 +88,7 @@ struct rec_ingest *rec_ingest__new(const struct rec_ingest_opts *o)
 		return NULL;
 	g->o = *o;
 	g->lat_on = true;
+	g->mem_rate = MEM_RATE_DEFAULT;
 	g->cap = 4096;
 	g->q = malloc(g->cap * sizeof(*g->q));
 	if (!g->o.w)
@@ -107,6 +113,7 @@ void rec_ingest__free(struct rec_ingest *g)
 	u64map_free(&g->stack_by_hash);
 	u64map_free(&g->goid_by_g);
 	u64map_free(&g->curg_by_tid);
+	u64map_free(&g->tsize_by_addr);
 	tf_tables__free(g->own);
 	free(g);
 }
@@ -162,6 +169,45 @@ static uint32_t reason_id(struct rec_ingest *g, unsigned int r)
 	g->reason_id[r] = r ? intern(g, s, strlen(s)) : 0;
 	g->reason_done[r] = true;
 	return g->reason_id[r];
+}
+
+/*
+ * The type of an alloc_sample, or 0. The BPF side read it from a spill slot record/plan.c
+ * verified; still, it must be a type descriptor of the binary, of at most the sampled size.
+ */
+static uint32_t sample_type(struct rec_ingest *g, const struct xgb_event *r)
+{
+	uint64_t typ = r->alloc.type, v;
+	char name[8];
+
+	if (!typ || !g->o.bin || !g->o.off || g->o.off->type_size < 0 || typ < g->o.bias)
+		return 0;
+	if (!u64map_get(&g->tsize_by_addr, typ, &v)) {
+		uint64_t sz = 0;
+
+		/* (a name truncated into name[] is fine: it resolved) */
+		if (gobin__read_vaddr(g->o.bin, typ - g->o.bias + (uint64_t)g->o.off->type_size,
+				      &sz, sizeof(sz)) ||
+		    gobin__type_name(g->o.bin, typ - g->o.bias, name, sizeof(name)))
+			sz = UINT64_MAX - 1;
+		v = sz + 1;
+		u64map_put(&g->tsize_by_addr, typ, v);
+	}
+	if (v - 1 > r->alloc.size)
+		return 0;
+	g->st.samples_typed++;
+	return type_id(g, typ);
+}
+
+/* What one sample of size bytes stands for at the runtime's sampling rate (the runtime samples
+ * an allocation of size s with probability 1 - exp(-s/rate); pprof scales the same way). */
+static uint64_t sample_weight(const struct rec_ingest *g, uint64_t size)
+{
+	double s = (double)size, rate = g->mem_rate;
+
+	if (rate <= 1 || !size)
+		return size;
+	return (uint64_t)llround(s / (1.0 - exp(-s / rate)));
 }
 
 /* pc: link-time; ret: a return address (look up the call instruction before it) */
@@ -296,6 +342,13 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 		ev->size = r->alloc.size;
 		ev->type = type_id(g, r->alloc.type);
 		break;
+	case XG_EV_ALLOC_SAMPLE:
+		ev->size = r->alloc.size;
+		ev->type = sample_type(g, r);
+		ev->weight = sample_weight(g, r->alloc.size);
+		break;
+	case XG_EV_CPU_SAMPLE:
+		break;
 	case XG_EV_GC_START:
 	case XG_EV_GC_END:
 		ev->gc = r->cycle;
@@ -363,6 +416,30 @@ int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev)
 	*slot = *ev;
 	commit_tail(g);
 	return 0;
+}
+
+int rec_ingest__snapshot(struct rec_ingest *g, uint64_t mono, const struct rec_gsnap *s)
+{
+	struct xg_event ev = {0};
+	uint64_t bias = g->o.bias;
+
+	ev.ts = mono > g->o.start_mono ? mono - g->o.start_mono : 0;
+	ev.kind = XG_EV_SNAPSHOT;
+	ev.goid = s->goid;
+	ev.from = ev.to = s->state < XG_G_STATE_MAX ? s->state : XG_G_DEAD;
+	if (s->state == XG_G_WAITING)
+		ev.reason = reason_id(g, s->reason);
+	ev.parent_goid = s->parent_goid;
+	ev.start_pc = s->startpc > bias ? s->startpc - bias : 0;
+	ev.create_pc = s->gopc > bias ? s->gopc - bias : 0;
+	ev.start_fn = fn_id(g, ev.start_pc);
+	ev.create_fn = ev.create_pc ? fn_id(g, ev.create_pc - 1) : 0;
+	return rec_ingest__push(g, &ev);
+}
+
+void rec_ingest__set_mem_rate(struct rec_ingest *g, int64_t rate)
+{
+	g->mem_rate = rate > 0 ? (double)rate : MEM_RATE_DEFAULT;
 }
 
 int rec_ingest__record(void *ctx, void *data, size_t size)

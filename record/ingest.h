@@ -17,6 +17,7 @@
 #include "format/event.h"
 #include "format/writer.h"
 #include "gobin/gobin.h"
+#include "record/poll.h"
 #include "sink/sink.h"
 
 struct rec_ingest_opts {
@@ -36,6 +37,7 @@ struct rec_ingest_stats {
 	uint64_t kinds[XG_EV_KIND_MAX]; /* delivered per kind */
 	uint64_t late;			/* events older than what was already delivered */
 	uint64_t unresolved;		/* goroutine events whose goid could not be looked up */
+	uint64_t samples_typed;		/* alloc_sample events with a type */
 	uint64_t lat_p50, lat_p99, lat_max, lat_n; /* probe-to-delivery delay (ns) */
 };
 
@@ -50,8 +52,14 @@ void rec_ingest__set_sink(struct rec_ingest *g, struct sink *sink);
  * (release, then read on), another non-zero value when the sink asked to stop or memory ran
  * out. */
 int rec_ingest__record(void *g, void *data, size_t size);
-/* Queues an event made here (lost counts). */
+/* Queues an event made here (lost counts, heap figures). */
 int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev);
+/* Queues a snapshot event for goroutine s, read at CLOCK_MONOTONIC ns mono (names resolved
+ * here). 0 or -ENOMEM. */
+int rec_ingest__snapshot(struct rec_ingest *g, uint64_t mono, const struct rec_gsnap *s);
+/* The runtime's MemProfileRate, for the weight of alloc_sample events (from then on);
+ * 0 = unknown, the default 512 KiB is assumed. */
+void rec_ingest__set_mem_rate(struct rec_ingest *g, int64_t rate);
 /* Delivers queued events older than now_mono - reorder_ns (all when flush). Returns non-zero
  * when the sink asked to stop (or the writer failed: -errno). */
 int rec_ingest__release(struct rec_ingest *g, uint64_t now_mono, bool flush);

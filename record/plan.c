@@ -30,13 +30,20 @@
 
 #include "format/event.h"
 #include "record/plan.h"
+#include "record/x86dec.h"
 #include "util/err.h"
 
 static const char *const prog_names[REC_PROG_MAX] = {
-    [REC_PROG_CASGSTATUS] = "casgstatus", [REC_PROG_CAS_SITE] = "cas_site",
-    [REC_PROG_NEWG_CALL] = "newg_call",	  [REC_PROG_GDESTROY] = "gdestroy",
-    [REC_PROG_ALLOC] = "alloc",		  [REC_PROG_GC_START] = "gc_start",
+    [REC_PROG_CASGSTATUS] = "casgstatus",
+    [REC_PROG_CAS_SITE] = "cas_site",
+    [REC_PROG_NEWG_CALL] = "newg_call",
+    [REC_PROG_GDESTROY] = "gdestroy",
+    [REC_PROG_ALLOC] = "alloc",
+    [REC_PROG_GC_START] = "gc_start",
     [REC_PROG_GC_END] = "gc_end",
+    [REC_PROG_GO_NEW] = "go_new",
+    [REC_PROG_ALLOC_SAMPLE] = "alloc_sample",
+    [REC_PROG_CPU_SAMPLE] = "cpu_sample",
 };
 
 const char *rec_prog_name(enum rec_prog p)
@@ -102,36 +109,6 @@ static int probe_named(struct rec_plan *p, const struct gobin *b, const char *na
 
 /* --- instruction decoding (x86-64) --------------------------------------------------------- */
 
-/* x86 register number (RAX=0 .. R15=15, see bpf/goabi.h go_reg) of a capstone register of
- * any width, or -1. */
-static int x86_regnum(unsigned int r)
-{
-	static const unsigned int regs[16][4] = {
-	    {X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL},
-	    {X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL},
-	    {X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL},
-	    {X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL},
-	    {X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL},
-	    {X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL},
-	    {X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL},
-	    {X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL},
-	    {X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B},
-	    {X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B},
-	    {X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B},
-	    {X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B},
-	    {X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B},
-	    {X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B},
-	    {X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B},
-	    {X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B},
-	};
-
-	for (int i = 0; i < 16; i++)
-		for (int j = 0; j < 4; j++)
-			if (regs[i][j] == r)
-				return i;
-	return -1;
-}
-
 static bool x86_is_jcc(csh h, const cs_insn *in)
 {
 	return cs_insn_group(h, in, X86_GRP_JUMP) && in->id != X86_INS_JMP &&
@@ -150,51 +127,10 @@ static int x86_reg_op(const cs_insn *in, int i)
 
 	if (i >= x->op_count || x->operands[i].type != X86_OP_REG)
 		return -1;
-	return x86_regnum(x->operands[i].reg);
+	return rec_x86__regnum(x->operands[i].reg);
 }
 
-struct decoded {
-	csh h;
-	cs_insn *insn;
-	size_t n;
-};
-
-static int decode(const struct gobin *b, const struct gobin_func *f, struct decoded *d)
-{
-	uint8_t *buf = NULL;
-	int err;
-
-	memset(d, 0, sizeof(*d));
-	if (!f->size || f->size > (16u << 20))
-		return xg_error(-EINVAL, "%s: implausible size %llu", f->name,
-				(unsigned long long)f->size);
-	buf = malloc(f->size);
-	if (!buf)
-		return -ENOMEM;
-	err = gobin__read_vaddr(b, f->addr, buf, f->size);
-	if (err) {
-		free(buf);
-		return xg_error(err, "%s: cannot read its code", f->name);
-	}
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &d->h) != CS_ERR_OK) {
-		free(buf);
-		return xg_error(-EINVAL, "capstone: cannot open an x86-64 decoder");
-	}
-	cs_option(d->h, CS_OPT_DETAIL, CS_OPT_ON);
-	d->n = cs_disasm(d->h, buf, f->size, f->addr, 0, &d->insn);
-	free(buf);
-	return 0;
-}
-
-static void decoded_free(struct decoded *d)
-{
-	if (d->insn)
-		cs_free(d->insn, d->n);
-	if (d->h)
-		cs_close(&d->h);
-}
-
-static size_t skip_nops(const struct decoded *d, size_t i)
+static size_t skip_nops(const struct rec_x86 *d, size_t i)
 {
 	while (i < d->n && x86_is_nop(&d->insn[i]))
 		i++;
@@ -219,7 +155,7 @@ static struct rec_probe *probe_insn(struct rec_plan *p, const struct gobin_func 
 	return pr;
 }
 
-static int add_cas_site(struct rec_plan *p, const struct gobin_func *f, const struct decoded *d,
+static int add_cas_site(struct rec_plan *p, const struct gobin_func *f, const struct rec_x86 *d,
 			size_t at, const struct xgb_site *s)
 {
 	struct rec_probe *pr;
@@ -244,10 +180,10 @@ static int add_cas_site(struct rec_plan *p, const struct gobin_func *f, const st
 static int plan_cas_sites(struct rec_plan *p, const struct gobin *b, const struct gobin_func *f,
 			  int32_t status_off)
 {
-	struct decoded d;
+	struct rec_x86 d;
 	int err, found = 0;
 
-	err = decode(b, f, &d);
+	err = rec_x86__decode(b, f, &d);
 	if (err)
 		return err;
 	for (size_t i = 0; i < d.n; i++) {
@@ -265,7 +201,7 @@ static int plan_cas_sites(struct rec_plan *p, const struct gobin *b, const struc
 		    x->operands[0].mem.index != X86_REG_INVALID ||
 		    x->operands[0].mem.segment != X86_REG_INVALID)
 			continue;
-		base = x86_regnum(x->operands[0].mem.base);
+		base = rec_x86__regnum(x->operands[0].mem.base);
 		src = x86_reg_op(in, 1);
 		if (base < 0 || src < 0 || base == 0 || at >= d.n)
 			continue;
@@ -300,7 +236,7 @@ static int plan_cas_sites(struct rec_plan *p, const struct gobin *b, const struc
 			break;
 		found++;
 	}
-	decoded_free(&d);
+	rec_x86__free(&d);
 	return err ? err : found;
 }
 
@@ -308,10 +244,10 @@ static int plan_cas_sites(struct rec_plan *p, const struct gobin *b, const struc
 static int plan_call_sites(struct rec_plan *p, const struct gobin *b, const struct gobin_func *f,
 			   uint64_t callee, enum rec_prog prog)
 {
-	struct decoded d;
+	struct rec_x86 d;
 	int err, found = 0;
 
-	err = decode(b, f, &d);
+	err = rec_x86__decode(b, f, &d);
 	if (err)
 		return err;
 	for (size_t i = 0; i < d.n; i++) {
@@ -328,7 +264,7 @@ static int plan_call_sites(struct rec_plan *p, const struct gobin *b, const stru
 		}
 		found++;
 	}
-	decoded_free(&d);
+	rec_x86__free(&d);
 	return err ? err : found;
 }
 
@@ -510,6 +446,223 @@ int rec_plan__build(struct rec_plan *p, const struct gobin *b, const struct go_o
 		err = plan_allocs(p, b);
 	if (!err)
 		err = plan_gc(p, b, kinds);
+	if (err) {
+		xg_error_prefix("%s", gobin__path(b));
+		rec_plan__free(p);
+	}
+	return err;
+}
+
+/* --- production mode ------------------------------------------------------------------------ */
+
+/*
+ * Where a Go thread keeps its g: runtime.stackcheck starts with `mov rax, fs:[off]` (-8 in
+ * every build checked; some static binaries elsewhere use -80, as the OpenTelemetry profiler
+ * notes). Falls back to -8.
+ */
+static void plan_tls(struct rec_plan *p, const struct gobin *b)
+{
+	struct gobin_func f;
+	struct rec_x86 d;
+
+	p->tls_g_off = -8;
+	p->tls_from = "default (-8)";
+	if (gobin__func(b, "runtime.stackcheck", &f) || rec_x86__decode(b, &f, &d))
+		return;
+	for (size_t i = 0; i < d.n && i < 4; i++) {
+		const cs_x86 *x = &d.insn[i].detail->x86;
+
+		if (d.insn[i].id == X86_INS_MOV && x->op_count == 2 &&
+		    x->operands[1].type == X86_OP_MEM && x->operands[1].mem.segment == X86_REG_FS &&
+		    x->operands[1].mem.base == X86_REG_INVALID &&
+		    x->operands[1].mem.index == X86_REG_INVALID) {
+			p->tls_g_off = (int32_t)x->operands[1].mem.disp;
+			p->tls_from = "runtime.stackcheck";
+			break;
+		}
+	}
+	rec_x86__free(&d);
+}
+
+static int plan_creations(struct rec_plan *p, const struct gobin *b)
+{
+	struct gobin_func f, rq;
+	int n, err;
+
+	if (gobin__func(b, "runtime.newproc.func1", &f) || gobin__func(b, "runtime.runqput", &rq))
+		return xg_error(-ENOENT, "runtime.newproc.func1 or runtime.runqput not found");
+	n = plan_call_sites(p, b, &f, rq.addr, REC_PROG_GO_NEW);
+	if (n < 0)
+		return n;
+	if (!n)
+		return xg_error(-ENOENT, "no `call runqput` in runtime.newproc.func1");
+	for (uint32_t i = p->n - (uint32_t)n; i < p->n; i++)
+		p->probes[i].cookie = XGB_NEWG_ARG2;
+	p->create_mode = "call runqput after newproc1";
+	/* iter.Pull coroutines (Go 1.23+; linked only when used) never pass runqput */
+	err = probe_named(p, b, "runtime.corostart", REC_PROG_GO_NEW);
+	if (!err) {
+		p->probes[p->n - 1].cookie = XGB_NEWG_G;
+		p->create_mode = "call runqput after newproc1; coroutines at runtime.corostart";
+	} else if (err != -ENOENT) {
+		return err;
+	}
+	return 0;
+}
+
+/* The frame size of a function: `sub rsp, N` after its `push rbp; mov rbp, rsp`, or -1. */
+static int64_t frame_size(const struct rec_x86 *d)
+{
+	bool pushed = false;
+
+	for (size_t i = 0; i < d->n && i < 12; i++) {
+		const cs_insn *in = &d->insn[i];
+		const cs_x86 *x = &in->detail->x86;
+
+		if (in->id == X86_INS_PUSH && x->op_count == 1 &&
+		    x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RBP)
+			pushed = true;
+		else if (pushed && in->id == X86_INS_SUB && x->op_count == 2 &&
+			 x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RSP &&
+			 x->operands[1].type == X86_OP_IMM)
+			return x->operands[1].imm;
+	}
+	return pushed ? 0 : -1;
+}
+
+/* Whether the function d spilled its second argument (typ, RBX at entry) to its spill slot
+ * ([rsp + frame + 24]) on every path to instruction site. */
+static bool typ_spilled_before(const struct rec_x86 *d, int64_t frame, size_t site)
+{
+	for (size_t i = 0; i < site; i++) {
+		const cs_insn *in = &d->insn[i];
+		const cs_x86 *x = &in->detail->x86;
+
+		if (in->id != X86_INS_MOV || x->op_count != 2 ||
+		    x->operands[0].type != X86_OP_MEM || x->operands[0].mem.base != X86_REG_RSP ||
+		    x->operands[0].mem.index != X86_REG_INVALID ||
+		    x->operands[0].mem.disp != frame + 24 || x->operands[1].type != X86_OP_REG ||
+		    x->operands[1].reg != X86_REG_RBX)
+			continue;
+		if (rec_x86__entry_reg_stored_before(d, i, 3, site))
+			return true;
+	}
+	return false;
+}
+
+struct typ_ctx {
+	struct rec_plan *p;
+	const struct gobin *b;
+	uint64_t profilealloc;
+};
+
+static bool is_alloc_func(const struct gobin *b, uint64_t addr)
+{
+	struct gobin_pcinfo pi;
+
+	return !gobin__pc_lookup(b, addr, &pi) && pi.entry == addr &&
+	       !strncmp(pi.fn, "runtime.mallocgc", 16) && strcmp(pi.fn, "runtime.mallocgc") != 0;
+}
+
+/* In one allocation function: its calls to profilealloc (level 0) and, in mallocgc, its
+ * calls to the functions it dispatches to (level 1). */
+static int typ_sites_in(const struct gobin_func *f, void *arg)
+{
+	struct typ_ctx *c = arg;
+	struct rec_plan *p = c->p;
+	bool top = !strcmp(f->name, "runtime.mallocgc");
+	struct rec_x86 d;
+	int64_t frame;
+
+	if (strchr(f->name, '.') != strrchr(f->name, '.') || rec_x86__decode(c->b, f, &d))
+		return 0; /* closures (runtime.mallocgc.func1) have no typ argument */
+	frame = frame_size(&d);
+	for (size_t i = 0; i < d.n && frame >= 0; i++) {
+		const cs_insn *in = &d.insn[i];
+		const cs_x86 *x = &in->detail->x86;
+		uint64_t t;
+		bool pa;
+
+		if (in->id != X86_INS_CALL || x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+			continue;
+		t = (uint64_t)x->operands[0].imm;
+		pa = t == c->profilealloc;
+		if (!pa && !(top && is_alloc_func(c->b, t)))
+			continue;
+		p->typ_calls += pa;
+		if (p->ntyp >= REC_MAX_TYPSITES || !typ_spilled_before(&d, frame, i))
+			continue;
+		p->typ_ret[p->ntyp] = in->address + in->size;
+		p->typ_level[p->ntyp++] = pa ? 0 : 1;
+	}
+	rec_x86__free(&d);
+	return 0;
+}
+
+/* Where alloc_sample can read the allocation's type (rec_plan.typ_ret). */
+static int plan_sample_types(struct rec_plan *p, const struct gobin *b)
+{
+	struct gobin_func f;
+	struct typ_ctx c = {.p = p, .b = b};
+
+	if (gobin__func(b, "runtime.profilealloc", &f))
+		return 0;
+	c.profilealloc = f.addr;
+	return gobin__for_each_func(b, "runtime.mallocgc", typ_sites_in, &c);
+}
+
+int rec_plan__build_production(struct rec_plan *p, const struct gobin *b,
+			       const struct go_offsets *off, uint32_t kinds)
+{
+	const struct gobin_info *info = gobin__info(b);
+	struct gobin_func f;
+	int err = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->production = true;
+	if (strcmp(info->goarch, "amd64") != 0)
+		return xg_error(-EPROTONOSUPPORT, "%s: GOARCH=%s: recording supports amd64 only",
+				gobin__path(b), info->goarch);
+	if (off->g_goid < 0 || off->g_atomicstatus < 0)
+		return xg_error(-EPROTONOSUPPORT, "%s: runtime.g layout unknown", gobin__path(b));
+	if (kinds & ~(uint32_t)REC_PRODUCTION_KINDS)
+		return xg_error(-EINVAL, "%s: production mode does not record %s", gobin__path(b),
+				kinds & XGB_KIND_BIT(XG_EV_GO_STATE) ? "go_state (use --mode full)"
+								     : "some of these kinds");
+
+	if (kinds & XGB_KIND_BIT(XG_EV_GO_CREATE))
+		err = plan_creations(p, b);
+	if (!err && (kinds & XGB_KIND_BIT(XG_EV_GO_EXIT))) {
+		err = probe_named(p, b, "runtime.gdestroy", REC_PROG_GDESTROY);
+		if (err == -ENOENT) /* Go 1.21 */
+			err = probe_named(p, b, "runtime.goexit0", REC_PROG_GDESTROY);
+		if (err)
+			err = xg_error(err, "runtime.gdestroy/goexit0: %s",
+				       err == -ENOENT ? "not found" : xg_errmsg());
+	}
+	if (!err && (kinds & XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE))) {
+		err = probe_named(p, b, "runtime.profilealloc", REC_PROG_ALLOC_SAMPLE);
+		if (err)
+			err = xg_error(err, "runtime.profilealloc: %s",
+				       err == -ENOENT ? "not found" : xg_errmsg());
+		else
+			err = plan_sample_types(p, b);
+	}
+	if (!err && (kinds & XGB_KIND_BIT(XG_EV_ALLOC))) {
+		if (gobin__func(b, "runtime.mallocgcLarge", &f)) {
+			warn(p, "large allocations need Go 1.24+ (runtime.mallocgcLarge): none "
+				"recorded exactly, alloc_sample still samples them");
+		} else {
+			err = probe_func(p, b, &f, REC_PROG_ALLOC);
+			p->alloc_mode = "large only (runtime.mallocgcLarge)";
+			p->large_lo = f.addr;
+			p->large_hi = f.addr + f.size;
+		}
+	}
+	if (!err)
+		err = plan_gc(p, b, kinds);
+	if (!err && (kinds & XGB_KIND_BIT(XG_EV_CPU_SAMPLE)))
+		plan_tls(p, b);
 	if (err) {
 		xg_error_prefix("%s", gobin__path(b));
 		rec_plan__free(p);

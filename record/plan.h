@@ -22,8 +22,14 @@ enum rec_prog {
 	REC_PROG_ALLOC,
 	REC_PROG_GC_START,
 	REC_PROG_GC_END,
+	REC_PROG_GO_NEW,       /* production: creation at `call runqput` / corostart */
+	REC_PROG_ALLOC_SAMPLE, /* production: runtime.profilealloc */
+	REC_PROG_CPU_SAMPLE,   /* production: perf events on every CPU, no probe */
 	REC_PROG_MAX
 };
+
+/* Programs that go on uprobes (the others are attached to perf events). */
+#define REC_PROG_IS_UPROBE(p) ((p) != REC_PROG_CPU_SAMPLE)
 
 /* "casgstatus", ... */
 const char *rec_prog_name(enum rec_prog p);
@@ -39,6 +45,8 @@ struct rec_probe {
 	uint64_t cookie;   /* bpf_get_attach_cookie(): index into sites[] for cas_site */
 };
 
+#define REC_MAX_TYPSITES 128
+
 struct rec_plan {
 	struct rec_probe *probes;
 	uint32_t n, cap;
@@ -48,7 +56,36 @@ struct rec_plan {
 	bool exit_from_casgstatus;
 	const char *alloc_mode; /* "mallocgc", "split", "split+size-specialized", or NULL */
 	char warnings[1024];	/* things the plan could not cover, "; "-separated */
+
+	/* production mode */
+	bool production;
+	int32_t tls_g_off;	 /* g at fs base + this (from runtime.stackcheck) */
+	const char *tls_from;	 /* how tls_g_off was found */
+	uint64_t large_lo;	 /* link-time [lo, hi) of runtime.mallocgcLarge when alloc events */
+	uint64_t large_hi;	 /* report large allocations exactly; 0 otherwise */
+	const char *create_mode; /* how creations are seen */
+	/* alloc_sample types: return addresses (link-time) of calls after which the allocating
+	 * function's type argument is known to be in its spill slot: level 0, a `call
+	 * profilealloc` in a function that spilled its typ on every path to it ([frame pointer
+	 * + 24] when profilealloc is entered); level 1, a call from mallocgc, whose spill is one
+	 * frame further up */
+	uint64_t typ_ret[REC_MAX_TYPSITES];
+	uint8_t typ_level[REC_MAX_TYPSITES];
+	uint32_t ntyp, typ_calls; /* verified sites, and calls to profilealloc seen in all */
 };
+
+/* Kinds each mode can record. */
+#define REC_FULL_KINDS                                                                             \
+	(XGB_KIND_BIT(XG_EV_GO_CREATE) | XGB_KIND_BIT(XG_EV_GO_EXIT) |                             \
+	 XGB_KIND_BIT(XG_EV_GO_STATE) | XGB_KIND_BIT(XG_EV_ALLOC) | XGB_KIND_BIT(XG_EV_GC_START) | \
+	 XGB_KIND_BIT(XG_EV_GC_END))
+#define REC_PRODUCTION_KINDS                                                                       \
+	(XGB_KIND_BIT(XG_EV_GO_CREATE) | XGB_KIND_BIT(XG_EV_GO_EXIT) | XGB_KIND_BIT(XG_EV_ALLOC) | \
+	 XGB_KIND_BIT(XG_EV_GC_START) | XGB_KIND_BIT(XG_EV_GC_END) |                               \
+	 XGB_KIND_BIT(XG_EV_CPU_SAMPLE) | XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE) |                       \
+	 XGB_KIND_BIT(XG_EV_HEAP) | XGB_KIND_BIT(XG_EV_SNAPSHOT))
+/* Production mode's default: everything but alloc (a trap per large allocation: opt-in). */
+#define REC_PRODUCTION_DEFAULT_KINDS (REC_PRODUCTION_KINDS & ~XGB_KIND_BIT(XG_EV_ALLOC))
 
 /*
  * Plans probes in b for the event kinds in `kinds` (XGB_KIND_BIT(XG_EV_...) bits). off must be
@@ -56,6 +93,15 @@ struct rec_plan {
  */
 int rec_plan__build(struct rec_plan *p, const struct gobin *b, const struct go_offsets *off,
 		    uint32_t kinds);
+/*
+ * Production mode's plan for kinds (within REC_PRODUCTION_KINDS): at most one emulated trap
+ * per goroutine creation and exit (`call runqput` after newproc1, runtime.corostart, gdestroy
+ * or goexit0), one per sampled allocation (runtime.profilealloc), one per large allocation
+ * when alloc is asked for (runtime.mallocgcLarge, Go 1.24+), a few per GC cycle; cpu_sample,
+ * heap and snapshot need no probe. 0 or -errno.
+ */
+int rec_plan__build_production(struct rec_plan *p, const struct gobin *b,
+			       const struct go_offsets *off, uint32_t kinds);
 void rec_plan__free(struct rec_plan *p);
 
 #endif /* XG_RECORD_PLAN_H */

@@ -31,7 +31,9 @@
 
 #include "gobin/gobin.h"
 #include "record/bpfobj.h"
+#include "record/globals.h"
 #include "record/ingest.h"
+#include "record/poll.h"
 #include "record/recorder.h"
 #include "record/target.h"
 #include "util/err.h"
@@ -46,6 +48,9 @@
 #define DEFAULT_REORDER_NS   1000000ull
 #define TARGET_STOP_GRACE_MS 2000
 #define READER_NICE	     -5
+#define DEFAULT_CPU_HZ	     99
+#define DEFAULT_HEAP_MS	     100
+#define DEFAULT_SNAPSHOT_MS  1000
 
 struct recorder {
 	struct recorder_opts o;
@@ -69,6 +74,19 @@ struct recorder {
 	char status[64];
 	int stats_fd; /* BPF_ENABLE_STATS while open */
 	bool target_ok, plan_ok, bpf_ok;
+
+	/* production mode */
+	bool production;
+	struct rec_globals globals;
+	struct rec_poll *poll;
+	uint64_t next_heap, next_snapshot; /* CLOCK_MONOTONIC ns */
+	uint64_t polls_heap, polls_snapshot, poll_ns;
+	int64_t mem_rate_start; /* MemProfileRate at the start, 0 when unknown */
+	int64_t mem_rate_orig;	/* its value before opts.mem_profile_rate was written */
+	bool mem_rate_written;
+	bool memprof_off;      /* the linker turned memory profiling off (no runtime.MemProfile) */
+	char unavailable[512]; /* what production mode cannot do for this binary */
+	char poll_error[160];
 };
 
 static uint64_t clock_ns(clockid_t c)
@@ -87,6 +105,17 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 /* --- options --------------------------------------------------------------------------------- */
+
+int recorder__parse_mode(const char *s, enum recorder_mode *mode)
+{
+	if (!strcmp(s, "production") || !strcmp(s, "prod"))
+		*mode = RECORDER_MODE_PRODUCTION;
+	else if (!strcmp(s, "full"))
+		*mode = RECORDER_MODE_FULL;
+	else
+		return xg_error(-EINVAL, "--mode %s: expected production or full", s);
+	return 0;
+}
 
 int recorder__parse_kinds(const char *list, uint32_t *kinds)
 {
@@ -109,8 +138,10 @@ int recorder__parse_kinds(const char *list, uint32_t *kinds)
 		if (k < 0 || !(RECORDER_KINDS & XGB_KIND_BIT(k)))
 			return xg_error(
 			    -EINVAL,
-			    "--events: unknown kind '%s' (go_create, go_exit, go_state, "
-			    "alloc, gc_start, gc_end, gc, all)",
+			    "--events: unknown kind '%s' (full mode: go_create, go_exit, "
+			    "go_state, alloc, gc_start, gc_end; production mode: go_create, "
+			    "go_exit, cpu_sample, alloc_sample, heap, snapshot, alloc (large "
+			    "ones), gc_start, gc_end; gc = both, all = every kind of the mode)",
 			    tok);
 		*kinds |= XGB_KIND_BIT(k);
 	}
@@ -130,8 +161,11 @@ int recorder__parse_sample(const char *arg, struct recorder_opts *opts)
 		return xg_error(-EINVAL, "--sample %s: expected KIND=RATE, e.g. alloc=0.01", arg);
 	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
 	k = xg_kind_parse(name);
-	if (k < 0 || !(RECORDER_KINDS & XGB_KIND_BIT(k)))
-		return xg_error(-EINVAL, "--sample: unknown kind '%s'", name);
+	if (k < 0 || !(REC_FULL_KINDS & XGB_KIND_BIT(k)))
+		return xg_error(-EINVAL,
+				"--sample: unknown kind '%s' (go_create, go_exit, go_state, alloc, "
+				"gc_start, gc_end: the kinds sampled in the kernel)",
+				name);
 	errno = 0;
 	rate = strtod(eq + 1, &end);
 	if (errno || *end || end == eq + 1 || !(rate >= 0 && rate <= 1))
@@ -183,6 +217,70 @@ static int read_sample_file(const char *path, struct recorder_opts *o)
 
 /* --- setup ----------------------------------------------------------------------------------- */
 
+static void unavailable(struct recorder *r, const char *what)
+{
+	size_t len = strlen(r->unavailable);
+
+	snprintf(r->unavailable + len, sizeof(r->unavailable) - len, "%s%s", len ? "; " : "", what);
+}
+
+/* The kinds of the mode: the default, "all" narrowed to the mode, or those asked for when
+ * the mode records them. 0 or -EINVAL. */
+static int mode_kinds(struct recorder *r)
+{
+	uint32_t mine = r->production ? REC_PRODUCTION_KINDS : REC_FULL_KINDS, other;
+
+	if (!r->o.kinds)
+		r->o.kinds = r->production ? REC_PRODUCTION_DEFAULT_KINDS : REC_FULL_KINDS;
+	else if (r->o.kinds == RECORDER_KINDS)
+		r->o.kinds = mine;
+	other = r->o.kinds & ~mine;
+	if (other) {
+		unsigned int k = (unsigned int)__builtin_ctz(other);
+
+		return xg_error(-EINVAL, "--events: %s needs --mode %s", xg_kind_name(k),
+				r->production ? "full" : "production");
+	}
+	return 0;
+}
+
+/* Production mode: where the variables read from the target's memory are; kinds that need
+ * one that cannot be found are dropped and said so. */
+static void find_globals(struct recorder *r)
+{
+	struct rec_globals *g = &r->globals;
+
+	rec_globals__find(r->bin, &r->off, 0, g);
+	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_HEAP)) && !g->gc_controller.addr) {
+		r->o.kinds &= ~XGB_KIND_BIT(XG_EV_HEAP);
+		unavailable(r, "heap: runtime.gcController not found");
+	}
+	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_SNAPSHOT)) && (!g->allglen.addr || !g->allgptr.addr)) {
+		r->o.kinds &= ~XGB_KIND_BIT(XG_EV_SNAPSHOT);
+		unavailable(r, "snapshot: runtime.allglen/allgptr not found");
+	}
+	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_HEAP)) && !g->memstats.addr)
+		unavailable(r, "heap: GC count (runtime.memstats) not found, gc is 0");
+	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE)) && !g->mem_profile_rate.addr)
+		unavailable(
+		    r, r->o.mem_profile_rate
+			   ? "alloc_sample: runtime.MemProfileRate not found, cannot be set"
+			   : "alloc_sample: runtime.MemProfileRate not found, 512 KiB assumed");
+	/* the linker zeroes MemProfileRate at start-up in programs that cannot reach
+	 * runtime.MemProfile (no runtime/pprof): the runtime then samples nothing */
+	{
+		struct gobin_func f;
+
+		r->memprof_off = gobin__func(r->bin, "runtime.MemProfile", &f) == -ENOENT;
+	}
+	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE)) && r->memprof_off &&
+	    !r->o.mem_profile_rate)
+		unavailable(
+		    r, "alloc_sample: memory profiling is off in this program (it does not "
+		       "use runtime/pprof, so the linker had runtime.MemProfileRate set to 0): "
+		       "no samples; --mem-profile-rate N turns it on");
+}
+
 struct recorder *recorder__new(const struct recorder_opts *opts)
 {
 	struct recorder *r = calloc(1, sizeof(*r));
@@ -193,8 +291,18 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	memcpy(&r->o, opts, opts->sz < sizeof(r->o) ? opts->sz : sizeof(r->o));
 	r->t.pidfd = -1;
 	r->stats_fd = -1;
-	if (!r->o.kinds)
-		r->o.kinds = RECORDER_DEFAULT_KINDS;
+	if (r->o.mode == RECORDER_MODE_AUTO)
+		r->o.mode = r->o.pid > 0 ? RECORDER_MODE_PRODUCTION : RECORDER_MODE_FULL;
+	r->production = r->o.mode == RECORDER_MODE_PRODUCTION;
+	if (!r->o.cpu_hz)
+		r->o.cpu_hz = DEFAULT_CPU_HZ;
+	if (!r->o.heap_ms)
+		r->o.heap_ms = DEFAULT_HEAP_MS;
+	if (!r->o.snapshot_ms)
+		r->o.snapshot_ms = DEFAULT_SNAPSHOT_MS;
+	err = mode_kinds(r);
+	if (err)
+		goto fail;
 	if (!r->o.ringbuf_bytes)
 		r->o.ringbuf_bytes = DEFAULT_RINGBUF;
 	if (!r->o.poll_ms)
@@ -230,10 +338,15 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	err = gobin__offsets(r->bin, &r->off);
 	if (err)
 		goto fail;
-	err = rec_plan__build(&r->plan, r->bin, &r->off, r->o.kinds);
+	if (r->production)
+		err = rec_plan__build_production(&r->plan, r->bin, &r->off, r->o.kinds);
+	else
+		err = rec_plan__build(&r->plan, r->bin, &r->off, r->o.kinds);
 	if (err)
 		goto fail;
 	r->plan_ok = true;
+	if (r->production)
+		find_globals(r);
 	return r;
 fail:
 	recorder__free(r);
@@ -287,6 +400,85 @@ static int meta_offsets(struct tf_meta *m, const struct go_offsets *o)
 	return err;
 }
 
+static int set_u64(struct tf_meta *m, const char *key, uint64_t v)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%" PRIu64, v);
+	return tf_meta__set_str(m, key, val);
+}
+
+static int set_global(struct tf_meta *m, const char *key, const struct rec_global *g)
+{
+	char val[96];
+
+	if (!g->addr)
+		return tf_meta__set_str(m, key, "not found");
+	snprintf(val, sizeof(val), "0x%" PRIx64 " (%s)", g->addr, g->from);
+	return tf_meta__set_str(m, key, val);
+}
+
+/* What production mode sampled and how, in words and in numbers. */
+static int production_meta(struct recorder *r, struct tf_meta *m)
+{
+	uint32_t k = r->o.kinds;
+	int64_t rate = r->mem_rate_start > 0 ? r->mem_rate_start : r->memprof_off ? 0 : 512 * 1024;
+	char by[1024];
+	size_t len = 0;
+	int err = 0;
+
+#define SAY(...) len += (size_t)snprintf(by + len, sizeof(by) - len, __VA_ARGS__)
+	by[0] = '\0';
+	if (k & XGB_KIND_BIT(XG_EV_CPU_SAMPLE)) {
+		SAY("cpu_sample: each CPU's clock at %u Hz, kept when the target runs (one sample "
+		    "= 1/%u s of one CPU); ",
+		    r->o.cpu_hz, r->o.cpu_hz);
+		err = err ?: set_u64(m, "sample.cpu_sample.hz", r->o.cpu_hz);
+		err = err ?: set_u64(m, "cpu.hz", r->o.cpu_hz);
+		err = err ?: tf_meta__set_int(m, "tls.g_offset", r->plan.tls_g_off);
+	}
+	if (k & XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE)) {
+		SAY("alloc_sample: the runtime's own heap-profile samples, one per %" PRId64
+		    " bytes allocated on average (runtime.MemProfileRate%s), weight = size / (1 - "
+		    "exp(-size/rate))%s; ",
+		    rate,
+		    r->mem_rate_written	    ? ", set by xgotop --mem-profile-rate"
+		    : r->memprof_off	    ? ", 0 in this program: no samples"
+		    : r->mem_rate_start > 0 ? ""
+					    : ", assumed",
+		    k & XGB_KIND_BIT(XG_EV_ALLOC) && r->plan.large_hi ? ", large ones excepted"
+								      : "");
+		err = err ?: set_u64(m, "sample.alloc_sample.bytes", (uint64_t)rate);
+	}
+	if (k & XGB_KIND_BIT(XG_EV_ALLOC))
+		SAY("alloc: every large allocation (runtime.mallocgcLarge), exactly; ");
+	if (k & XGB_KIND_BIT(XG_EV_HEAP)) {
+		SAY("heap: the runtime's figures read every %u ms; ", r->o.heap_ms);
+		err = err ?: set_u64(m, "sample.heap.interval_ms", r->o.heap_ms);
+	}
+	if (k & XGB_KIND_BIT(XG_EV_SNAPSHOT)) {
+		SAY("snapshot: every goroutine's status read every %u ms; ", r->o.snapshot_ms);
+		err = err ?: set_u64(m, "sample.snapshot.interval_ms", r->o.snapshot_ms);
+	}
+	SAY("go_create, go_exit, gc_start, gc_end: every one");
+#undef SAY
+	err = err ?: tf_meta__set_str(m, "sample.by", by);
+	err = err ?: set_global(m, "globals.gcController", &r->globals.gc_controller);
+	err = err ?: set_global(m, "globals.memstats", &r->globals.memstats);
+	err = err ?: set_global(m, "globals.allglen", &r->globals.allglen);
+	err = err ?: set_global(m, "globals.allgptr", &r->globals.allgptr);
+	err = err ?: set_global(m, "globals.MemProfileRate", &r->globals.mem_profile_rate);
+	if (r->mem_rate_written)
+		err = err
+			  ?: set_u64(m, "target.written.MemProfileRate",
+				     (uint64_t)r->o.mem_profile_rate);
+	if (r->plan.create_mode)
+		err = err ?: tf_meta__set_str(m, "creation", r->plan.create_mode);
+	if (r->unavailable[0])
+		err = err ?: tf_meta__set_str(m, "unavailable", r->unavailable);
+	return err;
+}
+
 static int build_meta(struct recorder *r)
 {
 	const struct gobin_info *bi = gobin__info(r->bin);
@@ -319,7 +511,7 @@ static int build_meta(struct recorder *r)
 	err = err ?: tf_meta__set_int(m, "binary.load_bias", (int64_t)r->bias);
 	err = err ?: tf_meta__set_str(m, "go.version", bi->go_version);
 	err = err ?: tf_meta__set_str(m, "go.arch", bi->goarch);
-	err = err ?: tf_meta__set_str(m, "mode", "full");
+	err = err ?: tf_meta__set_str(m, "mode", r->production ? "production" : "full");
 
 	buf[0] = '\0';
 	for (unsigned int k = 1; k < XG_EV_KIND_MAX; k++)
@@ -330,18 +522,31 @@ static int build_meta(struct recorder *r)
 	for (unsigned int k = 1; k < XG_EV_KIND_MAX && !err; k++) {
 		char key[64], val[32];
 
-		if (!(r->o.kinds & XGB_KIND_BIT(k)))
+		/* a fraction per kind; the production kinds that are samples by nature say how
+		 * they are sampled in keys of their own (below) */
+		if (!(r->o.kinds & XGB_KIND_BIT(k)) || k == XG_EV_CPU_SAMPLE ||
+		    k == XG_EV_ALLOC_SAMPLE || k == XG_EV_HEAP || k == XG_EV_SNAPSHOT)
 			continue;
 		snprintf(key, sizeof(key), "sample.%s", xg_kind_name(k));
 		snprintf(val, sizeof(val), "%.10g", rate_of(&r->o, k));
 		err = tf_meta__set_str(m, key, val);
 	}
-	err = err
-		  ?: tf_meta__set_str(
-			 m, "sample.by",
-			 "go_create, go_exit, go_state: whole goroutines (hash of the g address); "
-			 "alloc: each allocation at random");
-	err = err ?: tf_meta__set_str(m, "stacks", r->o.stacks ? "frame pointers" : "off");
+	if (r->production)
+		err = err ?: production_meta(r, m);
+	else
+		err = err
+			  ?: tf_meta__set_str(
+				 m, "sample.by",
+				 "go_create, go_exit, go_state: whole goroutines (hash of the g "
+				 "address); alloc: each allocation at random");
+	if (r->production)
+		err = err
+			  ?: tf_meta__set_str(m, "stacks",
+					      r->o.stacks
+						  ? "frame pointers (all kinds)"
+						  : "frame pointers (cpu_sample, alloc_sample)");
+	else
+		err = err ?: tf_meta__set_str(m, "stacks", r->o.stacks ? "frame pointers" : "off");
 	err = err
 		  ?: tf_meta__set_str(m, "gc.numbering",
 				      r->t.launched
@@ -386,6 +591,10 @@ static int setup_bpf(struct recorder *r, bool multi)
 	    .ringbuf_bytes = r->o.ringbuf_bytes,
 	    .off = &r->off,
 	    .multi = multi,
+	    .cpu_tgid = (uint32_t)r->t.pid,
+	    .tls_g_off = r->plan.tls_g_off,
+	    .large_lo = r->plan.large_hi ? r->plan.large_lo + r->bias : 0,
+	    .large_hi = r->plan.large_hi ? r->plan.large_hi + r->bias : 0,
 	};
 	int err;
 
@@ -410,6 +619,14 @@ static int setup_bpf(struct recorder *r, bool multi)
 		    bpf_map_update_elem(bpf_map__fd(r->bpf.sites), &i, &r->plan.sites[i], BPF_ANY);
 		if (err)
 			return xg_error(-errno, "BPF: sites map: %s", strerror(errno));
+	}
+
+	for (uint32_t i = 0; i < r->plan.ntyp; i++) {
+		uint64_t ra = r->plan.typ_ret[i] + r->bias;
+		uint32_t lvl = r->plan.typ_level[i];
+
+		if (bpf_map_update_elem(bpf_map__fd(r->bpf.typsites), &ra, &lvl, BPF_ANY))
+			return xg_error(-errno, "BPF: typsites map: %s", strerror(errno));
 	}
 
 	r->ncpus = libbpf_num_possible_cpus();
@@ -438,6 +655,29 @@ int recorder__start(struct recorder *r)
 	err = gobin__load_bias(r->bin, r->t.pid, &r->bias);
 	if (err)
 		return err;
+	if (r->production &&
+	    (r->o.kinds & (XGB_KIND_BIT(XG_EV_HEAP) | XGB_KIND_BIT(XG_EV_SNAPSHOT) |
+			   XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE)))) {
+		r->poll = rec_poll__new(r->t.pid, r->bias, &r->off, &r->globals);
+		if (!r->poll)
+			return xg_error(-errno, "reading the target: %s", strerror(errno));
+		r->mem_rate_start = rec_poll__mem_rate(r->poll);
+		if (r->memprof_off && !r->o.mem_profile_rate)
+			r->mem_rate_start = 0;
+		if (r->o.mem_profile_rate && (r->o.kinds & XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE))) {
+			/* a launched program is not started yet: what it will run with */
+			r->mem_rate_orig = r->t.launched ? (r->memprof_off ? 0 : r->mem_rate_start)
+							 : r->mem_rate_start;
+			err = rec_poll__set_mem_rate(r->poll, r->o.mem_profile_rate);
+			/* not started yet: keep its start-up from zeroing the rate again */
+			if (!err && r->t.launched && r->memprof_off)
+				err = rec_poll__enable_mem_profiling(r->poll);
+			if (err)
+				return err;
+			r->mem_rate_written = true;
+			r->mem_rate_start = r->o.mem_profile_rate;
+		}
+	}
 	if (r->o.bpf_stats) {
 		r->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (r->stats_fd < 0)
@@ -488,13 +728,20 @@ int recorder__start(struct recorder *r)
 		if (!err)
 			err = rec_bpf__attach(&r->bpf, &r->plan, r->t.pid, r->t.exe);
 	}
+	if (!err && (r->o.kinds & XGB_KIND_BIT(XG_EV_CPU_SAMPLE)))
+		err = rec_bpf__attach_cpu(&r->bpf, r->o.cpu_hz);
 	if (!err)
 		err = rec_bpf__enable(&r->bpf);
 	if (err)
 		return err;
+	rec_ingest__set_mem_rate(r->ing, r->mem_rate_start);
 	if (!r->o.quiet)
-		fprintf(stderr, "xgotop record: recording pid %d (%s), %u probes, to %s\n",
-			r->t.pid, r->t.comm, r->plan.n, r->out_path);
+		fprintf(stderr, "xgotop record: recording pid %d (%s), %s mode, %u probes, to %s\n",
+			r->t.pid, r->t.comm, r->production ? "production" : "full", r->plan.n,
+			r->out_path);
+	if (!r->o.quiet && r->unavailable[0])
+		fprintf(stderr, "xgotop record: not available for this binary: %s\n",
+			r->unavailable);
 	return rec_target__resume(&r->t);
 }
 
@@ -566,6 +813,78 @@ static int drain(struct recorder *r)
 		n = rec_ingest__release(r->ing, clock_ns(CLOCK_MONOTONIC), false);
 		if (n)
 			return n < 0 ? n : 0;
+	}
+}
+
+/* Stops polling (the target is gone, or its memory does not hold what it should). */
+static void poll_stop(struct recorder *r, int err)
+{
+	if (err != -ESRCH && !r->poll_error[0])
+		snprintf(r->poll_error, sizeof(r->poll_error), "%s", xg_errmsg());
+	rec_poll__free(r->poll);
+	r->poll = NULL;
+}
+
+struct snap_ctx {
+	struct rec_ingest *ing;
+	uint64_t mono; /* when the walk started */
+};
+
+static int snap_one(const struct rec_gsnap *g, void *arg)
+{
+	struct snap_ctx *c = arg;
+
+	return rec_ingest__snapshot(c->ing, c->mono, g);
+}
+
+/* Production mode: the heap figures and the goroutine snapshot, when due (or now). */
+static void poll_target(struct recorder *r, uint64_t now, bool force)
+{
+	uint64_t t0;
+	int err;
+
+	if (!r->poll)
+		return;
+	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_HEAP)) && (force || now >= r->next_heap)) {
+		struct rec_heap h;
+		struct xg_event ev = {0};
+
+		t0 = clock_ns(CLOCK_MONOTONIC);
+		err = rec_poll__heap(r->poll, &h);
+		if (err) {
+			poll_stop(r, err);
+			return;
+		}
+		ev.ts = t0 - r->start_mono;
+		ev.kind = XG_EV_HEAP;
+		ev.gc = h.numgc;
+		ev.heap_live = h.heap_live;
+		ev.heap_goal = h.heap_goal;
+		ev.total_alloc = h.total_alloc;
+		ev.total_free = h.total_free;
+		rec_ingest__push(r->ing, &ev);
+		/* the runtime zeroes it at start-up when profiling is off: set it again */
+		if (r->mem_rate_written && h.mem_profile_rate == 0 &&
+		    !rec_poll__set_mem_rate(r->poll, r->o.mem_profile_rate))
+			h.mem_profile_rate = r->o.mem_profile_rate;
+		rec_ingest__set_mem_rate(r->ing, h.mem_profile_rate);
+		r->polls_heap++;
+		r->poll_ns += clock_ns(CLOCK_MONOTONIC) - t0;
+		r->next_heap = now + (uint64_t)r->o.heap_ms * 1000000;
+	}
+	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_SNAPSHOT)) && (force || now >= r->next_snapshot)) {
+		/* the snapshot's time is the start of the walk: every status read after it, so
+		 * an exit seen by the probes before the walk read the g is older than ts */
+		struct snap_ctx c = {r->ing, clock_ns(CLOCK_MONOTONIC)};
+
+		err = rec_poll__goroutines(r->poll, snap_one, &c);
+		if (err < 0) {
+			poll_stop(r, err);
+			return;
+		}
+		r->polls_snapshot++;
+		r->poll_ns += clock_ns(CLOCK_MONOTONIC) - c.mono;
+		r->next_snapshot = now + (uint64_t)r->o.snapshot_ms * 1000000;
 	}
 }
 
@@ -680,6 +999,7 @@ int recorder__run(struct recorder *r, struct sink *sink)
 			break;
 		}
 		now = clock_ns(CLOCK_MONOTONIC);
+		poll_target(r, now, false);
 		if (now >= next_tick) {
 			collect_lost(r, now - r->start_mono);
 			next_tick = now + TICK_NS;
@@ -709,6 +1029,13 @@ int recorder__run(struct recorder *r, struct sink *sink)
 	}
 
 finish:
+	/* the last figures of a target that still runs, and its own sampling rate back */
+	if (r->poll && !r->t.exited) {
+		poll_target(r, clock_ns(CLOCK_MONOTONIC), true);
+		if (r->poll && r->mem_rate_written &&
+		    rec_poll__mem_rate(r->poll) == r->o.mem_profile_rate)
+			rec_poll__set_mem_rate(r->poll, r->mem_rate_orig);
+	}
 	/* no new events from here on; what the kernel queued is still delivered */
 	if (r->bpf_ok)
 		rec_bpf__detach(&r->bpf);
@@ -777,6 +1104,12 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 	st->lat_p99 = is.lat_p99;
 	st->lat_max = is.lat_max;
 	st->lat_n = is.lat_n;
+	st->production = r->production;
+	st->polls_heap = r->polls_heap;
+	st->polls_snapshot = r->polls_snapshot;
+	st->poll_ns = r->poll_ns;
+	st->samples_typed = is.samples_typed;
+	snprintf(st->poll_error, sizeof(st->poll_error), "%s", r->poll_error);
 	for (int p = 0; p < REC_PROG_MAX && r->bpf_ok && r->stats_fd >= 0; p++) {
 		struct bpf_prog_info pi;
 		uint32_t len = sizeof(pi);
@@ -831,6 +1164,7 @@ int recorder__free(struct recorder *r)
 	}
 	if (r->plan_ok)
 		rec_plan__free(&r->plan);
+	rec_poll__free(r->poll);
 	gobin__close(r->bin);
 	tf_meta__free(r->meta);
 	free(r->lost_seen);

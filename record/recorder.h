@@ -10,6 +10,11 @@
  *	err = recorder__run(r, sink);                // until exit, signal, --duration or quit
  *	recorder__free(r);                           // closes the file (also after errors)
  *
+ * Two modes (recorder_opts.mode): full, exact events at a trap per status change and per
+ * allocation; production, CPU samples from perf events, the runtime's own sampled allocations,
+ * creations and exits at one cheap trap each, and heap figures and goroutine snapshots read
+ * from the target's memory at a fixed rate (record/plan.h, record/poll.h).
+ *
  * What is traced: the one process (and all its threads) given by pid or launched from argv.
  * Its children, forked or exec'd, are not traced, even when they run the same binary (the
  * uprobes are filtered by process); other processes running the binary are not slowed down.
@@ -27,13 +32,18 @@
 #include "record/plan.h"
 #include "sink/sink.h"
 
-/* Event kinds recorded when none are asked for. */
-#define RECORDER_DEFAULT_KINDS                                                                     \
-	(XGB_KIND_BIT(XG_EV_GO_CREATE) | XGB_KIND_BIT(XG_EV_GO_EXIT) |                             \
-	 XGB_KIND_BIT(XG_EV_GO_STATE) | XGB_KIND_BIT(XG_EV_ALLOC) | XGB_KIND_BIT(XG_EV_GC_START) | \
-	 XGB_KIND_BIT(XG_EV_GC_END))
-/* Kinds record can produce (the others come from other modes). */
-#define RECORDER_KINDS RECORDER_DEFAULT_KINDS
+/* Event kinds full mode records when none are asked for (production mode's default is
+ * REC_PRODUCTION_DEFAULT_KINDS). */
+#define RECORDER_DEFAULT_KINDS REC_FULL_KINDS
+/* Kinds record can produce, in one mode or the other ("all": every kind of the mode). */
+#define RECORDER_KINDS (REC_FULL_KINDS | REC_PRODUCTION_KINDS)
+
+/* recorder_opts.mode */
+enum recorder_mode {
+	RECORDER_MODE_AUTO = 0,	  /* production when attaching (pid), full when launching (argv) */
+	RECORDER_MODE_FULL,	  /* exact: a trap per status change and per allocation */
+	RECORDER_MODE_PRODUCTION, /* sampled and polled: a few traps, see record/plan.h */
+};
 
 struct recorder_opts {
 	size_t sz;		       /* sizeof(struct recorder_opts) */
@@ -51,6 +61,14 @@ struct recorder_opts {
 	bool quiet;		 /* no progress lines on stderr */
 	const char *sample_file; /* KIND=RATE lines, read at start and again on SIGHUP */
 	bool bpf_stats;		 /* have the kernel time the BPF programs (recorder_stats.prog_*) */
+	/* added with production mode */
+	enum recorder_mode mode;
+	unsigned int cpu_hz;	  /* cpu_sample: CPU clock samples per second; 0 = 99 */
+	unsigned int heap_ms;	  /* heap: figures read every heap_ms; 0 = 100 */
+	unsigned int snapshot_ms; /* snapshot: every goroutine read every snapshot_ms; 0 = 1000 */
+	/* alloc_sample: set the target's runtime.MemProfileRate to this while recording (a write
+	 * into its memory; restored at the end if still ours); 0 = leave it alone */
+	int64_t mem_profile_rate;
 };
 
 struct recorder;
@@ -87,6 +105,12 @@ struct recorder_stats {
 	/* with opts.bpf_stats: runs and total run time of each BPF program (kernel statistics;
 	 * the uprobe trap around each run is not included) */
 	uint64_t prog_runs[REC_PROG_MAX], prog_ns[REC_PROG_MAX];
+	/* production mode */
+	bool production;
+	uint64_t polls_heap, polls_snapshot; /* reads of the target's memory done */
+	uint64_t poll_ns;		     /* time they took, in total */
+	uint64_t samples_typed;		     /* alloc_sample events with a type */
+	char poll_error[160];		     /* why polling stopped early, "" if it did not */
 };
 
 void recorder__stats(struct recorder *r, struct recorder_stats *st);
@@ -98,6 +122,8 @@ int recorder__prog_fd(const struct recorder *r, enum rec_prog p);
  * (SIGTERM, then SIGKILL), frees r. NULL-safe. Returns the trace writer's final status. */
 int recorder__free(struct recorder *r);
 
+/* "production" / "full" -> *mode. 0 or -EINVAL. */
+int recorder__parse_mode(const char *s, enum recorder_mode *mode);
 /* "go_create,go_state" -> kinds bits. 0 or -EINVAL naming the bad word. */
 int recorder__parse_kinds(const char *list, uint32_t *kinds);
 /* "alloc=0.01" -> opts->sample. 0 or -EINVAL. */

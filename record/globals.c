@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Runtime variables production mode reads (record/globals.h). */
+#include <stdbool.h>
+#include <string.h>
+
+#include "record/globals.h"
+#include "record/x86dec.h"
+
+#define MEM_PROFILE_RATE_DEFAULT (512 * 1024)
+
+static int decode_named(const struct gobin *b, const char *name, struct rec_x86 *d)
+{
+	struct gobin_func f;
+
+	memset(d, 0, sizeof(*d));
+	if (gobin__func(b, name, &f))
+		return -1;
+	return rec_x86__decode(b, &f, d) ? -1 : 0;
+}
+
+/* gcStart: the RIP-relative lea into RAX last before `call startCycle`. */
+static uint64_t find_gc_controller(const struct gobin *b)
+{
+	struct gobin_func sc;
+	struct rec_x86 d;
+	uint64_t found = 0;
+
+	if (gobin__func(b, "runtime.(*gcControllerState).startCycle", &sc) ||
+	    decode_named(b, "runtime.gcStart", &d))
+		return 0;
+	for (size_t i = 0; i < d.n && !found; i++) {
+		const cs_x86 *x = &d.insn[i].detail->x86;
+
+		if (d.insn[i].id != X86_INS_CALL || x->op_count != 1 ||
+		    x->operands[0].type != X86_OP_IMM || (uint64_t)x->operands[0].imm != sc.addr)
+			continue;
+		for (size_t j = i; j-- > 0 && i - j < 32;) {
+			const cs_x86 *y = &d.insn[j].detail->x86;
+
+			if (y->op_count != 2 || y->operands[0].type != X86_OP_REG ||
+			    rec_x86__regnum(y->operands[0].reg) != 0)
+				continue;
+			/* the last write of RAX: a lea from RIP, or something else (give up) */
+			if (d.insn[j].id == X86_INS_LEA)
+				found = rec_x86__rip_target(&d.insn[j], &y->operands[1]);
+			break;
+		}
+	}
+	rec_x86__free(&d);
+	return found;
+}
+
+/* allgadd: `lea rN, [rip+X]` followed (within a few instructions) by `xchg rM, [rN]`. */
+static void find_allg(const struct gobin *b, uint64_t *ptr, uint64_t *len)
+{
+	struct rec_x86 d;
+	uint64_t first = 0, last = 0;
+
+	if (decode_named(b, "runtime.allgadd", &d))
+		return;
+	for (size_t i = 0; i < d.n; i++) {
+		const cs_x86 *x = &d.insn[i].detail->x86;
+		uint64_t target;
+		int r;
+
+		if (d.insn[i].id != X86_INS_LEA || x->op_count != 2 ||
+		    x->operands[0].type != X86_OP_REG)
+			continue;
+		target = rec_x86__rip_target(&d.insn[i], &x->operands[1]);
+		r = rec_x86__regnum(x->operands[0].reg);
+		if (!target || r < 0)
+			continue;
+		for (size_t j = i + 1; j < d.n && j < i + 4; j++) {
+			const cs_x86 *y = &d.insn[j].detail->x86;
+			bool uses = false;
+
+			if (d.insn[j].id != X86_INS_XCHG)
+				continue;
+			for (int k = 0; k < y->op_count; k++)
+				uses |= y->operands[k].type == X86_OP_MEM &&
+					rec_x86__regnum(y->operands[k].mem.base) == r &&
+					y->operands[k].mem.disp == 0;
+			if (uses) {
+				if (!first)
+					first = target;
+				last = target;
+			}
+			break;
+		}
+	}
+	rec_x86__free(&d);
+	if (first && last && first != last) {
+		*ptr = first;
+		*len = last;
+	}
+}
+
+/* gcMarkTermination: the lowest `inc dword [rip+X]` is memstats.numgc. */
+static uint64_t find_memstats(const struct gobin *b, const struct go_offsets *off)
+{
+	struct rec_x86 d;
+	uint64_t low = 0;
+
+	if (off->ms_numgc < 0 || decode_named(b, "runtime.gcMarkTermination", &d))
+		return 0;
+	for (size_t i = 0; i < d.n; i++) {
+		const cs_x86 *x = &d.insn[i].detail->x86;
+		uint64_t t;
+
+		if ((d.insn[i].id != X86_INS_INC && d.insn[i].id != X86_INS_ADD) ||
+		    x->op_count < 1 || x->operands[0].size != 4)
+			continue;
+		if (d.insn[i].id == X86_INS_ADD &&
+		    (x->op_count != 2 || x->operands[1].type != X86_OP_IMM ||
+		     x->operands[1].imm != 1))
+			continue;
+		t = rec_x86__rip_target(&d.insn[i], &x->operands[0]);
+		if (t && (!low || t < low))
+			low = t;
+	}
+	rec_x86__free(&d);
+	return low > (uint64_t)off->ms_numgc ? low - (uint64_t)off->ms_numgc : 0;
+}
+
+/* profilealloc: the RIP-relative quadword it reads that the file initializes to 512 KiB. */
+static uint64_t find_mem_profile_rate(const struct gobin *b)
+{
+	struct rec_x86 d;
+	uint64_t found = 0;
+
+	if (decode_named(b, "runtime.profilealloc", &d))
+		return 0;
+	for (size_t i = 0; i < d.n && !found; i++) {
+		const cs_x86 *x = &d.insn[i].detail->x86;
+
+		for (int k = 0; k < x->op_count && !found; k++) {
+			uint64_t t = rec_x86__rip_target(&d.insn[i], &x->operands[k]), v = 0;
+
+			if (t && x->operands[k].size == 8 &&
+			    !gobin__read_vaddr(b, t, &v, sizeof(v)) &&
+			    v == MEM_PROFILE_RATE_DEFAULT)
+				found = t;
+		}
+	}
+	rec_x86__free(&d);
+	return found;
+}
+
+/* schedinit: `if disableMemoryProfiling { MemProfileRate = 0 }`. */
+static uint64_t find_disable_memprof(const struct gobin *b, uint64_t rate)
+{
+	struct rec_x86 d;
+	uint64_t found = 0, cand = 0;
+
+	if (!rate || decode_named(b, "runtime.schedinit", &d))
+		return 0;
+	for (size_t i = 0; i < d.n && !found; i++) {
+		const cs_x86 *x = &d.insn[i].detail->x86;
+
+		if (x->op_count != 2 || x->operands[1].type != X86_OP_IMM ||
+		    x->operands[1].imm != 0)
+			continue;
+		if (d.insn[i].id == X86_INS_CMP && x->operands[0].size == 1)
+			cand = rec_x86__rip_target(&d.insn[i], &x->operands[0]);
+		else if (d.insn[i].id == X86_INS_MOV && x->operands[0].size == 8 &&
+			 rec_x86__rip_target(&d.insn[i], &x->operands[0]) == rate)
+			found = cand;
+	}
+	rec_x86__free(&d);
+	return found;
+}
+
+static void from_symtab(const struct gobin *b, const char *name, struct rec_global *g)
+{
+	if (!gobin__symbol(b, name, &g->addr) && g->addr)
+		g->from = "symtab";
+	else
+		g->addr = 0;
+}
+
+static void from_code(struct rec_global *g, uint64_t addr, const char *from)
+{
+	if (g->addr || !addr)
+		return;
+	g->addr = addr;
+	g->from = from;
+}
+
+void rec_globals__find(const struct gobin *b, const struct go_offsets *off, unsigned int flags,
+		       struct rec_globals *g)
+{
+	uint64_t ptr = 0, len = 0;
+
+	memset(g, 0, sizeof(*g));
+	if (!(flags & REC_GLOBALS_CODE_ONLY)) {
+		from_symtab(b, "runtime.gcController", &g->gc_controller);
+		from_symtab(b, "runtime.memstats", &g->memstats);
+		from_symtab(b, "runtime.allglen", &g->allglen);
+		from_symtab(b, "runtime.allgptr", &g->allgptr);
+		from_symtab(b, "runtime.MemProfileRate", &g->mem_profile_rate);
+		from_symtab(b, "runtime.disableMemoryProfiling", &g->disable_mem_profiling);
+	}
+	if (!g->gc_controller.addr)
+		from_code(&g->gc_controller, find_gc_controller(b), "code: runtime.gcStart");
+	if (!g->allglen.addr || !g->allgptr.addr) {
+		find_allg(b, &ptr, &len);
+		if (ptr && len) {
+			g->allgptr = (struct rec_global){ptr, "code: runtime.allgadd"};
+			g->allglen = (struct rec_global){len, "code: runtime.allgadd"};
+		}
+	}
+	if (!g->memstats.addr)
+		from_code(&g->memstats, find_memstats(b, off), "code: runtime.gcMarkTermination");
+	if (!g->mem_profile_rate.addr)
+		from_code(&g->mem_profile_rate, find_mem_profile_rate(b),
+			  "code: runtime.profilealloc");
+	if (!g->disable_mem_profiling.addr)
+		from_code(&g->disable_mem_profiling,
+			  find_disable_memprof(b, g->mem_profile_rate.addr),
+			  "code: runtime.schedinit");
+}

@@ -1,0 +1,3 @@
+module xgotop.test/prodtruth
+
+go 1.21

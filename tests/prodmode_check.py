@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Checks a production-mode recording of tests/go/prodtruth against the truth it wrote.
+
+Used by tests/prodmode.test and tests/bench/prodmode.bench; also runnable by hand:
+
+    tests/prodmode_check.py TRUTH.json EVENTS.jsonl INFO.json
+
+EVENTS is `xgotop dump --json`, INFO is `xgotop info --json` (for the metadata: clock.start_ns
+turns the program's CLOCK_MONOTONIC times into trace times; sample.cpu_sample.hz). Each check
+yields (ok, name, detail).
+
+- cpu: each spinning goroutine's CPU share from its cpu_sample count (samples / Hz / the CPU
+  phase's length) within 5 percentage points of its thread's measured CPU time over that length.
+- heap: the bytes allocated between the program's two ReadMemStats calls, from heap events read
+  in the quiet periods after each, within 5% of runtime.MemStats.TotalAlloc's difference.
+- alloc-sample: samples taken by allocating goroutines name their type or none (never another);
+  their weights add up to TotalAlloc's difference within 4 standard deviations of the sampling
+  (sd = sqrt(bytes x MemProfileRate)).
+- snapshot: the last snapshot of each goroutine blocked for good shows it waiting, with the wait
+  reason runtime.Stack gave for it.
+"""
+import collections
+import json
+import math
+import sys
+
+CPU_PP = 5.0
+HEAP_PCT = 5.0
+EDGE_NS = 20_000_000  # heap reads this close to a quiet period's ends are not used
+
+
+def meta_of(info):
+    return info.get("meta", {})
+
+
+def cpu_shares(truth, evs, hz):
+    """[(goid, duty, est %, truth %)] for the spinners."""
+    counts = collections.Counter(e["goid"] for e in evs if e["kind"] == "cpu_sample")
+    wall = truth["cpu_wall_ns"] / 1e9
+    return [(s["goid"], s["duty"], 100.0 * counts[s["goid"]] / hz / wall, 100.0 * s["cpu_ns"] / 1e9 / wall)
+            for s in truth["spinners"]]
+
+
+def heap_delta(truth, evs, start_ns):
+    """(delta from heap events, the two events used) or (None, why)."""
+    heaps = [e for e in evs if e["kind"] == "heap"]
+
+    def quiet(mono):
+        t = mono - start_ns
+        return [h for h in heaps if t + EDGE_NS <= h["ts"] <= t + truth["quiet_ns"] - EDGE_NS]
+
+    a, b = quiet(truth["mem_t0_mono"]), quiet(truth["mem_t1_mono"])
+    if not a or not b:
+        return None, f"no heap read in a quiet period ({len(a)} after the first ReadMemStats, {len(b)} after the second)"
+    return b[0]["total_alloc"] - a[0]["total_alloc"], (a[0], b[0])
+
+
+def sample_types(samples, fn_type):
+    """Samples whose stack has one of the allocating functions (fn -> type it allocates) name
+    that type, or none: never another."""
+    wrong, typed, n = [], 0, 0
+    for e in samples:
+        fns = [f.get("fn", "") for f in e.get("stack", [])]
+        want = next((fn_type[f] for f in fns if f in fn_type), None)
+        if want is None:
+            continue
+        n += 1
+        ty = e.get("type", "")
+        typed += ty != ""
+        if ty and ty != want:
+            wrong.append((want, ty))
+    yield not wrong and n > 0, "alloc-sample-types", (
+        f"{typed} of {n} samples in the allocating functions typed, wrong (want, got): {collections.Counter(wrong)}")
+
+
+def check(truth, evs, info):
+    meta = meta_of(info)
+    start = int(meta["clock.start_ns"])
+    hz = float(meta.get("sample.cpu_sample.hz", 99))
+    by_kind = collections.defaultdict(list)
+    for e in evs:
+        by_kind[e["kind"]].append(e)
+
+    lost = sum(e.get("count", 0) for e in by_kind["lost"])
+    yield lost == 0, "no-drops", f"{lost} events lost"
+    yield meta.get("mode") == "production", "meta-mode", f"mode {meta.get('mode')!r}"
+    want = {"sample.cpu_sample.hz", "sample.alloc_sample.bytes", "sample.heap.interval_ms",
+            "sample.snapshot.interval_ms", "sample.by"}
+    miss = sorted(want - set(meta))
+    yield not miss, "meta-rates", f"missing {miss}" if miss else meta["sample.by"][:100] + "..."
+
+    for goid, duty, est, tru in cpu_shares(truth, evs, hz):
+        yield abs(est - tru) <= CPU_PP, f"cpu-share-{int(duty * 100)}", (
+            f"goroutine {goid} aiming at {duty * 100:.0f}%: {est:.1f}% from {hz:g} Hz samples, "
+            f"{tru:.1f}% by its thread's CPU time (bound {CPU_PP} pp)")
+    others = sum(1 for e in by_kind["cpu_sample"] if e["goid"] == 0)
+    stacks = sum(1 for e in by_kind["cpu_sample"] if e.get("stack"))
+    yield stacks >= 0.95 * len(by_kind["cpu_sample"]) > 0, "cpu-stacks", (
+        f"{stacks} of {len(by_kind['cpu_sample'])} CPU samples with a stack ({others} outside any goroutine)")
+    spin = {s["goid"] for s in truth["spinners"]}
+    inspin = [e for e in by_kind["cpu_sample"] if e["goid"] in spin]
+    good = sum(1 for e in inspin if any(f.get("fn") == "main.spin" for f in e.get("stack", [])))
+    yield good >= 0.9 * len(inspin) > 0, "cpu-stack-spin", f"{good} of {len(inspin)} spinner samples in main.spin"
+
+    d, used = heap_delta(truth, evs, start)
+    want_d = truth["total_alloc_delta"]
+    if d is None:
+        yield False, "heap-total-alloc", used
+    else:
+        err = 100.0 * (d - want_d) / want_d
+        yield abs(err) <= HEAP_PCT, "heap-total-alloc", (
+            f"{d} bytes from heap events, MemStats.TotalAlloc delta {want_d} ({err:+.3f}%, bound {HEAP_PCT}%)")
+
+    rate = truth["mem_profile_rate"]
+    t0, t1 = truth["mem_t0_mono"] - start, truth["mem_t1_mono"] - start
+    win = [e for e in by_kind["alloc_sample"] if t0 <= e["ts"] <= t1]
+    est = sum(e["weight"] for e in win)
+    sd = math.sqrt(want_d * rate)
+    yield abs(est - want_d) <= 4 * sd + rate, "alloc-sample-bytes", (
+        f"{len(win)} samples weigh {est} bytes, MemStats.TotalAlloc delta {want_d} "
+        f"({100.0 * (est - want_d) / want_d:+.1f}%, bound 4 sd = {400.0 * sd / want_d:.1f}%)")
+    owners = {a["goid"]: a for a in truth["allocators"]}
+    yield from sample_types(by_kind["alloc_sample"], {a["fn"]: a["type"] for a in truth["allocators"]})
+    fns = [e for e in by_kind["alloc_sample"] if e["goid"] in owners]
+    nostack = sum(1 for e in fns if not any(f.get("fn", "").startswith("main.allocPhase") for f in e.get("stack", [])))
+    yield nostack == 0 and fns, "alloc-sample-stacks", f"{nostack} of {len(fns)} without main.allocPhase in their stack"
+
+    last = {}
+    for e in by_kind["snapshot"]:
+        last[e["goid"]] = e
+    bad = []
+    for b in truth["blocked"]:
+        s = last.get(b["goid"])
+        if not s or s.get("state") != "waiting" or s.get("reason") != b["reason"]:
+            bad.append((b["role"], b["reason"], s and (s.get("state"), s.get("reason"))))
+    yield not bad, "snapshot-reasons", (f"(role, want, got) {bad}" if bad else
+                                        f"{len(truth['blocked'])} blocked goroutines with their wait reasons")
+    nofn = [e["goid"] for e in last.values() if not e.get("start_fn")]
+    yield not nofn, "snapshot-start-fn", f"no start_fn for {nofn}" if nofn else f"{len(last)} goroutines named"
+
+
+def main():
+    truth = json.load(open(sys.argv[1]))
+    evs = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+    info = json.load(open(sys.argv[3]))
+    bad = 0
+    for ok, name, detail in check(truth, evs, info):
+        print(f"{'PASS' if ok else 'FAIL'}: {name}: {detail}")
+        bad += not ok
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
