@@ -38,6 +38,8 @@ enum {
 	OPT_HEAP_INTERVAL,
 	OPT_SNAPSHOT_INTERVAL,
 	OPT_MEM_PROFILE_RATE,
+	OPT_EXIT_PROBE,
+	OPT_EXIT_INTERVAL,
 };
 
 static void usage(FILE *f)
@@ -57,9 +59,9 @@ static void usage(FILE *f)
 	    "  production  (default with -p) for a busy service: CPU samples per goroutine with\n"
 	    "              stacks from perf events (no uprobe), the runtime's own sampled\n"
 	    "              allocations (one per MemProfileRate bytes, 512 KiB by default), one\n"
-	    "              cheap trap per goroutine creation and exit, GC cycles, and heap\n"
-	    "              figures and every goroutine's status read from the process's memory\n"
-	    "              at a fixed rate. Sampled figures are marked and scaled.\n"
+	    "              cheap trap per goroutine creation (exits are read, not trapped), GC\n"
+	    "              cycles, and heap figures and every goroutine's status read from the\n"
+	    "              process's memory at a fixed rate. Sampled figures are marked.\n"
 	    "  full        (default with -- PROGRAM) every status change and every allocation,\n"
 	    "              exactly: a trap each, a large slowdown on a busy program.\n"
 	    "\n"
@@ -78,6 +80,11 @@ static void usage(FILE *f)
 	    "      --heap-interval DUR  production: read the heap figures this often (100ms)\n"
 	    "      --snapshot-interval DUR  production: read every goroutine's status this\n"
 	    "                         often (default 1s)\n"
+	    "      --exit-interval DUR  production: goroutine exits are seen without a probe,\n"
+	    "                         by reading the goroutines created this often (100ms):\n"
+	    "                         an exit's time is when it was seen, at most DUR late\n"
+	    "      --exit-probe       production: a probe on gdestroy instead (a trap per exit,\n"
+	    "                         exact exit times)\n"
 	    "      --mem-profile-rate N  production: set the program's runtime.MemProfileRate\n"
 	    "                         to N bytes while recording (written into its memory;\n"
 	    "                         put back at the end). Needed for allocation samples in\n"
@@ -212,11 +219,13 @@ static void summary(struct recorder *r)
 				"xgotop record: bpf %-10s %10" PRIu64 " runs %8.1f ns/run\n",
 				rec_prog_name(p), st.prog_runs[p],
 				(double)st.prog_ns[p] / (double)st.prog_runs[p]);
-	if (st.production && (st.polls_heap || st.polls_snapshot))
+	if (st.production && (st.polls_heap || st.polls_snapshot || st.polls_exit))
 		fprintf(stderr,
 			"xgotop record: %" PRIu64 " heap reads, %" PRIu64
-			" goroutine snapshots, %.1f ms reading in all\n",
-			st.polls_heap, st.polls_snapshot, (double)st.poll_ns / 1e6);
+			" goroutine snapshots, %" PRIu64 " exit checks (%" PRIu64
+			" exits seen there, %" PRIu64 " by g reuse), %.1f ms reading in all\n",
+			st.polls_heap, st.polls_snapshot, st.polls_exit, st.exits_polled,
+			st.exits_reused, (double)st.poll_ns / 1e6);
 	if (st.production && st.events[XG_EV_ALLOC_SAMPLE])
 		fprintf(stderr,
 			"xgotop record: %" PRIu64 " of %" PRIu64 " allocation samples typed\n",
@@ -251,6 +260,8 @@ static int cmd_record(int argc, char **argv)
 	    {"heap-interval", required_argument, NULL, OPT_HEAP_INTERVAL},
 	    {"snapshot-interval", required_argument, NULL, OPT_SNAPSHOT_INTERVAL},
 	    {"mem-profile-rate", required_argument, NULL, OPT_MEM_PROFILE_RATE},
+	    {"exit-probe", no_argument, NULL, OPT_EXIT_PROBE},
+	    {"exit-interval", required_argument, NULL, OPT_EXIT_INTERVAL},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    VIEWER_LONG_OPTS,
@@ -338,20 +349,27 @@ static int cmd_record(int argc, char **argv)
 			o.mem_profile_rate = rate;
 			break;
 		}
+		case OPT_EXIT_PROBE:
+			o.exit_probe = true;
+			break;
 		case OPT_HEAP_INTERVAL:
+		case OPT_EXIT_INTERVAL:
 		case OPT_SNAPSHOT_INTERVAL: {
 			uint64_t ns;
 
 			if (parse_duration(optarg, &ns) || ns < 1000000 || ns > 3600000000000ull) {
 				xg_report_error(vo.json, "record",
 						"%s %s: expected a duration from 1ms to 1h",
-						c == OPT_HEAP_INTERVAL ? "--heap-interval"
-								       : "--snapshot-interval",
+						c == OPT_HEAP_INTERVAL	 ? "--heap-interval"
+						: c == OPT_EXIT_INTERVAL ? "--exit-interval"
+									 : "--snapshot-interval",
 						optarg);
 				return XG_EXIT_USAGE;
 			}
 			if (c == OPT_HEAP_INTERVAL)
 				o.heap_ms = (unsigned int)(ns / 1000000);
+			else if (c == OPT_EXIT_INTERVAL)
+				o.exit_ms = (unsigned int)(ns / 1000000);
 			else
 				o.snapshot_ms = (unsigned int)(ns / 1000000);
 			break;

@@ -58,7 +58,13 @@ struct rec_ingest {
 	uint32_t reason_id[256];
 	bool reason_done[256];
 	struct u64map tsize_by_addr; /* runtime *abi.Type -> its Size_ + 1 (UINT64_MAX: not one) */
-	double mem_rate;	     /* MemProfileRate */
+	/* track_exits: live goroutines by g; a go_exit found while converting a creation */
+	struct u64map live_by_g;
+	uint64_t *live_gs, *live_goids;
+	size_t live_cap;
+	bool exit_due;
+	struct xg_event exit_ev;
+	double mem_rate; /* MemProfileRate */
 
 	/* delay measurement */
 	bool lat_on;
@@ -114,6 +120,9 @@ void rec_ingest__free(struct rec_ingest *g)
 	u64map_free(&g->goid_by_g);
 	u64map_free(&g->curg_by_tid);
 	u64map_free(&g->tsize_by_addr);
+	u64map_free(&g->live_by_g);
+	free(g->live_gs);
+	free(g->live_goids);
 	tf_tables__free(g->own);
 	free(g);
 }
@@ -304,6 +313,28 @@ static void track_curg(struct rec_ingest *g, const struct xgb_event *r, uint64_t
 		u64map_del(&g->curg_by_tid, r->tid);
 }
 
+/*
+ * track_exits: goroutine ev->goid starts on g r->g. If that g carried another goroutine we
+ * knew, that one has exited (the runtime reuses a g only after gdestroy): its go_exit goes out
+ * just before this creation (queued by rec_ingest__record() once ev is in).
+ */
+static void track_create(struct rec_ingest *g, const struct xgb_event *r, const struct xg_event *ev)
+{
+	uint64_t old;
+
+	if (u64map_get(&g->live_by_g, r->g, &old) && old != ev->goid) {
+		memset(&g->exit_ev, 0, sizeof(g->exit_ev));
+		g->exit_ev.kind = XG_EV_GO_EXIT;
+		g->exit_ev.goid = old;
+		g->exit_ev.ts = ev->ts ? ev->ts - 1 : 0;
+		g->exit_ev.tid = ev->tid;
+		g->exit_ev.cpu = ev->cpu;
+		g->exit_due = true;
+		g->st.exits_reused++;
+	}
+	u64map_put(&g->live_by_g, r->g, ev->goid);
+}
+
 /* 0, 1 for a record that only feeds the goid lookup, or -EINVAL. */
 static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64_t *pcs,
 		   struct xg_event *ev)
@@ -335,6 +366,8 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 		/* gopc is the return address of the call to newproc: look up the call */
 		ev->create_fn = ev->create_pc ? fn_id(g, ev->create_pc - 1) : 0;
 		ev->start_fn = fn_id(g, ev->start_pc);
+		if (g->o.track_exits && r->g)
+			track_create(g, r, ev);
 		break;
 	case XG_EV_GO_EXIT:
 		break;
@@ -470,9 +503,64 @@ int rec_ingest__record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	commit_tail(g);
+	if (g->exit_due) {
+		g->exit_due = false;
+		if (rec_ingest__push(g, &g->exit_ev))
+			g->stop = -ENOMEM;
+	}
 	if (g->stop)
 		return g->stop;
 	return g->len >= QUEUE_HIGH ? -EAGAIN : 0;
+}
+
+size_t rec_ingest__live(struct rec_ingest *g, const uint64_t **gs, const uint64_t **goids)
+{
+	size_t n = 0, it = 0;
+	uint64_t k, v;
+
+	if (g->live_cap < g->live_by_g.len) {
+		size_t cap = g->live_by_g.len * 2;
+		uint64_t *a = realloc(g->live_gs, cap * sizeof(*a));
+		uint64_t *b = a ? realloc(g->live_goids, cap * sizeof(*b)) : NULL;
+
+		if (a)
+			g->live_gs = a;
+		if (b)
+			g->live_goids = b;
+		if (!a || !b) {
+			*gs = *goids = NULL;
+			return 0;
+		}
+		g->live_cap = cap;
+	}
+	while (u64map_next(&g->live_by_g, &it, &k, &v)) {
+		g->live_gs[n] = k;
+		g->live_goids[n++] = v;
+	}
+	*gs = g->live_gs;
+	*goids = g->live_goids;
+	return n;
+}
+
+int rec_ingest__exited(struct rec_ingest *g, uint64_t gaddr, uint64_t goid, uint64_t mono)
+{
+	struct xg_event ev = {0};
+	uint64_t cur;
+
+	/* only the goroutine still believed to be on gaddr (a creation may have come between) */
+	if (!u64map_get(&g->live_by_g, gaddr, &cur) || cur != goid)
+		return 0;
+	u64map_del(&g->live_by_g, gaddr);
+	ev.kind = XG_EV_GO_EXIT;
+	ev.goid = goid;
+	ev.ts = mono > g->o.start_mono ? mono - g->o.start_mono : 0;
+	return rec_ingest__push(g, &ev);
+}
+
+void rec_ingest__adopt(struct rec_ingest *g, uint64_t gaddr, uint64_t goid)
+{
+	if (!u64map_get(&g->live_by_g, gaddr, NULL))
+		u64map_put(&g->live_by_g, gaddr, goid);
 }
 
 static void lat_add(struct rec_ingest *g, uint64_t d)

@@ -28,6 +28,10 @@ struct rec_ingest_opts {
 	uint64_t reorder_ns;	      /* hold events this long before delivering */
 	struct tf_writer *w;	      /* may be NULL */
 	struct sink *sink;	      /* may be NULL */
+	/* production mode without the exit probe: keep the g of every goroutine created (and
+	 * adopted), and report a goroutine's exit when a new goroutine is created on its g
+	 * (rec_ingest__live() and rec_ingest__exited() let a poller find the others) */
+	bool track_exits;
 };
 
 struct rec_ingest_stats {
@@ -38,6 +42,7 @@ struct rec_ingest_stats {
 	uint64_t late;			/* events older than what was already delivered */
 	uint64_t unresolved;		/* goroutine events whose goid could not be looked up */
 	uint64_t samples_typed;		/* alloc_sample events with a type */
+	uint64_t exits_reused; /* track_exits: exits seen when a new goroutine took the g */
 	uint64_t lat_p50, lat_p99, lat_max, lat_n; /* probe-to-delivery delay (ns) */
 };
 
@@ -57,6 +62,16 @@ int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev);
 /* Queues a snapshot event for goroutine s, read at CLOCK_MONOTONIC ns mono (names resolved
  * here). 0 or -ENOMEM. */
 int rec_ingest__snapshot(struct rec_ingest *g, uint64_t mono, const struct rec_gsnap *s);
+/* Goroutines created (or adopted) and not seen to exit: their g addresses and goids, valid
+ * until the next call into the ingest. Returns how many. */
+size_t rec_ingest__live(struct rec_ingest *g, const uint64_t **gs, const uint64_t **goids);
+/* The goroutine goid on g has exited, seen at CLOCK_MONOTONIC ns mono: queues its go_exit
+ * and forgets it. 0 or -ENOMEM. */
+int rec_ingest__exited(struct rec_ingest *g, uint64_t gaddr, uint64_t goid, uint64_t mono);
+/* A goroutine that existed before the probes (an attached target's first snapshot): its exit
+ * is reported like a created one's. */
+void rec_ingest__adopt(struct rec_ingest *g, uint64_t gaddr, uint64_t goid);
+
 /* The runtime's MemProfileRate, for the weight of alloc_sample events (from then on);
  * 0 = unknown, the default 512 KiB is assumed. */
 void rec_ingest__set_mem_rate(struct rec_ingest *g, int64_t rate);

@@ -242,6 +242,57 @@ static void decode_g(const struct rec_poll *p, uint64_t g, const uint8_t *b, str
 		s->startpc = u64_at(b, o->g_startpc - lo);
 }
 
+int rec_poll__read_gs(struct rec_poll *p, const uint64_t *gs, size_t n, struct rec_gsnap *out)
+{
+	const struct go_offsets *o = p->off;
+	int32_t lo = o->g_atomicstatus < o->g_goid ? o->g_atomicstatus : o->g_goid;
+	int32_t hi =
+	    (o->g_atomicstatus + 4 > o->g_goid + 8 ? o->g_atomicstatus + 4 : o->g_goid + 8);
+	size_t gsz = (size_t)(hi - lo);
+	struct iovec lv[BATCH], rv[BATCH];
+	uint8_t buf[BATCH][32];
+
+	if (o->g_atomicstatus < 0 || o->g_goid < 0 || gsz > sizeof(buf[0]))
+		return -ENOENT;
+	memset(out, 0, n * sizeof(*out));
+	for (size_t i = 0, k; i < n; i += k) {
+		ssize_t got;
+		size_t ok;
+
+		k = n - i < BATCH ? n - i : BATCH;
+		for (size_t j = 0; j < k; j++) {
+			lv[j] = (struct iovec){.iov_base = buf[j], .iov_len = gsz};
+			rv[j] = (struct iovec){.iov_base =
+						   (void *)(uintptr_t)(gs[i + j] + (uint64_t)lo),
+					       .iov_len = gsz};
+		}
+		got = readv_remote(p, lv, rv, k);
+		if (got < 0)
+			return xg_error((int)got, "pid %d: reading goroutines: %s", p->pid,
+					strerror((int)-got));
+		/* a short read stops at the first g that could not be read: skip that one */
+		ok = (size_t)got / gsz;
+		for (size_t j = 0; j < k; j++) {
+			struct rec_gsnap *s = &out[i + j];
+			uint32_t st;
+
+			s->g = gs[i + j];
+			s->state = XG_G_DEAD;
+			if (j >= ok)
+				continue;
+			memcpy(&st, buf[j] + o->g_atomicstatus - lo, sizeof(st));
+			st &= ~(uint32_t)G_SCAN;
+			s->state = st == G_DEADX	 ? XG_G_DEAD
+				   : st < XG_G_STATE_MAX ? (uint8_t)st
+							 : XG_G_DEAD;
+			s->goid = u64_at(buf[j], o->g_goid - lo);
+		}
+		if (ok < k)
+			k = ok + 1;
+	}
+	return 0;
+}
+
 int rec_poll__goroutines(struct rec_poll *p, int (*fn)(const struct rec_gsnap *g, void *ctx),
 			 void *ctx)
 {

@@ -64,6 +64,11 @@ int rec_poll__set_mem_rate(struct rec_poll *p, int64_t rate);
  * leaves MemProfileRate alone. 0 or -errno with a message. */
 int rec_poll__enable_mem_profiling(struct rec_poll *p);
 
+/* Reads the status and goid of the n goroutines whose g addresses are gs into out[] (g,
+ * goid, state; the rest zero). A g that cannot be read gets state dead and goid 0. 0 or
+ * -errno (-ESRCH: the process is gone) with a message. */
+int rec_poll__read_gs(struct rec_poll *p, const uint64_t *gs, size_t n, struct rec_gsnap *out);
+
 /* Calls fn for every goroutine that is not dead (fn's non-zero return stops the walk and is
  * returned). Returns the number of goroutines seen, or -errno with a message. */
 int rec_poll__goroutines(struct rec_poll *p, int (*fn)(const struct rec_gsnap *g, void *ctx),

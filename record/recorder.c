@@ -51,6 +51,7 @@
 #define DEFAULT_CPU_HZ	     99
 #define DEFAULT_HEAP_MS	     100
 #define DEFAULT_SNAPSHOT_MS  1000
+#define DEFAULT_EXIT_MS	     100
 
 struct recorder {
 	struct recorder_opts o;
@@ -79,8 +80,11 @@ struct recorder {
 	bool production;
 	struct rec_globals globals;
 	struct rec_poll *poll;
-	uint64_t next_heap, next_snapshot; /* CLOCK_MONOTONIC ns */
-	uint64_t polls_heap, polls_snapshot, poll_ns;
+	uint64_t next_heap, next_snapshot, next_exit; /* CLOCK_MONOTONIC ns */
+	uint64_t polls_heap, polls_snapshot, polls_exit, poll_ns, exits_polled;
+	bool exit_poll; /* go_exit by watching created goroutines (no gdestroy probe) */
+	struct rec_gsnap *gread;
+	size_t gread_cap;
 	int64_t mem_rate_start; /* MemProfileRate at the start, 0 when unknown */
 	int64_t mem_rate_orig;	/* its value before opts.mem_profile_rate was written */
 	bool mem_rate_written;
@@ -300,6 +304,8 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 		r->o.heap_ms = DEFAULT_HEAP_MS;
 	if (!r->o.snapshot_ms)
 		r->o.snapshot_ms = DEFAULT_SNAPSHOT_MS;
+	if (!r->o.exit_ms)
+		r->o.exit_ms = DEFAULT_EXIT_MS;
 	err = mode_kinds(r);
 	if (err)
 		goto fail;
@@ -338,8 +344,12 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	err = gobin__offsets(r->bin, &r->off);
 	if (err)
 		goto fail;
+	r->exit_poll =
+	    r->production && (r->o.kinds & XGB_KIND_BIT(XG_EV_GO_EXIT)) && !r->o.exit_probe;
 	if (r->production)
-		err = rec_plan__build_production(&r->plan, r->bin, &r->off, r->o.kinds);
+		err = rec_plan__build_production(
+		    &r->plan, r->bin, &r->off,
+		    r->exit_poll ? r->o.kinds & ~XGB_KIND_BIT(XG_EV_GO_EXIT) : r->o.kinds);
 	else
 		err = rec_plan__build(&r->plan, r->bin, &r->off, r->o.kinds);
 	if (err)
@@ -423,11 +433,15 @@ static int production_meta(struct recorder *r, struct tf_meta *m)
 {
 	uint32_t k = r->o.kinds;
 	int64_t rate = r->mem_rate_start > 0 ? r->mem_rate_start : r->memprof_off ? 0 : 512 * 1024;
-	char by[1024];
+	char by[2048];
 	size_t len = 0;
 	int err = 0;
 
-#define SAY(...) len += (size_t)snprintf(by + len, sizeof(by) - len, __VA_ARGS__)
+#define SAY(...)                                                                                   \
+	do {                                                                                       \
+		if (len < sizeof(by))                                                              \
+			len += (size_t)snprintf(by + len, sizeof(by) - len, __VA_ARGS__);          \
+	} while (0)
 	by[0] = '\0';
 	if (k & XGB_KIND_BIT(XG_EV_CPU_SAMPLE)) {
 		SAY("cpu_sample: each CPU's clock at %u Hz, kept when the target runs (one sample "
@@ -437,13 +451,16 @@ static int production_meta(struct recorder *r, struct tf_meta *m)
 		err = err ?: set_u64(m, "cpu.hz", r->o.cpu_hz);
 		err = err ?: tf_meta__set_int(m, "tls.g_offset", r->plan.tls_g_off);
 	}
-	if (k & XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE)) {
+	if ((k & XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE)) && !rate) {
+		SAY("alloc_sample: none, runtime.MemProfileRate is 0 in this program (it does not "
+		    "use runtime/pprof; --mem-profile-rate sets it); ");
+		err = err ?: set_u64(m, "sample.alloc_sample.bytes", 0);
+	} else if (k & XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE)) {
 		SAY("alloc_sample: the runtime's own heap-profile samples, one per %" PRId64
 		    " bytes allocated on average (runtime.MemProfileRate%s), weight = size / (1 - "
 		    "exp(-size/rate))%s; ",
 		    rate,
 		    r->mem_rate_written	    ? ", set by xgotop --mem-profile-rate"
-		    : r->memprof_off	    ? ", 0 in this program: no samples"
 		    : r->mem_rate_start > 0 ? ""
 					    : ", assumed",
 		    k & XGB_KIND_BIT(XG_EV_ALLOC) && r->plan.large_hi ? ", large ones excepted"
@@ -460,7 +477,12 @@ static int production_meta(struct recorder *r, struct tf_meta *m)
 		SAY("snapshot: every goroutine's status read every %u ms; ", r->o.snapshot_ms);
 		err = err ?: set_u64(m, "sample.snapshot.interval_ms", r->o.snapshot_ms);
 	}
-	SAY("go_create, go_exit, gc_start, gc_end: every one");
+	if (r->exit_poll)
+		SAY("go_exit: every one, without a probe: the goroutines created are read every %u "
+		    "ms, an exit is stamped when seen (up to %u ms late) or just before a new "
+		    "goroutine takes its g; ",
+		    r->o.exit_ms, r->o.exit_ms);
+	SAY("go_create, %sgc_start, gc_end: every one", r->exit_poll ? "" : "go_exit, ");
 #undef SAY
 	err = err ?: tf_meta__set_str(m, "sample.by", by);
 	err = err ?: set_global(m, "globals.gcController", &r->globals.gc_controller);
@@ -474,6 +496,14 @@ static int production_meta(struct recorder *r, struct tf_meta *m)
 				     (uint64_t)r->o.mem_profile_rate);
 	if (r->plan.create_mode)
 		err = err ?: tf_meta__set_str(m, "creation", r->plan.create_mode);
+	if (k & XGB_KIND_BIT(XG_EV_GO_EXIT))
+		err = err
+			  ?: tf_meta__set_str(
+				 m, "exits",
+				 r->exit_poll ? "polled (no probe): seen dead or its g reused"
+					      : "probe on runtime.gdestroy/goexit0 (exact time)");
+	if (r->exit_poll)
+		err = err ?: set_u64(m, "sample.go_exit.interval_ms", r->o.exit_ms);
 	if (r->unavailable[0])
 		err = err ?: tf_meta__set_str(m, "unavailable", r->unavailable);
 	return err;
@@ -655,9 +685,9 @@ int recorder__start(struct recorder *r)
 	err = gobin__load_bias(r->bin, r->t.pid, &r->bias);
 	if (err)
 		return err;
-	if (r->production &&
-	    (r->o.kinds & (XGB_KIND_BIT(XG_EV_HEAP) | XGB_KIND_BIT(XG_EV_SNAPSHOT) |
-			   XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE)))) {
+	if (r->production && (r->exit_poll || (r->o.kinds & (XGB_KIND_BIT(XG_EV_HEAP) |
+							     XGB_KIND_BIT(XG_EV_SNAPSHOT) |
+							     XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE))))) {
 		r->poll = rec_poll__new(r->t.pid, r->bias, &r->off, &r->globals);
 		if (!r->poll)
 			return xg_error(-errno, "reading the target: %s", strerror(errno));
@@ -703,6 +733,7 @@ int recorder__start(struct recorder *r)
 	io.start_mono = r->start_mono;
 	io.reorder_ns = r->o.reorder_ns;
 	io.w = r->w;
+	io.track_exits = r->exit_poll;
 	r->ing = rec_ingest__new(&io);
 	if (!r->ing)
 		return -errno;
@@ -828,13 +859,53 @@ static void poll_stop(struct recorder *r, int err)
 struct snap_ctx {
 	struct rec_ingest *ing;
 	uint64_t mono; /* when the walk started */
+	bool adopt;    /* watch these goroutines' exits too */
 };
 
 static int snap_one(const struct rec_gsnap *g, void *arg)
 {
 	struct snap_ctx *c = arg;
 
+	if (c->adopt)
+		rec_ingest__adopt(c->ing, g->g, g->goid);
 	return rec_ingest__snapshot(c->ing, c->mono, g);
+}
+
+/* Exits without a probe: reads every goroutine believed alive; a g that is dead, or carries
+ * another goroutine now, says its goroutine has exited, at the latest now. */
+static int poll_exits(struct recorder *r)
+{
+	const uint64_t *gs, *goids;
+	size_t n = rec_ingest__live(r->ing, &gs, &goids);
+	uint64_t seen;
+	int err;
+
+	if (!n)
+		return 0;
+	if (n > r->gread_cap) {
+		struct rec_gsnap *a = realloc(r->gread, n * 2 * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		r->gread = a;
+		r->gread_cap = n * 2;
+	}
+	err = rec_poll__read_gs(r->poll, gs, n, r->gread);
+	if (err)
+		return err;
+	seen = clock_ns(CLOCK_MONOTONIC);
+	for (size_t i = 0; i < n; i++) {
+		const struct rec_gsnap *s = &r->gread[i];
+
+		if (s->state != XG_G_DEAD && s->goid == goids[i])
+			continue;
+		/* (the arrays stay valid: exited() does not touch them) */
+		err = rec_ingest__exited(r->ing, gs[i], goids[i], seen);
+		if (err)
+			return err;
+		r->exits_polled++;
+	}
+	return 0;
 }
 
 /* Production mode: the heap figures and the goroutine snapshot, when due (or now). */
@@ -875,7 +946,9 @@ static void poll_target(struct recorder *r, uint64_t now, bool force)
 	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_SNAPSHOT)) && (force || now >= r->next_snapshot)) {
 		/* the snapshot's time is the start of the walk: every status read after it, so
 		 * an exit seen by the probes before the walk read the g is older than ts */
-		struct snap_ctx c = {r->ing, clock_ns(CLOCK_MONOTONIC)};
+		/* an attached target's goroutines from before the probes: their exits too */
+		struct snap_ctx c = {r->ing, clock_ns(CLOCK_MONOTONIC),
+				     r->exit_poll && !r->t.launched && !r->polls_snapshot};
 
 		err = rec_poll__goroutines(r->poll, snap_one, &c);
 		if (err < 0) {
@@ -885,6 +958,17 @@ static void poll_target(struct recorder *r, uint64_t now, bool force)
 		r->polls_snapshot++;
 		r->poll_ns += clock_ns(CLOCK_MONOTONIC) - c.mono;
 		r->next_snapshot = now + (uint64_t)r->o.snapshot_ms * 1000000;
+	}
+	if (r->exit_poll && (force || now >= r->next_exit)) {
+		t0 = clock_ns(CLOCK_MONOTONIC);
+		err = poll_exits(r);
+		if (err) {
+			poll_stop(r, err);
+			return;
+		}
+		r->polls_exit++;
+		r->poll_ns += clock_ns(CLOCK_MONOTONIC) - t0;
+		r->next_exit = now + (uint64_t)r->o.exit_ms * 1000000;
 	}
 }
 
@@ -1109,6 +1193,9 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 	st->polls_snapshot = r->polls_snapshot;
 	st->poll_ns = r->poll_ns;
 	st->samples_typed = is.samples_typed;
+	st->polls_exit = r->polls_exit;
+	st->exits_polled = r->exits_polled;
+	st->exits_reused = is.exits_reused;
 	snprintf(st->poll_error, sizeof(st->poll_error), "%s", r->poll_error);
 	for (int p = 0; p < REC_PROG_MAX && r->bpf_ok && r->stats_fd >= 0; p++) {
 		struct bpf_prog_info pi;
@@ -1165,6 +1252,7 @@ int recorder__free(struct recorder *r)
 	if (r->plan_ok)
 		rec_plan__free(&r->plan);
 	rec_poll__free(r->poll);
+	free(r->gread);
 	gobin__close(r->bin);
 	tf_meta__free(r->meta);
 	free(r->lost_seen);

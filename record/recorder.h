@@ -69,6 +69,11 @@ struct recorder_opts {
 	/* alloc_sample: set the target's runtime.MemProfileRate to this while recording (a write
 	 * into its memory; restored at the end if still ours); 0 = leave it alone */
 	int64_t mem_profile_rate;
+	/* go_exit in production mode: from a probe on gdestroy (a trap per exit, exact time)
+	 * instead of watching the goroutines created (no trap; the exit is stamped when seen,
+	 * at most exit_ms late, or when a new goroutine takes its g) */
+	bool exit_probe;
+	unsigned int exit_ms; /* 0 = 100 */
 };
 
 struct recorder;
@@ -110,6 +115,8 @@ struct recorder_stats {
 	uint64_t polls_heap, polls_snapshot; /* reads of the target's memory done */
 	uint64_t poll_ns;		     /* time they took, in total */
 	uint64_t samples_typed;		     /* alloc_sample events with a type */
+	uint64_t polls_exit;		     /* reads of the live goroutines for exits */
+	uint64_t exits_polled, exits_reused; /* exits seen by those reads, by g reuse */
 	char poll_error[160];		     /* why polling stopped early, "" if it did not */
 };
 

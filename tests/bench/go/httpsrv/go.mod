@@ -1,0 +1,3 @@
+module xgotop.test/httpsrv
+
+go 1.21

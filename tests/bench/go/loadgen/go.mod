@@ -1,0 +1,3 @@
+module xgotop.test/loadgen
+
+go 1.21
