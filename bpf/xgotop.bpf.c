@@ -25,7 +25,8 @@
  *                   user stack; no uprobe at all
  *   go_new          creation: the `call runqput` after newproc1 in newproc's closure (the new
  *                   g, its goid set, in the second argument), and runtime.corostart (an
- *                   iter.Pull coroutine's first run, the g running); exits through gdestroy
+ *                   iter.Pull coroutine's first run, the g running); exits are read from the
+ *                   target's memory by record/, or come from gdestroy with --exit-probe
  *   alloc_sample    runtime.profilealloc: the allocations the runtime samples for its heap
  *                   profile (one per MemProfileRate bytes on average), with stack; alloc on
  *                   mallocgcLarge only, for exact large allocations

@@ -456,12 +456,14 @@ int rec_plan__build(struct rec_plan *p, const struct gobin *b, const struct go_o
 /* --- production mode ------------------------------------------------------------------------ */
 
 /*
- * Where a Go thread keeps its g: runtime.stackcheck starts with `mov rax, fs:[off]` (-8 in
- * every build checked; some static binaries elsewhere use -80, as the OpenTelemetry profiler
- * notes). Falls back to -8.
+ * Where a Go thread keeps its g: runtime.stackcheck starts by loading it, `mov rax, fs:[off]`,
+ * or in a PIE `mov rcx, off; mov rax, fs:[rcx]` (-8 in every build checked; some static
+ * binaries elsewhere use -80, as the OpenTelemetry profiler notes). Falls back to -8.
  */
 static void plan_tls(struct rec_plan *p, const struct gobin *b)
 {
+	int64_t imm[16] = {0};
+	bool known[16] = {false};
 	struct gobin_func f;
 	struct rec_x86 d;
 
@@ -471,15 +473,32 @@ static void plan_tls(struct rec_plan *p, const struct gobin *b)
 		return;
 	for (size_t i = 0; i < d.n && i < 4; i++) {
 		const cs_x86 *x = &d.insn[i].detail->x86;
+		const cs_x86_op *m = &x->operands[1];
+		int r;
 
-		if (d.insn[i].id == X86_INS_MOV && x->op_count == 2 &&
-		    x->operands[1].type == X86_OP_MEM && x->operands[1].mem.segment == X86_REG_FS &&
-		    x->operands[1].mem.base == X86_REG_INVALID &&
-		    x->operands[1].mem.index == X86_REG_INVALID) {
-			p->tls_g_off = (int32_t)x->operands[1].mem.disp;
-			p->tls_from = "runtime.stackcheck";
-			break;
+		if (d.insn[i].id != X86_INS_MOV || x->op_count != 2 ||
+		    x->operands[0].type != X86_OP_REG)
+			continue;
+		r = rec_x86__regnum(x->operands[0].reg);
+		if (m->type == X86_OP_IMM && r >= 0) {
+			imm[r] = m->imm;
+			known[r] = true;
+			continue;
 		}
+		if (m->type != X86_OP_MEM || m->mem.segment != X86_REG_FS ||
+		    m->mem.index != X86_REG_INVALID)
+			continue;
+		if (m->mem.base == X86_REG_INVALID) {
+			p->tls_g_off = (int32_t)m->mem.disp;
+		} else {
+			int br = rec_x86__regnum(m->mem.base);
+
+			if (br < 0 || !known[br])
+				continue;
+			p->tls_g_off = (int32_t)(imm[br] + m->mem.disp);
+		}
+		p->tls_from = "runtime.stackcheck";
+		break;
 	}
 	rec_x86__free(&d);
 }

@@ -94,11 +94,12 @@ struct rec_plan {
 int rec_plan__build(struct rec_plan *p, const struct gobin *b, const struct go_offsets *off,
 		    uint32_t kinds);
 /*
- * Production mode's plan for kinds (within REC_PRODUCTION_KINDS): at most one emulated trap
- * per goroutine creation and exit (`call runqput` after newproc1, runtime.corostart, gdestroy
- * or goexit0), one per sampled allocation (runtime.profilealloc), one per large allocation
- * when alloc is asked for (runtime.mallocgcLarge, Go 1.24+), a few per GC cycle; cpu_sample,
- * heap and snapshot need no probe. 0 or -errno.
+ * Production mode's plan for kinds (within REC_PRODUCTION_KINDS): one emulated trap per
+ * goroutine creation (`call runqput` after newproc1, runtime.corostart) and, when go_exit is
+ * among kinds, per exit (gdestroy or goexit0: the recorder leaves go_exit out when it reads
+ * exits from memory instead), one per sampled allocation (runtime.profilealloc), one per
+ * large allocation when alloc is asked for (runtime.mallocgcLarge, Go 1.24+), a few per GC
+ * cycle; cpu_sample, heap and snapshot need no probe. 0 or -errno.
  */
 int rec_plan__build_production(struct rec_plan *p, const struct gobin *b,
 			       const struct go_offsets *off, uint32_t kinds);

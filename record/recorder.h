@@ -12,8 +12,8 @@
  *
  * Two modes (recorder_opts.mode): full, exact events at a trap per status change and per
  * allocation; production, CPU samples from perf events, the runtime's own sampled allocations,
- * creations and exits at one cheap trap each, and heap figures and goroutine snapshots read
- * from the target's memory at a fixed rate (record/plan.h, record/poll.h).
+ * creations at one cheap trap each, and exits, heap figures and goroutine snapshots read from
+ * the target's memory at a fixed rate (record/plan.h, record/poll.h).
  *
  * What is traced: the one process (and all its threads) given by pid or launched from argv.
  * Its children, forked or exec'd, are not traced, even when they run the same binary (the
