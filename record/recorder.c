@@ -37,6 +37,7 @@
 #include "record/recorder.h"
 #include "record/target.h"
 #include "util/err.h"
+#include "util/u64map.h"
 
 #ifndef XG_VERSION
 #define XG_VERSION "0.1.0"
@@ -85,6 +86,10 @@ struct recorder {
 	bool exit_poll; /* go_exit by watching created goroutines (no gdestroy probe) */
 	struct rec_gsnap *gread;
 	size_t gread_cap;
+	/* snapshot events go out for goroutines new or changed since the last walk: goid ->
+	 * state | reason << 8 | walk << 16 as last emitted */
+	struct u64map snap_last;
+	uint64_t snap_events;
 	int64_t mem_rate_start; /* MemProfileRate at the start, 0 when unknown */
 	int64_t mem_rate_orig;	/* its value before opts.mem_profile_rate was written */
 	bool mem_rate_written;
@@ -474,7 +479,9 @@ static int production_meta(struct recorder *r, struct tf_meta *m)
 		err = err ?: set_u64(m, "sample.heap.interval_ms", r->o.heap_ms);
 	}
 	if (k & XGB_KIND_BIT(XG_EV_SNAPSHOT)) {
-		SAY("snapshot: every goroutine's status read every %u ms; ", r->o.snapshot_ms);
+		SAY("snapshot: every goroutine's status read every %u ms, an event when it is new "
+		    "or its state or wait reason changed; ",
+		    r->o.snapshot_ms);
 		err = err ?: set_u64(m, "sample.snapshot.interval_ms", r->o.snapshot_ms);
 	}
 	if (r->exit_poll)
@@ -857,18 +864,53 @@ static void poll_stop(struct recorder *r, int err)
 }
 
 struct snap_ctx {
-	struct rec_ingest *ing;
+	struct recorder *r;
 	uint64_t mono; /* when the walk started */
+	uint64_t walk; /* its number */
 	bool adopt;    /* watch these goroutines' exits too */
 };
 
+/* One goroutine of a walk: an event when it is new to the walks or its state or wait reason
+ * changed since the last one (a goroutine parked for hours costs one event, not one per
+ * walk). */
 static int snap_one(const struct rec_gsnap *g, void *arg)
 {
 	struct snap_ctx *c = arg;
+	struct recorder *r = c->r;
+	uint64_t key = (uint64_t)g->state | (uint64_t)g->reason << 8, last;
+	bool same = u64map_get(&r->snap_last, g->goid, &last) && (last & 0xffff) == key;
 
 	if (c->adopt)
-		rec_ingest__adopt(c->ing, g->g, g->goid);
-	return rec_ingest__snapshot(c->ing, c->mono, g);
+		rec_ingest__adopt(r->ing, g->g, g->goid);
+	if (u64map_put(&r->snap_last, g->goid, key | c->walk << 16))
+		return -ENOMEM;
+	if (same)
+		return 0;
+	r->snap_events++;
+	return rec_ingest__snapshot(r->ing, c->mono, g);
+}
+
+/* Forgets the goroutines the last walk did not see (they exited). */
+static void snap_prune(struct recorder *r, uint64_t walk)
+{
+	uint64_t k, v, *gone = NULL;
+	size_t n = 0, cap = 0, it = 0;
+
+	while (u64map_next(&r->snap_last, &it, &k, &v)) {
+		if (v >> 16 == walk)
+			continue;
+		if (n == cap) {
+			uint64_t *a = realloc(gone, (cap = cap ? cap * 2 : 64) * sizeof(*a));
+
+			if (!a)
+				break;
+			gone = a;
+		}
+		gone[n++] = k;
+	}
+	for (size_t i = 0; i < n; i++)
+		u64map_del(&r->snap_last, gone[i]);
+	free(gone);
 }
 
 /* Exits without a probe: reads every goroutine believed alive; a g that is dead, or carries
@@ -947,7 +989,7 @@ static void poll_target(struct recorder *r, uint64_t now, bool force)
 		/* the snapshot's time is the start of the walk: every status read after it, so
 		 * an exit seen by the probes before the walk read the g is older than ts */
 		/* an attached target's goroutines from before the probes: their exits too */
-		struct snap_ctx c = {r->ing, clock_ns(CLOCK_MONOTONIC),
+		struct snap_ctx c = {r, clock_ns(CLOCK_MONOTONIC), r->polls_snapshot + 1,
 				     r->exit_poll && !r->t.launched && !r->polls_snapshot};
 
 		err = rec_poll__goroutines(r->poll, snap_one, &c);
@@ -955,6 +997,7 @@ static void poll_target(struct recorder *r, uint64_t now, bool force)
 			poll_stop(r, err);
 			return;
 		}
+		snap_prune(r, c.walk);
 		r->polls_snapshot++;
 		r->poll_ns += clock_ns(CLOCK_MONOTONIC) - c.mono;
 		r->next_snapshot = now + (uint64_t)r->o.snapshot_ms * 1000000;
@@ -1253,6 +1296,7 @@ int recorder__free(struct recorder *r)
 		rec_plan__free(&r->plan);
 	rec_poll__free(r->poll);
 	free(r->gread);
+	u64map_free(&r->snap_last);
 	gobin__close(r->bin);
 	tf_meta__free(r->meta);
 	free(r->lost_seen);

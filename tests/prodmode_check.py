@@ -17,7 +17,8 @@ yields (ok, name, detail).
   their weights add up to TotalAlloc's difference within 4 standard deviations of the sampling
   (sd = sqrt(bytes x MemProfileRate)).
 - snapshot: the last snapshot of each goroutine blocked for good shows it waiting, with the wait
-  reason runtime.Stack gave for it.
+  reason runtime.Stack gave for it; no snapshot event repeats its goroutine's previous one (they
+  go out on changes only).
 """
 import collections
 import json
@@ -135,6 +136,17 @@ def check(truth, evs, info):
             bad.append((b["role"], b["reason"], s and (s.get("state"), s.get("reason"))))
     yield not bad, "snapshot-reasons", (f"(role, want, got) {bad}" if bad else
                                         f"{len(truth['blocked'])} blocked goroutines with their wait reasons")
+    prev, repeats = {}, []
+    for e in by_kind["snapshot"]:
+        key = (e.get("state"), e.get("reason", ""))
+        if prev.get(e["goid"]) == key:
+            repeats.append((e["goid"], key))
+        prev[e["goid"]] = key
+    walks = int(info["meta"].get("sample.snapshot.interval_ms", "1000"))
+    yield not repeats, "snapshot-changes-only", (
+        f"{len(repeats)} snapshot events repeat the goroutine's last one, e.g. {repeats[:3]}" if repeats else
+        f"{len(by_kind['snapshot'])} snapshot events, none repeating the last of its goroutine "
+        f"(walks every {walks} ms)")
     nofn = [e["goid"] for e in last.values() if not e.get("start_fn")]
     yield not nofn, "snapshot-start-fn", f"no start_fn for {nofn}" if nofn else f"{len(last)} goroutines named"
 
