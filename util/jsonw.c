@@ -170,8 +170,10 @@ size_t json_escape(char *dst, const char *src, size_t len)
 				d += n;
 				i += n;
 			} else {
-				memcpy(d, "\\ufffd", 6);
-				d += 6;
+				static const char repl[6] = {'\\', 'u', 'f', 'f', 'f', 'd'};
+
+				memcpy(d, repl, sizeof(repl));
+				d += sizeof(repl);
 				i++;
 			}
 			continue;
@@ -194,10 +196,11 @@ size_t json_escape(char *dst, const char *src, size_t len)
 			*d++ = 't';
 			break;
 		default:
-			memcpy(d, "u00", 3);
-			d[3] = hex[c >> 4];
-			d[4] = hex[c & 15];
-			d += 5;
+			*d++ = 'u';
+			*d++ = '0';
+			*d++ = '0';
+			*d++ = hex[c >> 4];
+			*d++ = hex[c & 15];
 		}
 		i++;
 	}
@@ -210,12 +213,13 @@ void json_put_string(FILE *f, const char *s, size_t len)
 
 	fputc('"', f);
 	while (len) {
-		size_t n = len < 256 ? len : 256;
+		size_t n = len < 256 ? len : 256, out;
 
 		/* do not split a UTF-8 sequence between pieces */
 		while (n < len && n > 252 && ((unsigned char)s[n] & 0xc0) == 0x80)
 			n--;
-		fwrite(buf, 1, json_escape(buf, s, n), f);
+		out = json_escape(buf, s, n);
+		fwrite(buf, 1, out, f);
 		s += n;
 		len -= n;
 	}
