@@ -541,9 +541,7 @@ static int build_meta(struct recorder *r)
 	err = err ?: tf_meta__set_int(m, "target.pid", r->t.pid);
 	err = err ?: tf_meta__set_str(m, "target.cmdline", r->t.cmdline);
 	err = err ?: tf_meta__set_str(m, "target.started", r->t.launched ? "launched" : "attached");
-	err = err
-		  ?: tf_meta__set_str(m, "binary.path",
-				      r->t.launched ? r->t.exe : gobin__path(r->bin));
+	err = err ?: tf_meta__set_str(m, "binary.path", r->t.exe_path);
 	err = err ?: tf_meta__set_str(m, "binary.build_id", bi->build_id);
 	err = err ?: tf_meta__set_int(m, "binary.load_bias", (int64_t)r->bias);
 	err = err ?: tf_meta__set_str(m, "go.version", bi->go_version);

@@ -83,6 +83,9 @@ int rec_target__resolve(struct rec_target *t, char *const argv[])
 			return xg_error(-ENOENT, "%s: not found in PATH", name);
 	}
 	set_comm(t, t->exe);
+	/* an absolute path in the metadata, so a trace or bundle made elsewhere still finds it */
+	if (!realpath(t->exe, t->exe_path))
+		snprintf(t->exe_path, sizeof(t->exe_path), "%s", t->exe);
 	join_args(t, argv);
 	return 0;
 }
@@ -184,6 +187,7 @@ int rec_target__attach(struct rec_target *t, pid_t pid)
 	}
 	buf[n] = '\0';
 	set_comm(t, buf);
+	snprintf(t->exe_path, sizeof(t->exe_path), "%s", buf);
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {

@@ -13,14 +13,15 @@
 
 struct rec_target {
 	pid_t pid;
-	int pidfd;	    /* readable once the process has exited; -1 before start */
-	bool launched;	    /* our child */
-	bool stopped;	    /* launched and still held at its exec */
-	bool exited;	    /* it has exited (and, when launched, been reaped) */
-	int status;	    /* waitpid() status when launched and exited */
-	char exe[PATH_MAX]; /* the executable: the resolved path, or /proc/PID/exe */
-	char cmdline[1024]; /* argv joined by spaces (from /proc/PID/cmdline when attached) */
-	char comm[64];	    /* basename of the program, for the default file name */
+	int pidfd;		 /* readable once the process has exited; -1 before start */
+	bool launched;		 /* our child */
+	bool stopped;		 /* launched and still held at its exec */
+	bool exited;		 /* it has exited (and, when launched, been reaped) */
+	int status;		 /* waitpid() status when launched and exited */
+	char exe[PATH_MAX];	 /* the executable: the resolved path, or /proc/PID/exe */
+	char exe_path[PATH_MAX]; /* its path as the kernel names it (for metadata and bundles) */
+	char cmdline[1024];	 /* argv joined by spaces (from /proc/PID/cmdline when attached) */
+	char comm[64];		 /* basename of the program, for the default file name */
 };
 
 /*
