@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * xgotop export FILE --format perfetto|chrome-json|pprof [--profile allocs|goroutines] -o OUT
+ * xgotop export FILE --format perfetto|chrome-json|pprof [--profile allocs|goroutines|cpu] -o OUT
  *
  * Writes a trace (or a bundle's trace) in a format other tools open (offline/export.h):
  * Perfetto protobuf for ui.perfetto.dev, Chrome JSON for chrome://tracing (small traces), and
- * pprof profiles for `go tool pprof` (allocations by stack and type, or goroutine creations by
- * creation site). OUT "-" is standard output.
+ * pprof profiles for `go tool pprof` (allocations by stack and type, goroutine creations by
+ * creation site, or CPU time by stack from production mode's CPU samples). OUT "-" is standard
+ * output.
  *
  * Exit status: 0 written (a trace not closed cleanly is noted on stderr); 1 the output cannot
  * be written; 2 bad usage, a file that cannot be read, or damaged parts skipped.
@@ -30,22 +31,25 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: xgotop export FILE --format FORMAT -o OUT [--profile allocs|goroutines]\n\n"
-		"Writes a trace (or bundle) for other tools. OUT - is standard output.\n\n"
-		"  -f, --format perfetto      Perfetto protobuf: open in ui.perfetto.dev; a track\n"
-		"                             per goroutine with state slices, counters, flows\n"
-		"  -f, --format chrome-json   the same as Chrome JSON (chrome://tracing); small\n"
-		"                             traces only\n"
-		"  -f, --format pprof         gzip-compressed profile for `go tool pprof`\n"
-		"  -p, --profile allocs       pprof: allocations by stack and type (default)\n"
-		"  -p, --profile goroutines   pprof: goroutines created (and still alive at the\n"
-		"                             end) by creation stack\n"
-		"  -o, --output OUT           the file to write\n"
-		"  -q, --quiet                no summary on stderr\n"
-		"  -h, --help                 this text\n\n"
-		"Exit status: 0 written; 2 bad usage or a file that cannot be read (or is\n"
-		"damaged); 1 the output cannot be written.\n");
+	fprintf(
+	    f,
+	    "usage: xgotop export FILE --format FORMAT -o OUT [--profile allocs|goroutines|cpu]\n\n"
+	    "Writes a trace (or bundle) for other tools. OUT - is standard output.\n\n"
+	    "  -f, --format perfetto      Perfetto protobuf: open in ui.perfetto.dev; a track\n"
+	    "                             per goroutine with state slices, counters, flows\n"
+	    "  -f, --format chrome-json   the same as Chrome JSON (chrome://tracing); small\n"
+	    "                             traces only\n"
+	    "  -f, --format pprof         gzip-compressed profile for `go tool pprof`\n"
+	    "  -p, --profile allocs       pprof: allocations by stack and type (default)\n"
+	    "  -p, --profile goroutines   pprof: goroutines created (and still alive at the\n"
+	    "                             end) by creation stack\n"
+	    "  -p, --profile cpu          pprof: CPU time by stack, from the CPU samples of\n"
+	    "                             a production-mode recording\n"
+	    "  -o, --output OUT           the file to write\n"
+	    "  -q, --quiet                no summary on stderr\n"
+	    "  -h, --help                 this text\n\n"
+	    "Exit status: 0 written; 2 bad usage or a file that cannot be read (or is\n"
+	    "damaged); 1 the output cannot be written.\n");
 }
 
 static void on_warn(void *ctx, const char *msg)
@@ -108,9 +112,11 @@ static int cmd_export(int argc, char **argv)
 				profile = XG_PROFILE_ALLOCS;
 			else if (!strcmp(optarg, "goroutines"))
 				profile = XG_PROFILE_GOROUTINES;
+			else if (!strcmp(optarg, "cpu"))
+				profile = XG_PROFILE_CPU;
 			else {
 				xg_report_error(false, "export",
-						"--profile: '%s' is not allocs or goroutines",
+						"--profile: '%s' is not allocs, goroutines or cpu",
 						optarg);
 				return XG_EXIT_USAGE;
 			}

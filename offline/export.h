@@ -48,6 +48,7 @@ int xg_export_chrome(struct xg_trace *t, FILE *f, struct xg_export_stats *st);
 enum xg_profile {
 	XG_PROFILE_ALLOCS,
 	XG_PROFILE_GOROUTINES,
+	XG_PROFILE_CPU,
 };
 
 /* Writes a gzip-compressed profile to fd (not closed). 0 or -errno. */

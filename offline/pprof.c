@@ -6,6 +6,9 @@
  *               like viewer/model.h (alloc: 1/rate, alloc_sample: weight); label type=NAME
  *   goroutines  one sample per (creation stack, start function): goroutines/count created in
  *               the trace, and alive/count of those still alive at its end; label start_fn
+ *   cpu         one sample per (stack, start function of the goroutine on CPU) from
+ *               cpu_sample events: samples/count and cpu/nanoseconds (samples x 1/hz, hz from
+ *               the metadata); label start_fn; whole stacks, runtime frames included
  *
  * Locations are the trace's stack frames (innermost first, as pprof wants). Allocation stacks
  * start at their first frame outside the runtime (the allocator's own frames left out, as the
@@ -80,6 +83,7 @@ struct sample {
 	uint64_t pc;	/* goroutines: the go statement (create_pc) */
 	uint32_t pc_fn; /* its function (trace string id) */
 	bool creation;	/* a goroutine profile sample: the stack is a creation stack */
+	bool whole;	/* a CPU sample: keep the runtime's frames */
 	int64_t v[2];
 };
 
@@ -194,6 +198,8 @@ static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **
 
 	if (s->creation) {
 		fr = xa_create_frames(p->names, s->stack, s->pc, s->pc_fn, &n);
+	} else if (s->whole) {
+		fr = tf_tables__stack(p->names, s->stack, &n);
 	} else {
 		fr = tf_tables__stack(p->names, s->stack, &n);
 		if (fr && n)
@@ -331,6 +337,64 @@ static int collect_goroutines(struct pp *p, struct xg_event *evs, struct xg_expo
 	return err;
 }
 
+/* The label of CPU samples taken outside any goroutine (the scheduler, a C thread). */
+#define NO_GOROUTINE UINT32_MAX
+
+/* CPU time one cpu_sample stands for, in ns: 1/hz of one CPU. */
+static int64_t cpu_period_ns(const struct tf_meta *meta)
+{
+	int64_t hz = 0;
+
+	if (!tf_meta__int(meta, "sample.cpu_sample.hz", &hz) || hz <= 0)
+		if (!tf_meta__int(meta, "cpu.hz", &hz) || hz <= 0)
+			hz = 99;
+	return 1000000000 / hz;
+}
+
+static int collect_cpu(struct pp *p, struct xg_event *evs, struct xg_export_stats *st)
+{
+	int64_t period = cpu_period_ns(tf_reader__meta(p->t->r));
+	struct u64map start_fn = {0}; /* goid -> start function string id */
+	long n;
+	int err = 0;
+
+	while ((n = tf_reader__read(p->t->r, evs, BATCH)) > 0) {
+		for (long i = 0; i < n && !err; i++) {
+			const struct xg_event *ev = &evs[i];
+			struct sample *s;
+			uint64_t fn = 0;
+
+			st->tl.events++;
+			st->tl.end_ts = ev->ts;
+			if ((ev->kind == XG_EV_GO_CREATE || ev->kind == XG_EV_SNAPSHOT) &&
+			    ev->goid && ev->start_fn) {
+				err = u64map_put(&start_fn, ev->goid, ev->start_fn);
+				continue;
+			}
+			if (ev->kind != XG_EV_CPU_SAMPLE)
+				continue;
+			if (!ev->goid)
+				fn = NO_GOROUTINE;
+			else
+				u64map_get(&start_fn, ev->goid, &fn);
+			s = sample_get(p, mix((uint64_t)ev->stack, fn), ev->stack, (uint32_t)fn);
+			if (!s) {
+				err = -ENOMEM;
+				break;
+			}
+			s->whole = true;
+			s->v[0]++;
+			s->v[1] += period;
+		}
+		if (err)
+			break;
+	}
+	u64map_free(&start_fn);
+	if (!err && n < 0)
+		err = (int)n;
+	return err;
+}
+
 static void value_type(struct pb_buf *b, uint32_t field, int64_t type, int64_t unit)
 {
 	size_t m = pb_begin(b, field);
@@ -345,11 +409,22 @@ static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct 
 	const struct tf_meta *meta = tf_reader__meta(p->t->r);
 	const char *bin = tf_meta__str(meta, "binary.path"),
 		   *id = tf_meta__str(meta, "binary.build_id");
-	bool allocs = kind == XG_PROFILE_ALLOCS;
-	int64_t t0 = str(p, allocs ? "alloc_objects" : "goroutines"), u0 = str(p, "count");
-	int64_t t1 = str(p, allocs ? "alloc_space" : "alive"),
-		u1 = str(p, allocs ? "bytes" : "count");
-	int64_t lkey = str(p, allocs ? "type" : "start_fn"), wall = 0;
+	/* sample types, label key, and the label of samples without one, per profile */
+	static const struct {
+		const char *t0, *u0, *t1, *u1, *label, *unlabelled, *name;
+		int default_sample;
+	} kinds[] = {
+	    [XG_PROFILE_ALLOCS] = {"alloc_objects", "count", "alloc_space", "bytes", "type",
+				   "(untyped)", "allocs", 1},
+	    [XG_PROFILE_GOROUTINES] = {"goroutines", "count", "alive", "count", "start_fn",
+				       "(unknown)", "goroutines", 0},
+	    [XG_PROFILE_CPU] = {"samples", "count", "cpu", "nanoseconds", "start_fn", "(unknown)",
+				"cpu", 1},
+	};
+	const typeof(kinds[0]) *k = &kinds[kind];
+	int64_t t0 = str(p, k->t0), u0 = str(p, k->u0);
+	int64_t t1 = str(p, k->t1), u1 = str(p, k->u1);
+	int64_t lkey = str(p, k->label), wall = 0;
 	uint64_t *ids = NULL;
 	size_t cap = 0;
 	char comment[512];
@@ -360,7 +435,8 @@ static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct sample *s = &p->s[i];
 		size_t n = sample_locations(p, s, &ids, &cap), m, l;
-		const char *lv = tf_tables__str(p->names, s->label);
+		const char *lv = s->label == NO_GOROUTINE ? "(no goroutine)"
+							  : tf_tables__str(p->names, s->label);
 
 		if (!n) {
 			free(ids);
@@ -375,7 +451,7 @@ static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct 
 		}
 		l = pb_begin(out, S_LABEL);
 		pb_int(out, L_KEY, lkey);
-		pb_int(out, L_STR, str(p, *lv ? lv : allocs ? "(untyped)" : "(unknown)"));
+		pb_int(out, L_STR, str(p, *lv ? lv : k->unlabelled));
 		pb_end(out, l);
 		pb_end(out, m);
 		st->total[0] += (uint64_t)s->v[0];
@@ -402,12 +478,12 @@ static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct 
 	pb_int(out, P_TIME_NANOS, wall);
 	pb_int(out, P_DURATION_NANOS, (int64_t)st->tl.end_ts);
 	value_type(out, P_PERIOD_TYPE, t1, u1);
-	pb_int(out, P_PERIOD, 1);
-	snprintf(comment, sizeof(comment), "xgotop export --format pprof --profile %s %s",
-		 allocs ? "allocs" : "goroutines", p->t->name);
+	pb_int(out, P_PERIOD, kind == XG_PROFILE_CPU ? cpu_period_ns(meta) : 1);
+	snprintf(comment, sizeof(comment), "xgotop export --format pprof --profile %s %s", k->name,
+		 p->t->name);
 	cid = str(p, comment);
 	pb_int(out, P_COMMENT, cid);
-	pb_int(out, P_DEFAULT_SAMPLE, allocs ? t1 : t0);
+	pb_int(out, P_DEFAULT_SAMPLE, k->default_sample ? t1 : t0);
 	if (p->locs.err || p->fns.err)
 		return p->locs.err ? p->locs.err : p->fns.err;
 	/* locations and functions were encoded as whole fields as they were met */
@@ -461,8 +537,9 @@ int xg_export_pprof(struct xg_trace *t, enum xg_profile kind, int fd, struct xg_
 		err = -ENOMEM;
 		goto out;
 	}
-	err = kind == XG_PROFILE_ALLOCS ? collect_allocs(&p, evs, st)
-					: collect_goroutines(&p, evs, st);
+	err = kind == XG_PROFILE_ALLOCS	      ? collect_allocs(&p, evs, st)
+	      : kind == XG_PROFILE_GOROUTINES ? collect_goroutines(&p, evs, st)
+					      : collect_cpu(&p, evs, st);
 	if (err < 0)
 		goto out;
 	err = build(&p, kind, &out, st);
