@@ -251,6 +251,9 @@ const struct vm_bucket *viewer_model__bucket(const struct viewer_model *m, int l
 	return &r->b[(r->head + i) % r->cap];
 }
 
+/* The allocation rate from totalAlloc readings is measured over at least this long. */
+#define HEAP_RATE_NS 1000000000ULL
+
 static void update_rates(struct viewer_model *m)
 {
 	const struct vm_ring *r = &m->hist[0];
@@ -277,6 +280,11 @@ static void update_rates(struct viewer_model *m)
 	m->created_ps = (double)cr / secs;
 	m->exited_ps = (double)ex / secs;
 	m->cpu_busy = m->cpu_hz > 0 ? (double)cpu / secs / m->cpu_hz : 0;
+	/* heap readings at most 2 s older than the bucket closing give the exact byte rate */
+	m->alloc_bps_exact =
+	    m->heap_rate_ts && m->cur.t0 + BUCKET_NS <= m->heap_rate_ts + 2 * HEAP_RATE_NS;
+	if (m->alloc_bps_exact)
+		m->alloc_bps = m->heap_bps;
 }
 
 static void cpu_roll(struct viewer_model *m, uint64_t ts)
@@ -584,6 +592,19 @@ static int alloc(struct viewer_model *m, const struct xg_event *ev, uint64_t byt
 
 static void heap_figures(struct viewer_model *m, const struct xg_event *ev)
 {
+	if (ev->kind == XG_EV_HEAP && ev->total_alloc) {
+		if (!m->heap_anchor_ts || ev->total_alloc < m->heap_anchor_total ||
+		    ev->ts < m->heap_anchor_ts) {
+			m->heap_anchor_ts = ev->ts;
+			m->heap_anchor_total = ev->total_alloc;
+		} else if (ev->ts >= m->heap_anchor_ts + HEAP_RATE_NS) {
+			m->heap_bps = (double)(ev->total_alloc - m->heap_anchor_total) * 1e9 /
+				      (double)(ev->ts - m->heap_anchor_ts);
+			m->heap_rate_ts = ev->ts;
+			m->heap_anchor_ts = ev->ts;
+			m->heap_anchor_total = ev->total_alloc;
+		}
+	}
 	if (ev->heap_live)
 		m->heap_live = ev->heap_live;
 	if (ev->heap_goal)
@@ -729,6 +750,9 @@ void viewer_model__reset(struct viewer_model *m, uint64_t ts)
 	m->gc_cycles = 0;
 	m->events_ps = m->alloc_bps = m->alloc_ops = m->created_ps = m->exited_ps = 0;
 	m->cpu_busy = 0;
+	m->alloc_bps_exact = false;
+	m->heap_anchor_ts = m->heap_anchor_total = m->heap_rate_ts = 0;
+	m->heap_bps = 0;
 	for (int l = 0; l < VM_LEVELS; l++) {
 		m->hist[l].len = m->hist[l].head = 0;
 		m->hist[l].seq++; /* viewers see a change even when nothing was pushed */

@@ -153,6 +153,12 @@ struct viewer_model {
 
 	/* rates over the last second of trace time, updated when a 100 ms bucket closes */
 	double events_ps, alloc_bps, alloc_ops, created_ps, exited_ps, cpu_busy;
+	/* alloc_bps comes from the runtime's own cumulative totalAlloc (production mode's heap
+	 * events), exact even when allocation events are sampled */
+	bool alloc_bps_exact;
+	uint64_t heap_anchor_ts, heap_anchor_total; /* the reading the rate is measured from */
+	uint64_t heap_rate_ts;			    /* when heap_bps was last computed */
+	double heap_bps;
 
 	/* counts over time: level 0 = 100 ms, 1 = 1 s, 2 = 10 s */
 	struct vm_ring hist[VM_LEVELS];

@@ -350,8 +350,9 @@ static void draw_summary(const struct viewer_model *m, int y)
 
 	y++;
 	x = putf(y, 0, " alloc %s%s/s  %s%s obj/s  total %s in %s objects",
-		 m->alloc_sampled ? "~" : "", viewer_fmt_bytes(a, sizeof(a), m->alloc_bps),
-		 m->alloc_sampled ? "~" : "", viewer_fmt_count(b, sizeof(b), m->alloc_ops),
+		 m->alloc_sampled && !m->alloc_bps_exact ? "~" : "",
+		 viewer_fmt_bytes(a, sizeof(a), m->alloc_bps), m->alloc_sampled ? "~" : "",
+		 viewer_fmt_count(b, sizeof(b), m->alloc_ops),
 		 viewer_fmt_bytes(c, sizeof(c), (double)m->alloc_bytes),
 		 viewer_fmt_count(d, sizeof(d), (double)m->alloc_objs));
 	if (m->alloc_sampled) {
@@ -359,6 +360,9 @@ static void draw_summary(const struct viewer_model *m, int y)
 		if (m->alloc_rate < 1.0)
 			putf(y, x + 2, " sampled: alloc rate %g, scaled x%g ", m->alloc_rate,
 			     1.0 / m->alloc_rate);
+		else if (m->alloc_bps_exact)
+			put(y, x + 2,
+			    " bytes/s: runtime totals; the rest scaled by sample weights ");
 		else
 			put(y, x + 2, " sampled: scaled by sample weights ");
 		attroff(COLOR_PAIR(C_BADGE));

@@ -337,6 +337,7 @@ static char *build_frame(struct web *w, struct viewer_model *m, uint64_t seq, si
 	jsonw_uint_field(j, "bytes", m->alloc_bytes);
 	jsonw_uint_field(j, "objs", m->alloc_objs);
 	jsonw_bool_field(j, "sampled", m->alloc_sampled);
+	jsonw_bool_field(j, "bps_exact", m->alloc_bps_exact);
 	jsonw_double_field(j, "rate", m->alloc_rate);
 	jsonw_end_object(j);
 	jsonw_double_field(j, "g_rate", m->g_rate);

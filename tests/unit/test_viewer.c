@@ -545,3 +545,36 @@ TEST(viewer_model_sites_user_frames)
 out:
 	fixture_free(&f);
 }
+
+/* Production mode: the byte rate comes from the runtime's totalAlloc readings (heap events),
+ * exact, while sampled allocations still feed types and sites. */
+TEST(viewer_model_alloc_rate_from_heap_events)
+{
+	struct fixture f;
+	struct xg_event e;
+
+	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
+		goto out;
+	/* 3 s of readings every 100 ms: 5 MB per reading = 50 MB/s; samples claim far less */
+	for (uint64_t i = 0; i <= 30; i++) {
+		e = (struct xg_event){.ts = i * 100 * MS, .kind = XG_EV_HEAP};
+		e.total_alloc = 1000000 + i * 5000000;
+		viewer_model__event(f.m, &e);
+		e = (struct xg_event){
+		    .ts = i * 100 * MS + 1, .kind = XG_EV_ALLOC_SAMPLE, .goid = 1};
+		e.size = 64;
+		e.weight = 512 * 1024;
+		viewer_model__event(f.m, &e);
+	}
+	ASSERT_TRUE(f.m->alloc_sampled, "allocations are sampled");
+	ASSERT_TRUE(f.m->alloc_bps_exact, "the byte rate is exact");
+	ASSERT_GT(f.m->alloc_bps, 49.9e6, "50 MB/s from the readings");
+	ASSERT_LT(f.m->alloc_bps, 50.1e6, "50 MB/s from the readings");
+	/* readings stop: after 2 s the rate falls back to the samples' estimate */
+	e = (struct xg_event){.ts = 6000 * MS, .kind = XG_EV_GC_START, .gc = 1};
+	viewer_model__event(f.m, &e);
+	ASSERT_FALSE(f.m->alloc_bps_exact, "stale readings are not used");
+	ASSERT_LT(f.m->alloc_bps, 49e6, "back to the sampled estimate");
+out:
+	fixture_free(&f);
+}

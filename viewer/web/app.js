@@ -175,7 +175,7 @@ function renderText(f) {
   $('gc').textContent = f.gc;
   $('heap').textContent = f.heap ? fmtBytes(f.heap) : '-';
   const tilde = f.alloc.sampled ? '~' : '';
-  $('abps').textContent = tilde + fmtBytes(f.alloc.bps);
+  $('abps').textContent = (f.alloc.bps_exact ? '' : tilde) + fmtBytes(f.alloc.bps);
   $('aops').textContent = tilde + fmtCount(f.alloc.ops);
   const sampled = f.alloc.sampled
     ? (f.alloc.rate < 1 ? ' (sampled at ' + f.alloc.rate + ', scaled x' + (1 / f.alloc.rate).toFixed(0) + ')' : ' (sampled, scaled by weights)')
