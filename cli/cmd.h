@@ -13,6 +13,10 @@
 #define XG_CLI_CMD_H
 
 #include <stdbool.h>
+#include <stdio.h>
+
+struct tf_reader;
+struct tf_reader_opts;
 
 #define XG_EXIT_OK    0
 #define XG_EXIT_FAIL  1
@@ -43,5 +47,14 @@ extern const char xg_version[];
  */
 void xg_report_error(bool json, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * For commands that read one trace: parses [--json|-j] [--help|-h] FILE and opens FILE (a
+ * trace, or a bundle's) with ro. Returns the reader, with *json and *path (argv's) set; or NULL
+ * after printing the help or an error, with *status the exit status to return.
+ */
+struct tf_reader *xg_cli_open_trace_arg(int argc, char **argv, const char *cmd,
+					void (*usage)(FILE *f), const struct tf_reader_opts *ro,
+					bool *json, const char **path, int *status);
 
 #endif /* XG_CLI_CMD_H */

@@ -10,7 +10,6 @@
  * were skipped (each named on stderr); 1 when the output cannot be written.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,7 +18,6 @@
 #include "cli/cmd.h"
 #include "format/evjson.h"
 #include "format/reader.h"
-#include "offline/open.h"
 #include "util/err.h"
 
 static void usage(FILE *f)
@@ -165,47 +163,19 @@ static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables 
 
 static int cmd_dump(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct warn_ctx wc = {0};
 	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &wc);
 	struct tf_reader *r = NULL;
 	const struct tf_tables *t;
 	struct tf_info info;
 	struct xg_event ev;
+	const char *path = NULL;
 	bool json = false;
-	int c, err, ret = XG_EXIT_OK;
+	int err, status, ret = XG_EXIT_OK;
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
-			json = true;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			break;
-		case 'h':
-			usage(stdout);
-			return XG_EXIT_OK;
-		default:
-			xg_report_error(json, "dump", "unknown option %s; see --help",
-					argv[optind - 1]);
-			return XG_EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		xg_report_error(json, "dump", "expected one trace file; see --help");
-		return XG_EXIT_USAGE;
-	}
-	r = xg_open_trace(argv[optind], &ro); /* a trace, or a bundle's (offline/open.h) */
-	if (!r) {
-		xg_report_error(json, "dump", "%s", xg_errmsg());
-		return XG_EXIT_USAGE;
-	}
+	r = xg_cli_open_trace_arg(argc, argv, "dump", usage, &ro, &json, &path, &status);
+	if (!r)
+		return status;
 	t = tf_reader__tables(r);
 	while ((err = tf_reader__next(r, &ev)) > 0) {
 		if (json)
@@ -224,9 +194,9 @@ static int cmd_dump(int argc, char **argv)
 		goto out;
 	}
 	if (!tf_reader__info(r, &info) && !info.clean)
-		fprintf(stderr, "xgotop dump: note: %s: %s\n", argv[optind], info.recovery);
+		fprintf(stderr, "xgotop dump: note: %s: %s\n", path, info.recovery);
 	if (wc.n) {
-		fprintf(stderr, "xgotop dump: %s: %lu damaged part%s skipped\n", argv[optind], wc.n,
+		fprintf(stderr, "xgotop dump: %s: %lu damaged part%s skipped\n", path, wc.n,
 			wc.n == 1 ? "" : "s");
 		ret = XG_EXIT_USAGE;
 	}

@@ -8,7 +8,6 @@
  * error); 2 when the file cannot be read as a trace at all, or when damaged chunks were found
  * (after the report, which names them).
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +15,6 @@
 #include "cli/cmd.h"
 #include "format/event.h"
 #include "format/reader.h"
-#include "offline/open.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 
@@ -216,45 +214,17 @@ static void print_json(const char *path, const struct tf_info *in, const struct 
 
 static int cmd_info(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct warns w = {.n = 0};
 	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &w);
 	struct tf_reader *r;
 	struct tf_info in;
+	const char *path = NULL;
 	bool json = false;
-	int c, err;
+	int err, status;
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
-			json = true;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			break;
-		case 'h':
-			usage(stdout);
-			return XG_EXIT_OK;
-		default:
-			xg_report_error(json, "info", "unknown option %s; see --help",
-					argv[optind - 1]);
-			return XG_EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		xg_report_error(json, "info", "expected one trace file; see --help");
-		return XG_EXIT_USAGE;
-	}
-	r = xg_open_trace(argv[optind], &ro); /* a trace, or a bundle's (offline/open.h) */
-	if (!r) {
-		xg_report_error(json, "info", "%s", xg_errmsg());
-		return XG_EXIT_USAGE;
-	}
+	r = xg_cli_open_trace_arg(argc, argv, "info", usage, &ro, &json, &path, &status);
+	if (!r)
+		return status;
 	err = tf_reader__verify(r);
 	if (err >= 0)
 		err = tf_reader__info(r, &in);
@@ -264,9 +234,9 @@ static int cmd_info(int argc, char **argv)
 		return XG_EXIT_FAIL;
 	}
 	if (json)
-		print_json(argv[optind], &in, tf_reader__meta(r), &w);
+		print_json(path, &in, tf_reader__meta(r), &w);
 	else
-		print_text(argv[optind], &in, tf_reader__meta(r), &w);
+		print_text(path, &in, tf_reader__meta(r), &w);
 	tf_reader__close(r);
 	if (fflush(stdout) || ferror(stdout))
 		return XG_EXIT_FAIL;
