@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "format/gtrack.h"
+#include "util/array.h"
 #include "util/u64map.h"
 
 struct tf_gtrack {
@@ -58,15 +59,8 @@ static struct tf_goroutine *slot(struct tf_gtrack *t, uint64_t goid, bool *added
 	*added = false;
 	if (u64map_get(&t->idx, goid, &i))
 		return &t->gs[i];
-	if (t->n == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 256;
-		struct tf_goroutine *n = realloc(t->gs, ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		t->gs = n;
-		t->cap = ncap;
-	}
+	if (xg_array_grow((void **)&t->gs, &t->cap, t->n + 1, sizeof(*t->gs)))
+		return NULL;
 	if (u64map_put(&t->idx, goid, t->n))
 		return NULL;
 	memset(&t->gs[t->n], 0, sizeof(t->gs[0]));

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "format/meta.h"
+#include "util/array.h"
 
 struct meta_ent {
 	char *key;
@@ -49,15 +50,8 @@ static struct meta_ent *slot(struct tf_meta *m, const char *key)
 
 	if (e)
 		return e;
-	if (m->n == m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 16;
-		struct meta_ent *n = realloc(m->ents, ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		m->ents = n;
-		m->cap = ncap;
-	}
+	if (xg_array_grow((void **)&m->ents, &m->cap, m->n + 1, sizeof(*m->ents)))
+		return NULL;
 	e = &m->ents[m->n];
 	memset(e, 0, sizeof(*e));
 	e->key = strdup(key);

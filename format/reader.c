@@ -18,6 +18,7 @@
 #include "format/codec.h"
 #include "format/reader.h"
 #include "format/xgt.h"
+#include "util/array.h"
 #include "util/err.h"
 
 struct rchunk {
@@ -109,24 +110,6 @@ const char *const *tf_reader__warnings(const struct tf_reader *r, size_t *n)
 {
 	*n = r->nwarns;
 	return (const char *const *)r->warns;
-}
-
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*arr, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = ncap;
-	return 0;
 }
 
 /* len bytes at off: a pointer into memory, or read into buf. The caller checked the bounds. */
@@ -401,7 +384,7 @@ static int parse_stacks(struct tf_reader *r, const struct rec *rec)
 static int add_chunk(struct tf_reader *r, uint64_t off, uint64_t size, uint64_t t0, uint64_t t1,
 		     uint64_t n)
 {
-	if (grow((void **)&r->chunks, &r->chunks_cap, r->nchunks + 1, sizeof(*r->chunks)))
+	if (xg_array_grow((void **)&r->chunks, &r->chunks_cap, r->nchunks + 1, sizeof(*r->chunks)))
 		return -ENOMEM;
 	r->chunks[r->nchunks++] = (struct rchunk){off, size, t0, t1, (uint32_t)n, false};
 	return 0;
@@ -409,7 +392,7 @@ static int add_chunk(struct tf_reader *r, uint64_t off, uint64_t size, uint64_t 
 
 static int add_kf(struct tf_reader *r, uint64_t off, uint64_t size, uint64_t ts, uint64_t before)
 {
-	if (grow((void **)&r->kfs, &r->kfs_cap, r->nkfs + 1, sizeof(*r->kfs)))
+	if (xg_array_grow((void **)&r->kfs, &r->kfs_cap, r->nkfs + 1, sizeof(*r->kfs)))
 		return -ENOMEM;
 	r->kfs[r->nkfs++] = (struct rkf){off, size, ts, before};
 	return 0;

@@ -21,6 +21,7 @@
 #include "format/gtrack.h"
 #include "format/writer.h"
 #include "format/xgt.h"
+#include "util/array.h"
 #include "util/err.h"
 
 #define DEF_CHUNK_EVENTS 65536u
@@ -115,24 +116,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*arr, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = ncap;
-	return 0;
-}
-
 /* --- records --------------------------------------------------------------------------------- */
 
 /* Starts a record in b (which must be empty); the payload follows. */
@@ -225,7 +208,7 @@ static int write_all(struct tf_writer *w, const uint8_t *p, size_t len)
 static int add_table_ent(struct tf_writer *w, uint8_t type, uint64_t off, uint64_t size,
 			 uint64_t first, uint64_t count)
 {
-	if (grow((void **)&w->tabs, &w->tabs_cap, w->ntabs + 1, sizeof(*w->tabs)))
+	if (xg_array_grow((void **)&w->tabs, &w->tabs_cap, w->ntabs + 1, sizeof(*w->tabs)))
 		return -ENOMEM;
 	w->tabs[w->ntabs++] = (struct table_ent){type, off, size, first, count};
 	return 0;
@@ -424,7 +407,7 @@ static int write_keyframe(struct tf_writer *w, uint64_t ts)
 		err = write_all(w, w->rec.p, w->rec.len);
 	if (err)
 		return err;
-	if (grow((void **)&w->kfs, &w->kfs_cap, w->nkfs + 1, sizeof(*w->kfs)))
+	if (xg_array_grow((void **)&w->kfs, &w->kfs_cap, w->nkfs + 1, sizeof(*w->kfs)))
 		return -ENOMEM;
 	w->kfs[w->nkfs++] = (struct kf_ent){off, w->rec.len, ts, w->nchunks, n};
 	w->last_kf_ts = ts;
@@ -456,7 +439,7 @@ static int write_chunk(struct tf_writer *w)
 		err = write_all(w, w->rec.p, w->rec.len);
 	if (err)
 		return err;
-	if (grow((void **)&w->chunks, &w->chunks_cap, w->nchunks + 1, sizeof(*w->chunks)))
+	if (xg_array_grow((void **)&w->chunks, &w->chunks_cap, w->nchunks + 1, sizeof(*w->chunks)))
 		return -ENOMEM;
 	w->chunks[w->nchunks++] = (struct chunk_ent){off, w->rec.len, ts_first, ts_last, n};
 	w->written += n;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "offline/diff.h"
+#include "util/array.h"
 
 const char *const xd_section_names[XD_NSECTIONS] = {
     [XD_TOTALS] = "totals",	    [XD_GOROUTINES] = "goroutines", [XD_ALLOC_SITE] = "alloc-site",
@@ -45,16 +46,9 @@ static void add(struct rows *r, enum xd_section s, enum xd_unit u, const char *k
 
 	if (r->err || !v)
 		return; /* absent and zero are the same */
-	if (r->n == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 256;
-		struct xd_row *nv = realloc(r->v, ncap * sizeof(*nv));
-
-		if (!nv) {
-			r->err = -ENOMEM;
-			return;
-		}
-		r->v = nv;
-		r->cap = ncap;
+	if (xg_array_grow((void **)&r->v, &r->cap, r->n + 1, sizeof(*r->v))) {
+		r->err = -ENOMEM;
+		return;
 	}
 	row = &r->v[r->n];
 	row->key = strdup(key);

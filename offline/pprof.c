@@ -24,6 +24,7 @@
 #include <zlib.h>
 
 #include "offline/analyze.h"
+#include "util/array.h"
 #include "offline/export.h"
 #include "offline/pb.h"
 #include "util/err.h"
@@ -112,15 +113,8 @@ static struct sample *sample_get(struct pp *p, uint64_t key, uint32_t stack, uin
 
 	if (u64map_get(&p->idx, key, &i))
 		return &p->s[i];
-	if (p->n == p->cap) {
-		size_t ncap = p->cap ? p->cap * 2 : 1024;
-		struct sample *v = realloc(p->s, ncap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		p->s = v;
-		p->cap = ncap;
-	}
+	if (xg_array_grow((void **)&p->s, &p->cap, p->n + 1, sizeof(*p->s)))
+		return NULL;
 	if (u64map_put(&p->idx, key, p->n))
 		return NULL;
 	memset(&p->s[p->n], 0, sizeof(p->s[0]));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "format/tables.h"
+#include "util/array.h"
 #include "offline/symtab.h"
 #include "util/err.h"
 #include "util/u64map.h"
@@ -71,15 +72,8 @@ int xg_symtab__add(struct xg_symtab *s, uint64_t pc, const char *fn, const char 
 		return 0;
 	if (s->n >= SYMTAB_MAX_ROWS)
 		return xg_error(-E2BIG, "symbol table: more than %u PCs", SYMTAB_MAX_ROWS);
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 256;
-		struct xg_sym *v = realloc(s->v, ncap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = ncap;
-	}
+	if (xg_array_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v)))
+		return -ENOMEM;
 	r = &s->v[s->n];
 	r->pc = pc;
 	r->line = line;

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef XG_UTIL_ARRAY_H
+#define XG_UTIL_ARRAY_H
+
+#include <stddef.h>
+
+/*
+ * Makes *arr (elements of elem bytes, *cap of them allocated) hold at least need elements,
+ * doubling from 64. 0, or -ENOMEM (also when the size would overflow); *arr is unchanged then.
+ */
+int xg_array_grow(void **arr, size_t *cap, size_t need, size_t elem);
+
+#endif /* XG_UTIL_ARRAY_H */
