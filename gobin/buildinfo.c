@@ -13,6 +13,7 @@
 
 #include "gobin/internal.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 #define FLAG_BIG_ENDIAN 0x1
 #define FLAG_INLINE	0x2
@@ -39,37 +40,6 @@ size_t gobin_uvarint(const uint8_t *p, size_t len, uint64_t *v)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 when invalid. */
-static size_t utf8_len(const uint8_t *p, size_t n)
-{
-	uint8_t c = p[0];
-	size_t len;
-	uint8_t lo = 0x80, hi = 0xbf;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0; /* overlong */
-	else if (c == 0xed)
-		hi = 0x9f; /* surrogates */
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 void gobin_sanitize(uint8_t *p, size_t n, bool keep_lines)
 {
 	for (size_t i = 0; i < n;) {
@@ -80,7 +50,7 @@ void gobin_sanitize(uint8_t *p, size_t n, bool keep_lines)
 			i++;
 			continue;
 		}
-		if (c >= 0x80 && (len = utf8_len(p + i, n - i))) {
+		if (c >= 0x80 && (len = utf8_seq_len(p + i, n - i))) {
 			i += len;
 			continue;
 		}

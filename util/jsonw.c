@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/jsonw.h"
+#include "util/utf8.h"
 
 #define JSONW_MAX_DEPTH 64
 
@@ -108,39 +109,6 @@ void jsonw_newline(struct jsonw *w)
 	w->first[0] = true;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not valid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	/* no overlong forms, no surrogates, nothing above U+10FFFF */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 size_t json_escape(char *dst, const char *src, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -163,7 +131,7 @@ size_t json_escape(char *dst, const char *src, size_t len)
 			continue;
 		}
 		if (c >= 0x80) {
-			size_t n = utf8_len(s + i, len - i);
+			size_t n = utf8_seq_len(s + i, len - i);
 
 			if (n) {
 				memcpy(d, s + i, n);
