@@ -198,7 +198,7 @@ check-format:
 check-headers: $(SKELS)
 	$(call msg,HEADERS,$(words $(HDRS)) headers)
 	$(Q)for h in $(HDRS); do \
-		echo "#include \"$$h\"" | $(CC) $(XCFLAGS) -Wno-unused-function -x c -fsyntax-only - \
+		echo "#include \"$$h\"" | $(CC) $(filter-out -MMD -MP,$(XCFLAGS)) -Wno-unused-function -x c -fsyntax-only - \
 			|| { echo "header $$h does not compile alone"; exit 1; }; done
 
 check-cppcheck:
@@ -213,7 +213,7 @@ check-tidy: $(SKELS)
 	$(call msg,TIDY,sources)
 	$(Q)clang-tidy --quiet --warnings-as-errors='*' \
 		--checks='-*,clang-analyzer-*,-clang-analyzer-valist.Uninitialized,-clang-analyzer-security.insecureAPI.*,bugprone-*,-bugprone-sizeof-expression,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-narrowing-conversions,-bugprone-assignment-in-if-condition,-bugprone-macro-parentheses,-bugprone-implicit-widening-of-multiplication-result,-bugprone-branch-clone' \
-		$(filter-out $(OUTPUT)/%,$(LIB_SRCS) $(CLI_SRCS)) -- $(XCFLAGS) 2>/dev/null
+		$(filter-out $(OUTPUT)/%,$(LIB_SRCS) $(CLI_SRCS)) -- $(filter-out -MMD -MP,$(XCFLAGS)) 2>/dev/null
 
 .PHONY: install
 install: $(BIN)

@@ -18,7 +18,9 @@ int xg_array_grow(void **arr, size_t *cap, size_t need, size_t elem)
 			return -ENOMEM;
 		ncap *= 2;
 	}
-	if (elem && ncap > SIZE_MAX / elem)
+	if (!elem)
+		return -EINVAL;
+	if (ncap > SIZE_MAX / elem)
 		return -ENOMEM;
 	n = realloc(*arr, ncap * elem);
 	if (!n)

@@ -6,7 +6,8 @@
 
 /*
  * Makes *arr (elements of elem bytes, *cap of them allocated) hold at least need elements,
- * doubling from 64. 0, or -ENOMEM (also when the size would overflow); *arr is unchanged then.
+ * doubling from 64. 0, -ENOMEM (also when the size would overflow) or -EINVAL (elem 0);
+ * *arr is unchanged on error.
  */
 int xg_array_grow(void **arr, size_t *cap, size_t need, size_t elem);
 

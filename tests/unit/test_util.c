@@ -126,3 +126,29 @@ TEST(json_escape_utf8)
 	out[n] = '\0';
 	ASSERT_STREQ(out, "q\\\"\\\\\\u0001\\u007f", "ASCII escapes");
 }
+
+#include <stdint.h>
+
+#include "util/array.h"
+
+TEST(array_grow_doubles_and_refuses_bad_sizes)
+{
+	uint32_t *v = NULL;
+	size_t cap = 0;
+
+	if (!ASSERT_EQ(xg_array_grow((void **)&v, &cap, 1, sizeof(*v)), 0, "first"))
+		return;
+	ASSERT_EQ(cap, 64u, "starts at 64");
+	v[63] = 7;
+	if (!ASSERT_EQ(xg_array_grow((void **)&v, &cap, 65, sizeof(*v)), 0, "grow"))
+		goto out;
+	ASSERT_EQ(cap, 128u, "doubles");
+	ASSERT_EQ(v[63], 7u, "keeps contents");
+	ASSERT_EQ(xg_array_grow((void **)&v, &cap, 100, sizeof(*v)), 0, "already big enough");
+	ASSERT_EQ(cap, 128u, "no change when big enough");
+	ASSERT_EQ(xg_array_grow((void **)&v, &cap, SIZE_MAX / 2, sizeof(*v)), -ENOMEM, "overflow");
+	ASSERT_EQ(cap, 128u, "cap unchanged on overflow");
+	ASSERT_EQ(xg_array_grow((void **)&v, &cap, 129, 0), -EINVAL, "element size 0");
+out:
+	free(v);
+}

@@ -1,1 +1,0 @@
--: util/u64map.h
