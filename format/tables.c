@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "format/tables.h"
+#include "util/array.h"
 #include "util/u64map.h"
 
 /* Strings and frames live in blocks that are never reallocated, so pointers handed out stay
@@ -108,23 +109,15 @@ void tf_tables__free(struct tf_tables *t)
 
 static int grow_index(void **arr, uint32_t *cap, uint32_t need, size_t elem)
 {
-	uint32_t ncap;
-	void *n;
+	size_t c = *cap;
+	int err;
 
-	if (need < *cap)
-		return 0;
 	if (need >= MAX_ENTRIES)
 		return -E2BIG;
-	ncap = *cap ? *cap * 2 : 256;
-	while (ncap <= need)
-		ncap *= 2;
-	n = realloc(*arr, (size_t)ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	memset((char *)n + (size_t)*cap * elem, 0, (size_t)(ncap - *cap) * elem);
-	*arr = n;
-	*cap = ncap;
-	return 0;
+	err = xg_array_grow_zeroed(arr, &c, (size_t)need + 1, elem);
+	if (!err)
+		*cap = (uint32_t)c;
+	return err;
 }
 
 static int append_str(struct tf_tables *t, const char *s, size_t len, uint64_t h)

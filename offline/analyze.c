@@ -6,6 +6,7 @@
 
 #include "format/gtrack.h"
 #include "offline/analyze.h"
+#include "util/array.h"
 #include "util/err.h"
 
 #define BATCH 4096
@@ -249,19 +250,8 @@ static int alloc_window(struct xg_analysis *a, const struct xg_event *ev)
 	size_t i = (size_t)(ev->ts / XA_WINDOW_NS);
 	uint64_t bytes, objs;
 
-	if (i >= a->nwin) {
-		size_t n = a->nwin ? a->nwin : 64;
-		uint64_t *v;
-
-		while (n <= i)
-			n *= 2;
-		v = realloc(a->win, n * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		memset(v + a->nwin, 0, (n - a->nwin) * sizeof(*v));
-		a->win = v;
-		a->nwin = n;
-	}
+	if (xg_array_grow_zeroed((void **)&a->win, &a->nwin, i + 1, sizeof(*a->win)))
+		return -ENOMEM;
 	xa_alloc_scale(a->rate, ev, &bytes, &objs);
 	a->win[i] += bytes;
 	return 0;

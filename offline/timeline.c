@@ -8,6 +8,7 @@
 #include "format/xgt.h"
 #include "offline/analyze.h"
 #include "offline/timeline.h"
+#include "util/array.h"
 #include "util/err.h"
 #include "util/u64map.h"
 
@@ -63,19 +64,8 @@ static int add_window(struct walk *w, uint64_t ts, uint64_t bytes)
 {
 	size_t i = (size_t)(ts / XT_WINDOW_NS);
 
-	if (i >= w->nwin) {
-		size_t n = w->nwin ? w->nwin : 64;
-		uint64_t *v;
-
-		while (n <= i)
-			n *= 2;
-		v = realloc(w->win, n * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		memset(v + w->nwin, 0, (n - w->nwin) * sizeof(*v));
-		w->win = v;
-		w->nwin = n;
-	}
+	if (xg_array_grow_zeroed((void **)&w->win, &w->nwin, i + 1, sizeof(*w->win)))
+		return -ENOMEM;
 	w->win[i] += bytes;
 	return 0;
 }

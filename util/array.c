@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/array.h"
 
@@ -28,4 +29,14 @@ int xg_array_grow(void **arr, size_t *cap, size_t need, size_t elem)
 	*arr = n;
 	*cap = ncap;
 	return 0;
+}
+
+int xg_array_grow_zeroed(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t old = *cap;
+	int err = xg_array_grow(arr, cap, need, elem);
+
+	if (!err && *cap > old)
+		memset((char *)*arr + old * elem, 0, (*cap - old) * elem);
+	return err;
 }

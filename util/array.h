@@ -11,4 +11,7 @@
  */
 int xg_array_grow(void **arr, size_t *cap, size_t need, size_t elem);
 
+/* xg_array_grow, and the elements it adds are zeroed. */
+int xg_array_grow_zeroed(void **arr, size_t *cap, size_t need, size_t elem);
+
 #endif /* XG_UTIL_ARRAY_H */
