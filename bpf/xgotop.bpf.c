@@ -102,6 +102,15 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
+/* Uprobe hits, per CPU: the traps the target paid, whatever the program then did with them
+ * (record prices them in its summary). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} traps SEC(".maps");
+
 /* Sampling: keep an event when a 32-bit draw is below the threshold; ~0 keeps all. Goroutine
  * kinds draw from the goid (a sampled goroutine is kept whole), allocations at random.
  * Userspace may change these while recording. */
@@ -176,8 +185,14 @@ static __always_inline bool want(__u32 kind)
 	return kinds & XGB_KIND_BIT(kind);
 }
 
+/* Every uprobe program starts here: counts the hit, then says whether to go on. */
 static __always_inline bool our_process(void)
 {
+	__u32 zero = 0;
+	__u64 *hits = bpf_map_lookup_elem(&traps, &zero);
+
+	if (hits)
+		__sync_fetch_and_add(hits, 1);
 	if (!enabled)
 		return false;
 	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;

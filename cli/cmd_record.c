@@ -226,6 +226,24 @@ static void summary(struct recorder *r)
 			" exits seen there, %" PRIu64 " by g reuse), %.1f ms reading in all\n",
 			st.polls_heap, st.polls_snapshot, st.polls_exit, st.exits_polled,
 			st.exits_reused, (double)st.poll_ns / 1e6);
+	if (st.traps && st.trap_ns > 0) {
+		double cost_ns = (double)st.traps * st.trap_ns;
+
+		fprintf(
+		    stderr,
+		    "xgotop record: the probes were hit %" PRIu64
+		    " times; a trap costs %.2f us here (measured), so the traps alone took about "
+		    "%.1f ms of the target's CPU",
+		    st.traps, st.trap_ns / 1e3, cost_ns / 1e6);
+		if (st.target_cpu_ns > 0)
+			fprintf(stderr, ", %.1f%% of the %.2f s it used while recorded",
+				100 * cost_ns / (double)st.target_cpu_ns,
+				(double)st.target_cpu_ns / 1e9);
+		fprintf(stderr, "\n");
+	} else if (st.traps) {
+		fprintf(stderr, "xgotop record: the probes were hit %" PRIu64 " times (%s)\n",
+			st.traps, st.trap_error[0] ? st.trap_error : "trap cost not measured");
+	}
 	if (st.production && st.events[XG_EV_ALLOC_SAMPLE])
 		fprintf(stderr,
 			"xgotop record: %" PRIu64 " of %" PRIu64 " allocation samples typed\n",

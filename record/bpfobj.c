@@ -12,9 +12,11 @@
 #include <linux/perf_event.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "record/bpfobj.h"
@@ -110,6 +112,7 @@ int rec_bpf__open(struct rec_bpf *b, const struct rec_bpf_knobs *k)
 	b->sample = map(b, "sample", &err);
 	b->sites = map(b, "sites", &err);
 	b->typsites = map(b, "typsites", &err);
+	b->traps = map(b, "traps", &err);
 	for (int p = 0; p < REC_PROG_MAX && !err; p++) {
 		b->progs[p] = bpf_object__find_program_by_name(b->obj, rec_prog_name(p));
 		if (!b->progs[p])
@@ -261,22 +264,155 @@ int rec_bpf__attach_cpu(struct rec_bpf *b, unsigned int hz)
 	return 0;
 }
 
-int rec_bpf__enable(struct rec_bpf *b)
+int rec_bpf__set_enabled(struct rec_bpf *b, bool on)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(b->obj, ".bss");
 	struct xgotop__bss bss;
 	uint32_t zero = 0;
 	int fd = m ? bpf_map__fd(m) : -1;
 
-	/* nothing writes .bss before this (every program returns at !enabled): read, set, write */
+	/*
+	 * read, set, write: nothing else writes .bss while the probes are off (every program
+	 * returns at !enabled), and record turns them off again only once they are detached
+	 */
 	if (fd < 0 || bpf_map__value_size(m) != sizeof(bss) || bpf_map_lookup_elem(fd, &zero, &bss))
 		return xg_error(-EINVAL, "BPF object: cannot read .bss");
-	bss.enabled = 1;
+	bss.enabled = on;
 	if (bpf_map_update_elem(fd, &zero, &bss, BPF_ANY))
-		return xg_error(-errno, "BPF object: cannot enable the probes: %s",
-				strerror(errno));
+		return xg_error(-errno, "BPF object: cannot %s the probes: %s",
+				on ? "enable" : "disable", strerror(errno));
 	return 0;
 }
+
+uint64_t rec_bpf__traps(struct rec_bpf *b)
+{
+	int n = libbpf_num_possible_cpus();
+	uint64_t sum = 0, *v;
+	uint32_t zero = 0;
+
+	if (n <= 0 || !b->traps)
+		return 0;
+	v = calloc((size_t)n, sizeof(*v));
+	if (v && !bpf_map_lookup_elem(bpf_map__fd(b->traps), &zero, v))
+		for (int c = 0; c < n; c++)
+			sum += v[c];
+	free(v);
+	return sum;
+}
+
+#if defined(__x86_64__)
+/*
+ * What a probe on a Go function's `push %rbp` meets, in xgotop itself: the kernel emulates the
+ * first instruction, as it does at most of record's probe sites.
+ */
+void xg_trap_target(void);
+__asm__(".text\n"
+	".globl xg_trap_target\n"
+	".type xg_trap_target, @function\n"
+	"xg_trap_target:\n"
+	"	push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	pop %rbp\n"
+	"	ret\n"
+	".size xg_trap_target, .-xg_trap_target\n");
+
+/* The file offset of addr in this executable, from /proc/self/maps; 0 when not found. */
+static uint64_t self_file_off(uintptr_t addr)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long lo, hi, off;
+	char line[512];
+	uint64_t res = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) == 3 && addr >= lo &&
+		    addr < hi) {
+			res = addr - lo + off;
+			break;
+		}
+	fclose(f);
+	return res;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+enum { TRAP_ROUNDS = 7, TRAP_CALLS = 300 };
+
+/* The median over TRAP_ROUNDS rounds of the time of TRAP_CALLS calls of xg_trap_target, in ns. */
+static uint64_t time_calls(void)
+{
+	void (*volatile fn)(void) = xg_trap_target;
+	uint64_t t[TRAP_ROUNDS];
+
+	for (int r = 0; r < TRAP_ROUNDS; r++) {
+		struct timespec a, z;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (int i = 0; i < TRAP_CALLS; i++)
+			fn();
+		clock_gettime(CLOCK_MONOTONIC, &z);
+		t[r] = (uint64_t)(z.tv_sec - a.tv_sec) * 1000000000ull + (uint64_t)z.tv_nsec -
+		       (uint64_t)a.tv_nsec;
+	}
+	qsort(t, TRAP_ROUNDS, sizeof(t[0]), cmp_u64);
+	return t[TRAP_ROUNDS / 2];
+}
+
+int rec_bpf__trap_cost(struct rec_bpf *b, double *ns)
+{
+	uint64_t off = self_file_off((uintptr_t)xg_trap_target), base, probed;
+	struct bpf_program *prog = b->progs[REC_PROG_GO_NEW];
+	struct bpf_link *l = NULL;
+	int fd = -1, err;
+
+	if (!off || !prog)
+		return xg_error(-ENOENT, "trap cost: cannot find xgotop's own code");
+	/* the programs must not act on these hits; they still count them */
+	err = rec_bpf__set_enabled(b, false);
+	if (err)
+		return err;
+	base = time_calls();
+	if (b->multi) {
+		struct xg_link_create_uprobe_multi a;
+		uint64_t cookie = 0;
+
+		memset(&a, 0, sizeof(a));
+		a.prog_fd = (__u32)bpf_program__fd(prog);
+		a.attach_type = XG_BPF_TRACE_UPROBE_MULTI;
+		a.path = (__u64)(uintptr_t) "/proc/self/exe";
+		a.offsets = (__u64)(uintptr_t)&off;
+		a.cookies = (__u64)(uintptr_t)&cookie;
+		a.cnt = 1;
+		a.pid = (__u32)getpid();
+		fd = (int)syscall(__NR_bpf, XG_BPF_LINK_CREATE, &a, sizeof(a));
+	} else {
+		l = bpf_program__attach_uprobe(prog, false, getpid(), "/proc/self/exe", off);
+	}
+	if (fd < 0 && !l)
+		return xg_error(-errno, "trap cost: cannot probe xgotop itself: %s",
+				strerror(errno));
+	probed = time_calls();
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(l);
+	*ns = probed > base ? (double)(probed - base) / TRAP_CALLS : 0;
+	return 0;
+}
+#else
+int rec_bpf__trap_cost(struct rec_bpf *b, double *ns)
+{
+	(void)b;
+	*ns = 0;
+	return xg_error(-EOPNOTSUPP, "trap cost: measured on x86-64 only");
+}
+#endif
 
 struct detacher {
 	struct bpf_link **links;

@@ -22,7 +22,7 @@ struct bpf_link;
 
 struct rec_bpf {
 	struct bpf_object *obj;
-	struct bpf_map *events, *lost, *sample, *sites, *typsites;
+	struct bpf_map *events, *lost, *sample, *sites, *typsites, *traps;
 	struct bpf_program *progs[REC_PROG_MAX];
 	bool multi;		     /* programs loaded for uprobe_multi links */
 	int multi_fds[REC_PROG_MAX]; /* uprobe_multi links, -1 when none */
@@ -66,8 +66,17 @@ int rec_bpf__attach(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, c
  * target's samples). 0 or -errno with a message.
  */
 int rec_bpf__attach_cpu(struct rec_bpf *b, unsigned int hz);
-/* Lets every attached probe report, from now on, all at once. 0 or -errno. */
-int rec_bpf__enable(struct rec_bpf *b);
+/* Lets every attached probe report, from now on, all at once (or stop). 0 or -errno. */
+int rec_bpf__set_enabled(struct rec_bpf *b, bool on);
+/* The uprobe hits so far: traps the target paid (and the trap-cost measurement's own). */
+uint64_t rec_bpf__traps(struct rec_bpf *b);
+/*
+ * What one trap costs on this machine, in ns: xgotop probes a function of its own at an
+ * emulated `push %rbp` (the programs turned off, so a hit costs the trap and a counter) and
+ * times calls against unprobed ones. Turns the programs off; call after detaching. About 10 ms
+ * where a trap costs 5 us. 0 or -errno with a message.
+ */
+int rec_bpf__trap_cost(struct rec_bpf *b, double *ns);
 /* Removes every probe (blocks until the kernel has). */
 void rec_bpf__detach(struct rec_bpf *b);
 void rec_bpf__close(struct rec_bpf *b);

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -76,6 +77,12 @@ struct recorder {
 	char status[64];
 	int stats_fd; /* BPF_ENABLE_STATS while open */
 	bool target_ok, plan_ok, bpf_ok;
+	/* what the probes cost the target: uprobe hits, one trap's price measured at the end,
+	 * and the target's CPU time (user + system) when the probes went on and lately */
+	uint64_t traps;
+	double trap_ns;
+	char trap_error[160];
+	int64_t cpu_start_ns, cpu_last_ns; /* -1 while unknown */
 
 	/* production mode */
 	bool production;
@@ -104,6 +111,40 @@ static uint64_t clock_ns(clockid_t c)
 
 	clock_gettime(c, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The user + system CPU time of process pid so far (all its threads), in ns; -1 when gone. */
+static int64_t process_cpu_ns(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	long tck = sysconf(_SC_CLK_TCK);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || tck <= 0)
+		return -1;
+	buf[n] = 0;
+	/* the command name may hold spaces and parentheses: fields go on after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (int64_t)((ut + st) * (1000000000ull / (unsigned long long)tck));
+}
+
+static void sample_target_cpu(struct recorder *r)
+{
+	int64_t v = process_cpu_ns(r->t.pid);
+
+	if (v >= 0)
+		r->cpu_last_ns = v;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -300,6 +341,7 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	memcpy(&r->o, opts, opts->sz < sizeof(r->o) ? opts->sz : sizeof(r->o));
 	r->t.pidfd = -1;
 	r->stats_fd = -1;
+	r->cpu_start_ns = r->cpu_last_ns = -1;
 	if (r->o.mode == RECORDER_MODE_AUTO)
 		r->o.mode = r->o.pid > 0 ? RECORDER_MODE_PRODUCTION : RECORDER_MODE_FULL;
 	r->production = r->o.mode == RECORDER_MODE_PRODUCTION;
@@ -767,9 +809,10 @@ int recorder__start(struct recorder *r)
 	if (!err && (r->o.kinds & XGB_KIND_BIT(XG_EV_CPU_SAMPLE)))
 		err = rec_bpf__attach_cpu(&r->bpf, r->o.cpu_hz);
 	if (!err)
-		err = rec_bpf__enable(&r->bpf);
+		err = rec_bpf__set_enabled(&r->bpf, true);
 	if (err)
 		return err;
+	r->cpu_start_ns = r->cpu_last_ns = process_cpu_ns(r->t.pid);
 	rec_ingest__set_mem_rate(r->ing, r->mem_rate_start);
 	if (!r->o.quiet)
 		fprintf(stderr, "xgotop record: recording pid %d (%s), %s mode, %u probes, to %s\n",
@@ -1113,9 +1156,13 @@ int recorder__run(struct recorder *r, struct sink *sink)
 				r->end_reason =
 				    si.ssi_signo == SIGINT ? "interrupted" : "terminated";
 				stop = true;
-			} else if (evs[i].data.u32 == 2 && rec_target__poll_exit(&r->t)) {
-				r->end_reason = "target exited";
-				stop = true;
+			} else if (evs[i].data.u32 == 2) {
+				/* its CPU time while it is a zombie, before it is reaped */
+				sample_target_cpu(r);
+				if (rec_target__poll_exit(&r->t)) {
+					r->end_reason = "target exited";
+					stop = true;
+				}
 			}
 		}
 		err = drain(r);
@@ -1127,6 +1174,7 @@ int recorder__run(struct recorder *r, struct sink *sink)
 		poll_target(r, now, false);
 		if (now >= next_tick) {
 			collect_lost(r, now - r->start_mono);
+			sample_target_cpu(r);
 			next_tick = now + TICK_NS;
 		}
 		err = rec_ingest__release(r->ing, now, false);
@@ -1162,6 +1210,8 @@ finish:
 			rec_poll__set_mem_rate(r->poll, r->mem_rate_orig);
 	}
 	/* no new events from here on; what the kernel queued is still delivered */
+	if (!r->t.exited)
+		sample_target_cpu(r);
 	if (r->bpf_ok)
 		rec_bpf__detach(&r->bpf);
 	rec_ingest__stop_latency(r->ing);
@@ -1173,6 +1223,12 @@ finish:
 
 		if (e < 0)
 			err = e;
+	}
+	/* what the probes cost: counted before the measurement adds its own hits */
+	if (r->bpf_ok) {
+		r->traps = rec_bpf__traps(&r->bpf);
+		if (r->traps && rec_bpf__trap_cost(&r->bpf, &r->trap_ns))
+			snprintf(r->trap_error, sizeof(r->trap_error), "%s", xg_errmsg());
 	}
 	if (r->t.launched && !r->t.exited)
 		rec_target__stop(&r->t, TARGET_STOP_GRACE_MS);
@@ -1238,6 +1294,12 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 	st->exits_polled = r->exits_polled;
 	st->exits_reused = is.exits_reused;
 	snprintf(st->poll_error, sizeof(st->poll_error), "%s", r->poll_error);
+	st->traps = r->traps;
+	st->trap_ns = r->trap_ns;
+	snprintf(st->trap_error, sizeof(st->trap_error), "%s", r->trap_error);
+	st->target_cpu_ns = r->cpu_start_ns >= 0 && r->cpu_last_ns >= r->cpu_start_ns
+				? r->cpu_last_ns - r->cpu_start_ns
+				: -1;
 	for (int p = 0; p < REC_PROG_MAX && r->bpf_ok && r->stats_fd >= 0; p++) {
 		struct bpf_prog_info pi;
 		uint32_t len = sizeof(pi);

@@ -118,6 +118,13 @@ struct recorder_stats {
 	uint64_t polls_exit;		     /* reads of the live goroutines for exits */
 	uint64_t exits_polled, exits_reused; /* exits seen by those reads, by g reuse */
 	char poll_error[160];		     /* why polling stopped early, "" if it did not */
+	/* what the probes cost the target, known once recording has ended: its uprobe hits, one
+	 * trap's price measured on this machine (0 if not measured, trap_error says why) and
+	 * its CPU time while the probes were on (-1 when unknown) */
+	uint64_t traps;
+	double trap_ns;
+	char trap_error[160];
+	int64_t target_cpu_ns;
 };
 
 void recorder__stats(struct recorder *r, struct recorder_stats *st);

@@ -11,6 +11,7 @@ EVENTS is the JSON-lines schema of `xgotop dump --json` (format/evjson.h). Each 
 import collections
 import json
 import math
+import re
 import sys
 
 # Legal goroutine status changes (Go's _G* states without the scan bit), from every
@@ -217,6 +218,33 @@ def check(truth, evs, attached=False, sample_alloc=None, sample_state=None, even
                 f"{len(ends)} gc_end, program saw NumGC {truth['num_gc']} after {truth['gc_calls']} runtime.GC()")
         figs = all(e.get("heap_live", 0) > 0 and e.get("total_alloc", 0) > 0 for e in by_kind["gc_end"])
         yield figs and ends, "gc-heap", "heap_live/total_alloc present at every gc_end" if figs else "missing heap figures"
+
+
+TRAP_LINE = re.compile(r"the probes were hit (\d+) times; a trap costs ([0-9.]+) us here \(measured\), "
+                       r"so the traps alone took about ([0-9.]+) ms of the target's CPU"
+                       r"(?:, ([0-9.]+)% of the ([0-9.]+) s it used while recorded)?")
+
+
+def check_traps(stderr, evs, trap_kinds, cpu_known=True):
+    """record's summary line on what the probes cost: present, with at least one trap per event
+    of trap_kinds (kinds that each come from a trap of their own), a trap price measured
+    between 50 ns and 1 ms, traps x price as the time given, and the target's CPU time when
+    the target was launched (known to the end)."""
+    m = TRAP_LINE.search(stderr)
+    if not m:
+        return False, "trap-cost", "no trap line in: " + " | ".join(stderr.strip().splitlines()[-6:])
+    hits, us, ms = int(m.group(1)), float(m.group(2)), float(m.group(3))
+    need = sum(1 for e in evs if e["kind"] in trap_kinds)
+    problems = []
+    if hits < need:
+        problems.append(f"{hits} hits < {need} events of {sorted(trap_kinds)}")
+    if not 0.05 <= us <= 1000:
+        problems.append(f"trap price {us} us")
+    if abs(hits * us / 1e3 - ms) > max(0.1, 0.01 * ms):
+        problems.append(f"{hits} x {us} us is not {ms} ms")
+    if cpu_known and m.group(4) is None:
+        problems.append("no share of the target's CPU")
+    return not problems, "trap-cost", "; ".join(problems) or m.group(0)
 
 
 def main():
