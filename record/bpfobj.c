@@ -154,6 +154,25 @@ int rec_bpf__load(struct rec_bpf *b)
 	return 0;
 }
 
+/* One uprobe_multi link of prog on n offsets of path, for process pid: its fd, or -errno. */
+static int link_multi(struct bpf_program *prog, const char *path, const uint64_t *offs,
+		      const uint64_t *cookies, uint32_t n, pid_t pid)
+{
+	struct xg_link_create_uprobe_multi a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (__u32)bpf_program__fd(prog);
+	a.attach_type = XG_BPF_TRACE_UPROBE_MULTI;
+	a.path = (__u64)(uintptr_t)path;
+	a.offsets = (__u64)(uintptr_t)offs;
+	a.cookies = (__u64)(uintptr_t)cookies;
+	a.cnt = n;
+	a.pid = (__u32)pid;
+	fd = (int)syscall(__NR_bpf, XG_BPF_LINK_CREATE, &a, sizeof(a));
+	return fd < 0 ? -errno : fd;
+}
+
 static int attach_multi(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path)
 {
 	uint64_t *offs = calloc(plan->n ? plan->n : 1, sizeof(*offs));
@@ -161,7 +180,6 @@ static int attach_multi(struct rec_bpf *b, const struct rec_plan *plan, pid_t pi
 	int err = offs && cookies ? 0 : -ENOMEM;
 
 	for (int p = 0; p < REC_PROG_MAX && !err; p++) {
-		struct xg_link_create_uprobe_multi a;
 		uint32_t n = 0;
 		int fd;
 
@@ -174,23 +192,15 @@ static int attach_multi(struct rec_bpf *b, const struct rec_plan *plan, pid_t pi
 		}
 		if (!n)
 			continue;
-		memset(&a, 0, sizeof(a));
-		a.prog_fd = (__u32)bpf_program__fd(b->progs[p]);
-		a.attach_type = XG_BPF_TRACE_UPROBE_MULTI;
-		a.path = (__u64)(uintptr_t)path;
-		a.offsets = (__u64)(uintptr_t)offs;
-		a.cookies = (__u64)(uintptr_t)cookies;
-		a.cnt = n;
-		a.pid = (__u32)pid;
-		fd = (int)syscall(__NR_bpf, XG_BPF_LINK_CREATE, &a, sizeof(a));
+		fd = link_multi(b->progs[p], path, offs, cookies, n, pid);
 		if (fd < 0) {
-			err = -errno;
+			err = fd;
 			if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSYS || err == -E2BIG)
 				err = xg_error(-EOPNOTSUPP, "BPF: no uprobe_multi links: %s",
-					       strerror(errno));
+					       strerror(-fd));
 			else
 				err = xg_error(err, "attaching %s (%u probes) to %s: %s",
-					       rec_prog_name(p), n, path, strerror(errno));
+					       rec_prog_name(p), n, path, strerror(-fd));
 			break;
 		}
 		b->multi_fds[p] = fd;
@@ -380,24 +390,16 @@ int rec_bpf__trap_cost(struct rec_bpf *b, double *ns)
 		return err;
 	base = time_calls();
 	if (b->multi) {
-		struct xg_link_create_uprobe_multi a;
 		uint64_t cookie = 0;
 
-		memset(&a, 0, sizeof(a));
-		a.prog_fd = (__u32)bpf_program__fd(prog);
-		a.attach_type = XG_BPF_TRACE_UPROBE_MULTI;
-		a.path = (__u64)(uintptr_t) "/proc/self/exe";
-		a.offsets = (__u64)(uintptr_t)&off;
-		a.cookies = (__u64)(uintptr_t)&cookie;
-		a.cnt = 1;
-		a.pid = (__u32)getpid();
-		fd = (int)syscall(__NR_bpf, XG_BPF_LINK_CREATE, &a, sizeof(a));
+		fd = link_multi(prog, "/proc/self/exe", &off, &cookie, 1, getpid());
+		err = fd < 0 ? fd : 0;
 	} else {
 		l = bpf_program__attach_uprobe(prog, false, getpid(), "/proc/self/exe", off);
+		err = l ? 0 : -errno;
 	}
-	if (fd < 0 && !l)
-		return xg_error(-errno, "trap cost: cannot probe xgotop itself: %s",
-				strerror(errno));
+	if (err)
+		return xg_error(err, "trap cost: cannot probe xgotop itself: %s", strerror(-err));
 	probed = time_calls();
 	if (fd >= 0)
 		close(fd);
