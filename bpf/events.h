@@ -32,6 +32,9 @@
 #define XGB_EVF_CAS	 0x08 /* go_state from a direct atomicstatus CAS, not casgstatus */
 #define XGB_EVF_INTERNAL 0x10 /* go_create sent only so the reader learns the goid of a g */
 
+/* xgb_event.sflags */
+#define XGB_STACK_TRUNCATED 0x01 /* the frame chain went on past the last PC captured */
+
 /* xgb_event.prof.flags (cpu_sample) */
 #define XGB_CPUF_KERNEL 0x01 /* the thread was in the kernel (a system call, a fault) */
 #define XGB_CPUF_SYSTEM 0x02 /* it ran on a system stack (g0) for the goroutine m.curg */
@@ -97,7 +100,8 @@ struct xgb_event {
 		__u64 raw[4];
 	};
 	__u32 cycle; /* gc_start, gc_end: cycles seen since the probes were attached */
-	__u32 pad;
+	__u8 sflags; /* XGB_STACK_* */
+	__u8 pad[3];
 };
 
 /* Probe-site kinds (xgb_site.kind). */

@@ -257,7 +257,8 @@ static __always_inline void fill(struct xgb_event *e, __u32 kind, __u64 goid, __
 	e->raw[2] = 0;
 	e->raw[3] = 0;
 	e->cycle = 0;
-	e->pad = 0;
+	e->sflags = 0;
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
 }
 
 /* Follows the frame-pointer chain from fp, appending return addresses to pcs. */

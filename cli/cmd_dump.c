@@ -88,9 +88,11 @@ static void add_where(struct line *l, const struct tf_tables *t, uint32_t stack)
 		add(l, " stack=%u", stack);
 		return;
 	}
-	file = tf_tables__str(t, fr[0].file);
+	/* where Go's traceback would say the goroutine is: its first frame that Go shows */
+	fr += tf_tables__stack_top(t, stack);
+	file = tf_tables__str(t, fr->file);
 	base = strrchr(file, '/');
-	add(l, " at %s (%s:%u)", tf_tables__str(t, fr[0].fn), base ? base + 1 : file, fr[0].line);
+	add(l, " at %s (%s:%u)", tf_tables__str(t, fr->fn), base ? base + 1 : file, fr->line);
 }
 
 static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables *t)
@@ -116,6 +118,8 @@ static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables 
 	case XG_EV_GO_CREATE:
 		add(&l, " %s created by g%" PRIu64 " in %s", tf_tables__str(t, ev->start_fn),
 		    ev->parent_goid, tf_tables__str(t, ev->create_fn));
+		if (ev->start_wrapper)
+			add(&l, " (via %s)", tf_tables__str(t, ev->start_wrapper));
 		break;
 	case XG_EV_GO_STATE:
 		add(&l, " %s -> %s", state(ev->from, b1, sizeof(b1)),

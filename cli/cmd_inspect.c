@@ -437,19 +437,48 @@ static void print_types(const struct gobin *b, const struct opts *o, uint64_t bi
 	}
 }
 
+/* The frames pc stands for, innermost first, as Go prints them: the functions inlined there,
+ * then the one holding the code. 0 when none holds pc. */
+static int pc_frames(const struct gobin *b, uint64_t pc, struct gobin_frame *fr,
+		     struct gobin_pcinfo *pi)
+{
+	int n;
+
+	if (gobin__pc_lookup(b, pc, pi))
+		return 0;
+	n = gobin__pc_frames(b, pc, false, fr, GOBIN_MAX_PC_FRAMES);
+	return n > 0 ? n : 0;
+}
+
 static void print_pcs(const struct gobin *b, const struct opts *o, uint64_t bias)
 {
+	struct gobin_frame fr[GOBIN_MAX_PC_FRAMES];
+	int minor = gobin__info(b)->go_minor;
+	char name[512];
+
 	printf("\n");
 	for (int i = 0; i < o->npcs; i++) {
 		uint64_t pc = o->pcs[i] - bias;
 		struct gobin_pcinfo pi;
+		int n = pc_frames(b, pc, fr, &pi);
 
-		if (gobin__pc_lookup(b, pc, &pi)) {
+		if (!n) {
 			printf("0x%" PRIx64 "  not in any function\n", pc);
 			continue;
 		}
-		printf("0x%" PRIx64 "  %s+0x%" PRIx64 "  %s:%u\n", pc, pi.fn, pc - pi.entry,
-		       pi.file[0] ? pi.file : "?", pi.line);
+		for (int k = 0; k < n; k++) {
+			char at[24];
+			int w;
+
+			w = snprintf(at, sizeof(at), "0x%" PRIx64, pc);
+			gobin_func_print_name(fr[k].fn, minor, name, sizeof(name));
+			printf("%-*s  ", w, k ? "" : at);
+			if (fr[k].inlined)
+				printf("%s(...)", name);
+			else
+				printf("%s+0x%" PRIx64, name, pc - pi.entry);
+			printf("  %s:%u\n", fr[k].file[0] ? fr[k].file : "?", fr[k].line);
+		}
 	}
 }
 
@@ -541,11 +570,29 @@ static void json_pcs(struct jsonw *w, const struct gobin *b, const struct opts *
 		jsonw_hex_field(w, "pc", pc);
 		jsonw_bool_field(w, "found", found);
 		if (found) {
+			struct gobin_frame fr[GOBIN_MAX_PC_FRAMES];
+			int n = pc_frames(b, pc, fr, &pi);
+			char name[512];
+
+			/* the function holding the code, at its own line (the call it inlined) */
 			jsonw_string_field(w, "func", pi.fn);
 			jsonw_hex_field(w, "entry", pi.entry);
 			jsonw_uint_field(w, "offset", pc - pi.entry);
-			jsonw_string_field(w, "file", pi.file);
-			jsonw_uint_field(w, "line", pi.line);
+			jsonw_string_field(w, "file", n ? fr[n - 1].file : pi.file);
+			jsonw_uint_field(w, "line", n ? fr[n - 1].line : pi.line);
+			jsonw_name(w, "frames");
+			jsonw_start_array(w);
+			for (int k = 0; k < n; k++) {
+				gobin_func_print_name(fr[k].fn, gobin__info(b)->go_minor, name,
+						      sizeof(name));
+				jsonw_start_object(w);
+				jsonw_string_field(w, "func", name);
+				jsonw_string_field(w, "file", fr[k].file);
+				jsonw_uint_field(w, "line", fr[k].line);
+				jsonw_bool_field(w, "inlined", fr[k].inlined);
+				jsonw_end_object(w);
+			}
+			jsonw_end_array(w);
 		}
 		jsonw_end_object(w);
 	}

@@ -61,6 +61,7 @@ static const struct colspec specs[TF_COL_MAX] = {
     [TF_COL_TOTAL_FREE] = {"total_free", TF_ENC_DELTA, M_HEAP},
     [TF_COL_COUNT] = {"count", TF_ENC_UVARINT, M_LOST},
     [TF_COL_OF] = {"of", TF_ENC_U8, M_LOST},
+    [TF_COL_START_WRAPPER] = {"start_wrapper", TF_ENC_UVARINT, M_CREATE},
 };
 
 const char *tf_col_name(unsigned int col)
@@ -398,6 +399,9 @@ static long encode_rows(struct tf_chunk_enc *e, const struct xg_event *const *ro
 				any[TF_COL_CREATE_FN] |= ev->create_fn;
 				p[TF_COL_START_FN] = tf_put_uv(p[TF_COL_START_FN], ev->start_fn);
 				any[TF_COL_START_FN] |= ev->start_fn;
+				p[TF_COL_START_WRAPPER] =
+				    tf_put_uv(p[TF_COL_START_WRAPPER], ev->start_wrapper);
+				any[TF_COL_START_WRAPPER] |= ev->start_wrapper;
 			}
 			if (km & M_HEAP) {
 				p[TF_COL_GC] = tf_put_uv(p[TF_COL_GC], ev->gc);
@@ -1118,6 +1122,7 @@ static int decode_sub(struct tf_chunk_dec *d, struct xg_event *evs, size_t k)
 	SPARSE(TF_COL_START_PC, start_pc, uint64_t);
 	SPARSE(TF_COL_CREATE_FN, create_fn, uint32_t);
 	SPARSE(TF_COL_START_FN, start_fn, uint32_t);
+	SPARSE(TF_COL_START_WRAPPER, start_wrapper, uint32_t);
 	SPARSE(TF_COL_SIZE, size, uint64_t);
 	SPARSE(TF_COL_TYPE, type, uint32_t);
 	SPARSE(TF_COL_WEIGHT, weight, uint64_t);

@@ -61,11 +61,15 @@ struct xg_event {
 	uint32_t stack;	 /* go_create, go_state, alloc, cpu_sample, alloc_sample: stack id */
 
 	/* go_create */
-	uint64_t parent_goid; /* creating goroutine */
-	uint64_t create_pc;   /* PC of the go statement (g.gopc) */
-	uint64_t start_pc;    /* the goroutine's entry function (g.startpc) */
-	uint32_t create_fn;   /* string: function containing create_pc */
-	uint32_t start_fn;    /* string: function at start_pc (also set on snapshot) */
+	uint64_t parent_goid;	/* creating goroutine */
+	uint64_t create_pc;	/* PC of the go statement (g.gopc) */
+	uint64_t start_pc;	/* the goroutine's entry function (g.startpc) */
+	uint32_t create_fn;	/* string: function containing create_pc */
+	uint32_t start_fn;	/* string: the function the goroutine runs, as the bottom frame of
+				 * Go's traceback names it (also set on snapshot) */
+	uint32_t start_wrapper; /* string: the compiler wrapper at start_pc whose callee start_fn
+				 * is (`go f(x)` makes main.main.gowrap1); 0 when none */
+	uint32_t pad2;
 
 	/* alloc, alloc_sample */
 	uint64_t size;	 /* bytes requested */

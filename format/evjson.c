@@ -145,9 +145,13 @@ static void put_stack(struct jbuf *b, const struct tf_tables *names, uint32_t id
 		put_id(b, "fn", names, fr[i].fn);
 		put_id(b, "file", names, fr[i].file);
 		put_u64(b, "line", fr[i].line);
+		if (fr[i].flags & XG_FRAME_INLINED)
+			RAW(b, ",\"inlined\":true");
 		RAW(b, "}");
 	}
 	RAW(b, "]");
+	if (n && (fr[n - 1].flags & XG_FRAME_TRUNCATED))
+		RAW(b, ",\"stack_truncated\":true");
 }
 
 static void put_heap(struct jbuf *b, const struct xg_event *ev)
@@ -187,6 +191,8 @@ void xg_event_write_json(FILE *f, const struct xg_event *ev, const struct tf_tab
 	case XG_EV_GO_CREATE:
 		put_u64(&b, "parent_goid", ev->parent_goid);
 		put_id(&b, "start_fn", names, ev->start_fn);
+		if (ev->start_wrapper)
+			put_id(&b, "start_wrapper", names, ev->start_wrapper);
 		put_hex(&b, "start_pc", ev->start_pc);
 		put_id(&b, "create_fn", names, ev->create_fn);
 		put_hex(&b, "create_pc", ev->create_pc);
@@ -224,6 +230,8 @@ void xg_event_write_json(FILE *f, const struct xg_event *ev, const struct tf_tab
 		put_state(&b, "state", ev->to);
 		put_id(&b, "reason", names, ev->reason);
 		put_id(&b, "start_fn", names, ev->start_fn);
+		if (ev->start_wrapper)
+			put_id(&b, "start_wrapper", names, ev->start_wrapper);
 		break;
 	default:
 		break;

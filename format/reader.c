@@ -324,9 +324,45 @@ static int parse_strings(struct tf_reader *r, const struct rec *rec)
 	return 0;
 }
 
+/* The end of count stacks starting at p (their frame lists), or NULL when they do not fit. */
+static const uint8_t *skip_stacks(const uint8_t *p, const uint8_t *end, uint64_t count)
+{
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t nf, v;
+
+		if (tf_get_uv(&p, end, &nf) || nf > TF_MAX_FRAMES)
+			return NULL;
+		for (uint64_t k = 0; k < 4 * nf; k++)
+			if (tf_get_uv(&p, end, &v))
+				return NULL;
+	}
+	return p;
+}
+
+/* Format 1.1: the flags of stack id's frames fr[0..nf), from the list after the stacks (*fp up
+ * to end; absent in 1.0 files, *fp == end). Unknown flag bits are ignored. */
+static int frame_flags(const uint8_t **fp, const uint8_t *end, uint64_t id, struct xg_frame *fr,
+		       uint64_t nf)
+{
+	uint64_t m, k, flags;
+
+	if (*fp >= end)
+		return 0;
+	if (tf_get_uv(fp, end, &m) || m > nf)
+		return xg_error(-EINVAL,
+				"STACKS record: stack %" PRIu64 " has a bad frame flag count", id);
+	for (uint64_t j = 0; j < m; j++) {
+		if (tf_get_uv(fp, end, &k) || tf_get_uv(fp, end, &flags) || k >= nf)
+			return xg_error(-EINVAL,
+					"STACKS record: stack %" PRIu64 " has bad frame flags", id);
+		fr[k].flags = (uint32_t)(flags & XG_FRAME_KNOWN);
+	}
+	return 0;
+}
+
 static int parse_stacks(struct tf_reader *r, const struct rec *rec)
 {
-	const uint8_t *p = rec->payload, *end = p + rec->len;
+	const uint8_t *p = rec->payload, *end = p + rec->len, *fp;
 	uint64_t first, count;
 	uint32_t have = tf_tables__stack_count(r->tables);
 	struct xg_frame *fr = NULL;
@@ -341,6 +377,9 @@ static int parse_stacks(struct tf_reader *r, const struct rec *rec)
 		return xg_error(-EINVAL,
 				"STACKS record: %" PRIu64 " stacks cannot fit in %zu bytes", count,
 				(size_t)(end - p));
+	fp = skip_stacks(p, end, count);
+	if (!fp)
+		fp = end; /* the loop below names the damage */
 	fr = malloc(TF_MAX_FRAMES * sizeof(*fr));
 	if (!fr)
 		return -ENOMEM;
@@ -369,6 +408,8 @@ static int parse_stacks(struct tf_reader *r, const struct rec *rec)
 						  .file = (uint32_t)file,
 						  .line = (uint32_t)line};
 		}
+		if (!err)
+			err = frame_flags(&fp, end, first + i, fr, nf);
 		if (!err) {
 			err = tf_tables__add_stack(r->tables, (uint32_t)(first + i), fr,
 						   (uint32_t)nf);

@@ -262,3 +262,69 @@ uint32_t tf_tables__stack_count(const struct tf_tables *t)
 {
 	return t ? t->nstack : 0;
 }
+
+bool tf_frame_shown_by_go(const char *fn, bool first)
+{
+	const char *name, *dot;
+
+	if (!strchr(fn, '.'))
+		return false;
+	if (strncmp(fn, "runtime.", 8) != 0)
+		return true;
+	if (!strcmp(fn, "runtime.gopanic"))
+		return !first;
+	/* shown since Go 1.27 (by their funcID before): the goroutines that run finalizers */
+	if (!strcmp(fn, "runtime.runFinalizers") || !strcmp(fn, "runtime.runCleanups"))
+		return true;
+	/* exported: "runtime.Gosched", or a method of an exported type "runtime.(*Func).Name" */
+	name = fn + 8;
+	dot = strrchr(name, '.');
+	if (dot) {
+		const char *rcvr = name;
+
+		if (rcvr[0] == '(' && rcvr[1] == '*')
+			rcvr += 2;
+		if (!(*rcvr >= 'A' && *rcvr <= 'Z'))
+			return false;
+		name = dot + 1;
+	}
+	return *name >= 'A' && *name <= 'Z';
+}
+
+uint32_t tf_tables__stack_top(const struct tf_tables *t, uint32_t id)
+{
+	uint32_t n;
+	const struct xg_frame *fr = tf_tables__stack(t, id, &n);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (tf_frame_shown_by_go(tf_tables__str(t, fr[i].fn), i == 0))
+			return i;
+	return 0;
+}
+
+const char *tf_func_short(const char *fn)
+{
+	size_t end = strcspn(fn, "[(");
+	const char *slash = NULL, *prev = NULL;
+
+	for (const char *p = fn; p < fn + end; p++) {
+		if (*p == '/') {
+			prev = slash;
+			slash = p;
+		} else if (*p == '.' && slash) {
+			break; /* the package path ends at the first dot after a slash */
+		}
+	}
+	if (!slash)
+		return fn;
+	/* ".../v2.": a major version is no package name */
+	if (slash[1] == 'v' && slash[2] >= '0' && slash[2] <= '9') {
+		const char *q = slash + 2;
+
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (*q == '.')
+			return prev ? prev + 1 : fn;
+	}
+	return slash + 1;
+}

@@ -12,16 +12,22 @@
 #ifndef XG_FORMAT_TABLES_H
 #define XG_FORMAT_TABLES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct xg_frame {
-	uint64_t pc;   /* return address or PC, as captured */
-	uint32_t fn;   /* string id of the function name */
-	uint32_t file; /* string id of the source file */
-	uint32_t line; /* source line, 0 when unknown */
-	uint32_t pad;  /* must be zero: frames are compared as bytes */
+	uint64_t pc;	/* return address or PC, as captured */
+	uint32_t fn;	/* string id of the function name */
+	uint32_t file;	/* string id of the source file */
+	uint32_t line;	/* source line, 0 when unknown */
+	uint32_t flags; /* XG_FRAME_*; frames are compared as bytes */
 };
+
+/* xg_frame.flags */
+#define XG_FRAME_INLINED   0x1 /* inlined into the next frame: both stand for the same pc */
+#define XG_FRAME_TRUNCATED 0x2 /* the stack went on past this frame (its last) when captured */
+#define XG_FRAME_KNOWN	   0x3
 
 struct tf_tables;
 
@@ -49,5 +55,20 @@ int tf_tables__add_stack(struct tf_tables *t, uint32_t id, const struct xg_frame
  * an unknown id. Frames never move: valid until the tables are freed. */
 const struct xg_frame *tf_tables__stack(const struct tf_tables *t, uint32_t id, uint32_t *n);
 uint32_t tf_tables__stack_count(const struct tf_tables *t);
+
+/* Whether Go's tracebacks (runtime.Stack, a panic, /debug/pprof/goroutine?debug=2) show a frame
+ * of function fn (as the stack table names it): the runtime's showfuncinfo at the default
+ * GOTRACEBACK. Runtime internals are hidden (runtime.gopark, runtime.chanrecv), exported
+ * runtime functions shown, runtime.gopanic shown unless first (innermost); wrappers never
+ * reach the stack table. */
+bool tf_frame_shown_by_go(const char *fn, bool first);
+/* fn without its package path's directories, as a pointer into fn:
+ * "github.com/x/y/pkg.(*T).M" -> "pkg.(*T).M". A module major-version element keeps its parent,
+ * "github.com/caddyserver/caddy/v2.run.func2" -> "caddy/v2.run.func2". Slashes inside type
+ * arguments or receivers ("pkg.F[a/b.T]") are not path separators. */
+const char *tf_func_short(const char *fn);
+/* The index of the first frame of stack id that Go's tracebacks show (where the goroutine is,
+ * in its own code), else 0. */
+uint32_t tf_tables__stack_top(const struct tf_tables *t, uint32_t id);
 
 #endif /* XG_FORMAT_TABLES_H */

@@ -304,6 +304,33 @@ static void table_fix(struct tf_buf *t, uint32_t first, uint32_t count)
 			    (uint8_t)(((v[k] >> (7 * i)) & 0x7f) | (i < 4 ? 0x80 : 0));
 }
 
+/* The frame flags of stacks [first, end), appended after them (format 1.1, SPEC.md section 8):
+ * per stack the number of flagged frames, then (frame index, flags) for each. */
+static int put_frame_flags(struct tf_writer *w, uint32_t first, uint32_t end)
+{
+	for (uint32_t id = first; id < end; id++) {
+		uint32_t nf, m = 0;
+		const struct xg_frame *f = tf_tables__stack(w->tables, id, &nf);
+		uint8_t *p;
+		int err;
+
+		for (uint32_t i = 0; i < nf; i++)
+			m += f[i].flags != 0;
+		err = tf_buf__reserve(&w->tmp, 10 + (size_t)m * 20);
+		if (err)
+			return err;
+		p = tf_put_uv(w->tmp.p + w->tmp.len, m);
+		for (uint32_t i = 0; i < nf && m; i++) {
+			if (!f[i].flags)
+				continue;
+			p = tf_put_uv(p, i);
+			p = tf_put_uv(p, f[i].flags);
+		}
+		w->tmp.len = (size_t)(p - w->tmp.p);
+	}
+	return 0;
+}
+
 /* Writes the table entries interned before the newest buffer taken so far. */
 static int emit_tables(struct tf_writer *w)
 {
@@ -355,6 +382,8 @@ static int emit_tables(struct tf_writer *w)
 			w->tmp.len = (size_t)(p - w->tmp.p);
 			id++;
 		}
+		if (!err)
+			err = put_frame_flags(w, first, id);
 		if (err)
 			break;
 		table_fix(&w->tmp, first, id - first);

@@ -251,3 +251,51 @@ out:
 	cs_close(&h);
 	return err;
 }
+
+int gobin_disasm__calls(enum gobin_arch arch, const uint8_t *code, size_t size, uint64_t addr,
+			uint64_t *targets, size_t max)
+{
+	size_t n = 0, left = size;
+	const uint8_t *p = code;
+	cs_insn *in = NULL;
+	csh h = 0;
+
+	if (arch == GOBIN_ARCH_ARM64) {
+		/* fixed width: BL imm26 is 100101 imm26, the target pc + imm26 * 4 */
+		for (size_t off = 0; off + 4 <= size && n < max; off += 4) {
+			uint32_t w = (uint32_t)p[off] | (uint32_t)p[off + 1] << 8 |
+				     (uint32_t)p[off + 2] << 16 | (uint32_t)p[off + 3] << 24;
+			int64_t imm;
+
+			if ((w & 0xfc000000u) != 0x94000000u)
+				continue;
+			imm = (int64_t)(w & 0x03ffffffu);
+			if (imm & 0x02000000)
+				imm -= 0x04000000;
+			targets[n++] = addr + off + (uint64_t)(imm * 4);
+		}
+		return (int)n;
+	}
+	if (arch != GOBIN_ARCH_X86_64 || size > MAX_FUNC_SIZE)
+		return -EINVAL;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return -ENOMEM;
+	in = cs_malloc(h);
+	if (!in) {
+		cs_close(&h);
+		return -ENOMEM;
+	}
+	while (left && n < max && cs_disasm_iter(h, &p, &left, &addr, in)) {
+		/* call rel32 */
+		if (in->size == 5 && in->bytes[0] == 0xe8) {
+			int32_t rel =
+			    (int32_t)((uint32_t)in->bytes[1] | (uint32_t)in->bytes[2] << 8 |
+				      (uint32_t)in->bytes[3] << 16 | (uint32_t)in->bytes[4] << 24);
+
+			targets[n++] = in->address + 5 + (uint64_t)(int64_t)rel;
+		}
+	}
+	cs_free(in, 1);
+	cs_close(&h);
+	return (int)n;
+}

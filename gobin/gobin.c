@@ -40,6 +40,13 @@
 #define MD_WORD_TYPES	     37 /* moduledata.types (296) */
 #define MD_WORD_ETYPES	     38 /* moduledata.etypes (304); 39 from Go 1.27 (typedesclen) */
 #define MD_WORD_ETYPES_127   39
+#define MD_WORD_GOFUNC	     40 /* moduledata.gofunc (320); 43 from Go 1.27 */
+#define MD_WORD_GOFUNC_127   43
+#define PCDATA_INLTREEINDEX  2	/* internal/abi.PCDATA_InlTreeIndex */
+#define FUNCDATA_INLTREE     3	/* internal/abi.FUNCDATA_InlTree */
+#define INLINED_CALL_SIZE    16 /* runtime.inlinedCall (runtime/symtabinl.go) */
+#define MAX_INLINE_DEPTH     64 /* bound on the parent chain of an inlined call */
+#define MAX_WRAPPER_CALLS    16
 #define ABI_TYPE_TFLAG	     20 /* internal/abi.Type.TFlag */
 #define ABI_TYPE_STR	     40 /* internal/abi.Type.Str (nameOff) */
 #define ABI_TYPE_SIZE	     48
@@ -100,6 +107,8 @@ struct gobin {
 	uint64_t md_addr; /* moduledata, 0 until found */
 	int md_err;
 	bool md_searched;
+	uint64_t gofunc; /* moduledata.gofunc (funcdata base), 0 until found or when unknown */
+	bool gofunc_searched;
 	char text_start_from[64];
 };
 
@@ -1312,6 +1321,253 @@ int gobin__pc_lookup(const struct gobin *b, uint64_t pc, struct gobin_pcinfo *ou
 		}
 	}
 	return -ENOENT;
+}
+
+/* internal/abi.FuncIDWrapper: always the last FuncID, so it moved as runtime functions got
+ * ids of their own */
+static uint8_t funcid_wrapper(const struct gobin *b)
+{
+	if (b->info.go_minor <= 21)
+		return 21;
+	return b->info.go_minor <= 24 ? 22 : 23;
+}
+
+/* The funcdata base: the go:func.* symbol, else moduledata.gofunc. 0 when unknown. */
+static uint64_t gofunc_base(struct gobin *b)
+{
+	const struct gobin_sym *s;
+	uint64_t v = 0;
+
+	if (b->gofunc_searched)
+		return b->gofunc;
+	b->gofunc_searched = true;
+	s = b->info.has_symtab ? sym_lookup(b, "go:func.*", false) : NULL;
+	if (s) {
+		b->gofunc = s->addr;
+		return b->gofunc;
+	}
+	if (!find_moduledata(b) &&
+	    !read_ptr(b,
+		      b->md_addr + (b->info.go_minor >= 27 ? MD_WORD_GOFUNC_127 : MD_WORD_GOFUNC) *
+				       (uint64_t)b->pcln.ptrsize,
+		      &v))
+		b->gofunc = v;
+	return b->gofunc;
+}
+
+/* The inlining tree entry idx of f (whose tree is at tree): 0 or -errno. */
+static int inl_entry(const struct gobin *b, uint64_t tree, int32_t idx, uint8_t *funcid,
+		     const char **name, int32_t *parent_pc)
+{
+	uint8_t rec[INLINED_CALL_SIZE];
+
+	if (idx < 0 ||
+	    gobin__read_vaddr(b, tree + (uint64_t)idx * INLINED_CALL_SIZE, rec, sizeof(rec)))
+		return -EFAULT;
+	*funcid = rec[0];
+	*name = gobin_pcln__name(&b->pcln, (uint32_t)leword(rec + 4, 4));
+	*parent_pc = (int32_t)leword(rec + 8, 4);
+	return *name ? 0 : -EINVAL;
+}
+
+/* The inlining tree of f, or 0 when it has none. */
+static uint64_t inl_tree(const struct gobin *b, const struct gobin_pcln_func *f)
+{
+	uint32_t off;
+	uint64_t base;
+
+	if (gobin_pcln__funcdata(&b->pcln, f, FUNCDATA_INLTREE, &off))
+		return 0;
+	base = gofunc_base((struct gobin *)b); /* lazily found, like the moduledata */
+	return base ? base + off : 0;
+}
+
+int gobin__pc_frames(const struct gobin *b, uint64_t pc, bool ret, struct gobin_frame *out,
+		     size_t max)
+{
+	struct gobin_pcln_func f;
+	struct gobin_pcinfo pi;
+	uint64_t idx, tree;
+	uint32_t off;
+	size_t n = 0;
+	int32_t inl = -1;
+	int err;
+
+	if (!max)
+		return -EINVAL;
+	if (ret && pc)
+		pc--;
+	if (pc < b->info.text_start || pc - b->info.text_start > UINT32_MAX ||
+	    gobin_pcln__find(&b->pcln, pc - b->info.text_start, &idx)) {
+		/* not Go code: a C function from .symtab (cgo binaries) */
+		err = gobin__pc_lookup(b, pc, &pi);
+		if (err)
+			return err;
+		out[0] = (struct gobin_frame){.fn = pi.fn, .file = pi.file, .line = pi.line};
+		return 1;
+	}
+	err = gobin_pcln__func(&b->pcln, idx, &f);
+	if (err)
+		return err;
+	off = (uint32_t)(pc - b->info.text_start);
+	tree = inl_tree(b, &f);
+	if (tree && gobin_pcln__pcdata(&b->pcln, &f, PCDATA_INLTREEINDEX, off, &inl))
+		inl = -1;
+	/* runtime/symtabinl.go: each inlined call's position is the pc's own, its caller's the
+	 * position of the call (parentPc), up to the function that holds the code */
+	for (int depth = 0; inl >= 0 && n + 1 < max && depth < MAX_INLINE_DEPTH; depth++) {
+		struct gobin_frame *fr = &out[n];
+		int32_t parent_pc;
+		uint8_t funcid;
+
+		if (inl_entry(b, tree, inl, &funcid, &fr->fn, &parent_pc) || parent_pc < 0)
+			break;
+		err = gobin_pcln__line(&b->pcln, &f, off, &fr->file, &fr->line);
+		if (err)
+			return err;
+		fr->inlined = true;
+		fr->wrapper = funcid == funcid_wrapper(b);
+		n++;
+		off = f.entry_off + (uint32_t)parent_pc;
+		if (gobin_pcln__pcdata(&b->pcln, &f, PCDATA_INLTREEINDEX, off, &inl))
+			inl = -1;
+	}
+	out[n] = (struct gobin_frame){.fn = f.name, .wrapper = f.funcid == funcid_wrapper(b)};
+	err = gobin_pcln__line(&b->pcln, &f, off, &out[n].file, &out[n].line);
+	return err ? err : (int)(n + 1);
+}
+
+/* Calls a wrapper makes besides its target: the stack growth at its end, the panics. */
+static bool wrapper_helper(const char *fn)
+{
+	return !strncmp(fn, "runtime.morestack", 17) || !strncmp(fn, "runtime.panic", 13) ||
+	       !strcmp(fn, "runtime.gopanic") || !strncmp(fn, "runtime.race", 12);
+}
+
+/* The function a wrapper hands over to: the outermost call it inlined, else its first direct
+ * call that is not to the runtime's stack growth or panics. */
+static const char *wrapper_target(const struct gobin *b, const struct gobin_pcln_func *f)
+{
+	uint64_t tree = inl_tree(b, f), calls[MAX_WRAPPER_CALLS];
+	uint64_t entry = b->info.text_start + f->entry_off;
+	size_t avail;
+	const uint8_t *code;
+	int n;
+
+	if (tree) {
+		/* the first pc whose inlined call has no parent inside the wrapper */
+		for (uint32_t off = f->entry_off; off < f->end_off; off++) {
+			int32_t inl, parent_pc;
+			uint8_t funcid;
+			const char *name;
+
+			if (gobin_pcln__pcdata(&b->pcln, f, PCDATA_INLTREEINDEX, off, &inl) ||
+			    inl < 0)
+				continue;
+			for (int depth = 0; depth < MAX_INLINE_DEPTH; depth++) {
+				int32_t up = -1;
+
+				if (inl_entry(b, tree, inl, &funcid, &name, &parent_pc) ||
+				    parent_pc < 0)
+					break;
+				if (gobin_pcln__pcdata(&b->pcln, f, PCDATA_INLTREEINDEX,
+						       f->entry_off + (uint32_t)parent_pc, &up) ||
+				    up < 0)
+					return funcid == funcid_wrapper(b) ? NULL : name;
+				inl = up;
+			}
+			break;
+		}
+	}
+	code = vaddr_ptr(b, entry, &avail);
+	if (!code || avail < (uint64_t)f->end_off - f->entry_off)
+		return NULL;
+	n = gobin_disasm__calls(b->arch, code, (size_t)(f->end_off - f->entry_off), entry, calls,
+				MAX_WRAPPER_CALLS);
+	for (int i = 0; i < n; i++) {
+		struct gobin_pcinfo pi;
+
+		if (!gobin__pc_lookup(b, calls[i], &pi) && pi.entry == calls[i] &&
+		    !wrapper_helper(pi.fn))
+			return pi.fn;
+	}
+	return NULL;
+}
+
+int gobin__start_func(const struct gobin *b, uint64_t start_pc, const char **fn,
+		      const char **wrapper)
+{
+	struct gobin_pcln_func f;
+	uint64_t idx;
+	int err;
+
+	*fn = NULL;
+	*wrapper = NULL;
+	if (start_pc < b->info.text_start || start_pc - b->info.text_start > UINT32_MAX ||
+	    gobin_pcln__find(&b->pcln, start_pc - b->info.text_start, &idx))
+		return -ENOENT;
+	err = gobin_pcln__func(&b->pcln, idx, &f);
+	if (err)
+		return err;
+	*fn = f.name;
+	/* a wrapper of a wrapper (a method value's -fm called from a gowrap) is followed too */
+	for (int depth = 0; depth < 4 && f.funcid == funcid_wrapper(b); depth++) {
+		const char *target = wrapper_target(b, &f);
+		struct gobin_func tf;
+
+		if (!target)
+			break;
+		if (!*wrapper)
+			*wrapper = f.name;
+		*fn = target;
+		if (gobin__func(b, target, &tf) || tf.addr < b->info.text_start ||
+		    gobin_pcln__find(&b->pcln, tf.addr - b->info.text_start, &idx) ||
+		    gobin_pcln__func(&b->pcln, idx, &f))
+			break;
+	}
+	return 0;
+}
+
+void gobin_func_print_name(const char *name, int go_minor, char *buf, size_t len)
+{
+	const char *i = strchr(name, '['), *j;
+	const char *rbr = NULL, *lbr = NULL;
+	int depth = 1;
+
+	if (!len)
+		return;
+	j = i ? strrchr(name, ']') : NULL;
+	if (!i || !j || j <= i) {
+		snprintf(buf, len, "%s", name);
+		return;
+	}
+	/* runtime.funcNamePiecesForPrint: "[...]" for the shape arguments; from Go 1.27 a
+	 * generic method of a generic type keeps the text between its two argument lists */
+	if (go_minor < 27 || !memchr(i + 1, '[', (size_t)(j - i - 1))) {
+		snprintf(buf, len, "%.*s[...]%s", (int)(i - name), name, j + 1);
+		return;
+	}
+	for (const char *k = i + 1; k < j; k++) {
+		if (*k == '[') {
+			if (++depth != 1)
+				continue;
+			lbr = k;
+			break;
+		}
+		if (*k == ']') {
+			if (--depth < 0)
+				break;
+			if (!depth)
+				rbr = k;
+		}
+	}
+	if (depth == 1 && rbr && lbr > rbr)
+		snprintf(buf, len, "%.*s[...]%.*s[...]%s", (int)(i - name), name,
+			 (int)(lbr - rbr - 1), rbr + 1, j + 1);
+	else if (depth == 1 && !rbr && !lbr)
+		snprintf(buf, len, "%.*s[...]%s", (int)(i - name), name, j + 1);
+	else
+		snprintf(buf, len, "%s", name);
 }
 
 int gobin__probe_site(const struct gobin *b, const struct gobin_func *f,

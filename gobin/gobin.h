@@ -63,7 +63,22 @@ struct gobin_pcinfo {
 	uint64_t entry;	  /* function entry address */
 };
 
-#define GOBIN_MAX_RETS 64
+/* One frame as Go's tracebacks print it. A PC in code the compiler inlined stands for several
+ * frames: the inlined calls, innermost first, then the function that holds the code. */
+struct gobin_frame {
+	const char *fn;	  /* as in the binary (gobin_func_print_name() gives Go's printed form);
+			   * valid until gobin__close() */
+	const char *file; /* source file, "" when unknown */
+	uint32_t line;	  /* 0 when unknown */
+	bool inlined;	  /* inlined into the next frame (both stand for the same PC) */
+	bool wrapper;	  /* compiler-generated (funcID wrapper): Go's tracebacks, pprof and
+			   * runtime.CallersFrames leave it out unless it called a panic */
+};
+
+/* Frames one PC can expand to: the inlining depth Go allows is far lower. */
+#define GOBIN_MAX_PC_FRAMES 64
+
+#define GOBIN_MAX_RETS	    64
 
 /* Where xgotop will put its probe in a function, and what is there. */
 struct gobin_probe_site {
@@ -120,6 +135,29 @@ int gobin__symbol(const struct gobin *b, const char *name, uint64_t *addr);
 
 /* pc is a link-time address. 0, or -ENOENT when no function contains it. */
 int gobin__pc_lookup(const struct gobin *b, uint64_t pc, struct gobin_pcinfo *out);
+
+/* Expands pc (link-time; ret: a return address, so the call before it is what is looked up)
+ * through the inlining tree (FUNCDATA_InlTree, PCDATA_InlTreeIndex) into at most max frames,
+ * innermost first, each with its own file and line, as runtime/symtabinl.go does. A C function
+ * of a cgo binary is one frame from .symtab. The number of frames (>= 1), -ENOENT when no
+ * function holds pc, or -errno. */
+int gobin__pc_frames(const struct gobin *b, uint64_t pc, bool ret, struct gobin_frame *out,
+		     size_t max);
+
+/* The function a goroutine that starts at start_pc runs, as the bottom frame of Go's
+ * tracebacks names it. Since Go 1.21 `go f(x)`, `go v.M(x)` and method values start the
+ * goroutine in a compiler wrapper (main.main.gowrap1, pkg.(*T).M-fm); *fn is then the function
+ * the wrapper calls (the call it inlined, else its direct call) and *wrapper the wrapper's
+ * name; otherwise *fn is start_pc's function and *wrapper NULL. A wrapper that calls through a
+ * function value names only itself (*fn == *wrapper's function, *wrapper NULL). Names are as in
+ * the binary, valid until gobin__close(). 0, -ENOENT when no Go function holds start_pc. */
+int gobin__start_func(const struct gobin *b, uint64_t start_pc, const char **fn,
+		      const char **wrapper);
+
+/* Writes Go function name `name` as the runtime of Go 1.go_minor prints it
+ * (runtime.funcNameForPrint): the type arguments of a generic function shown as "[...]"
+ * (main.Map[go.shape.int] -> main.Map[...]). At most len bytes with the NUL. */
+void gobin_func_print_name(const char *name, int go_minor, char *buf, size_t len);
 
 /* Decodes f with capstone (linear sweep over f->size bytes), lists every RET and chooses the
  * probe offset: the `push rbp` right after the stack-check prologue (`cmp rsp,[r14+0x10]; jbe`),

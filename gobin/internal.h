@@ -83,6 +83,9 @@ struct gobin_pcln_func {
 	uint32_t pcsp, pcfile, pcln, cu_off;
 	int32_t start_line;
 	uint8_t funcid, flag;
+	uint64_t rec_off;  /* the _func record, from the table's start */
+	uint32_t npcdata;  /* pc-value table offsets after the record */
+	uint8_t nfuncdata; /* funcdata offsets after those */
 };
 
 /* Parses and bounds-checks the header. 0, -EPROTONOSUPPORT for a table older than Go 1.20, or
@@ -100,6 +103,17 @@ int gobin_pcln__find(const struct gobin_pcln *p, uint64_t off, uint64_t *idx);
  * target_off (both relative to text start). 0, -ENOENT (no value there), -EINVAL (bad table). */
 int gobin_pcln__pcvalue(const struct gobin_pcln *p, uint32_t table_off, uint32_t entry_off,
 			uint32_t target_off, int32_t *val);
+/* The value of pcdata table `table` (PCDATA_*) of f at target_off: 0, -ENOENT when f has no
+ * such table or no value there, -EINVAL (bad table). */
+int gobin_pcln__pcdata(const struct gobin_pcln *p, const struct gobin_pcln_func *f, uint32_t table,
+		       uint32_t target_off, int32_t *val);
+/* Offset of funcdata `i` (FUNCDATA_*) of f from moduledata.gofunc: 0, or -ENOENT when f has
+ * none. */
+int gobin_pcln__funcdata(const struct gobin_pcln *p, const struct gobin_pcln_func *f, uint32_t i,
+			 uint32_t *off);
+/* The NUL-terminated name at nameoff in the function name table, or NULL when out of range. */
+const char *gobin_pcln__name(const struct gobin_pcln *p, uint32_t nameoff);
+
 /* Source file and line of target_off inside f. file is "" and line 0 when unknown. */
 int gobin_pcln__line(const struct gobin_pcln *p, const struct gobin_pcln_func *f,
 		     uint32_t target_off, const char **file, uint32_t *line);
@@ -121,5 +135,11 @@ enum gobin_arch {
  * body starting at its entry). name is for messages. */
 int gobin_disasm__probe_site(enum gobin_arch arch, const uint8_t *code, size_t size,
 			     const char *name, struct gobin_probe_site *out);
+
+/* The targets of the direct calls (x86-64 `call rel32`, arm64 `bl`) in the machine code
+ * code[0..size) that starts at link-time address addr, in code order: at most max of them
+ * into targets. The count, or -errno. */
+int gobin_disasm__calls(enum gobin_arch arch, const uint8_t *code, size_t size, uint64_t addr,
+			uint64_t *targets, size_t max);
 
 #endif /* XG_GOBIN_INTERNAL_H */

@@ -199,7 +199,39 @@ int gobin_pcln__func(const struct gobin_pcln *p, uint64_t i, struct gobin_pcln_f
 	f->start_line = (int32_t)le32(d + fo + F_STARTLINE);
 	f->funcid = d[fo + F_FUNCID];
 	f->flag = d[fo + F_FLAG];
+	f->rec_off = fo;
+	f->npcdata = npcdata;
+	f->nfuncdata = d[fo + F_NFUNCDATA];
 	return 0;
+}
+
+/* (gobin_pcln__func checked that the record's pcdata and funcdata offsets lie in the table) */
+int gobin_pcln__pcdata(const struct gobin_pcln *p, const struct gobin_pcln_func *f, uint32_t table,
+		       uint32_t target_off, int32_t *val)
+{
+	if (table >= f->npcdata)
+		return -ENOENT;
+	return gobin_pcln__pcvalue(p, le32(p->data + f->rec_off + GOBIN_FUNC_SIZE + 4ull * table),
+				   f->entry_off, target_off, val);
+}
+
+int gobin_pcln__funcdata(const struct gobin_pcln *p, const struct gobin_pcln_func *f, uint32_t i,
+			 uint32_t *off)
+{
+	if (i >= f->nfuncdata)
+		return -ENOENT;
+	*off = le32(p->data + f->rec_off + GOBIN_FUNC_SIZE + 4ull * f->npcdata + 4ull * i);
+	return *off == UINT32_MAX ? -ENOENT : 0;
+}
+
+const char *gobin_pcln__name(const struct gobin_pcln *p, uint32_t nameoff)
+{
+	uint64_t max = p->cu_off - p->funcname_off;
+	const char *name = (const char *)p->data + p->funcname_off + nameoff;
+
+	if (nameoff >= max || !memchr(name, '\0', max - nameoff))
+		return NULL;
+	return name;
 }
 
 int gobin_pcln__validate(const struct gobin_pcln *p)

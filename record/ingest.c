@@ -23,6 +23,7 @@
 
 #include "bpf/events.h"
 #include "record/ingest.h"
+#include "util/array.h"
 #include "util/err.h"
 #include "util/u64map.h"
 
@@ -36,6 +37,15 @@
 #define QUEUE_HIGH (1u << 18)
 /* runtime.MemProfileRate's default */
 #define MEM_RATE_DEFAULT (512.0 * 1024)
+/* frames of one stack after inline expansion (the format allows 4096) */
+#define STACK_FRAMES 1024
+
+/* A logical frame of a captured PC, with what Go's rule for hiding wrappers needs. */
+struct pc_frame {
+	struct xg_frame f;
+	bool wrapper; /* compiler-generated: left out unless it called a panic */
+	bool panics;  /* runtime.gopanic, sigpanic or panicwrap (a wrapper calling it stays) */
+};
 
 struct rec_ingest {
 	struct rec_ingest_opts o;
@@ -49,8 +59,9 @@ struct rec_ingest {
 	/* name caches */
 	struct u64map fn_by_pc;	    /* link-time PC -> string id of its function */
 	struct u64map type_by_addr; /* runtime *abi.Type -> string id */
-	struct u64map frame_by_pc;  /* link-time PC (as captured) -> index in frames */
-	struct xg_frame *frames;
+	struct u64map start_by_pc;  /* link-time start PC -> start_fn | start_wrapper << 32 */
+	struct u64map frame_by_pc;  /* link-time PC << 1 | ret -> index << 8 | count in frames */
+	struct pc_frame *frames;
 	size_t nframes, capframes;
 	struct u64map stack_by_hash; /* hash of the captured PCs -> stack id */
 	struct u64map goid_by_g;     /* g address -> goid of the goroutine using it now */
@@ -116,6 +127,7 @@ void rec_ingest__free(struct rec_ingest *g)
 	u64map_free(&g->fn_by_pc);
 	u64map_free(&g->type_by_addr);
 	u64map_free(&g->frame_by_pc);
+	u64map_free(&g->start_by_pc);
 	u64map_free(&g->stack_by_hash);
 	u64map_free(&g->goid_by_g);
 	u64map_free(&g->curg_by_tid);
@@ -129,6 +141,16 @@ void rec_ingest__free(struct rec_ingest *g)
 
 /* --- names ----------------------------------------------------------------------------------- */
 
+/* The string id of Go function `name` as Go prints it (generic shapes as "[...]"). */
+static uint32_t go_name_id(struct rec_ingest *g, const char *name)
+{
+	char buf[1024];
+
+	gobin_func_print_name(name, gobin__info(g->o.bin)->go_minor, buf, sizeof(buf));
+	return intern(g, buf, strlen(buf));
+}
+
+/* The function holding pc (not what it inlined: Go's "created by" names that one too). */
 static uint32_t fn_id(struct rec_ingest *g, uint64_t pc)
 {
 	struct gobin_pcinfo pi;
@@ -140,9 +162,30 @@ static uint32_t fn_id(struct rec_ingest *g, uint64_t pc)
 		return (uint32_t)id;
 	id = 0;
 	if (!gobin__pc_lookup(g->o.bin, pc, &pi))
-		id = intern(g, pi.fn, strlen(pi.fn));
+		id = go_name_id(g, pi.fn);
 	u64map_put(&g->fn_by_pc, pc, id);
 	return (uint32_t)id;
+}
+
+/* start_fn and start_wrapper of a goroutine starting at link-time pc (gobin__start_func). */
+static void start_ids(struct rec_ingest *g, uint64_t pc, uint32_t *fn, uint32_t *wrapper)
+{
+	const char *name, *wname;
+	uint64_t v = 0;
+
+	*fn = *wrapper = 0;
+	if (!pc || !g->o.bin)
+		return;
+	if (!u64map_get(&g->start_by_pc, pc, &v)) {
+		if (!gobin__start_func(g->o.bin, pc, &name, &wname))
+			v = go_name_id(g, name) | (uint64_t)(wname ? go_name_id(g, wname) : 0)
+						      << 32;
+		else
+			v = fn_id(g, pc); /* a C function */
+		u64map_put(&g->start_by_pc, pc, v);
+	}
+	*fn = (uint32_t)v;
+	*wrapper = (uint32_t)(v >> 32);
 }
 
 static uint32_t type_id(struct rec_ingest *g, uint64_t typ)
@@ -219,55 +262,100 @@ static uint64_t sample_weight(const struct rec_ingest *g, uint64_t size)
 	return (uint64_t)llround(s / (1.0 - exp(-s / rate)));
 }
 
-/* pc: link-time; ret: a return address (look up the call instruction before it) */
-static int frame_of(struct rec_ingest *g, uint64_t pc, bool ret, struct xg_frame *out)
+/*
+ * The logical frames of link-time pc (ret: a return address, so the call before it is looked
+ * up): the calls inlined there, innermost first, then the function holding the code, as Go's
+ * tracebacks print them (gobin__pc_frames). Cached per pc; *out points into the cache, valid
+ * until the next call. The count (>= 1), or -ENOMEM.
+ */
+static int frames_of(struct rec_ingest *g, uint64_t pc, bool ret, const struct pc_frame **out)
 {
-	uint64_t key = pc << 1 | ret, idx;
-	struct gobin_pcinfo pi;
-	struct xg_frame f = {.pc = pc};
+	uint64_t key = pc << 1 | ret, v;
+	struct gobin_frame gf[GOBIN_MAX_PC_FRAMES];
+	int n = 0;
 
-	if (u64map_get(&g->frame_by_pc, key, &idx)) {
-		*out = g->frames[idx];
-		return 0;
+	if (u64map_get(&g->frame_by_pc, key, &v)) {
+		*out = &g->frames[v >> 8];
+		return (int)(v & 0xff);
 	}
-	if (g->o.bin && !gobin__pc_lookup(g->o.bin, ret && pc ? pc - 1 : pc, &pi)) {
-		f.fn = intern(g, pi.fn, strlen(pi.fn));
-		f.file = pi.file[0] ? intern(g, pi.file, strlen(pi.file)) : 0;
-		f.line = pi.line;
+	if (g->o.bin)
+		n = gobin__pc_frames(g->o.bin, pc, ret, gf, GOBIN_MAX_PC_FRAMES);
+	if (n <= 0) {
+		n = 1;
+		gf[0] = (struct gobin_frame){.fn = NULL};
 	}
-	if (g->nframes == g->capframes) {
-		size_t cap = g->capframes ? g->capframes * 2 : 256;
-		struct xg_frame *nf = realloc(g->frames, cap * sizeof(*nf));
-
-		if (!nf)
-			return -ENOMEM;
-		g->frames = nf;
-		g->capframes = cap;
-	}
-	g->frames[g->nframes] = f;
-	if (u64map_put(&g->frame_by_pc, key, g->nframes))
+	if (xg_array_grow((void **)&g->frames, &g->capframes, g->nframes + (size_t)n,
+			  sizeof(*g->frames)))
 		return -ENOMEM;
-	g->nframes++;
-	*out = f;
-	return 0;
+	for (int i = 0; i < n; i++) {
+		struct pc_frame *f = &g->frames[g->nframes + (size_t)i];
+
+		memset(f, 0, sizeof(*f));
+		f->f.pc = pc;
+		if (!gf[i].fn)
+			continue;
+		f->f.fn = go_name_id(g, gf[i].fn);
+		f->f.file = gf[i].file[0] ? intern(g, gf[i].file, strlen(gf[i].file)) : 0;
+		f->f.line = gf[i].line;
+		f->f.flags = gf[i].inlined ? XG_FRAME_INLINED : 0;
+		f->wrapper = gf[i].wrapper;
+		f->panics = !strcmp(gf[i].fn, "runtime.gopanic") ||
+			    !strcmp(gf[i].fn, "runtime.sigpanic") ||
+			    !strcmp(gf[i].fn, "runtime.panicwrap");
+	}
+	if (u64map_put(&g->frame_by_pc, key, g->nframes << 8 | (uint64_t)n))
+		return -ENOMEM;
+	*out = &g->frames[g->nframes];
+	g->nframes += (size_t)n;
+	return n;
 }
 
-static uint32_t stack_id(struct rec_ingest *g, const uint64_t *pcs, uint32_t n, bool sched)
+/*
+ * The stack id of n captured PCs (innermost first). The first is where the probe hit unless
+ * first_ret (it is then a return address, like all the others). Each PC is expanded into its
+ * inlined calls, and compiler wrappers are left out unless they called a panic, as
+ * runtime.CallersFrames and Go's tracebacks do. truncated: the capture stopped at its limit.
+ */
+static uint32_t stack_id(struct rec_ingest *g, const uint64_t *pcs, uint32_t n, bool first_ret,
+			 bool truncated)
 {
-	struct xg_frame frames[XGB_MAX_FRAMES];
-	uint64_t h = 0xcbf29ce484222325ull ^ n ^ ((uint64_t)sched << 32), id;
+	struct xg_frame frames[STACK_FRAMES];
+	uint64_t h = 0xcbf29ce484222325ull ^ n ^ ((uint64_t)first_ret << 32) ^
+		     ((uint64_t)truncated << 33),
+		 id;
+	uint32_t k = 0;
+	bool panics = false; /* the frame below (the callee) is a panic function */
 
 	for (uint32_t i = 0; i < n; i++)
 		h = u64_hash(h ^ pcs[i]);
 	if (u64map_get(&g->stack_by_hash, h, &id))
 		return (uint32_t)id;
 	for (uint32_t i = 0; i < n; i++) {
-		/* the first PC is where the probe hit; the others, and a parked goroutine's
-		 * saved PC, are return addresses */
-		if (frame_of(g, pcs[i] - g->o.bias, i > 0 || sched, &frames[i]))
+		const struct pc_frame *pf;
+		int m = frames_of(g, pcs[i] - g->o.bias, i > 0 || first_ret, &pf);
+
+		if (m < 0)
 			return 0;
+		for (int j = 0; j < m; j++) {
+			bool keep = !pf[j].wrapper || panics;
+
+			panics = pf[j].panics;
+			if (!keep)
+				continue;
+			if (k == STACK_FRAMES) {
+				truncated = true;
+				break;
+			}
+			frames[k++] = pf[j].f;
+		}
 	}
-	id = intern_stack(g, frames, n);
+	if (!k)
+		return 0;
+	/* a kept inlined frame whose outer frames were all wrappers stands alone */
+	frames[k - 1].flags &= ~(uint32_t)XG_FRAME_INLINED;
+	if (truncated)
+		frames[k - 1].flags |= XG_FRAME_TRUNCATED;
+	id = intern_stack(g, frames, k);
 	if (id)
 		u64map_put(&g->stack_by_hash, h, id);
 	return (uint32_t)id;
@@ -365,7 +453,15 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 		ev->start_pc = r->create.start_pc ? r->create.start_pc - bias : 0;
 		/* gopc is the return address of the call to newproc: look up the call */
 		ev->create_fn = ev->create_pc ? fn_id(g, ev->create_pc - 1) : 0;
-		ev->start_fn = fn_id(g, ev->start_pc);
+		start_ids(g, ev->start_pc, &ev->start_fn, &ev->start_wrapper);
+		/* the creation stack starts at the go statement, not in newproc on g0 */
+		for (uint32_t i = 0; i < r->nframes; i++) {
+			if (pcs[i] == r->create.create_pc) {
+				ev->stack = stack_id(g, pcs + i, r->nframes - i, true,
+						     r->sflags & XGB_STACK_TRUNCATED);
+				break;
+			}
+		}
 		if (g->o.track_exits && r->g)
 			track_create(g, r, ev);
 		break;
@@ -393,9 +489,10 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 	default:
 		return -EINVAL;
 	}
-	if (r->nframes)
+	if (r->nframes && !ev->stack)
 		ev->stack = stack_id(g, pcs, r->nframes,
-				     r->kind == XG_EV_GO_STATE && (r->state.flags & XGB_EVF_SCHED));
+				     r->kind == XG_EV_GO_STATE && (r->state.flags & XGB_EVF_SCHED),
+				     r->sflags & XGB_STACK_TRUNCATED);
 	return 0;
 }
 
@@ -465,7 +562,7 @@ int rec_ingest__snapshot(struct rec_ingest *g, uint64_t mono, const struct rec_g
 	ev.parent_goid = s->parent_goid;
 	ev.start_pc = s->startpc > bias ? s->startpc - bias : 0;
 	ev.create_pc = s->gopc > bias ? s->gopc - bias : 0;
-	ev.start_fn = fn_id(g, ev.start_pc);
+	start_ids(g, ev.start_pc, &ev.start_fn, &ev.start_wrapper);
 	ev.create_fn = ev.create_pc ? fn_id(g, ev.create_pc - 1) : 0;
 	return rec_ingest__push(g, &ev);
 }

@@ -27,10 +27,11 @@ COLUMNS = {1: ('ts', 4), 2: ('cpu', 2), 3: ('tid', 5), 4: ('kind', 1), 5: ('goid
            10: ('create_pc', 2), 11: ('start_pc', 2), 12: ('create_fn', 2), 13: ('start_fn', 2),
            14: ('size', 2), 15: ('type', 2), 16: ('weight', 2), 17: ('gc', 2),
            18: ('heap_live', 3), 19: ('heap_goal', 3), 20: ('total_alloc', 3),
-           21: ('total_free', 3), 22: ('count', 2), 23: ('of', 1)}
+           21: ('total_free', 3), 22: ('count', 2), 23: ('of', 1),
+           24: ('start_wrapper', 2)}
 FIELDS = ['ts', 'goid', 'tid', 'cpu', 'kind', 'from', 'to', 'of', 'reason', 'stack',
           'parent_goid', 'create_pc', 'start_pc', 'create_fn', 'start_fn', 'size', 'type', 'gc',
-          'weight', 'count', 'heap_live', 'heap_goal', 'total_alloc', 'total_free']
+          'weight', 'count', 'heap_live', 'heap_goal', 'total_alloc', 'total_free', 'start_wrapper']
 M64 = (1 << 64) - 1
 
 
@@ -205,11 +206,20 @@ class Trace:
         first, count = b.uv(), b.uv()
         if first != len(self.stacks):
             raise Damaged('STACKS: first id %d, expected %d' % (first, len(self.stacks)))
+        added = []
         for _ in range(count):
             n = b.uv()
             if not 1 <= n <= 4096:
                 raise Damaged('STACKS: %d frames' % n)
-            self.stacks.append([(b.uv(), b.uv(), b.uv(), b.uv()) for _ in range(n)])
+            added.append([[b.uv(), b.uv(), b.uv(), b.uv(), 0] for _ in range(n)])
+        if b.left():  # format 1.1: per stack, (frame index, flags) of its flagged frames
+            for frames in added:
+                for _ in range(b.uv()):
+                    k, flags = b.uv(), b.uv()
+                    if k >= len(frames):
+                        raise Damaged('STACKS: frame flag index %d' % k)
+                    frames[k][4] = flags & 3
+        self.stacks.extend(added)
 
     # --- chunks (SPEC 9) ---
 
@@ -291,7 +301,7 @@ class Trace:
                     e[field] = prev
             if cid == 2 and any(e['cpu'] > 0xFFFF for e in evs):
                 raise Damaged('%s: cpu out of range' % where)
-        for f in ('tid', 'reason', 'stack', 'create_fn', 'start_fn', 'type', 'gc'):
+        for f in ('tid', 'reason', 'stack', 'create_fn', 'start_fn', 'type', 'gc', 'start_wrapper'):
             for e in evs:
                 e[f] &= 0xFFFFFFFF
         # context coding (SPEC 9.4)
@@ -449,9 +459,11 @@ def to_json(t, e):
     o.append(b'"%s"' % KINDS[kind].encode() if kind in KINDS else b'%d' % kind)
     o.append(b',"goid":%d,"tid":%d,"cpu":%d' % (e['goid'], e['tid'], e['cpu']))
     if kind == 1:
-        o.append(b',"parent_goid":%d,"start_fn":%s,"start_pc":"0x%x","create_fn":%s,"create_pc":"0x%x"'
-                 % (e['parent_goid'], s(e['start_fn']), e['start_pc'], s(e['create_fn']),
-                    e['create_pc']))
+        o.append(b',"parent_goid":%d,"start_fn":%s' % (e['parent_goid'], s(e['start_fn'])))
+        if e['start_wrapper']:
+            o.append(b',"start_wrapper":%s' % s(e['start_wrapper']))
+        o.append(b',"start_pc":"0x%x","create_fn":%s,"create_pc":"0x%x"'
+                 % (e['start_pc'], s(e['create_fn']), e['create_pc']))
     elif kind == 3:
         o.append(b',"from":%s,"to":%s,"reason":%s' % (state(e['from']), state(e['to']),
                                                       s(e['reason'])))
@@ -471,11 +483,16 @@ def to_json(t, e):
     elif kind == 11:
         o.append(b',"state":%s,"reason":%s,"start_fn":%s' % (state(e['to']), s(e['reason']),
                                                              s(e['start_fn'])))
+        if e['start_wrapper']:
+            o.append(b',"start_wrapper":%s' % s(e['start_wrapper']))
     if e['stack']:
         frames = t.stacks[e['stack']] if e['stack'] < len(t.stacks) else []
         o.append(b',"stack":[' + b','.join(
-            b'{"pc":"0x%x","fn":%s,"file":%s,"line":%d}' % (pc, s(fn), s(fl), line)
-            for pc, fn, fl, line in frames) + b']')
+            b'{"pc":"0x%x","fn":%s,"file":%s,"line":%d%s}'
+            % (pc, s(fn), s(fl), line, b',"inlined":true' if flags & 1 else b'')
+            for pc, fn, fl, line, flags in frames) + b']')
+        if frames and frames[-1][4] & 2:
+            o.append(b',"stack_truncated":true')
     o.append(b'}\n')
     return b''.join(o)
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "format/tables.h"
 #include "viewer/tui.h"
 
 #define DRAW_NS 100000000ULL /* at most 10 redraws a second */
@@ -443,10 +444,7 @@ static void sort_rows(struct tui *t, const struct viewer_model *m)
 
 static const char *short_fn(const char *fn)
 {
-	/* "github.com/x/y/pkg.(*T).M" -> "pkg.(*T).M": the last path element */
-	const char *slash = strrchr(fn, '/');
-
-	return slash && slash[1] ? slash + 1 : fn;
+	return tf_func_short(fn);
 }
 
 static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h)

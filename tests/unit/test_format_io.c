@@ -493,3 +493,48 @@ TEST(format_gtrack)
 	ASSERT_EQ(tf_gtrack__count(t), 0u, "exit and dead remove");
 	tf_gtrack__free(t);
 }
+
+/* Format 1.1: frame flags (inlined, truncated) and start_wrapper come back as written. */
+TEST(format_frame_flags_and_wrapper)
+{
+	const char *path = path_in_tmp("flags.xgt");
+	TF_WRITER_OPTS(o, .flush_ms = -1);
+	struct tf_writer *w = tf_writer__open(path, NULL, &o);
+	struct xg_frame fr[3] = {{.pc = 0x401000, .line = 1, .flags = XG_FRAME_INLINED},
+				 {.pc = 0x401000, .line = 2},
+				 {.pc = 0x402000, .line = 3, .flags = XG_FRAME_TRUNCATED}};
+	struct xg_event ev = {.kind = XG_EV_GO_CREATE, .goid = 7, .ts = 10};
+	const struct xg_frame *got;
+	struct tf_reader *r = NULL;
+	struct xg_event back;
+	uint32_t n, plain;
+
+	if (!ASSERT_OK_PTR(w, "open"))
+		return;
+	fr[0].fn = fr[1].fn = fr[2].fn = tf_writer__intern(w, "main.f", 6);
+	ev.start_fn = tf_writer__intern(w, "main.worker", 11);
+	ev.start_wrapper = tf_writer__intern(w, "main.main.gowrap1", 17);
+	ev.stack = tf_writer__intern_stack(w, fr, 3);
+	ASSERT_NEQ(ev.stack, 0u, "stack");
+	fr[0].flags = fr[2].flags = 0;
+	plain = tf_writer__intern_stack(w, fr, 3);
+	ASSERT_NEQ(plain, ev.stack, "flags make another stack");
+	tf_writer__append(w, &ev);
+	ASSERT_OK(tf_writer__close(w), "close");
+	r = tf_reader__open(path, NULL);
+	if (!ASSERT_OK_PTR(r, "reopen") || !ASSERT_EQ(tf_reader__next(r, &back), 1, "event"))
+		goto out;
+	ASSERT_STREQ(tf_tables__str(tf_reader__tables(r), back.start_wrapper), "main.main.gowrap1",
+		     "start_wrapper");
+	got = tf_tables__stack(tf_reader__tables(r), back.stack, &n);
+	if (ASSERT_OK_PTR(got, "stack") && ASSERT_EQ(n, 3u, "frames")) {
+		ASSERT_EQ(got[0].flags, (uint32_t)XG_FRAME_INLINED, "inlined");
+		ASSERT_EQ(got[1].flags, 0u, "plain");
+		ASSERT_EQ(got[2].flags, (uint32_t)XG_FRAME_TRUNCATED, "truncated");
+	}
+	got = tf_tables__stack(tf_reader__tables(r), plain, &n);
+	if (ASSERT_OK_PTR(got, "plain stack"))
+		ASSERT_EQ(got[0].flags | got[2].flags, 0u, "no flags");
+out:
+	tf_reader__close(r);
+}

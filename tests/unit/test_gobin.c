@@ -540,3 +540,23 @@ TEST(gobin_probe_site_arm64)
 		ASSERT_EQ(s.ret_offs[0], 24u, "ret offset");
 	}
 }
+
+TEST(gobin_func_print_name)
+{
+	char b[128];
+
+	gobin_func_print_name("main.Map[go.shape.int]", 21, b, sizeof(b));
+	ASSERT_STREQ(b, "main.Map[...]", "generic function");
+	gobin_func_print_name("main.(*Box[go.shape.string]).Run", 27, b, sizeof(b));
+	ASSERT_STREQ(b, "main.(*Box[...]).Run", "method of a generic type");
+	gobin_func_print_name("main.Map[go.shape.[]int].func1", 24, b, sizeof(b));
+	ASSERT_STREQ(b, "main.Map[...].func1", "brackets inside the shape");
+	gobin_func_print_name("p.T[go.shape.int].M[go.shape.bool]", 27, b, sizeof(b));
+	ASSERT_STREQ(b, "p.T[...].M[...]", "1.27: generic method of a generic type");
+	gobin_func_print_name("p.T[go.shape.int].M[go.shape.bool]", 26, b, sizeof(b));
+	ASSERT_STREQ(b, "p.T[...]", "before 1.27: one [...] up to the last ]");
+	gobin_func_print_name("main.main", 27, b, sizeof(b));
+	ASSERT_STREQ(b, "main.main", "plain");
+	gobin_func_print_name("weird[", 27, b, sizeof(b));
+	ASSERT_STREQ(b, "weird[", "unbalanced");
+}

@@ -172,3 +172,22 @@ TEST(event_json_schema)
 	free(s);
 	tf_tables__free(t);
 }
+
+TEST(tables_go_names)
+{
+	ASSERT_STREQ(tf_func_short("github.com/caddyserver/caddy/v2.replaceLocalAdminServer.func2"),
+		     "caddy/v2.replaceLocalAdminServer.func2", "major version keeps its parent");
+	ASSERT_STREQ(tf_func_short("net/http.(*conn).serve"), "http.(*conn).serve", "method");
+	ASSERT_STREQ(tf_func_short("main.main"), "main.main", "no path");
+	ASSERT_STREQ(tf_func_short("golang.org/x/net/socket.rwT[...].func2"),
+		     "socket.rwT[...].func2", "generic");
+	ASSERT_STREQ(tf_func_short("a/b.F[c/d.T]"), "b.F[c/d.T]", "slash in type arguments");
+	ASSERT_TRUE(!tf_frame_shown_by_go("runtime.gopark", true), "runtime internal");
+	ASSERT_TRUE(tf_frame_shown_by_go("runtime.Gosched", true), "exported runtime");
+	ASSERT_TRUE(tf_frame_shown_by_go("runtime.(*Func).Name", true), "exported method");
+	ASSERT_TRUE(!tf_frame_shown_by_go("runtime.(*mheap).alloc", true), "unexported type");
+	ASSERT_TRUE(!tf_frame_shown_by_go("runtime.gopanic", true), "gopanic first");
+	ASSERT_TRUE(tf_frame_shown_by_go("runtime.gopanic", false), "gopanic inside");
+	ASSERT_TRUE(tf_frame_shown_by_go("main.main", true), "user code");
+	ASSERT_TRUE(!tf_frame_shown_by_go("nodot", false), "no package");
+}
