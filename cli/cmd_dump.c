@@ -18,6 +18,7 @@
 #include "cli/cmd.h"
 #include "format/evjson.h"
 #include "format/reader.h"
+#include "offline/open.h"
 #include "util/err.h"
 
 static void usage(FILE *f)
@@ -95,7 +96,8 @@ static void add_where(struct line *l, const struct tf_tables *t, uint32_t stack)
 	add(l, " at %s (%s:%u)", tf_tables__str(t, fr->fn), base ? base + 1 : file, fr->line);
 }
 
-static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables *t)
+static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables *t,
+		     struct xg_trace *tr)
 {
 	const char *kind = xg_kind_name(ev->kind);
 	struct line l = {.len = 0};
@@ -120,6 +122,16 @@ static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables 
 		    ev->parent_goid, tf_tables__str(t, ev->create_fn));
 		if (ev->start_wrapper)
 			add(&l, " (via %s)", tf_tables__str(t, ev->start_wrapper));
+		if (!ev->stack) {
+			/* the go statement's file:line, from the binary or the bundle's symbols */
+			struct xg_where w;
+
+			if (xg_trace__pc_where(tr, ev->create_pc, true, &w) && *w.file) {
+				const char *base = strrchr(w.file, '/');
+
+				add(&l, " at %s:%u", base ? base + 1 : w.file, w.line);
+			}
+		}
 		break;
 	case XG_EV_GO_STATE:
 		add(&l, " %s -> %s", state(ev->from, b1, sizeof(b1)),
@@ -169,7 +181,8 @@ static int cmd_dump(int argc, char **argv)
 {
 	struct warn_ctx wc = {0};
 	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &wc);
-	struct tf_reader *r = NULL;
+	struct xg_trace *tr = NULL;
+	struct tf_reader *r;
 	const struct tf_tables *t;
 	struct tf_info info;
 	struct xg_event ev;
@@ -177,15 +190,16 @@ static int cmd_dump(int argc, char **argv)
 	bool json = false;
 	int err, status, ret = XG_EXIT_OK;
 
-	r = xg_cli_open_trace_arg(argc, argv, "dump", usage, &ro, &json, &path, &status);
-	if (!r)
+	tr = xg_cli_open_trace_arg(argc, argv, "dump", usage, &ro, &json, &path, &status);
+	if (!tr)
 		return status;
+	r = tr->r;
 	t = tf_reader__tables(r);
 	while ((err = tf_reader__next(r, &ev)) > 0) {
 		if (json)
 			xg_event_write_json(stdout, &ev, t);
 		else
-			put_text(stdout, &ev, t);
+			put_text(stdout, &ev, t, tr);
 	}
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "xgotop dump: writing the output: %s\n", strerror(errno));
@@ -205,7 +219,7 @@ static int cmd_dump(int argc, char **argv)
 		ret = XG_EXIT_USAGE;
 	}
 out:
-	tf_reader__close(r);
+	xg_trace__close(tr);
 	return ret;
 }
 XG_COMMAND("dump", cmd_dump, "print every event of a trace file");

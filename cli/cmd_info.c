@@ -15,6 +15,7 @@
 #include "cli/cmd.h"
 #include "format/event.h"
 #include "format/reader.h"
+#include "offline/open.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 
@@ -216,13 +217,15 @@ static int cmd_info(int argc, char **argv)
 {
 	struct warns w = {.n = 0};
 	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &w);
+	struct xg_trace *tr;
 	struct tf_reader *r;
 	struct tf_info in;
 	const char *path = NULL;
 	bool json = false;
 	int err, status;
 
-	r = xg_cli_open_trace_arg(argc, argv, "info", usage, &ro, &json, &path, &status);
+	tr = xg_cli_open_trace_arg(argc, argv, "info", usage, &ro, &json, &path, &status);
+	r = tr ? tr->r : NULL;
 	if (!r)
 		return status;
 	err = tf_reader__verify(r);
@@ -230,14 +233,14 @@ static int cmd_info(int argc, char **argv)
 		err = tf_reader__info(r, &in);
 	if (err) {
 		xg_report_error(json, "info", "%s", xg_errmsg());
-		tf_reader__close(r);
+		xg_trace__close(tr);
 		return XG_EXIT_FAIL;
 	}
 	if (json)
 		print_json(path, &in, tf_reader__meta(r), &w);
 	else
 		print_text(path, &in, tf_reader__meta(r), &w);
-	tf_reader__close(r);
+	xg_trace__close(tr);
 	if (fflush(stdout) || ferror(stdout))
 		return XG_EXIT_FAIL;
 	return in.damaged ? XG_EXIT_USAGE : XG_EXIT_OK;

@@ -574,12 +574,13 @@ static void json_pcs(struct jsonw *w, const struct gobin *b, const struct opts *
 			int n = pc_frames(b, pc, fr, &pi);
 			char name[512];
 
-			/* the function holding the code, at its own line (the call it inlined) */
+			/* func: the function holding the code; file:line: the pc's own position
+			 * (objdump's), which is the innermost inlined call's; frames: all of them */
 			jsonw_string_field(w, "func", pi.fn);
 			jsonw_hex_field(w, "entry", pi.entry);
 			jsonw_uint_field(w, "offset", pc - pi.entry);
-			jsonw_string_field(w, "file", n ? fr[n - 1].file : pi.file);
-			jsonw_uint_field(w, "line", n ? fr[n - 1].line : pi.line);
+			jsonw_string_field(w, "file", pi.file);
+			jsonw_uint_field(w, "line", pi.line);
 			jsonw_name(w, "frames");
 			jsonw_start_array(w);
 			for (int k = 0; k < n; k++) {

@@ -153,8 +153,12 @@ static int add_pc(struct item *it, struct gobin *bin, uint64_t pc, bool ret, con
 		return 0;
 	it->pcs++;
 	if (bin && !gobin__pc_lookup(bin, ret ? pc - 1 : pc, &pi)) {
+		char name[1024];
+
+		/* as Go prints it, like the names in the trace's own tables */
+		gobin_func_print_name(pi.fn, gobin__info(bin)->go_minor, name, sizeof(name));
 		it->resolved++;
-		return xg_symtab__add(it->syms, pc, pi.fn, pi.file, pi.line, "binary");
+		return xg_symtab__add(it->syms, pc, name, pi.file, pi.line, "binary");
 	}
 	if (fn && *fn) {
 		it->resolved++;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "format/tables.h"
 #include "gobin/gobin.h"
 #include "offline/bundle.h"
 #include "offline/open.h"
@@ -188,6 +189,7 @@ void xg_trace__close(struct xg_trace *t)
 	xg_bundle__close(t->bundle);
 	xg_symtab__free(t->syms);
 	gobin__close(t->bin);
+	tf_tables__free(t->names);
 	free(t->name);
 	free(t);
 }
@@ -233,6 +235,16 @@ bool xg_trace__pc_where(struct xg_trace *t, uint64_t pc, bool ret, struct xg_whe
 	b = binary(t);
 	if (!b || gobin__pc_lookup(b, ret ? pc - 1 : pc, &pi))
 		return false;
+	if (!t->names)
+		t->names = tf_tables__new();
+	if (t->names && pi.fn) {
+		char name[1024];
+		uint32_t id;
+
+		gobin_func_print_name(pi.fn, gobin__info(b)->go_minor, name, sizeof(name));
+		id = tf_tables__intern(t->names, name, strlen(name));
+		pi.fn = id ? tf_tables__str(t->names, id) : pi.fn;
+	}
 	w->fn = pi.fn ? pi.fn : "";
 	w->file = pi.file ? pi.file : "";
 	w->line = pi.line;

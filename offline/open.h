@@ -24,6 +24,7 @@ void xg_close_trace(struct tf_reader *r);
 struct xg_bundle;
 struct xg_symtab;
 struct gobin;
+struct tf_tables;
 
 /* A trace opened for the offline commands, with what resolves its PCs. */
 struct xg_trace {
@@ -33,6 +34,7 @@ struct xg_trace {
 	struct xg_symtab *syms;	  /* the bundle's symbol table for this trace; NULL when none */
 	struct gobin *bin;	  /* the traced binary (plain traces), opened on first need */
 	bool bin_tried;
+	struct tf_tables *names; /* function names from bin as Go prints them; NULL until needed */
 };
 
 /* NULL with errno set and a message (xg_errmsg()) when it cannot be opened. */

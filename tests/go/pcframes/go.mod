@@ -1,0 +1,3 @@
+module xgotop.test/pcframes
+
+go 1.21
