@@ -53,6 +53,7 @@
 #define TFLAG_EXTRA_STAR     2
 #define BUILDINFO_SCAN_ALIGN 16
 #define FUNCFLAG_ASM	     4 /* internal/abi.FuncFlagAsm */
+#define FUNCFLAG_TOPFRAME    1 /* internal/abi.FuncFlagTopFrame */
 
 struct gobin_seg {
 	uint64_t vaddr, memsz, off, filesz; /* filesz: the part actually in the file */
@@ -1432,7 +1433,9 @@ int gobin__pc_frames(const struct gobin *b, uint64_t pc, bool ret, struct gobin_
 		if (gobin_pcln__pcdata(&b->pcln, &f, PCDATA_INLTREEINDEX, off, &inl))
 			inl = -1;
 	}
-	out[n] = (struct gobin_frame){.fn = f.name, .wrapper = f.funcid == funcid_wrapper(b)};
+	out[n] = (struct gobin_frame){.fn = f.name,
+				      .wrapper = f.funcid == funcid_wrapper(b),
+				      .top = f.flag & FUNCFLAG_TOPFRAME};
 	err = gobin_pcln__line(&b->pcln, &f, off, &out[n].file, &out[n].line);
 	return err ? err : (int)(n + 1);
 }

@@ -44,6 +44,8 @@
 struct pc_frame {
 	struct xg_frame f;
 	bool wrapper; /* compiler-generated: left out unless it called a panic */
+	bool top;     /* a stack's outermost function (runtime.goexit, mstart): nothing follows */
+	bool unknown; /* in no function of the binary */
 	bool panics;  /* runtime.gopanic, sigpanic or panicwrap (a wrapper calling it stays) */
 };
 
@@ -284,6 +286,7 @@ static int frames_of(struct rec_ingest *g, uint64_t pc, bool ret, const struct p
 		n = 1;
 		gf[0] = (struct gobin_frame){.fn = NULL};
 	}
+	/* (the grown array moves: *out is taken below) */
 	if (xg_array_grow((void **)&g->frames, &g->capframes, g->nframes + (size_t)n,
 			  sizeof(*g->frames)))
 		return -ENOMEM;
@@ -292,8 +295,10 @@ static int frames_of(struct rec_ingest *g, uint64_t pc, bool ret, const struct p
 
 		memset(f, 0, sizeof(*f));
 		f->f.pc = pc;
+		f->unknown = !gf[i].fn;
 		if (!gf[i].fn)
 			continue;
+		f->top = gf[i].top;
 		f->f.fn = go_name_id(g, gf[i].fn);
 		f->f.file = gf[i].file[0] ? intern(g, gf[i].file, strlen(gf[i].file)) : 0;
 		f->f.line = gf[i].line;
@@ -314,7 +319,11 @@ static int frames_of(struct rec_ingest *g, uint64_t pc, bool ret, const struct p
  * The stack id of n captured PCs (innermost first). The first is where the probe hit unless
  * first_ret (it is then a return address, like all the others). Each PC is expanded into its
  * inlined calls, and compiler wrappers are left out unless they called a panic, as
- * runtime.CallersFrames and Go's tracebacks do. truncated: the capture stopped at its limit.
+ * runtime.CallersFrames and Go's tracebacks do. The stack ends at a top frame (runtime.goexit,
+ * runtime.mstart), where Go's unwinder stops: a frame-pointer chain can go on into the thread's
+ * C start code or garbage; and at a return address in no known function (a C frame without
+ * symbols, or garbage). A first PC in no known function (a CPU sample in the vdso) is left out,
+ * as Go's profiler does. truncated: the capture stopped at its limit.
  */
 static uint32_t stack_id(struct rec_ingest *g, const uint64_t *pcs, uint32_t n, bool first_ret,
 			 bool truncated)
@@ -324,7 +333,8 @@ static uint32_t stack_id(struct rec_ingest *g, const uint64_t *pcs, uint32_t n, 
 		     ((uint64_t)truncated << 33),
 		 id;
 	uint32_t k = 0;
-	bool panics = false; /* the frame below (the callee) is a panic function */
+	bool panics = false;   /* the frame below (the callee) is a panic function */
+	bool top_seen = false; /* the last frame kept is a top frame */
 
 	for (uint32_t i = 0; i < n; i++)
 		h = u64_hash(h ^ pcs[i]);
@@ -336,6 +346,16 @@ static uint32_t stack_id(struct rec_ingest *g, const uint64_t *pcs, uint32_t n, 
 
 		if (m < 0)
 			return 0;
+		if (pf[0].unknown && i == 0)
+			continue; /* the vdso, say: Go's profiler starts at its Go caller too */
+		if (pf[0].unknown) {
+			truncated = false; /* the chain left the program: not cut by the limit */
+			break;
+		}
+		if (top_seen) {
+			truncated = false;
+			break;
+		}
 		for (int j = 0; j < m; j++) {
 			bool keep = !pf[j].wrapper || panics;
 
@@ -347,6 +367,7 @@ static uint32_t stack_id(struct rec_ingest *g, const uint64_t *pcs, uint32_t n, 
 				break;
 			}
 			frames[k++] = pf[j].f;
+			top_seen = pf[j].top;
 		}
 	}
 	if (!k)
