@@ -8,6 +8,12 @@
  *	by uprobes, so the figure is not capped by traps. BINARY (a Go program) is what names are
  *	looked up in, as in a recording. Prints benchmark rows.
  *
+ *   record-bench symbolize BINARY
+ *	The cost of naming one captured PC, the work a recording does once per new PC: every
+ *	16th byte of every function of BINARY, as a return address, expanded into its inlined
+ *	frames (gobin__pc_frames) and, for comparison, named by the function holding it alone
+ *	(gobin__pc_lookup, what recordings did before inline expansion). Prints benchmark rows.
+ *
  *   record-bench trap placed|entry KINDS -- PROGRAM [ARGS...]
  *	Runs PROGRAM with the empty BPF program (bpf/bench.bpf.c `empty`) on the probe sites
  *	`xgotop record --events KINDS` would use (`placed`), or on the entries of the same
@@ -35,6 +41,7 @@
 #include "record/plan.h"
 #include "record/recorder.h"
 #include "record/target.h"
+#include "util/array.h"
 #include "util/err.h"
 
 static uint64_t now_ns(clockid_t c)
@@ -320,9 +327,72 @@ out:
 	return err;
 }
 
+struct pcs {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int collect_pc(const struct gobin_func *f, void *ctx)
+{
+	struct pcs *p = ctx;
+
+	for (uint64_t off = 1; off < f->size; off += 16) {
+		if (xg_array_grow((void **)&p->v, &p->cap, p->n + 1, sizeof(*p->v)))
+			return -ENOMEM;
+		p->v[p->n++] = f->addr + off;
+	}
+	return 0;
+}
+
+static int cmd_symbolize(const char *binary)
+{
+	struct gobin_frame fr[GOBIN_MAX_PC_FRAMES];
+	struct gobin *bin = gobin__open(binary);
+	struct pcs p = {0};
+	struct gobin_pcinfo pi;
+	uint64_t frames = 0, t0;
+	double expand = 0, lookup = 0;
+
+	if (!bin || gobin__for_each_func(bin, "", collect_pc, &p) || !p.n) {
+		fprintf(stderr, "record-bench: %s: %s\n", binary,
+			bin ? "no functions" : xg_errmsg());
+		gobin__close(bin);
+		free(p.v);
+		return 1;
+	}
+	for (int round = 0; round < 3; round++) {
+		double dt;
+
+		t0 = now_ns(CLOCK_MONOTONIC);
+		frames = 0;
+		for (size_t i = 0; i < p.n; i++) {
+			int n = gobin__pc_frames(bin, p.v[i], true, fr, GOBIN_MAX_PC_FRAMES);
+
+			frames += n > 0 ? (uint64_t)n : 0;
+		}
+		dt = (double)(now_ns(CLOCK_MONOTONIC) - t0) / (double)p.n;
+		expand = round && expand < dt ? expand : dt;
+		t0 = now_ns(CLOCK_MONOTONIC);
+		for (size_t i = 0; i < p.n; i++)
+			gobin__pc_lookup(bin, p.v[i] - 1, &pi);
+		dt = (double)(now_ns(CLOCK_MONOTONIC) - t0) / (double)p.n;
+		lookup = round && lookup < dt ? lookup : dt;
+	}
+	printf("symbolize: PC -> frames, inline expansion (%zu PCs, %.2f frames each)\t%.0f\t"
+	       "ns/PC\t-\n",
+	       p.n, (double)frames / (double)p.n, expand);
+	printf("symbolize: PC -> function only (before inline expansion)\t%.0f\tns/PC\t-\n",
+	       lookup);
+	gobin__close(bin);
+	free(p.v);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	libbpf_set_print(NULL);
+	if (argc >= 3 && !strcmp(argv[1], "symbolize"))
+		return cmd_symbolize(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "ingest"))
 		return cmd_ingest(argv[2], argc > 3 ? argv[3] : "/tmp");
 	if (argc >= 6 && !strcmp(argv[1], "trap") && !strcmp(argv[4], "--"))
