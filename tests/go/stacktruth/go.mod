@@ -1,0 +1,3 @@
+module stacktruth
+
+go 1.21
