@@ -44,6 +44,7 @@
 #define MD_WORD_GOFUNC_127   43
 #define PCDATA_INLTREEINDEX  2	/* internal/abi.PCDATA_InlTreeIndex */
 #define FUNCDATA_INLTREE     3	/* internal/abi.FUNCDATA_InlTree */
+#define FUNCDATA_WRAPINFO    7	/* internal/abi.FUNCDATA_WrapInfo: the text offset of the callee */
 #define INLINED_CALL_SIZE    16 /* runtime.inlinedCall (runtime/symtabinl.go) */
 #define MAX_INLINE_DEPTH     64 /* bound on the parent chain of an inlined call */
 #define MAX_WRAPPER_CALLS    16
@@ -1435,7 +1436,10 @@ int gobin__pc_frames(const struct gobin *b, uint64_t pc, bool ret, struct gobin_
 	}
 	out[n] = (struct gobin_frame){.fn = f.name,
 				      .wrapper = f.funcid == funcid_wrapper(b),
-				      .top = f.flag & FUNCFLAG_TOPFRAME};
+				      /* a cgo callback's goroutine stack begins at cgocallback:
+				       * what precedes it is the C caller's, on another stack */
+				      .top = (f.flag & FUNCFLAG_TOPFRAME) ||
+					     !strcmp(f.name, "runtime.cgocallback")};
 	err = gobin_pcln__line(&b->pcln, &f, off, &out[n].file, &out[n].line);
 	return err ? err : (int)(n + 1);
 }
@@ -1447,15 +1451,30 @@ static bool wrapper_helper(const char *fn)
 	       !strcmp(fn, "runtime.gopanic") || !strncmp(fn, "runtime.race", 12);
 }
 
-/* The function a wrapper hands over to: the outermost call it inlined, else its first direct
- * call that is not to the runtime's stack growth or panics. */
+/* The function a wrapper hands over to: the one its FUNCDATA_WrapInfo names (what Go's tracer
+ * uses, runtime.startPCForTrace; a `go f(x)` wrapper of a named function has it), else the
+ * outermost call it inlined, else its first direct call that is not to the runtime's stack
+ * growth or panics. NULL when it calls through a function value or an interface. */
 static const char *wrapper_target(const struct gobin *b, const struct gobin_pcln_func *f)
 {
 	uint64_t tree = inl_tree(b, f), calls[MAX_WRAPPER_CALLS];
-	uint64_t entry = b->info.text_start + f->entry_off;
+	uint64_t entry = b->info.text_start + f->entry_off, base;
+	struct gobin_pcinfo pi;
+	uint8_t wbuf[4];
+	uint32_t wi;
 	size_t avail;
 	const uint8_t *code;
 	int n;
+
+	if (!gobin_pcln__funcdata(&b->pcln, f, FUNCDATA_WRAPINFO, &wi)) {
+		base = gofunc_base((struct gobin *)b);
+		if (base && !gobin__read_vaddr(b, base + wi, wbuf, sizeof(wbuf))) {
+			uint64_t target = b->info.text_start + leword(wbuf, 4);
+
+			if (!gobin__pc_lookup(b, target, &pi) && pi.entry == target)
+				return pi.fn;
+		}
+	}
 
 	if (tree) {
 		/* the first pc whose inlined call has no parent inside the wrapper */
@@ -1488,8 +1507,6 @@ static const char *wrapper_target(const struct gobin *b, const struct gobin_pcln
 	n = gobin_disasm__calls(b->arch, code, (size_t)(f->end_off - f->entry_off), entry, calls,
 				MAX_WRAPPER_CALLS);
 	for (int i = 0; i < n; i++) {
-		struct gobin_pcinfo pi;
-
 		if (!gobin__pc_lookup(b, calls[i], &pi) && pi.entry == calls[i] &&
 		    !wrapper_helper(pi.fn))
 			return pi.fn;

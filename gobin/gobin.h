@@ -74,7 +74,7 @@ struct gobin_frame {
 	bool wrapper;	  /* compiler-generated (funcID wrapper): Go's tracebacks, pprof and
 			   * runtime.CallersFrames leave it out unless it called a panic */
 	bool top;	  /* the outermost frame of any stack (FuncFlagTopFrame: runtime.goexit,
-			   * mstart, rt0_go): Go's unwinder stops here */
+			   * mstart, rt0_go; and runtime.cgocallback): Go's unwinder stops here */
 };
 
 /* Frames one PC can expand to: the inlining depth Go allows is far lower. */
