@@ -575,7 +575,8 @@ static void json_pcs(struct jsonw *w, const struct gobin *b, const struct opts *
 			char name[512];
 
 			/* func: the function holding the code; file:line: the pc's own position
-			 * (objdump's), which is the innermost inlined call's; frames: all of them */
+			 * (objdump's), which is the innermost inlined call's; frames: all of them
+			 */
 			jsonw_string_field(w, "func", pi.fn);
 			jsonw_hex_field(w, "entry", pi.entry);
 			jsonw_uint_field(w, "offset", pc - pi.entry);
