@@ -624,9 +624,10 @@ int alloc(struct pt_regs *ctx)
 	__u32 t = threshold(XG_EV_ALLOC);
 	struct xgb_event *e;
 
-	if (t != ~0u && bpf_get_prandom_u32() >= t)
-		return 0;
+	/* after our_process(): every hit is a trap, whatever the draw */
 	if (!our_process())
+		return 0;
+	if (t != ~0u && bpf_get_prandom_u32() >= t)
 		return 0;
 	if (stacks) {
 		struct scratch *s = scratch_get();
