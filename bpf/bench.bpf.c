@@ -54,8 +54,8 @@ int produce(struct __sk_buff *ctx)
 	e->nframes = 0;
 	e->raw[0] = e->raw[1] = e->raw[2] = e->raw[3] = 0;
 	e->cycle = 0;
-	e->sflags = 0;
-	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	e->sflags = e->sys_frames = 0;
+	e->pad[0] = e->pad[1] = 0;
 	if (pick < 60) {
 		/* a status change; every 4th into waiting with a reason (and, as in a launched
 		 * recording, only those carry their goid: the reader looks the others up by g) */

@@ -15,8 +15,9 @@
 #include <linux/types.h>
 #endif
 
-/* Stack depth captured with --stacks (frames after the fixed record). */
-#define XGB_MAX_FRAMES 48
+/* Stack depth captured (frames after the fixed record): pprof's. A power of two, which the
+ * BPF side masks indices with. */
+#define XGB_MAX_FRAMES 64
 /* Kinds that have a drop counter and a sampling rate (enum xg_kind is below this). */
 #define XGB_NKINDS 16
 /* Probe sites with a descriptor (the attach cookie indexes this table). */
@@ -32,13 +33,14 @@
 #define XGB_EVF_CAS	 0x08 /* go_state from a direct atomicstatus CAS, not casgstatus */
 #define XGB_EVF_INTERNAL 0x10 /* go_create sent only so the reader learns the goid of a g */
 
-/* xgb_event.sflags */
-#define XGB_STACK_TRUNCATED 0x01 /* the frame chain went on past the last PC captured */
-
 /* xgb_event.prof.flags (cpu_sample) */
 #define XGB_CPUF_KERNEL 0x01 /* the thread was in the kernel (a system call, a fault) */
 #define XGB_CPUF_SYSTEM 0x02 /* it ran on a system stack (g0) for the goroutine m.curg */
 #define XGB_CPUF_NO_G	0x04 /* no goroutine: a non-Go thread or the scheduler */
+
+/* xgb_event.sflags: how the stack that follows was walked */
+#define XGB_STACK_TRUNCATED 0x01 /* cut at XGB_MAX_FRAMES where the frame chain went on */
+#define XGB_STACK_CURG	    0x02 /* went on from g0 into m.curg's stack at pcs[sys_frames] */
 
 /* Attach cookies of the go_new program, where the new g is: the second argument (at the
  * `call runqput(pp, gp, next)` after newproc1), or the running g (runtime.corostart, a
@@ -99,9 +101,10 @@ struct xgb_event {
 		} gc;
 		__u64 raw[4];
 	};
-	__u32 cycle; /* gc_start, gc_end: cycles seen since the probes were attached */
-	__u8 sflags; /* XGB_STACK_* */
-	__u8 pad[3];
+	__u32 cycle;	 /* gc_start, gc_end: cycles seen since the probes were attached */
+	__u8 sflags;	 /* XGB_STACK_*, 0 when nframes is */
+	__u8 sys_frames; /* XGB_STACK_CURG: PCs on the system stack, before m.curg's */
+	__u8 pad[2];
 };
 
 /* Probe-site kinds (xgb_site.kind). */
@@ -131,6 +134,8 @@ struct xgb_site {
 };
 
 _Static_assert(sizeof(struct xgb_event) == 72, "xgb_event layout");
+_Static_assert((XGB_MAX_FRAMES & (XGB_MAX_FRAMES - 1)) == 0 && XGB_MAX_FRAMES <= 255,
+	       "stack indices are masked, nframes is a u8");
 _Static_assert(sizeof(struct xgb_site) == 16, "xgb_site layout");
 
 #endif /* XG_BPF_EVENTS_H */

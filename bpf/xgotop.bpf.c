@@ -70,6 +70,10 @@ const volatile __s32 tls_g_off = -8;
  * reported, the alloc program reports every large allocation exactly; 0 = report all */
 const volatile __u64 large_lo = 0;
 const volatile __u64 large_hi = 0;
+/* The target's Go text [text_lo, text_hi) at run time: a return address outside it ends a
+ * stack walk; 0 = unknown (then only addresses in the stack being walked are refused) */
+const volatile __u64 text_lo = 0;
+const volatile __u64 text_hi = 0;
 
 /* Go runtime offsets (gobin__offsets); -1 when unknown. */
 const volatile __s32 off_g_goid = -1;
@@ -78,6 +82,9 @@ const volatile __s32 off_g_parent_goid = -1;
 const volatile __s32 off_g_gopc = -1;
 const volatile __s32 off_g_startpc = -1;
 const volatile __s32 off_g_m = -1;
+const volatile __s32 off_g_stack_lo = -1;
+const volatile __s32 off_g_stack_hi = -1;
+const volatile __s32 off_g_sched_sp = -1;
 const volatile __s32 off_g_sched_pc = -1;
 const volatile __s32 off_g_sched_bp = -1;
 const volatile __s32 off_m_curg = -1;
@@ -258,51 +265,156 @@ static __always_inline void fill(struct xgb_event *e, __u32 kind, __u64 goid, __
 	e->raw[3] = 0;
 	e->cycle = 0;
 	e->sflags = 0;
-	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	e->sys_frames = 0;
+	e->pad[0] = 0;
+	e->pad[1] = 0;
 }
 
-/* Follows the frame-pointer chain from fp, appending return addresses to pcs. */
-static __always_inline __u32 walk_fp(__u64 *pcs, __u32 n, __u64 fp)
-{
-	for (int i = 0; i < XGB_MAX_FRAMES; i++) {
-		__u64 frame[2];
+/* --- stacks -------------------------------------------------------------------------------- */
 
-		if (n >= XGB_MAX_FRAMES || !fp || (fp & 7))
-			break;
-		if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
-			break;
-		if (!frame[1])
-			break;
-		pcs[n & (XGB_MAX_FRAMES - 1)] = frame[1];
-		n++;
-		fp = frame[0];
+/*
+ * Stacks are walked along the frame-pointer chain ([fp] = the caller's fp, [fp+8] = the return
+ * address into the caller), one goroutine stack at a time: each frame record must lie within
+ * the bounds of the g whose stack is walked, above the one before it, and hold a return
+ * address that can be code. The walk ends where the chain leaves the stack (a goroutine's
+ * first frame holds fp 0), except on a system stack (g0), which the runtime runs on behalf of
+ * the thread's goroutine m.curg: there it goes on into that goroutine's stack, as Go's own
+ * profiler does, along the chain where it leads there (systemstack keeps the frame pointer, so
+ * did mcall before Go 1.25), or from the context m.curg's g.sched holds where mcall or
+ * morestack cleared the frame pointer.
+ */
+
+/* A stack being walked: the bounds of its g, [lo, hi), and where the chain is. */
+struct walk {
+	__u64 lo, hi;
+	__u64 fp;
+	__u32 n; /* PCs in the record so far */
+};
+
+/* Appends pc, a frame that exists; false when the record is full, which is then marked
+ * truncated. */
+static __always_inline bool push(struct scratch *s, struct walk *w, __u64 pc)
+{
+	if (w->n >= XGB_MAX_FRAMES) {
+		s->e.sflags |= XGB_STACK_TRUNCATED;
+		return false;
 	}
-	return n;
+	s->pcs[w->n & (XGB_MAX_FRAMES - 1)] = pc;
+	w->n++;
+	return true;
+}
+
+/* Whether pc can be a return address found on the stack [lo, hi): in the Go text when its
+ * bounds are known, else at least not in the first page or in that stack. */
+static __always_inline bool code_pc(__u64 pc, __u64 lo, __u64 hi)
+{
+	if (text_hi)
+		return pc >= text_lo && pc < text_hi;
+	return pc >= 4096 && (pc < lo || pc >= hi);
+}
+
+/* g.stack, the bounds of gp's stack; false when unknown. */
+static __always_inline bool g_stack(__u64 gp, __u64 *lo, __u64 *hi)
+{
+	if (!gp || off_g_stack_lo < 0 || off_g_stack_hi < 0)
+		return false;
+	*lo = read_u64(gp + off_g_stack_lo);
+	*hi = read_u64(gp + off_g_stack_hi);
+	return *lo && *hi > *lo + 16;
+}
+
+/*
+ * Follows the chain from w->fp while its frame records are on the stack [w->lo, w->hi). 1 when
+ * it stopped because the next frame pointer, left in w->fp (maybe 0), is not on it, else 0.
+ * Global, so that the verifier checks it once, not once per caller and per record length.
+ */
+__noinline int walk_fp(struct scratch *s, struct walk *w)
+{
+	if (!s || !w)
+		return 0;
+	for (int i = 0; i <= XGB_MAX_FRAMES; i++) {
+		__u64 fp = w->fp, frame[2];
+
+		if (!fp || fp < w->lo || fp > w->hi - sizeof(frame) || (fp & 7))
+			return 1;
+		if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
+			return 0;
+		if (!code_pc(frame[1], w->lo, w->hi) || !push(s, w, frame[1]))
+			return 0;
+		/* a caller's frame is above its callee's: anything else on this stack is no
+		 * frame chain (and a cycle would repeat itself) */
+		if (frame[0] <= fp && frame[0] >= w->lo)
+			return 0;
+		w->fp = frame[0];
+	}
+	return 0;
+}
+
+/*
+ * Walks gp's stack from w->fp (after the w->n PCs already in the record), and when gp is a
+ * system stack whose chain leaves it, m.curg's after it. The number of PCs in the record.
+ */
+static __always_inline __u32 walk_g(struct scratch *s, struct walk *w, __u64 gp)
+{
+	__u64 m, curg, lo, hi, sp, pc;
+	__u32 nsys;
+
+	if (!g_stack(gp, &w->lo, &w->hi) || !walk_fp(s, w))
+		return w->n;
+	m = g_field(gp, off_g_m);
+	curg = m && off_m_curg >= 0 ? read_u64(m + off_m_curg) : 0;
+	if (!curg || curg == gp || !g_stack(curg, &lo, &hi))
+		return w->n;
+	nsys = w->n;
+	if (!w->fp) {
+		/* g.sched is set while the goroutine is switched out (sp is 0 while it runs) */
+		sp = g_field(curg, off_g_sched_sp);
+		pc = g_field(curg, off_g_sched_pc);
+		if (sp < lo || sp >= hi || !code_pc(pc, lo, hi) || !push(s, w, pc))
+			return w->n;
+		w->fp = g_field(curg, off_g_sched_bp);
+	} else if (w->fp < lo || w->fp >= hi) {
+		return w->n;
+	}
+	s->e.sflags |= XGB_STACK_CURG;
+	s->e.sys_frames = nsys;
+	w->lo = lo;
+	w->hi = hi;
+	walk_fp(s, w);
+	return w->n;
 }
 
 /*
  * The stack to attach. At a function-entry probe the frame pointer still belongs to the caller
  * and the return address is at the stack top; inside a function, the frame is its own. When the
- * g in question is not the one running (it is being parked from g0, whose mcall cleared the
- * frame pointer), its stack is walked from g.sched, which mcall/systemstack saved.
+ * g in question is not the one running (it is being parked from g0), its stack is walked from
+ * g.sched, which mcall saved.
  */
 static __always_inline __u32 capture(struct scratch *s, struct pt_regs *ctx, __u64 gp, bool entry)
 {
-	__u32 n = 0;
+	struct walk w = {};
 
 	if (gp && gp != GO_G(ctx) && off_g_sched_pc >= 0 && off_g_sched_bp >= 0) {
 		__u64 pc = read_u64(gp + off_g_sched_pc);
 
 		if (!pc)
 			return 0;
-		s->pcs[0] = pc;
+		push(s, &w, pc);
 		s->e.state.flags |= XGB_EVF_SCHED;
-		return walk_fp(s->pcs, 1, read_u64(gp + off_g_sched_bp));
+		w.fp = read_u64(gp + off_g_sched_bp);
+		return walk_g(s, &w, gp);
 	}
-	s->pcs[n++] = GO_PC(ctx);
-	if (entry)
-		s->pcs[n++] = go_entry_ret(ctx);
-	return walk_fp(s->pcs, n, GO_FP(ctx));
+	push(s, &w, GO_PC(ctx));
+	if (entry) {
+		__u64 ra = go_entry_ret(ctx);
+
+		/* (no stack to compare with yet: the text bounds or the first page only) */
+		if (!code_pc(ra, 0, 0))
+			return w.n;
+		push(s, &w, ra);
+	}
+	w.fp = GO_FP(ctx);
+	return walk_g(s, &w, GO_G(ctx));
 }
 
 /* The per-CPU record buffer for stack events, or NULL when this CPU's is in use. */
@@ -625,9 +737,10 @@ int alloc(struct pt_regs *ctx)
 	__u32 t = threshold(XG_EV_ALLOC);
 	struct xgb_event *e;
 
-	if (t != ~0u && bpf_get_prandom_u32() >= t)
-		return 0;
+	/* after our_process(): every hit is a trap, whatever the draw */
 	if (!our_process())
+		return 0;
+	if (t != ~0u && bpf_get_prandom_u32() >= t)
 		return 0;
 	if (stacks) {
 		struct scratch *s = scratch_get();
@@ -773,22 +886,24 @@ int alloc_sample(struct pt_regs *ctx)
 /*
  * A CPU-clock perf event fired on this CPU. If the interrupted thread belongs to the target,
  * the goroutine it runs: the g in its TLS slot, or, when that is a system stack (g0, the
- * signal stack), the user goroutine the M runs for (m.curg); none in the scheduler. The user
- * stack is the kernel's frame-pointer walk from the thread's user registers.
+ * signal stack), the user goroutine the M runs for (m.curg); none in the scheduler. The stack
+ * is walked from the thread's user registers (saved at kernel entry when the thread was in
+ * the kernel) like a probe's: the system stack's frames, then m.curg's (see walk_g).
  */
 SEC("perf_event")
 int cpu_sample(struct bpf_perf_event_data *ctx)
 {
 	struct task_struct *task;
+	struct pt_regs *regs;
 	struct scratch *s;
+	struct walk w = {};
 	__u32 zero = 0;
-	__u64 fsbase, g = 0, m, curg = 0, gp, g0 = 0;
-	long n;
+	__u64 fsbase, g = 0, m, curg = 0, gp, g0 = 0, pc = 0, fp = 0;
 	__u8 flags = 0;
 
 	if (!enabled || (bpf_get_current_pid_tgid() >> 32) != cpu_tgid)
 		return 0;
-	task = (struct task_struct *)bpf_get_current_task();
+	task = bpf_get_current_task_btf();
 	fsbase = BPF_CORE_READ(task, thread.fsbase);
 	if (fsbase)
 		g = read_u64(fsbase + tls_g_off);
@@ -802,8 +917,15 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 		flags |= XGB_CPUF_NO_G;
 	else if (g != gp)
 		flags |= XGB_CPUF_SYSTEM;
-	if (!GO_USER_MODE(&ctx->regs))
+	if (GO_USER_MODE(&ctx->regs)) {
+		pc = GO_PC(&ctx->regs);
+		fp = GO_FP(&ctx->regs);
+	} else {
 		flags |= XGB_CPUF_KERNEL;
+		regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		bpf_probe_read_kernel(&pc, sizeof(pc), &GO_PC(regs));
+		bpf_probe_read_kernel(&fp, sizeof(fp), &GO_FP(regs));
+	}
 
 	/* its own buffer: this runs in an interrupt, possibly in the middle of a uprobe's use
 	 * of the shared one */
@@ -813,7 +935,20 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 	fill(&s->e, XG_EV_CPU_SAMPLE, flags & XGB_CPUF_NO_G ? 0 : g_field(gp, off_g_goid), gp);
 	s->e.prof.g = g;
 	s->e.prof.flags = flags;
-	n = bpf_get_stack(ctx, s->pcs, sizeof(s->pcs), BPF_F_USER_STACK);
-	output(s, n > 0 ? (__u32)n / sizeof(__u64) : 0);
+	if (pc) {
+		__u64 lo, hi;
+
+		/* a thread without a g (not the runtime's) has no stack bounds: its PC alone */
+		push(s, &w, pc);
+		w.fp = fp;
+		/* a vDSO call (nanotime, walltime) from a goroutine runs on g0's stack, the g in
+		 * TLS unchanged: its frame, if it has one, is on g0's stack, then the chain goes
+		 * back into the goroutine's */
+		if (g0 && g != g0 && g_stack(g, &lo, &hi) && (fp < lo || fp >= hi) &&
+		    g_stack(g0, &lo, &hi) && fp >= lo && fp < hi)
+			g = g0;
+		walk_g(s, &w, g);
+	}
+	output(s, w.n);
 	return 0;
 }

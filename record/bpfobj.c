@@ -71,6 +71,9 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 	ro->off_g_gopc = o->g_gopc;
 	ro->off_g_startpc = o->g_startpc;
 	ro->off_g_m = o->g_m;
+	ro->off_g_stack_lo = o->g_stack_lo;
+	ro->off_g_stack_hi = o->g_stack_hi;
+	ro->off_g_sched_sp = o->g_sched_sp;
 	ro->off_g_sched_pc = o->g_sched_pc;
 	ro->off_g_sched_bp = o->g_sched_bp;
 	ro->off_m_curg = o->m_curg;

@@ -1,0 +1,3 @@
+module xgotop.test/deepstack
+
+go 1.21
