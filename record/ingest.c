@@ -295,7 +295,7 @@ static int frames_of(struct rec_ingest *g, uint64_t pc, bool ret, const struct p
 
 		memset(f, 0, sizeof(*f));
 		f->f.pc = pc;
-		f->unknown = !gf[i].fn;
+		f->unknown = g->o.bin && !gf[i].fn; /* without the binary, every PC is kept */
 		if (!gf[i].fn)
 			continue;
 		f->top = gf[i].top;
