@@ -32,11 +32,24 @@
 #define XGB_EVF_SCHED	 0x04 /* stack walked from g.sched (the goroutine was off-CPU) */
 #define XGB_EVF_CAS	 0x08 /* go_state from a direct atomicstatus CAS, not casgstatus */
 #define XGB_EVF_INTERNAL 0x10 /* go_create sent only so the reader learns the goid of a g */
+#define XGB_EVF_TARGET                                                                             \
+	0x20 /* go_create sent only to carry, as start_pc, the function the                        \
+	      * g's start wrapper calls through its closure (xgb_wrapper) */
 
 /* xgb_event.prof.flags (cpu_sample) */
 #define XGB_CPUF_KERNEL 0x01 /* the thread was in the kernel (a system call, a fault) */
 #define XGB_CPUF_SYSTEM 0x02 /* it ran on a system stack (g0) for the goroutine m.curg */
 #define XGB_CPUF_NO_G	0x04 /* no goroutine: a non-Go thread or the scheduler */
+
+/* Start wrappers that call through their closure (gobin__for_each_indirect_wrapper), by
+ * runtime entry address: from g.sched.ctxt, v = *(v + off[i]) for i < nloads gives the PC
+ * of the function the goroutine will run. */
+#define XGB_MAX_WRAPPERS  4096
+#define XGB_WRAPPER_LOADS 3
+struct xgb_wrapper {
+	__s32 off[XGB_WRAPPER_LOADS];
+	__u32 nloads;
+};
 
 /* xgb_event.sflags: how the stack that follows was walked */
 #define XGB_STACK_TRUNCATED 0x01 /* cut at XGB_MAX_FRAMES where the frame chain went on */
@@ -137,5 +150,6 @@ _Static_assert(sizeof(struct xgb_event) == 72, "xgb_event layout");
 _Static_assert((XGB_MAX_FRAMES & (XGB_MAX_FRAMES - 1)) == 0 && XGB_MAX_FRAMES <= 255,
 	       "stack indices are masked, nframes is a u8");
 _Static_assert(sizeof(struct xgb_site) == 16, "xgb_site layout");
+_Static_assert(sizeof(struct xgb_wrapper) == 16, "xgb_wrapper layout");
 
 #endif /* XG_BPF_EVENTS_H */

@@ -87,6 +87,7 @@ const volatile __s32 off_g_stack_hi = -1;
 const volatile __s32 off_g_sched_sp = -1;
 const volatile __s32 off_g_sched_pc = -1;
 const volatile __s32 off_g_sched_bp = -1;
+const volatile __s32 off_g_sched_ctxt = -1;
 const volatile __s32 off_m_curg = -1;
 const volatile __s32 off_m_g0 = -1;
 const volatile __s32 off_gcc_heap_live = -1;
@@ -169,6 +170,14 @@ struct {
 	__type(key, __u64);
 	__type(value, __u32);
 } typsites SEC(".maps");
+
+/* start wrappers that call through their closure, by runtime entry (struct xgb_wrapper) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XGB_MAX_WRAPPERS);
+	__type(key, __u64);
+	__type(value, struct xgb_wrapper);
+} wrappers SEC(".maps");
 
 /* cpu_sample's record buffer */
 struct {
@@ -519,10 +528,46 @@ static __always_inline void read_create(__u64 gp, struct xgb_event *e)
 	e->create.start_pc = g_field(gp, off_g_startpc);
 }
 
+/* When g's start PC is a wrapper that calls through its closure (`go fv(x)`), the function it
+ * will call, read from the closure now (g.sched.ctxt is cleared when the g first runs), in a
+ * go_create record of its own ahead of the real one. */
+static __always_inline void emit_target(__u64 gp, __u64 goid)
+{
+	__u64 start = g_field(gp, off_g_startpc), v;
+	struct xgb_wrapper *w;
+	struct xgb_event *e;
+
+	if (!start || off_g_sched_ctxt < 0)
+		return;
+	w = bpf_map_lookup_elem(&wrappers, &start);
+	if (!w)
+		return;
+	v = read_u64(gp + off_g_sched_ctxt);
+	for (int i = 0; i < XGB_WRAPPER_LOADS; i++) {
+		if (i >= w->nloads || !v)
+			break;
+		v = read_u64(v + w->off[i]);
+	}
+	if (!v)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost(XG_EV_GO_CREATE);
+		return;
+	}
+	fill(e, XG_EV_GO_CREATE, goid, gp);
+	e->create.start_pc = v;
+	e->create.flags = XGB_EVF_TARGET;
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
 static __always_inline void emit_create(struct pt_regs *ctx, __u64 gp, __u64 goid, __u8 flags,
 					bool entry)
 {
 	struct xgb_event *e;
+
+	if (!(flags & (XGB_EVF_INTERNAL | XGB_EVF_FALLBACK)))
+		emit_target(gp, goid);
 
 	if (stacks && !(flags & XGB_EVF_FALLBACK)) {
 		struct scratch *s = scratch_get();

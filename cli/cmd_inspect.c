@@ -116,6 +116,7 @@ static const struct {
     {"runtime.g", "sched.pc", OFF(g_sched_pc)},
     {"runtime.g", "sched.bp", OFF(g_sched_bp)},
     {"runtime.g", "sched.lr", OFF(g_sched_lr)},
+    {"runtime.g", "sched.ctxt", OFF(g_sched_ctxt)},
     {"runtime.g", "stack.lo", OFF(g_stack_lo)},
     {"runtime.g", "stack.hi", OFF(g_stack_hi)},
     {"runtime.g", "waitsince", OFF(g_waitsince)},

@@ -299,3 +299,132 @@ int gobin_disasm__calls(enum gobin_arch arch, const uint8_t *code, size_t size, 
 	cs_close(&h);
 	return (int)n;
 }
+
+/* x86-64 general-purpose register number (rax 0 .. r15 15) of any of its names, or -1. */
+static int x86_gpr(const char *name)
+{
+	static const char *const n64[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+					    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+	static const char *const n32[16] = {"eax",  "ecx",  "edx",  "ebx", "esp",  "ebp",
+					    "esi",  "edi",  "r8d",  "r9d", "r10d", "r11d",
+					    "r12d", "r13d", "r14d", "r15d"};
+
+	if (!name)
+		return -1;
+	for (int i = 0; i < 16; i++)
+		if (!strcmp(name, n64[i]) || !strcmp(name, n32[i]))
+			return i;
+	/* 16- and 8-bit names: ax, al, ah, ..., r8w, r8b */
+	if ((name[0] == 'r' && name[1] >= '0' && name[1] <= '9')) {
+		int v = atoi(name + 1);
+
+		return v >= 8 && v <= 15 ? v : -1;
+	}
+	if (strlen(name) == 2) {
+		static const char base[] = "acdb";
+		const char *p = strchr(base, name[0]);
+
+		if (p && (name[1] == 'x' || name[1] == 'l' || name[1] == 'h'))
+			return (int)(p - base);
+		if (!strcmp(name, "si") || !strcmp(name, "sil"))
+			return 6;
+		if (!strcmp(name, "di"))
+			return 7;
+	}
+	if (!strcmp(name, "sil"))
+		return 6;
+	if (!strcmp(name, "dil"))
+		return 7;
+	return -1;
+}
+
+int gobin_disasm__closure_call(enum gobin_arch arch, const uint8_t *code, size_t size,
+			       struct gobin_wrapper_call *out)
+{
+	/* per register: loads from the closure pointer (-1: not derived from it) */
+	int nloads[16];
+	int32_t offs[16][GOBIN_WRAPPER_LOADS];
+	size_t left = size;
+	const uint8_t *p = code;
+	uint64_t addr = 0;
+	cs_insn *in = NULL;
+	csh h = 0;
+	int err = -ENOENT;
+
+	if (arch != GOBIN_ARCH_X86_64)
+		return -EOPNOTSUPP;
+	if (size > MAX_FUNC_SIZE)
+		return -E2BIG;
+	for (int i = 0; i < 16; i++)
+		nloads[i] = -1;
+	nloads[2] = 0; /* rdx: the closure context (ABIInternal) */
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return -ENOMEM;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	if (!in) {
+		cs_close(&h);
+		return -ENOMEM;
+	}
+	while (left && cs_disasm_iter(h, &p, &left, &addr, in)) {
+		const cs_x86 *x = &in->detail->x86;
+		cs_regs rd, wr;
+		uint8_t nrd, nwr;
+
+		if (in->id == X86_INS_RET || (in->id == X86_INS_CALL && x->op_count == 1 &&
+					      x->operands[0].type == X86_OP_IMM))
+			break; /* a direct call first: not a wrapper that calls through its closure
+				*/
+		if ((in->id == X86_INS_CALL || in->id == X86_INS_JMP) && x->op_count == 1 &&
+		    x->operands[0].type == X86_OP_REG) {
+			int r = x86_gpr(cs_reg_name(h, x->operands[0].reg));
+
+			if (r >= 0 && nloads[r] > 0) {
+				out->nloads = (uint32_t)nloads[r];
+				memcpy(out->off, offs[r], sizeof(out->off));
+				err = 0;
+			}
+			break;
+		}
+		if (in->id == X86_INS_MOV && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_REG && x->operands[0].size == 8) {
+			int d = x86_gpr(cs_reg_name(h, x->operands[0].reg));
+			const cs_x86_op *s = &x->operands[1];
+
+			if (d >= 0 && s->type == X86_OP_MEM && s->mem.index == X86_REG_INVALID &&
+			    s->mem.segment == X86_REG_INVALID) {
+				int b = x86_gpr(cs_reg_name(h, s->mem.base));
+
+				if (b >= 0 && nloads[b] >= 0 && nloads[b] < GOBIN_WRAPPER_LOADS &&
+				    s->mem.disp >= INT32_MIN && s->mem.disp <= INT32_MAX) {
+					int n = nloads[b];
+
+					memcpy(offs[d], offs[b], sizeof(offs[d]));
+					offs[d][n] = (int32_t)s->mem.disp;
+					nloads[d] = n + 1;
+					continue;
+				}
+			} else if (d >= 0 && s->type == X86_OP_REG) {
+				int b = x86_gpr(cs_reg_name(h, s->reg));
+
+				if (b >= 0) {
+					memcpy(offs[d], offs[b], sizeof(offs[d]));
+					nloads[d] = nloads[b];
+					continue;
+				}
+			}
+		}
+		/* anything else: what it writes no longer comes from the closure */
+		if (cs_regs_access(h, in, rd, &nrd, wr, &nwr) == CS_ERR_OK) {
+			for (uint8_t i = 0; i < nwr; i++) {
+				int r = x86_gpr(cs_reg_name(h, wr[i]));
+
+				if (r >= 0)
+					nloads[r] = -1;
+			}
+		}
+	}
+	cs_free(in, 1);
+	cs_close(&h);
+	return err;
+}

@@ -1668,3 +1668,34 @@ int gobin__type_name(const struct gobin *b, uint64_t type_addr, char *buf, size_
 	buf[n] = '\0';
 	return 0;
 }
+
+int gobin__for_each_indirect_wrapper(const struct gobin *b,
+				     int (*fn)(uint64_t entry, const struct gobin_wrapper_call *c,
+					       void *ctx),
+				     void *ctx)
+{
+	uint8_t wrapper = funcid_wrapper(b);
+
+	for (uint64_t i = 0; i < b->pcln.nfunc; i++) {
+		struct gobin_wrapper_call call;
+		struct gobin_pcln_func f;
+		uint64_t entry;
+		const uint8_t *code;
+		size_t avail;
+		int ret;
+
+		if (gobin_pcln__func(&b->pcln, i, &f) || f.funcid != wrapper ||
+		    wrapper_target(b, &f))
+			continue;
+		entry = b->info.text_start + f.entry_off;
+		code = vaddr_ptr(b, entry, &avail);
+		if (!code || avail < (uint64_t)f.end_off - f.entry_off ||
+		    gobin_disasm__closure_call(b->arch, code, (size_t)(f.end_off - f.entry_off),
+					       &call))
+			continue;
+		ret = fn(entry, &call, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

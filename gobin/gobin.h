@@ -156,6 +156,23 @@ int gobin__pc_frames(const struct gobin *b, uint64_t pc, bool ret, struct gobin_
 int gobin__start_func(const struct gobin *b, uint64_t start_pc, const char **fn,
 		      const char **wrapper);
 
+/* A compiler wrapper that starts goroutines and calls through a function value or an interface
+ * (`go fv(x)`, `go iface.M(x)`): which function it calls is known only when the goroutine is
+ * created, from its closure (g.sched.ctxt until the goroutine first runs): v = the closure;
+ * then v = *(v + off[i]) for each i < nloads; v is the PC of the function called. */
+#define GOBIN_WRAPPER_LOADS 3
+struct gobin_wrapper_call {
+	int32_t off[GOBIN_WRAPPER_LOADS];
+	uint32_t nloads; /* 1 .. GOBIN_WRAPPER_LOADS */
+};
+
+/* Calls fn for each such wrapper of b (link-time entry address and how its callee is found),
+ * stopping early on a non-zero return, which it returns. 0, or -errno. */
+int gobin__for_each_indirect_wrapper(const struct gobin *b,
+				     int (*fn)(uint64_t entry, const struct gobin_wrapper_call *c,
+					       void *ctx),
+				     void *ctx);
+
 /* Writes Go function name `name` as the runtime of Go 1.go_minor prints it
  * (runtime.funcNameForPrint): the type arguments of a generic function shown as "[...]"
  * (main.Map[go.shape.int] -> main.Map[...]). At most len bytes with the NUL. */

@@ -142,4 +142,11 @@ int gobin_disasm__probe_site(enum gobin_arch arch, const uint8_t *code, size_t s
 int gobin_disasm__calls(enum gobin_arch arch, const uint8_t *code, size_t size, uint64_t addr,
 			uint64_t *targets, size_t max);
 
+/* How a compiler wrapper whose body is code[0..size) finds the function it calls through its
+ * closure (`go fv(x)`, `go iface.M(x)`): the loads from the closure context register (rdx) that
+ * give the register of its indirect call. 0, -ENOENT when it makes no such call (a direct call
+ * or a return comes first), -EOPNOTSUPP on arm64 (not yet), or -errno. */
+int gobin_disasm__closure_call(enum gobin_arch arch, const uint8_t *code, size_t size,
+			       struct gobin_wrapper_call *out);
+
 #endif /* XG_GOBIN_INTERNAL_H */

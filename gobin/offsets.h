@@ -80,6 +80,7 @@ struct go_offsets {
 	/* internal/abi.Type, runtime.moduledata */
 	int32_t type_ptrbytes; /* PtrBytes */
 	int32_t md_etext;      /* etext */
+	int32_t g_sched_ctxt;  /* sched.ctxt: the closure of a goroutine that has not run yet */
 
 	/* waitreason[n] is the string Go prints for reason n ("chan receive"), "" if unknown */
 	uint32_t nwaitreasons;

@@ -705,6 +705,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7720,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 32,
 			.waitreason = {
 				"",
@@ -801,6 +802,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7720,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 32,
 			.waitreason = {
 				"",
@@ -897,6 +899,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7720,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 37,
 			.waitreason = {
 				"",
@@ -998,6 +1001,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7720,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 37,
 			.waitreason = {
 				"",
@@ -1099,6 +1103,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7720,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 38,
 			.waitreason = {
 				"",
@@ -1201,6 +1206,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7720,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 38,
 			.waitreason = {
 				"",
@@ -1303,6 +1309,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7720,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 44,
 			.waitreason = {
 				"",
@@ -1411,6 +1418,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7720,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 44,
 			.waitreason = {
 				"",
@@ -1519,6 +1527,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7696,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 47,
 			.waitreason = {
 				"",
@@ -1630,6 +1639,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7696,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 47,
 			.waitreason = {
 				"",
@@ -1741,6 +1751,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7696,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 47,
 			.waitreason = {
 				"",
@@ -1852,6 +1863,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7696,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 47,
 			.waitreason = {
 				"",
@@ -1963,6 +1975,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7696,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 47,
 			.waitreason = {
 				"",
@@ -2074,6 +2087,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.ms_last_gc_nanotime = 7696,
 			.type_ptrbytes = 8,
 			.md_etext = 184,
+			.g_sched_ctxt = 80,
 			.nwaitreasons = 47,
 			.waitreason = {
 				"",

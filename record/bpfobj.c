@@ -76,6 +76,7 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 	ro->off_g_sched_sp = o->g_sched_sp;
 	ro->off_g_sched_pc = o->g_sched_pc;
 	ro->off_g_sched_bp = o->g_sched_bp;
+	ro->off_g_sched_ctxt = o->g_sched_ctxt;
 	ro->off_m_curg = o->m_curg;
 	ro->off_m_g0 = o->m_g0;
 	ro->cpu_tgid = k->cpu_tgid;
@@ -115,6 +116,7 @@ int rec_bpf__open(struct rec_bpf *b, const struct rec_bpf_knobs *k)
 	b->sample = map(b, "sample", &err);
 	b->sites = map(b, "sites", &err);
 	b->typsites = map(b, "typsites", &err);
+	b->wrappers = map(b, "wrappers", &err);
 	b->traps = map(b, "traps", &err);
 	for (int p = 0; p < REC_PROG_MAX && !err; p++) {
 		b->progs[p] = bpf_object__find_program_by_name(b->obj, rec_prog_name(p));

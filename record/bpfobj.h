@@ -22,7 +22,7 @@ struct bpf_link;
 
 struct rec_bpf {
 	struct bpf_object *obj;
-	struct bpf_map *events, *lost, *sample, *sites, *typsites, *traps;
+	struct bpf_map *events, *lost, *sample, *sites, *typsites, *traps, *wrappers;
 	struct bpf_program *progs[REC_PROG_MAX];
 	bool multi;		     /* programs loaded for uprobe_multi links */
 	int multi_fds[REC_PROG_MAX]; /* uprobe_multi links, -1 when none */

@@ -62,7 +62,9 @@ struct rec_ingest {
 	struct u64map fn_by_pc;	    /* link-time PC -> string id of its function */
 	struct u64map type_by_addr; /* runtime *abi.Type -> string id */
 	struct u64map start_by_pc;  /* link-time start PC -> start_fn | start_wrapper << 32 */
-	struct u64map frame_by_pc;  /* link-time PC << 1 | ret -> index << 8 | count in frames */
+	struct u64map
+	    target_by_g; /* g -> what its start wrapper calls (XGB_EVF_TARGET), link-time */
+	struct u64map frame_by_pc; /* link-time PC << 1 | ret -> index << 8 | count in frames */
 	struct pc_frame *frames;
 	size_t nframes, capframes;
 	struct u64map stack_by_hash; /* hash of the captured PCs -> stack id */
@@ -130,6 +132,7 @@ void rec_ingest__free(struct rec_ingest *g)
 	u64map_free(&g->type_by_addr);
 	u64map_free(&g->frame_by_pc);
 	u64map_free(&g->start_by_pc);
+	u64map_free(&g->target_by_g);
 	u64map_free(&g->stack_by_hash);
 	u64map_free(&g->goid_by_g);
 	u64map_free(&g->curg_by_tid);
@@ -448,7 +451,8 @@ static void track_create(struct rec_ingest *g, const struct xgb_event *r, const 
 static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64_t *pcs,
 		   struct xg_event *ev)
 {
-	uint64_t bias = g->o.bias;
+	uint64_t bias = g->o.bias, target;
+	uint32_t fn, wfn;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->ts = r->ts > g->o.start_mono ? r->ts - g->o.start_mono : 0;
@@ -467,6 +471,11 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 		track_curg(g, r, ev->goid);
 		break;
 	case XG_EV_GO_CREATE:
+		if (r->create.flags & XGB_EVF_TARGET) {
+			if (r->g && r->create.start_pc > g->o.bias)
+				u64map_put(&g->target_by_g, r->g, r->create.start_pc - g->o.bias);
+			return 1;
+		}
 		if (r->create.flags & XGB_EVF_INTERNAL)
 			return 1;
 		ev->parent_goid = r->create.parent_goid;
@@ -475,6 +484,16 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 		/* gopc is the return address of the call to newproc: look up the call */
 		ev->create_fn = ev->create_pc ? fn_id(g, ev->create_pc - 1) : 0;
 		start_ids(g, ev->start_pc, &ev->start_fn, &ev->start_wrapper);
+		if (r->g && u64map_get(&g->target_by_g, r->g, &target)) {
+			/* a wrapper calling through its closure: BPF read what it calls */
+			u64map_del(&g->target_by_g, r->g);
+			/* (an interface's method may be a wrapper of its own: (*T).M for T.M) */
+			start_ids(g, target, &fn, &wfn);
+			if (!ev->start_wrapper && fn) {
+				ev->start_wrapper = ev->start_fn;
+				ev->start_fn = fn;
+			}
+		}
 		/* the creation stack starts at the go statement, not in newproc on g0 */
 		for (uint32_t i = 0; i < r->nframes; i++) {
 			if (pcs[i] == r->create.create_pc) {

@@ -652,6 +652,21 @@ static int build_meta(struct recorder *r)
 	return err;
 }
 
+/* A start wrapper whose callee BPF reads from the closure at each creation (bpf/events.h);
+ * past the map's size the rest keep their wrapper's name. */
+static int add_wrapper(uint64_t entry, const struct gobin_wrapper_call *c, void *ctx)
+{
+	struct recorder *r = ctx;
+	struct xgb_wrapper w = {.nloads = c->nloads};
+	uint64_t key = entry + r->bias;
+
+	memcpy(w.off, c->off, sizeof(w.off));
+	if (bpf_map_update_elem(bpf_map__fd(r->bpf.wrappers), &key, &w, BPF_NOEXIST))
+		return errno == E2BIG ? 1
+				      : xg_error(-errno, "BPF: wrappers map: %s", strerror(errno));
+	return 0;
+}
+
 static int setup_bpf(struct recorder *r, bool multi)
 {
 	struct rec_bpf_knobs knobs = {
@@ -705,6 +720,10 @@ static int setup_bpf(struct recorder *r, bool multi)
 		if (bpf_map_update_elem(bpf_map__fd(r->bpf.typsites), &ra, &lvl, BPF_ANY))
 			return xg_error(-errno, "BPF: typsites map: %s", strerror(errno));
 	}
+
+	err = gobin__for_each_indirect_wrapper(r->bin, add_wrapper, r);
+	if (err < 0)
+		return err;
 
 	r->ncpus = libbpf_num_possible_cpus();
 	if (r->ncpus <= 0)

@@ -85,6 +85,7 @@ var fields = []field{
 	{"ms_last_gc_nanotime", "runtime.mstats", "last_gc_nanotime"},
 	{"type_ptrbytes", "internal/abi.Type", "PtrBytes"},
 	{"md_etext", "runtime.moduledata", "etext"},
+	{"g_sched_ctxt", "runtime.g", "sched.ctxt"},
 }
 
 const (
