@@ -297,7 +297,7 @@ uint32_t tf_tables__stack_top(const struct tf_tables *t, uint32_t id)
 	const struct xg_frame *fr = tf_tables__stack(t, id, &n);
 
 	for (uint32_t i = 0; i < n; i++)
-		if (tf_frame_shown_by_go(tf_tables__str(t, fr[i].fn), i == 0))
+		if (tf_frame_shown_by_go(tf_tables__str(t, fr[i].fn), true)) /* none shown yet */
 			return i;
 	return 0;
 }

@@ -184,6 +184,47 @@ static uint64_t location(struct pp *p, uint64_t key, uint64_t pc, const char *fn
 	return id;
 }
 
+/* The location of one captured PC: frames fr[0..n) are the calls inlined there, innermost
+ * first, then the function holding the code. pprof keeps them as the lines of one location,
+ * "the last entry the caller into which the preceding entries were inlined". */
+static uint64_t inlined_location(struct pp *p, const struct xg_frame *fr, uint32_t n)
+{
+	uint64_t key = 0x9e3779b97f4a7c15ull, id;
+	size_t m, l;
+
+	for (uint32_t i = 0; i < n; i++)
+		key =
+		    mix(mix(key, mix(fr[i].pc, fr[i].fn)), (uint64_t)fr[i].file << 32 | fr[i].line);
+	if (u64map_get(&p->loc_idx, key, &id))
+		return id;
+	id = ++p->nlocs;
+	if (u64map_put(&p->loc_idx, key, id))
+		p->locs.err = -ENOMEM;
+	if (fr[0].pc) {
+		if (!p->pc_min || fr[0].pc < p->pc_min)
+			p->pc_min = fr[0].pc;
+		if (fr[0].pc > p->pc_max)
+			p->pc_max = fr[0].pc;
+	}
+	m = pb_begin(&p->locs, P_LOCATION);
+	pb_uint(&p->locs, LO_ID, id);
+	if (fr[0].pc) {
+		pb_uint(&p->locs, LO_MAPPING, 1);
+		pb_uint(&p->locs, LO_ADDRESS, fr[0].pc);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t fid = function(p, tf_tables__str(p->names, fr[i].fn),
+					tf_tables__str(p->names, fr[i].file));
+
+		l = pb_begin(&p->locs, LO_LINE);
+		pb_uint(&p->locs, LN_FUNCTION, fid);
+		pb_int(&p->locs, LN_LINE, fr[i].line);
+		pb_end(&p->locs, l);
+	}
+	pb_end(&p->locs, m);
+	return id;
+}
+
 /* Location ids of a sample, leaf first, into *ids (grown as needed). The count. */
 static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **ids, size_t *cap)
 {
@@ -230,14 +271,19 @@ static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **
 		if (!*ids)
 			return 0;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t key =
-		    mix(mix(fr[i].pc, fr[i].fn), (uint64_t)fr[i].file << 32 | fr[i].line);
+	{
+		size_t k = 0;
 
-		(*ids)[i] = location(p, key, fr[i].pc, tf_tables__str(p->names, fr[i].fn),
-				     tf_tables__str(p->names, fr[i].file), fr[i].line);
+		for (uint32_t i = 0; i < n;) {
+			uint32_t j = i;
+
+			while (j + 1 < n && (fr[j].flags & XG_FRAME_INLINED))
+				j++;
+			(*ids)[k++] = inlined_location(p, fr + i, j - i + 1);
+			i = j + 1;
+		}
+		return k;
 	}
-	return n;
 }
 
 static int collect_allocs(struct pp *p, struct xg_event *evs, struct xg_export_stats *st)
