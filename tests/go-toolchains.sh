@@ -9,6 +9,8 @@
 # version: "1.XX <GOROOT> <go version output>". Exits non-zero if any version is missing.
 # The archive URI comes from the machine's own apt sources.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=debian-archive.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian-archive.sh"
 
 quiet=0
 if [ "${1:-}" = "--quiet" ]; then quiet=1; shift; fi
@@ -26,44 +28,21 @@ suite_of() {
 	esac
 }
 
-# First Debian archive URI from the machine's deb822 or one-line sources.
-archive_uri() {
-	local f uri=""
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f")
-		[ -n "$uri" ] && break
-	done
-	if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-		uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; exit } }' /etc/apt/sources.list)
-	fi
-	[ -n "$uri" ] || { echo "go-toolchains: no Debian archive URI in /etc/apt/sources.list{,.d}" >&2; return 1; }
-	echo "$uri"
-}
-
 have() { [ -x "$cache/$1/usr/lib/go-$1/bin/go" ] && [ -d "$cache/$1/usr/lib/go-$1/src/runtime" ]; }
 
 missing=()
 for v in "${versions[@]}"; do have "$v" || missing+=("$v"); done
 
 if [ ${#missing[@]} -gt 0 ]; then
-	uri=$(archive_uri)
+	uri=$(debian_archive_uri go-toolchains)
 	apt_dir="$cache/.apt"
-	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/dl"
-	: >"$apt_dir/sources.list"
-	for s in bookworm-backports trixie trixie-backports; do
-		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $s main" >>"$apt_dir/sources.list"
-	done
-	apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=-"
-		-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-		-o "Dir::State::Status=/var/lib/dpkg/status" -o "APT::Get::List-Cleanup=0" -q)
+	debian_apt_init "$apt_dir" "$uri" bookworm-backports trixie trixie-backports
 	[ $quiet = 1 ] || echo "go-toolchains: fetching ${missing[*]} from $uri" >&2
-	apt-get "${apt_opts[@]}" update >"$apt_dir/update.log" 2>&1 ||
-		{ cat "$apt_dir/update.log" >&2; exit 1; }
+	debian_apt_update || exit 1
 	for v in "${missing[@]}"; do
 		suite=$(suite_of "$v")
 		rm -rf "$apt_dir/dl"/*
-		(cd "$apt_dir/dl" && apt-get "${apt_opts[@]}" -t "$suite" download \
+		(cd "$apt_dir/dl" && debian_apt_get -t "$suite" download \
 			"golang-$v-go/$suite" "golang-$v-src/$suite" >"$apt_dir/download.log" 2>&1) ||
 			{ cat "$apt_dir/download.log" >&2; echo "go-toolchains: cannot download Go $v from $suite" >&2; exit 1; }
 		tmp="$cache/.tmp-$v"

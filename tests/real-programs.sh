@@ -12,6 +12,8 @@
 # The packages come from trixie, built with Go 1.24; their binaries need glibc >= 2.34 only, so
 # they run on Debian 12 as they are. The archive URI comes from the machine's own apt sources.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=debian-archive.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian-archive.sh"
 
 quiet=0
 if [ "${1:-}" = "--quiet" ]; then quiet=1; shift; fi
@@ -34,21 +36,6 @@ binary_of() {
 	esac
 }
 
-# First Debian archive URI from the machine's deb822 or one-line sources.
-archive_uri() {
-	local f uri=""
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f")
-		[ -n "$uri" ] && break
-	done
-	if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-		uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; exit } }' /etc/apt/sources.list)
-	fi
-	[ -n "$uri" ] || { echo "real-programs: no Debian archive URI in /etc/apt/sources.list{,.d}" >&2; return 1; }
-	echo "$uri"
-}
-
 have() {
 	local bin
 	bin=$(binary_of "$1") || return 1
@@ -62,20 +49,15 @@ for p in "${pkgs[@]}"; do
 done
 
 if [ ${#missing[@]} -gt 0 ]; then
-	uri=$(archive_uri)
+	uri=$(debian_archive_uri real-programs)
 	apt_dir="$cache/.apt"
-	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/dl"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" >"$apt_dir/sources.list"
-	apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=-"
-		-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-		-o "Dir::State::Status=/var/lib/dpkg/status" -o "APT::Get::List-Cleanup=0" -q)
+	debian_apt_init "$apt_dir" "$uri" "$suite"
 	[ $quiet = 1 ] || echo "real-programs: fetching ${missing[*]} from $uri $suite" >&2
-	apt-get "${apt_opts[@]}" update >"$apt_dir/update.log" 2>&1 ||
-		{ cat "$apt_dir/update.log" >&2; exit 1; }
+	debian_apt_update || exit 1
 	rm -rf "$apt_dir/dl"/*
 	specs=()
 	for p in "${missing[@]}"; do specs+=("$p/$suite"); done
-	(cd "$apt_dir/dl" && apt-get "${apt_opts[@]}" download "${specs[@]}" >"$apt_dir/download.log" 2>&1) ||
+	(cd "$apt_dir/dl" && debian_apt_get download "${specs[@]}" >"$apt_dir/download.log" 2>&1) ||
 		{ cat "$apt_dir/download.log" >&2; echo "real-programs: cannot download ${missing[*]} from $suite" >&2; exit 1; }
 	for p in "${missing[@]}"; do
 		debs=("$apt_dir/dl/${p}_"*.deb)
