@@ -340,6 +340,7 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 		return NULL;
 	memcpy(&r->o, opts, opts->sz < sizeof(r->o) ? opts->sz : sizeof(r->o));
 	r->t.pidfd = -1;
+	r->t.cpu_ns = -1;
 	r->stats_fd = -1;
 	r->cpu_start_ns = r->cpu_last_ns = -1;
 	if (r->o.mode == RECORDER_MODE_AUTO)
@@ -1288,6 +1289,7 @@ int recorder__set_sample(struct recorder *r, unsigned int kind, double rate)
 void recorder__stats(struct recorder *r, struct recorder_stats *st)
 {
 	struct rec_ingest_stats is = {0};
+	int64_t last;
 
 	memset(st, 0, sizeof(*st));
 	if (r->ing)
@@ -1316,9 +1318,11 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 	st->traps = r->traps;
 	st->trap_ns = r->trap_ns;
 	snprintf(st->trap_error, sizeof(st->trap_error), "%s", r->trap_error);
-	st->target_cpu_ns = r->cpu_start_ns >= 0 && r->cpu_last_ns >= r->cpu_start_ns
-				? r->cpu_last_ns - r->cpu_start_ns
-				: -1;
+	/* a launched target's own total when it was reaped: /proc counts clock ticks, too coarse
+	 * for a short run */
+	last = r->t.cpu_ns >= 0 ? r->t.cpu_ns : r->cpu_last_ns;
+	st->target_cpu_ns =
+	    r->cpu_start_ns >= 0 && last >= r->cpu_start_ns ? last - r->cpu_start_ns : -1;
 	for (int p = 0; p < REC_PROG_MAX && r->bpf_ok && r->stats_fd >= 0; p++) {
 		struct bpf_prog_info pi;
 		uint32_t len = sizeof(pi);

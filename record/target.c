@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -57,6 +58,7 @@ int rec_target__resolve(struct rec_target *t, char *const argv[])
 
 	memset(t, 0, sizeof(*t));
 	t->pidfd = -1;
+	t->cpu_ns = -1;
 	if (!name || !*name)
 		return xg_error(-EINVAL, "no program given");
 	if (strchr(name, '/')) {
@@ -172,6 +174,7 @@ int rec_target__attach(struct rec_target *t, pid_t pid)
 	int fd;
 
 	memset(t, 0, sizeof(*t));
+	t->cpu_ns = -1;
 	t->pid = pid;
 	t->pidfd = pidfd_open(pid);
 	if (t->pidfd < 0)
@@ -206,7 +209,8 @@ int rec_target__attach(struct rec_target *t, pid_t pid)
 bool rec_target__poll_exit(struct rec_target *t)
 {
 	struct pollfd pfd = {.fd = t->pidfd, .events = POLLIN};
-	siginfo_t si;
+	struct rusage ru;
+	int status;
 
 	if (t->exited)
 		return true;
@@ -216,14 +220,11 @@ bool rec_target__poll_exit(struct rec_target *t)
 			t->exited = true;
 		return t->exited;
 	}
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG) == 0 && si.si_pid == t->pid) {
+	if (wait4(t->pid, &status, WNOHANG, &ru) == t->pid) {
 		t->exited = true;
-		/* in waitpid() form, for WIFEXITED() and friends */
-		if (si.si_code == CLD_EXITED)
-			t->status = (si.si_status & 0xff) << 8;
-		else
-			t->status = (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+		t->status = status;
+		t->cpu_ns = ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+			    ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 	}
 	return t->exited;
 }

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct rec_target {
@@ -18,6 +19,9 @@ struct rec_target {
 	bool stopped;		 /* launched and still held at its exec */
 	bool exited;		 /* it has exited (and, when launched, been reaped) */
 	int status;		 /* waitpid() status when launched and exited */
+	int64_t cpu_ns;		 /* launched and exited: its user + system CPU time in all, from
+				  * the kernel's rusage (exact, where /proc counts clock ticks);
+				  * -1 otherwise */
 	char exe[PATH_MAX];	 /* the executable: the resolved path, or /proc/PID/exe */
 	char exe_path[PATH_MAX]; /* its path as the kernel names it (for metadata and bundles) */
 	char cmdline[1024];	 /* argv joined by spaces (from /proc/PID/cmdline when attached) */
