@@ -933,13 +933,20 @@ struct snap_ctx {
 
 /* One goroutine of a walk: an event when it is new to the walks or its state or wait reason
  * changed since the last one (a goroutine parked for hours costs one event, not one per
- * walk). */
+ * walk). A g is copied while it runs, so a goroutine new to the walks is read again first:
+ * Go 1.21-1.23 make a reused g runnable before they give it its goid, and a copy taken in
+ * between names the g's previous, exited goroutine. */
 static int snap_one(const struct rec_gsnap *g, void *arg)
 {
 	struct snap_ctx *c = arg;
 	struct recorder *r = c->r;
 	uint64_t key = (uint64_t)g->state | (uint64_t)g->reason << 8, last;
-	bool same = u64map_get(&r->snap_last, g->goid, &last) && (last & 0xffff) == key;
+	bool known = u64map_get(&r->snap_last, g->goid, &last);
+	bool same = known && (last & 0xffff) == key;
+	struct rec_gsnap again;
+
+	if (!known && (rec_poll__read_gs(r->poll, &g->g, 1, &again) || again.goid != g->goid))
+		return 0; /* the next walk sees it as it is */
 
 	if (c->adopt)
 		rec_ingest__adopt(r->ing, g->g, g->goid);
@@ -951,14 +958,15 @@ static int snap_one(const struct rec_gsnap *g, void *arg)
 	return rec_ingest__snapshot(r->ing, c->mono, g);
 }
 
-/* Forgets the goroutines the last walk did not see (they exited). */
+/* Forgets the goroutines the last two walks did not see (they exited; one walk may miss a
+ * goroutine whose g it read while the runtime was changing it). */
 static void snap_prune(struct recorder *r, uint64_t walk)
 {
 	uint64_t k, v, *gone = NULL;
 	size_t n = 0, cap = 0, it = 0;
 
 	while (u64map_next(&r->snap_last, &it, &k, &v)) {
-		if (v >> 16 == walk)
+		if (v >> 16 >= walk - 1)
 			continue;
 		if (n == cap) {
 			uint64_t *a = realloc(gone, (cap = cap ? cap * 2 : 64) * sizeof(*a));
