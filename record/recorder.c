@@ -653,6 +653,8 @@ static int build_meta(struct recorder *r)
 	return err;
 }
 
+static int snapshot_at_attach(struct recorder *r);
+
 /* A start wrapper whose callee BPF reads from the closure at each creation (bpf/events.h);
  * past the map's size the rest keep their wrapper's name. */
 static int add_wrapper(uint64_t entry, const struct gobin_wrapper_call *c, void *ctx)
@@ -775,6 +777,19 @@ int recorder__start(struct recorder *r)
 			r->mem_rate_start = r->o.mem_profile_rate;
 		}
 	}
+	if (!r->production && !r->t.launched &&
+	    (r->o.kinds & (XGB_KIND_BIT(XG_EV_GO_CREATE) | XGB_KIND_BIT(XG_EV_GO_STATE)))) {
+		/* full mode attached: one walk of the goroutines there before the probes */
+		rec_globals__find(r->bin, &r->off, 0, &r->globals);
+		r->poll = rec_poll__new(r->t.pid, r->bias, &r->off, &r->globals);
+		if (r->poll && !rec_poll__can_snapshot(r->poll)) {
+			rec_poll__free(r->poll);
+			r->poll = NULL;
+		}
+		if (!r->poll)
+			unavailable(
+			    r, "the goroutines from before the attach (runtime.allgs not found)");
+	}
 	if (r->o.bpf_stats) {
 		r->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (r->stats_fd < 0)
@@ -830,6 +845,8 @@ int recorder__start(struct recorder *r)
 		err = rec_bpf__attach_cpu(&r->bpf, r->o.cpu_hz);
 	if (!err)
 		err = rec_bpf__set_enabled(&r->bpf, true);
+	if (!err && r->poll && !r->production)
+		err = snapshot_at_attach(r);
 	if (err)
 		return err;
 	r->cpu_start_ns = r->cpu_last_ns = process_cpu_ns(r->t.pid);
@@ -956,6 +973,23 @@ static int snap_one(const struct rec_gsnap *g, void *arg)
 		return 0;
 	r->snap_events++;
 	return rec_ingest__snapshot(r->ing, c->mono, g);
+}
+
+/*
+ * Full mode, attached: the goroutines that were there before the probes (state, wait reason,
+ * start and creation site, parent), as snapshot events from one walk right after the probes
+ * were enabled, so that every goroutine the trace shows has its start function. Production
+ * mode's walks do the same once a second.
+ */
+static int snapshot_at_attach(struct recorder *r)
+{
+	struct snap_ctx c = {r, clock_ns(CLOCK_MONOTONIC), 1, false};
+	int err = rec_poll__goroutines(r->poll, snap_one, &c);
+
+	if (err < 0)
+		return xg_error(err, "reading the goroutines at attach: %s", xg_errmsg());
+	r->polls_snapshot = 1;
+	return 0;
 }
 
 /* Forgets the goroutines the last two walks did not see (they exited; one walk may miss a
