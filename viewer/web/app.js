@@ -229,7 +229,10 @@ function renderText(f) {
       const share = f.alloc.bytes ? (100 * e[1] / f.alloc.bytes).toFixed(1) + '%' : '';
       h += '<tr><td>' + fmtBytes(e[1]) + '</td><td>' + share + '</td><td>' + fmtCount(e[2]) + '</td><td>' + esc(where) + '</td></tr>';
     }
-    document.querySelector(sel + ' tbody').innerHTML = h || '<tr><td class="l">no allocation events</td></tr>';
+    const none = site && f.alloc.bytes
+      ? 'allocations have no stacks: record with --stacks, or production mode\'s samples'
+      : 'no allocation events';
+    document.querySelector(sel + ' tbody').innerHTML = h || '<tr><td class="l">' + none + '</td></tr>';
   };
   let fh = '';
   for (const g of f.fns || []) {
