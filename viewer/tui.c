@@ -614,10 +614,11 @@ static void draw_tops(struct tui *t, const struct viewer_model *m, int y, int h)
 		}
 		if (!n && p && m->alloc_objs)
 			/* allocations, but no stacks to name their sites */
-			mvaddnstr(y + 1, x0,
-				  "  (allocations have no stacks: record with --stacks, or production "
-				  "mode's samples)",
-				  pw);
+			mvaddnstr(
+			    y + 1, x0,
+			    "  (allocations have no stacks: record with --stacks, or production "
+			    "mode's samples)",
+			    pw);
 		else if (!n)
 			mvaddnstr(y + 1, x0, "  (no allocation events)", pw);
 	}
