@@ -338,6 +338,17 @@ static int x86_gpr(const char *name)
 	return -1;
 }
 
+/* Whether code holds the bytes of a `call r64` or `jmp r64`: FF with ModRM 11 010 rrr (D0-D7)
+ * or 11 100 rrr (E0-E7), after an optional REX prefix. Without them there is no such branch. */
+static bool x86_may_branch_reg(const uint8_t *code, size_t size)
+{
+	for (size_t k = 0; k + 1 < size; k++)
+		if (code[k] == 0xff &&
+		    ((code[k + 1] & 0xf8) == 0xd0 || (code[k + 1] & 0xf8) == 0xe0))
+			return true;
+	return false;
+}
+
 int gobin_disasm__closure_call(enum gobin_arch arch, const uint8_t *code, size_t size,
 			       struct gobin_wrapper_call *out)
 {
@@ -355,6 +366,9 @@ int gobin_disasm__closure_call(enum gobin_arch arch, const uint8_t *code, size_t
 		return -EOPNOTSUPP;
 	if (size > MAX_FUNC_SIZE)
 		return -E2BIG;
+	/* most wrappers (tens of thousands in a large server) need no decoding at all */
+	if (!x86_may_branch_reg(code, size))
+		return -ENOENT;
 	for (int i = 0; i < 16; i++)
 		nloads[i] = -1;
 	nloads[2] = 0; /* rdx: the closure context (ABIInternal) */

@@ -1286,15 +1286,24 @@ int gobin__for_each_func(const struct gobin *b, const char *prefix,
 	return 0;
 }
 
+/* The Go function (pclntab entry) holding link-time pc: 0, -ENOENT when none does, or -EINVAL
+ * for a damaged entry. */
+static int pcln_func_at(const struct gobin *b, uint64_t pc, struct gobin_pcln_func *f)
+{
+	uint64_t idx;
+
+	if (pc < b->info.text_start || pc - b->info.text_start > UINT32_MAX ||
+	    gobin_pcln__find(&b->pcln, pc - b->info.text_start, &idx))
+		return -ENOENT;
+	return gobin_pcln__func(&b->pcln, idx, f);
+}
+
 int gobin__pc_lookup(const struct gobin *b, uint64_t pc, struct gobin_pcinfo *out)
 {
 	struct gobin_pcln_func f;
-	uint64_t idx;
-	int err;
+	int err = pcln_func_at(b, pc, &f);
 
-	if (pc >= b->info.text_start && pc - b->info.text_start <= UINT32_MAX &&
-	    !gobin_pcln__find(&b->pcln, pc - b->info.text_start, &idx)) {
-		err = gobin_pcln__func(&b->pcln, idx, &f);
+	if (err != -ENOENT) {
 		if (err)
 			return err;
 		out->fn = f.name;
@@ -1389,7 +1398,7 @@ int gobin__pc_frames(const struct gobin *b, uint64_t pc, bool ret, struct gobin_
 {
 	struct gobin_pcln_func f;
 	struct gobin_pcinfo pi;
-	uint64_t idx, tree;
+	uint64_t tree;
 	uint32_t off;
 	size_t n = 0;
 	int32_t inl = -1;
@@ -1399,8 +1408,8 @@ int gobin__pc_frames(const struct gobin *b, uint64_t pc, bool ret, struct gobin_
 		return -EINVAL;
 	if (ret && pc)
 		pc--;
-	if (pc < b->info.text_start || pc - b->info.text_start > UINT32_MAX ||
-	    gobin_pcln__find(&b->pcln, pc - b->info.text_start, &idx)) {
+	err = pcln_func_at(b, pc, &f);
+	if (err == -ENOENT) {
 		/* not Go code: a C function from .symtab (cgo binaries) */
 		err = gobin__pc_lookup(b, pc, &pi);
 		if (err)
@@ -1408,7 +1417,6 @@ int gobin__pc_frames(const struct gobin *b, uint64_t pc, bool ret, struct gobin_
 		out[0] = (struct gobin_frame){.fn = pi.fn, .file = pi.file, .line = pi.line};
 		return 1;
 	}
-	err = gobin_pcln__func(&b->pcln, idx, &f);
 	if (err)
 		return err;
 	off = (uint32_t)(pc - b->info.text_start);
@@ -1477,27 +1485,19 @@ static const char *wrapper_target(const struct gobin *b, const struct gobin_pcln
 	}
 
 	if (tree) {
-		/* the first pc whose inlined call has no parent inside the wrapper */
+		/* the first pc in inlined code: the outermost of its inlined calls is the one the
+		 * wrapper made (its frames end with it, then the wrapper's own) */
 		for (uint32_t off = f->entry_off; off < f->end_off; off++) {
-			int32_t inl, parent_pc;
-			uint8_t funcid;
-			const char *name;
+			struct gobin_frame fr[GOBIN_MAX_PC_FRAMES];
+			int32_t inl;
 
 			if (gobin_pcln__pcdata(&b->pcln, f, PCDATA_INLTREEINDEX, off, &inl) ||
 			    inl < 0)
 				continue;
-			for (int depth = 0; depth < MAX_INLINE_DEPTH; depth++) {
-				int32_t up = -1;
-
-				if (inl_entry(b, tree, inl, &funcid, &name, &parent_pc) ||
-				    parent_pc < 0)
-					break;
-				if (gobin_pcln__pcdata(&b->pcln, f, PCDATA_INLTREEINDEX,
-						       f->entry_off + (uint32_t)parent_pc, &up) ||
-				    up < 0)
-					return funcid == funcid_wrapper(b) ? NULL : name;
-				inl = up;
-			}
+			n = gobin__pc_frames(b, b->info.text_start + off, false, fr,
+					     GOBIN_MAX_PC_FRAMES);
+			if (n >= 2)
+				return fr[n - 2].wrapper ? NULL : fr[n - 2].fn;
 			break;
 		}
 	}
@@ -1518,15 +1518,11 @@ int gobin__start_func(const struct gobin *b, uint64_t start_pc, const char **fn,
 		      const char **wrapper)
 {
 	struct gobin_pcln_func f;
-	uint64_t idx;
 	int err;
 
 	*fn = NULL;
 	*wrapper = NULL;
-	if (start_pc < b->info.text_start || start_pc - b->info.text_start > UINT32_MAX ||
-	    gobin_pcln__find(&b->pcln, start_pc - b->info.text_start, &idx))
-		return -ENOENT;
-	err = gobin_pcln__func(&b->pcln, idx, &f);
+	err = pcln_func_at(b, start_pc, &f);
 	if (err)
 		return err;
 	*fn = f.name;
@@ -1540,9 +1536,7 @@ int gobin__start_func(const struct gobin *b, uint64_t start_pc, const char **fn,
 		if (!*wrapper)
 			*wrapper = f.name;
 		*fn = target;
-		if (gobin__func(b, target, &tf) || tf.addr < b->info.text_start ||
-		    gobin_pcln__find(&b->pcln, tf.addr - b->info.text_start, &idx) ||
-		    gobin_pcln__func(&b->pcln, idx, &f))
+		if (gobin__func(b, target, &tf) || pcln_func_at(b, tf.addr, &f))
 			break;
 	}
 	return 0;
@@ -1684,14 +1678,16 @@ int gobin__for_each_indirect_wrapper(const struct gobin *b,
 		size_t avail;
 		int ret;
 
-		if (gobin_pcln__func(&b->pcln, i, &f) || f.funcid != wrapper ||
-		    wrapper_target(b, &f))
+		if (gobin_pcln__func(&b->pcln, i, &f) || f.funcid != wrapper)
 			continue;
 		entry = b->info.text_start + f.entry_off;
 		code = vaddr_ptr(b, entry, &avail);
+		/* the decoding first: it rules out most wrappers (a direct call comes first) far
+		 * more cheaply than looking for a callee they name */
 		if (!code || avail < (uint64_t)f.end_off - f.entry_off ||
 		    gobin_disasm__closure_call(b->arch, code, (size_t)(f.end_off - f.entry_off),
-					       &call))
+					       &call) ||
+		    wrapper_target(b, &f))
 			continue;
 		ret = fn(entry, &call, ctx);
 		if (ret)
