@@ -31,6 +31,8 @@
 #include "util/u64map.h"
 
 #define BATCH 4096
+/* lines of one location: the calls inlined at a PC (the recorder expands at most 64) */
+#define INLINE_LINES 64
 
 /* Profile */
 #define P_SAMPLE_TYPE	 1
@@ -152,15 +154,17 @@ static uint64_t function(struct pp *p, const char *name, const char *file)
 	return id;
 }
 
-static uint64_t location(struct pp *p, uint64_t key, uint64_t pc, const char *fn, const char *file,
-			 uint32_t line)
+/* The location of pc with its lines: the functions inlined there, innermost first, then the
+ * one holding the code ("the last entry the caller into which the preceding entries were
+ * inlined", as pprof puts it); key identifies it among the locations. */
+static uint64_t location(struct pp *p, uint64_t key, uint64_t pc, const struct xg_where *lines,
+			 uint32_t n)
 {
-	uint64_t id, fid;
+	uint64_t id;
 	size_t m, l;
 
 	if (u64map_get(&p->loc_idx, key, &id))
 		return id;
-	fid = function(p, fn, file);
 	id = ++p->nlocs;
 	if (u64map_put(&p->loc_idx, key, id))
 		p->locs.err = -ENOMEM;
@@ -176,59 +180,42 @@ static uint64_t location(struct pp *p, uint64_t key, uint64_t pc, const char *fn
 		pb_uint(&p->locs, LO_MAPPING, 1);
 		pb_uint(&p->locs, LO_ADDRESS, pc);
 	}
-	l = pb_begin(&p->locs, LO_LINE);
-	pb_uint(&p->locs, LN_FUNCTION, fid);
-	pb_int(&p->locs, LN_LINE, line);
-	pb_end(&p->locs, l);
-	pb_end(&p->locs, m);
-	return id;
-}
-
-/* The location of one captured PC: frames fr[0..n) are the calls inlined there, innermost
- * first, then the function holding the code. pprof keeps them as the lines of one location,
- * "the last entry the caller into which the preceding entries were inlined". */
-static uint64_t inlined_location(struct pp *p, const struct xg_frame *fr, uint32_t n)
-{
-	uint64_t key = 0x9e3779b97f4a7c15ull, id;
-	size_t m, l;
-
-	for (uint32_t i = 0; i < n; i++)
-		key =
-		    mix(mix(key, mix(fr[i].pc, fr[i].fn)), (uint64_t)fr[i].file << 32 | fr[i].line);
-	if (u64map_get(&p->loc_idx, key, &id))
-		return id;
-	id = ++p->nlocs;
-	if (u64map_put(&p->loc_idx, key, id))
-		p->locs.err = -ENOMEM;
-	if (fr[0].pc) {
-		if (!p->pc_min || fr[0].pc < p->pc_min)
-			p->pc_min = fr[0].pc;
-		if (fr[0].pc > p->pc_max)
-			p->pc_max = fr[0].pc;
-	}
-	m = pb_begin(&p->locs, P_LOCATION);
-	pb_uint(&p->locs, LO_ID, id);
-	if (fr[0].pc) {
-		pb_uint(&p->locs, LO_MAPPING, 1);
-		pb_uint(&p->locs, LO_ADDRESS, fr[0].pc);
-	}
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t fid = function(p, tf_tables__str(p->names, fr[i].fn),
-					tf_tables__str(p->names, fr[i].file));
+		uint64_t fid = function(p, lines[i].fn, lines[i].file);
 
 		l = pb_begin(&p->locs, LO_LINE);
 		pb_uint(&p->locs, LN_FUNCTION, fid);
-		pb_int(&p->locs, LN_LINE, fr[i].line);
+		pb_int(&p->locs, LN_LINE, lines[i].line);
 		pb_end(&p->locs, l);
 	}
 	pb_end(&p->locs, m);
 	return id;
 }
 
+/* The location of one captured PC of a stack: frames fr[0..n) share it, the inlined ones
+ * first (at most INLINE_LINES of them are kept as lines). */
+static uint64_t frames_location(struct pp *p, const struct xg_frame *fr, uint32_t n)
+{
+	struct xg_where lines[INLINE_LINES];
+	uint64_t key = 0x9e3779b97f4a7c15ull;
+
+	if (n > INLINE_LINES)
+		n = INLINE_LINES;
+	for (uint32_t i = 0; i < n; i++) {
+		key =
+		    mix(mix(key, mix(fr[i].pc, fr[i].fn)), (uint64_t)fr[i].file << 32 | fr[i].line);
+		lines[i] = (struct xg_where){.fn = tf_tables__str(p->names, fr[i].fn),
+					     .file = tf_tables__str(p->names, fr[i].file),
+					     .line = fr[i].line};
+	}
+	return location(p, key, fr[0].pc, lines, n);
+}
+
 /* Location ids of a sample, leaf first, into *ids (grown as needed). The count. */
 static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **ids, size_t *cap)
 {
 	const struct xg_frame *fr;
+	size_t k = 0;
 	uint32_t n;
 
 	if (s->creation) {
@@ -252,7 +239,8 @@ static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **
 				return 0;
 		}
 		if (!s->pc) {
-			(*ids)[0] = location(p, UINT64_MAX, 0, "(no stack)", "", 0);
+			w = (struct xg_where){.fn = "(no stack)", .file = ""};
+			(*ids)[0] = location(p, UINT64_MAX, 0, &w, 1);
 			return 1;
 		}
 		key = mix(s->pc, UINT64_MAX - 1);
@@ -261,7 +249,7 @@ static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **
 			w.file = "";
 			w.line = 0;
 		}
-		(*ids)[0] = location(p, key, s->pc, w.fn, w.file, w.line);
+		(*ids)[0] = location(p, key, s->pc, &w, 1);
 		return 1;
 	}
 	if (*cap < n) {
@@ -271,19 +259,12 @@ static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **
 		if (!*ids)
 			return 0;
 	}
-	{
-		size_t k = 0;
-
-		for (uint32_t i = 0; i < n;) {
-			uint32_t j = i;
-
-			while (j + 1 < n && (fr[j].flags & XG_FRAME_INLINED))
-				j++;
-			(*ids)[k++] = inlined_location(p, fr + i, j - i + 1);
-			i = j + 1;
-		}
-		return k;
+	for (uint32_t i = 0, j; i < n; i = j + 1) {
+		for (j = i; j + 1 < n && (fr[j].flags & XG_FRAME_INLINED);)
+			j++;
+		(*ids)[k++] = frames_location(p, fr + i, j - i + 1);
 	}
+	return k;
 }
 
 static int collect_allocs(struct pp *p, struct xg_event *evs, struct xg_export_stats *st)
