@@ -442,11 +442,6 @@ static void sort_rows(struct tui *t, const struct viewer_model *m)
 	}
 }
 
-static const char *short_fn(const char *fn)
-{
-	return tf_func_short(fn);
-}
-
 static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h)
 {
 	char age[16], run[16], runq[16], wait[16], sys[16], al[16], by[16];
@@ -513,7 +508,7 @@ static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h
 			x = putf(y + i, x, "%6.1f  ", g->cpu_pct);
 		else
 			x = put(y + i, x, "     -  ");
-		put(y + i, x, short_fn(viewer_model__start_fn(m, g)));
+		put(y + i, x, tf_func_short(viewer_model__start_fn(m, g)));
 		if (sel) {
 			mvchgat(y + i, 0, -1, A_NORMAL, C_SEL, NULL);
 			attroff(COLOR_PAIR(C_SEL));
@@ -559,7 +554,7 @@ static void draw_groups(struct tui *t, const struct viewer_model *m, int y, int 
 		else
 			x = put(y + i, x, "      - ");
 		x = putf(y + i, x, "%7s %8s %8s  ", run, al, by);
-		put(y + i, x, g->fn ? short_fn(viewer_model__str(m, g->fn)) : "?");
+		put(y + i, x, g->fn ? tf_func_short(viewer_model__str(m, g->fn)) : "?");
 		if (sel) {
 			mvchgat(y + i, 0, -1, A_NORMAL, C_SEL, NULL);
 			attroff(COLOR_PAIR(C_SEL));
@@ -598,7 +593,7 @@ static void draw_tops(struct tui *t, const struct viewer_model *m, int y, int h)
 				const char *file = viewer_model__str(m, top[i]->file);
 				const char *slash = strrchr(file, '/');
 
-				snprintf(where, sizeof(where), "%s %s:%u", short_fn(name),
+				snprintf(where, sizeof(where), "%s %s:%u", tf_func_short(name),
 					 slash ? slash + 1 : file, top[i]->line);
 			} else {
 				snprintf(where, sizeof(where), "%s", *name ? name : "(untyped)");

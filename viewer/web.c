@@ -228,7 +228,8 @@ static void put_lanes(struct jsonw *j, struct viewer_model *m, bool advance)
 		jsonw_uint(j, g->goid);
 		jsonw_int(j, lane_code(m, g, advance));
 		jsonw_string(j, (g->flags & VM_G_NO_STATE) ? "?" : xg_gstate_name(g->state));
-		jsonw_string(j, viewer_model__start_fn(m, g));
+		/* a lane's label: the name as the TUI shortens it */
+		jsonw_string(j, tf_func_short(viewer_model__start_fn(m, g)));
 		jsonw_end_array(j);
 	}
 	jsonw_end_array(j);

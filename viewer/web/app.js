@@ -1,16 +1,4 @@
 // xgotop web page: reads aggregated frames from /api/stream (server-sent events) and draws them.
-
-// A Go function name without its package path's directories, as the TUI shows it
-// (format/tables.c tf_func_short): ".../caddy/v2.run.func2" -> "caddy/v2.run.func2".
-function shortFn(fn) {
-  let slash = -1, prev = -1;
-  for (let i = 0; i < fn.length && fn[i] !== '[' && fn[i] !== '('; i++) {
-    if (fn[i] === '/') { prev = slash; slash = i; } else if (fn[i] === '.' && slash >= 0) break;
-  }
-  if (slash < 0) return fn;
-  if (/^v[0-9]+\./.test(fn.slice(slash + 1))) return fn.slice(prev + 1);
-  return fn.slice(slash + 1);
-}
 // Memory stays bounded: the history and the timeline keep at most MAX_COLS columns each and halve
 // their resolution (merging neighbours) when full; at most MAX_LANES goroutine lanes are kept.
 'use strict';
@@ -321,7 +309,7 @@ function drawTimeline() {
   ctx.fillStyle = '#7b8494';
   for (let r = 0; r < rows && view.top + r < laneOrder.length; r++) {
     const id = laneOrder[view.top + r], ln = lanes.get(id), y = r * LANE_H;
-    ctx.fillText(String(id).padStart(7) + ' ' + shortFn(ln.fn || '?').slice(0, 19), 2, y + 10);
+    ctx.fillText(String(id).padStart(7) + ' ' + (ln.fn || '?').slice(0, 19), 2, y + 10);
     const cols = ln.cols;
     for (let c = from; c < to;) {
       const code = cols[c];
