@@ -572,7 +572,7 @@ static void json_pcs(struct jsonw *w, const struct gobin *b, const struct opts *
 		jsonw_bool_field(w, "found", found);
 		if (found) {
 			struct gobin_frame fr[GOBIN_MAX_PC_FRAMES];
-			int n = pc_frames(b, pc, fr, &pi);
+			int n = gobin__pc_frames(b, pc, false, fr, GOBIN_MAX_PC_FRAMES);
 			char name[512];
 
 			/* func: the function holding the code; file:line: the pc's own position

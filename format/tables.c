@@ -273,7 +273,7 @@ bool tf_frame_shown_by_go(const char *fn, bool first)
 		return true;
 	if (!strcmp(fn, "runtime.gopanic"))
 		return !first;
-	/* shown since Go 1.27 (by their funcID before): the goroutines that run finalizers */
+	/* shown by their funcID since Go 1.25: the goroutines that run finalizers and cleanups */
 	if (!strcmp(fn, "runtime.runFinalizers") || !strcmp(fn, "runtime.runCleanups"))
 		return true;
 	/* exported: "runtime.Gosched", or a method of an exported type "runtime.(*Func).Name" */
