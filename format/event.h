@@ -85,6 +85,12 @@ struct xg_event {
 	uint64_t heap_goal;   /* the heap size at which the next GC triggers */
 	uint64_t total_alloc; /* cumulative bytes allocated */
 	uint64_t total_free;  /* cumulative bytes freed */
+
+	/* snapshot: how long the runtime says the goroutine had been blocked (waiting or in a
+	 * syscall) at ts, from g.waitsince (set by the first GC cycle that saw it blocked, as
+	 * Go's tracebacks print "[chan receive, 6 minutes]"): ts minus waitsince, a lower bound
+	 * within one GC mark phase; 0 when the runtime does not know */
+	uint64_t waited_ns;
 };
 
 /* "go_create", ... or NULL for a number that is not a kind. */
