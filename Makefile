@@ -55,7 +55,7 @@ LIBS     := -lbpf -lelf -lz -lzstd -larchive -ljansson -lcapstone -lncursesw -lm
 
 # Library code (everything but the command-line front end) is shared by ./xgotop, the unit
 # tests and the fuzz harnesses.
-LIB_SRCS  = $(sort $(wildcard util/*.c format/*.c gobin/*.c sink/*.c record/*.c replay/*.c viewer/*.c offline/*.c) $(GEN_SRCS))
+LIB_SRCS  = $(sort $(wildcard util/*.c format/*.c gobin/*.c sink/*.c model/*.c record/*.c replay/*.c viewer/*.c offline/*.c) $(GEN_SRCS))
 CLI_SRCS  = $(sort $(wildcard cli/*.c))
 LIB_OBJS  = $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS)) $(EXTRA_OBJS)
 CLI_OBJS  = $(patsubst %.c,$(OBJ)/%.o,$(CLI_SRCS))
@@ -183,7 +183,7 @@ bench: $(BIN) $(OUTPUT)/unit-tests
 
 # --- checks, install, demo -------------------------------------------------------------------
 
-HDRS = $(sort $(wildcard util/*.h format/*.h gobin/*.h sink/*.h record/*.h replay/*.h viewer/*.h offline/*.h cli/*.h))
+HDRS = $(sort $(wildcard util/*.h format/*.h gobin/*.h sink/*.h model/*.h record/*.h replay/*.h viewer/*.h offline/*.h cli/*.h))
 ALL_C = $(LIB_SRCS) $(CLI_SRCS) $(TEST_SRCS) $(FUZZ_SRCS)
 
 .PHONY: check check-format check-headers check-cppcheck check-tidy

@@ -65,8 +65,8 @@ struct tf_info {
 	/* when the recording stopped (trace ns, from the index); 0 when not recorded (older files,
 	 * files not closed cleanly) */
 	uint64_t stop_ts;
-	/* the recording's span, what every tool reports: [0, span_ns), span_ns = stop_ts when known,
-	 * else ts_last */
+	/* the recording's span, what every tool reports: [0, span_ns), span_ns = stop_ts when
+	 * known, else ts_last */
 	uint64_t span_ns;
 	uint64_t kinds[256];	    /* events per kind */
 	uint64_t lost;		    /* sum of count over lost events */

@@ -141,7 +141,7 @@ static int account(struct xg_analysis *a, const struct tf_goroutine *g, uint64_t
 	if (!f)
 		return -ENOMEM;
 	if (ts > g->since_ts)
-		f->slot_ns[viewer_model__slot_of(g->state)] += ts - g->since_ts;
+		f->slot_ns[gmodel__slot_of(g->state)] += ts - g->since_ts;
 	return block_add(a, g, ts, end);
 }
 
@@ -344,7 +344,7 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 	a->t = t;
 	if (o)
 		a->o = *o;
-	a->m = viewer_model__new();
+	a->m = gmodel__new();
 	evs = malloc(BATCH * sizeof(*evs));
 	if (!a->m || !evs || xa_tracker__init(&a->tr)) {
 		err = -ENOMEM;
@@ -358,7 +358,7 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 	si.replay = true;
 	si.source = t->name;
 	si.duration_ns = a->info.ts_last;
-	err = viewer_model__begin(a->m, &si);
+	err = gmodel__begin(a->m, &si);
 	if (err)
 		goto out;
 	a->rate = xa_alloc_rate(si.meta);
@@ -368,7 +368,7 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 
 			a->events++;
 			a->end_ts = ev->ts;
-			err = viewer_model__event(a->m, ev);
+			err = gmodel__event(a->m, ev);
 			if (err)
 				break;
 			switch (ev->kind) {
@@ -404,7 +404,7 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 	}
 	st.now_ts = a->end_ts;
 	st.finished = true;
-	viewer_model__tick(a->m, &st);
+	gmodel__tick(a->m, &st);
 	peak_rate(a);
 	err = finish(a);
 	if (!err)
@@ -425,7 +425,7 @@ void xg_analysis__free(struct xg_analysis *a)
 {
 	if (!a)
 		return;
-	viewer_model__free(a->m);
+	gmodel__free(a->m);
 	free(a->fns);
 	u64map_free(&a->fn_idx);
 	free(a->alive);

@@ -3,7 +3,7 @@
  * One pass over a trace gathering what `check` and `diff` judge: goroutines by start function
  * (created, exited, alive at the end, most alive at once, time in each state), the goroutines
  * still alive at the end with their creation site, the longest waits, and the allocation
- * figures of the viewer's model (viewer/model.h: totals, by type, by site, scaled by the
+ * figures of the viewer's model (model/model.h: totals, by type, by site, scaled by the
  * sampling rate or weight) with the peak allocation rate and the peak heap.
  *
  * Goroutine states follow format/gtrack.h; time in a state is folded into the model's slots
@@ -21,7 +21,7 @@
 #include "format/gtrack.h"
 #include "offline/open.h"
 #include "util/u64map.h"
-#include "viewer/model.h"
+#include "model/model.h"
 
 /*
  * Goroutine tracking shared by the analysis and the exports: format/gtrack.h, plus two rules
@@ -57,7 +57,7 @@ struct xa_fn {
 	uint64_t exited;	     /* left the trace (go_exit / dead) */
 	uint64_t live;		     /* alive now (at the end, once the pass is done) */
 	uint64_t max_live;	     /* most alive at once */
-	uint64_t slot_ns[VM_NSLOTS]; /* time spent in each slot, all its goroutines */
+	uint64_t slot_ns[GM_NSLOTS]; /* time spent in each slot, all its goroutines */
 };
 
 /* A goroutine alive at the end of the trace. */
@@ -87,7 +87,7 @@ struct xa_opts {
 
 struct xg_analysis {
 	struct xg_trace *t; /* borrowed */
-	struct viewer_model *m;
+	struct gmodel *m;
 	struct tf_info info;
 	uint64_t end_ts; /* the last event's ts */
 	uint64_t events;
@@ -139,7 +139,7 @@ bool xa_runtime_goroutine(uint64_t goid, const char *start_fn);
 const char *xa_str(const struct xg_analysis *a, uint32_t id);
 
 /* The frames of a stack from its first frame outside the runtime on (the allocator's and the
- * runtime's own frames above user code left out, as viewer/model.h names allocation sites:
+ * runtime's own frames above user code left out, as model/model.h names allocation sites:
  * runtime., runtime/internal, internal/); all of them when every frame is the runtime's. */
 const struct xg_frame *xa_user_frames(const struct tf_tables *t, const struct xg_frame *fr,
 				      uint32_t *n);

@@ -20,9 +20,9 @@ const char *const xd_section_titles[XD_NSECTIONS] = {
     [XD_STATE_TIME] = "time in state by start function",
 };
 
-static const char *const slot_metric[VM_NSLOTS] = {
-    [VM_RUNNING] = "running", [VM_RUNNABLE] = "runnable", [VM_WAITING] = "waiting",
-    [VM_SYSCALL] = "syscall", [VM_OTHER] = "other",
+static const char *const slot_metric[GM_NSLOTS] = {
+    [GM_RUNNING] = "running", [GM_RUNNABLE] = "runnable", [GM_WAITING] = "waiting",
+    [GM_SYSCALL] = "syscall", [GM_OTHER] = "other",
 };
 
 struct rows {
@@ -73,7 +73,7 @@ static const char *fn_name(const struct xg_analysis *a, uint32_t id)
 
 static void collect(const struct xg_analysis *a, struct rows *r)
 {
-	const struct viewer_model *m = a->m;
+	const struct gmodel *m = a->m;
 	uint64_t created = 0, alive = 0;
 	char key[1024];
 
@@ -87,7 +87,7 @@ static void collect(const struct xg_analysis *a, struct rows *r)
 		add(r, XD_GOROUTINES, XD_COUNT, n, "exited", f->exited);
 		add(r, XD_GOROUTINES, XD_COUNT, n, "alive at the end", f->live);
 		add(r, XD_GOROUTINES, XD_COUNT, n, "most alive at once", f->max_live);
-		for (int s = 0; s < VM_NSLOTS; s++)
+		for (int s = 0; s < GM_NSLOTS; s++)
 			add(r, XD_STATE_TIME, XD_NS, n, slot_metric[s], f->slot_ns[s]);
 	}
 	add(r, XD_TOTALS, XD_COUNT, "", "goroutines created", created);
@@ -100,7 +100,7 @@ static void collect(const struct xg_analysis *a, struct rows *r)
 	add(r, XD_TOTALS, XD_COUNT, "", "GC cycles", m->gc_cycles);
 	add(r, XD_TOTALS, XD_COUNT, "", "events lost", m->lost);
 	for (uint32_t i = 0; i < m->sites.len; i++) {
-		const struct vm_top *t = &m->sites.v[i];
+		const struct gm_top *t = &m->sites.v[i];
 
 		snprintf(key, sizeof(key), "%s (%s:%u)", fn_name(a, t->fn), xa_str(a, t->file),
 			 t->line);
@@ -108,7 +108,7 @@ static void collect(const struct xg_analysis *a, struct rows *r)
 		add(r, XD_ALLOC_SITE, XD_COUNT, key, "objects", t->count);
 	}
 	for (uint32_t i = 0; i < m->types.len; i++) {
-		const struct vm_top *t = &m->types.v[i];
+		const struct gm_top *t = &m->types.v[i];
 		const char *n = t->fn ? xa_str(a, t->fn) : "(untyped)";
 
 		add(r, XD_ALLOC_TYPE, XD_BYTES, n, "bytes", t->bytes);

@@ -9,7 +9,7 @@
  *   Chrome JSON (chrome://tracing, Perfetto's JSON importer): the same timeline as B/E, i, s/f
  *     and C events; for small traces.
  *   pprof (go tool pprof): gzip-compressed profile.proto. Allocations by stack and type
- *     (sample types alloc_objects/count and alloc_space/bytes, scaled like viewer/model.h,
+ *     (sample types alloc_objects/count and alloc_space/bytes, scaled like model/model.h,
  *     a "type" label), or goroutine creations by creation stack (goroutines/count created and
  *     alive at the end, a "start_fn" label).
  */

@@ -3,7 +3,7 @@
  * pprof export: profile.proto (github.com/google/pprof/proto/profile.proto), gzip-compressed.
  *
  *   allocs      one sample per (stack, type): alloc_objects/count, alloc_space/bytes, scaled
- *               like viewer/model.h (alloc: 1/rate, alloc_sample: weight); label type=NAME
+ *               like model/model.h (alloc: 1/rate, alloc_sample: weight); label type=NAME
  *   goroutines  one sample per (creation stack, start function): goroutines/count created in
  *               the trace, and alive/count of those still alive at its end; label start_fn
  *   cpu         one sample per (stack, start function of the goroutine on CPU) from

@@ -13,7 +13,7 @@
  *     when the go_create is the first event about the new goroutine and the parent is known
  *   counters: goroutines running, runnable, waiting, in syscall and alive (after each trace
  *     time at which they changed), heap live and heap goal (from gc_start, gc_end and heap
- *     events), allocation rate in bytes/s per 100 ms window (scaled like viewer/model.h)
+ *     events), allocation rate in bytes/s per 100 ms window (scaled like model/model.h)
  *   a "GC" track with a slice "GC <n>" from each gc_start to its gc_end, and a "lost events"
  *     track with an instant per lost-events record
  *

@@ -78,7 +78,7 @@ def model_truth(events, until_ns=None):
 
 
 def fmt_dur(ns):
-    """viewer_fmt_dur() in Python, to find trace times on screens."""
+    """gm_fmt_dur() in Python, to find trace times on screens."""
     if ns < 1000:
         return "%dns" % ns
     if ns < 1000000:

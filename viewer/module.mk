@@ -17,7 +17,7 @@ DEB_PKGS += chromium
 
 # Benchmark driver for tests/bench/replay.bench and viewer.bench, and the writer of the CPU-share
 # trace tests/tui.test and tests/web.test use; it links only what the outputs depend on.
-VIEWER_BENCH_OBJS = $(patsubst %.c,$(OBJ)/%.o,$(sort $(wildcard util/*.c format/*.c sink/*.c \
+VIEWER_BENCH_OBJS = $(patsubst %.c,$(OBJ)/%.o,$(sort $(wildcard util/*.c format/*.c sink/*.c model/*.c \
 		    viewer/*.c))) $(OBJ)/$(OUTPUT)/gen/web_assets.o
 $(OUTPUT)/viewer-bench: $(OBJ)/tests/bench/viewer_bench.o $(OBJ)/tests/fixtures/synth.o \
 		$(VIEWER_BENCH_OBJS)

@@ -13,7 +13,7 @@
 
 #include "format/evjson.h"
 #include "util/err.h"
-#include "viewer/model.h"
+#include "model/model.h"
 #include "viewer/outputs.h"
 #include "viewer/tui.h"
 #include "viewer/web.h"
@@ -207,7 +207,7 @@ static const struct sink_ops null_ops = {
 
 struct viewer_sink {
 	struct sink base;
-	struct viewer_model *m;
+	struct gmodel *m;
 	struct tui *tui;
 	struct web *web;
 };
@@ -215,7 +215,7 @@ struct viewer_sink {
 static int viewer_begin(struct sink *s, const struct sink_info *info)
 {
 	struct viewer_sink *v = (struct viewer_sink *)s;
-	int err = viewer_model__begin(v->m, info);
+	int err = gmodel__begin(v->m, info);
 
 	if (err)
 		return err;
@@ -237,14 +237,14 @@ static int viewer_event(struct sink *s, const struct xg_event *ev)
 {
 	struct viewer_sink *v = (struct viewer_sink *)s;
 
-	return viewer_model__event(v->m, ev);
+	return gmodel__event(v->m, ev);
 }
 
 static int viewer_tick(struct sink *s, const struct sink_status *st)
 {
 	struct viewer_sink *v = (struct viewer_sink *)s;
 
-	viewer_model__tick(v->m, st);
+	gmodel__tick(v->m, st);
 	if (v->web)
 		web__tick(v->web, v->m);
 	if (v->tui && tui__tick(v->tui, v->m))
@@ -256,7 +256,7 @@ static int viewer_reset(struct sink *s, uint64_t ts)
 {
 	struct viewer_sink *v = (struct viewer_sink *)s;
 
-	viewer_model__reset(v->m, ts);
+	gmodel__reset(v->m, ts);
 	if (v->tui)
 		tui__reset(v->tui);
 	if (v->web)
@@ -268,7 +268,7 @@ static void viewer_end(struct sink *s, const struct sink_status *st)
 {
 	struct viewer_sink *v = (struct viewer_sink *)s;
 
-	viewer_model__tick(v->m, st);
+	gmodel__tick(v->m, st);
 	/* the web's last frame first: the TUI may keep the screen until a key */
 	if (v->web)
 		web__end(v->web, v->m);
@@ -284,7 +284,7 @@ static void viewer_free(struct sink *s)
 		return;
 	tui__free(v->tui);
 	web__free(v->web);
-	viewer_model__free(v->m);
+	gmodel__free(v->m);
 	free(v);
 }
 
@@ -305,7 +305,7 @@ static struct sink *viewer_sink__new(const struct viewer_opts *o)
 	if (!v)
 		return NULL;
 	v->base.ops = &viewer_ops;
-	v->m = viewer_model__new();
+	v->m = gmodel__new();
 	if (!v->m)
 		goto err;
 	if (o->web) {

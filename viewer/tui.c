@@ -72,7 +72,7 @@ struct tui {
 	bool grouped; /* the table shows start functions, not goroutines */
 	bool menu;    /* the F6 "sort by" list is open */
 	int menu_sel;
-	struct vm_group *groups;
+	struct gm_group *groups;
 	int ngroups;
 };
 
@@ -90,7 +90,7 @@ struct tui *tui__new(void)
 
 	if (!t)
 		return NULL;
-	t->sort_key = VM_SORT_CPU;
+	t->sort_key = GM_SORT_CPU;
 	t->desc = true;
 	t->show_exited = true;
 	return t;
@@ -120,7 +120,7 @@ __attribute__((format(printf, 2, 3))) static void say(struct tui *t, const char 
 	t->dirty = true;
 }
 
-int tui__begin(struct tui *t, struct viewer_model *m, struct sink_control *ctl)
+int tui__begin(struct tui *t, struct gmodel *m, struct sink_control *ctl)
 {
 	(void)m;
 	t->ctl = ctl;
@@ -249,7 +249,7 @@ static void sparkline(int y, int x, int width, double *v, int n)
 
 /* --- parts --------------------------------------------------------------------------------- */
 
-static void draw_header(const struct viewer_model *m)
+static void draw_header(const struct gmodel *m)
 {
 	const struct sink_status *st = &m->st;
 	char a[32], b[32];
@@ -291,15 +291,15 @@ static void draw_header(const struct viewer_model *m)
 	}
 	if (st->lagging) {
 		attron(COLOR_PAIR(C_LAG) | A_BOLD);
-		x = putf(0, x, " LAGGING %s ", viewer_fmt_dur(a, sizeof(a), st->lag_ns));
+		x = putf(0, x, " LAGGING %s ", gm_fmt_dur(a, sizeof(a), st->lag_ns));
 		attroff(COLOR_PAIR(C_LAG) | A_BOLD);
 	}
 	/* trace time, right-aligned */
 	if (m->duration_ns)
-		snprintf(b, sizeof(b), "trace %s / %s ", viewer_fmt_dur(a, sizeof(a), m->now_ts),
-			 viewer_fmt_dur(b + 16, 16, m->duration_ns));
+		snprintf(b, sizeof(b), "trace %s / %s ", gm_fmt_dur(a, sizeof(a), m->now_ts),
+			 gm_fmt_dur(b + 16, 16, m->duration_ns));
 	else
-		snprintf(b, sizeof(b), "trace %s ", viewer_fmt_dur(a, sizeof(a), m->now_ts));
+		snprintf(b, sizeof(b), "trace %s ", gm_fmt_dur(a, sizeof(a), m->now_ts));
 	if (COLS - (int)strlen(b) > x) {
 		attron(COLOR_PAIR(C_HDR));
 		put(0, COLS - (int)strlen(b), b);
@@ -307,30 +307,30 @@ static void draw_header(const struct viewer_model *m)
 	}
 }
 
-static void draw_summary(const struct viewer_model *m, int y)
+static void draw_summary(const struct gmodel *m, int y)
 {
 	char a[32], b[32], c[32], d[32];
 	uint64_t lost = m->lost > m->lost_status ? m->lost : m->lost_status;
 	int x;
 
-	x = putf(y, 0, " events %s/s  total %s", viewer_fmt_count(a, sizeof(a), m->events_ps),
-		 viewer_fmt_count(b, sizeof(b), (double)m->events));
+	x = putf(y, 0, " events %s/s  total %s", gm_fmt_count(a, sizeof(a), m->events_ps),
+		 gm_fmt_count(b, sizeof(b), (double)m->events));
 	if (lost)
 		attron(COLOR_PAIR(C_DEAD) | A_BOLD);
-	x = putf(y, x, "  lost %s", viewer_fmt_count(a, sizeof(a), (double)lost));
+	x = putf(y, x, "  lost %s", gm_fmt_count(a, sizeof(a), (double)lost));
 	if (lost)
 		attroff(COLOR_PAIR(C_DEAD) | A_BOLD);
 	x = putf(y, x, "  GC %llu", (unsigned long long)m->gc_cycles);
 	if (m->heap_live)
-		x = putf(y, x, "  heap %s", viewer_fmt_bytes(a, sizeof(a), (double)m->heap_live));
+		x = putf(y, x, "  heap %s", gm_fmt_bytes(a, sizeof(a), (double)m->heap_live));
 	if (m->heap_goal)
-		x = putf(y, x, " / goal %s", viewer_fmt_bytes(a, sizeof(a), (double)m->heap_goal));
+		x = putf(y, x, " / goal %s", gm_fmt_bytes(a, sizeof(a), (double)m->heap_goal));
 	if (m->cpu_samples)
 		putf(y, x, "  CPU %.2f cores (%.0f Hz samples)", m->cpu_busy, m->cpu_hz);
 
 	y++;
 	x = putf(y, 0, " goroutines %u", m->live);
-	for (unsigned int s = 0; s < VM_HSTATES; s++) {
+	for (unsigned int s = 0; s < GM_HSTATES; s++) {
 		if (!m->counts[s] && s != XG_G_RUNNING && s != XG_G_RUNNABLE && s != XG_G_WAITING &&
 		    s != XG_G_SYSCALL)
 			continue;
@@ -339,9 +339,8 @@ static void draw_summary(const struct viewer_model *m, int y)
 		x = putf(y, x, "%s %u", xg_gstate_name(s) ? xg_gstate_name(s) : "?", m->counts[s]);
 		attroff(COLOR_PAIR(state_pair(s)));
 	}
-	x = putf(y, x, "   created %s/s  exited %s/s",
-		 viewer_fmt_count(a, sizeof(a), m->created_ps),
-		 viewer_fmt_count(b, sizeof(b), m->exited_ps));
+	x = putf(y, x, "   created %s/s  exited %s/s", gm_fmt_count(a, sizeof(a), m->created_ps),
+		 gm_fmt_count(b, sizeof(b), m->exited_ps));
 	if (m->g_rate < 1.0) {
 		attron(COLOR_PAIR(C_BADGE));
 		putf(y, x + 2, " sampled: goroutines at rate %g, ~%.0f live ", m->g_rate,
@@ -352,10 +351,10 @@ static void draw_summary(const struct viewer_model *m, int y)
 	y++;
 	x = putf(y, 0, " alloc %s%s/s  %s%s obj/s  total %s in %s objects",
 		 m->alloc_sampled && !m->alloc_bps_exact ? "~" : "",
-		 viewer_fmt_bytes(a, sizeof(a), m->alloc_bps), m->alloc_sampled ? "~" : "",
-		 viewer_fmt_count(b, sizeof(b), m->alloc_ops),
-		 viewer_fmt_bytes(c, sizeof(c), (double)m->alloc_bytes),
-		 viewer_fmt_count(d, sizeof(d), (double)m->alloc_objs));
+		 gm_fmt_bytes(a, sizeof(a), m->alloc_bps), m->alloc_sampled ? "~" : "",
+		 gm_fmt_count(b, sizeof(b), m->alloc_ops),
+		 gm_fmt_bytes(c, sizeof(c), (double)m->alloc_bytes),
+		 gm_fmt_count(d, sizeof(d), (double)m->alloc_objs));
 	if (m->alloc_sampled) {
 		attron(COLOR_PAIR(C_BADGE));
 		if (m->alloc_rate < 1.0)
@@ -370,19 +369,19 @@ static void draw_summary(const struct viewer_model *m, int y)
 	}
 }
 
-static void draw_history(const struct viewer_model *m, int y)
+static void draw_history(const struct gmodel *m, int y)
 {
-	const struct vm_ring *r = &m->hist[0];
+	const struct gm_ring *r = &m->hist[0];
 	double g[600] = {0}, a[600] = {0};
 	int n = 0, w = (COLS - 20) / 2;
 
 	if (w < 10)
 		return;
 	for (uint32_t i = 0; i < r->len && n < 600; i++) {
-		const struct vm_bucket *b = viewer_model__bucket(m, 0, i);
+		const struct gm_bucket *b = gmodel__bucket(m, 0, i);
 		uint64_t live = 0;
 
-		for (int s = 0; s < VM_HSTATES; s++)
+		for (int s = 0; s < GM_HSTATES; s++)
 			live += b->counts[s];
 		g[n] = (double)live;
 		a[n] = (double)b->alloc_bytes;
@@ -402,7 +401,7 @@ static void draw_history(const struct viewer_model *m, int y)
 	attroff(COLOR_PAIR(C_RUNQ));
 }
 
-static void sort_rows(struct tui *t, const struct viewer_model *m)
+static void sort_rows(struct tui *t, const struct gmodel *m)
 {
 	if (t->rows_cap < m->g_len) {
 		uint32_t ncap = m->g_len + 1024;
@@ -413,15 +412,15 @@ static void sort_rows(struct tui *t, const struct viewer_model *m)
 		t->rows = n;
 		t->rows_cap = ncap;
 	}
-	t->nrows = viewer_model__rows(
-	    m, t->rows, t->rows_cap, t->follow == FOLLOW_NEWEST ? VM_SORT_NEWEST : t->sort_key,
+	t->nrows = gmodel__rows(
+	    m, t->rows, t->rows_cap, t->follow == FOLLOW_NEWEST ? GM_SORT_NEWEST : t->sort_key,
 	    t->follow == FOLLOW_NEWEST ? true : t->desc, t->filter, t->show_exited, 0, NULL);
 	t->rows_resets = m->resets;
 	t->last_sort = mono_ns();
 	t->resort = false;
 	if (t->grouped) {
-		struct vm_group *g = NULL;
-		int n = viewer_model__groups(m, &g);
+		struct gm_group *g = NULL;
+		int n = gmodel__groups(m, &g);
 
 		if (n >= 0) {
 			free(t->groups);
@@ -442,7 +441,7 @@ static void sort_rows(struct tui *t, const struct viewer_model *m)
 	}
 }
 
-static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h)
+static void draw_table(struct tui *t, const struct gmodel *m, int y, int h)
 {
 	char age[16], run[16], runq[16], wait[16], sys[16], al[16], by[16];
 	int x;
@@ -468,7 +467,7 @@ static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h
 		t->top = (int)t->nrows - h > 0 ? (int)t->nrows - h : 0;
 	for (int i = 0; i < h; i++) {
 		uint32_t r = (uint32_t)(t->top + i);
-		const struct vm_g *g;
+		const struct gm_g *g;
 		bool sel;
 		uint64_t end;
 		const char *st;
@@ -479,19 +478,19 @@ static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h
 		if (!g->goid)
 			continue; /* forgotten since the last sort */
 		sel = (int)r == t->sel && t->focus == FOCUS_TABLE;
-		end = (g->flags & VM_G_EXITED) ? g->exited_ts : m->now_ts;
-		viewer_fmt_dur(age, sizeof(age), end > g->created_ts ? end - g->created_ts : 0);
-		viewer_fmt_dur(run, sizeof(run), viewer_model__slot_ns(m, g, VM_RUNNING));
-		viewer_fmt_dur(runq, sizeof(runq), viewer_model__slot_ns(m, g, VM_RUNNABLE));
-		viewer_fmt_dur(wait, sizeof(wait), viewer_model__slot_ns(m, g, VM_WAITING));
-		viewer_fmt_dur(sys, sizeof(sys), viewer_model__slot_ns(m, g, VM_SYSCALL));
+		end = (g->flags & GM_G_EXITED) ? g->exited_ts : m->now_ts;
+		gm_fmt_dur(age, sizeof(age), end > g->created_ts ? end - g->created_ts : 0);
+		gm_fmt_dur(run, sizeof(run), gmodel__slot_ns(m, g, GM_RUNNING));
+		gm_fmt_dur(runq, sizeof(runq), gmodel__slot_ns(m, g, GM_RUNNABLE));
+		gm_fmt_dur(wait, sizeof(wait), gmodel__slot_ns(m, g, GM_WAITING));
+		gm_fmt_dur(sys, sizeof(sys), gmodel__slot_ns(m, g, GM_SYSCALL));
 		/* '~': estimates scaled from sampled allocations */
 		al[0] = by[0] = '~';
-		viewer_fmt_count(al + (m->alloc_sampled && g->alloc_count), sizeof(al) - 1,
-				 (double)g->alloc_count);
-		viewer_fmt_bytes(by + (m->alloc_sampled && g->alloc_bytes), sizeof(by) - 1,
-				 (double)g->alloc_bytes);
-		st = (g->flags & VM_G_NO_STATE) ? "?" : xg_gstate_name(g->state);
+		gm_fmt_count(al + (m->alloc_sampled && g->alloc_count), sizeof(al) - 1,
+			     (double)g->alloc_count);
+		gm_fmt_bytes(by + (m->alloc_sampled && g->alloc_bytes), sizeof(by) - 1,
+			     (double)g->alloc_bytes);
+		st = (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->state);
 		if (sel)
 			attron(COLOR_PAIR(C_SEL));
 		move(y + i, 0);
@@ -503,12 +502,12 @@ static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h
 		if (!sel)
 			attroff(COLOR_PAIR(state_pair(g->state)));
 		x = putf(y + i, x, "%-20.20s %7s %7s %7s %7s %7s %7s %8s ",
-			 viewer_model__str(m, g->reason), age, run, runq, wait, sys, al, by);
+			 gmodel__str(m, g->reason), age, run, runq, wait, sys, al, by);
 		if (g->cpu_samples)
 			x = putf(y + i, x, "%6.1f  ", g->cpu_pct);
 		else
 			x = put(y + i, x, "     -  ");
-		put(y + i, x, tf_func_short(viewer_model__start_fn(m, g)));
+		put(y + i, x, tf_func_short(gmodel__start_fn(m, g)));
 		if (sel) {
 			mvchgat(y + i, 0, -1, A_NORMAL, C_SEL, NULL);
 			attroff(COLOR_PAIR(C_SEL));
@@ -517,7 +516,7 @@ static void draw_table(struct tui *t, const struct viewer_model *m, int y, int h
 }
 
 /* The table grouped by start function: count, states, CPU%, allocations. */
-static void draw_groups(struct tui *t, const struct viewer_model *m, int y, int h)
+static void draw_groups(struct tui *t, const struct gmodel *m, int y, int h)
 {
 	char al[16], by[16], run[16];
 
@@ -537,24 +536,24 @@ static void draw_groups(struct tui *t, const struct viewer_model *m, int y, int 
 	if (t->sel >= t->top + h)
 		t->top = t->sel - h + 1;
 	for (int i = 0; i < h && t->top + i < t->ngroups; i++) {
-		const struct vm_group *g = &t->groups[t->top + i];
+		const struct gm_group *g = &t->groups[t->top + i];
 		bool sel = t->top + i == t->sel && t->focus == FOCUS_TABLE;
 		int x;
 
 		if (sel)
 			attron(COLOR_PAIR(C_SEL));
-		viewer_fmt_count(al, sizeof(al), (double)g->alloc_count);
-		viewer_fmt_bytes(by, sizeof(by), (double)g->alloc_bytes);
-		viewer_fmt_dur(run, sizeof(run), g->slot_ns[VM_RUNNING]);
+		gm_fmt_count(al, sizeof(al), (double)g->alloc_count);
+		gm_fmt_bytes(by, sizeof(by), (double)g->alloc_bytes);
+		gm_fmt_dur(run, sizeof(run), g->slot_ns[GM_RUNNING]);
 		x = putf(y + i, 0, "%6u %6u %7u %8u %7u %7u ", g->live, g->exited,
-			 g->counts[VM_RUNNING], g->counts[VM_RUNNABLE], g->counts[VM_WAITING],
-			 g->counts[VM_SYSCALL]);
+			 g->counts[GM_RUNNING], g->counts[GM_RUNNABLE], g->counts[GM_WAITING],
+			 g->counts[GM_SYSCALL]);
 		if (g->cpu_samples)
 			x = putf(y + i, x, "%7.1f ", g->cpu_pct);
 		else
 			x = put(y + i, x, "      - ");
 		x = putf(y + i, x, "%7s %8s %8s  ", run, al, by);
-		put(y + i, x, g->fn ? tf_func_short(viewer_model__str(m, g->fn)) : "?");
+		put(y + i, x, g->fn ? tf_func_short(gmodel__str(m, g->fn)) : "?");
 		if (sel) {
 			mvchgat(y + i, 0, -1, A_NORMAL, C_SEL, NULL);
 			attroff(COLOR_PAIR(C_SEL));
@@ -562,16 +561,16 @@ static void draw_groups(struct tui *t, const struct viewer_model *m, int y, int 
 	}
 }
 
-static void draw_tops(struct tui *t, const struct viewer_model *m, int y, int h)
+static void draw_tops(struct tui *t, const struct gmodel *m, int y, int h)
 {
-	const struct vm_top *top[NTOP];
+	const struct gm_top *top[NTOP];
 	int w = COLS / 2;
 	char a[16], b[16];
 
 	for (int p = 0; p < 2; p++) {
-		const struct vm_tops *tops = p ? &m->sites : &m->types;
+		const struct gm_tops *tops = p ? &m->sites : &m->types;
 		int x0 = p ? w : 0, pw = p ? COLS - w : w - 1;
-		uint32_t n = viewer_model__top(tops, top, h - 1 < NTOP ? (uint32_t)(h - 1) : NTOP);
+		uint32_t n = gmodel__top(tops, top, h - 1 < NTOP ? (uint32_t)(h - 1) : NTOP);
 		bool focus = t->focus == (p ? FOCUS_SITES : FOCUS_TYPES);
 		char title[80];
 
@@ -583,14 +582,14 @@ static void draw_tops(struct tui *t, const struct viewer_model *m, int y, int h)
 		putf(y, x0, "%-*.*s", pw, pw, title);
 		attroff(COLOR_PAIR(focus ? C_SEL : C_TITLE));
 		for (uint32_t i = 0; i < n && (int)i < h - 1; i++) {
-			const char *name = viewer_model__str(m, top[i]->fn);
+			const char *name = gmodel__str(m, top[i]->fn);
 			char line[256], where[200];
 			double share = m->alloc_bytes
 					   ? 100.0 * (double)top[i]->bytes / (double)m->alloc_bytes
 					   : 0;
 
 			if (p) {
-				const char *file = viewer_model__str(m, top[i]->file);
+				const char *file = gmodel__str(m, top[i]->file);
 				const char *slash = strrchr(file, '/');
 
 				snprintf(where, sizeof(where), "%s %s:%u", tf_func_short(name),
@@ -599,8 +598,8 @@ static void draw_tops(struct tui *t, const struct viewer_model *m, int y, int h)
 				snprintf(where, sizeof(where), "%s", *name ? name : "(untyped)");
 			}
 			snprintf(line, sizeof(line), "%9s %5.1f%% %7s  %s",
-				 viewer_fmt_bytes(a, sizeof(a), (double)top[i]->bytes), share,
-				 viewer_fmt_count(b, sizeof(b), (double)top[i]->count), where);
+				 gm_fmt_bytes(a, sizeof(a), (double)top[i]->bytes), share,
+				 gm_fmt_count(b, sizeof(b), (double)top[i]->count), where);
 			if (focus && (int)i == t->top_sel[t->focus])
 				attron(A_REVERSE);
 			mvaddnstr(y + 1 + (int)i, x0, line, pw);
@@ -619,7 +618,7 @@ static void draw_tops(struct tui *t, const struct viewer_model *m, int y, int h)
 	}
 }
 
-static void draw_keys(struct tui *t, const struct viewer_model *m)
+static void draw_keys(struct tui *t, const struct gmodel *m)
 {
 	static const char *const keys[][2] = {
 	    {"F1", "Help"},   {"F3", "Filter"}, {"F5", "Follow"}, {"F6", "Sort"}, {"I", "Invert"},
@@ -652,7 +651,7 @@ static void draw_keys(struct tui *t, const struct viewer_model *m)
 		attroff(COLOR_PAIR(C_KEY));
 	}
 	x = putf(y, x + 1, " sort: %s%s",
-		 t->follow == FOLLOW_NEWEST ? "newest" : viewer_model__sort_name(t->sort_key),
+		 t->follow == FOLLOW_NEWEST ? "newest" : gmodel__sort_name(t->sort_key),
 		 t->follow == FOLLOW_NEWEST || t->desc ? " (desc)" : " (asc)");
 	if (t->follow == FOLLOW_GOID)
 		x = putf(y, x, "  following %llu", (unsigned long long)t->sel_goid);
@@ -707,18 +706,17 @@ static void draw_menu(const struct tui *t)
 	mvhline(y0, 0, ' ', w);
 	put(y0, 1, "Sort by");
 	attroff(COLOR_PAIR(C_TITLE));
-	for (int k = 0; k < VM_SORT_NEWEST && y0 + 1 + k < LINES - 1; k++) {
+	for (int k = 0; k < GM_SORT_NEWEST && y0 + 1 + k < LINES - 1; k++) {
 		if (k == t->menu_sel)
 			attron(COLOR_PAIR(C_SEL));
 		mvhline(y0 + 1 + k, 0, ' ', w);
-		putf(y0 + 1 + k, 1, "%c %s", k == t->sort_key ? '*' : ' ',
-		     viewer_model__sort_name(k));
+		putf(y0 + 1 + k, 1, "%c %s", k == t->sort_key ? '*' : ' ', gmodel__sort_name(k));
 		if (k == t->menu_sel)
 			attroff(COLOR_PAIR(C_SEL));
 	}
 }
 
-static void draw(struct tui *t, const struct viewer_model *m)
+static void draw(struct tui *t, const struct gmodel *m)
 {
 	int y, tops_h, table_h;
 
@@ -753,7 +751,7 @@ static void draw(struct tui *t, const struct viewer_model *m)
 
 /* --- keys ---------------------------------------------------------------------------------- */
 
-static void set_sel(struct tui *t, const struct viewer_model *m, int sel)
+static void set_sel(struct tui *t, const struct gmodel *m, int sel)
 {
 	t->sel = sel < 0 ? 0 : sel;
 	if (t->nrows && t->sel >= (int)t->nrows)
@@ -764,7 +762,7 @@ static void set_sel(struct tui *t, const struct viewer_model *m, int sel)
 		t->follow = FOLLOW_OFF;
 }
 
-static void seek(struct tui *t, const struct viewer_model *m, int64_t delta_ns)
+static void seek(struct tui *t, const struct gmodel *m, int64_t delta_ns)
 {
 	int64_t to = (int64_t)m->now_ts + delta_ns;
 
@@ -812,11 +810,11 @@ static bool menu_key(struct tui *t, int c)
 	switch (c) {
 	case KEY_UP:
 	case 'k':
-		t->menu_sel = (t->menu_sel + VM_SORT_NEWEST - 1) % VM_SORT_NEWEST;
+		t->menu_sel = (t->menu_sel + GM_SORT_NEWEST - 1) % GM_SORT_NEWEST;
 		break;
 	case KEY_DOWN:
 	case 'j':
-		t->menu_sel = (t->menu_sel + 1) % VM_SORT_NEWEST;
+		t->menu_sel = (t->menu_sel + 1) % GM_SORT_NEWEST;
 		break;
 	case '\r':
 	case '\n':
@@ -824,7 +822,7 @@ static bool menu_key(struct tui *t, int c)
 		t->sort_key = t->menu_sel;
 		t->resort = true;
 		t->menu = false;
-		say(t, "sort by %s", viewer_model__sort_name(t->sort_key));
+		say(t, "sort by %s", gmodel__sort_name(t->sort_key));
 		break;
 	case 27:
 	case KEY_F(6):
@@ -838,7 +836,7 @@ static bool menu_key(struct tui *t, int c)
 }
 
 /* Handles one key; true when the user quit. */
-static bool key(struct tui *t, const struct viewer_model *m, int c)
+static bool key(struct tui *t, const struct gmodel *m, int c)
 {
 	struct sink_control *ctl = t->ctl;
 	int page = t->table_h > 1 ? t->table_h - 1 : 1;
@@ -879,15 +877,15 @@ static bool key(struct tui *t, const struct viewer_model *m, int c)
 		break;
 	case '>':
 	case '.':
-		t->sort_key = (t->sort_key + 1) % VM_SORT_NEWEST;
+		t->sort_key = (t->sort_key + 1) % GM_SORT_NEWEST;
 		t->resort = true;
-		say(t, "sort by %s", viewer_model__sort_name(t->sort_key));
+		say(t, "sort by %s", gmodel__sort_name(t->sort_key));
 		break;
 	case '<':
 	case ',':
-		t->sort_key = (t->sort_key + VM_SORT_NEWEST - 1) % VM_SORT_NEWEST;
+		t->sort_key = (t->sort_key + GM_SORT_NEWEST - 1) % GM_SORT_NEWEST;
 		t->resort = true;
-		say(t, "sort by %s", viewer_model__sort_name(t->sort_key));
+		say(t, "sort by %s", gmodel__sort_name(t->sort_key));
 		break;
 	case 'I':
 		t->desc = !t->desc;
@@ -994,7 +992,7 @@ static bool key(struct tui *t, const struct viewer_model *m, int c)
 	return false;
 }
 
-int tui__tick(struct tui *t, struct viewer_model *m)
+int tui__tick(struct tui *t, struct gmodel *m)
 {
 	uint64_t now;
 	int c;
@@ -1016,7 +1014,7 @@ int tui__tick(struct tui *t, struct viewer_model *m)
 	return 0;
 }
 
-void tui__end(struct tui *t, struct viewer_model *m)
+void tui__end(struct tui *t, struct gmodel *m)
 {
 	const char *why = m->end_reason[0] ? m->end_reason : "finished";
 

@@ -120,7 +120,7 @@ static char *jbuf_close(struct jbuf *b, size_t *len)
 	return b->buf;
 }
 
-static void put_bucket(struct jsonw *j, const struct vm_bucket *b)
+static void put_bucket(struct jsonw *j, const struct gm_bucket *b)
 {
 	jsonw_start_array(j);
 	jsonw_uint(j, b->t0);
@@ -138,25 +138,25 @@ static void put_bucket(struct jsonw *j, const struct vm_bucket *b)
 	jsonw_end_array(j);
 }
 
-static void put_states(struct jsonw *j, const struct vm_g *g, const struct viewer_model *m)
+static void put_states(struct jsonw *j, const struct gm_g *g, const struct gmodel *m)
 {
 	jsonw_name(j, "slots");
 	jsonw_start_array(j);
-	for (int s = 0; s < VM_NSLOTS; s++)
-		jsonw_uint(j, viewer_model__slot_ns(m, g, s));
+	for (int s = 0; s < GM_NSLOTS; s++)
+		jsonw_uint(j, gmodel__slot_ns(m, g, s));
 	jsonw_end_array(j);
 }
 
-static void put_row(struct jsonw *j, const struct viewer_model *m, const struct vm_g *g)
+static void put_row(struct jsonw *j, const struct gmodel *m, const struct gm_g *g)
 {
-	const char *st = (g->flags & VM_G_NO_STATE) ? "?" : xg_gstate_name(g->state);
-	uint64_t end = (g->flags & VM_G_EXITED) ? g->exited_ts : m->now_ts;
+	const char *st = (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->state);
+	uint64_t end = (g->flags & GM_G_EXITED) ? g->exited_ts : m->now_ts;
 
 	jsonw_start_object(j);
 	jsonw_uint_field(j, "id", g->goid);
 	jsonw_string_field(j, "st", st ? st : "?");
-	jsonw_string_field(j, "why", viewer_model__str(m, g->reason));
-	jsonw_string_field(j, "fn", viewer_model__start_fn(m, g));
+	jsonw_string_field(j, "why", gmodel__str(m, g->reason));
+	jsonw_string_field(j, "fn", gmodel__start_fn(m, g));
 	jsonw_uint_field(j, "par", g->parent);
 	jsonw_uint_field(j, "age", end > g->created_ts ? end - g->created_ts : 0);
 	put_states(j, g, m);
@@ -169,13 +169,13 @@ static void put_row(struct jsonw *j, const struct viewer_model *m, const struct 
 
 /* The timeline cell of g for the interval since the last frame: the slot it spent most of the
  * interval in, 5 when it exited in the interval without time in any slot. */
-static int lane_code(const struct viewer_model *m, struct vm_g *g, bool advance)
+static int lane_code(const struct gmodel *m, struct gm_g *g, bool advance)
 {
 	uint64_t best = 0;
 	int code = -1;
 
-	for (int s = 0; s < VM_NSLOTS && advance; s++) {
-		uint64_t v = viewer_model__slot_ns(m, g, s);
+	for (int s = 0; s < GM_NSLOTS && advance; s++) {
+		uint64_t v = gmodel__slot_ns(m, g, s);
 		uint64_t d = v > g->lane_ns[s] ? v - g->lane_ns[s] : 0;
 
 		g->lane_ns[s] = v;
@@ -185,16 +185,16 @@ static int lane_code(const struct viewer_model *m, struct vm_g *g, bool advance)
 		}
 	}
 	if (code < 0) /* no time passed: the state it is in */
-		code = (g->flags & VM_G_EXITED) ? 5 : viewer_model__slot_of(g->state);
+		code = (g->flags & GM_G_EXITED) ? 5 : gmodel__slot_of(g->state);
 	return code;
 }
 
-static uint64_t lane_rank(const struct vm_g *g)
+static uint64_t lane_rank(const struct gm_g *g)
 {
-	return (g->flags & VM_G_EXITED ? 0 : 1ULL << 63) | g->seq;
+	return (g->flags & GM_G_EXITED ? 0 : 1ULL << 63) | g->seq;
 }
 
-static void put_lanes(struct jsonw *j, struct viewer_model *m, bool advance)
+static void put_lanes(struct jsonw *j, struct gmodel *m, bool advance)
 {
 	uint32_t pick[LANES];
 	uint32_t n = 0;
@@ -222,34 +222,32 @@ static void put_lanes(struct jsonw *j, struct viewer_model *m, bool advance)
 	jsonw_name(j, "lanes");
 	jsonw_start_array(j);
 	for (uint32_t i = 0; i < n; i++) {
-		struct vm_g *g = &m->g[pick[i]];
+		struct gm_g *g = &m->g[pick[i]];
 
 		jsonw_start_array(j);
 		jsonw_uint(j, g->goid);
 		jsonw_int(j, lane_code(m, g, advance));
-		jsonw_string(j, (g->flags & VM_G_NO_STATE) ? "?" : xg_gstate_name(g->state));
+		jsonw_string(j, (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->state));
 		/* a lane's label: the name as the TUI shortens it */
-		jsonw_string(j, tf_func_short(viewer_model__start_fn(m, g)));
+		jsonw_string(j, tf_func_short(gmodel__start_fn(m, g)));
 		jsonw_end_array(j);
 	}
 	jsonw_end_array(j);
 }
 
-static void put_tops(struct jsonw *j, const struct viewer_model *m, const struct vm_tops *t,
-		     bool site)
+static void put_tops(struct jsonw *j, const struct gmodel *m, const struct gm_tops *t, bool site)
 {
-	const struct vm_top *top[NTOP];
-	uint32_t n = viewer_model__top(t, top, NTOP);
+	const struct gm_top *top[NTOP];
+	uint32_t n = gmodel__top(t, top, NTOP);
 
 	jsonw_start_array(j);
 	for (uint32_t i = 0; i < n; i++) {
 		jsonw_start_array(j);
-		jsonw_string(j,
-			     site || top[i]->fn ? viewer_model__str(m, top[i]->fn) : "(untyped)");
+		jsonw_string(j, site || top[i]->fn ? gmodel__str(m, top[i]->fn) : "(untyped)");
 		jsonw_uint(j, top[i]->bytes);
 		jsonw_uint(j, top[i]->count);
 		if (site) {
-			jsonw_string(j, viewer_model__str(m, top[i]->file));
+			jsonw_string(j, gmodel__str(m, top[i]->file));
 			jsonw_uint(j, top[i]->line);
 		}
 		jsonw_end_array(j);
@@ -259,22 +257,22 @@ static void put_tops(struct jsonw *j, const struct viewer_model *m, const struct
 
 /* The busiest start functions: [fn, live, exited, running, runnable, waiting, syscall, cpu%,
  * cpu samples, alloc bytes]. */
-static void put_groups(struct jsonw *j, const struct viewer_model *m)
+static void put_groups(struct jsonw *j, const struct gmodel *m)
 {
-	struct vm_group *g = NULL;
-	int n = viewer_model__groups(m, &g);
+	struct gm_group *g = NULL;
+	int n = gmodel__groups(m, &g);
 
 	jsonw_name(j, "fns");
 	jsonw_start_array(j);
 	for (int i = 0; i < n && i < NGROUPS; i++) {
 		jsonw_start_array(j);
-		jsonw_string(j, viewer_model__str(m, g[i].fn));
+		jsonw_string(j, gmodel__str(m, g[i].fn));
 		jsonw_uint(j, g[i].live);
 		jsonw_uint(j, g[i].exited);
-		jsonw_uint(j, g[i].counts[VM_RUNNING]);
-		jsonw_uint(j, g[i].counts[VM_RUNNABLE]);
-		jsonw_uint(j, g[i].counts[VM_WAITING]);
-		jsonw_uint(j, g[i].counts[VM_SYSCALL]);
+		jsonw_uint(j, g[i].counts[GM_RUNNING]);
+		jsonw_uint(j, g[i].counts[GM_RUNNABLE]);
+		jsonw_uint(j, g[i].counts[GM_WAITING]);
+		jsonw_uint(j, g[i].counts[GM_SYSCALL]);
 		jsonw_double(j, g[i].cpu_pct);
 		jsonw_uint(j, g[i].cpu_samples);
 		jsonw_uint(j, g[i].alloc_bytes);
@@ -284,12 +282,12 @@ static void put_groups(struct jsonw *j, const struct viewer_model *m)
 	free(g);
 }
 
-static char *build_frame(struct web *w, struct viewer_model *m, uint64_t seq, size_t *len)
+static char *build_frame(struct web *w, struct gmodel *m, uint64_t seq, size_t *len)
 {
 	const struct sink_status *st = &m->st;
 	struct jbuf jb;
 	struct jsonw *j;
-	const struct vm_ring *r = &m->hist[0];
+	const struct gm_ring *r = &m->hist[0];
 	bool advanced = m->now_ts != w->last_ts || w->reset_pending;
 	char filter[64];
 	int sort_key;
@@ -327,7 +325,7 @@ static char *build_frame(struct web *w, struct viewer_model *m, uint64_t seq, si
 	jsonw_double_field(j, "exps", m->exited_ps);
 	jsonw_name(j, "counts");
 	jsonw_start_object(j);
-	for (unsigned int s = 0; s < VM_HSTATES; s++)
+	for (unsigned int s = 0; s < GM_HSTATES; s++)
 		if (m->counts[s] && xg_gstate_name(s))
 			jsonw_uint_field(j, xg_gstate_name(s), m->counts[s]);
 	jsonw_end_object(j);
@@ -357,7 +355,7 @@ static char *build_frame(struct web *w, struct viewer_model *m, uint64_t seq, si
 		    fresh >= r->len || m->resets != w->resets ? 0 : r->len - (uint32_t)fresh;
 
 		for (uint32_t i = from; i < r->len; i++)
-			put_bucket(j, viewer_model__bucket(m, 0, i));
+			put_bucket(j, gmodel__bucket(m, 0, i));
 	}
 	jsonw_end_array(j);
 	w->hist_seq = r->seq;
@@ -380,11 +378,11 @@ static char *build_frame(struct web *w, struct viewer_model *m, uint64_t seq, si
 		}
 	}
 	nrows = w->rows_cap >= m->g_len
-		    ? viewer_model__rows(m, w->rows, w->rows_cap, sort_key,
-					 sort_key != VM_SORT_GOID && sort_key != VM_SORT_FN, filter,
-					 true, TABLE_ROWS, &matched)
+		    ? gmodel__rows(m, w->rows, w->rows_cap, sort_key,
+				   sort_key != GM_SORT_GOID && sort_key != GM_SORT_FN, filter, true,
+				   TABLE_ROWS, &matched)
 		    : 0;
-	jsonw_string_field(j, "sort", viewer_model__sort_name(sort_key));
+	jsonw_string_field(j, "sort", gmodel__sort_name(sort_key));
 	jsonw_uint_field(j, "rows", matched);
 	jsonw_name(j, "table");
 	jsonw_start_array(j);
@@ -401,9 +399,9 @@ static char *build_frame(struct web *w, struct viewer_model *m, uint64_t seq, si
 	return jbuf_close(&jb, len);
 }
 
-static char *answer_g(const struct viewer_model *m, uint64_t goid, size_t *len)
+static char *answer_g(const struct gmodel *m, uint64_t goid, size_t *len)
 {
-	const struct vm_g *g = viewer_model__g(m, goid);
+	const struct gm_g *g = gmodel__g(m, goid);
 	struct jbuf jb;
 	struct jsonw *j;
 
@@ -413,14 +411,14 @@ static char *answer_g(const struct viewer_model *m, uint64_t goid, size_t *len)
 	jsonw_start_object(j);
 	jsonw_uint_field(j, "goid", g->goid);
 	jsonw_uint_field(j, "parent", g->parent);
-	jsonw_string_field(j, "state", (g->flags & VM_G_NO_STATE) ? "?" : xg_gstate_name(g->state));
-	jsonw_string_field(j, "reason", viewer_model__str(m, g->reason));
-	jsonw_string_field(j, "start_fn", viewer_model__start_fn(m, g));
-	jsonw_string_field(j, "create_fn", viewer_model__str(m, g->create_fn));
+	jsonw_string_field(j, "state", (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->state));
+	jsonw_string_field(j, "reason", gmodel__str(m, g->reason));
+	jsonw_string_field(j, "start_fn", gmodel__start_fn(m, g));
+	jsonw_string_field(j, "create_fn", gmodel__str(m, g->create_fn));
 	jsonw_hex_field(j, "create_pc", g->create_pc);
 	jsonw_uint_field(j, "created_ts", g->created_ts);
-	jsonw_bool_field(j, "created_seen", g->flags & VM_G_CREATED);
-	if (g->flags & VM_G_EXITED)
+	jsonw_bool_field(j, "created_seen", g->flags & GM_G_CREATED);
+	if (g->flags & GM_G_EXITED)
 		jsonw_uint_field(j, "exited_ts", g->exited_ts);
 	jsonw_uint_field(j, "transitions", g->transitions);
 	put_states(j, g, m);
@@ -436,8 +434,8 @@ static char *answer_g(const struct viewer_model *m, uint64_t goid, size_t *len)
 
 		for (uint32_t i = 0; fr && i < n; i++) {
 			jsonw_start_object(j);
-			jsonw_string_field(j, "fn", viewer_model__str(m, fr[i].fn));
-			jsonw_string_field(j, "file", viewer_model__str(m, fr[i].file));
+			jsonw_string_field(j, "fn", gmodel__str(m, fr[i].fn));
+			jsonw_string_field(j, "file", gmodel__str(m, fr[i].file));
 			jsonw_uint_field(j, "line", fr[i].line);
 			jsonw_end_object(j);
 		}
@@ -447,7 +445,7 @@ static char *answer_g(const struct viewer_model *m, uint64_t goid, size_t *len)
 	return jbuf_close(&jb, len);
 }
 
-static char *answer_history(const struct viewer_model *m, size_t *len)
+static char *answer_history(const struct gmodel *m, size_t *len)
 {
 	struct jbuf jb;
 	struct jsonw *j;
@@ -459,13 +457,13 @@ static char *answer_history(const struct viewer_model *m, size_t *len)
 	jsonw_uint_field(j, "t", m->now_ts);
 	jsonw_name(j, "levels");
 	jsonw_start_array(j);
-	for (int l = 0; l < VM_LEVELS; l++) {
+	for (int l = 0; l < GM_LEVELS; l++) {
 		jsonw_start_object(j);
 		jsonw_uint_field(j, "width", m->hist[l].width_ns);
 		jsonw_name(j, "b");
 		jsonw_start_array(j);
 		for (uint32_t i = 0; i < m->hist[l].len; i++)
-			put_bucket(j, viewer_model__bucket(m, l, i));
+			put_bucket(j, gmodel__bucket(m, l, i));
 		jsonw_end_array(j);
 		jsonw_end_object(j);
 	}
@@ -488,7 +486,7 @@ static void publish(struct web *w, char *data, size_t len)
 	pthread_mutex_unlock(&w->lock);
 }
 
-static void serve_queries(struct web *w, const struct viewer_model *m)
+static void serve_queries(struct web *w, const struct gmodel *m)
 {
 	struct query *q, *list;
 
@@ -517,7 +515,7 @@ static void serve_queries(struct web *w, const struct viewer_model *m)
 	pthread_mutex_unlock(&w->lock);
 }
 
-int web__tick(struct web *w, struct viewer_model *m)
+int web__tick(struct web *w, struct gmodel *m)
 {
 	uint64_t now = mono_ns();
 
@@ -533,7 +531,7 @@ int web__tick(struct web *w, struct viewer_model *m)
 	return 0;
 }
 
-int web__begin(struct web *w, struct viewer_model *m, struct sink_control *ctl)
+int web__begin(struct web *w, struct gmodel *m, struct sink_control *ctl)
 {
 	(void)m;
 	w->ctl = ctl;
@@ -546,7 +544,7 @@ void web__reset(struct web *w)
 	w->last_frame = 0; /* publish the jump at once */
 }
 
-void web__end(struct web *w, struct viewer_model *m)
+void web__end(struct web *w, struct gmodel *m)
 {
 	size_t len = 0;
 	char *data;
@@ -769,8 +767,8 @@ static enum MHD_Result serve_control(struct web *w, struct MHD_Connection *conn,
 		    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "filter");
 		int key = -1;
 
-		for (int k = 0; sort && k < VM_SORT_MAX; k++)
-			if (!strcmp(sort, viewer_model__sort_name(k)))
+		for (int k = 0; sort && k < GM_SORT_MAX; k++)
+			if (!strcmp(sort, gmodel__sort_name(k)))
 				key = k;
 		if (sort && key < 0)
 			return reply_text(conn, 400, "unknown sort key\n");
@@ -908,7 +906,7 @@ struct web *web__new(const char *addr, uint16_t port)
 		return NULL;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	w->sort_key = VM_SORT_CPU;
+	w->sort_key = GM_SORT_CPU;
 	memset(&ss, 0, sizeof(ss));
 	if (!addr)
 		addr = "127.0.0.1";

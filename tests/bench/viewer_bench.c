@@ -26,7 +26,7 @@
 #include "format/writer.h"
 #include "tests/fixtures/synth.h"
 #include "util/err.h"
-#include "viewer/model.h"
+#include "model/model.h"
 #include "viewer/outputs.h"
 
 int main(int argc, char **argv);
@@ -220,9 +220,9 @@ static int many(void)
 {
 	struct tf_tables *t = tf_tables__new();
 	struct sink_info info = {.names = t, .replay = true, .source = "many"};
-	struct viewer_model *m = viewer_model__new();
+	struct gmodel *m = gmodel__new();
 	struct xg_event *evs = NULL;
-	struct vm_group *groups = NULL;
+	struct gm_group *groups = NULL;
 	uint32_t *rows = NULL;
 	size_t n = 0;
 	double t0;
@@ -237,27 +237,27 @@ static int many(void)
 	if (err)
 		goto out;
 	/* what the TUI and the web output do with them, at most a few times a second */
-	viewer_model__begin(m, &info);
+	gmodel__begin(m, &info);
 	for (size_t i = 0; i < n; i++)
-		viewer_model__event(m, &evs[i]);
+		gmodel__event(m, &evs[i]);
 	rows = calloc(m->g_len, sizeof(*rows));
 	if (!rows)
 		goto out;
 	t0 = now();
 	for (int i = 0; i < 10; i++)
-		viewer_model__rows(m, rows, m->g_len, i % 2 ? VM_SORT_WAIT : VM_SORT_CPU, true,
-				   NULL, true, 0, NULL);
+		gmodel__rows(m, rows, m->g_len, i % 2 ? GM_SORT_WAIT : GM_SORT_CPU, true, NULL,
+			     true, 0, NULL);
 	printf("sort 100k goroutines (TUI table)\t%.1f\tms\t<= 100\n", (now() - t0) * 1e3 / 10);
 	t0 = now();
 	for (int i = 0; i < 10; i++)
-		viewer_model__rows(m, rows, m->g_len, i % 2 ? VM_SORT_WAIT : VM_SORT_CPU, true,
-				   NULL, true, 150, NULL);
+		gmodel__rows(m, rows, m->g_len, i % 2 ? GM_SORT_WAIT : GM_SORT_CPU, true, NULL,
+			     true, 150, NULL);
 	printf("first 150 of 100k goroutines (web frame)\t%.1f\tms\t<= 20\n",
 	       (now() - t0) * 1e3 / 10);
 	t0 = now();
 	for (int i = 0; i < 10; i++) {
 		free(groups);
-		ng = viewer_model__groups(m, &groups);
+		ng = gmodel__groups(m, &groups);
 	}
 	printf("group 100k goroutines by start function (%d)\t%.1f\tms\t<= 100\n", ng,
 	       (now() - t0) * 1e3 / 10);
@@ -266,7 +266,7 @@ out:
 	free(groups);
 	free(rows);
 	free(evs);
-	viewer_model__free(m);
+	gmodel__free(m);
 	tf_tables__free(t);
 	return err;
 }

@@ -9,7 +9,7 @@
 #include "sink/sink.h"
 #include "tests/unit/test.h"
 #include "util/err.h"
-#include "viewer/model.h"
+#include "model/model.h"
 #include "viewer/outputs.h"
 
 #define MS 1000000ULL
@@ -19,7 +19,7 @@ struct fixture {
 	struct tf_tables *names;
 	struct tf_meta *meta;
 	struct sink_info info;
-	struct viewer_model *m;
+	struct gmodel *m;
 };
 
 static bool fixture_init(struct fixture *f, const char *alloc_rate)
@@ -27,7 +27,7 @@ static bool fixture_init(struct fixture *f, const char *alloc_rate)
 	memset(f, 0, sizeof(*f));
 	f->names = tf_tables__new();
 	f->meta = tf_meta__new();
-	f->m = viewer_model__new();
+	f->m = gmodel__new();
 	if (!f->names || !f->meta || !f->m)
 		return false;
 	tf_meta__set_str(f->meta, "go.version", "go1.22.4");
@@ -38,12 +38,12 @@ static bool fixture_init(struct fixture *f, const char *alloc_rate)
 	f->info.names = f->names;
 	f->info.replay = true;
 	f->info.source = "synthetic.xgt";
-	return viewer_model__begin(f->m, &f->info) == 0;
+	return gmodel__begin(f->m, &f->info) == 0;
 }
 
 static void fixture_free(struct fixture *f)
 {
-	viewer_model__free(f->m);
+	gmodel__free(f->m);
 	tf_meta__free(f->meta);
 	tf_tables__free(f->names);
 }
@@ -77,33 +77,33 @@ TEST(viewer_model_goroutines)
 	struct fixture f;
 	uint32_t worker, chanrecv;
 	struct xg_event e;
-	struct vm_g *g;
+	struct gm_g *g;
 
 	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
 		goto out;
 	worker = str(&f, "main.worker");
 	chanrecv = str(&f, "chan receive");
 	e = ev_create(0, 1, 0, str(&f, "runtime.main"));
-	viewer_model__event(f.m, &e);
+	gmodel__event(f.m, &e);
 	e = ev_state(0, 1, XG_G_RUNNABLE, XG_G_RUNNING, 0);
-	viewer_model__event(f.m, &e);
+	gmodel__event(f.m, &e);
 	for (uint64_t id = 2; id <= 4; id++) {
 		e = ev_create(10 * MS, id, 1, worker);
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 	}
 	/* g2 runs 20 ms then waits on a channel; g3 runs and exits */
 	e = ev_state(20 * MS, 2, XG_G_RUNNABLE, XG_G_RUNNING, 0);
-	viewer_model__event(f.m, &e);
+	gmodel__event(f.m, &e);
 	e = ev_state(40 * MS, 2, XG_G_RUNNING, XG_G_WAITING, chanrecv);
-	viewer_model__event(f.m, &e);
+	gmodel__event(f.m, &e);
 	e = ev_state(20 * MS, 3, XG_G_RUNNABLE, XG_G_RUNNING, 0);
-	viewer_model__event(f.m, &e);
+	gmodel__event(f.m, &e);
 	e = ev_state(30 * MS, 3, XG_G_RUNNING, XG_G_DEAD, 0);
-	viewer_model__event(f.m, &e);
+	gmodel__event(f.m, &e);
 	e = (struct xg_event){.ts = 30 * MS, .kind = XG_EV_GO_EXIT, .goid = 3};
-	viewer_model__event(f.m, &e);
+	gmodel__event(f.m, &e);
 	e = (struct xg_event){.ts = 100 * MS, .kind = XG_EV_GC_START, .gc = 1};
-	viewer_model__event(f.m, &e);
+	gmodel__event(f.m, &e);
 
 	ASSERT_EQ(f.m->live, 3u, "live");
 	ASSERT_EQ(f.m->created, 4u, "created");
@@ -112,24 +112,24 @@ TEST(viewer_model_goroutines)
 	ASSERT_EQ(f.m->counts[XG_G_WAITING], 1u, "waiting");
 	ASSERT_EQ(f.m->counts[XG_G_RUNNABLE], 1u, "runnable");
 	ASSERT_EQ(f.m->gc_cycles, 1u, "gc");
-	g = viewer_model__g(f.m, 2);
+	g = gmodel__g(f.m, 2);
 	if (!ASSERT_OK_PTR(g, "g2"))
 		goto out;
 	ASSERT_EQ(g->parent, 1u, "parent");
-	ASSERT_STREQ(viewer_model__str(f.m, g->start_fn), "main.worker", "start fn");
-	ASSERT_STREQ(viewer_model__str(f.m, g->reason), "chan receive", "reason");
-	ASSERT_EQ(viewer_model__slot_ns(f.m, g, VM_RUNNING), 20 * MS, "ran 20 ms");
-	ASSERT_EQ(viewer_model__slot_ns(f.m, g, VM_RUNNABLE), 10 * MS, "runnable 10 ms");
+	ASSERT_STREQ(gmodel__str(f.m, g->start_fn), "main.worker", "start fn");
+	ASSERT_STREQ(gmodel__str(f.m, g->reason), "chan receive", "reason");
+	ASSERT_EQ(gmodel__slot_ns(f.m, g, GM_RUNNING), 20 * MS, "ran 20 ms");
+	ASSERT_EQ(gmodel__slot_ns(f.m, g, GM_RUNNABLE), 10 * MS, "runnable 10 ms");
 	/* trace time is 100 ms: waiting since 40 ms */
-	ASSERT_EQ(viewer_model__slot_ns(f.m, g, VM_WAITING), 60 * MS, "waiting up to now");
-	g = viewer_model__g(f.m, 3);
+	ASSERT_EQ(gmodel__slot_ns(f.m, g, GM_WAITING), 60 * MS, "waiting up to now");
+	g = gmodel__g(f.m, 3);
 	if (!ASSERT_OK_PTR(g, "g3 still shown"))
 		goto out;
-	ASSERT_TRUE(g->flags & VM_G_EXITED, "g3 exited");
-	ASSERT_EQ(viewer_model__slot_ns(f.m, g, VM_RUNNING), 10 * MS, "g3 ran 10 ms, no more");
+	ASSERT_TRUE(g->flags & GM_G_EXITED, "g3 exited");
+	ASSERT_EQ(gmodel__slot_ns(f.m, g, GM_RUNNING), 10 * MS, "g3 ran 10 ms, no more");
 	/* a late event about an exited goroutine changes nothing */
 	e = ev_state(120 * MS, 3, XG_G_DEAD, XG_G_RUNNABLE, 0);
-	viewer_model__event(f.m, &e);
+	gmodel__event(f.m, &e);
 	ASSERT_EQ(f.m->live, 3u, "live after late event");
 out:
 	fixture_free(&f);
@@ -148,39 +148,37 @@ TEST(viewer_model_rows_sort_filter)
 	b = str(&f, "net/http.(*conn).serve");
 	for (uint64_t id = 1; id <= 6; id++) {
 		e = ev_create(id * MS, id, 1, id % 2 ? a : b);
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 	}
 	/* CPU samples: g5 gets 3x as many as g3; one second of trace time rolls CPU% */
 	for (int i = 0; i < 99; i++) {
 		e = (struct xg_event){.ts = 10 * MS + (uint64_t)i * 10 * MS,
 				      .kind = XG_EV_CPU_SAMPLE};
 		e.goid = i % 4 ? 5 : 3;
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 	}
 	e = (struct xg_event){.ts = 1200 * MS, .kind = XG_EV_HEAP};
-	viewer_model__event(f.m, &e);
-	n = viewer_model__rows(f.m, rows, 16, VM_SORT_CPU, true, NULL, true, 0, NULL);
+	gmodel__event(f.m, &e);
+	n = gmodel__rows(f.m, rows, 16, GM_SORT_CPU, true, NULL, true, 0, NULL);
 	if (!ASSERT_EQ(n, 6u, "all rows"))
 		goto out;
 	ASSERT_EQ(f.m->g[rows[0]].goid, 5u, "busiest first");
 	ASSERT_EQ(f.m->g[rows[1]].goid, 3u, "then g3");
 	ASSERT_GT(f.m->g[rows[0]].cpu_pct, 70.0f, "g5 about 75%");
 	ASSERT_LT(f.m->g[rows[0]].cpu_pct, 80.0f, "g5 about 75%");
-	n = viewer_model__rows(f.m, rows, 16, VM_SORT_GOID, false, "http", true, 0, NULL);
+	n = gmodel__rows(f.m, rows, 16, GM_SORT_GOID, false, "http", true, 0, NULL);
 	if (!ASSERT_EQ(n, 3u, "filter by function"))
 		goto out;
 	ASSERT_EQ(f.m->g[rows[0]].goid, 2u, "ascending goid");
 	ASSERT_EQ(f.m->g[rows[2]].goid, 6u, "ascending goid");
-	n = viewer_model__rows(f.m, rows, 16, VM_SORT_GOID, false, "runnable", true, 0, NULL);
+	n = gmodel__rows(f.m, rows, 16, GM_SORT_GOID, false, "runnable", true, 0, NULL);
 	ASSERT_EQ(n, 6u, "filter by state");
-	n = viewer_model__rows(f.m, rows, 16, VM_SORT_GOID, false, "4", true, 0, NULL);
+	n = gmodel__rows(f.m, rows, 16, GM_SORT_GOID, false, "4", true, 0, NULL);
 	ASSERT_EQ(n, 1u, "filter by goid");
 	{
 		uint32_t full[16], part[16], total = 0;
-		uint32_t nf =
-		    viewer_model__rows(f.m, full, 16, VM_SORT_AGE, true, NULL, true, 0, NULL);
-		uint32_t np =
-		    viewer_model__rows(f.m, part, 16, VM_SORT_AGE, true, NULL, true, 3, &total);
+		uint32_t nf = gmodel__rows(f.m, full, 16, GM_SORT_AGE, true, NULL, true, 0, NULL);
+		uint32_t np = gmodel__rows(f.m, part, 16, GM_SORT_AGE, true, NULL, true, 3, &total);
 
 		ASSERT_EQ(np, 3u, "limit");
 		ASSERT_EQ(total, nf, "total matching");
@@ -193,7 +191,7 @@ out:
 TEST(viewer_model_alloc_sampled_and_sites)
 {
 	struct fixture f;
-	const struct vm_top *top[4];
+	const struct gm_top *top[4];
 	struct xg_frame fr[3] = {{0}};
 	uint32_t st, n;
 	struct xg_event e;
@@ -212,21 +210,21 @@ TEST(viewer_model_alloc_sampled_and_sites)
 		e.size = 64;
 		e.type = str(&f, i < 7 ? "[]uint8" : "main.T");
 		e.stack = st;
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 	}
 	ASSERT_EQ(f.m->alloc_bytes, 100u * 64 * 10, "bytes scaled by 1/rate");
 	ASSERT_EQ(f.m->alloc_objs, 1000u, "objects scaled");
-	n = viewer_model__top(&f.m->types, top, 4);
+	n = gmodel__top(&f.m->types, top, 4);
 	if (!ASSERT_EQ(n, 2u, "two types"))
 		goto out;
-	ASSERT_STREQ(viewer_model__str(f.m, top[0]->fn), "[]uint8", "top type");
+	ASSERT_STREQ(gmodel__str(f.m, top[0]->fn), "[]uint8", "top type");
 	ASSERT_EQ(top[0]->count, 700u, "top type count");
-	n = viewer_model__top(&f.m->sites, top, 4);
+	n = gmodel__top(&f.m->sites, top, 4);
 	if (!ASSERT_EQ(n, 1u, "one site"))
 		goto out;
-	ASSERT_STREQ(viewer_model__str(f.m, top[0]->fn), "main.makeBuf", "top user frame");
+	ASSERT_STREQ(gmodel__str(f.m, top[0]->fn), "main.makeBuf", "top user frame");
 	ASSERT_EQ(top[0]->line, 42u, "site line");
-	ASSERT_EQ(viewer_model__g(f.m, 1)->alloc_bytes, 64000u, "per goroutine, scaled");
+	ASSERT_EQ(gmodel__g(f.m, 1)->alloc_bytes, 64000u, "per goroutine, scaled");
 out:
 	fixture_free(&f);
 }
@@ -245,18 +243,18 @@ TEST(viewer_model_memory_bounded)
 	for (uint64_t id = 1; id <= 200000; id++) {
 		ts = id * 54 * MS;
 		e = ev_create(ts, id, 1, fn);
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 		e = ev_state(ts + 1, id, XG_G_RUNNABLE, XG_G_RUNNING, 0);
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 		e = (struct xg_event){.ts = ts + 2, .kind = XG_EV_GO_EXIT, .goid = id};
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 	}
 	ASSERT_EQ(f.m->live, 0u, "none live");
 	ASSERT_EQ(f.m->created, 200000u, "created");
 	ASSERT_EQ(f.m->exited, 200000u, "exited");
-	ASSERT_LE(f.m->g_len, VM_EXITED_KEEP + 1u, "exited goroutines forgotten");
-	ASSERT_LE(f.m->by_goid.len, (size_t)VM_EXITED_KEEP, "map bounded");
-	for (int l = 0; l < VM_LEVELS; l++)
+	ASSERT_LE(f.m->g_len, GM_EXITED_KEEP + 1u, "exited goroutines forgotten");
+	ASSERT_LE(f.m->by_goid.len, (size_t)GM_EXITED_KEEP, "map bounded");
+	for (int l = 0; l < GM_LEVELS; l++)
 		ASSERT_LE(f.m->hist[l].len, f.m->hist[l].cap, "history bounded");
 	ASSERT_EQ(f.m->hist[0].len, f.m->hist[0].cap, "level 0 full");
 	ASSERT_GT(f.m->hist[2].len, 600u, "3 h of 10 s buckets");
@@ -280,29 +278,29 @@ TEST(viewer_model_many_live_and_reset)
 	reason = str(&f, "select");
 	for (uint64_t id = 1; id <= 100000; id++) {
 		e = ev_create(id, id, 1, fn);
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 	}
 	for (uint64_t i = 0; i < 1000000; i++) {
 		uint64_t id = 1 + (i * 7919) % 100000;
 		int to = i % 2 ? XG_G_WAITING : XG_G_RUNNABLE;
 
 		e = ev_state(100000 + i, id, XG_G_RUNNABLE, to, reason);
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 	}
 	ASSERT_EQ(f.m->live, 100000u, "live");
 	ASSERT_EQ((uint64_t)f.m->counts[XG_G_WAITING] + f.m->counts[XG_G_RUNNABLE], 100000u,
 		  "every goroutine counted once");
 	/* a seek: the model forgets, then snapshots rebuild it */
-	viewer_model__reset(f.m, 5 * S);
+	gmodel__reset(f.m, 5 * S);
 	ASSERT_EQ(f.m->live, 0u, "reset");
 	ASSERT_EQ(f.m->hist[0].len, 0u, "history reset");
 	e = (struct xg_event){.ts = 5 * S, .kind = XG_EV_SNAPSHOT, .goid = 42, .to = XG_G_WAITING};
 	e.reason = reason;
 	e.start_fn = fn;
-	viewer_model__event(f.m, &e);
+	gmodel__event(f.m, &e);
 	ASSERT_EQ(f.m->live, 1u, "snapshot adds");
 	ASSERT_EQ(f.m->counts[XG_G_WAITING], 1u, "snapshot state");
-	ASSERT_STREQ(viewer_model__str(f.m, viewer_model__g(f.m, 42)->reason), "select", "reason");
+	ASSERT_STREQ(gmodel__str(f.m, gmodel__g(f.m, 42)->reason), "select", "reason");
 out:
 	fixture_free(&f);
 }
@@ -432,7 +430,7 @@ out:
 TEST(viewer_model_sampling_metadata)
 {
 	struct fixture f;
-	struct vm_group *groups = NULL;
+	struct gm_group *groups = NULL;
 	struct xg_event e;
 	int n;
 
@@ -440,31 +438,31 @@ TEST(viewer_model_sampling_metadata)
 		goto out;
 	tf_meta__set_str(f.meta, "sample.go_state", "0.1");
 	tf_meta__set_int(f.meta, "cpu.hz", 250);
-	ASSERT_OK(viewer_model__begin(f.m, &f.info), "begin again");
+	ASSERT_OK(gmodel__begin(f.m, &f.info), "begin again");
 	ASSERT_TRUE(f.m->alloc_rate == 0.25, "alloc rate");
 	ASSERT_TRUE(f.m->g_rate == 0.1, "goroutine rate");
 	ASSERT_TRUE(f.m->cpu_hz == 250, "cpu hz");
 	for (uint64_t id = 1; id <= 4; id++) {
 		e = ev_create(id, id, 1, str(&f, id % 2 ? "main.odd" : "main.even"));
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 	}
 	/* 250 Hz for one second: goroutine 3 gets all 250 samples (100% of a CPU) */
 	for (int i = 0; i < 250; i++) {
 		e = (struct xg_event){.ts = 10 * MS + (uint64_t)i * 4 * MS,
 				      .kind = XG_EV_CPU_SAMPLE};
 		e.goid = 3;
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 	}
 	e = (struct xg_event){.ts = 1500 * MS, .kind = XG_EV_HEAP};
-	viewer_model__event(f.m, &e);
-	n = viewer_model__groups(f.m, &groups);
+	gmodel__event(f.m, &e);
+	n = gmodel__groups(f.m, &groups);
 	if (!ASSERT_EQ(n, 2, "two start functions"))
 		goto out;
-	ASSERT_STREQ(viewer_model__str(f.m, groups[0].fn), "main.odd", "busiest first");
+	ASSERT_STREQ(gmodel__str(f.m, groups[0].fn), "main.odd", "busiest first");
 	ASSERT_EQ(groups[0].live, 2u, "two goroutines");
 	ASSERT_GT(groups[0].cpu_pct, 95.0f, "about 100%");
 	ASSERT_LT(groups[0].cpu_pct, 105.0f, "about 100%");
-	ASSERT_EQ(groups[0].counts[VM_RUNNABLE], 2u, "states per group");
+	ASSERT_EQ(groups[0].counts[GM_RUNNABLE], 2u, "states per group");
 out:
 	free(groups);
 	fixture_free(&f);
@@ -482,22 +480,20 @@ TEST(viewer_model_rows_limit_matches_sort)
 		goto out;
 	for (uint64_t id = 1; id <= 500; id++) {
 		e = ev_create(id, id, 1, str(&f, id % 3 ? "main.a" : "main.b"));
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 		e = (struct xg_event){.ts = 1000 + id, .kind = XG_EV_ALLOC, .goid = id};
 		e.size = (x >> 33) % 50; /* many ties */
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 		if (id % 7 == 0) {
 			e = (struct xg_event){.ts = 2000 + id, .kind = XG_EV_GO_EXIT, .goid = id};
-			viewer_model__event(f.m, &e);
+			gmodel__event(f.m, &e);
 		}
 	}
-	for (int key = 0; key < VM_SORT_MAX; key++) {
+	for (int key = 0; key < GM_SORT_MAX; key++) {
 		for (int desc = 0; desc < 2; desc++) {
-			uint32_t nf =
-			    viewer_model__rows(f.m, full, 600, key, desc, NULL, true, 0, NULL);
-			uint32_t np =
-			    viewer_model__rows(f.m, part, 600, key, desc, NULL, true, 37, NULL);
+			uint32_t nf = gmodel__rows(f.m, full, 600, key, desc, NULL, true, 0, NULL);
+			uint32_t np = gmodel__rows(f.m, part, 600, key, desc, NULL, true, 37, NULL);
 
 			if (!ASSERT_EQ(nf, 500u, "all") || !ASSERT_EQ(np, 37u, "limit"))
 				goto out;
@@ -528,7 +524,7 @@ TEST(viewer_model_sites_user_frames)
 		goto out;
 	for (int k = 0; k < 4; k++) {
 		struct xg_frame fr[4] = {{0}};
-		const struct vm_top *top[8];
+		const struct gm_top *top[8];
 		struct xg_event e = {.ts = (uint64_t)k, .kind = XG_EV_ALLOC, .goid = 1, .size = 8};
 		uint32_t n = 0, got;
 
@@ -536,11 +532,11 @@ TEST(viewer_model_sites_user_frames)
 			fr[n].fn = str(&f, stacks[k][n]);
 		e.stack = tf_tables__intern_stack(f.names, fr, n);
 		e.size = 1000u >> k; /* site k is the k-th biggest */
-		viewer_model__event(f.m, &e);
-		got = viewer_model__top(&f.m->sites, top, 8);
+		gmodel__event(f.m, &e);
+		got = gmodel__top(&f.m->sites, top, 8);
 		if (!ASSERT_EQ(got, (uint32_t)k + 1, "one more site"))
 			goto out;
-		ASSERT_STREQ(viewer_model__str(f.m, top[k]->fn), want[k], "site");
+		ASSERT_STREQ(gmodel__str(f.m, top[k]->fn), want[k], "site");
 	}
 out:
 	fixture_free(&f);
@@ -559,12 +555,12 @@ TEST(viewer_model_alloc_rate_from_heap_events)
 	for (uint64_t i = 0; i <= 30; i++) {
 		e = (struct xg_event){.ts = i * 100 * MS, .kind = XG_EV_HEAP};
 		e.total_alloc = 1000000 + i * 5000000;
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 		e = (struct xg_event){
 		    .ts = i * 100 * MS + 1, .kind = XG_EV_ALLOC_SAMPLE, .goid = 1};
 		e.size = 64;
 		e.weight = 512 * 1024;
-		viewer_model__event(f.m, &e);
+		gmodel__event(f.m, &e);
 	}
 	ASSERT_TRUE(f.m->alloc_sampled, "allocations are sampled");
 	ASSERT_TRUE(f.m->alloc_bps_exact, "the byte rate is exact");
@@ -572,7 +568,7 @@ TEST(viewer_model_alloc_rate_from_heap_events)
 	ASSERT_LT(f.m->alloc_bps, 50.1e6, "50 MB/s from the readings");
 	/* readings stop: after 2 s the rate falls back to the samples' estimate */
 	e = (struct xg_event){.ts = 6000 * MS, .kind = XG_EV_GC_START, .gc = 1};
-	viewer_model__event(f.m, &e);
+	gmodel__event(f.m, &e);
 	ASSERT_FALSE(f.m->alloc_bps_exact, "stale readings are not used");
 	ASSERT_LT(f.m->alloc_bps, 49e6, "back to the sampled estimate");
 out:

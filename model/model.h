@@ -4,7 +4,7 @@
  * fed by sink events, the same code live and in replay; the TUI and the web output only read it.
  *
  * Cost: O(1) per event (hash lookups in util/u64map.h), O(goroutines) once per second of trace
- * time (CPU% roll). Memory is bounded: exited goroutines are kept for a while (VM_EXITED_KEEP)
+ * time (CPU% roll). Memory is bounded: exited goroutines are kept for a while (GM_EXITED_KEEP)
  * and then forgotten; the counts-over-time history is a set of rings at 100 ms, 1 s and 10 s
  * resolution (older data aggregated, the oldest dropped).
  *
@@ -14,8 +14,8 @@
  * Time: everything is trace time (ns since the trace's start), never wall time, so a replay shows
  * the same figures at the same trace time whatever its speed.
  */
-#ifndef XG_VIEWER_MODEL_H
-#define XG_VIEWER_MODEL_H
+#ifndef XG_MODEL_MODEL_H
+#define XG_MODEL_MODEL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,40 +27,40 @@
 #include "util/u64map.h"
 
 /* Time-in-state slots (a goroutine's states folded into what a reader cares about). */
-enum vm_slot {
-	VM_RUNNING = 0,
-	VM_RUNNABLE,
-	VM_WAITING,
-	VM_SYSCALL,
-	VM_OTHER, /* idle, copystack, preempted, leaked: short-lived or runtime-internal */
-	VM_NSLOTS
+enum gm_slot {
+	GM_RUNNING = 0,
+	GM_RUNNABLE,
+	GM_WAITING,
+	GM_SYSCALL,
+	GM_OTHER, /* idle, copystack, preempted, leaked: short-lived or runtime-internal */
+	GM_NSLOTS
 };
 
 /* States counted in the history (enum xg_gstate values; dead goroutines are not counted). */
-#define VM_HSTATES 16
+#define GM_HSTATES 16
 
 /* Exited goroutines kept visible (dead, with their figures) before they are forgotten. */
-#define VM_EXITED_KEEP 1024
+#define GM_EXITED_KEEP 1024
 
-#define VM_G_EXITED    0x1 /* go_exit seen */
-#define VM_G_CREATED   0x2 /* go_create seen (parent, creation site known) */
-#define VM_G_SNAPSHOT  0x4 /* known from a snapshot */
-#define VM_G_NO_STATE  0x8 /* no state seen yet */
+#define GM_G_EXITED    0x1 /* go_exit seen */
+#define GM_G_CREATED   0x2 /* go_create seen (parent, creation site known) */
+#define GM_G_SNAPSHOT  0x4 /* known from a snapshot */
+#define GM_G_NO_STATE  0x8 /* no state seen yet */
 
-struct vm_g {
+struct gm_g {
 	uint64_t goid;
 	uint64_t parent;
 	uint64_t created_ts; /* go_create's ts, or when first seen */
 	uint64_t exited_ts;
 	uint64_t state_ts; /* when the current state began */
-	uint64_t slot_ns[VM_NSLOTS];
+	uint64_t slot_ns[GM_NSLOTS];
 	uint64_t create_pc;
 	uint64_t alloc_bytes; /* scaled by the sampling rate when sampled */
 	uint64_t alloc_count;
 	uint64_t cpu_samples;
 	uint64_t cpu_mark;	     /* cpu_samples at the last CPU% roll */
 	uint64_t seq;		     /* order of first sight: larger is newer */
-	uint64_t lane_ns[VM_NSLOTS]; /* slot_ns when the web output last looked (timeline) */
+	uint64_t lane_ns[GM_NSLOTS]; /* slot_ns when the web output last looked (timeline) */
 	float cpu_pct;		     /* CPU% over the last roll interval */
 	uint32_t start_fn;	     /* string ids */
 	uint32_t create_fn;
@@ -68,14 +68,14 @@ struct vm_g {
 	uint32_t create_stack; /* stack id of the creation, 0 when none */
 	uint32_t transitions;
 	uint8_t state; /* enum xg_gstate */
-	uint8_t flags; /* VM_G_* */
+	uint8_t flags; /* GM_G_* */
 	uint16_t pad;
 };
 
 /* One interval of the counts-over-time history. */
-struct vm_bucket {
+struct gm_bucket {
 	uint64_t t0;			/* start, trace ns */
-	uint32_t counts[VM_HSTATES];	/* goroutines per state at the end of the interval */
+	uint32_t counts[GM_HSTATES];	/* goroutines per state at the end of the interval */
 	uint64_t events;		/* events in the interval */
 	uint64_t alloc_bytes;		/* scaled */
 	uint64_t alloc_objs;		/* scaled */
@@ -84,16 +84,16 @@ struct vm_bucket {
 	uint64_t gc; /* GC cycles started */
 };
 
-#define VM_LEVELS 3
-struct vm_ring {
-	struct vm_bucket *b;
+#define GM_LEVELS 3
+struct gm_ring {
+	struct gm_bucket *b;
 	uint32_t cap, len, head; /* head: index of the oldest */
 	uint64_t width_ns;
 	uint64_t seq; /* buckets ever pushed (frames ask "what is new since seq") */
 };
 
 /* An allocation aggregate: per type (key = type string id) or per site. */
-struct vm_top {
+struct gm_top {
 	uint32_t fn;   /* type string id, or the site's function string id */
 	uint32_t file; /* site: file string id */
 	uint32_t line; /* site: line */
@@ -102,13 +102,13 @@ struct vm_top {
 	uint64_t count; /* scaled */
 };
 
-struct vm_tops {
-	struct vm_top *v;
+struct gm_tops {
+	struct gm_top *v;
 	uint32_t len, cap;
 	struct u64map idx; /* key -> index */
 };
 
-struct viewer_model {
+struct gmodel {
 	/* from begin() */
 	const struct tf_tables *names;
 	const struct tf_meta *meta;
@@ -129,16 +129,16 @@ struct viewer_model {
 	uint64_t now_ts; /* latest trace time seen (events or ticks) */
 
 	/* goroutines */
-	struct vm_g *g;
+	struct gm_g *g;
 	uint32_t g_len, g_cap; /* slots used (incl. free ones) / allocated */
 	uint32_t *free_slots;
 	uint32_t n_free, free_cap;
 	struct u64map by_goid; /* goid -> slot */
-	uint32_t exited_ring[VM_EXITED_KEEP];
+	uint32_t exited_ring[GM_EXITED_KEEP];
 	uint32_t exited_head, exited_len;
 	uint64_t next_seq;
 	uint32_t live;		     /* goroutines seen and not exited */
-	uint32_t counts[VM_HSTATES]; /* live goroutines per state */
+	uint32_t counts[GM_HSTATES]; /* live goroutines per state */
 
 	/* totals since begin (or the last reset) */
 	uint64_t events;
@@ -161,63 +161,63 @@ struct viewer_model {
 	double heap_bps;
 
 	/* counts over time: level 0 = 100 ms, 1 = 1 s, 2 = 10 s */
-	struct vm_ring hist[VM_LEVELS];
-	struct vm_bucket cur;		 /* level-0 bucket being filled */
-	struct vm_bucket acc[VM_LEVELS]; /* partial coarse buckets */
-	uint32_t acc_n[VM_LEVELS];
+	struct gm_ring hist[GM_LEVELS];
+	struct gm_bucket cur;		 /* level-0 bucket being filled */
+	struct gm_bucket acc[GM_LEVELS]; /* partial coarse buckets */
+	uint32_t acc_n[GM_LEVELS];
 	uint64_t cpu_roll_ts; /* trace time of the last CPU% roll */
 
 	/* allocations by type and by site (top user frame of the allocation's stack) */
-	struct vm_tops types, sites;
+	struct gm_tops types, sites;
 	struct u64map stack_site; /* stack id -> site index + 1 */
 
 	uint64_t resets; /* bumped by reset(): views drop cached rows */
 };
 
-struct viewer_model *viewer_model__new(void);
-void viewer_model__free(struct viewer_model *m);
+struct gmodel *gmodel__new(void);
+void gmodel__free(struct gmodel *m);
 
 /* Takes what the source says up front; info's pointers are borrowed until end(). 0 or -errno. */
-int viewer_model__begin(struct viewer_model *m, const struct sink_info *info);
+int gmodel__begin(struct gmodel *m, const struct sink_info *info);
 /* One event. 0 or -ENOMEM. */
-int viewer_model__event(struct viewer_model *m, const struct xg_event *ev);
+int gmodel__event(struct gmodel *m, const struct xg_event *ev);
 /* The source's status: advances trace time (empty intervals while idle). */
-void viewer_model__tick(struct viewer_model *m, const struct sink_status *st);
+void gmodel__tick(struct gmodel *m, const struct sink_status *st);
 /* The source jumped (seek, loop): forget everything event-derived; snapshots follow. */
-void viewer_model__reset(struct viewer_model *m, uint64_t ts);
+void gmodel__reset(struct gmodel *m, uint64_t ts);
 
 /* Lookups. NULL when unknown. */
-struct vm_g *viewer_model__g(const struct viewer_model *m, uint64_t goid);
+struct gm_g *gmodel__g(const struct gmodel *m, uint64_t goid);
 /* The string of an id ("" for 0). */
-const char *viewer_model__str(const struct viewer_model *m, uint32_t id);
+const char *gmodel__str(const struct gmodel *m, uint32_t id);
 /* g's start function; "runtime.main" for goroutine 1 when unknown (it predates the trace's
  * probes), "?" for others. */
-const char *viewer_model__start_fn(const struct viewer_model *m, const struct vm_g *g);
+const char *gmodel__start_fn(const struct gmodel *m, const struct gm_g *g);
 /* Time goroutine g has spent in slot s, up to now (including the current state). */
-uint64_t viewer_model__slot_ns(const struct viewer_model *m, const struct vm_g *g, int s);
+uint64_t gmodel__slot_ns(const struct gmodel *m, const struct gm_g *g, int s);
 /* The slot of a state. */
-int viewer_model__slot_of(unsigned int state);
+int gmodel__slot_of(unsigned int state);
 /* The slot g spent most time in. */
-int viewer_model__dominant(const struct viewer_model *m, const struct vm_g *g);
+int gmodel__dominant(const struct gmodel *m, const struct gm_g *g);
 /* A short name of a slot: "run", "runq", "wait", "sys", "other". */
-const char *viewer_model__slot_name(int s);
+const char *gmodel__slot_name(int s);
 /* Bucket i (0 = oldest) of history level l, or NULL. */
-const struct vm_bucket *viewer_model__bucket(const struct viewer_model *m, int l, uint32_t i);
+const struct gm_bucket *gmodel__bucket(const struct gmodel *m, int l, uint32_t i);
 
 /* Sort keys of goroutine lists. */
-enum vm_sort {
-	VM_SORT_GOID = 0,
-	VM_SORT_STATE,
-	VM_SORT_AGE,
-	VM_SORT_CPU,
-	VM_SORT_ALLOC,
-	VM_SORT_RUN,  /* time running */
-	VM_SORT_WAIT, /* time waiting */
-	VM_SORT_FN,   /* start function */
-	VM_SORT_NEWEST,
-	VM_SORT_MAX
+enum gm_sort {
+	GM_SORT_GOID = 0,
+	GM_SORT_STATE,
+	GM_SORT_AGE,
+	GM_SORT_CPU,
+	GM_SORT_ALLOC,
+	GM_SORT_RUN,  /* time running */
+	GM_SORT_WAIT, /* time waiting */
+	GM_SORT_FN,   /* start function */
+	GM_SORT_NEWEST,
+	GM_SORT_MAX
 };
-const char *viewer_model__sort_name(int key);
+const char *gmodel__sort_name(int key);
 
 /*
  * Fills rows (capacity cap) with the slots of goroutines matching filter (a substring of the
@@ -226,31 +226,30 @@ const char *viewer_model__sort_name(int key);
  * show_exited). With limit > 0 only the first limit rows are sorted and kept (cheaper than a
  * full sort). Returns the number of rows; *total (when not NULL) gets the number matching.
  */
-uint32_t viewer_model__rows(const struct viewer_model *m, uint32_t *rows, uint32_t cap, int key,
-			    bool desc, const char *filter, bool show_exited, uint32_t limit,
-			    uint32_t *total);
+uint32_t gmodel__rows(const struct gmodel *m, uint32_t *rows, uint32_t cap, int key, bool desc,
+		      const char *filter, bool show_exited, uint32_t limit, uint32_t *total);
 
 /* Goroutines grouped by start function. */
-struct vm_group {
+struct gm_group {
 	uint32_t fn; /* start function string id (0: unknown) */
 	uint32_t live, exited;
-	uint32_t counts[VM_NSLOTS]; /* live ones per slot of their current state */
+	uint32_t counts[GM_NSLOTS]; /* live ones per slot of their current state */
 	float cpu_pct;		    /* sum over the group */
 	uint64_t cpu_samples;
 	uint64_t alloc_bytes, alloc_count;
-	uint64_t slot_ns[VM_NSLOTS];
+	uint64_t slot_ns[GM_NSLOTS];
 };
 
 /* The groups, sorted by CPU% then live count (descending), into *out (malloc'd; the caller
  * frees it). Returns how many, or -ENOMEM. */
-int viewer_model__groups(const struct viewer_model *m, struct vm_group **out);
+int gmodel__groups(const struct gmodel *m, struct gm_group **out);
 
 /* The n biggest entries of tops by bytes into out; returns how many. */
-uint32_t viewer_model__top(const struct vm_tops *t, const struct vm_top **out, uint32_t n);
+uint32_t gmodel__top(const struct gm_tops *t, const struct gm_top **out, uint32_t n);
 
 /* Human formats into buf: "1.2 MB", "340 ms", "12.3k". Return buf. */
-char *viewer_fmt_bytes(char *buf, int len, double v);
-char *viewer_fmt_dur(char *buf, int len, uint64_t ns);
-char *viewer_fmt_count(char *buf, int len, double v);
+char *gm_fmt_bytes(char *buf, int len, double v);
+char *gm_fmt_dur(char *buf, int len, uint64_t ns);
+char *gm_fmt_count(char *buf, int len, double v);
 
-#endif /* XG_VIEWER_MODEL_H */
+#endif /* XG_MODEL_MODEL_H */

@@ -6,26 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "viewer/model.h"
+#include "model/model.h"
 
 #define BUCKET_NS    100000000ULL /* level 0: 100 ms */
 #define LEVEL_FACTOR 10		  /* each level's buckets are 10 of the level below */
 #define RATE_BUCKETS 10		  /* rates over the last second */
 #define CPU_ROLL_NS  1000000000ULL
 
-static const uint32_t level_cap[VM_LEVELS] = {600, 600, 720}; /* 1 min, 10 min, 2 h */
+static const uint32_t level_cap[GM_LEVELS] = {600, 600, 720}; /* 1 min, 10 min, 2 h */
 
-struct viewer_model *viewer_model__new(void)
+struct gmodel *gmodel__new(void)
 {
-	struct viewer_model *m = calloc(1, sizeof(*m));
+	struct gmodel *m = calloc(1, sizeof(*m));
 	uint64_t w = BUCKET_NS;
 
 	if (!m)
 		return NULL;
-	for (int l = 0; l < VM_LEVELS; l++) {
-		m->hist[l].b = calloc(level_cap[l], sizeof(struct vm_bucket));
+	for (int l = 0; l < GM_LEVELS; l++) {
+		m->hist[l].b = calloc(level_cap[l], sizeof(struct gm_bucket));
 		if (!m->hist[l].b) {
-			viewer_model__free(m);
+			gmodel__free(m);
 			errno = ENOMEM;
 			return NULL;
 		}
@@ -39,18 +39,18 @@ struct viewer_model *viewer_model__new(void)
 	return m;
 }
 
-static void tops_free(struct vm_tops *t)
+static void tops_free(struct gm_tops *t)
 {
 	free(t->v);
 	u64map_free(&t->idx);
 	memset(t, 0, sizeof(*t));
 }
 
-void viewer_model__free(struct viewer_model *m)
+void gmodel__free(struct gmodel *m)
 {
 	if (!m)
 		return;
-	for (int l = 0; l < VM_LEVELS; l++)
+	for (int l = 0; l < GM_LEVELS; l++)
 		free(m->hist[l].b);
 	free(m->g);
 	free(m->free_slots);
@@ -104,7 +104,7 @@ static char *dup_or_null(const char *s)
 	return s && *s ? strdup(s) : NULL;
 }
 
-int viewer_model__begin(struct viewer_model *m, const struct sink_info *info)
+int gmodel__begin(struct gmodel *m, const struct sink_info *info)
 {
 	free(m->source);
 	free(m->go_version);
@@ -138,58 +138,58 @@ int viewer_model__begin(struct viewer_model *m, const struct sink_info *info)
 	return 0;
 }
 
-const char *viewer_model__str(const struct viewer_model *m, uint32_t id)
+const char *gmodel__str(const struct gmodel *m, uint32_t id)
 {
 	return id && m->names ? tf_tables__str(m->names, id) : "";
 }
 
-const char *viewer_model__start_fn(const struct viewer_model *m, const struct vm_g *g)
+const char *gmodel__start_fn(const struct gmodel *m, const struct gm_g *g)
 {
 	if (g->start_fn)
-		return viewer_model__str(m, g->start_fn);
+		return gmodel__str(m, g->start_fn);
 	return g->goid == 1 ? "runtime.main" : "?";
 }
 
-int viewer_model__slot_of(unsigned int state)
+int gmodel__slot_of(unsigned int state)
 {
 	switch (state) {
 	case XG_G_RUNNING:
-		return VM_RUNNING;
+		return GM_RUNNING;
 	case XG_G_RUNNABLE:
-		return VM_RUNNABLE;
+		return GM_RUNNABLE;
 	case XG_G_WAITING:
-		return VM_WAITING;
+		return GM_WAITING;
 	case XG_G_SYSCALL:
-		return VM_SYSCALL;
+		return GM_SYSCALL;
 	default:
-		return VM_OTHER;
+		return GM_OTHER;
 	}
 }
 
-const char *viewer_model__slot_name(int s)
+const char *gmodel__slot_name(int s)
 {
-	static const char *const n[VM_NSLOTS] = {"run", "runq", "wait", "sys", "other"};
+	static const char *const n[GM_NSLOTS] = {"run", "runq", "wait", "sys", "other"};
 
-	return s >= 0 && s < VM_NSLOTS ? n[s] : "?";
+	return s >= 0 && s < GM_NSLOTS ? n[s] : "?";
 }
 
-uint64_t viewer_model__slot_ns(const struct viewer_model *m, const struct vm_g *g, int s)
+uint64_t gmodel__slot_ns(const struct gmodel *m, const struct gm_g *g, int s)
 {
 	uint64_t v = g->slot_ns[s];
 
-	if (!(g->flags & (VM_G_EXITED | VM_G_NO_STATE)) && viewer_model__slot_of(g->state) == s &&
+	if (!(g->flags & (GM_G_EXITED | GM_G_NO_STATE)) && gmodel__slot_of(g->state) == s &&
 	    m->now_ts > g->state_ts)
 		v += m->now_ts - g->state_ts;
 	return v;
 }
 
-int viewer_model__dominant(const struct viewer_model *m, const struct vm_g *g)
+int gmodel__dominant(const struct gmodel *m, const struct gm_g *g)
 {
 	int best = 0;
 	uint64_t bv = 0;
 
-	for (int s = 0; s < VM_NSLOTS; s++) {
-		uint64_t v = viewer_model__slot_ns(m, g, s);
+	for (int s = 0; s < GM_NSLOTS; s++) {
+		uint64_t v = gmodel__slot_ns(m, g, s);
 
 		if (v > bv) {
 			bv = v;
@@ -199,7 +199,7 @@ int viewer_model__dominant(const struct viewer_model *m, const struct vm_g *g)
 	return best;
 }
 
-struct vm_g *viewer_model__g(const struct viewer_model *m, uint64_t goid)
+struct gm_g *gmodel__g(const struct gmodel *m, uint64_t goid)
 {
 	uint64_t slot;
 
@@ -210,7 +210,7 @@ struct vm_g *viewer_model__g(const struct viewer_model *m, uint64_t goid)
 
 /* --- history ---------------------------------------------------------------------------- */
 
-static void bucket_merge(struct vm_bucket *acc, const struct vm_bucket *b, bool first)
+static void bucket_merge(struct gm_bucket *acc, const struct gm_bucket *b, bool first)
 {
 	if (first) {
 		*acc = *b;
@@ -227,7 +227,7 @@ static void bucket_merge(struct vm_bucket *acc, const struct vm_bucket *b, bool 
 	acc->gc += b->gc;
 }
 
-static void ring_push(struct vm_ring *r, const struct vm_bucket *b)
+static void ring_push(struct gm_ring *r, const struct gm_bucket *b)
 {
 	if (r->len < r->cap) {
 		r->b[(r->head + r->len) % r->cap] = *b;
@@ -239,11 +239,11 @@ static void ring_push(struct vm_ring *r, const struct vm_bucket *b)
 	r->seq++;
 }
 
-const struct vm_bucket *viewer_model__bucket(const struct viewer_model *m, int l, uint32_t i)
+const struct gm_bucket *gmodel__bucket(const struct gmodel *m, int l, uint32_t i)
 {
-	const struct vm_ring *r;
+	const struct gm_ring *r;
 
-	if (l < 0 || l >= VM_LEVELS)
+	if (l < 0 || l >= GM_LEVELS)
 		return NULL;
 	r = &m->hist[l];
 	if (i >= r->len)
@@ -254,9 +254,9 @@ const struct vm_bucket *viewer_model__bucket(const struct viewer_model *m, int l
 /* The allocation rate from totalAlloc readings is measured over at least this long. */
 #define HEAP_RATE_NS 1000000000ULL
 
-static void update_rates(struct viewer_model *m)
+static void update_rates(struct gmodel *m)
 {
-	const struct vm_ring *r = &m->hist[0];
+	const struct gm_ring *r = &m->hist[0];
 	uint32_t n = r->len < RATE_BUCKETS ? r->len : RATE_BUCKETS;
 	uint64_t ev = 0, ab = 0, ao = 0, cr = 0, ex = 0, cpu = 0;
 	double secs;
@@ -264,7 +264,7 @@ static void update_rates(struct viewer_model *m)
 	if (!n)
 		return;
 	for (uint32_t i = r->len - n; i < r->len; i++) {
-		const struct vm_bucket *b = viewer_model__bucket(m, 0, i);
+		const struct gm_bucket *b = gmodel__bucket(m, 0, i);
 
 		ev += b->events;
 		ab += b->alloc_bytes;
@@ -287,14 +287,14 @@ static void update_rates(struct viewer_model *m)
 		m->alloc_bps = m->heap_bps;
 }
 
-static void cpu_roll(struct viewer_model *m, uint64_t ts)
+static void cpu_roll(struct gmodel *m, uint64_t ts)
 {
 	double secs = (double)(ts - m->cpu_roll_ts) / 1e9;
 
 	if (secs <= 0)
 		return;
 	for (uint32_t i = 0; i < m->g_len; i++) {
-		struct vm_g *g = &m->g[i];
+		struct gm_g *g = &m->g[i];
 
 		if (!g->goid)
 			continue;
@@ -307,15 +307,15 @@ static void cpu_roll(struct viewer_model *m, uint64_t ts)
 	m->cpu_roll_ts = ts;
 }
 
-static void close_bucket(struct viewer_model *m)
+static void close_bucket(struct gmodel *m)
 {
-	struct vm_bucket *b = &m->cur;
+	struct gm_bucket *b = &m->cur;
 	uint64_t end = b->t0 + BUCKET_NS;
 
 	memcpy(b->counts, m->counts, sizeof(b->counts));
 	ring_push(&m->hist[0], b);
 	/* fold into the coarser levels */
-	for (int l = 1; l < VM_LEVELS; l++) {
+	for (int l = 1; l < GM_LEVELS; l++) {
 		bucket_merge(&m->acc[l], b, m->acc_n[l] == 0);
 		if (++m->acc_n[l] < LEVEL_FACTOR)
 			break;
@@ -331,7 +331,7 @@ static void close_bucket(struct viewer_model *m)
 }
 
 /* Closes the intervals that ended before ts. */
-static void advance(struct viewer_model *m, uint64_t ts)
+static void advance(struct gmodel *m, uint64_t ts)
 {
 	/* after a gap longer than the whole history, start afresh rather than fill it */
 	if (ts - m->cur.t0 > 2ULL * 3600 * 1000000000ULL) {
@@ -348,17 +348,17 @@ static void advance(struct viewer_model *m, uint64_t ts)
 
 /* --- goroutines ------------------------------------------------------------------------- */
 
-static struct vm_g *g_add(struct viewer_model *m, uint64_t goid, uint64_t ts)
+static struct gm_g *g_add(struct gmodel *m, uint64_t goid, uint64_t ts)
 {
 	uint32_t slot;
-	struct vm_g *g;
+	struct gm_g *g;
 
 	if (m->n_free) {
 		slot = m->free_slots[--m->n_free];
 	} else {
 		if (m->g_len == m->g_cap) {
 			uint32_t ncap = m->g_cap ? m->g_cap * 2 : 1024;
-			struct vm_g *n = realloc(m->g, (size_t)ncap * sizeof(*n));
+			struct gm_g *n = realloc(m->g, (size_t)ncap * sizeof(*n));
 
 			if (!n)
 				return NULL;
@@ -379,13 +379,13 @@ static struct vm_g *g_add(struct viewer_model *m, uint64_t goid, uint64_t ts)
 	g->goid = goid;
 	g->created_ts = ts;
 	g->state_ts = ts;
-	g->flags = VM_G_NO_STATE;
+	g->flags = GM_G_NO_STATE;
 	g->seq = ++m->next_seq;
 	m->live++;
 	return g;
 }
 
-static struct vm_g *g_get(struct viewer_model *m, uint64_t goid, uint64_t ts)
+static struct gm_g *g_get(struct gmodel *m, uint64_t goid, uint64_t ts)
 {
 	uint64_t slot;
 
@@ -394,7 +394,7 @@ static struct vm_g *g_get(struct viewer_model *m, uint64_t goid, uint64_t ts)
 	return g_add(m, goid, ts);
 }
 
-static int free_slot(struct viewer_model *m, uint32_t slot)
+static int free_slot(struct gmodel *m, uint32_t slot)
 {
 	if (m->n_free == m->free_cap) {
 		uint32_t ncap = m->free_cap ? m->free_cap * 2 : 1024;
@@ -412,56 +412,55 @@ static int free_slot(struct viewer_model *m, uint32_t slot)
 	return 0;
 }
 
-static void account(struct vm_g *g, uint64_t ts)
+static void account(struct gm_g *g, uint64_t ts)
 {
-	if (g->flags & VM_G_NO_STATE)
+	if (g->flags & GM_G_NO_STATE)
 		return;
 	if (ts > g->state_ts)
-		g->slot_ns[viewer_model__slot_of(g->state)] += ts - g->state_ts;
-	if (g->state < VM_HSTATES)
+		g->slot_ns[gmodel__slot_of(g->state)] += ts - g->state_ts;
+	if (g->state < GM_HSTATES)
 		g->state_ts = ts > g->state_ts ? ts : g->state_ts;
 }
 
-static void count_state(struct viewer_model *m, const struct vm_g *g, int d)
+static void count_state(struct gmodel *m, const struct gm_g *g, int d)
 {
-	if (!(g->flags & VM_G_NO_STATE) && g->state < VM_HSTATES)
+	if (!(g->flags & GM_G_NO_STATE) && g->state < GM_HSTATES)
 		m->counts[g->state] += d;
 }
 
-static int g_exit(struct viewer_model *m, struct vm_g *g, uint64_t ts)
+static int g_exit(struct gmodel *m, struct gm_g *g, uint64_t ts)
 {
 	uint32_t slot = (uint32_t)(g - m->g);
 
-	if (g->flags & VM_G_EXITED)
+	if (g->flags & GM_G_EXITED)
 		return 0;
 	account(g, ts);
 	count_state(m, g, -1);
 	g->state = XG_G_DEAD;
 	g->state_ts = ts;
-	g->flags = (uint8_t)((g->flags | VM_G_EXITED) & ~VM_G_NO_STATE);
+	g->flags = (uint8_t)((g->flags | GM_G_EXITED) & ~GM_G_NO_STATE);
 	g->exited_ts = ts;
 	g->cpu_pct = 0;
 	m->live--;
 	m->exited++;
 	m->cur.exited++;
-	if (m->exited_len == VM_EXITED_KEEP) {
+	if (m->exited_len == GM_EXITED_KEEP) {
 		int err = free_slot(m, m->exited_ring[m->exited_head]);
 
 		if (err)
 			return err;
 		m->exited_ring[m->exited_head] = slot;
-		m->exited_head = (m->exited_head + 1) % VM_EXITED_KEEP;
+		m->exited_head = (m->exited_head + 1) % GM_EXITED_KEEP;
 	} else {
-		m->exited_ring[(m->exited_head + m->exited_len) % VM_EXITED_KEEP] = slot;
+		m->exited_ring[(m->exited_head + m->exited_len) % GM_EXITED_KEEP] = slot;
 		m->exited_len++;
 	}
 	return 0;
 }
 
-static int g_state(struct viewer_model *m, struct vm_g *g, unsigned int to, uint32_t reason,
-		   uint64_t ts)
+static int g_state(struct gmodel *m, struct gm_g *g, unsigned int to, uint32_t reason, uint64_t ts)
 {
-	if (g->flags & VM_G_EXITED)
+	if (g->flags & GM_G_EXITED)
 		return 0; /* a late event about a goroutine already gone */
 	if (to == XG_G_DEAD)
 		return g_exit(m, g, ts);
@@ -469,7 +468,7 @@ static int g_state(struct viewer_model *m, struct vm_g *g, unsigned int to, uint
 	count_state(m, g, -1);
 	g->state = (uint8_t)to;
 	g->state_ts = ts;
-	g->flags &= (uint8_t)~VM_G_NO_STATE;
+	g->flags &= (uint8_t)~GM_G_NO_STATE;
 	g->reason = to == XG_G_WAITING ? reason : 0;
 	g->transitions++;
 	count_state(m, g, +1);
@@ -478,7 +477,7 @@ static int g_state(struct viewer_model *m, struct vm_g *g, unsigned int to, uint
 
 /* --- allocations ------------------------------------------------------------------------ */
 
-static struct vm_top *tops_get(struct vm_tops *t, uint64_t key)
+static struct gm_top *tops_get(struct gm_tops *t, uint64_t key)
 {
 	uint64_t i;
 
@@ -486,7 +485,7 @@ static struct vm_top *tops_get(struct vm_tops *t, uint64_t key)
 		return &t->v[i];
 	if (t->len == t->cap) {
 		uint32_t ncap = t->cap ? t->cap * 2 : 256;
-		struct vm_top *n = realloc(t->v, (size_t)ncap * sizeof(*n));
+		struct gm_top *n = realloc(t->v, (size_t)ncap * sizeof(*n));
 
 		if (!n)
 			return NULL;
@@ -521,12 +520,12 @@ static bool user_frame(const char *fn)
 }
 
 /* The site (top user frame) of a stack, cached per stack id. */
-static struct vm_top *site_of(struct viewer_model *m, uint32_t stack)
+static struct gm_top *site_of(struct gmodel *m, uint32_t stack)
 {
 	const struct xg_frame *fr, *pick;
 	uint64_t v;
 	uint32_t n;
-	struct vm_top *t;
+	struct gm_top *t;
 
 	if (!stack || !m->names)
 		return NULL;
@@ -558,16 +557,16 @@ static struct vm_top *site_of(struct viewer_model *m, uint32_t stack)
 	return t;
 }
 
-static int alloc(struct viewer_model *m, const struct xg_event *ev, uint64_t bytes, uint64_t objs)
+static int alloc(struct gmodel *m, const struct xg_event *ev, uint64_t bytes, uint64_t objs)
 {
-	struct vm_top *t;
+	struct gm_top *t;
 
 	m->alloc_bytes += bytes;
 	m->alloc_objs += objs;
 	m->cur.alloc_bytes += bytes;
 	m->cur.alloc_objs += objs;
 	if (ev->goid) {
-		struct vm_g *g = g_get(m, ev->goid, ev->ts);
+		struct gm_g *g = g_get(m, ev->goid, ev->ts);
 
 		if (!g)
 			return -ENOMEM;
@@ -590,7 +589,7 @@ static int alloc(struct viewer_model *m, const struct xg_event *ev, uint64_t byt
 
 /* --- events ----------------------------------------------------------------------------- */
 
-static void heap_figures(struct viewer_model *m, const struct xg_event *ev)
+static void heap_figures(struct gmodel *m, const struct xg_event *ev)
 {
 	if (ev->kind == XG_EV_HEAP && ev->total_alloc) {
 		if (!m->heap_anchor_ts || ev->total_alloc < m->heap_anchor_total ||
@@ -615,9 +614,9 @@ static void heap_figures(struct viewer_model *m, const struct xg_event *ev)
 		m->gc_last = ev->gc;
 }
 
-int viewer_model__event(struct viewer_model *m, const struct xg_event *ev)
+int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 {
-	struct vm_g *g;
+	struct gm_g *g;
 
 	if (ev->ts >= m->cur.t0 + BUCKET_NS)
 		advance(m, ev->ts);
@@ -633,20 +632,20 @@ int viewer_model__event(struct viewer_model *m, const struct xg_event *ev)
 		g = g_get(m, ev->goid, ev->ts);
 		if (!g)
 			return -ENOMEM;
-		if (g->flags & VM_G_EXITED)
+		if (g->flags & GM_G_EXITED)
 			return 0;
 		g->parent = ev->parent_goid;
 		g->create_pc = ev->create_pc;
 		g->start_fn = ev->start_fn;
 		g->create_fn = ev->create_fn;
 		g->create_stack = ev->stack;
-		if (!(g->flags & VM_G_CREATED)) {
+		if (!(g->flags & GM_G_CREATED)) {
 			m->created++;
 			m->cur.created++;
 		}
-		g->flags |= VM_G_CREATED;
+		g->flags |= GM_G_CREATED;
 		g->created_ts = ev->ts;
-		if (g->flags & VM_G_NO_STATE)
+		if (g->flags & GM_G_NO_STATE)
 			return g_state(m, g, XG_G_RUNNABLE, 0, ev->ts);
 		return 0;
 	case XG_EV_GO_EXIT:
@@ -665,7 +664,7 @@ int viewer_model__event(struct viewer_model *m, const struct xg_event *ev)
 		g = g_get(m, ev->goid, ev->ts);
 		if (!g)
 			return -ENOMEM;
-		g->flags |= VM_G_SNAPSHOT;
+		g->flags |= GM_G_SNAPSHOT;
 		if (ev->start_fn)
 			g->start_fn = ev->start_fn;
 		if (ev->parent_goid)
@@ -674,7 +673,7 @@ int viewer_model__event(struct viewer_model *m, const struct xg_event *ev)
 			g->create_fn = ev->create_fn;
 		if (ev->create_pc)
 			g->create_pc = ev->create_pc;
-		if ((g->flags & VM_G_NO_STATE) || g->state != ev->to)
+		if ((g->flags & GM_G_NO_STATE) || g->state != ev->to)
 			return g_state(m, g, ev->to, ev->reason, ev->ts);
 		g->reason = ev->to == XG_G_WAITING ? ev->reason : 0;
 		return 0;
@@ -720,7 +719,7 @@ int viewer_model__event(struct viewer_model *m, const struct xg_event *ev)
 	}
 }
 
-void viewer_model__tick(struct viewer_model *m, const struct sink_status *st)
+void gmodel__tick(struct gmodel *m, const struct sink_status *st)
 {
 	m->st = *st;
 	m->st.end_reason = NULL;
@@ -734,7 +733,7 @@ void viewer_model__tick(struct viewer_model *m, const struct sink_status *st)
 		advance(m, m->now_ts);
 }
 
-void viewer_model__reset(struct viewer_model *m, uint64_t ts)
+void gmodel__reset(struct gmodel *m, uint64_t ts)
 {
 	u64map_clear(&m->by_goid);
 	m->g_len = 0;
@@ -753,7 +752,7 @@ void viewer_model__reset(struct viewer_model *m, uint64_t ts)
 	m->alloc_bps_exact = false;
 	m->heap_anchor_ts = m->heap_anchor_total = m->heap_rate_ts = 0;
 	m->heap_bps = 0;
-	for (int l = 0; l < VM_LEVELS; l++) {
+	for (int l = 0; l < GM_LEVELS; l++) {
 		m->hist[l].len = m->hist[l].head = 0;
 		m->hist[l].seq++; /* viewers see a change even when nothing was pushed */
 		m->acc_n[l] = 0;
@@ -772,19 +771,19 @@ void viewer_model__reset(struct viewer_model *m, uint64_t ts)
 
 /* --- views ------------------------------------------------------------------------------ */
 
-const char *viewer_model__sort_name(int key)
+const char *gmodel__sort_name(int key)
 {
-	static const char *const n[VM_SORT_MAX] = {
-	    [VM_SORT_GOID] = "goid", [VM_SORT_STATE] = "state", [VM_SORT_AGE] = "age",
-	    [VM_SORT_CPU] = "cpu",   [VM_SORT_ALLOC] = "alloc", [VM_SORT_RUN] = "run",
-	    [VM_SORT_WAIT] = "wait", [VM_SORT_FN] = "function", [VM_SORT_NEWEST] = "newest",
+	static const char *const n[GM_SORT_MAX] = {
+	    [GM_SORT_GOID] = "goid", [GM_SORT_STATE] = "state", [GM_SORT_AGE] = "age",
+	    [GM_SORT_CPU] = "cpu",   [GM_SORT_ALLOC] = "alloc", [GM_SORT_RUN] = "run",
+	    [GM_SORT_WAIT] = "wait", [GM_SORT_FN] = "function", [GM_SORT_NEWEST] = "newest",
 	};
 
-	return key >= 0 && key < VM_SORT_MAX ? n[key] : "?";
+	return key >= 0 && key < GM_SORT_MAX ? n[key] : "?";
 }
 
 struct sort_ctx {
-	const struct viewer_model *m;
+	const struct gmodel *m;
 	int key;
 	bool desc;
 	bool live_first;
@@ -798,43 +797,42 @@ static int cmp_u64(uint64_t a, uint64_t b)
 static int cmp_rows(const void *pa, const void *pb, void *arg)
 {
 	const struct sort_ctx *c = arg;
-	const struct vm_g *a = &c->m->g[*(const uint32_t *)pa];
-	const struct vm_g *b = &c->m->g[*(const uint32_t *)pb];
+	const struct gm_g *a = &c->m->g[*(const uint32_t *)pa];
+	const struct gm_g *b = &c->m->g[*(const uint32_t *)pb];
 	int r = 0;
 
 	if (c->live_first) {
-		r = (int)(a->flags & VM_G_EXITED) - (int)(b->flags & VM_G_EXITED);
+		r = (int)(a->flags & GM_G_EXITED) - (int)(b->flags & GM_G_EXITED);
 		if (r)
 			return r;
 	}
 	switch (c->key) {
-	case VM_SORT_STATE:
+	case GM_SORT_STATE:
 		r = (int)a->state - (int)b->state;
 		break;
-	case VM_SORT_AGE:
+	case GM_SORT_AGE:
 		r = cmp_u64(b->created_ts, a->created_ts); /* older = larger age */
 		break;
-	case VM_SORT_CPU:
+	case GM_SORT_CPU:
 		r = a->cpu_pct < b->cpu_pct ? -1 : a->cpu_pct > b->cpu_pct;
 		if (!r)
 			r = cmp_u64(a->cpu_samples, b->cpu_samples);
 		break;
-	case VM_SORT_ALLOC:
+	case GM_SORT_ALLOC:
 		r = cmp_u64(a->alloc_bytes, b->alloc_bytes);
 		break;
-	case VM_SORT_RUN:
-		r = cmp_u64(viewer_model__slot_ns(c->m, a, VM_RUNNING),
-			    viewer_model__slot_ns(c->m, b, VM_RUNNING));
+	case GM_SORT_RUN:
+		r = cmp_u64(gmodel__slot_ns(c->m, a, GM_RUNNING),
+			    gmodel__slot_ns(c->m, b, GM_RUNNING));
 		break;
-	case VM_SORT_WAIT:
-		r = cmp_u64(viewer_model__slot_ns(c->m, a, VM_WAITING),
-			    viewer_model__slot_ns(c->m, b, VM_WAITING));
+	case GM_SORT_WAIT:
+		r = cmp_u64(gmodel__slot_ns(c->m, a, GM_WAITING),
+			    gmodel__slot_ns(c->m, b, GM_WAITING));
 		break;
-	case VM_SORT_FN:
-		r = strcmp(viewer_model__str(c->m, a->start_fn),
-			   viewer_model__str(c->m, b->start_fn));
+	case GM_SORT_FN:
+		r = strcmp(gmodel__str(c->m, a->start_fn), gmodel__str(c->m, b->start_fn));
 		break;
-	case VM_SORT_NEWEST:
+	case GM_SORT_NEWEST:
 		r = cmp_u64(a->seq, b->seq);
 		break;
 	default:
@@ -845,7 +843,7 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 	return c->desc ? -r : r; /* live_first above is not reversed */
 }
 
-static bool matches(const struct viewer_model *m, const struct vm_g *g, const char *filter)
+static bool matches(const struct gmodel *m, const struct gm_g *g, const char *filter)
 {
 	const char *st;
 	char *end;
@@ -856,25 +854,24 @@ static bool matches(const struct viewer_model *m, const struct vm_g *g, const ch
 	id = strtoull(filter, &end, 10);
 	if (!*end && end != filter)
 		return g->goid == id || g->parent == id;
-	if (strcasestr(viewer_model__str(m, g->start_fn), filter) ||
-	    strcasestr(viewer_model__str(m, g->reason), filter) ||
-	    strcasestr(viewer_model__str(m, g->create_fn), filter))
+	if (strcasestr(gmodel__str(m, g->start_fn), filter) ||
+	    strcasestr(gmodel__str(m, g->reason), filter) ||
+	    strcasestr(gmodel__str(m, g->create_fn), filter))
 		return true;
 	st = xg_gstate_name(g->state);
 	return st && !strcasecmp(st, filter);
 }
 
-uint32_t viewer_model__rows(const struct viewer_model *m, uint32_t *rows, uint32_t cap, int key,
-			    bool desc, const char *filter, bool show_exited, uint32_t limit,
-			    uint32_t *total)
+uint32_t gmodel__rows(const struct gmodel *m, uint32_t *rows, uint32_t cap, int key, bool desc,
+		      const char *filter, bool show_exited, uint32_t limit, uint32_t *total)
 {
 	struct sort_ctx c = {.m = m, .key = key, .desc = desc, .live_first = true};
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < m->g_len && n < cap; i++) {
-		const struct vm_g *g = &m->g[i];
+		const struct gm_g *g = &m->g[i];
 
-		if (!g->goid || (!show_exited && (g->flags & VM_G_EXITED)))
+		if (!g->goid || (!show_exited && (g->flags & GM_G_EXITED)))
 			continue;
 		if (!matches(m, g, filter))
 			continue;
@@ -928,7 +925,7 @@ uint32_t viewer_model__rows(const struct viewer_model *m, uint32_t *rows, uint32
 
 static int cmp_groups(const void *pa, const void *pb)
 {
-	const struct vm_group *a = pa, *b = pb;
+	const struct gm_group *a = pa, *b = pb;
 
 	if (a->cpu_pct != b->cpu_pct)
 		return a->cpu_pct < b->cpu_pct ? 1 : -1;
@@ -937,16 +934,16 @@ static int cmp_groups(const void *pa, const void *pb)
 	return a->fn < b->fn ? -1 : a->fn > b->fn;
 }
 
-int viewer_model__groups(const struct viewer_model *m, struct vm_group **out)
+int gmodel__groups(const struct gmodel *m, struct gm_group **out)
 {
 	struct u64map idx = {0};
-	struct vm_group *v = NULL;
+	struct gm_group *v = NULL;
 	uint32_t n = 0, cap = 0;
 
 	*out = NULL;
 	for (uint32_t i = 0; i < m->g_len; i++) {
-		const struct vm_g *g = &m->g[i];
-		struct vm_group *e;
+		const struct gm_g *g = &m->g[i];
+		struct gm_group *e;
 		uint64_t k;
 
 		if (!g->goid)
@@ -954,7 +951,7 @@ int viewer_model__groups(const struct viewer_model *m, struct vm_group **out)
 		if (!u64map_get(&idx, g->start_fn, &k)) {
 			if (n == cap) {
 				uint32_t ncap = cap ? cap * 2 : 64;
-				struct vm_group *nv = realloc(v, (size_t)ncap * sizeof(*nv));
+				struct gm_group *nv = realloc(v, (size_t)ncap * sizeof(*nv));
 
 				if (!nv)
 					goto nomem;
@@ -970,19 +967,19 @@ int viewer_model__groups(const struct viewer_model *m, struct vm_group **out)
 		if (!v || k >= n)
 			continue; /* cannot happen: the map only holds indices below n */
 		e = &v[k];
-		if (g->flags & VM_G_EXITED) {
+		if (g->flags & GM_G_EXITED) {
 			e->exited++;
 		} else {
 			e->live++;
-			if (!(g->flags & VM_G_NO_STATE))
-				e->counts[viewer_model__slot_of(g->state)]++;
+			if (!(g->flags & GM_G_NO_STATE))
+				e->counts[gmodel__slot_of(g->state)]++;
 		}
 		e->cpu_pct += g->cpu_pct;
 		e->cpu_samples += g->cpu_samples;
 		e->alloc_bytes += g->alloc_bytes;
 		e->alloc_count += g->alloc_count;
-		for (int s = 0; s < VM_NSLOTS; s++)
-			e->slot_ns[s] += viewer_model__slot_ns(m, g, s);
+		for (int s = 0; s < GM_NSLOTS; s++)
+			e->slot_ns[s] += gmodel__slot_ns(m, g, s);
 	}
 	u64map_free(&idx);
 	if (n)
@@ -995,12 +992,12 @@ nomem:
 	return -ENOMEM;
 }
 
-uint32_t viewer_model__top(const struct vm_tops *t, const struct vm_top **out, uint32_t n)
+uint32_t gmodel__top(const struct gm_tops *t, const struct gm_top **out, uint32_t n)
 {
 	uint32_t k = 0;
 
 	for (uint32_t i = 0; i < t->len; i++) {
-		const struct vm_top *e = &t->v[i];
+		const struct gm_top *e = &t->v[i];
 		uint32_t j;
 
 		if (!e->count)
@@ -1019,7 +1016,7 @@ uint32_t viewer_model__top(const struct vm_tops *t, const struct vm_top **out, u
 
 /* --- formatting ------------------------------------------------------------------------- */
 
-char *viewer_fmt_bytes(char *buf, int len, double v)
+char *gm_fmt_bytes(char *buf, int len, double v)
 {
 	static const char *const u[] = {"B", "KB", "MB", "GB", "TB", "PB"};
 	int i = 0;
@@ -1035,7 +1032,7 @@ char *viewer_fmt_bytes(char *buf, int len, double v)
 	return buf;
 }
 
-char *viewer_fmt_dur(char *buf, int len, uint64_t ns)
+char *gm_fmt_dur(char *buf, int len, uint64_t ns)
 {
 	if (ns < 1000)
 		snprintf(buf, (size_t)len, "%" PRIu64 "ns", ns);
@@ -1054,7 +1051,7 @@ char *viewer_fmt_dur(char *buf, int len, uint64_t ns)
 	return buf;
 }
 
-char *viewer_fmt_count(char *buf, int len, double v)
+char *gm_fmt_count(char *buf, int len, double v)
 {
 	if (v < 1000)
 		snprintf(buf, (size_t)len, "%.0f", v);
