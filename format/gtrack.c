@@ -12,9 +12,113 @@ struct tf_gtrack {
 	struct tf_goroutine *gs; /* unordered; map gives the index */
 	size_t n, cap;
 	struct u64map idx; /* goid -> index in gs */
+	struct tf_gone gone;
 	struct tf_goroutine *sorted;
 	size_t sorted_cap;
 };
+
+/* --- the rules --------------------------------------------------------------------------- */
+
+static void set_state(struct tf_goroutine *g, uint8_t state, uint64_t ts, bool added)
+{
+	if (added || g->state != state)
+		g->since_ts = ts;
+	g->state = state;
+}
+
+enum tf_gstep tf_goroutine__step(struct tf_goroutine *g, bool known, const struct xg_event *ev)
+{
+	switch (ev->kind) {
+	case XG_EV_GO_CREATE:
+		if (!known) {
+			memset(g, 0, sizeof(*g));
+			g->goid = ev->goid;
+			g->since_ts = ev->ts;
+			g->state = XG_G_RUNNABLE;
+		}
+		g->parent_goid = ev->parent_goid;
+		g->start_pc = ev->start_pc;
+		g->create_pc = ev->create_pc;
+		g->start_fn = ev->start_fn;
+		g->create_fn = ev->create_fn;
+		g->created_ts = ev->ts;
+		return TF_GSTEP_SET;
+	case XG_EV_GO_STATE:
+	case XG_EV_SNAPSHOT:
+		if (ev->to == XG_G_DEAD)
+			return TF_GSTEP_GONE;
+		if (!known) {
+			memset(g, 0, sizeof(*g));
+			g->goid = ev->goid;
+		}
+		set_state(g, ev->to, ev->ts, !known);
+		g->reason = ev->reason;
+		if (ev->kind == XG_EV_GO_STATE)
+			return TF_GSTEP_SET;
+		if (ev->parent_goid)
+			g->parent_goid = ev->parent_goid;
+		if (ev->start_fn)
+			g->start_fn = ev->start_fn;
+		if (ev->start_pc)
+			g->start_pc = ev->start_pc;
+		if (ev->create_fn)
+			g->create_fn = ev->create_fn;
+		if (ev->create_pc)
+			g->create_pc = ev->create_pc;
+		return TF_GSTEP_SET;
+	case XG_EV_GO_EXIT:
+		return TF_GSTEP_GONE;
+	default:
+		return TF_GSTEP_NONE;
+	}
+}
+
+void tf_gone__free(struct tf_gone *s)
+{
+	u64map_free(&s->at);
+	free(s->fifo);
+	memset(s, 0, sizeof(*s));
+}
+
+void tf_gone__clear(struct tf_gone *s)
+{
+	u64map_clear(&s->at);
+	s->head = s->len = 0;
+}
+
+int tf_gone__add(struct tf_gone *s, uint64_t goid, uint64_t ts)
+{
+	uint64_t at;
+
+	/* forget the old ones */
+	while (s->head < s->len && u64map_get(&s->at, s->fifo[s->head], &at) &&
+	       at + TF_GONE_NS < ts) {
+		u64map_del(&s->at, s->fifo[s->head]);
+		s->head++;
+	}
+	if (s->head == s->len) {
+		s->head = s->len = 0;
+	} else if (s->len == s->cap && s->head >= s->len / 2) {
+		memmove(s->fifo, s->fifo + s->head, (s->len - s->head) * sizeof(*s->fifo));
+		s->len -= s->head;
+		s->head = 0;
+	}
+	if (u64map_get(&s->at, goid, NULL))
+		return u64map_put(&s->at, goid, ts);
+	if (xg_array_grow((void **)&s->fifo, &s->cap, s->len + 1, sizeof(*s->fifo)))
+		return -ENOMEM;
+	if (u64map_put(&s->at, goid, ts))
+		return -ENOMEM;
+	s->fifo[s->len++] = goid;
+	return 0;
+}
+
+bool tf_gone__has(const struct tf_gone *s, uint64_t goid)
+{
+	return u64map_get(&s->at, goid, NULL);
+}
+
+/* --- the table --------------------------------------------------------------------------- */
 
 struct tf_gtrack *tf_gtrack__new(void)
 {
@@ -28,6 +132,7 @@ void tf_gtrack__free(struct tf_gtrack *t)
 	free(t->gs);
 	free(t->sorted);
 	u64map_free(&t->idx);
+	tf_gone__free(&t->gone);
 	free(t);
 }
 
@@ -35,6 +140,7 @@ void tf_gtrack__clear(struct tf_gtrack *t)
 {
 	t->n = 0;
 	u64map_clear(&t->idx);
+	tf_gone__clear(&t->gone);
 }
 
 size_t tf_gtrack__count(const struct tf_gtrack *t)
@@ -49,24 +155,6 @@ const struct tf_goroutine *tf_gtrack__get(const struct tf_gtrack *t, uint64_t go
 	if (!u64map_get(&t->idx, goid, &i))
 		return NULL;
 	return &t->gs[i];
-}
-
-/* The entry for goid, added zeroed when absent; NULL on ENOMEM. *added tells which. */
-static struct tf_goroutine *slot(struct tf_gtrack *t, uint64_t goid, bool *added)
-{
-	uint64_t i;
-
-	*added = false;
-	if (u64map_get(&t->idx, goid, &i))
-		return &t->gs[i];
-	if (xg_array_grow((void **)&t->gs, &t->cap, t->n + 1, sizeof(*t->gs)))
-		return NULL;
-	if (u64map_put(&t->idx, goid, t->n))
-		return NULL;
-	memset(&t->gs[t->n], 0, sizeof(t->gs[0]));
-	t->gs[t->n].goid = goid;
-	*added = true;
-	return &t->gs[t->n++];
 }
 
 static void del(struct tf_gtrack *t, uint64_t goid)
@@ -85,84 +173,63 @@ static void del(struct tf_gtrack *t, uint64_t goid)
 
 int tf_gtrack__put(struct tf_gtrack *t, const struct tf_goroutine *g)
 {
-	struct tf_goroutine *s;
-	bool added;
+	uint64_t i;
 
-	s = slot(t, g->goid, &added);
-	if (!s)
+	if (u64map_get(&t->idx, g->goid, &i)) {
+		t->gs[i] = *g;
+		return 0;
+	}
+	if (xg_array_grow((void **)&t->gs, &t->cap, t->n + 1, sizeof(*t->gs)))
 		return -ENOMEM;
-	*s = *g;
+	if (u64map_put(&t->idx, g->goid, t->n))
+		return -ENOMEM;
+	t->gs[t->n++] = *g;
 	return 0;
 }
 
-static void set_state(struct tf_goroutine *g, uint8_t state, uint64_t ts, bool added)
+int tf_gtrack__step(struct tf_gtrack *t, const struct xg_event *ev, bool *had,
+		    struct tf_goroutine *before, const struct tf_goroutine **after)
 {
-	if (added || g->state != state)
-		g->since_ts = ts;
-	g->state = state;
+	struct tf_goroutine g;
+	const struct tf_goroutine *cur;
+	int err = 0;
+
+	*had = false;
+	*after = NULL;
+	if (!ev->goid || ev->kind == XG_EV_NONE || tf_gone__has(&t->gone, ev->goid))
+		return 1;
+	cur = tf_gtrack__get(t, ev->goid);
+	if (cur) {
+		*had = true;
+		*before = *cur;
+		g = *cur;
+	}
+	switch (tf_goroutine__step(&g, cur != NULL, ev)) {
+	case TF_GSTEP_NONE:
+		*after = cur;
+		return 1;
+	case TF_GSTEP_SET:
+		err = tf_gtrack__put(t, &g);
+		break;
+	case TF_GSTEP_GONE:
+		del(t, ev->goid);
+		err = tf_gone__add(&t->gone, ev->goid, ev->ts);
+		break;
+	}
+	if (err)
+		return err;
+	*after = tf_gtrack__get(t, ev->goid);
+	return 0;
 }
 
 int tf_gtrack__apply(struct tf_gtrack *t, const struct xg_event *ev)
 {
-	struct tf_goroutine *g;
-	bool added;
+	const struct tf_goroutine *after;
+	struct tf_goroutine before;
+	bool had;
+	int err = tf_gtrack__step(t, ev, &had, &before, &after);
 
-	if (!ev->goid)
-		return 0;
-	switch (ev->kind) {
-	case XG_EV_GO_CREATE:
-		g = slot(t, ev->goid, &added);
-		if (!g)
-			return -ENOMEM;
-		memset(g, 0, sizeof(*g));
-		g->goid = ev->goid;
-		g->parent_goid = ev->parent_goid;
-		g->start_pc = ev->start_pc;
-		g->create_pc = ev->create_pc;
-		g->start_fn = ev->start_fn;
-		g->create_fn = ev->create_fn;
-		g->created_ts = ev->ts;
-		g->since_ts = ev->ts;
-		g->state = XG_G_RUNNABLE;
-		return 0;
-	case XG_EV_GO_STATE:
-		if (ev->to == XG_G_DEAD) {
-			del(t, ev->goid);
-			return 0;
-		}
-		g = slot(t, ev->goid, &added);
-		if (!g)
-			return -ENOMEM;
-		set_state(g, ev->to, ev->ts, added);
-		g->reason = ev->reason;
-		return 0;
-	case XG_EV_SNAPSHOT:
-		if (ev->to == XG_G_DEAD) {
-			del(t, ev->goid);
-			return 0;
-		}
-		g = slot(t, ev->goid, &added);
-		if (!g)
-			return -ENOMEM;
-		set_state(g, ev->to, ev->ts, added);
-		g->reason = ev->reason;
-		if (ev->parent_goid)
-			g->parent_goid = ev->parent_goid;
-		if (ev->start_fn)
-			g->start_fn = ev->start_fn;
-		if (ev->start_pc)
-			g->start_pc = ev->start_pc;
-		if (ev->create_fn)
-			g->create_fn = ev->create_fn;
-		if (ev->create_pc)
-			g->create_pc = ev->create_pc;
-		return 0;
-	case XG_EV_GO_EXIT:
-		del(t, ev->goid);
-		return 0;
-	default:
-		return 0;
-	}
+	return err < 0 ? err : 0;
 }
 
 static int cmp_goid(const void *a, const void *b)

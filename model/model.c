@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "util/array.h"
 
 #define BUCKET_NS    100000000ULL /* level 0: 100 ms */
 #define LEVEL_FACTOR 10		  /* each level's buckets are 10 of the level below */
@@ -56,6 +57,10 @@ void gmodel__free(struct gmodel *m)
 	free(m->free_slots);
 	u64map_free(&m->by_goid);
 	u64map_free(&m->stack_site);
+	tf_gone__free(&m->gone);
+	free(m->groups);
+	u64map_free(&m->group_idx);
+	free(m->waits);
 	tops_free(&m->types);
 	tops_free(&m->sites);
 	free(m->source);
@@ -104,8 +109,29 @@ static char *dup_or_null(const char *s)
 	return s && *s ? strdup(s) : NULL;
 }
 
+/* Whether the comma-separated list has name as an element. */
+static bool list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+double gmodel_alloc_rate(const struct tf_meta *meta)
+{
+	double v = meta_rate(meta, "sample.alloc", 1.0);
+
+	return v > 1.0 ? 1.0 : v;
+}
+
 int gmodel__begin(struct gmodel *m, const struct sink_info *info)
 {
+	const char *events = info->meta ? tf_meta__str(info->meta, "events") : NULL;
+
 	free(m->source);
 	free(m->go_version);
 	free(m->mode);
@@ -116,9 +142,7 @@ int gmodel__begin(struct gmodel *m, const struct sink_info *info)
 	m->source = dup_or_null(info->source);
 	m->go_version = dup_or_null(info->meta ? tf_meta__str(info->meta, "go.version") : NULL);
 	m->mode = dup_or_null(info->meta ? tf_meta__str(info->meta, "mode") : NULL);
-	m->alloc_rate = meta_rate(info->meta, "sample.alloc", 1.0);
-	if (m->alloc_rate > 1.0)
-		m->alloc_rate = 1.0;
+	m->alloc_rate = gmodel_alloc_rate(info->meta);
 	m->alloc_sampled = m->alloc_rate < 1.0;
 	m->g_rate = meta_rate(info->meta, "sample.go_state", 1.0);
 	if (meta_rate(info->meta, "sample.go_create", 1.0) < m->g_rate)
@@ -134,6 +158,10 @@ int gmodel__begin(struct gmodel *m, const struct sink_info *info)
 		m->cpu_hz = meta_num(info->meta, "sample.cpu_sample", 0);
 	if (m->cpu_hz <= 0)
 		m->cpu_hz = 99;
+	/* a trace without the list (older or synthetic ones) is taken as recording what it has */
+	m->cpu_sampled = !events || list_has(events, "cpu_sample");
+	m->exact = !(m->mode && !strcmp(m->mode, "production")) && m->g_rate >= 1.0 &&
+		   (!events || list_has(events, "go_state"));
 	m->began = true;
 	return 0;
 }
@@ -145,9 +173,9 @@ const char *gmodel__str(const struct gmodel *m, uint32_t id)
 
 const char *gmodel__start_fn(const struct gmodel *m, const struct gm_g *g)
 {
-	if (g->start_fn)
-		return gmodel__str(m, g->start_fn);
-	return g->goid == 1 ? "runtime.main" : "?";
+	if (g->t.start_fn)
+		return gmodel__str(m, g->t.start_fn);
+	return g->t.goid == 1 ? "runtime.main" : "?";
 }
 
 int gmodel__slot_of(unsigned int state)
@@ -173,14 +201,77 @@ const char *gmodel__slot_name(int s)
 	return s >= 0 && s < GM_NSLOTS ? n[s] : "?";
 }
 
+/* The open interval of g's current state, up to now: 0 when not measured. */
+static uint64_t open_ns(const struct gmodel *m, const struct gm_g *g)
+{
+	if (!m->exact || (g->flags & (GM_G_EXITED | GM_G_NO_STATE)))
+		return 0;
+	return (m->now_ts > g->t.since_ts ? m->now_ts - g->t.since_ts : 0) + g->pre_ns;
+}
+
 uint64_t gmodel__slot_ns(const struct gmodel *m, const struct gm_g *g, int s)
 {
 	uint64_t v = g->slot_ns[s];
 
-	if (!(g->flags & (GM_G_EXITED | GM_G_NO_STATE)) && gmodel__slot_of(g->state) == s &&
-	    m->now_ts > g->state_ts)
-		v += m->now_ts - g->state_ts;
+	if (gmodel__slot_of(g->t.state) == s)
+		v += open_ns(m, g);
 	return v;
+}
+
+static uint64_t end_of(const struct gmodel *m, const struct gm_g *g)
+{
+	return (g->flags & GM_G_EXITED) ? g->exited_ts : m->now_ts;
+}
+
+static bool blocked(unsigned int state)
+{
+	return state == XG_G_WAITING || state == XG_G_SYSCALL;
+}
+
+struct gm_time gmodel__slot_time(const struct gmodel *m, const struct gm_g *g, int s)
+{
+	if (m->exact)
+		return (struct gm_time){gmodel__slot_ns(m, g, s),
+					(g->flags & GM_G_PARTIAL) ? GM_AT_LEAST : GM_KNOWN};
+	if (s == GM_RUNNING && m->cpu_sampled && m->cpu_hz > 0)
+		return (struct gm_time){(uint64_t)((double)g->cpu_samples * 1e9 / m->cpu_hz),
+					GM_ABOUT};
+	if (!(g->flags & GM_G_EXITED) && g->waited_ns && gmodel__slot_of(g->t.state) == s &&
+	    blocked(g->t.state))
+		return (struct gm_time){g->waited_ns, GM_AT_LEAST};
+	return (struct gm_time){0, GM_UNKNOWN};
+}
+
+struct gm_time gmodel__age(const struct gmodel *m, const struct gm_g *g)
+{
+	uint64_t end = end_of(m, g), v;
+
+	if (g->flags & GM_G_CREATED)
+		return (struct gm_time){end > g->t.created_ts ? end - g->t.created_ts : 0,
+					GM_KNOWN};
+	v = end > g->seen_ts ? end - g->seen_ts : 0;
+	if (g->waited_ns && end >= g->obs_ts && end - g->obs_ts + g->waited_ns > v)
+		v = end - g->obs_ts + g->waited_ns;
+	return (struct gm_time){v, GM_AT_LEAST};
+}
+
+struct gm_time gmodel__in_state(const struct gmodel *m, const struct gm_g *g)
+{
+	if (g->flags & (GM_G_EXITED | GM_G_NO_STATE))
+		return (struct gm_time){0, GM_UNKNOWN};
+	if (m->exact)
+		return (struct gm_time){open_ns(m, g),
+					(g->flags & GM_G_TIMED) ? GM_KNOWN : GM_AT_LEAST};
+	/* states seen at instants: only the runtime's own wait clock tells a duration, as of the
+	 * last snapshot */
+	if (g->waited_ns && blocked(g->t.state))
+		return (struct gm_time){g->waited_ns, GM_AT_LEAST};
+	return (struct gm_time){0, GM_UNKNOWN};
+}
+
+bool gmodel__has_cpu(const struct gmodel *m, const struct gm_g *g)
+{
+	return m->exact || g->cpu_samples;
 }
 
 int gmodel__dominant(const struct gmodel *m, const struct gm_g *g)
@@ -285,8 +376,14 @@ static void update_rates(struct gmodel *m)
 	    m->heap_rate_ts && m->cur.t0 + BUCKET_NS <= m->heap_rate_ts + 2 * HEAP_RATE_NS;
 	if (m->alloc_bps_exact)
 		m->alloc_bps = m->heap_bps;
+	if (n == RATE_BUCKETS && (double)ab > m->peak_alloc_bps) {
+		m->peak_alloc_bps = (double)ab;
+		m->peak_alloc_ts = gmodel__bucket(m, 0, r->len - n)->t0;
+	}
 }
 
+/* CPU% over the interval since the last roll: from the goroutine's CPU samples when the trace
+ * has them, else from running time in exact traces. */
 static void cpu_roll(struct gmodel *m, uint64_t ts)
 {
 	double secs = (double)(ts - m->cpu_roll_ts) / 1e9;
@@ -295,14 +392,21 @@ static void cpu_roll(struct gmodel *m, uint64_t ts)
 		return;
 	for (uint32_t i = 0; i < m->g_len; i++) {
 		struct gm_g *g = &m->g[i];
+		uint64_t v;
 
-		if (!g->goid)
+		if (!g->t.goid)
 			continue;
-		g->cpu_pct = m->cpu_hz > 0
-				 ? (float)(100.0 * (double)(g->cpu_samples - g->cpu_mark) /
-					   (m->cpu_hz * secs))
-				 : 0;
-		g->cpu_mark = g->cpu_samples;
+		if (m->exact && !m->cpu_samples) {
+			v = gmodel__slot_ns(m, g, GM_RUNNING);
+			g->cpu_pct = (float)(100.0 * (double)(v - g->cpu_mark) / 1e9 / secs);
+		} else {
+			v = g->cpu_samples;
+			g->cpu_pct =
+			    m->cpu_hz > 0
+				? (float)(100.0 * (double)(v - g->cpu_mark) / (m->cpu_hz * secs))
+				: 0;
+		}
+		g->cpu_mark = v;
 	}
 	m->cpu_roll_ts = ts;
 }
@@ -324,7 +428,7 @@ static void close_bucket(struct gmodel *m)
 		b = &m->hist[l].b[(m->hist[l].head + m->hist[l].len - 1) % m->hist[l].cap];
 	}
 	update_rates(m);
-	if (m->cpu_samples && end - m->cpu_roll_ts >= CPU_ROLL_NS)
+	if ((m->cpu_samples || m->exact) && end - m->cpu_roll_ts >= CPU_ROLL_NS)
 		cpu_roll(m, end);
 	memset(&m->cur, 0, sizeof(m->cur));
 	m->cur.t0 = end;
@@ -348,11 +452,94 @@ static void advance(struct gmodel *m, uint64_t ts)
 
 /* --- goroutines ------------------------------------------------------------------------- */
 
+/* --- groups ----------------------------------------------------------------------------- */
+
+bool gmodel_system_fn(const char *fn)
+{
+	if (!fn || !*fn || !strcmp(fn, "runtime.main"))
+		return false;
+	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "runtime/", 8) ||
+	       !strncmp(fn, "internal/", 9) || !strcmp(fn, "os/signal.loop");
+}
+
+bool gmodel_runtime_g(uint64_t goid, const char *fn)
+{
+	return goid == 1 || (fn && !strcmp(fn, "runtime.main")) || gmodel_system_fn(fn);
+}
+
+/* The index of fn's group, added when new; -ENOMEM. */
+static int64_t group_of(struct gmodel *m, uint32_t fn)
+{
+	uint64_t i;
+
+	if (u64map_get(&m->group_idx, fn, &i))
+		return (int64_t)i;
+	if (xg_array_grow((void **)&m->groups, &m->groups_cap, m->ngroups + 1, sizeof(*m->groups)))
+		return -ENOMEM;
+	if (u64map_put(&m->group_idx, fn, m->ngroups))
+		return -ENOMEM;
+	m->groups[m->ngroups] =
+	    (struct gm_group){.fn = fn, .system = gmodel_system_fn(gmodel__str(m, fn))};
+	return m->ngroups++;
+}
+
+/* g joins group gi (d = +1) or leaves it (d = -1), with everything it counted there. */
+static void group_move(struct gmodel *m, struct gm_g *g, uint32_t gi, int d)
+{
+	struct gm_group *e = &m->groups[gi];
+	bool live = !(g->flags & GM_G_EXITED);
+
+	g->group = gi;
+	if (live) {
+		e->live += (uint64_t)(int64_t)d;
+		if (!e->system)
+			m->user_live += (uint64_t)(int64_t)d;
+	} else {
+		e->exited += (uint64_t)(int64_t)d;
+	}
+	if (g->flags & GM_G_CREATED)
+		e->created += (uint64_t)(int64_t)d;
+	e->partial |= d > 0 && (g->flags & GM_G_PARTIAL);
+	e->cpu_samples += (uint64_t)(int64_t)d * g->cpu_samples;
+	e->alloc_bytes += (uint64_t)(int64_t)d * g->alloc_bytes;
+	e->alloc_count += (uint64_t)(int64_t)d * g->alloc_count;
+	for (int s = 0; s < GM_NSLOTS; s++)
+		e->slot_ns[s] += (uint64_t)(int64_t)d * g->slot_ns[s];
+	if (e->live > e->max_live)
+		e->max_live = e->live;
+}
+
+static void peak_user(struct gmodel *m, uint64_t ts)
+{
+	if (m->user_live > m->peak_user) {
+		m->peak_user = m->user_live;
+		m->peak_user_ts = ts;
+	}
+}
+
+/* g's start function became fn. 0 or -ENOMEM. */
+static int regroup(struct gmodel *m, struct gm_g *g, uint32_t fn, uint64_t ts)
+{
+	int64_t gi = group_of(m, fn);
+
+	if (gi < 0)
+		return (int)gi;
+	group_move(m, g, g->group, -1);
+	group_move(m, g, (uint32_t)gi, +1);
+	peak_user(m, ts);
+	return 0;
+}
+
+/* --- goroutines ------------------------------------------------------------------------- */
+
 static struct gm_g *g_add(struct gmodel *m, uint64_t goid, uint64_t ts)
 {
+	int64_t gi = group_of(m, 0);
 	uint32_t slot;
 	struct gm_g *g;
 
+	if (gi < 0)
+		return NULL;
 	if (m->n_free) {
 		slot = m->free_slots[--m->n_free];
 	} else {
@@ -376,12 +563,14 @@ static struct gm_g *g_add(struct gmodel *m, uint64_t goid, uint64_t ts)
 	}
 	g = &m->g[slot];
 	memset(g, 0, sizeof(*g));
-	g->goid = goid;
-	g->created_ts = ts;
-	g->state_ts = ts;
+	g->t.goid = goid;
+	g->t.since_ts = ts;
+	g->seen_ts = ts;
 	g->flags = GM_G_NO_STATE;
 	g->seq = ++m->next_seq;
 	m->live++;
+	group_move(m, g, (uint32_t)gi, +1);
+	peak_user(m, ts);
 	return g;
 }
 
@@ -405,48 +594,98 @@ static int free_slot(struct gmodel *m, uint32_t slot)
 		m->free_slots = n;
 		m->free_cap = ncap;
 	}
-	u64map_del(&m->by_goid, m->g[slot].goid);
-	m->g[slot].goid = 0;
+	u64map_del(&m->by_goid, m->g[slot].t.goid);
+	m->g[slot].t.goid = 0;
 	m->g[slot].flags = 0;
 	m->free_slots[m->n_free++] = slot;
 	return 0;
 }
 
-static void account(struct gm_g *g, uint64_t ts)
+static int wait_add(struct gmodel *m, const struct gm_wait *w)
 {
-	if (g->flags & GM_G_NO_STATE)
-		return;
-	if (ts > g->state_ts)
-		g->slot_ns[gmodel__slot_of(g->state)] += ts - g->state_ts;
-	if (g->state < GM_HSTATES)
-		g->state_ts = ts > g->state_ts ? ts : g->state_ts;
+	if (xg_array_grow((void **)&m->waits, &m->waits_cap, m->nwaits + 1, sizeof(*m->waits)))
+		return -ENOMEM;
+	m->waits[m->nwaits++] = *w;
+	return 0;
+}
+
+/* Exact traces: the time of the state g is leaving (or is in at its exit), measured. */
+static int account(struct gmodel *m, struct gm_g *g, uint64_t ts)
+{
+	uint64_t d;
+	int s;
+
+	if (!m->exact || (g->flags & GM_G_NO_STATE))
+		return 0;
+	d = (ts > g->t.since_ts ? ts - g->t.since_ts : 0) + g->pre_ns;
+	s = gmodel__slot_of(g->t.state);
+	g->slot_ns[s] += d;
+	m->groups[g->group].slot_ns[s] += d;
+	if (m->wait_limit_ns && g->t.state == XG_G_WAITING && d >= m->wait_limit_ns)
+		return wait_add(m, &(struct gm_wait){
+				       .goid = g->t.goid,
+				       .from_ts = g->t.since_ts,
+				       .ns = d,
+				       .start_fn = g->t.start_fn,
+				       .reason = g->t.reason,
+				       .bound = (g->flags & GM_G_TIMED) ? GM_KNOWN : GM_AT_LEAST,
+				   });
+	return 0;
+}
+
+/* States seen at instants: a wait the runtime's clock showed at the last snapshot ended (the
+ * goroutine is seen in another state, or in a wait the runtime started anew). */
+static int wait_seen_ended(struct gmodel *m, struct gm_g *g, const struct xg_event *ev)
+{
+	if (m->exact || !m->wait_limit_ns || g->t.state != XG_G_WAITING ||
+	    g->waited_ns < m->wait_limit_ns)
+		return 0;
+	if (ev->to == XG_G_WAITING && ev->waited_ns >= g->waited_ns + (ev->ts - g->obs_ts))
+		return 0; /* the same wait, still going */
+	return wait_add(m, &(struct gm_wait){
+			       .goid = g->t.goid,
+			       .from_ts = g->obs_ts > g->waited_ns ? g->obs_ts - g->waited_ns : 0,
+			       .ns = g->waited_ns,
+			       .start_fn = g->t.start_fn,
+			       .reason = g->t.reason,
+			       .bound = GM_AT_LEAST,
+			   });
 }
 
 static void count_state(struct gmodel *m, const struct gm_g *g, int d)
 {
-	if (!(g->flags & GM_G_NO_STATE) && g->state < GM_HSTATES)
-		m->counts[g->state] += d;
+	if (!(g->flags & GM_G_NO_STATE) && g->t.state < GM_HSTATES)
+		m->counts[g->t.state] += d;
 }
 
 static int g_exit(struct gmodel *m, struct gm_g *g, uint64_t ts)
 {
 	uint32_t slot = (uint32_t)(g - m->g);
+	struct gm_group *e = &m->groups[g->group];
+	int err;
 
 	if (g->flags & GM_G_EXITED)
 		return 0;
-	account(g, ts);
+	err = account(m, g, ts);
+	if (err)
+		return err;
 	count_state(m, g, -1);
-	g->state = XG_G_DEAD;
-	g->state_ts = ts;
+	g->t.state = XG_G_DEAD;
+	g->t.since_ts = ts;
+	g->t.reason = 0;
+	g->pre_ns = 0;
 	g->flags = (uint8_t)((g->flags | GM_G_EXITED) & ~GM_G_NO_STATE);
 	g->exited_ts = ts;
 	g->cpu_pct = 0;
 	m->live--;
 	m->exited++;
 	m->cur.exited++;
+	e->live--;
+	e->exited++;
+	if (!e->system)
+		m->user_live--;
 	if (m->exited_len == GM_EXITED_KEEP) {
-		int err = free_slot(m, m->exited_ring[m->exited_head]);
-
+		err = free_slot(m, m->exited_ring[m->exited_head]);
 		if (err)
 			return err;
 		m->exited_ring[m->exited_head] = slot;
@@ -458,20 +697,91 @@ static int g_exit(struct gmodel *m, struct gm_g *g, uint64_t ts)
 	return 0;
 }
 
-static int g_state(struct gmodel *m, struct gm_g *g, unsigned int to, uint32_t reason, uint64_t ts)
+/* go_create, go_state, go_exit, snapshot: format/gtrack.h's rules on g's entry, then the
+ * figures. */
+static int goroutine_event(struct gmodel *m, const struct xg_event *ev)
 {
-	if (g->flags & GM_G_EXITED)
+	struct tf_goroutine t = {0};
+	struct gm_g *g;
+	bool known, changed;
+	int err = 0;
+
+	if (!ev->goid || tf_gone__has(&m->gone, ev->goid))
+		return 0;
+	g = gmodel__g(m, ev->goid);
+	if (g && (g->flags & GM_G_EXITED))
 		return 0; /* a late event about a goroutine already gone */
-	if (to == XG_G_DEAD)
-		return g_exit(m, g, ts);
-	account(g, ts);
+	known = g && !(g->flags & GM_G_NO_STATE);
+	if (g)
+		t = g->t;
+	switch (tf_goroutine__step(&t, known, ev)) {
+	case TF_GSTEP_NONE:
+		return 0;
+	case TF_GSTEP_GONE:
+		err = g ? g_exit(m, g, ev->ts) : 0;
+		return err ?: tf_gone__add(&m->gone, ev->goid, ev->ts);
+	case TF_GSTEP_SET:
+		break;
+	}
+	if (!g) {
+		g = g_add(m, ev->goid, ev->ts);
+		if (!g)
+			return -ENOMEM;
+	}
+	changed = !known || t.state != g->t.state;
+	if (ev->kind == XG_EV_SNAPSHOT)
+		err = wait_seen_ended(m, g, ev);
+	if (!err && known && changed)
+		err = account(m, g, ev->ts);
+	if (!err && t.start_fn != g->t.start_fn)
+		err = regroup(m, g, t.start_fn, ev->ts);
+	if (err)
+		return err;
 	count_state(m, g, -1);
-	g->state = (uint8_t)to;
-	g->state_ts = ts;
+	g->t = t;
 	g->flags &= (uint8_t)~GM_G_NO_STATE;
-	g->reason = to == XG_G_WAITING ? reason : 0;
-	g->transitions++;
 	count_state(m, g, +1);
+	if (changed)
+		g->pre_ns = 0;
+
+	switch (ev->kind) {
+	case XG_EV_GO_CREATE:
+		g->create_stack = ev->stack;
+		if (!(g->flags & GM_G_CREATED)) {
+			m->created++;
+			m->cur.created++;
+			m->groups[g->group].created++;
+		}
+		/* its whole life is in the trace */
+		g->flags = (uint8_t)((g->flags | GM_G_CREATED) & ~GM_G_PARTIAL);
+		if (changed)
+			g->flags |= GM_G_TIMED;
+		break;
+	case XG_EV_GO_STATE:
+		g->transitions++;
+		if (!known && !(g->flags & GM_G_CREATED))
+			g->flags |= GM_G_PARTIAL;
+		if (changed)
+			g->flags |= GM_G_TIMED; /* a transition, at its exact time */
+		break;
+	case XG_EV_SNAPSHOT:
+		g->flags |= GM_G_SNAPSHOT;
+		if (!known && !(g->flags & GM_G_CREATED)) {
+			g->flags |= GM_G_PARTIAL;
+			m->groups[g->group].partial = true;
+		}
+		if (changed) /* seen in a state it entered earlier: when, only the runtime knows */
+			g->flags &= (uint8_t)~GM_G_TIMED;
+		g->obs_ts = ev->ts;
+		g->waited_ns = blocked(t.state) ? ev->waited_ns : 0;
+		/* exact traces: the runtime may know the wait began before it was first seen */
+		if (m->exact && !(g->flags & GM_G_TIMED) && g->waited_ns > ev->ts - t.since_ts &&
+		    g->waited_ns - (ev->ts - t.since_ts) > g->pre_ns)
+			g->pre_ns = g->waited_ns - (ev->ts - t.since_ts);
+		break;
+	default:
+		break;
+	}
 	return 0;
 }
 
@@ -498,7 +808,7 @@ static struct gm_top *tops_get(struct gm_tops *t, uint64_t key)
 	return &t->v[t->len++];
 }
 
-static bool runtime_frame(const char *fn)
+bool gmodel_runtime_frame(const char *fn)
 {
 	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "internal/", 9) ||
 	       !strncmp(fn, "runtime/internal", 16);
@@ -542,7 +852,7 @@ static struct gm_top *site_of(struct gmodel *m, uint32_t stack)
 		if (user_frame(tf_tables__str(m->names, fr[i].fn)))
 			pick = &fr[i];
 	for (uint32_t i = 0; i < n && !pick; i++)
-		if (!runtime_frame(tf_tables__str(m->names, fr[i].fn)))
+		if (!gmodel_runtime_frame(tf_tables__str(m->names, fr[i].fn)))
 			pick = &fr[i];
 	if (!pick)
 		pick = &fr[0];
@@ -565,13 +875,15 @@ static int alloc(struct gmodel *m, const struct xg_event *ev, uint64_t bytes, ui
 	m->alloc_objs += objs;
 	m->cur.alloc_bytes += bytes;
 	m->cur.alloc_objs += objs;
-	if (ev->goid) {
+	if (ev->goid && !tf_gone__has(&m->gone, ev->goid)) {
 		struct gm_g *g = g_get(m, ev->goid, ev->ts);
 
 		if (!g)
 			return -ENOMEM;
 		g->alloc_bytes += bytes;
 		g->alloc_count += objs;
+		m->groups[g->group].alloc_bytes += bytes;
+		m->groups[g->group].alloc_count += objs;
 	}
 	t = tops_get(&m->types, ev->type);
 	if (!t)
@@ -585,6 +897,25 @@ static int alloc(struct gmodel *m, const struct xg_event *ev, uint64_t bytes, ui
 		t->count += objs;
 	}
 	return 0;
+}
+
+void gm_alloc_scale(double rate, const struct xg_event *ev, uint64_t *bytes, uint64_t *objs)
+{
+	*bytes = *objs = 0;
+	if (ev->kind == XG_EV_ALLOC) {
+		if (rate >= 1.0) {
+			*bytes = ev->size;
+			*objs = 1;
+		} else {
+			double inv = 1.0 / rate;
+
+			*bytes = (uint64_t)llround((double)ev->size * inv);
+			*objs = (uint64_t)llround(inv);
+		}
+	} else if (ev->kind == XG_EV_ALLOC_SAMPLE) {
+		*bytes = ev->weight ? ev->weight : ev->size;
+		*objs = ev->size ? (*bytes + ev->size / 2) / ev->size : 1;
+	}
 }
 
 /* --- events ----------------------------------------------------------------------------- */
@@ -606,6 +937,10 @@ static void heap_figures(struct gmodel *m, const struct xg_event *ev)
 	}
 	if (ev->heap_live)
 		m->heap_live = ev->heap_live;
+	if (ev->heap_live > m->peak_heap) {
+		m->peak_heap = ev->heap_live;
+		m->peak_heap_ts = ev->ts;
+	}
 	if (ev->heap_goal)
 		m->heap_goal = ev->heap_goal;
 	if (ev->total_alloc)
@@ -629,77 +964,29 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 
 	switch (ev->kind) {
 	case XG_EV_GO_CREATE:
-		g = g_get(m, ev->goid, ev->ts);
-		if (!g)
-			return -ENOMEM;
-		if (g->flags & GM_G_EXITED)
-			return 0;
-		g->parent = ev->parent_goid;
-		g->create_pc = ev->create_pc;
-		g->start_fn = ev->start_fn;
-		g->create_fn = ev->create_fn;
-		g->create_stack = ev->stack;
-		if (!(g->flags & GM_G_CREATED)) {
-			m->created++;
-			m->cur.created++;
-		}
-		g->flags |= GM_G_CREATED;
-		g->created_ts = ev->ts;
-		if (g->flags & GM_G_NO_STATE)
-			return g_state(m, g, XG_G_RUNNABLE, 0, ev->ts);
-		return 0;
 	case XG_EV_GO_EXIT:
-		if (!ev->goid)
-			return 0;
-		g = g_get(m, ev->goid, ev->ts);
-		return g ? g_exit(m, g, ev->ts) : -ENOMEM;
 	case XG_EV_GO_STATE:
-		if (!ev->goid)
-			return 0;
-		g = g_get(m, ev->goid, ev->ts);
-		return g ? g_state(m, g, ev->to, ev->reason, ev->ts) : -ENOMEM;
 	case XG_EV_SNAPSHOT:
-		if (!ev->goid)
-			return 0;
-		g = g_get(m, ev->goid, ev->ts);
-		if (!g)
-			return -ENOMEM;
-		g->flags |= GM_G_SNAPSHOT;
-		if (ev->start_fn)
-			g->start_fn = ev->start_fn;
-		if (ev->parent_goid)
-			g->parent = ev->parent_goid;
-		if (ev->create_fn)
-			g->create_fn = ev->create_fn;
-		if (ev->create_pc)
-			g->create_pc = ev->create_pc;
-		if ((g->flags & GM_G_NO_STATE) || g->state != ev->to)
-			return g_state(m, g, ev->to, ev->reason, ev->ts);
-		g->reason = ev->to == XG_G_WAITING ? ev->reason : 0;
-		return 0;
-	case XG_EV_ALLOC: {
-		double inv = 1.0 / m->alloc_rate;
-
-		if (m->alloc_rate >= 1.0)
-			return alloc(m, ev, ev->size, 1);
-		return alloc(m, ev, (uint64_t)llround((double)ev->size * inv),
-			     (uint64_t)llround(inv));
-	}
+		return goroutine_event(m, ev);
+	case XG_EV_ALLOC:
 	case XG_EV_ALLOC_SAMPLE: {
-		uint64_t w = ev->weight ? ev->weight : ev->size;
+		uint64_t bytes, objs;
 
-		m->alloc_sampled = true;
-		return alloc(m, ev, w, ev->size ? (w + ev->size / 2) / ev->size : 1);
+		gm_alloc_scale(m->alloc_rate, ev, &bytes, &objs);
+		if (ev->kind == XG_EV_ALLOC_SAMPLE)
+			m->alloc_sampled = true;
+		return alloc(m, ev, bytes, objs);
 	}
 	case XG_EV_CPU_SAMPLE:
 		m->cpu_samples++;
 		m->cur.cpu_samples++;
-		if (!ev->goid)
+		if (!ev->goid || tf_gone__has(&m->gone, ev->goid))
 			return 0;
 		g = g_get(m, ev->goid, ev->ts);
 		if (!g)
 			return -ENOMEM;
 		g->cpu_samples++;
+		m->groups[g->group].cpu_samples++;
 		return 0;
 	case XG_EV_GC_START:
 		m->gc_cycles++;
@@ -741,6 +1028,14 @@ void gmodel__reset(struct gmodel *m, uint64_t ts)
 	m->exited_head = m->exited_len = 0;
 	m->live = 0;
 	memset(m->counts, 0, sizeof(m->counts));
+	tf_gone__clear(&m->gone);
+	m->ngroups = 0;
+	u64map_clear(&m->group_idx);
+	m->user_live = m->peak_user = m->peak_user_ts = 0;
+	m->nwaits = 0;
+	m->peak_heap = m->peak_heap_ts = 0;
+	m->peak_alloc_bps = 0;
+	m->peak_alloc_ts = 0;
 	m->events = 0;
 	memset(m->kind_events, 0, sizeof(m->kind_events));
 	m->created = m->exited = m->lost = 0;
@@ -808,10 +1103,10 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 	}
 	switch (c->key) {
 	case GM_SORT_STATE:
-		r = (int)a->state - (int)b->state;
+		r = (int)a->t.state - (int)b->t.state;
 		break;
 	case GM_SORT_AGE:
-		r = cmp_u64(b->created_ts, a->created_ts); /* older = larger age */
+		r = cmp_u64(gmodel__age(c->m, a).ns, gmodel__age(c->m, b).ns);
 		break;
 	case GM_SORT_CPU:
 		r = a->cpu_pct < b->cpu_pct ? -1 : a->cpu_pct > b->cpu_pct;
@@ -830,7 +1125,7 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 			    gmodel__slot_ns(c->m, b, GM_WAITING));
 		break;
 	case GM_SORT_FN:
-		r = strcmp(gmodel__str(c->m, a->start_fn), gmodel__str(c->m, b->start_fn));
+		r = strcmp(gmodel__str(c->m, a->t.start_fn), gmodel__str(c->m, b->t.start_fn));
 		break;
 	case GM_SORT_NEWEST:
 		r = cmp_u64(a->seq, b->seq);
@@ -839,7 +1134,7 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 		break;
 	}
 	if (!r)
-		r = cmp_u64(a->goid, b->goid);
+		r = cmp_u64(a->t.goid, b->t.goid);
 	return c->desc ? -r : r; /* live_first above is not reversed */
 }
 
@@ -853,12 +1148,12 @@ static bool matches(const struct gmodel *m, const struct gm_g *g, const char *fi
 		return true;
 	id = strtoull(filter, &end, 10);
 	if (!*end && end != filter)
-		return g->goid == id || g->parent == id;
-	if (strcasestr(gmodel__str(m, g->start_fn), filter) ||
-	    strcasestr(gmodel__str(m, g->reason), filter) ||
-	    strcasestr(gmodel__str(m, g->create_fn), filter))
+		return g->t.goid == id || g->t.parent_goid == id;
+	if (strcasestr(gmodel__str(m, g->t.start_fn), filter) ||
+	    strcasestr(gmodel__str(m, g->t.reason), filter) ||
+	    strcasestr(gmodel__str(m, g->t.create_fn), filter))
 		return true;
-	st = xg_gstate_name(g->state);
+	st = xg_gstate_name(g->t.state);
 	return st && !strcasecmp(st, filter);
 }
 
@@ -871,7 +1166,7 @@ uint32_t gmodel__rows(const struct gmodel *m, uint32_t *rows, uint32_t cap, int 
 	for (uint32_t i = 0; i < m->g_len && n < cap; i++) {
 		const struct gm_g *g = &m->g[i];
 
-		if (!g->goid || (!show_exited && (g->flags & GM_G_EXITED)))
+		if (!g->t.goid || (!show_exited && (g->flags & GM_G_EXITED)))
 			continue;
 		if (!matches(m, g, filter))
 			continue;
@@ -936,60 +1231,59 @@ static int cmp_groups(const void *pa, const void *pb)
 
 int gmodel__groups(const struct gmodel *m, struct gm_group **out)
 {
-	struct u64map idx = {0};
-	struct gm_group *v = NULL;
-	uint32_t n = 0, cap = 0;
+	struct gm_group *v;
+	uint32_t *at; /* group index -> index in v + 1 */
+	uint32_t n = 0;
 
 	*out = NULL;
+	v = calloc(m->ngroups ? m->ngroups : 1, sizeof(*v));
+	at = calloc(m->ngroups ? m->ngroups : 1, sizeof(*at));
+	if (!v || !at) {
+		free(v);
+		free(at);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < m->ngroups; i++) {
+		const struct gm_group *e = &m->groups[i];
+
+		if (!e->live && !e->exited)
+			continue; /* every member moved on to its known start function */
+		v[n] = *e;
+		memset(v[n].counts, 0, sizeof(v[n].counts));
+		v[n].cpu_pct = 0;
+		at[i] = ++n;
+	}
+	/* the live members' current states */
 	for (uint32_t i = 0; i < m->g_len; i++) {
 		const struct gm_g *g = &m->g[i];
 		struct gm_group *e;
-		uint64_t k;
+		int s;
 
-		if (!g->goid)
+		if (!g->t.goid || (g->flags & GM_G_EXITED) || !at[g->group])
 			continue;
-		if (!u64map_get(&idx, g->start_fn, &k)) {
-			if (n == cap) {
-				uint32_t ncap = cap ? cap * 2 : 64;
-				struct gm_group *nv = realloc(v, (size_t)ncap * sizeof(*nv));
-
-				if (!nv)
-					goto nomem;
-				v = nv;
-				cap = ncap;
-			}
-			if (u64map_put(&idx, g->start_fn, n))
-				goto nomem;
-			memset(&v[n], 0, sizeof(v[n]));
-			v[n].fn = g->start_fn;
-			k = n++;
-		}
-		if (!v || k >= n)
-			continue; /* cannot happen: the map only holds indices below n */
-		e = &v[k];
-		if (g->flags & GM_G_EXITED) {
-			e->exited++;
-		} else {
-			e->live++;
-			if (!(g->flags & GM_G_NO_STATE))
-				e->counts[gmodel__slot_of(g->state)]++;
-		}
+		e = &v[at[g->group] - 1];
 		e->cpu_pct += g->cpu_pct;
-		e->cpu_samples += g->cpu_samples;
-		e->alloc_bytes += g->alloc_bytes;
-		e->alloc_count += g->alloc_count;
-		for (int s = 0; s < GM_NSLOTS; s++)
-			e->slot_ns[s] += gmodel__slot_ns(m, g, s);
+		if (g->flags & GM_G_NO_STATE)
+			continue;
+		s = gmodel__slot_of(g->t.state);
+		e->counts[s]++;
+		e->slot_ns[s] += open_ns(m, g);
 	}
-	u64map_free(&idx);
+	free(at);
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_groups);
 	*out = v;
 	return (int)n;
-nomem:
-	u64map_free(&idx);
-	free(v);
-	return -ENOMEM;
+}
+
+struct gm_time gmodel__group_time(const struct gmodel *m, const struct gm_group *e, int s)
+{
+	if (m->exact)
+		return (struct gm_time){e->slot_ns[s], e->partial ? GM_AT_LEAST : GM_KNOWN};
+	if (s == GM_RUNNING && m->cpu_sampled && m->cpu_hz > 0)
+		return (struct gm_time){(uint64_t)((double)e->cpu_samples * 1e9 / m->cpu_hz),
+					GM_ABOUT};
+	return (struct gm_time){0, GM_UNKNOWN};
 }
 
 uint32_t gmodel__top(const struct gm_tops *t, const struct gm_top **out, uint32_t n)
@@ -1048,6 +1342,19 @@ char *gm_fmt_dur(char *buf, int len, uint64_t ns)
 	else
 		snprintf(buf, (size_t)len, "%uh%02um", (unsigned int)(ns / 3600000000000ULL),
 			 (unsigned int)(ns / 60000000000ULL % 60));
+	return buf;
+}
+
+char *gm_fmt_time(char *buf, int len, struct gm_time t)
+{
+	static const char *const pre[] = {[GM_KNOWN] = "", [GM_AT_LEAST] = ">=", [GM_ABOUT] = "~"};
+	char d[24];
+
+	if (t.bound == GM_UNKNOWN || t.bound > GM_ABOUT) {
+		snprintf(buf, (size_t)len, "-");
+		return buf;
+	}
+	snprintf(buf, (size_t)len, "%s%s", pre[t.bound], gm_fmt_dur(d, sizeof(d), t.ns));
 	return buf;
 }
 

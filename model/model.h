@@ -1,11 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The aggregated model every output draws from (htop's Machine/ProcessTable, ncdu's dir model):
- * fed by sink events, the same code live and in replay; the TUI and the web output only read it.
+ * The goroutine model every output reads (htop's process table under its screens): fed by sink
+ * events, the same code live, in replay and offline. The TUI and the web page (viewer/), check,
+ * diff and the exports (offline/) only read it; nothing writes into it from outside.
+ *
+ * Goroutines follow format/gtrack.h's rules (one state machine for keyframes, seeks and this
+ * model, late events ignored the same way); on top of them it keeps time in each state, ages,
+ * CPU%, allocations scaled by the sampling rates stored in the trace, GC and heap figures,
+ * groups by start function, and the counts over time.
+ *
+ * Every figure is measured or says what it is (struct gm_time): a trace that records every
+ * transition (full mode: gmodel.exact) measures time in each state from the transitions; a
+ * goroutine first seen in a snapshot (it existed before the recording) has lower bounds there.
+ * A production trace sees states at instants (snapshots) and CPU samples: running time is
+ * estimated from the samples, a wait is known only as at least what the runtime's own
+ * g.waitsince says (as Go's tracebacks print "[chan receive, 6 minutes]"), the rest is unknown.
  *
  * Cost: O(1) per event (hash lookups in util/u64map.h), O(goroutines) once per second of trace
  * time (CPU% roll). Memory is bounded: exited goroutines are kept for a while (GM_EXITED_KEEP)
- * and then forgotten; the counts-over-time history is a set of rings at 100 ms, 1 s and 10 s
+ * and then forgotten, while the figures of each group (start function) stay exact whatever
+ * came and went; the counts-over-time history is a set of rings at 100 ms, 1 s and 10 s
  * resolution (older data aggregated, the oldest dropped).
  *
  * Threading: not thread-safe. Every call happens on the source's thread (sink callbacks); the web
@@ -21,6 +35,7 @@
 #include <stdint.h>
 
 #include "format/event.h"
+#include "format/gtrack.h"
 #include "format/meta.h"
 #include "format/tables.h"
 #include "sink/sink.h"
@@ -42,34 +57,75 @@ enum gm_slot {
 /* Exited goroutines kept visible (dead, with their figures) before they are forgotten. */
 #define GM_EXITED_KEEP 1024
 
-#define GM_G_EXITED    0x1 /* go_exit seen */
-#define GM_G_CREATED   0x2 /* go_create seen (parent, creation site known) */
-#define GM_G_SNAPSHOT  0x4 /* known from a snapshot */
-#define GM_G_NO_STATE  0x8 /* no state seen yet */
+#define GM_G_EXITED    0x1  /* go_exit seen */
+#define GM_G_CREATED   0x2  /* go_create seen (parent, creation site and age known) */
+#define GM_G_SNAPSHOT  0x4  /* known from a snapshot */
+#define GM_G_NO_STATE  0x8  /* no state seen yet (only allocations or CPU samples) */
+#define GM_G_TIMED     0x10 /* exact traces: its current state began exactly at t.since_ts */
+#define GM_G_PARTIAL   0x20 /* it existed before it was first seen: its times are lower bounds */
 
 struct gm_g {
-	uint64_t goid;
-	uint64_t parent;
-	uint64_t created_ts; /* go_create's ts, or when first seen */
+	/* identity and state by format/gtrack.h's rules: goid, parent_goid, start and creation
+	 * PCs and functions, state, reason, since_ts (when it entered its state, or was first
+	 * seen in it), created_ts (its go_create's ts; 0 when not seen) */
+	struct tf_goroutine t;
+	uint64_t seen_ts; /* first event about it */
 	uint64_t exited_ts;
-	uint64_t state_ts; /* when the current state began */
-	uint64_t slot_ns[GM_NSLOTS];
-	uint64_t create_pc;
-	uint64_t alloc_bytes; /* scaled by the sampling rate when sampled */
+	uint64_t obs_ts; /* its last snapshot */
+	uint64_t
+	    waited_ns;	 /* at obs_ts: blocked at least this long, per the runtime (0: unknown) */
+	uint64_t pre_ns; /* exact traces: time in its state before since_ts (from waited_ns) */
+	uint64_t slot_ns[GM_NSLOTS]; /* measured time in each slot, closed intervals (exact) */
+	uint64_t alloc_bytes;	     /* scaled by the sampling rate when sampled */
 	uint64_t alloc_count;
 	uint64_t cpu_samples;
-	uint64_t cpu_mark;	     /* cpu_samples at the last CPU% roll */
-	uint64_t seq;		     /* order of first sight: larger is newer */
-	uint64_t lane_ns[GM_NSLOTS]; /* slot_ns when the web output last looked (timeline) */
-	float cpu_pct;		     /* CPU% over the last roll interval */
-	uint32_t start_fn;	     /* string ids */
-	uint32_t create_fn;
-	uint32_t reason;
+	uint64_t cpu_mark; /* cpu_samples (or running ns in exact traces) at the last CPU% roll */
+	uint64_t seq;	   /* order of first sight: larger is newer */
+	float cpu_pct;	   /* CPU% over the last roll interval */
+	uint32_t group;	   /* index in gmodel.groups */
 	uint32_t create_stack; /* stack id of the creation, 0 when none */
 	uint32_t transitions;
-	uint8_t state; /* enum xg_gstate */
 	uint8_t flags; /* GM_G_* */
-	uint16_t pad;
+	uint8_t pad[3];
+};
+
+/* What is known of a time figure. */
+enum gm_bound {
+	GM_KNOWN = 0, /* measured */
+	GM_AT_LEAST,  /* a lower bound (it began before it could be seen) */
+	GM_ABOUT,     /* an estimate (from samples) */
+	GM_UNKNOWN,   /* not measured: shown as "-" */
+};
+
+struct gm_time {
+	uint64_t ns;
+	enum gm_bound bound;
+};
+
+/* A goroutine group: every goroutine ever seen with one start function. Exact however many
+ * goroutines came and went (the per-goroutine rows are bounded, these are not). */
+struct gm_group {
+	uint32_t fn;  /* start function string id (0: unknown) */
+	bool system;  /* the runtime's own goroutines (gmodel_system_fn()) */
+	bool partial; /* some members existed before they were seen: times are lower bounds */
+	uint64_t live, exited;
+	uint64_t created;	    /* go_create events */
+	uint64_t max_live;	    /* most alive at once */
+	uint32_t counts[GM_NSLOTS]; /* live ones per slot of their current state (views) */
+	float cpu_pct;		    /* sum over the live members (views) */
+	uint64_t cpu_samples;
+	uint64_t alloc_bytes, alloc_count;
+	uint64_t slot_ns[GM_NSLOTS]; /* measured time of all members (views: up to now) */
+};
+
+/* A wait of at least gmodel.wait_limit_ns (for check --max-blocked). */
+struct gm_wait {
+	uint64_t goid;
+	uint64_t from_ts; /* when it began, or was first seen blocked (bound AT_LEAST) */
+	uint64_t ns;
+	uint32_t start_fn, reason;
+	enum gm_bound bound; /* GM_KNOWN or GM_AT_LEAST */
+	bool ongoing;	     /* still waiting at the end */
 };
 
 /* One interval of the counts-over-time history. */
@@ -120,7 +176,13 @@ struct gmodel {
 	double alloc_rate; /* sampling rate of alloc events (1 = every allocation) */
 	double g_rate;	   /* sampling rate of goroutines (go_create/go_state/go_exit by goid) */
 	double cpu_hz;	   /* CPU sampling frequency */
+	bool cpu_sampled;  /* the trace has CPU samples (cpu_sample among its events) */
+	/* the trace records every goroutine transition (full mode, go_state not sampled): time
+	 * in each state is measured; otherwise states are seen at instants (snapshots) */
+	bool exact;
 	bool began;
+	/* collect waits at least this long into waits (0: none); set before begin() */
+	uint64_t wait_limit_ns;
 
 	/* the source's last status (tick) */
 	struct sink_status st;
@@ -139,6 +201,21 @@ struct gmodel {
 	uint64_t next_seq;
 	uint32_t live;		     /* goroutines seen and not exited */
 	uint32_t counts[GM_HSTATES]; /* live goroutines per state */
+	struct tf_gone gone;	     /* recently exited: late events about them are ignored */
+
+	/* groups by start function, exact */
+	struct gm_group *groups;
+	uint32_t ngroups;
+	size_t groups_cap;
+	struct u64map group_idx; /* start fn id -> index */
+	/* goroutines of the program (not the runtime's: gmodel_system_fn()) alive now, and the
+	 * most at once with when */
+	uint64_t user_live, peak_user, peak_user_ts;
+
+	/* waits of at least wait_limit_ns that ended (ongoing ones: gmodel__in_state()) */
+	struct gm_wait *waits;
+	uint32_t nwaits;
+	size_t waits_cap;
 
 	/* totals since begin (or the last reset) */
 	uint64_t events;
@@ -150,6 +227,11 @@ struct gmodel {
 	uint64_t cpu_samples;
 	uint64_t gc_cycles, gc_last;
 	uint64_t heap_live, heap_goal, total_alloc;
+	uint64_t peak_heap, peak_heap_ts; /* largest heap_live seen */
+	/* most bytes allocated in one second (scaled): over each 1 s of consecutive 100 ms
+	 * intervals, or over the whole trace when it is shorter than a second */
+	double peak_alloc_bps;
+	uint64_t peak_alloc_ts; /* start of that second */
 
 	/* rates over the last second of trace time, updated when a 100 ms bucket closes */
 	double events_ps, alloc_bps, alloc_ops, created_ps, exited_ps, cpu_busy;
@@ -193,8 +275,31 @@ const char *gmodel__str(const struct gmodel *m, uint32_t id);
 /* g's start function; "runtime.main" for goroutine 1 when unknown (it predates the trace's
  * probes), "?" for others. */
 const char *gmodel__start_fn(const struct gmodel *m, const struct gm_g *g);
-/* Time goroutine g has spent in slot s, up to now (including the current state). */
+/* Time goroutine g has spent in slot s as measured, up to now (including the current state);
+ * 0 in traces that do not record transitions. For views that compare goroutines. */
 uint64_t gmodel__slot_ns(const struct gmodel *m, const struct gm_g *g, int s);
+/* What is known of the time g spent in slot s (see the header comment). */
+struct gm_time gmodel__slot_time(const struct gmodel *m, const struct gm_g *g, int s);
+/* How long g has lived, up to now or its exit. */
+struct gm_time gmodel__age(const struct gmodel *m, const struct gm_g *g);
+/* How long g has been in its current state (a wait's length so far). */
+struct gm_time gmodel__in_state(const struct gmodel *m, const struct gm_g *g);
+/* Whether g's CPU% is measured (exact traces, or CPU samples of it). */
+bool gmodel__has_cpu(const struct gmodel *m, const struct gm_g *g);
+/* The bytes and objects an allocation event stands for: alloc events scaled by 1/rate (the
+ * trace's gmodel_alloc_rate()), alloc_sample events by their weight. Other kinds: 0, 0. */
+void gm_alloc_scale(double rate, const struct xg_event *ev, uint64_t *bytes, uint64_t *objs);
+/* The sampling rate of alloc events in meta (sample.alloc: "0.01", or an integer N meaning one
+ * in N; 1 when absent). */
+double gmodel_alloc_rate(const struct tf_meta *meta);
+/* The runtime's own goroutines, by start function name (as runtime.NumGoroutine leaves them
+ * out): runtime.*, runtime/..., internal/..., os/signal.loop; not runtime.main. */
+bool gmodel_system_fn(const char *start_fn);
+/* System goroutines and main (goid 1, or runtime.main): exempt from leak and wait rules. */
+bool gmodel_runtime_g(uint64_t goid, const char *start_fn);
+/* A frame of the runtime (runtime., runtime/internal, internal/): allocation sites and
+ * creation sites are the first frame that is not. */
+bool gmodel_runtime_frame(const char *fn);
 /* The slot of a state. */
 int gmodel__slot_of(unsigned int state);
 /* The slot g spent most time in. */
@@ -229,20 +334,12 @@ const char *gmodel__sort_name(int key);
 uint32_t gmodel__rows(const struct gmodel *m, uint32_t *rows, uint32_t cap, int key, bool desc,
 		      const char *filter, bool show_exited, uint32_t limit, uint32_t *total);
 
-/* Goroutines grouped by start function. */
-struct gm_group {
-	uint32_t fn; /* start function string id (0: unknown) */
-	uint32_t live, exited;
-	uint32_t counts[GM_NSLOTS]; /* live ones per slot of their current state */
-	float cpu_pct;		    /* sum over the group */
-	uint64_t cpu_samples;
-	uint64_t alloc_bytes, alloc_count;
-	uint64_t slot_ns[GM_NSLOTS];
-};
-
-/* The groups, sorted by CPU% then live count (descending), into *out (malloc'd; the caller
- * frees it). Returns how many, or -ENOMEM. */
+/* The groups with their figures up to now, sorted by CPU% then live count (descending), into
+ * *out (malloc'd; the caller frees it). Returns how many, or -ENOMEM. */
 int gmodel__groups(const struct gmodel *m, struct gm_group **out);
+
+/* What is known of the time a group's members spent in slot s (gmodel__slot_time()'s rules). */
+struct gm_time gmodel__group_time(const struct gmodel *m, const struct gm_group *e, int s);
 
 /* The n biggest entries of tops by bytes into out; returns how many. */
 uint32_t gmodel__top(const struct gm_tops *t, const struct gm_top **out, uint32_t n);
@@ -251,5 +348,7 @@ uint32_t gmodel__top(const struct gm_tops *t, const struct gm_top **out, uint32_
 char *gm_fmt_bytes(char *buf, int len, double v);
 char *gm_fmt_dur(char *buf, int len, uint64_t ns);
 char *gm_fmt_count(char *buf, int len, double v);
+/* A time figure: "340ms" known, ">=340ms" at least, "~340ms" about, "-" unknown. */
+char *gm_fmt_time(char *buf, int len, struct gm_time t);
 
 #endif /* XG_MODEL_MODEL_H */

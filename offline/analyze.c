@@ -4,286 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format/gtrack.h"
 #include "offline/analyze.h"
 #include "util/array.h"
 #include "util/err.h"
 
 #define BATCH 4096
 
-bool xa_system_goroutine(const char *fn)
-{
-	if (!fn || !*fn || !strcmp(fn, "runtime.main"))
-		return false;
-	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "runtime/", 8) ||
-	       !strncmp(fn, "internal/", 9) || !strcmp(fn, "os/signal.loop");
-}
-
-bool xa_runtime_goroutine(uint64_t goid, const char *fn)
-{
-	return goid == 1 || (fn && !strcmp(fn, "runtime.main")) || xa_system_goroutine(fn);
-}
-
-double xa_alloc_rate(const struct tf_meta *meta)
-{
-	const char *s = meta ? tf_meta__str(meta, "sample.alloc") : NULL;
-	double v = 1.0;
-	int64_t iv;
-
-	if (s) {
-		char *end;
-		double d = strtod(s, &end);
-
-		if (end != s && d > 0)
-			v = d;
-	} else if (meta && tf_meta__int(meta, "sample.alloc", &iv) && iv > 0) {
-		v = iv == 1 ? 1.0 : 1.0 / (double)iv;
-	}
-	return v > 1.0 ? 1.0 : v;
-}
-
-void xa_alloc_scale(double rate, const struct xg_event *ev, uint64_t *bytes, uint64_t *objs)
-{
-	*bytes = *objs = 0;
-	if (ev->kind == XG_EV_ALLOC) {
-		if (rate >= 1.0) {
-			*bytes = ev->size;
-			*objs = 1;
-		} else {
-			double inv = 1.0 / rate; /* the model's arithmetic, to the bit */
-
-			*bytes = (uint64_t)llround((double)ev->size * inv);
-			*objs = (uint64_t)llround(inv);
-		}
-	} else if (ev->kind == XG_EV_ALLOC_SAMPLE) {
-		*bytes = ev->weight ? ev->weight : ev->size;
-		*objs = ev->size ? (*bytes + ev->size / 2) / ev->size : 1;
-	}
-}
-
 const char *xa_str(const struct xg_analysis *a, uint32_t id)
 {
 	return id ? tf_tables__str(tf_reader__tables(a->t->r), id) : "";
-}
-
-/* The runtime's system goroutines, by start function (cached per string id). */
-static bool is_system(struct xg_analysis *a, uint32_t fn)
-{
-	uint64_t c;
-
-	if (!u64map_get(&a->fn_class, fn, &c)) {
-		c = xa_system_goroutine(xa_str(a, fn)) ? 1 : 2;
-		if (u64map_put(&a->fn_class, fn, c))
-			return c == 1;
-	}
-	return c == 1;
-}
-
-/* System goroutines and main: exempt from leak and wait rules. */
-static bool is_runtime(struct xg_analysis *a, uint64_t goid, uint32_t fn)
-{
-	return goid == 1 || is_system(a, fn) || !strcmp(xa_str(a, fn), "runtime.main");
-}
-
-static struct xa_fn *fn_get(struct xg_analysis *a, uint32_t fn)
-{
-	uint64_t i;
-
-	if (u64map_get(&a->fn_idx, fn, &i))
-		return &a->fns[i];
-	if (a->nfns == a->fns_cap) {
-		uint32_t ncap = a->fns_cap ? a->fns_cap * 2 : 64;
-		struct xa_fn *v = realloc(a->fns, ncap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		a->fns = v;
-		a->fns_cap = ncap;
-	}
-	if (u64map_put(&a->fn_idx, fn, a->nfns))
-		return NULL;
-	memset(&a->fns[a->nfns], 0, sizeof(a->fns[0]));
-	a->fns[a->nfns].fn = fn;
-	return &a->fns[a->nfns++];
-}
-
-static int block_add(struct xg_analysis *a, const struct tf_goroutine *g, uint64_t ts, bool ongoing)
-{
-	struct xa_block *b;
-
-	if (!a->o.blocked_ns || g->state != XG_G_WAITING || ts - g->since_ts < a->o.blocked_ns)
-		return 0;
-	if (a->nblocks == a->blocks_cap) {
-		uint32_t ncap = a->blocks_cap ? a->blocks_cap * 2 : 64;
-		struct xa_block *v = realloc(a->blocks, ncap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		a->blocks = v;
-		a->blocks_cap = ncap;
-	}
-	b = &a->blocks[a->nblocks++];
-	*b = (struct xa_block){.goid = g->goid,
-			       .from_ts = g->since_ts,
-			       .ns = ts - g->since_ts,
-			       .start_fn = g->start_fn,
-			       .reason = g->reason,
-			       .ongoing = ongoing,
-			       .runtime = is_runtime(a, g->goid, g->start_fn)};
-	return 0;
-}
-
-/* Time in the state g is leaving (or is in at the end). */
-static int account(struct xg_analysis *a, const struct tf_goroutine *g, uint64_t ts, bool end)
-{
-	struct xa_fn *f = fn_get(a, g->start_fn);
-
-	if (!f)
-		return -ENOMEM;
-	if (ts > g->since_ts)
-		f->slot_ns[gmodel__slot_of(g->state)] += ts - g->since_ts;
-	return block_add(a, g, ts, end);
-}
-
-int xa_tracker__init(struct xa_tracker *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->g = tf_gtrack__new();
-	return t->g ? 0 : -ENOMEM;
-}
-
-void xa_tracker__fini(struct xa_tracker *t)
-{
-	tf_gtrack__free(t->g);
-	u64map_free(&t->gone);
-	memset(t, 0, sizeof(*t));
-}
-
-int xa_tracker__apply(struct xa_tracker *t, const struct xg_event *ev, bool *had,
-		      struct tf_goroutine *before, const struct tf_goroutine **after)
-{
-	const struct tf_goroutine *g;
-	int err;
-
-	*after = NULL;
-	*had = false;
-	if (u64map_get(&t->gone, ev->goid, NULL))
-		return 1;
-	g = tf_gtrack__get(t->g, ev->goid);
-	if (g) {
-		*had = true;
-		*before = *g;
-	}
-	if (ev->kind == XG_EV_GO_CREATE && g) {
-		struct tf_goroutine n = *g;
-
-		n.parent_goid = ev->parent_goid;
-		n.start_pc = ev->start_pc;
-		n.create_pc = ev->create_pc;
-		n.start_fn = ev->start_fn;
-		n.create_fn = ev->create_fn;
-		n.created_ts = ev->ts;
-		err = tf_gtrack__put(t->g, &n);
-	} else {
-		err = tf_gtrack__apply(t->g, ev);
-	}
-	if (err)
-		return err;
-	*after = tf_gtrack__get(t->g, ev->goid);
-	if (!*after && u64map_put(&t->gone, ev->goid, 1))
-		return -ENOMEM;
-	return 0;
-}
-
-static int goroutine_event(struct xg_analysis *a, const struct xg_event *ev)
-{
-	const struct tf_goroutine *g;
-	struct tf_goroutine before;
-	bool had;
-	struct xa_fn *f;
-	int err;
-
-	err = xa_tracker__apply(&a->tr, ev, &had, &before, &g);
-	if (err)
-		return err < 0 ? err : 0;
-	if (ev->kind == XG_EV_GO_CREATE) {
-		f = fn_get(a, ev->start_fn);
-		if (!f)
-			return -ENOMEM;
-		f->created++;
-		if (u64map_put(&a->create_stack, ev->goid, (uint64_t)ev->stack + 1))
-			return -ENOMEM;
-	}
-	if (had && (!g || g->state != before.state || g->start_fn != before.start_fn)) {
-		err = account(a, &before, ev->ts, false);
-		if (err)
-			return err;
-	}
-	if (had && (!g || g->start_fn != before.start_fn)) {
-		f = fn_get(a, before.start_fn);
-		f->live--;
-		if (!g)
-			f->exited++;
-		if (!is_system(a, before.start_fn))
-			a->user_live--;
-	}
-	if (g && (!had || g->start_fn != before.start_fn)) {
-		f = fn_get(a, g->start_fn);
-		if (!f)
-			return -ENOMEM;
-		if (++f->live > f->max_live)
-			f->max_live = f->live;
-		if (!is_system(a, g->start_fn))
-			a->user_live++;
-	}
-	if (!g)
-		u64map_del(&a->create_stack, ev->goid);
-	if (a->user_live > a->peak_goroutines) {
-		a->peak_goroutines = a->user_live;
-		a->peak_goroutines_ts = ev->ts;
-	}
-	return 0;
-}
-
-static int alloc_window(struct xg_analysis *a, const struct xg_event *ev)
-{
-	size_t i = (size_t)(ev->ts / XA_WINDOW_NS);
-	uint64_t bytes, objs;
-
-	if (xg_array_grow_zeroed((void **)&a->win, &a->nwin, i + 1, sizeof(*a->win)))
-		return -ENOMEM;
-	xa_alloc_scale(a->rate, ev, &bytes, &objs);
-	a->win[i] += bytes;
-	return 0;
-}
-
-/* The most bytes allocated in any second [k * 100 ms, k * 100 ms + 1 s) within the trace; the
- * average over the whole trace when it is shorter than a second. */
-static void peak_rate(struct xg_analysis *a)
-{
-	const size_t per_s = 1000000000ULL / XA_WINDOW_NS;
-	uint64_t sum = 0, total = 0;
-
-	for (size_t i = 0; i < a->nwin; i++)
-		total += a->win[i];
-	if (a->end_ts < 1000000000ULL) {
-		a->peak_alloc_bps = a->end_ts ? (double)total * 1e9 / (double)a->end_ts : 0;
-		return;
-	}
-	/* windows that end by the end of the trace */
-	for (size_t k = 0; (k + per_s) * XA_WINDOW_NS <= a->end_ts + XA_WINDOW_NS; k++) {
-		if (k == 0) {
-			for (size_t i = 0; i < per_s && i < a->nwin; i++)
-				sum += a->win[i];
-		} else {
-			sum -= k - 1 < a->nwin ? a->win[k - 1] : 0;
-			sum += k + per_s - 1 < a->nwin ? a->win[k + per_s - 1] : 0;
-		}
-		if ((double)sum > a->peak_alloc_bps || k == 0) {
-			a->peak_alloc_bps = (double)sum;
-			a->peak_alloc_ts = k * XA_WINDOW_NS;
-		}
-	}
 }
 
 static int cmp_goid(const void *x, const void *y)
@@ -293,40 +22,98 @@ static int cmp_goid(const void *x, const void *y)
 	return a->goid < b->goid ? -1 : a->goid > b->goid;
 }
 
-static int finish(struct xg_analysis *a)
+static bool runtime_g(const struct xg_analysis *a, const struct gm_g *g)
 {
-	const struct tf_goroutine *gs;
-	size_t n;
-	int err;
+	return gmodel_runtime_g(g->t.goid, xa_str(a, g->t.start_fn));
+}
 
-	gs = tf_gtrack__sorted(a->tr.g, &n);
-	if (!gs && n)
-		return -ENOMEM;
-	a->alive = calloc(n ? n : 1, sizeof(*a->alive));
-	if (!a->alive)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		struct xa_alive *al = &a->alive[a->nalive++];
-		uint64_t stack = 0;
-		bool created;
+/* The model's figures, once the trace is read and its time advanced to the end. */
+static int gather(struct xg_analysis *a)
+{
+	const struct gmodel *m = a->m;
+	struct gm_group *gs = NULL;
+	uint32_t nb = 0;
+	int n = gmodel__groups(m, &gs);
 
-		err = account(a, &gs[i], a->end_ts, true);
-		if (err)
-			return err;
-		created = u64map_get(&a->create_stack, gs[i].goid, &stack);
-		*al = (struct xa_alive){.goid = gs[i].goid,
-					.created = created,
-					.created_ts = gs[i].created_ts,
-					.since_ts = gs[i].since_ts,
-					.create_pc = gs[i].create_pc,
-					.start_fn = gs[i].start_fn,
-					.create_fn = gs[i].create_fn,
-					.reason = gs[i].reason,
-					.stack = created ? (uint32_t)(stack - 1) : 0,
-					.state = gs[i].state,
-					.runtime = is_runtime(a, gs[i].goid, gs[i].start_fn)};
+	if (n < 0)
+		return n;
+	a->fns = calloc(n ? (size_t)n : 1, sizeof(*a->fns));
+	a->alive = calloc(m->live ? m->live : 1, sizeof(*a->alive));
+	a->blocks = calloc((size_t)m->nwaits + m->live + 1, sizeof(*a->blocks));
+	if (!a->fns || !a->alive || !a->blocks) {
+		free(gs);
+		return -ENOMEM;
 	}
+	for (int i = 0; i < n; i++) {
+		struct xa_fn *f = &a->fns[a->nfns++];
+
+		*f = (struct xa_fn){.fn = gs[i].fn,
+				    .partial = gs[i].partial,
+				    .created = gs[i].created,
+				    .exited = gs[i].exited,
+				    .live = gs[i].live,
+				    .max_live = gs[i].max_live};
+		memcpy(f->slot_ns, gs[i].slot_ns, sizeof(f->slot_ns));
+	}
+	free(gs);
+	for (uint32_t i = 0; i < m->nwaits; i++) {
+		const struct gm_wait *w = &m->waits[i];
+
+		a->blocks[nb++] =
+		    (struct xa_block){.goid = w->goid,
+				      .from_ts = w->from_ts,
+				      .ns = w->ns,
+				      .start_fn = w->start_fn,
+				      .reason = w->reason,
+				      .at_least = w->bound != GM_KNOWN,
+				      .runtime = gmodel_runtime_g(w->goid, xa_str(a, w->start_fn))};
+	}
+	for (uint32_t i = 0; i < m->g_len; i++) {
+		const struct gm_g *g = &m->g[i];
+		struct xa_alive *al;
+		struct gm_time in;
+
+		if (!g->t.goid || (g->flags & (GM_G_EXITED | GM_G_NO_STATE)))
+			continue;
+		in = gmodel__in_state(m, g);
+		al = &a->alive[a->nalive++];
+		*al = (struct xa_alive){.goid = g->t.goid,
+					.created = g->flags & GM_G_CREATED,
+					.created_ts = g->t.created_ts,
+					.since_ts = g->t.since_ts,
+					.create_pc = g->t.create_pc,
+					.start_fn = g->t.start_fn,
+					.create_fn = g->t.create_fn,
+					.reason = g->t.reason,
+					.stack = (g->flags & GM_G_CREATED) ? g->create_stack : 0,
+					.state = g->t.state,
+					.runtime = runtime_g(a, g),
+					.age = gmodel__age(m, g),
+					.in_state = in};
+		/* a wait still going on at the end, as long as the model can tell */
+		if (a->o.blocked_ns && g->t.state == XG_G_WAITING && in.bound != GM_UNKNOWN &&
+		    in.bound != GM_ABOUT && in.ns >= a->o.blocked_ns)
+			a->blocks[nb++] =
+			    (struct xa_block){.goid = g->t.goid,
+					      .from_ts = a->end_ts > in.ns ? a->end_ts - in.ns : 0,
+					      .ns = in.ns,
+					      .start_fn = g->t.start_fn,
+					      .reason = g->t.reason,
+					      .ongoing = true,
+					      .at_least = in.bound != GM_KNOWN,
+					      .runtime = al->runtime};
+	}
+	a->nblocks = nb;
 	qsort(a->alive, a->nalive, sizeof(*a->alive), cmp_goid);
+	a->peak_goroutines = m->peak_user;
+	a->peak_goroutines_ts = m->peak_user_ts;
+	a->peak_heap = m->peak_heap;
+	a->peak_heap_ts = m->peak_heap_ts;
+	a->peak_alloc_bps = m->peak_alloc_bps;
+	a->peak_alloc_ts = m->peak_alloc_ts;
+	if (a->end_ts < 1000000000ULL) /* shorter than a second: the average */
+		a->peak_alloc_bps =
+		    a->end_ts ? (double)m->alloc_bytes * 1e9 / (double)a->end_ts : 0;
 	return 0;
 }
 
@@ -346,54 +133,29 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 		a->o = *o;
 	a->m = gmodel__new();
 	evs = malloc(BATCH * sizeof(*evs));
-	if (!a->m || !evs || xa_tracker__init(&a->tr)) {
+	if (!a->m || !evs) {
 		err = -ENOMEM;
 		goto out;
 	}
 	err = tf_reader__info(t->r, &a->info);
 	if (err)
 		goto out;
+	a->end_ts = a->info.span_ns ? a->info.span_ns : a->info.ts_last;
 	si.meta = tf_reader__meta(t->r);
 	si.names = tf_reader__tables(t->r);
 	si.replay = true;
 	si.source = t->name;
-	si.duration_ns = a->info.ts_last;
+	si.duration_ns = a->end_ts;
+	a->m->wait_limit_ns = a->o.blocked_ns;
 	err = gmodel__begin(a->m, &si);
 	if (err)
 		goto out;
-	a->rate = xa_alloc_rate(si.meta);
 	while ((n = tf_reader__read(t->r, evs, BATCH)) > 0) {
 		for (long i = 0; i < n && !err; i++) {
-			const struct xg_event *ev = &evs[i];
-
 			a->events++;
-			a->end_ts = ev->ts;
-			err = gmodel__event(a->m, ev);
-			if (err)
-				break;
-			switch (ev->kind) {
-			case XG_EV_GO_CREATE:
-			case XG_EV_GO_STATE:
-			case XG_EV_GO_EXIT:
-			case XG_EV_SNAPSHOT:
-				if (ev->goid)
-					err = goroutine_event(a, ev);
-				break;
-			case XG_EV_ALLOC:
-			case XG_EV_ALLOC_SAMPLE:
-				err = alloc_window(a, ev);
-				break;
-			case XG_EV_GC_START:
-			case XG_EV_GC_END:
-			case XG_EV_HEAP:
-				if (ev->heap_live > a->peak_heap) {
-					a->peak_heap = ev->heap_live;
-					a->peak_heap_ts = ev->ts;
-				}
-				break;
-			default:
-				break;
-			}
+			if (evs[i].ts > a->end_ts)
+				a->end_ts = evs[i].ts;
+			err = gmodel__event(a->m, &evs[i]);
 		}
 		if (err)
 			goto out;
@@ -405,8 +167,7 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 	st.now_ts = a->end_ts;
 	st.finished = true;
 	gmodel__tick(a->m, &st);
-	peak_rate(a);
-	err = finish(a);
+	err = gather(a);
 	if (!err)
 		err = tf_reader__info(t->r, &a->info);
 out:
@@ -427,27 +188,16 @@ void xg_analysis__free(struct xg_analysis *a)
 		return;
 	gmodel__free(a->m);
 	free(a->fns);
-	u64map_free(&a->fn_idx);
 	free(a->alive);
 	free(a->blocks);
-	free(a->win);
-	u64map_free(&a->create_stack);
-	u64map_free(&a->fn_class);
-	xa_tracker__fini(&a->tr);
 	free(a);
-}
-
-static bool runtime_frame(const char *fn)
-{
-	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "internal/", 9) ||
-	       !strncmp(fn, "runtime/internal", 16);
 }
 
 const struct xg_frame *xa_user_frames(const struct tf_tables *t, const struct xg_frame *fr,
 				      uint32_t *n)
 {
 	for (uint32_t i = 0; i < *n; i++) {
-		if (!runtime_frame(tf_tables__str(t, fr[i].fn))) {
+		if (!gmodel_runtime_frame(tf_tables__str(t, fr[i].fn))) {
 			*n -= i;
 			return fr + i;
 		}

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "model/model.h"
 #include "offline/analyze.h"
 #include "util/array.h"
 #include "offline/export.h"
@@ -269,7 +270,7 @@ static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **
 
 static int collect_allocs(struct pp *p, struct xg_event *evs, struct xg_export_stats *st)
 {
-	double rate = xa_alloc_rate(tf_reader__meta(p->t->r));
+	double rate = gmodel_alloc_rate(tf_reader__meta(p->t->r));
 	long n;
 
 	while ((n = tf_reader__read(p->t->r, evs, BATCH)) > 0) {
@@ -282,7 +283,7 @@ static int collect_allocs(struct pp *p, struct xg_event *evs, struct xg_export_s
 			st->tl.end_ts = ev->ts;
 			if (ev->kind != XG_EV_ALLOC && ev->kind != XG_EV_ALLOC_SAMPLE)
 				continue;
-			xa_alloc_scale(rate, ev, &bytes, &objs);
+			gm_alloc_scale(rate, ev, &bytes, &objs);
 			s = sample_get(p, (uint64_t)ev->stack << 32 | ev->type, ev->stack,
 				       ev->type);
 			if (!s)
@@ -296,16 +297,16 @@ static int collect_allocs(struct pp *p, struct xg_event *evs, struct xg_export_s
 
 static int collect_goroutines(struct pp *p, struct xg_event *evs, struct xg_export_stats *st)
 {
-	struct xa_tracker tr;
+	struct tf_gtrack *tr;
 	struct u64map of = {0}; /* goid -> sample index */
 	const struct tf_goroutine *gs;
 	size_t ng;
 	long n;
 	int err;
 
-	err = xa_tracker__init(&tr);
-	if (err)
-		return err;
+	tr = tf_gtrack__new();
+	if (!tr)
+		return -ENOMEM;
 	while ((n = tf_reader__read(p->t->r, evs, BATCH)) > 0) {
 		for (long i = 0; i < n && !err; i++) {
 			const struct xg_event *ev = &evs[i];
@@ -321,7 +322,7 @@ static int collect_goroutines(struct pp *p, struct xg_event *evs, struct xg_expo
 			    (ev->kind != XG_EV_GO_CREATE && ev->kind != XG_EV_GO_STATE &&
 			     ev->kind != XG_EV_GO_EXIT && ev->kind != XG_EV_SNAPSHOT))
 				continue;
-			err = xa_tracker__apply(&tr, ev, &had, &before, &g);
+			err = tf_gtrack__step(tr, ev, &had, &before, &g);
 			if (err) {
 				err = err < 0 ? err : 0;
 				continue;
@@ -346,7 +347,7 @@ static int collect_goroutines(struct pp *p, struct xg_event *evs, struct xg_expo
 	}
 	if (!err && n < 0)
 		err = (int)n;
-	gs = err ? NULL : tf_gtrack__sorted(tr.g, &ng);
+	gs = err ? NULL : tf_gtrack__sorted(tr, &ng);
 	for (size_t i = 0; gs && i < ng; i++) {
 		uint64_t si;
 
@@ -354,7 +355,7 @@ static int collect_goroutines(struct pp *p, struct xg_event *evs, struct xg_expo
 			p->s[si].v[1]++;
 	}
 	u64map_free(&of);
-	xa_tracker__fini(&tr);
+	tf_gtrack__free(tr);
 	return err;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "format/xgt.h"
+#include "model/model.h"
 #include "offline/analyze.h"
 #include "offline/timeline.h"
 #include "util/array.h"
@@ -49,7 +50,7 @@ struct walk {
 	uint64_t *win;		/* scaled bytes per window */
 	size_t nwin;
 	/* pass 2 */
-	struct xa_tracker tr;
+	struct tf_gtrack *tr;
 	struct u64map seen; /* goids with a track */
 	int64_t cnt[XT_NCOUNTERS], shown[XT_NCOUNTERS];
 	bool shown_any[XT_NCOUNTERS];
@@ -88,7 +89,7 @@ static int pass1(struct walk *w, struct xg_event *evs)
 				break;
 			case XG_EV_ALLOC:
 			case XG_EV_ALLOC_SAMPLE:
-				xa_alloc_scale(w->rate, ev, &bytes, &objs);
+				gm_alloc_scale(w->rate, ev, &bytes, &objs);
 				err = add_window(w, ev->ts, bytes);
 				break;
 			default:
@@ -197,7 +198,7 @@ static int goroutine(struct walk *w, const struct xg_event *ev)
 	bool had, changed;
 	int err;
 
-	err = xa_tracker__apply(&w->tr, ev, &had, &before, &g);
+	err = tf_gtrack__step(w->tr, ev, &had, &before, &g);
 	if (err) {
 		w->st->ignored += err > 0;
 		return err < 0 ? err : 0;
@@ -327,7 +328,7 @@ static int finish(struct walk *w)
 	err = err ?: flush_windows(w, w->st->end_ts);
 	if (!err && w->gc_open)
 		err = o->slice_end(o->ctx, XT_TRACK_GC, w->st->end_ts);
-	gs = tf_gtrack__sorted(w->tr.g, &n);
+	gs = tf_gtrack__sorted(w->tr, &n);
 	if (!gs && n)
 		return -ENOMEM;
 	for (size_t i = 0; i < n && !err; i++)
@@ -348,10 +349,12 @@ int xt_walk(struct xg_trace *t, const struct xt_ops *ops, struct xt_stats *st)
 	if (!evs)
 		return -ENOMEM;
 	w.names = tf_reader__tables(t->r);
-	w.rate = xa_alloc_rate(meta);
-	err = xa_tracker__init(&w.tr);
-	if (err)
+	w.rate = gmodel_alloc_rate(meta);
+	w.tr = tf_gtrack__new();
+	if (!w.tr) {
+		err = -ENOMEM;
 		goto out;
+	}
 	/* names and allocation windows need only these columns (ts and kind always come) */
 	tf_reader__set_columns(t->r, TF_READ(TF_COL_GOID) | TF_READ(TF_COL_START_FN) |
 					 TF_READ(TF_COL_SIZE) | TF_READ(TF_COL_WEIGHT));
@@ -378,6 +381,6 @@ out:
 	free(w.win);
 	u64map_free(&w.start_fn);
 	u64map_free(&w.seen);
-	xa_tracker__fini(&w.tr);
+	tf_gtrack__free(w.tr);
 	return err < 0 ? err : 0;
 }

@@ -17,7 +17,7 @@
  *   a "GC" track with a slice "GC <n>" from each gc_start to its gc_end, and a "lost events"
  *     track with an instant per lost-events record
  *
- * Goroutine states follow offline/analyze.h's tracker (late events ignored).
+ * Goroutine states follow format/gtrack.h (late events ignored).
  */
 #ifndef XG_OFFLINE_TIMELINE_H
 #define XG_OFFLINE_TIMELINE_H

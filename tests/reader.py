@@ -17,6 +17,7 @@ import zstandard
 
 MAGIC = b'\x89XGT\r\n\x1a\n'
 END_MAGIC = b'\x89XGTEND\n'
+GONE_NS = 10 * 10**9  # removed goids are remembered this long (SPEC 11)
 KINDS = {1: 'go_create', 2: 'go_exit', 3: 'go_state', 4: 'alloc', 5: 'gc_start', 6: 'gc_end',
          7: 'lost', 8: 'cpu_sample', 9: 'alloc_sample', 10: 'heap', 11: 'snapshot'}
 STATES = {0: 'idle', 1: 'runnable', 2: 'running', 3: 'syscall', 4: 'waiting', 6: 'dead',
@@ -350,19 +351,24 @@ class Trace:
         return ts, before, gs
 
 
-def track(gs, e):
-    """Applies one event to a goroutine table (SPEC 11)."""
+def track(gs, e, gone):
+    """Applies one event to a goroutine table (SPEC 11). gone: goid -> ts of its removal."""
     goid, kind = e['goid'], e['kind']
-    if not goid:
+    if not goid or kind not in (1, 2, 3, 11):
         return
+    if goid in gone and e['ts'] <= gone[goid] + GONE_NS:
+        return  # late: it exited
     if kind == 1:
-        gs[goid] = {'state': 1, 'reason': 0, 'parent_goid': e['parent_goid'],
-                    'start_fn': e['start_fn'], 'create_fn': e['create_fn'],
-                    'start_pc': e['start_pc'], 'create_pc': e['create_pc'],
-                    'created_ts': e['ts'], 'since_ts': e['ts']}
+        g = gs.get(goid)
+        if g is None:
+            g = gs[goid] = {'state': 1, 'reason': 0, 'since_ts': e['ts']}
+        g.update({'parent_goid': e['parent_goid'], 'start_fn': e['start_fn'],
+                  'create_fn': e['create_fn'], 'start_pc': e['start_pc'],
+                  'create_pc': e['create_pc'], 'created_ts': e['ts']})
     elif kind in (3, 11):
         if e['to'] == 6:
             gs.pop(goid, None)
+            gone[goid] = e['ts']
             return
         g = gs.get(goid)
         if g is None:
@@ -379,6 +385,7 @@ def track(gs, e):
                     g[k] = e[k]
     elif kind == 2:
         gs.pop(goid, None)
+        gone[goid] = e['ts']
 
 
 # --- JSON lines: the schema of format/evjson.h ---
@@ -510,7 +517,7 @@ def main():
     out = sys.stdout.buffer
     try:
         t.scan()
-        chunks, gs, last_ts, keyframes = [], {}, 0, 0
+        chunks, gs, gone, last_ts, keyframes = [], {}, {}, 0, 0
         index = None
         for off, rtype, size, p in t.records:
             if rtype == 1:
@@ -529,7 +536,7 @@ def main():
                 for e in evs:
                     out.write(to_json(t, e))
                     if check:
-                        track(gs, e)
+                        track(gs, e, gone)
             elif rtype == 5 and check:
                 ts, before, kgs = t.keyframe(p)
                 keyframes += 1

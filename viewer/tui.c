@@ -120,7 +120,7 @@ __attribute__((format(printf, 2, 3))) static void say(struct tui *t, const char 
 	t->dirty = true;
 }
 
-int tui__begin(struct tui *t, struct gmodel *m, struct sink_control *ctl)
+int tui__begin(struct tui *t, const struct gmodel *m, struct sink_control *ctl)
 {
 	(void)m;
 	t->ctl = ctl;
@@ -433,7 +433,7 @@ static void sort_rows(struct tui *t, const struct gmodel *m)
 		t->sel = 0;
 	} else if (t->sel_goid) {
 		for (uint32_t i = 0; i < t->nrows; i++) {
-			if (m->g[t->rows[i]].goid == t->sel_goid) {
+			if (m->g[t->rows[i]].t.goid == t->sel_goid) {
 				t->sel = (int)i;
 				break;
 			}
@@ -469,41 +469,41 @@ static void draw_table(struct tui *t, const struct gmodel *m, int y, int h)
 		uint32_t r = (uint32_t)(t->top + i);
 		const struct gm_g *g;
 		bool sel;
-		uint64_t end;
 		const char *st;
 
 		if (r >= t->nrows)
 			break;
 		g = &m->g[t->rows[r]];
-		if (!g->goid)
+		if (!g->t.goid)
 			continue; /* forgotten since the last sort */
 		sel = (int)r == t->sel && t->focus == FOCUS_TABLE;
-		end = (g->flags & GM_G_EXITED) ? g->exited_ts : m->now_ts;
-		gm_fmt_dur(age, sizeof(age), end > g->created_ts ? end - g->created_ts : 0);
-		gm_fmt_dur(run, sizeof(run), gmodel__slot_ns(m, g, GM_RUNNING));
-		gm_fmt_dur(runq, sizeof(runq), gmodel__slot_ns(m, g, GM_RUNNABLE));
-		gm_fmt_dur(wait, sizeof(wait), gmodel__slot_ns(m, g, GM_WAITING));
-		gm_fmt_dur(sys, sizeof(sys), gmodel__slot_ns(m, g, GM_SYSCALL));
+		/* ">=": a lower bound (it began before it was seen), "~": an estimate from CPU
+		 * samples, "-": not measured */
+		gm_fmt_time(age, sizeof(age), gmodel__age(m, g));
+		gm_fmt_time(run, sizeof(run), gmodel__slot_time(m, g, GM_RUNNING));
+		gm_fmt_time(runq, sizeof(runq), gmodel__slot_time(m, g, GM_RUNNABLE));
+		gm_fmt_time(wait, sizeof(wait), gmodel__slot_time(m, g, GM_WAITING));
+		gm_fmt_time(sys, sizeof(sys), gmodel__slot_time(m, g, GM_SYSCALL));
 		/* '~': estimates scaled from sampled allocations */
 		al[0] = by[0] = '~';
 		gm_fmt_count(al + (m->alloc_sampled && g->alloc_count), sizeof(al) - 1,
 			     (double)g->alloc_count);
 		gm_fmt_bytes(by + (m->alloc_sampled && g->alloc_bytes), sizeof(by) - 1,
 			     (double)g->alloc_bytes);
-		st = (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->state);
+		st = (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->t.state);
 		if (sel)
 			attron(COLOR_PAIR(C_SEL));
 		move(y + i, 0);
 		clrtoeol();
-		x = putf(y + i, 0, "%8llu ", (unsigned long long)g->goid);
+		x = putf(y + i, 0, "%8llu ", (unsigned long long)g->t.goid);
 		if (!sel)
-			attron(COLOR_PAIR(state_pair(g->state)));
+			attron(COLOR_PAIR(state_pair(g->t.state)));
 		x = putf(y + i, x, "%-9.9s ", st ? st : "?");
 		if (!sel)
-			attroff(COLOR_PAIR(state_pair(g->state)));
+			attroff(COLOR_PAIR(state_pair(g->t.state)));
 		x = putf(y + i, x, "%-20.20s %7s %7s %7s %7s %7s %7s %8s ",
-			 gmodel__str(m, g->reason), age, run, runq, wait, sys, al, by);
-		if (g->cpu_samples)
+			 gmodel__str(m, g->t.reason), age, run, runq, wait, sys, al, by);
+		if (gmodel__has_cpu(m, g))
 			x = putf(y + i, x, "%6.1f  ", g->cpu_pct);
 		else
 			x = put(y + i, x, "     -  ");
@@ -544,11 +544,11 @@ static void draw_groups(struct tui *t, const struct gmodel *m, int y, int h)
 			attron(COLOR_PAIR(C_SEL));
 		gm_fmt_count(al, sizeof(al), (double)g->alloc_count);
 		gm_fmt_bytes(by, sizeof(by), (double)g->alloc_bytes);
-		gm_fmt_dur(run, sizeof(run), g->slot_ns[GM_RUNNING]);
-		x = putf(y + i, 0, "%6u %6u %7u %8u %7u %7u ", g->live, g->exited,
-			 g->counts[GM_RUNNING], g->counts[GM_RUNNABLE], g->counts[GM_WAITING],
-			 g->counts[GM_SYSCALL]);
-		if (g->cpu_samples)
+		gm_fmt_time(run, sizeof(run), gmodel__group_time(m, g, GM_RUNNING));
+		x = putf(y + i, 0, "%6llu %6llu %7u %8u %7u %7u ", (unsigned long long)g->live,
+			 (unsigned long long)g->exited, g->counts[GM_RUNNING],
+			 g->counts[GM_RUNNABLE], g->counts[GM_WAITING], g->counts[GM_SYSCALL]);
+		if (m->exact || g->cpu_samples)
 			x = putf(y + i, x, "%7.1f ", g->cpu_pct);
 		else
 			x = put(y + i, x, "      - ");
@@ -756,7 +756,7 @@ static void set_sel(struct tui *t, const struct gmodel *m, int sel)
 	t->sel = sel < 0 ? 0 : sel;
 	if (t->nrows && t->sel >= (int)t->nrows)
 		t->sel = (int)t->nrows - 1;
-	t->sel_goid = t->nrows ? m->g[t->rows[t->sel]].goid : 0;
+	t->sel_goid = t->nrows ? m->g[t->rows[t->sel]].t.goid : 0;
 	t->moved = true;
 	if (t->follow == FOLLOW_NEWEST)
 		t->follow = FOLLOW_OFF;
@@ -992,7 +992,7 @@ static bool key(struct tui *t, const struct gmodel *m, int c)
 	return false;
 }
 
-int tui__tick(struct tui *t, struct gmodel *m)
+int tui__tick(struct tui *t, const struct gmodel *m)
 {
 	uint64_t now;
 	int c;
@@ -1014,7 +1014,7 @@ int tui__tick(struct tui *t, struct gmodel *m)
 	return 0;
 }
 
-void tui__end(struct tui *t, struct gmodel *m)
+void tui__end(struct tui *t, const struct gmodel *m)
 {
 	const char *why = m->end_reason[0] ? m->end_reason : "finished";
 

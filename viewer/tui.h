@@ -14,13 +14,13 @@ struct tui;
 
 struct tui *tui__new(void);
 /* Takes over the terminal. 0 or -errno. */
-int tui__begin(struct tui *t, struct gmodel *m, struct sink_control *ctl);
+int tui__begin(struct tui *t, const struct gmodel *m, struct sink_control *ctl);
 /* Reads keys and redraws when due. 1 when the user quit, else 0. */
-int tui__tick(struct tui *t, struct gmodel *m);
+int tui__tick(struct tui *t, const struct gmodel *m);
 /* The source jumped: drop cached rows. */
 void tui__reset(struct tui *t);
 /* Final draw and gives the terminal back. */
-void tui__end(struct tui *t, struct gmodel *m);
+void tui__end(struct tui *t, const struct gmodel *m);
 void tui__free(struct tui *t);
 
 #endif /* XG_VIEWER_TUI_H */

@@ -55,6 +55,12 @@ struct query {
 	struct query *next;
 };
 
+/* A goroutine's measured time per slot when the last frame drew its lane. */
+struct lane {
+	uint64_t goid;
+	uint64_t ns[GM_NSLOTS];
+};
+
 struct web {
 	struct MHD_Daemon *d;
 	uint16_t port;
@@ -73,6 +79,8 @@ struct web {
 	uint32_t *rows;
 	uint32_t rows_cap;
 	bool reset_pending;
+	struct lane lanes[LANES]; /* the timeline as the last frame drew it */
+	uint32_t nlanes;
 };
 
 static uint64_t mono_ns(void)
@@ -138,54 +146,84 @@ static void put_bucket(struct jsonw *j, const struct gm_bucket *b)
 	jsonw_end_array(j);
 }
 
+/* A time figure: name = ns, and name + "b" = its bound (enum gm_bound) when not measured. */
+static void put_time(struct jsonw *j, const char *name, struct gm_time t)
+{
+	char b[32];
+
+	jsonw_uint_field(j, name, t.ns);
+	if (t.bound != GM_KNOWN) {
+		snprintf(b, sizeof(b), "%sb", name);
+		jsonw_uint_field(j, b, t.bound);
+	}
+}
+
+/* "slots": time in each slot; "slotsb": their bounds when any is not measured. */
 static void put_states(struct jsonw *j, const struct gm_g *g, const struct gmodel *m)
 {
+	struct gm_time t[GM_NSLOTS];
+	bool all = true;
+
+	for (int s = 0; s < GM_NSLOTS; s++) {
+		t[s] = gmodel__slot_time(m, g, s);
+		all &= t[s].bound == GM_KNOWN;
+	}
 	jsonw_name(j, "slots");
 	jsonw_start_array(j);
 	for (int s = 0; s < GM_NSLOTS; s++)
-		jsonw_uint(j, gmodel__slot_ns(m, g, s));
+		jsonw_uint(j, t[s].ns);
+	jsonw_end_array(j);
+	if (all)
+		return;
+	jsonw_name(j, "slotsb");
+	jsonw_start_array(j);
+	for (int s = 0; s < GM_NSLOTS; s++)
+		jsonw_uint(j, t[s].bound);
 	jsonw_end_array(j);
 }
 
 static void put_row(struct jsonw *j, const struct gmodel *m, const struct gm_g *g)
 {
-	const char *st = (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->state);
-	uint64_t end = (g->flags & GM_G_EXITED) ? g->exited_ts : m->now_ts;
+	const char *st = (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->t.state);
 
 	jsonw_start_object(j);
-	jsonw_uint_field(j, "id", g->goid);
+	jsonw_uint_field(j, "id", g->t.goid);
 	jsonw_string_field(j, "st", st ? st : "?");
-	jsonw_string_field(j, "why", gmodel__str(m, g->reason));
+	jsonw_string_field(j, "why", gmodel__str(m, g->t.reason));
 	jsonw_string_field(j, "fn", gmodel__start_fn(m, g));
-	jsonw_uint_field(j, "par", g->parent);
-	jsonw_uint_field(j, "age", end > g->created_ts ? end - g->created_ts : 0);
+	jsonw_uint_field(j, "par", g->t.parent_goid);
+	put_time(j, "age", gmodel__age(m, g));
 	put_states(j, g, m);
 	jsonw_uint_field(j, "na", g->alloc_count);
 	jsonw_uint_field(j, "ab", g->alloc_bytes);
-	if (g->cpu_samples)
+	if (gmodel__has_cpu(m, g))
 		jsonw_double_field(j, "cpu", g->cpu_pct);
 	jsonw_end_object(j);
 }
 
 /* The timeline cell of g for the interval since the last frame: the slot it spent most of the
- * interval in, 5 when it exited in the interval without time in any slot. */
-static int lane_code(const struct gmodel *m, struct gm_g *g, bool advance)
+ * interval in (from the measured times the last frame saw, struct lane), 5 when it exited in the
+ * interval without time in any slot. *l gets what this frame sees. */
+static int lane_code(const struct gmodel *m, const struct gm_g *g, const struct lane *prev,
+		     struct lane *l, bool advance)
 {
 	uint64_t best = 0;
 	int code = -1;
 
-	for (int s = 0; s < GM_NSLOTS && advance; s++) {
+	l->goid = g->t.goid;
+	for (int s = 0; s < GM_NSLOTS; s++) {
 		uint64_t v = gmodel__slot_ns(m, g, s);
-		uint64_t d = v > g->lane_ns[s] ? v - g->lane_ns[s] : 0;
+		uint64_t was = prev ? prev->ns[s] : v;
+		uint64_t d = advance && v > was ? v - was : 0;
 
-		g->lane_ns[s] = v;
+		l->ns[s] = advance || !prev ? v : prev->ns[s];
 		if (d > best) {
 			best = d;
 			code = s;
 		}
 	}
-	if (code < 0) /* no time passed: the state it is in */
-		code = (g->flags & GM_G_EXITED) ? 5 : gmodel__slot_of(g->state);
+	if (code < 0) /* no time passed, or none measured: the state it is in */
+		code = (g->flags & GM_G_EXITED) ? 5 : gmodel__slot_of(g->t.state);
 	return code;
 }
 
@@ -194,17 +232,18 @@ static uint64_t lane_rank(const struct gm_g *g)
 	return (g->flags & GM_G_EXITED ? 0 : 1ULL << 63) | g->seq;
 }
 
-static void put_lanes(struct jsonw *j, struct gmodel *m, bool advance)
+static void put_lanes(struct web *w, struct jsonw *j, const struct gmodel *m, bool advance)
 {
 	uint32_t pick[LANES];
 	uint32_t n = 0;
+	struct lane now[LANES];
 
 	/* the LANES newest goroutines (order of first sight), live ones before exited ones */
 	for (uint32_t i = 0; i < m->g_len; i++) {
 		uint64_t key;
 		uint32_t k;
 
-		if (!m->g[i].goid)
+		if (!m->g[i].t.goid)
 			continue;
 		key = lane_rank(&m->g[i]);
 		if (n == LANES && key <= lane_rank(&m->g[pick[n - 1]]))
@@ -222,17 +261,23 @@ static void put_lanes(struct jsonw *j, struct gmodel *m, bool advance)
 	jsonw_name(j, "lanes");
 	jsonw_start_array(j);
 	for (uint32_t i = 0; i < n; i++) {
-		struct gm_g *g = &m->g[pick[i]];
+		const struct gm_g *g = &m->g[pick[i]];
+		const struct lane *prev = NULL;
 
+		for (uint32_t k = 0; k < w->nlanes && !prev; k++)
+			if (w->lanes[k].goid == g->t.goid)
+				prev = &w->lanes[k];
 		jsonw_start_array(j);
-		jsonw_uint(j, g->goid);
-		jsonw_int(j, lane_code(m, g, advance));
-		jsonw_string(j, (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->state));
+		jsonw_uint(j, g->t.goid);
+		jsonw_int(j, lane_code(m, g, prev, &now[i], advance));
+		jsonw_string(j, (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->t.state));
 		/* a lane's label: the name as the TUI shortens it */
 		jsonw_string(j, tf_func_short(gmodel__start_fn(m, g)));
 		jsonw_end_array(j);
 	}
 	jsonw_end_array(j);
+	memcpy(w->lanes, now, n * sizeof(*now));
+	w->nlanes = n;
 }
 
 static void put_tops(struct jsonw *j, const struct gmodel *m, const struct gm_tops *t, bool site)
@@ -282,7 +327,7 @@ static void put_groups(struct jsonw *j, const struct gmodel *m)
 	free(g);
 }
 
-static char *build_frame(struct web *w, struct gmodel *m, uint64_t seq, size_t *len)
+static char *build_frame(struct web *w, const struct gmodel *m, uint64_t seq, size_t *len)
 {
 	const struct sink_status *st = &m->st;
 	struct jbuf jb;
@@ -345,8 +390,10 @@ static char *build_frame(struct web *w, struct gmodel *m, uint64_t seq, size_t *
 	jsonw_double_field(j, "cpu_busy", m->cpu_busy);
 
 	/* new history buckets (all of them after a reset) */
-	if (w->reset_pending || m->resets != w->resets)
+	if (w->reset_pending || m->resets != w->resets) {
 		jsonw_bool_field(j, "reset", true);
+		w->nlanes = 0; /* the goroutines' figures start afresh */
+	}
 	jsonw_name(j, "hist");
 	jsonw_start_array(j);
 	{
@@ -362,7 +409,7 @@ static char *build_frame(struct web *w, struct gmodel *m, uint64_t seq, size_t *
 	w->resets = m->resets;
 	w->reset_pending = false;
 
-	put_lanes(j, m, advanced);
+	put_lanes(w, j, m, advanced);
 	w->last_ts = m->now_ts;
 
 	pthread_mutex_lock(&w->lock);
@@ -409,15 +456,19 @@ static char *answer_g(const struct gmodel *m, uint64_t goid, size_t *len)
 		return NULL;
 	j = jb.j;
 	jsonw_start_object(j);
-	jsonw_uint_field(j, "goid", g->goid);
-	jsonw_uint_field(j, "parent", g->parent);
-	jsonw_string_field(j, "state", (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->state));
-	jsonw_string_field(j, "reason", gmodel__str(m, g->reason));
+	jsonw_uint_field(j, "goid", g->t.goid);
+	jsonw_uint_field(j, "parent", g->t.parent_goid);
+	jsonw_string_field(j, "state",
+			   (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->t.state));
+	jsonw_string_field(j, "reason", gmodel__str(m, g->t.reason));
 	jsonw_string_field(j, "start_fn", gmodel__start_fn(m, g));
-	jsonw_string_field(j, "create_fn", gmodel__str(m, g->create_fn));
-	jsonw_hex_field(j, "create_pc", g->create_pc);
-	jsonw_uint_field(j, "created_ts", g->created_ts);
+	jsonw_string_field(j, "create_fn", gmodel__str(m, g->t.create_fn));
+	jsonw_hex_field(j, "create_pc", g->t.create_pc);
+	/* created_ts: its go_create, else when it was first seen (created_seen false) */
+	jsonw_uint_field(j, "created_ts", (g->flags & GM_G_CREATED) ? g->t.created_ts : g->seen_ts);
 	jsonw_bool_field(j, "created_seen", g->flags & GM_G_CREATED);
+	put_time(j, "age", gmodel__age(m, g));
+	put_time(j, "in_state", gmodel__in_state(m, g));
 	if (g->flags & GM_G_EXITED)
 		jsonw_uint_field(j, "exited_ts", g->exited_ts);
 	jsonw_uint_field(j, "transitions", g->transitions);
@@ -425,7 +476,8 @@ static char *answer_g(const struct gmodel *m, uint64_t goid, size_t *len)
 	jsonw_uint_field(j, "allocs", g->alloc_count);
 	jsonw_uint_field(j, "alloc_bytes", g->alloc_bytes);
 	jsonw_uint_field(j, "cpu_samples", g->cpu_samples);
-	jsonw_double_field(j, "cpu_pct", g->cpu_pct);
+	if (gmodel__has_cpu(m, g))
+		jsonw_double_field(j, "cpu_pct", g->cpu_pct);
 	jsonw_name(j, "create_stack");
 	jsonw_start_array(j);
 	if (g->create_stack && m->names) {
@@ -515,7 +567,7 @@ static void serve_queries(struct web *w, const struct gmodel *m)
 	pthread_mutex_unlock(&w->lock);
 }
 
-int web__tick(struct web *w, struct gmodel *m)
+int web__tick(struct web *w, const struct gmodel *m)
 {
 	uint64_t now = mono_ns();
 
@@ -531,7 +583,7 @@ int web__tick(struct web *w, struct gmodel *m)
 	return 0;
 }
 
-int web__begin(struct web *w, struct gmodel *m, struct sink_control *ctl)
+int web__begin(struct web *w, const struct gmodel *m, struct sink_control *ctl)
 {
 	(void)m;
 	w->ctl = ctl;
@@ -544,7 +596,7 @@ void web__reset(struct web *w)
 	w->last_frame = 0; /* publish the jump at once */
 }
 
-void web__end(struct web *w, struct gmodel *m)
+void web__end(struct web *w, const struct gmodel *m)
 {
 	size_t len = 0;
 	char *data;

@@ -23,12 +23,12 @@ struct web;
 struct web *web__new(const char *addr, uint16_t port);
 /* The port listened on. */
 uint16_t web__port(const struct web *w);
-int web__begin(struct web *w, struct gmodel *m, struct sink_control *ctl);
+int web__begin(struct web *w, const struct gmodel *m, struct sink_control *ctl);
 /* Publishes a frame when due and answers queued requests. 0. */
-int web__tick(struct web *w, struct gmodel *m);
+int web__tick(struct web *w, const struct gmodel *m);
 void web__reset(struct web *w);
 /* Publishes the final frame; clients stay connected until web__free(). */
-void web__end(struct web *w, struct gmodel *m);
+void web__end(struct web *w, const struct gmodel *m);
 void web__free(struct web *w);
 
 /* The compiled-in assets (generated from viewer/web/ by viewer/module.mk). */

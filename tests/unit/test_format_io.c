@@ -66,19 +66,37 @@ static bool same_goroutine(const struct tf_goroutine *a, const struct tf_gorouti
 	       a->since_ts == b->since_ts;
 }
 
-/* Seeking anywhere gives the next event and the goroutine table a full read implies. */
+/*
+ * Seeking anywhere gives the next event and the goroutine table a full read implies. The
+ * fixture's events (late ones and go_creates after their goroutine's own events included) are
+ * written anew: its keyframes are what the writer of its day made of them.
+ */
 TEST(format_seek_keyframes)
 {
-	const char *path = "tests/fixtures/http-mix.xgt";
-	struct tf_reader *r = tf_reader__open(path, NULL);
+	const char *path = path_in_tmp("seek.xgt");
+	/* as the fixture was written: small chunks, frequent keyframes */
+	TF_WRITER_OPTS(wo, .flush_ms = -1, .chunk_max_events = 1024, .keyframe_ns = 250000000);
+	struct tf_reader *r = NULL;
 	struct xg_event *all = NULL, ev;
 	struct tf_gtrack *gt = tf_gtrack__new();
+	struct tf_writer *w;
 	struct tf_info in;
 	size_t n = 0;
 	uint64_t targets[40];
 	int nt = 0;
 
-	if (!ASSERT_OK_PTR(r, "open") || !ASSERT_OK_PTR(gt, "gtrack"))
+	all = all_events("tests/fixtures/http-mix.xgt", &n);
+	if (!ASSERT_OK_PTR(all, "read the fixture") || !ASSERT_OK_PTR(gt, "gtrack"))
+		goto out;
+	w = tf_writer__open(path, NULL, &wo);
+	if (!ASSERT_OK_PTR(w, "writer") ||
+	    !ASSERT_OK(tf_writer__append_batch(w, all, n), "append") ||
+	    !ASSERT_OK(tf_writer__close(w), "close"))
+		goto out;
+	free(all);
+	all = NULL;
+	r = tf_reader__open(path, NULL);
+	if (!ASSERT_OK_PTR(r, "open"))
 		goto out;
 	ASSERT_OK(tf_reader__info(r, &in), "info");
 	ASSERT_GE(in.keyframes, 4u, "the fixture has keyframes");

@@ -115,9 +115,9 @@ TEST(viewer_model_goroutines)
 	g = gmodel__g(f.m, 2);
 	if (!ASSERT_OK_PTR(g, "g2"))
 		goto out;
-	ASSERT_EQ(g->parent, 1u, "parent");
-	ASSERT_STREQ(gmodel__str(f.m, g->start_fn), "main.worker", "start fn");
-	ASSERT_STREQ(gmodel__str(f.m, g->reason), "chan receive", "reason");
+	ASSERT_EQ(g->t.parent_goid, 1u, "parent");
+	ASSERT_STREQ(gmodel__str(f.m, g->t.start_fn), "main.worker", "start fn");
+	ASSERT_STREQ(gmodel__str(f.m, g->t.reason), "chan receive", "reason");
 	ASSERT_EQ(gmodel__slot_ns(f.m, g, GM_RUNNING), 20 * MS, "ran 20 ms");
 	ASSERT_EQ(gmodel__slot_ns(f.m, g, GM_RUNNABLE), 10 * MS, "runnable 10 ms");
 	/* trace time is 100 ms: waiting since 40 ms */
@@ -162,15 +162,15 @@ TEST(viewer_model_rows_sort_filter)
 	n = gmodel__rows(f.m, rows, 16, GM_SORT_CPU, true, NULL, true, 0, NULL);
 	if (!ASSERT_EQ(n, 6u, "all rows"))
 		goto out;
-	ASSERT_EQ(f.m->g[rows[0]].goid, 5u, "busiest first");
-	ASSERT_EQ(f.m->g[rows[1]].goid, 3u, "then g3");
+	ASSERT_EQ(f.m->g[rows[0]].t.goid, 5u, "busiest first");
+	ASSERT_EQ(f.m->g[rows[1]].t.goid, 3u, "then g3");
 	ASSERT_GT(f.m->g[rows[0]].cpu_pct, 70.0f, "g5 about 75%");
 	ASSERT_LT(f.m->g[rows[0]].cpu_pct, 80.0f, "g5 about 75%");
 	n = gmodel__rows(f.m, rows, 16, GM_SORT_GOID, false, "http", true, 0, NULL);
 	if (!ASSERT_EQ(n, 3u, "filter by function"))
 		goto out;
-	ASSERT_EQ(f.m->g[rows[0]].goid, 2u, "ascending goid");
-	ASSERT_EQ(f.m->g[rows[2]].goid, 6u, "ascending goid");
+	ASSERT_EQ(f.m->g[rows[0]].t.goid, 2u, "ascending goid");
+	ASSERT_EQ(f.m->g[rows[2]].t.goid, 6u, "ascending goid");
 	n = gmodel__rows(f.m, rows, 16, GM_SORT_GOID, false, "runnable", true, 0, NULL);
 	ASSERT_EQ(n, 6u, "filter by state");
 	n = gmodel__rows(f.m, rows, 16, GM_SORT_GOID, false, "4", true, 0, NULL);
@@ -300,7 +300,7 @@ TEST(viewer_model_many_live_and_reset)
 	gmodel__event(f.m, &e);
 	ASSERT_EQ(f.m->live, 1u, "snapshot adds");
 	ASSERT_EQ(f.m->counts[XG_G_WAITING], 1u, "snapshot state");
-	ASSERT_STREQ(gmodel__str(f.m, gmodel__g(f.m, 42)->reason), "select", "reason");
+	ASSERT_STREQ(gmodel__str(f.m, gmodel__g(f.m, 42)->t.reason), "select", "reason");
 out:
 	fixture_free(&f);
 }

@@ -32,6 +32,11 @@ function fmtDur(ns) {
   if (s < 3600) return Math.floor(s / 60) + 'm' + String(s % 60).padStart(2, '0') + 's';
   return Math.floor(s / 3600) + 'h' + String(Math.floor(s / 60) % 60).padStart(2, '0') + 'm';
 }
+// A time figure with its bound (model/model.h gm_bound): measured, at least, about, unknown.
+function fmtTime(ns, b) {
+  if (b === 3) return '-';
+  return (b === 1 ? '\u2265' : b === 2 ? '~' : '') + fmtDur(ns);
+}
 function esc(s) {
   return String(s).replace(/[&<>"]/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'})[c]);
 }
@@ -199,10 +204,10 @@ function renderText(f) {
     ' · frames ' + msgs + (gaps ? ' · skipped ' + gaps : '');
   let rows = '';
   for (const g of f.table.slice(0, TABLE_SHOWN)) {
-    const s = g.slots;
+    const s = g.slots, sb = g.slotsb || [];
     rows += '<tr data-id="' + g.id + '"><td>' + g.id + '</td><td class="l st-' + esc(g.st) + '">' + esc(g.st) +
-      '</td><td>' + esc(g.why) + '</td><td>' + fmtDur(g.age) + '</td><td>' + fmtDur(s[0]) + '</td><td>' +
-      fmtDur(s[1]) + '</td><td>' + fmtDur(s[2]) + '</td><td>' + fmtDur(s[3]) + '</td><td>' + fmtCount(g.na) +
+      '</td><td>' + esc(g.why) + '</td><td>' + fmtTime(g.age, g.ageb) + '</td><td>' + fmtTime(s[0], sb[0]) + '</td><td>' +
+      fmtTime(s[1], sb[1]) + '</td><td>' + fmtTime(s[2], sb[2]) + '</td><td>' + fmtTime(s[3], sb[3]) + '</td><td>' + fmtCount(g.na) +
       '</td><td>' + fmtBytes(g.ab) + '</td><td>' + (g.cpu !== undefined ? g.cpu.toFixed(1) : '-') +
       '</td><td>' + esc(g.fn || '?') + '</td></tr>';
   }
@@ -385,9 +390,13 @@ async function showDetail(id) {
   let t = 'goroutine ' + g.goid + '   state ' + g.state + (g.reason ? ' (' + g.reason + ')' : '') + '\n';
   t += 'start function ' + (g.start_fn || '?') + '\n';
   t += 'created by ' + (g.create_fn || '?') + ' at ' + g.create_pc + ', parent goroutine ' + g.parent + '\n';
-  t += 'created at trace ' + fmtDur(g.created_ts) + (g.exited_ts !== undefined ? ', exited at ' + fmtDur(g.exited_ts) : '') + '\n';
-  t += 'time in states: ' + names.map((n, i) => n + ' ' + fmtDur(g.slots[i])).join(', ') + ' (' + g.transitions + ' transitions)\n';
-  t += 'allocations ' + fmtCount(g.allocs) + ' (' + fmtBytes(g.alloc_bytes) + ')' + (g.cpu_samples ? ', CPU ' + g.cpu_pct.toFixed(1) + '% (' + g.cpu_samples + ' samples)' : '') + '\n';
+  t += (g.created_seen ? 'created at trace ' : 'existed before it was seen, first seen at trace ') + fmtDur(g.created_ts) +
+    (g.exited_ts !== undefined ? ', exited at ' + fmtDur(g.exited_ts) : '') + ', age ' + fmtTime(g.age, g.ageb) + '\n';
+  if (g.exited_ts === undefined) t += 'in its state for ' + fmtTime(g.in_state, g.in_stateb) + '\n';
+  const sb = g.slotsb || [];
+  t += 'time in states: ' + names.map((n, i) => n + ' ' + fmtTime(g.slots[i], sb[i])).join(', ') + ' (' + g.transitions + ' transitions)\n';
+  t += 'allocations ' + fmtCount(g.allocs) + ' (' + fmtBytes(g.alloc_bytes) + ')' +
+    (g.cpu_pct !== undefined ? ', CPU ' + g.cpu_pct.toFixed(1) + '%' + (g.cpu_samples ? ' (' + g.cpu_samples + ' samples)' : '') : '') + '\n';
   if (g.create_stack.length) {
     t += 'creation stack:\n';
     for (const fr of g.create_stack) t += '  ' + fr.fn + '\n      ' + fr.file + ':' + fr.line + '\n';
