@@ -59,7 +59,10 @@ static void usage(FILE *f)
 	    "  --max-alloc-bytes N   bytes allocated in total (10MB, 64MiB, ...)\n"
 	    "  --max-alloc-rate N    bytes allocated per second, peak over 1 s (50MB/s)\n"
 	    "  --max-heap N          heap size from GC and heap events\n"
-	    "  --max-blocked DUR     longest single wait of a user goroutine (500ms, 2s)\n"
+	    "  --max-blocked DUR     longest single wait of a user goroutine (500ms, 2s): measured\n"
+	    "                        in full mode; a wait that began before it was seen, and any\n"
+	    "                        wait in production mode, counts as long as the runtime's own\n"
+	    "                        clock (g.waitsince, set by GC) proves it; never a guess\n"
 	    "  --max-lost N          events the kernel dropped while recording\n"
 	    "output:\n"
 	    "  -j, --json            one JSON object\n"
@@ -167,12 +170,12 @@ static void text_blocked(const struct xg_analysis *a, const struct xc_report *re
 	for (uint32_t i = 0; i < rep->nblocked; i++) {
 		const struct xc_group *g = &rep->blocked[i];
 
-		printf("  %6" PRIu64 "  %s waiting (%s): longest %s from %s (goroutine %" PRIu64
+		printf("  %6" PRIu64 "  %s waiting (%s): longest %s%s %s %s (goroutine %" PRIu64
 		       "%s)\n",
 		       g->count, *xa_str(a, g->start_fn) ? xa_str(a, g->start_fn) : "(unknown)",
 		       g->reason ? xa_str(a, g->reason) : "no reason",
-		       gm_fmt_dur(b1, sizeof(b1), g->longest_ns),
-		       secs(b2, sizeof(b2), g->oldest_ts), g->goids[0],
+		       g->at_least ? "at least " : "", gm_fmt_dur(b1, sizeof(b1), g->longest_ns),
+		       g->at_least ? "by" : "from", secs(b2, sizeof(b2), g->oldest_ts), g->goids[0],
 		       g->ongoing ? ", still waiting at the end" : "");
 	}
 }
@@ -344,6 +347,9 @@ static void json_report(const char *file, const struct xg_analysis *a, const str
 				jsonw_uint_field(w, "longest_ns", g->longest_ns);
 				jsonw_uint_field(w, "longest_from_ns", g->oldest_ts);
 				jsonw_bool_field(w, "ongoing", g->ongoing);
+				/* longest_ns is a lower bound: the wait began before it was
+				 * seen (attach; the runtime's own clock, g.waitsince) */
+				jsonw_bool_field(w, "at_least", g->at_least);
 				json_goids(w, g);
 				jsonw_end_object(w);
 			}

@@ -260,6 +260,7 @@ static int blocked(const struct xg_analysis *a, const struct xc_rules *r, struct
 			grp->longest_ns = b->ns;
 			grp->oldest_ts = b->from_ts;
 			grp->ongoing = b->ongoing;
+			grp->at_least = b->at_least;
 			/* the longest first */
 			if (grp->ngoids == XC_MAX_GOIDS)
 				grp->ngoids--;

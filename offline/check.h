@@ -59,6 +59,7 @@ struct xc_group {
 	uint64_t newest_ts;  /* leaks: latest creation */
 	uint64_t longest_ns; /* blocked */
 	bool ongoing;	     /* blocked: the longest is still waiting at the end */
+	bool at_least;	     /* blocked: the longest began before it was seen (a lower bound) */
 	uint64_t goids[XC_MAX_GOIDS];
 	uint32_t ngoids;
 };
