@@ -1077,6 +1077,13 @@ const char *gmodel__sort_name(int key)
 	return key >= 0 && key < GM_SORT_MAX ? n[key] : "?";
 }
 
+int gmodel__sort_key(const struct gmodel *m, int key)
+{
+	if (key == GM_SORT_CPU && !m->exact && !m->cpu_samples)
+		return GM_SORT_ALLOC;
+	return key;
+}
+
 struct sort_ctx {
 	const struct gmodel *m;
 	int key;
@@ -1160,7 +1167,8 @@ static bool matches(const struct gmodel *m, const struct gm_g *g, const char *fi
 uint32_t gmodel__rows(const struct gmodel *m, uint32_t *rows, uint32_t cap, int key, bool desc,
 		      const char *filter, bool show_exited, uint32_t limit, uint32_t *total)
 {
-	struct sort_ctx c = {.m = m, .key = key, .desc = desc, .live_first = true};
+	struct sort_ctx c = {
+	    .m = m, .key = gmodel__sort_key(m, key), .desc = desc, .live_first = true};
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < m->g_len && n < cap; i++) {

@@ -323,6 +323,9 @@ enum gm_sort {
 	GM_SORT_MAX
 };
 const char *gmodel__sort_name(int key);
+/* The key rows are really sorted by: GM_SORT_CPU becomes GM_SORT_ALLOC in a trace with no CPU
+ * figures (neither CPU samples nor every transition), whose CPU% column is all "-". */
+int gmodel__sort_key(const struct gmodel *m, int key);
 
 /*
  * Fills rows (capacity cap) with the slots of goroutines matching filter (a substring of the

@@ -651,7 +651,8 @@ static void draw_keys(struct tui *t, const struct gmodel *m)
 		attroff(COLOR_PAIR(C_KEY));
 	}
 	x = putf(y, x + 1, " sort: %s%s",
-		 t->follow == FOLLOW_NEWEST ? "newest" : gmodel__sort_name(t->sort_key),
+		 t->follow == FOLLOW_NEWEST ? "newest"
+					    : gmodel__sort_name(gmodel__sort_key(m, t->sort_key)),
 		 t->follow == FOLLOW_NEWEST || t->desc ? " (desc)" : " (asc)");
 	if (t->follow == FOLLOW_GOID)
 		x = putf(y, x, "  following %llu", (unsigned long long)t->sel_goid);

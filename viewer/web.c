@@ -429,7 +429,7 @@ static char *build_frame(struct web *w, const struct gmodel *m, uint64_t seq, si
 				   sort_key != GM_SORT_GOID && sort_key != GM_SORT_FN, filter, true,
 				   TABLE_ROWS, &matched)
 		    : 0;
-	jsonw_string_field(j, "sort", gmodel__sort_name(sort_key));
+	jsonw_string_field(j, "sort", gmodel__sort_name(gmodel__sort_key(m, sort_key)));
 	jsonw_uint_field(j, "rows", matched);
 	jsonw_name(j, "table");
 	jsonw_start_array(j);
