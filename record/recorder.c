@@ -74,6 +74,7 @@ struct recorder {
 	const char *end_reason;
 	int ncpus;
 	char out_path[PATH_MAX];
+	char prog_out[PATH_MAX]; /* where the launched program's output goes, "" = ours */
 	char status[64];
 	int stats_fd; /* BPF_ENABLE_STATS while open */
 	bool target_ok, plan_ok, bpf_ok;
@@ -757,6 +758,31 @@ static int setup_bpf(struct recorder *r, bool multi)
 	return r->lost_seen ? 0 : -ENOMEM;
 }
 
+/* Starts the program, its output into opts.program_output when asked. */
+static int launch(struct recorder *r)
+{
+	int fd = -1, err;
+
+	if (r->o.program_output) {
+		if (*r->o.program_output)
+			snprintf(r->prog_out, sizeof(r->prog_out), "%s", r->o.program_output);
+		else if (snprintf(r->prog_out, sizeof(r->prog_out), "%s.out", r->out_path) >=
+			 (int)sizeof(r->prog_out))
+			return xg_error(-ENAMETOOLONG, "%s.out: name too long", r->out_path);
+		fd = open(r->prog_out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return xg_error(-errno, "%s: %s", r->prog_out, strerror(errno));
+	}
+	err = rec_target__launch(&r->t, r->o.argv, fd);
+	if (fd >= 0)
+		close(fd);
+	if (err && fd >= 0)
+		unlink(r->prog_out);
+	if (err)
+		r->prog_out[0] = '\0';
+	return err;
+}
+
 /*
  * gc_start, gc_end: where BPF reads the runtime's cycle count, and the count now (for when BPF
  * cannot read it). The read also maps the page holding it, which the target may not have
@@ -788,15 +814,15 @@ int recorder__start(struct recorder *r)
 	struct rec_ingest_opts io = {0};
 	int err;
 
-	if (r->t.pid <= 0) {
-		err = rec_target__launch(&r->t, r->o.argv);
-		if (err)
-			return err;
-	}
 	if (!r->o.out_path)
 		default_path(r);
 	else
 		snprintf(r->out_path, sizeof(r->out_path), "%s", r->o.out_path);
+	if (r->t.pid <= 0) {
+		err = launch(r);
+		if (err)
+			return err;
+	}
 
 	err = gobin__load_bias(r->bin, r->t.pid, &r->bias);
 	if (err)
@@ -1391,6 +1417,7 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 	st->end_reason = r->end_reason;
 	snprintf(st->target_status, sizeof(st->target_status), "%s", r->status);
 	st->out_path = r->out_path;
+	st->program_output = r->prog_out[0] ? r->prog_out : NULL;
 	st->lat_p50 = is.lat_p50;
 	st->lat_p99 = is.lat_p99;
 	st->lat_max = is.lat_max;
