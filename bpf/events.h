@@ -114,7 +114,7 @@ struct xgb_event {
 		} gc;
 		__u64 raw[4];
 	};
-	__u32 cycle;	 /* gc_start, gc_end: cycles seen since the probes were attached */
+	__u32 cycle;	 /* gc_start, gc_end: the runtime's number of the cycle (gctrace's gc N) */
 	__u8 sflags;	 /* XGB_STACK_*, 0 when nframes is */
 	__u8 sys_frames; /* XGB_STACK_CURG: PCs on the system stack, before m.curg's */
 	__u8 pad[2];

@@ -16,8 +16,10 @@
  *   gdestroy        gdestroy (1.22+) / goexit0 (1.21): exits, when casgstatus is not attached
  *   alloc           mallocgc (1.21-1.23), else each function mallocgc dispatches to plus the
  *                   size-specialized entry points: one hit per allocation
- *   gc_start        (*gcControllerState).startCycle: once per cycle, RAX = &gcController
- *   gc_end          gcSweep: once per cycle, after mark termination reset heapLive
+ *   gc_start        (*gcControllerState).startCycle: once per cycle, RAX = &gcController;
+ *                   the world is stopped, memstats.numgc counts the cycles that ended
+ *   gc_end          gcSweep: once per cycle, after mark termination reset heapLive and before
+ *                   it increments memstats.numgc
  *
  * Production mode (a few traps, or none, per unit of work):
  *   cpu_sample      a perf event (CPU clock) on every CPU, filtered by process: the goroutine
@@ -74,6 +76,12 @@ const volatile __u64 large_hi = 0;
  * stack walk; 0 = unknown (then only addresses in the stack being walked are refused) */
 const volatile __u64 text_lo = 0;
 const volatile __u64 text_hi = 0;
+/* gc_start, gc_end: &memstats.numgc at run time (0 = unknown), and its value when recording
+ * started, for when it cannot be read */
+const volatile __u64 numgc_addr = 0;
+const volatile __u32 numgc_start = 0;
+/* &gcController at run time, 0 = unknown (then learned at the first startCycle) */
+const volatile __u64 gcc_addr = 0;
 
 /* Go runtime offsets (gobin__offsets); -1 when unknown. */
 const volatile __s32 off_g_goid = -1;
@@ -91,7 +99,13 @@ const volatile __s32 off_g_sched_ctxt = -1;
 const volatile __s32 off_m_curg = -1;
 const volatile __s32 off_m_g0 = -1;
 const volatile __s32 off_gcc_heap_live = -1;
-const volatile __s32 off_gcc_heap_goal = -1;
+const volatile __s32 off_gcc_heap_marked = -1;
+const volatile __s32 off_gcc_last_heap_goal = -1;
+const volatile __s32 off_gcc_gc_percent_heap_goal = -1;
+const volatile __s32 off_gcc_sweep_dist_min_trigger = -1;
+const volatile __s32 off_gcc_memory_limit = -1;
+const volatile __s32 off_gcc_heap_free = -1;
+const volatile __s32 off_gcc_mapped_ready = -1;
 const volatile __s32 off_gcc_total_alloc = -1;
 const volatile __s32 off_gcc_total_free = -1;
 
@@ -187,9 +201,10 @@ struct {
 	__type(value, struct scratch);
 } cpu_scratch SEC(".maps");
 
-/* &gcController, learned at the first startCycle. */
+/* &gcController, learned at the first startCycle (gc_end of a cycle that started before the
+ * attach has only gcc_addr). */
 __u64 gc_controller = 0;
-__u32 gc_cycles = 0;
+__u32 gc_cycles = 0; /* startCycle hits since the probes were enabled */
 /* Set by record/ once every probe is attached, so that all of them start at one instant (an
  * attached target runs while the probes go in one by one). */
 __u32 enabled = 0;
@@ -813,7 +828,80 @@ plain:
 
 /* --- GC ------------------------------------------------------------------------------------ */
 
-static __always_inline void emit_gc(__u32 kind, __u64 c, __u32 cycle)
+/* The pacer's constants (runtime/mgcpacer.go, mgc.go; the same in Go 1.21 to 1.27). */
+#define GC_MIN_RUNWAY	      (64 << 10) /* heapGoalInternal: minRunway */
+#define GC_LIMIT_HEADROOM_PCT 3		 /* memoryLimitHeapGoalHeadroomPercent */
+#define GC_LIMIT_MIN_HEADROOM (1 << 20)	 /* memoryLimitMinHeapGoalHeadroom */
+
+/* The runtime's number of the cycle under way (gctrace's "gc N"): both probes run before mark
+ * termination increments memstats.numgc. When it cannot be read, the count at the start of
+ * the recording plus the cycles seen since. */
+static __always_inline __u32 gc_number(void)
+{
+	__u32 n;
+
+	if (!numgc_addr || bpf_probe_read_user(&n, sizeof(n), (void *)numgc_addr))
+		return numgc_start + gc_cycles;
+	return n + 1;
+}
+
+/* gcControllerState.memoryLimitHeapGoal(); ~0 when a figure is unknown or the figures are
+ * inconsistent (the runtime reads again then; here the world is stopped). */
+static __always_inline __u64 limit_goal(__u64 c)
+{
+	__u64 limit, heap_free, heap_alloc, mapped, marked, nonheap, overage = 0, goal, headroom;
+
+	if (off_gcc_memory_limit < 0 || off_gcc_heap_free < 0 || off_gcc_mapped_ready < 0 ||
+	    off_gcc_total_alloc < 0 || off_gcc_total_free < 0 || off_gcc_heap_marked < 0)
+		return ~0ull;
+	limit = g_field(c, off_gcc_memory_limit);
+	heap_free = g_field(c, off_gcc_heap_free);
+	heap_alloc = g_field(c, off_gcc_total_alloc) - g_field(c, off_gcc_total_free);
+	mapped = g_field(c, off_gcc_mapped_ready);
+	marked = g_field(c, off_gcc_heap_marked);
+	if (heap_free + heap_alloc > mapped)
+		return ~0ull;
+	nonheap = mapped - heap_free - heap_alloc;
+	if (mapped > limit)
+		overage = mapped - limit;
+	if (nonheap + overage >= limit)
+		return marked;
+	goal = limit - (nonheap + overage);
+	headroom = goal / 100 * GC_LIMIT_HEADROOM_PCT;
+	if (headroom < GC_LIMIT_MIN_HEADROOM)
+		headroom = GC_LIMIT_MIN_HEADROOM;
+	if (goal < headroom || goal - headroom < headroom)
+		goal = headroom;
+	else
+		goal -= headroom;
+	return goal < marked ? marked : goal;
+}
+
+/*
+ * The heap goal of the cycle startCycle is starting: gcControllerState.heapGoal() once
+ * startCycle has set triggered = heapLive (the value GODEBUG=gctrace=1 prints as "MB goal"
+ * when the cycle ends, unless a memory limit moves it meanwhile). Without the goal's inputs,
+ * lastHeapGoal: the previous cycle's.
+ */
+static __always_inline __u64 start_goal(__u64 c, __u64 live)
+{
+	__u64 goal, limit, sweep;
+
+	if (off_gcc_gc_percent_heap_goal < 0)
+		return g_field(c, off_gcc_last_heap_goal);
+	goal = g_field(c, off_gcc_gc_percent_heap_goal);
+	limit = limit_goal(c);
+	if (limit < goal)
+		return limit;
+	sweep = g_field(c, off_gcc_sweep_dist_min_trigger);
+	if (sweep > goal)
+		goal = sweep;
+	if (goal < live + GC_MIN_RUNWAY)
+		goal = live + GC_MIN_RUNWAY;
+	return goal;
+}
+
+static __always_inline void emit_gc(__u32 kind, __u64 c)
 {
 	struct xgb_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -824,11 +912,13 @@ static __always_inline void emit_gc(__u32 kind, __u64 c, __u32 cycle)
 	fill(e, kind, 0, 0);
 	if (c) {
 		e->gc.heap_live = g_field(c, off_gcc_heap_live);
-		e->gc.heap_goal = g_field(c, off_gcc_heap_goal);
+		/* gc_end: endCycle set lastHeapGoal to this cycle's goal */
+		e->gc.heap_goal = kind == XG_EV_GC_START ? start_goal(c, e->gc.heap_live)
+							 : g_field(c, off_gcc_last_heap_goal);
 		e->gc.total_alloc = g_field(c, off_gcc_total_alloc);
 		e->gc.total_free = g_field(c, off_gcc_total_free);
 	}
-	e->cycle = cycle;
+	e->cycle = gc_number();
 	bpf_ringbuf_submit(e, rb_flags());
 }
 
@@ -836,13 +926,11 @@ static __always_inline void emit_gc(__u32 kind, __u64 c, __u32 cycle)
 SEC("uprobe")
 int gc_start(struct pt_regs *ctx)
 {
-	__u32 cycle;
-
 	if (!our_process())
 		return 0;
 	gc_controller = GO_ARG1(ctx);
-	cycle = ++gc_cycles; /* startCycle runs with the world stopped: no race */
-	emit_gc(XG_EV_GC_START, gc_controller, cycle);
+	gc_cycles++; /* startCycle runs with the world stopped: no race */
+	emit_gc(XG_EV_GC_START, gc_controller);
 	return 0;
 }
 
@@ -852,7 +940,7 @@ int gc_end(struct pt_regs *ctx)
 {
 	if (!our_process())
 		return 0;
-	emit_gc(XG_EV_GC_END, gc_controller, gc_cycles);
+	emit_gc(XG_EV_GC_END, gc_controller ?: gcc_addr);
 	return 0;
 }
 

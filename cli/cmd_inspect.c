@@ -144,6 +144,7 @@ static const struct {
     {"runtime.gcControllerState", "heapFree", OFF(gcc_heap_free)},
     {"runtime.gcControllerState", "mappedReady", OFF(gcc_mapped_ready)},
     {"runtime.gcControllerState", "gcPercentHeapGoal", OFF(gcc_gc_percent_heap_goal)},
+    {"runtime.gcControllerState", "sweepDistMinTrigger", OFF(gcc_sweep_dist_min_trigger)},
     {"runtime.mstats", "last_gc_unix", OFF(ms_last_gc_unix)},
     {"runtime.mstats", "pause_total_ns", OFF(ms_pause_total_ns)},
     {"runtime.mstats", "numgc", OFF(ms_numgc)},

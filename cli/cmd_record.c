@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ enum {
 	OPT_MEM_PROFILE_RATE,
 	OPT_EXIT_PROBE,
 	OPT_EXIT_INTERVAL,
+	OPT_PROGRAM_OUTPUT,
 };
 
 static void usage(FILE *f)
@@ -69,6 +71,10 @@ static void usage(FILE *f)
 	    "  -o, --output FILE      trace file (default xgotop-<prog>-<YYYYmmdd-HHMMSS>.xgt)\n"
 	    "  -p, --pid PID          attach to a running process\n"
 	    "  -d, --duration DUR     stop after DUR (e.g. 500ms, 5s, 2m)\n"
+	    "      --program-output FILE  a launched PROGRAM's stdout and stderr go to FILE,\n"
+	    "                         in the order written. By default they go to the trace\n"
+	    "                         file's name + .out (demo.xgt.out) while the TUI is shown,\n"
+	    "                         and stay on xgotop's stdout and stderr otherwise\n"
 	    "      --mode MODE        production or full (see above)\n"
 	    "      --events LIST      kinds to record. full: go_create,go_exit,go_state,alloc,\n"
 	    "                         gc_start,gc_end (default all). production: go_create,\n"
@@ -280,6 +286,7 @@ static int cmd_record(int argc, char **argv)
 	    {"mem-profile-rate", required_argument, NULL, OPT_MEM_PROFILE_RATE},
 	    {"exit-probe", no_argument, NULL, OPT_EXIT_PROBE},
 	    {"exit-interval", required_argument, NULL, OPT_EXIT_INTERVAL},
+	    {"program-output", required_argument, NULL, OPT_PROGRAM_OUTPUT},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    VIEWER_LONG_OPTS,
@@ -395,6 +402,14 @@ static int cmd_record(int argc, char **argv)
 		case OPT_SAMPLE_FILE:
 			o.sample_file = optarg;
 			break;
+		case OPT_PROGRAM_OUTPUT:
+			if (!*optarg) {
+				xg_report_error(vo.json, "record",
+						"--program-output: no file name");
+				return XG_EXIT_USAGE;
+			}
+			o.program_output = optarg;
+			break;
 		case OPT_STACKS:
 			o.stacks = true;
 			break;
@@ -435,11 +450,20 @@ static int cmd_record(int argc, char **argv)
 		xg_report_error(json, "record", "give either -p PID or -- PROGRAM [ARGS...]");
 		return XG_EXIT_USAGE;
 	}
+	if (o.pid > 0 && o.program_output) {
+		xg_report_error(json, "record",
+				"--program-output: only for a launched program (-- PROGRAM)");
+		return XG_EXIT_USAGE;
+	}
 	viewer_opts__finish(&vo);
-	/* the TUI owns the terminal while recording: the summary comes after it closes */
+	/* the TUI owns the terminal while recording: the summary comes after it closes, and a
+	 * launched program's output goes to a file rather than over the screen */
 	summarize = !o.quiet;
-	if (viewer_opts__tui(&vo))
+	if (viewer_opts__tui(&vo)) {
 		o.quiet = true;
+		if (o.argv && !o.program_output)
+			o.program_output = "";
+	}
 
 	/* Ctrl-C and SIGTERM end the recording (taken from a signalfd in recorder__run); every
 	 * thread started from here on inherits the mask, a launched program gets the defaults */
@@ -470,6 +494,14 @@ static int cmd_record(int argc, char **argv)
 		ret = XG_EXIT_FAIL;
 		goto out;
 	}
+	if (summarize) {
+		struct recorder_stats st;
+
+		recorder__stats(r, &st);
+		if (st.program_output)
+			fprintf(stderr, "xgotop record: the program's output goes to %s\n",
+				st.program_output);
+	}
 	if (vo.json || viewer_opts__tui(&vo) || vo.web || vo.null) {
 		sink = viewer_outputs__new(&vo);
 		if (!sink) {
@@ -490,16 +522,23 @@ out:
 		summary(r);
 	{
 		struct recorder_stats st;
+		char path[PATH_MAX], prog_out[PATH_MAX] = "";
 		int werr;
 
+		/* st's strings live in r */
 		recorder__stats(r, &st);
+		snprintf(path, sizeof(path), "%s", st.out_path);
+		if (st.program_output)
+			snprintf(prog_out, sizeof(prog_out), "%s", st.program_output);
 		werr = recorder__free(r);
 		if (werr) {
 			xg_report_error(json, "record", "%s", xg_errmsg());
 			ret = XG_EXIT_FAIL;
 		} else if (summarize && ret == XG_EXIT_OK) {
-			fprintf(stderr, "xgotop record: wrote %s\n", st.out_path);
+			fprintf(stderr, "xgotop record: wrote %s\n", path);
 		}
+		if (summarize && prog_out[0])
+			fprintf(stderr, "xgotop record: the program's output is in %s\n", prog_out);
 	}
 	return ret;
 }

@@ -76,12 +76,14 @@ const struct gobin_off_field gobin_off_fields[] = {
     F(type_ptrbytes, "internal/abi.Type", "PtrBytes"),
     F(md_etext, "runtime.moduledata", "etext"),
     F(g_sched_ctxt, "runtime.g", "sched.ctxt"),
+    F(gcc_sweep_dist_min_trigger, "runtime.gcControllerState", "sweepDistMinTrigger"),
 };
 const unsigned int gobin_off_nfields = sizeof(gobin_off_fields) / sizeof(gobin_off_fields[0]);
 
 /* every int32 field is listed */
 _Static_assert(sizeof(gobin_off_fields) / sizeof(gobin_off_fields[0]) ==
-		   (offsetof(struct go_offsets, g_sched_ctxt) + sizeof(int32_t)) / sizeof(int32_t),
+		   (offsetof(struct go_offsets, gcc_sweep_dist_min_trigger) + sizeof(int32_t)) /
+		       sizeof(int32_t),
 	       "gobin_off_fields must list every offset of struct go_offsets");
 
 void go_offsets__init(struct go_offsets *out)

@@ -81,6 +81,8 @@ struct go_offsets {
 	int32_t type_ptrbytes; /* PtrBytes */
 	int32_t md_etext;      /* etext */
 	int32_t g_sched_ctxt;  /* sched.ctxt: the closure of a goroutine that has not run yet */
+	/* runtime.gcControllerState.sweepDistMinTrigger (atomic.Uint64) */
+	int32_t gcc_sweep_dist_min_trigger;
 
 	/* waitreason[n] is the string Go prints for reason n ("chan receive"), "" if unknown */
 	uint32_t nwaitreasons;

@@ -706,6 +706,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 32,
 			.waitreason = {
 				"",
@@ -803,6 +804,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 32,
 			.waitreason = {
 				"",
@@ -900,6 +902,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 37,
 			.waitreason = {
 				"",
@@ -1002,6 +1005,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 37,
 			.waitreason = {
 				"",
@@ -1104,6 +1108,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 38,
 			.waitreason = {
 				"",
@@ -1207,6 +1212,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 38,
 			.waitreason = {
 				"",
@@ -1310,6 +1316,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 44,
 			.waitreason = {
 				"",
@@ -1419,6 +1426,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 44,
 			.waitreason = {
 				"",
@@ -1528,6 +1536,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 47,
 			.waitreason = {
 				"",
@@ -1640,6 +1649,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 47,
 			.waitreason = {
 				"",
@@ -1752,6 +1762,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 47,
 			.waitreason = {
 				"",
@@ -1864,6 +1875,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 47,
 			.waitreason = {
 				"",
@@ -1976,6 +1988,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 47,
 			.waitreason = {
 				"",
@@ -2088,6 +2101,7 @@ const struct go_offsets_table_entry go_offsets_table[] = {
 			.type_ptrbytes = 8,
 			.md_etext = 184,
 			.g_sched_ctxt = 80,
+			.gcc_sweep_dist_min_trigger = 80,
 			.nwaitreasons = 47,
 			.waitreason = {
 				"",

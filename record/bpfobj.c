@@ -83,8 +83,17 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 	ro->tls_g_off = k->tls_g_off ? k->tls_g_off : -8;
 	ro->large_lo = k->large_lo;
 	ro->large_hi = k->large_hi;
+	ro->numgc_addr = k->numgc_addr;
+	ro->numgc_start = k->numgc_start;
+	ro->gcc_addr = k->gcc_addr;
 	ro->off_gcc_heap_live = o->gcc_heap_live;
-	ro->off_gcc_heap_goal = o->gcc_last_heap_goal;
+	ro->off_gcc_heap_marked = o->gcc_heap_marked;
+	ro->off_gcc_last_heap_goal = o->gcc_last_heap_goal;
+	ro->off_gcc_gc_percent_heap_goal = o->gcc_gc_percent_heap_goal;
+	ro->off_gcc_sweep_dist_min_trigger = o->gcc_sweep_dist_min_trigger;
+	ro->off_gcc_memory_limit = o->gcc_memory_limit;
+	ro->off_gcc_heap_free = o->gcc_heap_free;
+	ro->off_gcc_mapped_ready = o->gcc_mapped_ready;
 	ro->off_gcc_total_alloc = o->gcc_total_alloc;
 	ro->off_gcc_total_free = o->gcc_total_free;
 }

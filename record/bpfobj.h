@@ -43,6 +43,11 @@ struct rec_bpf_knobs {
 	size_t ringbuf_bytes;	      /* ring buffer size */
 	const struct go_offsets *off; /* runtime struct offsets */
 	bool multi;		      /* attach with uprobe_multi links (Linux 6.6+) */
+	/* gc_start, gc_end: run-time addresses of memstats.numgc and gcController (0 = unknown),
+	 * and numgc when recording starts */
+	uint64_t numgc_addr;
+	uint64_t gcc_addr;
+	uint32_t numgc_start;
 	/* production mode */
 	uint32_t cpu_tgid; /* the process cpu_sample keeps */
 	int32_t tls_g_off; /* g at fs base + this */

@@ -152,15 +152,21 @@ int rec_poll__heap(struct rec_poll *p, struct rec_heap *h)
 		    -EFAULT, "pid %d: gcController at 0x%llx: freed %llu > allocated %llu", p->pid,
 		    (unsigned long long)p->gl->gc_controller.addr,
 		    (unsigned long long)h->total_free, (unsigned long long)h->total_alloc);
-	if (p->gl->memstats.addr && o->ms_numgc >= 0 &&
-	    !read_remote(p, p->gl->memstats.addr + p->bias + (uint64_t)o->ms_numgc, &h->numgc,
-			 sizeof(h->numgc)))
-		h->numgc_ok = true;
+	h->numgc_ok = !rec_poll__numgc(p, &h->numgc);
 	if (p->gl->mem_profile_rate.addr &&
 	    read_remote(p, p->gl->mem_profile_rate.addr + p->bias, &h->mem_profile_rate,
 			sizeof(h->mem_profile_rate)))
 		h->mem_profile_rate = 0;
 	return 0;
+}
+
+int rec_poll__numgc(struct rec_poll *p, uint32_t *n)
+{
+	*n = 0;
+	if (!p->gl->memstats.addr || p->off->ms_numgc < 0)
+		return -ENOENT;
+	return read_remote(p, p->gl->memstats.addr + p->bias + (uint64_t)p->off->ms_numgc, n,
+			   sizeof(*n));
 }
 
 int64_t rec_poll__mem_rate(struct rec_poll *p)

@@ -54,6 +54,10 @@ bool rec_poll__can_snapshot(const struct rec_poll *p);
  * should), with a message. */
 int rec_poll__heap(struct rec_poll *p, struct rec_heap *h);
 
+/* memstats.numgc now: the GC cycles that ended. 0, -ENOENT when runtime.memstats was not
+ * found, or -errno with a message. */
+int rec_poll__numgc(struct rec_poll *p, uint32_t *n);
+
 /* runtime.MemProfileRate now, or 0 when unknown or unreadable. */
 int64_t rec_poll__mem_rate(struct rec_poll *p);
 

@@ -74,6 +74,7 @@ struct recorder {
 	const char *end_reason;
 	int ncpus;
 	char out_path[PATH_MAX];
+	char prog_out[PATH_MAX]; /* where the launched program's output goes, "" = ours */
 	char status[64];
 	int stats_fd; /* BPF_ENABLE_STATS while open */
 	bool target_ok, plan_ok, bpf_ok;
@@ -83,6 +84,11 @@ struct recorder {
 	double trap_ns;
 	char trap_error[160];
 	int64_t cpu_start_ns, cpu_last_ns; /* -1 while unknown */
+
+	/* gc_start, gc_end: the run-time address of memstats.numgc (0 = unknown) and its value
+	 * when the probes went in */
+	uint64_t numgc_addr;
+	uint32_t numgc_start;
 
 	/* production mode */
 	bool production;
@@ -294,13 +300,18 @@ static int mode_kinds(struct recorder *r)
 	return 0;
 }
 
-/* Production mode: where the variables read from the target's memory are; kinds that need
- * one that cannot be found are dropped and said so. */
+/* Where the variables read from the target's memory are (production mode, GC numbers, the
+ * goroutines there before an attach); kinds that need one that cannot be found are dropped
+ * and said so. */
 static void find_globals(struct recorder *r)
 {
 	struct rec_globals *g = &r->globals;
 
 	rec_globals__find(r->bin, &r->off, 0, g);
+	if ((r->o.kinds & (XGB_KIND_BIT(XG_EV_GC_START) | XGB_KIND_BIT(XG_EV_GC_END))) &&
+	    !r->t.launched && (!g->memstats.addr || r->off.ms_numgc < 0))
+		unavailable(r, "gc_start, gc_end: the runtime's GC count (runtime.memstats) not "
+			       "found, cycles are counted from the attach");
 	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_HEAP)) && !g->gc_controller.addr) {
 		r->o.kinds &= ~XGB_KIND_BIT(XG_EV_HEAP);
 		unavailable(r, "heap: runtime.gcController not found");
@@ -403,8 +414,7 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	if (err)
 		goto fail;
 	r->plan_ok = true;
-	if (r->production)
-		find_globals(r);
+	find_globals(r);
 	return r;
 fail:
 	recorder__free(r);
@@ -559,6 +569,20 @@ static int production_meta(struct recorder *r, struct tf_meta *m)
 	return err;
 }
 
+/* What the gc field of gc_start, gc_end and heap events counts. */
+static const char *gc_numbering(const struct recorder *r)
+{
+	if (r->numgc_addr)
+		return "the runtime's count (memstats.numgc): gc_start and gc_end carry the number of "
+		       "their cycle (GODEBUG=gctrace=1's \"gc N\"), heap the number of cycles "
+		       "ended (runtime.MemStats.NumGC)";
+	if (r->t.launched)
+		return "the runtime's count, counted from the program's start (runtime.memstats "
+		       "not found): gc_start and gc_end carry the number of their cycle; heap: 0";
+	return "gc_start, gc_end: cycles since the probes were attached (runtime.memstats not "
+	       "found); heap: 0";
+}
+
 static int build_meta(struct recorder *r)
 {
 	const struct gobin_info *bi = gobin__info(r->bin);
@@ -625,11 +649,7 @@ static int build_meta(struct recorder *r)
 						  : "frame pointers (cpu_sample, alloc_sample)");
 	else
 		err = err ?: tf_meta__set_str(m, "stacks", r->o.stacks ? "frame pointers" : "off");
-	err = err
-		  ?: tf_meta__set_str(m, "gc.numbering",
-				      r->t.launched
-					  ? "the runtime's cycle count (traced from the start)"
-					  : "cycles since the probes were attached");
+	err = err ?: tf_meta__set_str(m, "gc.numbering", gc_numbering(r));
 	err = err ?: tf_meta__set_str(m, "offsets.source", r->off.source ? r->off.source : "");
 	err = err ?: meta_offsets(m, &r->off);
 	err =
@@ -690,6 +710,9 @@ static int setup_bpf(struct recorder *r, bool multi)
 	    .tls_g_off = r->plan.tls_g_off,
 	    .large_lo = r->plan.large_hi ? r->plan.large_lo + r->bias : 0,
 	    .large_hi = r->plan.large_hi ? r->plan.large_hi + r->bias : 0,
+	    .numgc_addr = r->numgc_addr,
+	    .numgc_start = r->numgc_start,
+	    .gcc_addr = r->globals.gc_controller.addr ? r->globals.gc_controller.addr + r->bias : 0,
 	};
 	int err;
 
@@ -735,21 +758,71 @@ static int setup_bpf(struct recorder *r, bool multi)
 	return r->lost_seen ? 0 : -ENOMEM;
 }
 
+/* Starts the program, its output into opts.program_output when asked. */
+static int launch(struct recorder *r)
+{
+	int fd = -1, err;
+
+	if (r->o.program_output) {
+		if (*r->o.program_output)
+			snprintf(r->prog_out, sizeof(r->prog_out), "%s", r->o.program_output);
+		else if (snprintf(r->prog_out, sizeof(r->prog_out), "%s.out", r->out_path) >=
+			 (int)sizeof(r->prog_out))
+			return xg_error(-ENAMETOOLONG, "%s.out: name too long", r->out_path);
+		fd = open(r->prog_out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return xg_error(-errno, "%s: %s", r->prog_out, strerror(errno));
+	}
+	err = rec_target__launch(&r->t, r->o.argv, fd);
+	if (fd >= 0)
+		close(fd);
+	if (err && fd >= 0)
+		unlink(r->prog_out);
+	if (err)
+		r->prog_out[0] = '\0';
+	return err;
+}
+
+/*
+ * gc_start, gc_end: where BPF reads the runtime's cycle count, and the count now (for when BPF
+ * cannot read it). The read also maps the page holding it, which the target may not have
+ * touched yet: a BPF program cannot fault it in.
+ */
+static void gc_count_start(struct recorder *r)
+{
+	struct rec_poll *p = r->poll;
+	int err;
+
+	if (!r->globals.memstats.addr || r->off.ms_numgc < 0)
+		return;
+	if (!p)
+		p = rec_poll__new(r->t.pid, r->bias, &r->off, &r->globals);
+	err = p ? rec_poll__numgc(p, &r->numgc_start) : -errno;
+	if (p != r->poll)
+		rec_poll__free(p);
+	if (!err)
+		r->numgc_addr = r->globals.memstats.addr + r->bias + (uint64_t)r->off.ms_numgc;
+	else if (!r->t.launched &&
+		 (r->o.kinds & (XGB_KIND_BIT(XG_EV_GC_START) | XGB_KIND_BIT(XG_EV_GC_END))))
+		unavailable(r, "gc_start, gc_end: the runtime's GC count (runtime.memstats) "
+			       "unreadable, cycles are counted from the attach");
+}
+
 int recorder__start(struct recorder *r)
 {
 	TF_WRITER_OPTS(wo);
 	struct rec_ingest_opts io = {0};
 	int err;
 
-	if (r->t.pid <= 0) {
-		err = rec_target__launch(&r->t, r->o.argv);
-		if (err)
-			return err;
-	}
 	if (!r->o.out_path)
 		default_path(r);
 	else
 		snprintf(r->out_path, sizeof(r->out_path), "%s", r->o.out_path);
+	if (r->t.pid <= 0) {
+		err = launch(r);
+		if (err)
+			return err;
+	}
 
 	err = gobin__load_bias(r->bin, r->t.pid, &r->bias);
 	if (err)
@@ -780,7 +853,6 @@ int recorder__start(struct recorder *r)
 	if (!r->production && !r->t.launched &&
 	    (r->o.kinds & (XGB_KIND_BIT(XG_EV_GO_CREATE) | XGB_KIND_BIT(XG_EV_GO_STATE)))) {
 		/* full mode attached: one walk of the goroutines there before the probes */
-		rec_globals__find(r->bin, &r->off, 0, &r->globals);
 		r->poll = rec_poll__new(r->t.pid, r->bias, &r->off, &r->globals);
 		if (r->poll && !rec_poll__can_snapshot(r->poll)) {
 			rec_poll__free(r->poll);
@@ -790,6 +862,7 @@ int recorder__start(struct recorder *r)
 			unavailable(
 			    r, "the goroutines from before the attach (runtime.allgs not found)");
 	}
+	gc_count_start(r);
 	if (r->o.bpf_stats) {
 		r->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (r->stats_fd < 0)
@@ -1344,6 +1417,7 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 	st->end_reason = r->end_reason;
 	snprintf(st->target_status, sizeof(st->target_status), "%s", r->status);
 	st->out_path = r->out_path;
+	st->program_output = r->prog_out[0] ? r->prog_out : NULL;
 	st->lat_p50 = is.lat_p50;
 	st->lat_p99 = is.lat_p99;
 	st->lat_max = is.lat_max;

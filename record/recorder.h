@@ -74,6 +74,10 @@ struct recorder_opts {
 	 * at most exit_ms late, or when a new goroutine takes its g) */
 	bool exit_probe;
 	unsigned int exit_ms; /* 0 = 100 */
+	/* a launched program's stdout and stderr both go to this file, in the order written
+	 * (created or emptied; kept): "" = the trace file's path with ".out" appended; NULL =
+	 * they stay xgotop's. Unused when attaching. */
+	const char *program_output;
 };
 
 struct recorder;
@@ -105,6 +109,7 @@ struct recorder_stats {
 	const char *end_reason; /* "target exited", "interrupted", ... */
 	char target_status[64]; /* "exited with status 0", ... */
 	const char *out_path;
+	const char *program_output; /* where the launched program's output went; NULL = ours */
 	/* probe-to-output delay while recording: percentiles in ns, and how many were seen */
 	uint64_t lat_p50, lat_p99, lat_max, lat_n;
 	/* with opts.bpf_stats: runs and total run time of each BPF program (kernel statistics;

@@ -92,7 +92,14 @@ int rec_target__resolve(struct rec_target *t, char *const argv[])
 	return 0;
 }
 
-int rec_target__launch(struct rec_target *t, char *const argv[])
+/* rec_target__launch: where the child failed */
+enum {
+	LAUNCH_PTRACE,
+	LAUNCH_EXEC,
+	LAUNCH_OUTPUT,
+};
+
+int rec_target__launch(struct rec_target *t, char *const argv[], int out_fd)
 {
 	int pipefd[2], child[2] = {0, 0}, status; /* the child's failure: {stage, errno} */
 	sigset_t all;
@@ -117,9 +124,13 @@ int rec_target__launch(struct rec_target *t, char *const argv[])
 			sigaction(sig, &dfl, NULL);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
-		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0) {
+		/* dup2 leaves the copies open across the exec (out_fd itself is O_CLOEXEC) */
+		if (out_fd >= 0 &&
+		    (dup2(out_fd, STDOUT_FILENO) < 0 || dup2(out_fd, STDERR_FILENO) < 0))
+			child[0] = LAUNCH_OUTPUT;
+		else if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0) {
 			execv(t->exe, argv);
-			child[0] = 1;
+			child[0] = LAUNCH_EXEC;
 		}
 		child[1] = errno;
 		if (write(pipefd[1], child, sizeof(child)) < 0)
@@ -133,9 +144,12 @@ int rec_target__launch(struct rec_target *t, char *const argv[])
 	close(pipefd[0]);
 	if (n == (ssize_t)sizeof(child)) {
 		waitpid(pid, &status, 0);
-		if (!child[0]) /* xgotop itself is being traced (a debugger, strace -f) */
+		if (child[0] == LAUNCH_PTRACE) /* xgotop itself is traced (a debugger, strace -f) */
 			return xg_error(-child[1], "%s: cannot stop it at its start: ptrace: %s",
 					t->exe, strerror(child[1]));
+		if (child[0] == LAUNCH_OUTPUT)
+			return xg_error(-child[1], "%s: cannot redirect its output: %s", t->exe,
+					strerror(child[1]));
 		return xg_error(-child[1], "%s: %s", t->exe, strerror(child[1]));
 	}
 	/* the exec succeeded: the child stops with SIGTRAP before its first instruction */

@@ -36,10 +36,12 @@ int rec_target__resolve(struct rec_target *t, char *const argv[]);
 
 /*
  * Starts t->exe with argv as a traced child and returns once it has exec'd and stopped before
- * its first instruction. Its signal mask and dispositions are the defaults. 0 or -errno; when
- * the exec itself fails the message names the errno the child got.
+ * its first instruction. Its signal mask and dispositions are the defaults. With out_fd >= 0
+ * its stdout and stderr are both that file (one file description: what the two streams write
+ * lands in the order written); else they are ours. 0 or -errno; when the exec itself fails
+ * the message names the errno the child got.
  */
-int rec_target__launch(struct rec_target *t, char *const argv[]);
+int rec_target__launch(struct rec_target *t, char *const argv[], int out_fd);
 
 /* Lets a launched, stopped child run (detaching ptrace). 0 or -errno. */
 int rec_target__resume(struct rec_target *t);

@@ -285,7 +285,7 @@ static int cmd_trap(bool entry, const char *kinds_arg, char *const argv[])
 	skel = bench__open_and_load();
 	stats = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	links = calloc(plan.n + 1, sizeof(*links));
-	if (!skel || stats < 0 || !links || rec_target__launch(&t, argv)) {
+	if (!skel || stats < 0 || !links || rec_target__launch(&t, argv, -1)) {
 		fprintf(stderr, "record-bench: %s\n",
 			xg_errmsg()[0] ? xg_errmsg() : strerror(errno));
 		goto out;

@@ -86,6 +86,7 @@ var fields = []field{
 	{"type_ptrbytes", "internal/abi.Type", "PtrBytes"},
 	{"md_etext", "runtime.moduledata", "etext"},
 	{"g_sched_ctxt", "runtime.g", "sched.ctxt"},
+	{"gcc_sweep_dist_min_trigger", "runtime.gcControllerState", "sweepDistMinTrigger"},
 }
 
 const (

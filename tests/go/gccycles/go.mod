@@ -1,0 +1,3 @@
+module xgotop.test/gccycles
+
+go 1.21

@@ -1,0 +1,3 @@
+module xgotop.test/printer
+
+go 1.21
