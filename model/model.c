@@ -1353,6 +1353,16 @@ char *gm_fmt_dur(char *buf, int len, uint64_t ns)
 	return buf;
 }
 
+const char *gm_bound_name(enum gm_bound b)
+{
+	static const char *const n[] = {[GM_KNOWN] = "measured",
+					[GM_AT_LEAST] = "at_least",
+					[GM_ABOUT] = "about",
+					[GM_UNKNOWN] = "unknown"};
+
+	return b <= GM_UNKNOWN ? n[b] : "unknown";
+}
+
 char *gm_fmt_time(char *buf, int len, struct gm_time t)
 {
 	static const char *const pre[] = {[GM_KNOWN] = "", [GM_AT_LEAST] = ">=", [GM_ABOUT] = "~"};

@@ -102,6 +102,9 @@ struct gm_time {
 	enum gm_bound bound;
 };
 
+/* "measured", "at_least", "about", "unknown" (JSON outputs). */
+const char *gm_bound_name(enum gm_bound b);
+
 /* A goroutine group: every goroutine ever seen with one start function. Exact however many
  * goroutines came and went (the per-goroutine rows are bounded, these are not). */
 struct gm_group {

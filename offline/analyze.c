@@ -78,6 +78,8 @@ static int gather(struct xg_analysis *a)
 		in = gmodel__in_state(m, g);
 		al = &a->alive[a->nalive++];
 		*al = (struct xa_alive){.goid = g->t.goid,
+					.parent_goid = g->t.parent_goid,
+					.observed_ts = m->exact ? 0 : g->obs_ts,
 					.created = g->flags & GM_G_CREATED,
 					.created_ts = g->t.created_ts,
 					.since_ts = g->t.since_ts,
@@ -141,6 +143,8 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 	if (err)
 		goto out;
 	a->end_ts = a->info.span_ns ? a->info.span_ns : a->info.ts_last;
+	if (a->o.until_ns && a->o.until_ns < a->end_ts)
+		a->end_ts = a->o.until_ns;
 	si.meta = tf_reader__meta(t->r);
 	si.names = tf_reader__tables(t->r);
 	si.replay = true;
@@ -152,6 +156,8 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 		goto out;
 	while ((n = tf_reader__read(t->r, evs, BATCH)) > 0) {
 		for (long i = 0; i < n && !err; i++) {
+			if (a->o.until_ns && evs[i].ts > a->o.until_ns)
+				break;
 			a->events++;
 			if (evs[i].ts > a->end_ts)
 				a->end_ts = evs[i].ts;
@@ -159,6 +165,8 @@ struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
 		}
 		if (err)
 			goto out;
+		if (a->o.until_ns && evs[n - 1].ts > a->o.until_ns)
+			break;
 	}
 	if (n < 0) {
 		err = (int)n;

@@ -31,14 +31,17 @@ struct xa_fn {
 /* A goroutine alive at the end of the trace. */
 struct xa_alive {
 	uint64_t goid;
-	uint64_t created_ts; /* ts of its go_create (when created) */
-	uint64_t since_ts;   /* in its last state since */
+	uint64_t parent_goid; /* 0 when unknown */
+	uint64_t created_ts;  /* ts of its go_create (when created) */
+	uint64_t since_ts;    /* in its last state since */
 	uint64_t create_pc;
 	uint32_t start_fn, create_fn, reason, stack; /* stack: of its go_create, 0: none */
 	uint8_t state;
 	bool created; /* its go_create is in the trace (else it existed before) */
 	bool runtime; /* the runtime's own goroutine, or main */
 	struct gm_time age, in_state;
+	/* traces that see states at instants: when its state was last seen (0: exact traces) */
+	uint64_t observed_ts;
 };
 
 /* A wait of at least xa_opts.blocked_ns. */
@@ -53,13 +56,14 @@ struct xa_block {
 
 struct xa_opts {
 	uint64_t blocked_ns; /* collect waits at least this long (0: none) */
+	uint64_t until_ns;   /* read up to this trace time only (0: the whole trace) */
 };
 
 struct xg_analysis {
 	struct xg_trace *t; /* borrowed */
 	struct gmodel *m;
 	struct tf_info info;
-	uint64_t end_ts; /* the end of the recording (info.span_ns) */
+	uint64_t end_ts; /* the end of the recording (info.span_ns), or opts.until_ns */
 	uint64_t events;
 
 	struct xa_fn *fns; /* the model's groups */
