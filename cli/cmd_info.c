@@ -2,7 +2,8 @@
 /*
  * xgotop info FILE [--json]: what a trace file holds: format version and features, whether it
  * was closed cleanly (and what a scan recovered if not), events per kind, time range, chunks,
- * bytes per event, compression, lost events, tables and the recording metadata.
+ * the recording's span (to its stop, when the file says), bytes per event, compression, lost
+ * events, tables and the recording metadata.
  *
  * Exit status: 0 ok (also for a file that was not closed cleanly: that is reported, not an
  * error); 2 when the file cannot be read as a trace at all, or when damaged chunks were found
@@ -92,6 +93,13 @@ static void print_text(const char *path, const struct tf_info *in, const struct 
 		printf("time:         %s .. %s s (%.3f s)\n", b1, b2,
 		       (double)(in->ts_last - in->ts_first) / 1e9);
 	}
+	fmt_ts(b1, sizeof(b1), in->span_ns);
+	if (in->stop_ts)
+		printf("span:         %s s, from trace time 0 to the recording's stop\n", b1);
+	else
+		printf("span:         %s s, from trace time 0 to the last event (the file does not "
+		       "say when the recording stopped)\n",
+		       b1);
 	printf("compression:  columns %" PRIu64 " -> %" PRIu64 " bytes (%.1fx); %.1fx smaller than "
 	       "%zu-byte events in memory\n",
 	       in->raw_bytes, in->stored_bytes, ratio(in->raw_bytes, in->stored_bytes),
@@ -165,6 +173,12 @@ static void print_json(const char *path, const struct tf_info *in, const struct 
 	jsonw_uint_field(j, "ts_first", in->ts_first);
 	jsonw_uint_field(j, "ts_last", in->ts_last);
 	jsonw_uint_field(j, "duration_ns", in->ts_last - in->ts_first);
+	jsonw_name(j, "stop_ts");
+	if (in->stop_ts)
+		jsonw_uint(j, in->stop_ts);
+	else
+		jsonw_null(j);
+	jsonw_uint_field(j, "span_ns", in->span_ns);
 	jsonw_uint_field(j, "raw_column_bytes", in->raw_bytes);
 	jsonw_uint_field(j, "stored_column_bytes", in->stored_bytes);
 	jsonw_double_field(j, "compression_ratio", ratio(in->raw_bytes, in->stored_bytes));

@@ -1273,6 +1273,9 @@ int recorder__run(struct recorder *r, struct sink *sink)
 			r->end_reason = "duration reached";
 			break;
 		}
+		/* wake at the deadline, so that the recording stops there */
+		if (deadline && (timeout < 0 || deadline - now < (uint64_t)timeout * 1000000))
+			timeout = (int)((deadline - now + 999999) / 1000000);
 		n = epoll_wait(epfd, evs, 4, timeout);
 		if (n < 0 && errno != EINTR) {
 			err = xg_error(-errno, "epoll_wait: %s", strerror(errno));
@@ -1337,6 +1340,8 @@ int recorder__run(struct recorder *r, struct sink *sink)
 	}
 
 finish:
+	/* the moment the recording stopped: the file's span ends here (tf_writer__set_stop) */
+	tf_writer__set_stop(r->w, clock_ns(CLOCK_MONOTONIC) - r->start_mono);
 	/* the last figures of a target that still runs, and its own sampling rate back */
 	if (r->poll && !r->t.exited) {
 		poll_target(r, clock_ns(CLOCK_MONOTONIC), true);
