@@ -75,6 +75,7 @@ enum tf_col {
 	TF_COL_COUNT = 22,
 	TF_COL_OF = 23,
 	TF_COL_START_WRAPPER = 24, /* format 1.1 */
+	TF_COL_WAITED = 25,	   /* format 1.2 */
 	TF_COL_MAX		   /* one past the last known column */
 };
 

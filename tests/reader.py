@@ -32,10 +32,11 @@ COLUMNS = {1: ('ts', 4), 2: ('cpu', 2), 3: ('tid', 5), 4: ('kind', 1), 5: ('goid
            14: ('size', 2), 15: ('type', 2), 16: ('weight', 2), 17: ('gc', 2),
            18: ('heap_live', 3), 19: ('heap_goal', 3), 20: ('total_alloc', 3),
            21: ('total_free', 3), 22: ('count', 2), 23: ('of', 1),
-           24: ('start_wrapper', 2)}
+           24: ('start_wrapper', 2), 25: ('waited_ns', 2)}
 FIELDS = ['ts', 'goid', 'tid', 'cpu', 'kind', 'from', 'to', 'of', 'reason', 'stack',
           'parent_goid', 'create_pc', 'start_pc', 'create_fn', 'start_fn', 'size', 'type', 'gc',
-          'weight', 'count', 'heap_live', 'heap_goal', 'total_alloc', 'total_free', 'start_wrapper']
+          'weight', 'count', 'heap_live', 'heap_goal', 'total_alloc', 'total_free', 'start_wrapper',
+          'waited_ns']
 M64 = (1 << 64) - 1
 
 
@@ -495,6 +496,8 @@ def to_json(t, e):
                                                              s(e['start_fn'])))
         if e['start_wrapper']:
             o.append(b',"start_wrapper":%s' % s(e['start_wrapper']))
+        if e['waited_ns']:
+            o.append(b',"waited_ns":%d' % e['waited_ns'])
     if e['stack']:
         frames = t.stacks[e['stack']] if e['stack'] < len(t.stacks) else []
         o.append(b',"stack":[' + b','.join(
