@@ -164,6 +164,8 @@ static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables 
 		add(&l, " %s", state(ev->to, b1, sizeof(b1)));
 		if (ev->reason)
 			add(&l, " (%s)", tf_tables__str(t, ev->reason));
+		if (ev->waited_ns)
+			add(&l, " for %.3f s", (double)ev->waited_ns / 1e9);
 		if (ev->start_fn)
 			add(&l, " %s", tf_tables__str(t, ev->start_fn));
 		break;

@@ -2,11 +2,15 @@
 /*
  * xgotop info FILE [--json]: what a trace file holds: format version and features, whether it
  * was closed cleanly (and what a scan recovered if not), events per kind, time range, chunks,
- * bytes per event, compression, lost events, tables and the recording metadata.
+ * the recording's span (to its stop, when the file says), bytes per event, compression, lost
+ * events, tables and the recording metadata.
+ *
+ * A bundle given whole is described trace by trace, after a line that says it is a bundle of
+ * N traces (in JSON: {"file", "bundle": true, "traces": [one object per trace]}).
  *
  * Exit status: 0 ok (also for a file that was not closed cleanly: that is reported, not an
  * error); 2 when the file cannot be read as a trace at all, or when damaged chunks were found
- * (after the report, which names them).
+ * (after the report, which names them); for a bundle, 2 when that is so of any of its traces.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +19,7 @@
 #include "cli/cmd.h"
 #include "format/event.h"
 #include "format/reader.h"
+#include "offline/bundle.h"
 #include "offline/open.h"
 #include "util/err.h"
 #include "util/jsonw.h"
@@ -23,7 +28,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: xgotop info FILE [--json]\n\n"
 		   "Describes a trace file: metadata, counts per event kind, time range, size,\n"
-		   "compression, lost events, and whether it was closed cleanly.\n\n"
+		   "compression, lost events, and whether it was closed cleanly. FILE may be a\n"
+		   "bundle (xgotop bundle): each of its traces, or BUNDLE:NAME.xgt for one.\n\n"
 		   "  -j, --json   one JSON object\n"
 		   "  -h, --help   this text\n");
 }
@@ -92,6 +98,13 @@ static void print_text(const char *path, const struct tf_info *in, const struct 
 		printf("time:         %s .. %s s (%.3f s)\n", b1, b2,
 		       (double)(in->ts_last - in->ts_first) / 1e9);
 	}
+	fmt_ts(b1, sizeof(b1), in->span_ns);
+	if (in->stop_ts)
+		printf("span:         %s s, from trace time 0 to the recording's stop\n", b1);
+	else
+		printf("span:         %s s, from trace time 0 to the last event (the file does not "
+		       "say when the recording stopped)\n",
+		       b1);
 	printf("compression:  columns %" PRIu64 " -> %" PRIu64 " bytes (%.1fx); %.1fx smaller than "
 	       "%zu-byte events in memory\n",
 	       in->raw_bytes, in->stored_bytes, ratio(in->raw_bytes, in->stored_bytes),
@@ -134,14 +147,12 @@ static void print_text(const char *path, const struct tf_info *in, const struct 
 		printf("warning:      %u more\n", w->more);
 }
 
-static void print_json(const char *path, const struct tf_info *in, const struct tf_meta *m,
-		       const struct warns *w)
+/* One trace's object. */
+static void put_json(struct jsonw *j, const char *path, const struct tf_info *in,
+		     const struct tf_meta *m, const struct warns *w)
 {
-	struct jsonw *j = jsonw_new(stdout);
 	size_t nm = tf_meta__count(m);
 
-	if (!j)
-		return;
 	jsonw_start_object(j);
 	jsonw_string_field(j, "file", path);
 	jsonw_name(j, "format");
@@ -165,6 +176,12 @@ static void print_json(const char *path, const struct tf_info *in, const struct 
 	jsonw_uint_field(j, "ts_first", in->ts_first);
 	jsonw_uint_field(j, "ts_last", in->ts_last);
 	jsonw_uint_field(j, "duration_ns", in->ts_last - in->ts_first);
+	jsonw_name(j, "stop_ts");
+	if (in->stop_ts)
+		jsonw_uint(j, in->stop_ts);
+	else
+		jsonw_null(j);
+	jsonw_uint_field(j, "span_ns", in->span_ns);
 	jsonw_uint_field(j, "raw_column_bytes", in->raw_bytes);
 	jsonw_uint_field(j, "stored_column_bytes", in->stored_bytes);
 	jsonw_double_field(j, "compression_ratio", ratio(in->raw_bytes, in->stored_bytes));
@@ -209,8 +226,85 @@ static void print_json(const char *path, const struct tf_info *in, const struct 
 		jsonw_string(j, w->lines[i]);
 	jsonw_end_array(j);
 	jsonw_end_object(j);
-	jsonw_newline(j);
-	jsonw_free(j);
+}
+
+/* Reads what info reports of r (every chunk checked). 0 or -errno with a message. */
+static int read_info(struct tf_reader *r, struct tf_info *in)
+{
+	int err = tf_reader__verify(r);
+
+	return err < 0 ? err : tf_reader__info(r, in);
+}
+
+/*
+ * A bundle given whole: a line saying so, then each trace as info describes a trace file,
+ * named BUNDLE:NAME.xgt; in JSON {"file", "bundle": true, "traces": [...]}, where a trace that
+ * cannot be read is {"file", "error"}. Exit status 2 when a trace cannot be read or has
+ * damaged chunks, as for a trace file.
+ */
+static int info_bundle(const char *path, const struct xg_bundle *b, bool json)
+{
+	struct jsonw *j = NULL;
+	int status = XG_EXIT_OK;
+	size_t k = 0;
+
+	if (json) {
+		j = jsonw_new(stdout);
+		if (!j)
+			return XG_EXIT_FAIL;
+		jsonw_start_object(j);
+		jsonw_string_field(j, "file", path);
+		jsonw_bool_field(j, "bundle", true);
+		jsonw_name(j, "traces");
+		jsonw_start_array(j);
+	} else {
+		printf("bundle:       %s, %zu trace%s\n", path, b->ntraces,
+		       b->ntraces == 1 ? "" : "s");
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		const char *base = xg_bundle__trace_name(b->m[i].name);
+		struct warns w = {.n = 0};
+		TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &w);
+		struct tf_reader *r;
+		struct tf_info in;
+		char sel[4096], name[4096];
+
+		if (!base || !b->m[i].regular)
+			continue;
+		/* by its member path: base names may repeat */
+		snprintf(sel, sizeof(sel), "%s:%s", path, b->m[i].name);
+		snprintf(name, sizeof(name), "%s:%s", path, base);
+		if (!json)
+			printf("\n== trace %zu of %zu: %s\n", ++k, b->ntraces, base);
+		r = xg_open_trace(sel, &ro);
+		if (!r || read_info(r, &in)) {
+			if (json) {
+				jsonw_start_object(j);
+				jsonw_string_field(j, "file", name);
+				jsonw_string_field(j, "error", xg_errmsg());
+				jsonw_end_object(j);
+			} else {
+				printf("file:         %s\nerror:        %s\n", name, xg_errmsg());
+			}
+			xg_close_trace(r);
+			status = XG_EXIT_USAGE;
+			continue;
+		}
+		if (json)
+			put_json(j, name, &in, tf_reader__meta(r), &w);
+		else
+			print_text(name, &in, tf_reader__meta(r), &w);
+		if (in.damaged)
+			status = XG_EXIT_USAGE;
+		xg_close_trace(r);
+	}
+	if (json) {
+		jsonw_end_array(j);
+		jsonw_end_object(j);
+		jsonw_newline(j);
+		jsonw_free(j);
+	}
+	return status;
 }
 
 static int cmd_info(int argc, char **argv)
@@ -228,18 +322,31 @@ static int cmd_info(int argc, char **argv)
 	r = tr ? tr->r : NULL;
 	if (!r)
 		return status;
-	err = tf_reader__verify(r);
-	if (err >= 0)
-		err = tf_reader__info(r, &in);
+	/* a bundle named alone (not BUNDLE:NAME.xgt): all its traces */
+	if (tr->bundle && xg_input_kind(path) == XG_INPUT_BUNDLE) {
+		status = info_bundle(path, tr->bundle, json);
+		xg_trace__close(tr);
+		if (fflush(stdout) || ferror(stdout))
+			return XG_EXIT_FAIL;
+		return status;
+	}
+	err = read_info(r, &in);
 	if (err) {
 		xg_report_error(json, "info", "%s", xg_errmsg());
 		xg_trace__close(tr);
 		return XG_EXIT_FAIL;
 	}
-	if (json)
-		print_json(path, &in, tf_reader__meta(r), &w);
-	else
+	if (json) {
+		struct jsonw *j = jsonw_new(stdout);
+
+		if (j) {
+			put_json(j, path, &in, tf_reader__meta(r), &w);
+			jsonw_newline(j);
+			jsonw_free(j);
+		}
+	} else {
 		print_text(path, &in, tf_reader__meta(r), &w);
+	}
 	xg_trace__close(tr);
 	if (fflush(stdout) || ferror(stdout))
 		return XG_EXIT_FAIL;

@@ -25,6 +25,7 @@
 #define M_WEIGHT     K(XG_EV_ALLOC_SAMPLE)
 #define M_HEAP	     (K(XG_EV_GC_START) | K(XG_EV_GC_END) | K(XG_EV_HEAP))
 #define M_LOST	     K(XG_EV_LOST)
+#define M_SNAPSHOT   K(XG_EV_SNAPSHOT)
 #define NCPU	     65536
 #define BLOCK	     256
 #define MAX_VAL	     10 /* bytes of the longest value */
@@ -62,6 +63,7 @@ static const struct colspec specs[TF_COL_MAX] = {
     [TF_COL_COUNT] = {"count", TF_ENC_UVARINT, M_LOST},
     [TF_COL_OF] = {"of", TF_ENC_U8, M_LOST},
     [TF_COL_START_WRAPPER] = {"start_wrapper", TF_ENC_UVARINT, M_CREATE},
+    [TF_COL_WAITED] = {"waited_ns", TF_ENC_UVARINT, M_SNAPSHOT},
 };
 
 const char *tf_col_name(unsigned int col)
@@ -402,6 +404,10 @@ static long encode_rows(struct tf_chunk_enc *e, const struct xg_event *const *ro
 				p[TF_COL_START_WRAPPER] =
 				    tf_put_uv(p[TF_COL_START_WRAPPER], ev->start_wrapper);
 				any[TF_COL_START_WRAPPER] |= ev->start_wrapper;
+			}
+			if (km & M_SNAPSHOT) {
+				p[TF_COL_WAITED] = tf_put_uv(p[TF_COL_WAITED], ev->waited_ns);
+				any[TF_COL_WAITED] |= ev->waited_ns;
 			}
 			if (km & M_HEAP) {
 				p[TF_COL_GC] = tf_put_uv(p[TF_COL_GC], ev->gc);
@@ -1123,6 +1129,7 @@ static int decode_sub(struct tf_chunk_dec *d, struct xg_event *evs, size_t k)
 	SPARSE(TF_COL_CREATE_FN, create_fn, uint32_t);
 	SPARSE(TF_COL_START_FN, start_fn, uint32_t);
 	SPARSE(TF_COL_START_WRAPPER, start_wrapper, uint32_t);
+	SPARSE(TF_COL_WAITED, waited_ns, uint64_t);
 	SPARSE(TF_COL_SIZE, size, uint64_t);
 	SPARSE(TF_COL_TYPE, type, uint32_t);
 	SPARSE(TF_COL_WEIGHT, weight, uint64_t);

@@ -88,8 +88,8 @@ struct xg_event {
 
 	/* snapshot: how long the runtime says the goroutine had been blocked (waiting or in a
 	 * syscall) at ts, from g.waitsince (set by the first GC cycle that saw it blocked, as
-	 * Go's tracebacks print "[chan receive, 6 minutes]"): ts minus waitsince, a lower bound
-	 * within one GC mark phase; 0 when the runtime does not know */
+	 * Go's tracebacks print "[chan receive, 6 minutes]"): ts minus waitsince, approximate by
+	 * about one GC cycle either way (SPEC.md section 10); 0 when the runtime does not know */
 	uint64_t waited_ns;
 };
 

@@ -232,6 +232,8 @@ void xg_event_write_json(FILE *f, const struct xg_event *ev, const struct tf_tab
 		put_id(&b, "start_fn", names, ev->start_fn);
 		if (ev->start_wrapper)
 			put_id(&b, "start_wrapper", names, ev->start_wrapper);
+		if (ev->waited_ns)
+			put_u64(&b, "waited_ns", ev->waited_ns);
 		break;
 	default:
 		break;

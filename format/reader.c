@@ -55,6 +55,7 @@ struct tf_reader {
 	/* from the index */
 	bool have_stats;
 	uint64_t kinds[256], lost, late, late_max, raw, stored;
+	uint64_t stop_ts; /* 0: not in the index (before format 1.2) */
 	/* from the scan */
 	uint64_t scan_raw, scan_stored, damaged;
 
@@ -695,6 +696,9 @@ static int read_index(struct tf_reader *r)
 		    tf_get_uv(&p, e, &r->late_max) || tf_get_uv(&p, e, &r->raw) ||
 		    tf_get_uv(&p, e, &r->stored))
 			goto bad;
+		r->stop_ts = 0;
+		if (p < e && tf_get_uv(&p, e, &r->stop_ts)) /* format 1.2 */
+			goto bad;
 		/* later versions may append fields: ignored */
 		r->have_stats = true;
 		tf_buf__free(&ib);
@@ -1167,7 +1171,11 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 		in->ts_first = r->chunks[0].ts_first;
 		in->ts_last = r->chunks[r->nchunks - 1].ts_last;
 	}
+	in->span_ns = in->ts_last;
 	if (r->have_stats) {
+		in->stop_ts = r->stop_ts;
+		if (in->stop_ts > in->span_ns)
+			in->span_ns = in->stop_ts;
 		memcpy(in->kinds, r->kinds, sizeof(in->kinds));
 		in->lost = r->lost;
 		in->late = r->late;

@@ -62,11 +62,11 @@ struct tf_info {
 	uint64_t keyframes;
 	uint64_t strings, stacks, meta_entries;
 	uint64_t ts_first, ts_last; /* trace time range; 0, 0 when there are no events */
-	/* when the recording stopped (trace ns, from the index); 0 when not recorded (older files,
-	 * files not closed cleanly) */
+	/* when the recording stopped (trace ns, from the index); 0 when not recorded (files before
+	 * format 1.2, files not closed cleanly) */
 	uint64_t stop_ts;
 	/* the recording's span, what every tool reports: [0, span_ns), span_ns = stop_ts when
-	 * known, else ts_last */
+	 * known, else ts_last (and never less than ts_last) */
 	uint64_t span_ns;
 	uint64_t kinds[256];	    /* events per kind */
 	uint64_t lost;		    /* sum of count over lost events */

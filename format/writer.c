@@ -74,6 +74,7 @@ struct tf_writer {
 	struct evbuf *free_list, *q_head, *q_tail, *cur;
 	uint64_t submitted, completed;
 	uint64_t appended, lost, blocked_ns;
+	uint64_t stop_ts; /* tf_writer__set_stop(); 0: not given */
 	bool stop;
 	int err; /* sticky */
 	char errmsg[512];
@@ -1088,7 +1089,7 @@ static int write_index(struct tf_writer *w)
 {
 	struct tf_buf *t = &w->tmp;
 	const struct tf_col_stats *cs = tf_chunk_enc__stats(w->enc);
-	uint64_t raw = 0, stored = 0, lost = 0, off = w->off;
+	uint64_t raw = 0, stored = 0, lost = 0, stop_ts, off = w->off;
 	size_t need = 64 + w->nchunks * 50 + w->nkfs * 50 + w->ntabs * 41 + 256 * 10;
 	uint8_t *p, end[TF_END_PAYLOAD];
 	int err;
@@ -1137,12 +1138,17 @@ static int write_index(struct tf_writer *w)
 		p = tf_put_uv(p, w->kinds[k]);
 	pthread_mutex_lock(&w->lock);
 	lost = w->lost;
+	stop_ts = w->stop_ts;
 	pthread_mutex_unlock(&w->lock);
+	/* never before the last event written (events the recorder appended after its stop) */
+	if (stop_ts && w->nchunks && stop_ts < w->chunks[w->nchunks - 1].ts_last)
+		stop_ts = w->chunks[w->nchunks - 1].ts_last;
 	p = tf_put_uv(p, lost);
 	p = tf_put_uv(p, w->late);
 	p = tf_put_uv(p, w->late_max);
 	p = tf_put_uv(p, raw);
 	p = tf_put_uv(p, stored);
+	p = tf_put_uv(p, stop_ts); /* format 1.2 */
 	t->len = (size_t)(p - t->p);
 
 	err = rec_begin(&w->rec, TF_REC_INDEX);
@@ -1167,6 +1173,13 @@ static int write_index(struct tf_writer *w)
 	if (!err)
 		err = write_all(w, w->rec.p, w->rec.len);
 	return err;
+}
+
+void tf_writer__set_stop(struct tf_writer *w, uint64_t ts)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stop_ts = ts;
+	pthread_mutex_unlock(&w->lock);
 }
 
 int tf_writer__close(struct tf_writer *w)

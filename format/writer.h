@@ -31,8 +31,8 @@
  * to its last complete record, every later call returns the error, and tf_writer__close() still
  * releases everything.
  *
- * Threads. tf_writer__append/_append_batch/_flush/_intern/_intern_stack/_stats may be called
- * from any thread. tf_writer__close() must be the last call, with no other call running.
+ * Threads. tf_writer__append/_append_batch/_flush/_intern/_intern_stack/_stats/_set_stop may be
+ * called from any thread. tf_writer__close() must be the last call, with no other call running.
  */
 #ifndef XG_FORMAT_WRITER_H
 #define XG_FORMAT_WRITER_H
@@ -118,6 +118,14 @@ void tf_writer__unlock_tables(struct tf_writer *w);
 int tf_writer__flush(struct tf_writer *w);
 
 void tf_writer__stats(struct tf_writer *w, struct tf_writer_stats *st);
+
+/*
+ * The trace time at which the recording stopped (the duration reached, the target exited, an
+ * interrupt), for the index (SPEC.md section 12, stop): readers then give the recording's span
+ * to that moment, not to its last event. Written at close, raised to the last event's ts when
+ * it is earlier. Without a call, or with ts 0, the index says it is not known.
+ */
+void tf_writer__set_stop(struct tf_writer *w, uint64_t ts);
 
 /*
  * Writes everything, the index and the trailer, syncs per the fsync policy, closes the file and

@@ -448,7 +448,7 @@ static void manifest_json(FILE *f, const struct item *items, size_t n, time_t no
 		jsonw_string_field(w, "source", it->src);
 		jsonw_uint_field(w, "bytes", it->bytes);
 		jsonw_uint_field(w, "events", it->info.events);
-		jsonw_uint_field(w, "duration_ns", it->info.ts_last);
+		jsonw_uint_field(w, "duration_ns", it->info.span_ns);
 		jsonw_bool_field(w, "clean", it->info.clean);
 		jsonw_uint_field(w, "damaged_parts", it->warnings);
 		snprintf(member, sizeof(member), XG_BUNDLE_ROOT "symbols/%s.tsv", it->stem);
@@ -504,7 +504,7 @@ static void readme(FILE *f, const char *out, const struct item *items, size_t n,
 		const struct item *it = &items[i];
 
 		fprintf(f, "%s: %" PRIu64 " events over %.3f s, %" PRIu64 " bytes\n", it->name,
-			it->info.events, (double)it->info.ts_last / 1e9, it->bytes);
+			it->info.events, (double)it->info.span_ns / 1e9, it->bytes);
 		fprintf(f, "  recorded on %s (%s), pid %" PRId64 " `%s`, %s %s\n",
 			it->host ? it->host : "?", it->kernel ? it->kernel : "?", it->pid,
 			it->cmdline ? it->cmdline : "?", it->go_version ? it->go_version : "?",

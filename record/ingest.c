@@ -604,6 +604,7 @@ int rec_ingest__snapshot(struct rec_ingest *g, uint64_t mono, const struct rec_g
 	ev.create_pc = s->gopc > bias ? s->gopc - bias : 0;
 	start_ids(g, ev.start_pc, &ev.start_fn, &ev.start_wrapper);
 	ev.create_fn = ev.create_pc ? fn_id(g, ev.create_pc - 1) : 0;
+	ev.waited_ns = rec_gsnap__waited(s, mono);
 	return rec_ingest__push(g, &ev);
 }
 

@@ -64,6 +64,7 @@ struct rec_poll *rec_poll__new(pid_t pid, uint64_t bias, const struct go_offsets
 	span(&p->g_lo, &p->g_hi, off->g_parent_goid, 8);
 	span(&p->g_lo, &p->g_hi, off->g_gopc, 8);
 	span(&p->g_lo, &p->g_hi, off->g_startpc, 8);
+	span(&p->g_lo, &p->g_hi, off->g_waitsince, 8);
 	if (p->gcc_hi - p->gcc_lo > 4096 || p->g_hi - p->g_lo > 4096) {
 		free(p);
 		errno = EINVAL;
@@ -246,6 +247,16 @@ static void decode_g(const struct rec_poll *p, uint64_t g, const uint8_t *b, str
 		s->gopc = u64_at(b, o->g_gopc - lo);
 	if (o->g_startpc >= 0)
 		s->startpc = u64_at(b, o->g_startpc - lo);
+	if (o->g_waitsince >= 0)
+		s->waitsince = (int64_t)u64_at(b, o->g_waitsince - lo);
+}
+
+uint64_t rec_gsnap__waited(const struct rec_gsnap *s, uint64_t mono)
+{
+	if ((s->state != XG_G_WAITING && s->state != XG_G_SYSCALL) || s->waitsince <= 0 ||
+	    (uint64_t)s->waitsince > mono)
+		return 0;
+	return mono - (uint64_t)s->waitsince;
 }
 
 int rec_poll__read_gs(struct rec_poll *p, const uint64_t *gs, size_t n, struct rec_gsnap *out)

@@ -33,11 +33,18 @@ struct rec_gsnap {
 	uint64_t g;
 	uint64_t goid;
 	uint64_t parent_goid;
-	uint64_t gopc;	  /* runtime address */
-	uint64_t startpc; /* runtime address */
-	uint8_t state;	  /* enum xg_gstate (scan bit removed; _Gdeadextra is dead) */
-	uint8_t reason;	  /* raw g.waitreason */
+	uint64_t gopc;	   /* runtime address */
+	uint64_t startpc;  /* runtime address */
+	uint8_t state;	   /* enum xg_gstate (scan bit removed; _Gdeadextra is dead) */
+	uint8_t reason;	   /* raw g.waitreason */
+	int64_t waitsince; /* raw g.waitsince: the runtime's nanotime (CLOCK_MONOTONIC) since
+			    * when it is blocked, set by a GC cycle; 0 when not known */
 };
+
+/* How long s had been blocked (waiting or in a syscall) at CLOCK_MONOTONIC ns mono, by its
+ * g.waitsince (SPEC.md section 10, waited_ns): 0 when it is not blocked, the runtime has not
+ * set waitsince, or waitsince is after mono (set after mono, or not a time). */
+uint64_t rec_gsnap__waited(const struct rec_gsnap *s, uint64_t mono);
 
 struct rec_poll;
 

@@ -100,7 +100,7 @@ struct recorder {
 	struct rec_gsnap *gread;
 	size_t gread_cap;
 	/* snapshot events go out for goroutines new or changed since the last walk: goid ->
-	 * state | reason << 8 | walk << 16 as last emitted */
+	 * snap_key() | walk << 32 as last emitted */
 	struct u64map snap_last;
 	uint64_t snap_events;
 	int64_t mem_rate_start; /* MemProfileRate at the start, 0 when unknown */
@@ -446,6 +446,7 @@ static int meta_offsets(struct tf_meta *m, const struct go_offsets *o)
 	    O("offsets.g.parentGoid", g_parent_goid),
 	    O("offsets.g.gopc", g_gopc),
 	    O("offsets.g.startpc", g_startpc),
+	    O("offsets.g.waitsince", g_waitsince),
 	    O("offsets.g.m", g_m),
 	    O("offsets.g.sched.pc", g_sched_pc),
 	    O("offsets.g.sched.bp", g_sched_bp),
@@ -1021,18 +1022,30 @@ struct snap_ctx {
 	bool adopt;    /* watch these goroutines' exits too */
 };
 
-/* One goroutine of a walk: an event when it is new to the walks or its state or wait reason
- * changed since the last one (a goroutine parked for hours costs one event, not one per
- * walk). A g is copied while it runs, so a goroutine new to the walks is read again first:
- * Go 1.21-1.23 make a reused g runnable before they give it its goid, and a copy taken in
- * between names the g's previous, exited goroutine. */
+/* What a snapshot event says of g at mono, in 32 bits: state, wait reason, and (folded) the
+ * runtime's waitsince behind its waited_ns. */
+static uint64_t snap_key(const struct rec_gsnap *g, uint64_t mono)
+{
+	uint64_t since = rec_gsnap__waited(g, mono) ? (uint64_t)g->waitsince : 0;
+
+	since ^= since >> 32;
+	since ^= since >> 16;
+	return (uint64_t)g->state | (uint64_t)g->reason << 8 | (since & 0xffff) << 16;
+}
+
+/* One goroutine of a walk: an event when it is new to the walks or its state, wait reason or
+ * the runtime's waitsince changed since the last one (a goroutine parked for hours costs one
+ * event, and one more when a GC cycle first finds it blocked, not one per walk). A g is
+ * copied while it runs, so a goroutine new to the walks is read again first: Go 1.21-1.23
+ * make a reused g runnable before they give it its goid, and a copy taken in between names
+ * the g's previous, exited goroutine. */
 static int snap_one(const struct rec_gsnap *g, void *arg)
 {
 	struct snap_ctx *c = arg;
 	struct recorder *r = c->r;
-	uint64_t key = (uint64_t)g->state | (uint64_t)g->reason << 8, last;
+	uint64_t key = snap_key(g, c->mono), last;
 	bool known = u64map_get(&r->snap_last, g->goid, &last);
-	bool same = known && (last & 0xffff) == key;
+	bool same = known && (last & 0xffffffff) == key;
 	struct rec_gsnap again;
 
 	if (!known && (rec_poll__read_gs(r->poll, &g->g, 1, &again) || again.goid != g->goid))
@@ -1040,7 +1053,7 @@ static int snap_one(const struct rec_gsnap *g, void *arg)
 
 	if (c->adopt)
 		rec_ingest__adopt(r->ing, g->g, g->goid);
-	if (u64map_put(&r->snap_last, g->goid, key | c->walk << 16))
+	if (u64map_put(&r->snap_last, g->goid, key | c->walk << 32))
 		return -ENOMEM;
 	if (same)
 		return 0;
@@ -1073,7 +1086,7 @@ static void snap_prune(struct recorder *r, uint64_t walk)
 	size_t n = 0, cap = 0, it = 0;
 
 	while (u64map_next(&r->snap_last, &it, &k, &v)) {
-		if (v >> 16 >= walk - 1)
+		if (v >> 32 >= walk - 1)
 			continue;
 		if (n == cap) {
 			uint64_t *a = realloc(gone, (cap = cap ? cap * 2 : 64) * sizeof(*a));
@@ -1273,6 +1286,9 @@ int recorder__run(struct recorder *r, struct sink *sink)
 			r->end_reason = "duration reached";
 			break;
 		}
+		/* wake at the deadline, so that the recording stops there */
+		if (deadline && (timeout < 0 || deadline - now < (uint64_t)timeout * 1000000))
+			timeout = (int)((deadline - now + 999999) / 1000000);
 		n = epoll_wait(epfd, evs, 4, timeout);
 		if (n < 0 && errno != EINTR) {
 			err = xg_error(-errno, "epoll_wait: %s", strerror(errno));
@@ -1337,6 +1353,8 @@ int recorder__run(struct recorder *r, struct sink *sink)
 	}
 
 finish:
+	/* the moment the recording stopped: the file's span ends here (tf_writer__set_stop) */
+	tf_writer__set_stop(r->w, clock_ns(CLOCK_MONOTONIC) - r->start_mono);
 	/* the last figures of a target that still runs, and its own sampling rate back */
 	if (r->poll && !r->t.exited) {
 		poll_target(r, clock_ns(CLOCK_MONOTONIC), true);

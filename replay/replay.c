@@ -131,8 +131,9 @@ struct player {
 	uint64_t last_tick;
 	uint64_t lag_said; /* when "behind schedule" was last printed */
 	uint32_t seen_gen;
-	bool stopped; /* the sink asked to stop, or the user quit */
-	int sink_err; /* a negative return of the sink: the output failed */
+	uint64_t seeks; /* seek() calls so far */
+	bool stopped;	/* the sink asked to stop, or the user quit */
+	int sink_err;	/* a negative return of the sink: the output failed */
 	const char *reason;
 };
 
@@ -188,6 +189,7 @@ static int seek(struct player *p, uint64_t ts)
 	err = tf_reader__seek(p->r, ts);
 	if (err)
 		return err;
+	p->seeks++;
 	p->st.now_ts = ts;
 	err = sink__reset(p->out, ts);
 	if (err) {
@@ -275,9 +277,12 @@ static int control(struct player *p)
 	}
 }
 
-/* Waits until ts is due (paced replay), ticking and obeying requests meanwhile. */
+/* Waits until ts is due (paced replay), ticking and obeying requests meanwhile. Non-zero when
+ * what was due at ts is not to be delivered: stop, or a request moved the reader elsewhere. */
 static int pace(struct player *p, uint64_t ts)
 {
+	uint64_t seeks = p->seeks;
+
 	for (;;) {
 		uint64_t now = mono_ns();
 		uint64_t due;
@@ -318,7 +323,7 @@ static int pace(struct player *p, uint64_t ts)
 		if (now - p->last_tick >= TICK_NS && tick(p))
 			return 1;
 		sleep_until(due < p->last_tick + TICK_NS ? due : p->last_tick + TICK_NS);
-		if (control(p))
+		if (control(p) || p->seeks != seeks)
 			return 1;
 	}
 }
@@ -450,7 +455,7 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 	info.names = tf_reader__tables(p.r);
 	info.replay = true;
 	info.source = path;
-	info.duration_ns = p.to != UINT64_MAX && p.to < fi.ts_last ? p.to : fi.ts_last;
+	info.duration_ns = p.to != UINT64_MAX && p.to < fi.span_ns ? p.to : fi.span_ns;
 	err = sink__begin(out, &info);
 	if (err) {
 		sink_stop(&p, err);
@@ -529,6 +534,14 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 			break;
 		if (!at_end)
 			continue;
+		/* the recording goes on after its last event, to its stop (or --to) */
+		if (pace(&p, info.duration_ns)) {
+			if (p.stopped)
+				break;
+			continue; /* sought back meanwhile: read from there */
+		}
+		if (info.duration_ns > p.st.now_ts)
+			p.st.now_ts = info.duration_ns;
 		if (p.to != UINT64_MAX && p.to > p.st.now_ts)
 			p.st.now_ts = p.to;
 		if (o->loop) {

@@ -138,7 +138,8 @@ def check(truth, evs, info):
                                         f"{len(truth['blocked'])} blocked goroutines with their wait reasons")
     prev, repeats = {}, []
     for e in by_kind["snapshot"]:
-        key = (e.get("state"), e.get("reason", ""))
+        # the runtime's waitsince, behind waited_ns, is part of what a snapshot says
+        key = (e.get("state"), e.get("reason", ""), e["ts"] - e["waited_ns"] if e.get("waited_ns") else 0)
         if prev.get(e["goid"]) == key:
             repeats.append((e["goid"], key))
         prev[e["goid"]] = key

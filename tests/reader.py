@@ -3,13 +3,16 @@
 
     /usr/bin/python3 tests/reader.py FILE            events as JSON lines (xgotop dump --json)
     /usr/bin/python3 tests/reader.py --check FILE    also cross-check index and keyframes
+    /usr/bin/python3 tests/reader.py --info FILE     the recording's span, as one JSON object
 
 Standard library plus the zstandard module (Debian: python3-zstandard). It reads the file by
 a linear scan (SPEC.md section 15, step 3); with --check it also decodes the INDEX and checks it
 against what the scan found, and recomputes every KEYFRAME's goroutine table from the events
-(section 11) and compares. Exit status 0, or 2 with a message on stderr when the file is damaged
-or a check fails.
+(section 11) and compares. --info prints {"events", "ts_last", "stop_ts", "span_ns"} (section 12:
+the span reaches the index's stop when it gives one, else the last event). Exit status 0, or 2
+with a message on stderr when the file is damaged or a check fails.
 """
+import json
 import struct
 import sys
 
@@ -29,10 +32,11 @@ COLUMNS = {1: ('ts', 4), 2: ('cpu', 2), 3: ('tid', 5), 4: ('kind', 1), 5: ('goid
            14: ('size', 2), 15: ('type', 2), 16: ('weight', 2), 17: ('gc', 2),
            18: ('heap_live', 3), 19: ('heap_goal', 3), 20: ('total_alloc', 3),
            21: ('total_free', 3), 22: ('count', 2), 23: ('of', 1),
-           24: ('start_wrapper', 2)}
+           24: ('start_wrapper', 2), 25: ('waited_ns', 2)}
 FIELDS = ['ts', 'goid', 'tid', 'cpu', 'kind', 'from', 'to', 'of', 'reason', 'stack',
           'parent_goid', 'create_pc', 'start_pc', 'create_fn', 'start_fn', 'size', 'type', 'gc',
-          'weight', 'count', 'heap_live', 'heap_goal', 'total_alloc', 'total_free', 'start_wrapper']
+          'weight', 'count', 'heap_live', 'heap_goal', 'total_alloc', 'total_free', 'start_wrapper',
+          'waited_ns']
 M64 = (1 << 64) - 1
 
 
@@ -492,6 +496,8 @@ def to_json(t, e):
                                                              s(e['start_fn'])))
         if e['start_wrapper']:
             o.append(b',"start_wrapper":%s' % s(e['start_wrapper']))
+        if e['waited_ns']:
+            o.append(b',"waited_ns":%d' % e['waited_ns'])
     if e['stack']:
         frames = t.stacks[e['stack']] if e['stack'] < len(t.stacks) else []
         o.append(b',"stack":[' + b','.join(
@@ -504,17 +510,49 @@ def to_json(t, e):
     return b''.join(o)
 
 
+class Discard:
+    def write(self, b):
+        pass
+
+    def flush(self):
+        pass
+
+
+def read_index(b, chunks, keyframes):
+    """The INDEX payload (SPEC 12), checked against the chunks and keyframes found; its stop,
+    or None when it has none (before 1.2)."""
+    got = [(b.uv(), b.uv(), b.uv(), b.uv(), b.uv()) for _ in range(b.uv())]
+    if got != chunks:
+        raise Damaged('index chunk list differs from the chunks found')
+    nk = b.uv()
+    for _ in range(nk):
+        b.uv(), b.uv(), b.uv(), b.uv(), b.uv()
+    if nk != keyframes:
+        raise Damaged('index lists %d keyframes, %d found' % (nk, keyframes))
+    for _ in range(b.uv()):
+        b.u8(), b.uv(), b.uv(), b.uv(), b.uv()
+    nkinds = b.uv()
+    if nkinds > 256:
+        raise Damaged('index: %d kinds' % nkinds)
+    for _ in range(nkinds):
+        b.uv()
+    for _ in ('lost', 'late', 'late_max', 'raw', 'stored'):
+        b.uv()
+    return b.uv() if b.left() else None
+
+
 def main():
     args = sys.argv[1:]
     check = '--check' in args
-    args = [a for a in args if a != '--check']
+    info = '--info' in args
+    args = [a for a in args if a not in ('--check', '--info')]
     if len(args) != 1:
         sys.stderr.write(__doc__)
         return 2
     path = args[0]
     data = open(path, 'rb').read()
     t = Trace(data)
-    out = sys.stdout.buffer
+    out = Discard() if info else sys.stdout.buffer
     try:
         t.scan()
         chunks, gs, gone, last_ts, keyframes = [], {}, {}, 0, 0
@@ -537,9 +575,11 @@ def main():
                     out.write(to_json(t, e))
                     if check:
                         track(gs, e, gone)
-            elif rtype == 5 and check:
-                ts, before, kgs = t.keyframe(p)
+            elif rtype == 5:
                 keyframes += 1
+                if not check:
+                    continue
+                ts, before, kgs = t.keyframe(p)
                 if before != len(chunks):
                     raise Damaged('keyframe at offset %d: chunks_before %d, %d seen' % (off, before, len(chunks)))
                 if kgs != gs:
@@ -554,16 +594,16 @@ def main():
                 ioff, isize = struct.unpack_from('<QQ', p)
                 if index is None or index[0] != ioff or index[1] != isize or ioff + isize != off:
                     raise Damaged('END record does not point at the index')
-        if check and index is not None:
-            b = Buf(index[2], 'INDEX')
-            got = [(b.uv(), b.uv(), b.uv(), b.uv(), b.uv()) for _ in range(b.uv())]
-            if got != chunks:
-                raise Damaged('index chunk list differs from the chunks found')
-            nk = b.uv()
-            for _ in range(nk):
-                b.uv(), b.uv(), b.uv(), b.uv(), b.uv()
-            if nk != keyframes:
-                raise Damaged('index lists %d keyframes, %d found' % (nk, keyframes))
+        stop = None
+        # the index is used only when the END record points at it (a file closed cleanly)
+        if index is not None and t.records and t.records[-1][1] == 7:
+            stop = read_index(Buf(index[2], 'INDEX'), chunks, keyframes) if check or info else None
+            if check and stop and stop < last_ts:
+                raise Damaged('index: stop %d before the last event at %d' % (stop, last_ts))
+        if info:
+            events = sum(c[4] for c in chunks)
+            sys.stdout.write(json.dumps({'events': events, 'ts_last': last_ts, 'stop_ts': stop or None,
+                                         'span_ns': max(stop or 0, last_ts)}) + '\n')
         out.flush()
         if t.stop:
             sys.stderr.write('reader.py: %s: scan stopped: %s\n' % (path, t.stop))

@@ -93,6 +93,8 @@ static void keep_stored(struct xg_event *e)
 		e->count = o.count;
 		e->of = o.of;
 	}
+	if (m & K(XG_EV_SNAPSHOT))
+		e->waited_ns = o.waited_ns;
 }
 
 /* n random events in ts order, every field filled (the writer keeps what the kind stores). */
@@ -129,6 +131,7 @@ static struct xg_event *random_events(size_t n, bool extreme)
 		e->heap_goal = wild();
 		e->total_alloc = wild();
 		e->total_free = wild();
+		e->waited_ns = wild();
 	}
 	return evs;
 }

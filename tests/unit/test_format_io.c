@@ -325,6 +325,56 @@ out:
 	free(evs);
 }
 
+/* The recording's stop in the index: the span reaches it; raised to the last event when
+ * earlier; without it (or before the file is closed) the span ends at the last event. */
+TEST(format_stop_span)
+{
+	static const struct {
+		uint64_t stop, want_stop, want_span;
+	} cases[] = {
+	    {3000000000ULL, 3000000000ULL, 3000000000ULL},
+	    {4000, 5000, 5000}, /* before the last event: raised */
+	    {0, 0, 5000},	/* not given */
+	};
+	const char *path = path_in_tmp("stop.xgt");
+	struct xg_event ev = {.kind = XG_EV_GO_EXIT, .goid = 1};
+	struct tf_reader *r;
+	struct tf_info in;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TF_WRITER_OPTS(o, .flush_ms = -1);
+		struct tf_writer *w = tf_writer__open(path, NULL, &o);
+
+		if (!ASSERT_OK_PTR(w, "open"))
+			return;
+		for (ev.ts = 1000; ev.ts <= 5000; ev.ts += 1000)
+			tf_writer__append(w, &ev);
+		if (cases[i].stop)
+			tf_writer__set_stop(w, cases[i].stop);
+		if (i == 0) {
+			/* still being written: no index, so no stop yet */
+			ASSERT_OK(tf_writer__flush(w), "flush");
+			r = tf_reader__open(path, NULL);
+			if (ASSERT_OK_PTR(r, "open live") &&
+			    ASSERT_OK(tf_reader__info(r, &in), "info")) {
+				ASSERT_FALSE(in.clean, "not closed");
+				ASSERT_EQ(in.stop_ts, 0u, "no stop before close");
+				ASSERT_EQ(in.span_ns, 5000u, "span to the last event");
+			}
+			tf_reader__close(r);
+		}
+		ASSERT_OK(tf_writer__close(w), "close");
+		r = tf_reader__open(path, NULL);
+		if (ASSERT_OK_PTR(r, "reopen") && ASSERT_OK(tf_reader__info(r, &in), "info")) {
+			ASSERT_EQ(in.minor, TF_MINOR, "minor");
+			ASSERT_EQ(in.ts_last, 5000u, "ts_last");
+			ASSERT_EQ(in.stop_ts, cases[i].want_stop, "stop_ts");
+			ASSERT_EQ(in.span_ns, cases[i].want_span, "span_ns");
+		}
+		tf_reader__close(r);
+	}
+}
+
 /* A write error: a clear message, and what was written before stays readable. */
 TEST(format_writer_write_error)
 {

@@ -4,7 +4,8 @@
  * where an allocating function's type argument sits in its spill slot (on hand-assembled
  * code); finding the runtime variables in the code of stripped binaries, against .symtab, on
  * the real Go binaries `make go-progs` builds; ingest of cpu_sample, alloc_sample and snapshot
- * records. Recording itself is tested end to end by tests/prodmode.test.
+ * records, and a snapshot's waited_ns from g.waitsince. Recording itself is tested end to end by
+ * tests/prodmode.test.
  */
 #include <errno.h>
 #include <math.h>
@@ -254,11 +255,13 @@ TEST(prod_ingest)
 	r.e.ts = START + 21;
 	ASSERT_OK(rec_ingest__record(in, &r.e, sizeof(r.e)), "alloc_sample at rate 1");
 
-	/* goroutine 7 waiting on a channel (Go 1.27's waitReasonChanReceive is 19) */
+	/* goroutine 7 waiting on a channel (Go 1.27's waitReasonChanReceive is 19) since 500 ns
+	 * before the trace's start, by its g.waitsince */
 	g.reason = 19;
+	g.waitsince = (int64_t)START - 500;
 	ASSERT_OK(rec_ingest__snapshot(in, START + 30, &g), "snapshot");
 	g.goid = 8;
-	g.state = XG_G_RUNNING;
+	g.state = XG_G_RUNNING; /* a waitsince left over does not count while it runs */
 	ASSERT_OK(rec_ingest__snapshot(in, START + 30, &g), "snapshot running");
 
 	rec_ingest__release(in, START + 1000000, true);
@@ -288,8 +291,36 @@ TEST(prod_ingest)
 	ASSERT_EQ(k.ev[3].to, XG_G_WAITING, "state");
 	ASSERT_STREQ(tf_tables__str(t, k.ev[3].reason), "chan receive", "reason");
 	ASSERT_EQ(k.ev[3].parent_goid, 1ull, "parent");
+	ASSERT_EQ(k.ev[3].waited_ns, 530ull, "waited since before the start");
 	ASSERT_EQ(k.ev[4].to, XG_G_RUNNING, "running");
 	ASSERT_EQ(k.ev[4].reason, 0u, "no reason when running");
+	ASSERT_EQ(k.ev[4].waited_ns, 0ull, "not waiting");
 out:
 	rec_ingest__free(in);
+}
+
+/* g.waitsince into waited_ns: only for a blocked goroutine, only when it is a time before the
+ * snapshot's. */
+TEST(prod_waited)
+{
+	static const struct {
+		uint8_t state;
+		int64_t waitsince;
+		uint64_t mono, want;
+	} cases[] = {
+	    {XG_G_WAITING, 1000, 5000, 4000}, {XG_G_SYSCALL, 1000, 5000, 4000},
+	    {XG_G_WAITING, 5000, 5000, 0},  /* at the snapshot: 0 ns */
+	    {XG_G_WAITING, 0, 5000, 0},	    /* not set by a GC cycle yet */
+	    {XG_G_WAITING, 6000, 5000, 0},  /* after the snapshot's time */
+	    {XG_G_WAITING, -1, 5000, 0},    /* not a time */
+	    {XG_G_RUNNABLE, 1000, 5000, 0}, /* not blocked */
+	    {XG_G_RUNNING, 1000, 5000, 0},    {XG_G_PREEMPTED, 1000, 5000, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rec_gsnap g = {
+		    .goid = 1, .state = cases[i].state, .waitsince = cases[i].waitsince};
+
+		ASSERT_EQ(rec_gsnap__waited(&g, cases[i].mono), cases[i].want, "waited");
+	}
 }

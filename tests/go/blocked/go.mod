@@ -1,0 +1,3 @@
+module xgotop.test/blocked
+
+go 1.21
