@@ -175,7 +175,7 @@ int tf_gtrack__put(struct tf_gtrack *t, const struct tf_goroutine *g)
 {
 	uint64_t i;
 
-	if (u64map_get(&t->idx, g->goid, &i)) {
+	if (t->gs && u64map_get(&t->idx, g->goid, &i)) {
 		t->gs[i] = *g;
 		return 0;
 	}

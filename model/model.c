@@ -633,6 +633,36 @@ static int account(struct gmodel *m, struct gm_g *g, uint64_t ts)
 	return 0;
 }
 
+/*
+ * How long a goroutine snapshot ev saw blocked has been blocked for sure. The runtime sets
+ * g.waitsince to work.tstart, the start of the previous cycle's mark termination, when a
+ * cycle's mark phase first finds g blocked: so g was blocked at a moment before the end of the
+ * cycle after the one that started at waitsince. Its gc_end is the second at or after
+ * waitsince (the first is the cycle waitsince names); a later one when those came before the
+ * trace, which proves less but still holds. 0 when no such cycle end is in the trace yet.
+ */
+static uint64_t proven_wait(const struct gmodel *m, int64_t waitsince, uint64_t ts)
+{
+	int seen = 0;
+
+	for (uint32_t i = 0; i < m->n_gc_ends; i++) {
+		uint64_t e = m->gc_end_ts[i];
+
+		if ((int64_t)e >= waitsince && ++seen == 2)
+			return e <= ts ? ts - e : 0;
+	}
+	return 0;
+}
+
+static void gc_end_seen(struct gmodel *m, uint64_t ts)
+{
+	if (m->n_gc_ends == GM_GC_ENDS) {
+		memmove(m->gc_end_ts, m->gc_end_ts + 1, (GM_GC_ENDS - 1) * sizeof(m->gc_end_ts[0]));
+		m->n_gc_ends--;
+	}
+	m->gc_end_ts[m->n_gc_ends++] = ts;
+}
+
 /* States seen at instants: a wait the runtime's clock showed at the last snapshot ended (the
  * goroutine is seen in another state, or in a wait the runtime started anew). */
 static int wait_seen_ended(struct gmodel *m, struct gm_g *g, const struct xg_event *ev)
@@ -640,7 +670,8 @@ static int wait_seen_ended(struct gmodel *m, struct gm_g *g, const struct xg_eve
 	if (m->exact || !m->wait_limit_ns || g->t.state != XG_G_WAITING ||
 	    g->waited_ns < m->wait_limit_ns)
 		return 0;
-	if (ev->to == XG_G_WAITING && ev->waited_ns >= g->waited_ns + (ev->ts - g->obs_ts))
+	if (ev->to == XG_G_WAITING && ev->waited_ns &&
+	    (int64_t)ev->ts - (int64_t)ev->waited_ns == g->waitsince_ts)
 		return 0; /* the same wait, still going */
 	return wait_add(m, &(struct gm_wait){
 			       .goid = g->t.goid,
@@ -773,7 +804,12 @@ static int goroutine_event(struct gmodel *m, const struct xg_event *ev)
 		if (changed) /* seen in a state it entered earlier: when, only the runtime knows */
 			g->flags &= (uint8_t)~GM_G_TIMED;
 		g->obs_ts = ev->ts;
-		g->waited_ns = blocked(t.state) ? ev->waited_ns : 0;
+		g->waitsince_ts = 0;
+		g->waited_ns = 0;
+		if (blocked(t.state) && ev->waited_ns) {
+			g->waitsince_ts = (int64_t)ev->ts - (int64_t)ev->waited_ns;
+			g->waited_ns = proven_wait(m, g->waitsince_ts, ev->ts);
+		}
 		/* exact traces: the runtime may know the wait began before it was first seen */
 		if (m->exact && !(g->flags & GM_G_TIMED) && g->waited_ns > ev->ts - t.since_ts &&
 		    g->waited_ns - (ev->ts - t.since_ts) > g->pre_ns)
@@ -994,6 +1030,9 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 		heap_figures(m, ev);
 		return 0;
 	case XG_EV_GC_END:
+		gc_end_seen(m, ev->ts);
+		heap_figures(m, ev);
+		return 0;
 	case XG_EV_HEAP:
 		heap_figures(m, ev);
 		return 0;
@@ -1034,6 +1073,7 @@ void gmodel__reset(struct gmodel *m, uint64_t ts)
 	m->user_live = m->peak_user = m->peak_user_ts = 0;
 	m->nwaits = 0;
 	m->peak_heap = m->peak_heap_ts = 0;
+	m->n_gc_ends = 0;
 	m->peak_alloc_bps = 0;
 	m->peak_alloc_ts = 0;
 	m->events = 0;

@@ -14,7 +14,9 @@
  * goroutine first seen in a snapshot (it existed before the recording) has lower bounds there.
  * A production trace sees states at instants (snapshots) and CPU samples: running time is
  * estimated from the samples, a wait is known only as at least what the runtime's own
- * g.waitsince says (as Go's tracebacks print "[chan receive, 6 minutes]"), the rest is unknown.
+ * g.waitsince proves (Go's tracebacks print it as "[chan receive, 6 minutes]"; it is off by up
+ * to a GC cycle, the model takes the end of the cycle that saw the goroutine blocked), the rest
+ * is unknown.
  *
  * Cost: O(1) per event (hash lookups in util/u64map.h), O(goroutines) once per second of trace
  * time (CPU% roll). Memory is bounded: exited goroutines are kept for a while (GM_EXITED_KEEP)
@@ -54,6 +56,9 @@ enum gm_slot {
 /* States counted in the history (enum xg_gstate values; dead goroutines are not counted). */
 #define GM_HSTATES 16
 
+/* GC cycle ends remembered to turn g.waitsince into a proven wait. */
+#define GM_GC_ENDS 64
+
 /* Exited goroutines kept visible (dead, with their figures) before they are forgotten. */
 #define GM_EXITED_KEEP 1024
 
@@ -72,9 +77,11 @@ struct gm_g {
 	uint64_t seen_ts; /* first event about it */
 	uint64_t exited_ts;
 	uint64_t obs_ts; /* its last snapshot */
-	uint64_t
-	    waited_ns;	 /* at obs_ts: blocked at least this long, per the runtime (0: unknown) */
-	uint64_t pre_ns; /* exact traces: time in its state before since_ts (from waited_ns) */
+	/* at obs_ts: blocked at least this long, as the runtime's g.waitsince proves it (from the
+	 * end of the GC cycle whose mark phase saw it blocked); 0: not proven */
+	uint64_t waited_ns;
+	int64_t waitsince_ts; /* g.waitsince in trace time (may be before the trace); 0: none */
+	uint64_t pre_ns;      /* exact traces: time in its state before since_ts (from waited_ns) */
 	uint64_t slot_ns[GM_NSLOTS]; /* measured time in each slot, closed intervals (exact) */
 	uint64_t alloc_bytes;	     /* scaled by the sampling rate when sampled */
 	uint64_t alloc_count;
@@ -202,9 +209,11 @@ struct gmodel {
 	uint32_t exited_ring[GM_EXITED_KEEP];
 	uint32_t exited_head, exited_len;
 	uint64_t next_seq;
-	uint32_t live;		     /* goroutines seen and not exited */
-	uint32_t counts[GM_HSTATES]; /* live goroutines per state */
-	struct tf_gone gone;	     /* recently exited: late events about them are ignored */
+	uint32_t live;			/* goroutines seen and not exited */
+	uint32_t counts[GM_HSTATES];	/* live goroutines per state */
+	struct tf_gone gone;		/* recently exited: late events about them are ignored */
+	uint64_t gc_end_ts[GM_GC_ENDS]; /* the last gc_end events' ts, oldest first */
+	uint32_t n_gc_ends;
 
 	/* groups by start function, exact */
 	struct gm_group *groups;

@@ -574,3 +574,173 @@ TEST(viewer_model_alloc_rate_from_heap_events)
 out:
 	fixture_free(&f);
 }
+
+static struct xg_event ev_snap(uint64_t ts, uint64_t goid, int to, uint32_t reason, uint32_t fn,
+			       uint64_t waited)
+{
+	struct xg_event e = {.ts = ts, .kind = XG_EV_SNAPSHOT, .goid = goid};
+
+	e.to = (uint8_t)to;
+	e.reason = reason;
+	e.start_fn = fn;
+	e.waited_ns = waited;
+	return e;
+}
+
+/* Group figures stay exact however many goroutines came and went: 3000 exits, far past the
+ * rows kept (GM_EXITED_KEEP). */
+TEST(model_groups_exact)
+{
+	struct fixture f;
+	struct gm_group *gs = NULL;
+	struct xg_event e;
+	uint32_t fn = 0;
+	int n;
+
+	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
+		goto out;
+	fn = str(&f, "net/http.(*conn).serve");
+	for (uint64_t id = 10; id < 3010; id++) {
+		e = ev_create(id * MS, id, 1, fn);
+		gmodel__event(f.m, &e);
+		e = (struct xg_event){
+		    .ts = id * MS + 10, .kind = XG_EV_ALLOC, .goid = id, .size = 100};
+		gmodel__event(f.m, &e);
+		e = ev_state(id * MS + 100, id, XG_G_RUNNABLE, XG_G_RUNNING, 0);
+		gmodel__event(f.m, &e);
+		e = (struct xg_event){.ts = id * MS + 600, .kind = XG_EV_GO_EXIT, .goid = id};
+		gmodel__event(f.m, &e);
+	}
+	n = gmodel__groups(f.m, &gs);
+	if (!ASSERT_EQ(n, 1, "one group") || !gs)
+		goto out;
+	ASSERT_EQ(gs[0].exited, 3000u, "every exit counted");
+	ASSERT_EQ(gs[0].created, 3000u, "every creation counted");
+	ASSERT_EQ(gs[0].alloc_bytes, 300000u, "every allocation counted");
+	ASSERT_EQ(gs[0].slot_ns[GM_RUNNING], 3000u * 500, "running time of all");
+	ASSERT_EQ(gs[0].slot_ns[GM_RUNNABLE], 3000u * 100, "runnable time of all");
+	ASSERT_EQ(gs[0].max_live, 1u, "one at a time");
+	ASSERT_LE(f.m->exited_len, (uint32_t)GM_EXITED_KEEP, "rows bounded");
+out:
+	free(gs);
+	fixture_free(&f);
+}
+
+/* Full mode attached to a running program: a goroutine first seen in the attach snapshot has
+ * lower bounds; one created in the trace has measured figures. */
+TEST(model_exact_attach_bounds)
+{
+	struct fixture f;
+	struct xg_event e;
+	struct gm_time t;
+	const struct gm_g *g;
+	uint32_t fn = 0, rs = 0;
+
+	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
+		goto out;
+	fn = str(&f, "main.worker");
+	rs = str(&f, "chan receive");
+	ASSERT_TRUE(f.m->exact, "full mode is exact");
+	e = ev_snap(1 * MS, 7, XG_G_WAITING, rs, fn, 0);
+	gmodel__event(f.m, &e);
+	e = ev_create(2 * MS, 8, 7, fn);
+	gmodel__event(f.m, &e);
+	e = ev_state(500 * MS, 7, XG_G_WAITING, XG_G_RUNNABLE, 0);
+	gmodel__event(f.m, &e);
+	e = ev_state(600 * MS, 7, XG_G_RUNNABLE, XG_G_RUNNING, 0);
+	gmodel__event(f.m, &e);
+	e = (struct xg_event){.ts = 1000 * MS, .kind = XG_EV_HEAP};
+	gmodel__event(f.m, &e);
+	g = gmodel__g(f.m, 7);
+	if (!ASSERT_OK_PTR(g, "g7"))
+		goto out;
+	t = gmodel__slot_time(f.m, g, GM_WAITING);
+	ASSERT_EQ(t.bound, GM_AT_LEAST, "wait began before the attach");
+	ASSERT_EQ(t.ns, 499 * MS, "wait seen");
+	t = gmodel__in_state(f.m, g);
+	ASSERT_EQ(t.bound, GM_KNOWN, "running since a transition");
+	ASSERT_EQ(t.ns, 400 * MS, "running for");
+	t = gmodel__age(f.m, g);
+	ASSERT_EQ(t.bound, GM_AT_LEAST, "age of one seen at attach");
+	g = gmodel__g(f.m, 8);
+	t = gmodel__age(f.m, g);
+	ASSERT_EQ(t.bound, GM_KNOWN, "age of one created in the trace");
+	ASSERT_EQ(t.ns, 998 * MS, "age");
+	ASSERT_EQ(gmodel__slot_time(f.m, g, GM_RUNNABLE).bound, GM_KNOWN, "measured");
+out:
+	fixture_free(&f);
+}
+
+/* Production mode: states at instants. A wait is proven from the end of the GC cycle after
+ * the one g.waitsince names; nothing else is invented. */
+TEST(model_production_bounds)
+{
+	struct fixture f;
+	struct xg_event e;
+	struct gm_time t;
+	const struct gm_g *g;
+	uint32_t fn = 0, rs = 0;
+
+	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
+		goto out;
+	tf_meta__set_str(f.meta, "mode", "production");
+	tf_meta__set_str(f.meta, "events", "go_create,cpu_sample,snapshot,gc_start,gc_end,heap");
+	gmodel__begin(f.m, &f.info);
+	f.m->wait_limit_ns = 1 * S;
+	ASSERT_FALSE(f.m->exact, "production is not exact");
+	fn = str(&f, "main.worker");
+	rs = str(&f, "chan receive");
+	/* blocked since before the trace: waitsince = -5 s; GC cycles end at 0.2, 0.4, 0.6 s */
+	e = ev_snap(10 * MS, 7, XG_G_WAITING, rs, fn, 5 * S + 10 * MS);
+	gmodel__event(f.m, &e);
+	g = gmodel__g(f.m, 7);
+	ASSERT_EQ(gmodel__in_state(f.m, g).bound, GM_UNKNOWN, "no cycle end seen: not proven");
+	for (int i = 1; i <= 3; i++) {
+		e = (struct xg_event){.ts = (uint64_t)i * 200 * MS, .kind = XG_EV_GC_END};
+		gmodel__event(f.m, &e);
+	}
+	e = ev_snap(1000 * MS, 7, XG_G_WAITING, rs, fn, 6 * S);
+	gmodel__event(f.m, &e);
+	t = gmodel__in_state(f.m, g);
+	ASSERT_EQ(t.bound, GM_AT_LEAST, "proven");
+	ASSERT_EQ(t.ns, 600 * MS, "from the second cycle end after waitsince");
+	/* blocked at 0.5 s (waitsince = 0.4 s, the cycle ending at 0.6 s saw it) */
+	e = ev_snap(1000 * MS, 9, XG_G_WAITING, rs, fn, 600 * MS);
+	gmodel__event(f.m, &e);
+	t = gmodel__in_state(f.m, gmodel__g(f.m, 9));
+	ASSERT_EQ(t.bound, GM_AT_LEAST, "proven");
+	ASSERT_EQ(t.ns, 400 * MS, "since the end of the cycle that saw it");
+	/* waitsince = 0.6 s: the cycle that saw it has not ended yet */
+	e = ev_snap(1000 * MS, 10, XG_G_WAITING, rs, fn, 400 * MS);
+	gmodel__event(f.m, &e);
+	ASSERT_EQ(gmodel__in_state(f.m, gmodel__g(f.m, 10)).bound, GM_UNKNOWN, "not proven yet");
+	/* a goroutine with CPU samples: running time about samples / hz, its wait unknown */
+	e = ev_create(100 * MS, 20, 1, fn);
+	gmodel__event(f.m, &e);
+	for (int i = 0; i < 99; i++) {
+		e = (struct xg_event){.ts = 100 * MS + (uint64_t)i * MS, .kind = XG_EV_CPU_SAMPLE};
+		e.goid = 20;
+		gmodel__event(f.m, &e);
+	}
+	g = gmodel__g(f.m, 20);
+	t = gmodel__slot_time(f.m, g, GM_RUNNING);
+	ASSERT_EQ(t.bound, GM_ABOUT, "running estimated");
+	ASSERT_EQ(t.ns, 1 * S, "99 samples at 99 Hz");
+	ASSERT_EQ(gmodel__slot_time(f.m, g, GM_WAITING).bound, GM_UNKNOWN, "wait not invented");
+	ASSERT_EQ(gmodel__slot_time(f.m, g, GM_RUNNABLE).bound, GM_UNKNOWN, "runq not invented");
+	ASSERT_EQ(gmodel__in_state(f.m, g).bound, GM_UNKNOWN, "no state duration");
+	/* the wait ends: goroutine 7 seen running; the proven part is kept as a long wait */
+	e = ev_snap(2000 * MS, 7, XG_G_RUNNING, 0, fn, 0);
+	gmodel__event(f.m, &e);
+	ASSERT_EQ(f.m->nwaits, 0u, "0.6 s proven is under the 1 s limit");
+	e = ev_snap(3000 * MS, 9, XG_G_WAITING, rs, fn, 2600 * MS);
+	gmodel__event(f.m, &e);
+	e = ev_snap(4000 * MS, 9, XG_G_RUNNABLE, 0, fn, 0);
+	gmodel__event(f.m, &e);
+	if (ASSERT_EQ(f.m->nwaits, 1u, "a proven 2.4 s wait ended")) {
+		ASSERT_EQ(f.m->waits[0].ns, 2400 * MS, "proven length");
+		ASSERT_EQ(f.m->waits[0].bound, GM_AT_LEAST, "a lower bound");
+	}
+out:
+	fixture_free(&f);
+}
