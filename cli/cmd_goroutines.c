@@ -74,12 +74,17 @@ static void text(const struct xg_analysis *a, bool all)
 				  : g->goid == 1	  ? "runtime.main"
 							  : "?");
 		xa_create_site(a, g, &w);
-		if (*w.fn)
+		/* as Go's dump: no creator for the main goroutine and the runtime's ones */
+		if (g->goid == 1)
+			printf("\tthe main goroutine");
+		else if (!*w.fn)
+			printf("\tcreated before the recording");
+		else if (gmodel_runtime_frame(w.fn))
+			printf("\tcreated by the runtime (%s)", w.fn);
+		else
 			printf("\tcreated by %s in goroutine %" PRIu64 "%s%s", w.fn, g->parent_goid,
 			       *w.file ? " at " : "", w.file);
-		else
-			printf("\tcreated before the recording");
-		if (*w.fn && w.line)
+		if (*w.fn && w.line && g->goid != 1 && !gmodel_runtime_frame(w.fn))
 			printf(":%u", w.line);
 		printf(", age %s\n", gm_fmt_time(b1, sizeof(b1), g->age));
 	}

@@ -227,6 +227,10 @@ void xg_event_write_json(FILE *f, const struct xg_event *ev, const struct tf_tab
 		break;
 	}
 	case XG_EV_SNAPSHOT:
+		if (!ev->goid) { /* the mark of a whole walk */
+			RAW(&b, ",\"walk\":true");
+			break;
+		}
 		put_state(&b, "state", ev->to);
 		put_id(&b, "reason", names, ev->reason);
 		put_id(&b, "start_fn", names, ev->start_fn);

@@ -728,6 +728,24 @@ static int g_exit(struct gmodel *m, struct gm_g *g, uint64_t ts)
 	return 0;
 }
 
+/* A walk over every goroutine ended (a snapshot with goid 0): those it did not report were seen
+ * unchanged at ts, their wait proven up to there. */
+static void walk_seen(struct gmodel *m, uint64_t ts)
+{
+	if (m->exact)
+		return;
+	for (uint32_t i = 0; i < m->g_len; i++) {
+		struct gm_g *g = &m->g[i];
+
+		if (!g->t.goid || (g->flags & GM_G_EXITED) || !(g->flags & GM_G_SNAPSHOT) ||
+		    g->obs_ts >= ts)
+			continue;
+		g->obs_ts = ts;
+		if (g->waitsince_ts)
+			g->waited_ns = proven_wait(m, g->waitsince_ts, ts);
+	}
+}
+
 /* go_create, go_state, go_exit, snapshot: format/gtrack.h's rules on g's entry, then the
  * figures. */
 static int goroutine_event(struct gmodel *m, const struct xg_event *ev)
@@ -737,6 +755,8 @@ static int goroutine_event(struct gmodel *m, const struct xg_event *ev)
 	bool known, changed;
 	int err = 0;
 
+	if (!ev->goid && ev->kind == XG_EV_SNAPSHOT)
+		walk_seen(m, ev->ts);
 	if (!ev->goid || tf_gone__has(&m->gone, ev->goid))
 		return 0;
 	g = gmodel__g(m, ev->goid);

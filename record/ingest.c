@@ -608,6 +608,15 @@ int rec_ingest__snapshot(struct rec_ingest *g, uint64_t mono, const struct rec_g
 	return rec_ingest__push(g, &ev);
 }
 
+int rec_ingest__walk_done(struct rec_ingest *g, uint64_t mono)
+{
+	struct xg_event ev = {0};
+
+	ev.ts = mono > g->o.start_mono ? mono - g->o.start_mono : 0;
+	ev.kind = XG_EV_SNAPSHOT;
+	return rec_ingest__push(g, &ev);
+}
+
 void rec_ingest__set_mem_rate(struct rec_ingest *g, int64_t rate)
 {
 	g->mem_rate = rate > 0 ? (double)rate : MEM_RATE_DEFAULT;

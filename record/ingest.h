@@ -62,6 +62,9 @@ int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev);
 /* Queues a snapshot event for goroutine s, read at CLOCK_MONOTONIC ns mono (names resolved
  * here). 0 or -ENOMEM. */
 int rec_ingest__snapshot(struct rec_ingest *g, uint64_t mono, const struct rec_gsnap *s);
+/* Queues the mark of a whole walk read at mono (a snapshot event with goid 0: every goroutine
+ * without its own snapshot at that ts was seen as its last one says). 0 or -ENOMEM. */
+int rec_ingest__walk_done(struct rec_ingest *g, uint64_t mono);
 /* Goroutines created (or adopted) and not seen to exit: their g addresses and goids, valid
  * until the next call into the ingest. Returns how many. */
 size_t rec_ingest__live(struct rec_ingest *g, const uint64_t **gs, const uint64_t **goids);

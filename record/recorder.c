@@ -1187,6 +1187,11 @@ static void poll_target(struct recorder *r, uint64_t now, bool force)
 			return;
 		}
 		snap_prune(r, c.walk);
+		err = rec_ingest__walk_done(r->ing, c.mono);
+		if (err) {
+			poll_stop(r, err);
+			return;
+		}
 		r->polls_snapshot++;
 		r->poll_ns += clock_ns(CLOCK_MONOTONIC) - c.mono;
 		r->next_snapshot = now + (uint64_t)r->o.snapshot_ms * 1000000;

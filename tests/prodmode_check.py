@@ -126,6 +126,12 @@ def check(truth, evs, info):
     nostack = sum(1 for e in fns if not any(f.get("fn", "").startswith("main.allocPhase") for f in e.get("stack", [])))
     yield nostack == 0 and fns, "alloc-sample-stacks", f"{nostack} of {len(fns)} without main.allocPhase in their stack"
 
+    walk_marks = [e for e in by_kind["snapshot"] if not e["goid"]]
+    by_kind["snapshot"] = [e for e in by_kind["snapshot"] if e["goid"]]
+    snap_ts = {e["ts"] for e in by_kind["snapshot"]}
+    unmarked = sorted(snap_ts - {e["ts"] for e in walk_marks} - {min(snap_ts, default=0)})
+    yield walk_marks and not unmarked and all(e.get("walk") for e in walk_marks), "snapshot-walk-marks", (
+        f"{len(walk_marks)} walks marked" if not unmarked else f"walks without a mark at ts {unmarked[:3]}")
     last = {}
     for e in by_kind["snapshot"]:
         last[e["goid"]] = e

@@ -491,6 +491,8 @@ def to_json(t, e):
         of = e['of']
         o.append(b',"count":%d,"of":%s' % (e['count'], b'"%s"' % KINDS[of].encode()
                                              if of in KINDS else b'%d' % of))
+    elif kind == 11 and not e['goid']:
+        o.append(b',"walk":true')
     elif kind == 11:
         o.append(b',"state":%s,"reason":%s,"start_fn":%s' % (state(e['to']), s(e['reason']),
                                                              s(e['start_fn'])))
