@@ -302,7 +302,7 @@ static int collect_goroutines(struct pp *p, struct xg_event *evs, struct xg_expo
 	const struct tf_goroutine *gs;
 	size_t ng;
 	long n;
-	int err;
+	int err = 0;
 
 	tr = tf_gtrack__new();
 	if (!tr)
