@@ -128,6 +128,23 @@ double gmodel_alloc_rate(const struct tf_meta *meta)
 	return v > 1.0 ? 1.0 : v;
 }
 
+static void gc_end_seen(struct gmodel *m, int64_t ts);
+
+/* The GC cycles that ended before an attach (SPEC.md "Metadata": gc.ends), as if seen. */
+static void gc_history(struct gmodel *m)
+{
+	m->n_gc_ends = 0;
+	for (const char *p = m->meta ? tf_meta__str(m->meta, "gc.ends") : NULL; p && *p;) {
+		char *end;
+		long long v = strtoll(p, &end, 10);
+
+		if (end == p)
+			break;
+		gc_end_seen(m, (int64_t)v);
+		p = *end == ',' ? end + 1 : end;
+	}
+}
+
 int gmodel__begin(struct gmodel *m, const struct sink_info *info)
 {
 	const char *events = info->meta ? tf_meta__str(info->meta, "events") : NULL;
@@ -158,6 +175,7 @@ int gmodel__begin(struct gmodel *m, const struct sink_info *info)
 		m->cpu_hz = meta_num(info->meta, "sample.cpu_sample", 0);
 	if (m->cpu_hz <= 0)
 		m->cpu_hz = 99;
+	gc_history(m);
 	/* a trace without the list (older or synthetic ones) is taken as recording what it has */
 	m->cpu_sampled = !events || list_has(events, "cpu_sample");
 	m->exact = !(m->mode && !strcmp(m->mode, "production")) && m->g_rate >= 1.0 &&
@@ -646,15 +664,15 @@ static uint64_t proven_wait(const struct gmodel *m, int64_t waitsince, uint64_t 
 	int seen = 0;
 
 	for (uint32_t i = 0; i < m->n_gc_ends; i++) {
-		uint64_t e = m->gc_end_ts[i];
+		int64_t e = m->gc_end_ts[i];
 
-		if ((int64_t)e >= waitsince && ++seen == 2)
-			return e <= ts ? ts - e : 0;
+		if (e >= waitsince && ++seen == 2)
+			return e <= (int64_t)ts ? (uint64_t)((int64_t)ts - e) : 0;
 	}
 	return 0;
 }
 
-static void gc_end_seen(struct gmodel *m, uint64_t ts)
+static void gc_end_seen(struct gmodel *m, int64_t ts)
 {
 	if (m->n_gc_ends == GM_GC_ENDS) {
 		memmove(m->gc_end_ts, m->gc_end_ts + 1, (GM_GC_ENDS - 1) * sizeof(m->gc_end_ts[0]));
@@ -1050,7 +1068,7 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 		heap_figures(m, ev);
 		return 0;
 	case XG_EV_GC_END:
-		gc_end_seen(m, ev->ts);
+		gc_end_seen(m, (int64_t)ev->ts);
 		heap_figures(m, ev);
 		return 0;
 	case XG_EV_HEAP:
@@ -1093,7 +1111,7 @@ void gmodel__reset(struct gmodel *m, uint64_t ts)
 	m->user_live = m->peak_user = m->peak_user_ts = 0;
 	m->nwaits = 0;
 	m->peak_heap = m->peak_heap_ts = 0;
-	m->n_gc_ends = 0;
+	gc_history(m);
 	m->peak_alloc_bps = 0;
 	m->peak_alloc_ts = 0;
 	m->events = 0;

@@ -57,7 +57,7 @@ enum gm_slot {
 #define GM_HSTATES 16
 
 /* GC cycle ends remembered to turn g.waitsince into a proven wait. */
-#define GM_GC_ENDS 64
+#define GM_GC_ENDS 256
 
 /* Exited goroutines kept visible (dead, with their figures) before they are forgotten. */
 #define GM_EXITED_KEEP 1024
@@ -212,7 +212,9 @@ struct gmodel {
 	uint32_t live;			/* goroutines seen and not exited */
 	uint32_t counts[GM_HSTATES];	/* live goroutines per state */
 	struct tf_gone gone;		/* recently exited: late events about them are ignored */
-	uint64_t gc_end_ts[GM_GC_ENDS]; /* the last gc_end events' ts, oldest first */
+	/* when the last GC cycles ended (gc_end events, and metadata gc.ends for those before
+	 * an attach, negative), oldest first */
+	int64_t gc_end_ts[GM_GC_ENDS];
 	uint32_t n_gc_ends;
 
 	/* groups by start function, exact */

@@ -170,6 +170,36 @@ int rec_poll__numgc(struct rec_poll *p, uint32_t *n)
 			   sizeof(*n));
 }
 
+int rec_poll__gc_ends(struct rec_poll *p, uint64_t ends[REC_GC_ENDS], uint32_t *n)
+{
+	/* mstats: pause_total_ns uint64, pause_ns [256]uint64, pause_end [256]uint64, numgc
+	 * (Go 1.21 to 1.27); the two offsets known say whether that layout holds */
+	const int32_t ring = REC_GC_ENDS * 8;
+	uint64_t buf[REC_GC_ENDS];
+	uint32_t numgc, k;
+	int err;
+
+	*n = 0;
+	if (!p->gl->memstats.addr || p->off->ms_numgc < 0 || p->off->ms_pause_total_ns < 0 ||
+	    p->off->ms_numgc - p->off->ms_pause_total_ns != 8 + 2 * ring)
+		return -ENOENT;
+	err = rec_poll__numgc(p, &numgc);
+	err = err ?: read_remote(p, p->gl->memstats.addr + p->bias +
+					(uint64_t)(p->off->ms_numgc - ring),
+				 buf, sizeof(buf));
+	if (err)
+		return err;
+	k = numgc < REC_GC_ENDS ? numgc : REC_GC_ENDS;
+	/* cycle c (1-based) wrote pause_end[(c - 1) % 256] */
+	for (uint32_t i = 0; i < k; i++) {
+		uint64_t e = buf[(numgc - k + i) % REC_GC_ENDS];
+
+		if (e && (!*n || e >= ends[*n - 1]))
+			ends[(*n)++] = e;
+	}
+	return 0;
+}
+
 int64_t rec_poll__mem_rate(struct rec_poll *p)
 {
 	int64_t v = 0;

@@ -64,6 +64,11 @@ int rec_poll__heap(struct rec_poll *p, struct rec_heap *h);
 /* memstats.numgc now: the GC cycles that ended. 0, -ENOENT when runtime.memstats was not
  * found, or -errno with a message. */
 int rec_poll__numgc(struct rec_poll *p, uint32_t *n);
+/* The end times (unix ns) of the last min(numgc, REC_GC_ENDS) GC cycles, oldest first, from
+ * memstats.pause_end (each written after the cycle's sweep began); *n of them. 0, -ENOENT when
+ * memstats is not where it should be, or -errno. */
+#define REC_GC_ENDS 256
+int rec_poll__gc_ends(struct rec_poll *p, uint64_t ends[REC_GC_ENDS], uint32_t *n);
 
 /* runtime.MemProfileRate now, or 0 when unknown or unreadable. */
 int64_t rec_poll__mem_rate(struct rec_poll *p);

@@ -89,6 +89,9 @@ struct recorder {
 	 * when the probes went in */
 	uint64_t numgc_addr;
 	uint32_t numgc_start;
+	/* attached: when the GC cycles before the attach ended (unix ns, oldest first) */
+	uint64_t gc_ends[REC_GC_ENDS];
+	uint32_t n_gc_ends;
 
 	/* production mode */
 	bool production;
@@ -584,6 +587,28 @@ static const char *gc_numbering(const struct recorder *r)
 	       "found); heap: 0";
 }
 
+/* gc.ends: when the GC cycles before the recording ended, in trace ns (negative), oldest
+ * first, comma-separated (SPEC.md "Metadata"). */
+static int gc_ends_meta(const struct recorder *r, struct tf_meta *m)
+{
+	char *buf;
+	size_t len = 0, cap = (size_t)r->n_gc_ends * 24 + 1;
+	int err;
+
+	if (!r->n_gc_ends)
+		return 0;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < r->n_gc_ends; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%" PRId64, i ? "," : "",
+					(int64_t)r->gc_ends[i] - (int64_t)r->start_wall);
+	err = tf_meta__set_str(m, "gc.ends", buf);
+	free(buf);
+	return err;
+}
+
 static int build_meta(struct recorder *r)
 {
 	const struct gobin_info *bi = gobin__info(r->bin);
@@ -651,6 +676,7 @@ static int build_meta(struct recorder *r)
 	else
 		err = err ?: tf_meta__set_str(m, "stacks", r->o.stacks ? "frame pointers" : "off");
 	err = err ?: tf_meta__set_str(m, "gc.numbering", gc_numbering(r));
+	err = err ?: gc_ends_meta(r, m);
 	err = err ?: tf_meta__set_str(m, "offsets.source", r->off.source ? r->off.source : "");
 	err = err ?: meta_offsets(m, &r->off);
 	err =
@@ -799,6 +825,10 @@ static void gc_count_start(struct recorder *r)
 	if (!p)
 		p = rec_poll__new(r->t.pid, r->bias, &r->off, &r->globals);
 	err = p ? rec_poll__numgc(p, &r->numgc_start) : -errno;
+	/* an attached program's GC history: what lets a reader turn g.waitsince (snapshots'
+	 * waited_ns) into a proven wait for goroutines blocked since before the attach */
+	if (!err && !r->t.launched && p && rec_poll__gc_ends(p, r->gc_ends, &r->n_gc_ends))
+		r->n_gc_ends = 0;
 	if (p != r->poll)
 		rec_poll__free(p);
 	if (!err)
