@@ -1,8 +1,13 @@
 """Shared by tests/replay.test, tests/tui.test, tests/web.test and the viewer benchmarks."""
+import http.client as http_client
 import json
 import os
+import re
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.environ.get("OUTPUT", ".output")
@@ -37,6 +42,62 @@ def replay_json(path, *args, timeout=120):
                                                           r.stderr.strip()))
     lines = r.stdout.splitlines()
     return lines, [json.loads(l) for l in lines]
+
+
+def web_replay(path, args):
+    """Starts `xgotop replay PATH --no-tui --web 0 ARGS...`; returns (process, port)."""
+    p = subprocess.Popen([XGOTOP, "replay", path, "--no-tui", "--web", "0", *args],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    line = p.stderr.readline()
+    m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    if not m:
+        p.kill()
+        p.wait()
+        raise RuntimeError("no URL from the web output: %r" % line)
+    return p, int(m.group(1))
+
+
+def http(port, path, method="GET", timeout=10):
+    """(status, body bytes) of a request to the web output."""
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def read_frame(port, timeout=5):
+    """The first frame of a fresh /api/stream (http.client undoes the chunked encoding)."""
+    c = http_client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request("GET", "/api/stream")
+        r = c.getresponse()
+        deadline = time.monotonic() + timeout
+        event = None
+        while time.monotonic() < deadline:
+            line = r.readline()
+            if not line:
+                return None
+            line = line.rstrip(b"\r\n")
+            if line.startswith(b"event: "):
+                event = line[7:]
+            elif line.startswith(b"data: ") and event == b"frame":
+                return json.loads(line[6:])
+    finally:
+        c.close()
+    return None
+
+
+def held_frame(port, timeout=60):
+    """Waits until a replay is held paused at its end (or --to): returns that frame, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        f = read_frame(port)
+        if f and f.get("paused"):
+            return f
+        time.sleep(0.1)
+    return None
 
 
 def model_truth(events, until_ns=None):

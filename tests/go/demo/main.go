@@ -1,7 +1,8 @@
 // demo is the program `make demo` traces: a small job server. A producer feeds jobs to a pool
 // of workers over a channel, workers allocate result buffers and report under a mutex, a
 // ticker goroutine sleeps, and every second a short-lived batch of goroutines fans out and in.
-// It runs for -duration (default 5s) and prints what it did.
+// It runs for -duration (default 5s) and prints what it did. -rate N feeds at most N jobs a
+// second (default: as fast as the workers take them).
 package main
 
 import (
@@ -51,6 +52,7 @@ func fanout(n int) {
 
 func main() {
 	duration := flag.Duration("duration", 5*time.Second, "how long to run")
+	rate := flag.Int("rate", 0, "jobs per second at most (0: no limit)")
 	flag.Parse()
 
 	jobs := make(chan int)
@@ -76,7 +78,9 @@ func main() {
 			fanout(8)
 			batches++
 		case jobs <- j:
-			if j%100 == 0 {
+			if *rate > 0 {
+				time.Sleep(time.Second / time.Duration(*rate))
+			} else if j%100 == 0 {
 				time.Sleep(time.Millisecond)
 			}
 		}

@@ -1,0 +1,3 @@
+module statetruth
+
+go 1.21
