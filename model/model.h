@@ -209,9 +209,9 @@ struct gmodel {
 	uint32_t exited_ring[GM_EXITED_KEEP];
 	uint32_t exited_head, exited_len;
 	uint64_t next_seq;
-	uint32_t live;			/* goroutines seen and not exited */
-	uint32_t counts[GM_HSTATES];	/* live goroutines per state */
-	struct tf_gone gone;		/* recently exited: late events about them are ignored */
+	uint32_t live;		     /* goroutines seen and not exited */
+	uint32_t counts[GM_HSTATES]; /* live goroutines per state */
+	struct tf_gone gone;	     /* recently exited: late events about them are ignored */
 	/* when the last GC cycles ended (gc_end events, and metadata gc.ends for those before
 	 * an attach, negative), oldest first */
 	int64_t gc_end_ts[GM_GC_ENDS];

@@ -498,6 +498,12 @@ static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct 
 	st->functions = p->nfns;
 	tf_meta__int(meta, "wall.start_ns", &wall);
 	pb_int(out, P_TIME_NANOS, wall);
+	{
+		struct tf_info in; /* the recording's span, which may end after its last event */
+
+		if (!tf_reader__info(p->t->r, &in) && in.span_ns > st->tl.end_ts)
+			st->tl.end_ts = in.span_ns;
+	}
 	pb_int(out, P_DURATION_NANOS, (int64_t)st->tl.end_ts);
 	value_type(out, P_PERIOD_TYPE, t1, u1);
 	pb_int(out, P_PERIOD, kind == XG_PROFILE_CPU ? cpu_period_ns(meta) : 1);

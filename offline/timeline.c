@@ -321,9 +321,13 @@ static int finish(struct walk *w)
 {
 	const struct xt_ops *o = w->ops;
 	const struct tf_goroutine *gs;
+	struct tf_info in;
 	size_t n;
 	int err;
 
+	/* the recording's end, which may come after its last event */
+	if (!tf_reader__info(w->t->r, &in) && in.span_ns > w->st->end_ts)
+		w->st->end_ts = in.span_ns;
 	err = flush_counts(w);
 	err = err ?: flush_windows(w, w->st->end_ts);
 	if (!err && w->gc_open)

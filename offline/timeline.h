@@ -7,7 +7,7 @@
  *   one track per goroutine, named "G<goid> <start function>", first named when first seen
  *   state slices on it: "running", "runnable", "syscall", "waiting:<reason>" (or "waiting"),
  *     and the other state names ("copystack", "preempted", ...); a new slice when the state or
- *     the wait reason changes; all closed at the last event's time
+ *     the wait reason changes; all closed at the recording's end (its span)
  *   a flow from creator to created goroutine: an instant "go <start fn>" on the creator's track
  *     starts it, the created goroutine's first slice ends it (flow id = the new goid); only
  *     when the go_create is the first event about the new goroutine and the parent is known
@@ -76,7 +76,7 @@ struct xt_stats {
 	uint64_t gc_slices; /* GC slices */
 	uint64_t lost;	    /* lost-event instants */
 	uint64_t ignored;   /* late goroutine events ignored */
-	uint64_t end_ts;    /* the last event's time */
+	uint64_t end_ts;    /* the recording's end: its span (tf_info.span_ns), or the last event */
 };
 
 /* Walks the trace twice (names and allocation windows first, then the timeline; t's reader is

@@ -51,6 +51,7 @@ struct pc_frame {
 
 struct rec_ingest {
 	struct rec_ingest_opts o;
+	uint64_t cut_mono;     /* probe records after this are dropped (0: none) */
 	struct tf_tables *own; /* tables when there is no writer */
 
 	/* reorder queue: a ring of events sorted by ts from head to tail */
@@ -638,6 +639,10 @@ int rec_ingest__record(void *ctx, void *data, size_t size)
 		g->st.bad++;
 		return 0;
 	}
+	if (g->cut_mono && r->ts > g->cut_mono) {
+		g->st.after_stop++;
+		return 0;
+	}
 	/* converted in place, at the tail of the reorder queue */
 	ev = tail_slot(g);
 	if (!ev) {
@@ -827,6 +832,11 @@ const struct tf_tables *rec_ingest__tables(const struct rec_ingest *g)
 uint64_t rec_ingest__now_ts(const struct rec_ingest *g)
 {
 	return g->last_ts;
+}
+
+void rec_ingest__cut(struct rec_ingest *g, uint64_t mono)
+{
+	g->cut_mono = mono;
 }
 
 void rec_ingest__stop_latency(struct rec_ingest *g)

@@ -43,6 +43,7 @@ struct rec_ingest_stats {
 	uint64_t unresolved;		/* goroutine events whose goid could not be looked up */
 	uint64_t samples_typed;		/* alloc_sample events with a type */
 	uint64_t exits_reused; /* track_exits: exits seen when a new goroutine took the g */
+	uint64_t after_stop;   /* probe records from after the recording stopped, dropped */
 	uint64_t lat_p50, lat_p99, lat_max, lat_n; /* probe-to-delivery delay (ns) */
 };
 
@@ -89,5 +90,9 @@ void rec_ingest__stats(const struct rec_ingest *g, struct rec_ingest_stats *st);
 /* Ends delay measurement for events delivered so far (e.g. the final drain after detaching
  * is not a live delay). */
 void rec_ingest__stop_latency(struct rec_ingest *g);
+/* The recording stopped at CLOCK_MONOTONIC ns mono: probe records from after it are dropped
+ * (the probes go out one by one, and a record from a half-detached set could name a goroutine
+ * from stale state). */
+void rec_ingest__cut(struct rec_ingest *g, uint64_t mono);
 
 #endif /* XG_RECORD_INGEST_H */

@@ -184,9 +184,10 @@ int rec_poll__gc_ends(struct rec_poll *p, uint64_t ends[REC_GC_ENDS], uint32_t *
 	    p->off->ms_numgc - p->off->ms_pause_total_ns != 8 + 2 * ring)
 		return -ENOENT;
 	err = rec_poll__numgc(p, &numgc);
-	err = err ?: read_remote(p, p->gl->memstats.addr + p->bias +
-					(uint64_t)(p->off->ms_numgc - ring),
-				 buf, sizeof(buf));
+	err = err
+		  ?: read_remote(
+			 p, p->gl->memstats.addr + p->bias + (uint64_t)(p->off->ms_numgc - ring),
+			 buf, sizeof(buf));
 	if (err)
 		return err;
 	k = numgc < REC_GC_ENDS ? numgc : REC_GC_ENDS;

@@ -1263,7 +1263,7 @@ int recorder__run(struct recorder *r, struct sink *sink)
 	struct sink_info info = {0};
 	struct sink_status st;
 	char source[PATH_MAX + 64];
-	uint64_t next_tick, last_tick, deadline = 0;
+	uint64_t next_tick, last_tick, deadline = 0, stop_mono;
 	sigset_t sigs;
 	int epfd = -1, sfd = -1, err = 0;
 	bool stop = false;
@@ -1388,8 +1388,6 @@ int recorder__run(struct recorder *r, struct sink *sink)
 	}
 
 finish:
-	/* the moment the recording stopped: the file's span ends here (tf_writer__set_stop) */
-	tf_writer__set_stop(r->w, clock_ns(CLOCK_MONOTONIC) - r->start_mono);
 	/* the last figures of a target that still runs, and its own sampling rate back */
 	if (r->poll && !r->t.exited) {
 		poll_target(r, clock_ns(CLOCK_MONOTONIC), true);
@@ -1397,6 +1395,11 @@ finish:
 		    rec_poll__mem_rate(r->poll) == r->o.mem_profile_rate)
 			rec_poll__set_mem_rate(r->poll, r->mem_rate_orig);
 	}
+	/* the moment the recording stopped: the file's span ends here (tf_writer__set_stop),
+	 * and what the probes see later is not part of it */
+	stop_mono = clock_ns(CLOCK_MONOTONIC);
+	tf_writer__set_stop(r->w, stop_mono - r->start_mono);
+	rec_ingest__cut(r->ing, stop_mono);
 	/* no new events from here on; what the kernel queued is still delivered */
 	if (!r->t.exited)
 		sample_target_cpu(r);
@@ -1405,7 +1408,7 @@ finish:
 	rec_ingest__stop_latency(r->ing);
 	if (!err)
 		err = drain(r);
-	collect_lost(r, clock_ns(CLOCK_MONOTONIC) - r->start_mono);
+	collect_lost(r, stop_mono - r->start_mono); /* dropped before the stop */
 	if (!err) {
 		int e = rec_ingest__release(r->ing, clock_ns(CLOCK_MONOTONIC), true);
 
