@@ -1,8 +1,10 @@
-"""Shared by tests/replay.test, tests/tui.test, tests/web.test and the viewer benchmarks."""
+"""Shared by tests/replay.test, tests/tui.test, tests/web.test, tests/timing.test and the viewer
+benchmarks."""
 import http.client as http_client
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -149,3 +151,59 @@ def fmt_dur(ns):
     if ns < 60 * 1000000000:
         return "%.2fs" % (ns / 1e9)
     return "%dm%02ds" % (ns // 60000000000, ns // 1000000000 % 60)
+
+
+# --- the terminal UI in tmux ------------------------------------------------------------------
+
+
+def tmux(*args, check=True):
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=check).stdout
+
+
+class Tmux:
+    """One tmux session running `xgotop ARGS` in a terminal of w x h; after xgotop exits the
+    pane shows "EXIT=<status>"."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def start(self, args, w=160, h=50):
+        cmd = "%s %s; echo EXIT=$?; sleep 600" % (shlex.quote(XGOTOP), " ".join(map(shlex.quote, args)))
+        self.kill()
+        tmux("new-session", "-d", "-s", self.session, "-x", str(w), "-y", str(h), "-c", ROOT,
+             "env TERM=xterm-256color LANG=C.UTF-8 bash -c %s" % shlex.quote(cmd))
+
+    def screen(self):
+        return tmux("capture-pane", "-t", self.session, "-p")
+
+    def keys(self, *k):
+        tmux("send-keys", "-t", self.session, *k)
+
+    def wait_screen(self, pred, timeout=15, stable=False):
+        """Polls the pane until pred(screen) holds (and, with stable, the screen stops changing)."""
+        deadline = time.monotonic() + timeout
+        prev = None
+        while time.monotonic() < deadline:
+            s = self.screen()
+            if pred(s) and (not stable or s == prev):
+                return s
+            prev = s if pred(s) else None
+            time.sleep(0.25)
+        return None
+
+    def kill(self):
+        tmux("kill-session", "-t", self.session, check=False)
+
+
+def tui_rows(s):
+    """The goroutine table's rows: lines after the GOID header that start with a goid."""
+    lines = s.splitlines()
+    out = []
+    for i, l in enumerate(lines):
+        if "GOID" in l and "STATE" in l:
+            for r in lines[i + 1:]:
+                if not re.match(r"^ +\d+ ", r):
+                    break
+                out.append(r)
+            break
+    return out
