@@ -1,0 +1,3 @@
+module xgotop.test/timing
+
+go 1.21
