@@ -536,7 +536,7 @@ static void peak_user(struct gmodel *m, uint64_t ts)
 }
 
 /* g's start function became fn. 0 or -ENOMEM. */
-static int regroup(struct gmodel *m, struct gm_g *g, uint32_t fn, uint64_t ts)
+static int regroup(struct gmodel *m, struct gm_g *g, uint32_t fn)
 {
 	int64_t gi = group_of(m, fn);
 
@@ -544,7 +544,6 @@ static int regroup(struct gmodel *m, struct gm_g *g, uint32_t fn, uint64_t ts)
 		return (int)gi;
 	group_move(m, g, g->group, -1);
 	group_move(m, g, (uint32_t)gi, +1);
-	peak_user(m, ts);
 	return 0;
 }
 
@@ -588,7 +587,6 @@ static struct gm_g *g_add(struct gmodel *m, uint64_t goid, uint64_t ts)
 	g->seq = ++m->next_seq;
 	m->live++;
 	group_move(m, g, (uint32_t)gi, +1);
-	peak_user(m, ts);
 	return g;
 }
 
@@ -803,7 +801,7 @@ static int goroutine_event(struct gmodel *m, const struct xg_event *ev)
 	if (!err && known && changed)
 		err = account(m, g, ev->ts);
 	if (!err && t.start_fn != g->t.start_fn)
-		err = regroup(m, g, t.start_fn, ev->ts);
+		err = regroup(m, g, t.start_fn);
 	if (err)
 		return err;
 	count_state(m, g, -1);
@@ -1040,8 +1038,13 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 	case XG_EV_GO_CREATE:
 	case XG_EV_GO_EXIT:
 	case XG_EV_GO_STATE:
-	case XG_EV_SNAPSHOT:
-		return goroutine_event(m, ev);
+	case XG_EV_SNAPSHOT: {
+		int err = goroutine_event(m, ev);
+
+		/* after the goroutine found its group: not while it is still "unknown" */
+		peak_user(m, ev->ts);
+		return err;
+	}
 	case XG_EV_ALLOC:
 	case XG_EV_ALLOC_SAMPLE: {
 		uint64_t bytes, objs;

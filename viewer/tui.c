@@ -323,7 +323,10 @@ static void draw_summary(const struct gmodel *m, int y)
 	x = putf(y, x, "  GC %llu", (unsigned long long)m->gc_cycles);
 	if (m->heap_live)
 		x = putf(y, x, "  heap %s", gm_fmt_bytes(a, sizeof(a), (double)m->heap_live));
-	if (m->heap_goal)
+	/* GOGC=off without a memory limit: the runtime's goal is "never" (about 2^63) */
+	if (m->heap_goal >= 1ULL << 62)
+		x = putf(y, x, " / goal none (GC off)");
+	else if (m->heap_goal)
 		x = putf(y, x, " / goal %s", gm_fmt_bytes(a, sizeof(a), (double)m->heap_goal));
 	if (m->cpu_samples)
 		putf(y, x, "  CPU %.2f cores (%.0f Hz samples)", m->cpu_busy, m->cpu_hz);
