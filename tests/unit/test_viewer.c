@@ -655,18 +655,18 @@ TEST(model_exact_attach_bounds)
 	if (!ASSERT_OK_PTR(g, "g7"))
 		goto out;
 	t = gmodel__slot_time(f.m, g, GM_WAITING);
-	ASSERT_EQ(t.bound, GM_AT_LEAST, "wait began before the attach");
+	ASSERT_EQ((int)t.bound, (int)GM_AT_LEAST, "wait began before the attach");
 	ASSERT_EQ(t.ns, 499 * MS, "wait seen");
 	t = gmodel__in_state(f.m, g);
-	ASSERT_EQ(t.bound, GM_KNOWN, "running since a transition");
+	ASSERT_EQ((int)t.bound, (int)GM_KNOWN, "running since a transition");
 	ASSERT_EQ(t.ns, 400 * MS, "running for");
 	t = gmodel__age(f.m, g);
-	ASSERT_EQ(t.bound, GM_AT_LEAST, "age of one seen at attach");
+	ASSERT_EQ((int)t.bound, (int)GM_AT_LEAST, "age of one seen at attach");
 	g = gmodel__g(f.m, 8);
 	t = gmodel__age(f.m, g);
-	ASSERT_EQ(t.bound, GM_KNOWN, "age of one created in the trace");
+	ASSERT_EQ((int)t.bound, (int)GM_KNOWN, "age of one created in the trace");
 	ASSERT_EQ(t.ns, 998 * MS, "age");
-	ASSERT_EQ(gmodel__slot_time(f.m, g, GM_RUNNABLE).bound, GM_KNOWN, "measured");
+	ASSERT_EQ((int)gmodel__slot_time(f.m, g, GM_RUNNABLE).bound, (int)GM_KNOWN, "measured");
 out:
 	fixture_free(&f);
 }
@@ -694,7 +694,8 @@ TEST(model_production_bounds)
 	e = ev_snap(10 * MS, 7, XG_G_WAITING, rs, fn, 5 * S + 10 * MS);
 	gmodel__event(f.m, &e);
 	g = gmodel__g(f.m, 7);
-	ASSERT_EQ(gmodel__in_state(f.m, g).bound, GM_UNKNOWN, "no cycle end seen: not proven");
+	ASSERT_EQ((int)gmodel__in_state(f.m, g).bound, (int)GM_UNKNOWN,
+		  "no cycle end seen: not proven");
 	for (int i = 1; i <= 3; i++) {
 		e = (struct xg_event){.ts = (uint64_t)i * 200 * MS, .kind = XG_EV_GC_END};
 		gmodel__event(f.m, &e);
@@ -702,18 +703,19 @@ TEST(model_production_bounds)
 	e = ev_snap(1000 * MS, 7, XG_G_WAITING, rs, fn, 6 * S);
 	gmodel__event(f.m, &e);
 	t = gmodel__in_state(f.m, g);
-	ASSERT_EQ(t.bound, GM_AT_LEAST, "proven");
+	ASSERT_EQ((int)t.bound, (int)GM_AT_LEAST, "proven");
 	ASSERT_EQ(t.ns, 600 * MS, "from the second cycle end after waitsince");
 	/* blocked at 0.5 s (waitsince = 0.4 s, the cycle ending at 0.6 s saw it) */
 	e = ev_snap(1000 * MS, 9, XG_G_WAITING, rs, fn, 600 * MS);
 	gmodel__event(f.m, &e);
 	t = gmodel__in_state(f.m, gmodel__g(f.m, 9));
-	ASSERT_EQ(t.bound, GM_AT_LEAST, "proven");
+	ASSERT_EQ((int)t.bound, (int)GM_AT_LEAST, "proven");
 	ASSERT_EQ(t.ns, 400 * MS, "since the end of the cycle that saw it");
 	/* waitsince = 0.6 s: the cycle that saw it has not ended yet */
 	e = ev_snap(1000 * MS, 10, XG_G_WAITING, rs, fn, 400 * MS);
 	gmodel__event(f.m, &e);
-	ASSERT_EQ(gmodel__in_state(f.m, gmodel__g(f.m, 10)).bound, GM_UNKNOWN, "not proven yet");
+	ASSERT_EQ((int)gmodel__in_state(f.m, gmodel__g(f.m, 10)).bound, (int)GM_UNKNOWN,
+		  "not proven yet");
 	/* a goroutine with CPU samples: running time about samples / hz, its wait unknown */
 	e = ev_create(100 * MS, 20, 1, fn);
 	gmodel__event(f.m, &e);
@@ -724,11 +726,13 @@ TEST(model_production_bounds)
 	}
 	g = gmodel__g(f.m, 20);
 	t = gmodel__slot_time(f.m, g, GM_RUNNING);
-	ASSERT_EQ(t.bound, GM_ABOUT, "running estimated");
+	ASSERT_EQ((int)t.bound, (int)GM_ABOUT, "running estimated");
 	ASSERT_EQ(t.ns, 1 * S, "99 samples at 99 Hz");
-	ASSERT_EQ(gmodel__slot_time(f.m, g, GM_WAITING).bound, GM_UNKNOWN, "wait not invented");
-	ASSERT_EQ(gmodel__slot_time(f.m, g, GM_RUNNABLE).bound, GM_UNKNOWN, "runq not invented");
-	ASSERT_EQ(gmodel__in_state(f.m, g).bound, GM_UNKNOWN, "no state duration");
+	ASSERT_EQ((int)gmodel__slot_time(f.m, g, GM_WAITING).bound, (int)GM_UNKNOWN,
+		  "wait not invented");
+	ASSERT_EQ((int)gmodel__slot_time(f.m, g, GM_RUNNABLE).bound, (int)GM_UNKNOWN,
+		  "runq not invented");
+	ASSERT_EQ((int)gmodel__in_state(f.m, g).bound, (int)GM_UNKNOWN, "no state duration");
 	/* the wait ends: goroutine 7 seen running; the proven part is kept as a long wait */
 	e = ev_snap(2000 * MS, 7, XG_G_RUNNING, 0, fn, 0);
 	gmodel__event(f.m, &e);
@@ -739,7 +743,7 @@ TEST(model_production_bounds)
 	gmodel__event(f.m, &e);
 	if (ASSERT_EQ(f.m->nwaits, 1u, "a proven 2.4 s wait ended")) {
 		ASSERT_EQ(f.m->waits[0].ns, 2400 * MS, "proven length");
-		ASSERT_EQ(f.m->waits[0].bound, GM_AT_LEAST, "a lower bound");
+		ASSERT_EQ((int)f.m->waits[0].bound, (int)GM_AT_LEAST, "a lower bound");
 	}
 out:
 	fixture_free(&f);
