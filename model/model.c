@@ -814,6 +814,8 @@ static int goroutine_event(struct gmodel *m, const struct xg_event *ev)
 	switch (ev->kind) {
 	case XG_EV_GO_CREATE:
 		g->create_stack = ev->stack;
+		if (changed)
+			g->where_stack = 0; /* not started */
 		if (!(g->flags & GM_G_CREATED)) {
 			m->created++;
 			m->cur.created++;
@@ -826,6 +828,11 @@ static int goroutine_event(struct gmodel *m, const struct xg_event *ev)
 		break;
 	case XG_EV_GO_STATE:
 		g->transitions++;
+		/* where it stopped; a runnable goroutine is still there; a running one moves */
+		if (ev->stack && (blocked(t.state) || t.state == XG_G_PREEMPTED))
+			g->where_stack = ev->stack;
+		else if (t.state == XG_G_RUNNING || (changed && blocked(t.state)))
+			g->where_stack = 0;
 		if (!known && !(g->flags & GM_G_CREATED))
 			g->flags |= GM_G_PARTIAL;
 		if (changed)
@@ -833,6 +840,10 @@ static int goroutine_event(struct gmodel *m, const struct xg_event *ev)
 		break;
 	case XG_EV_SNAPSHOT:
 		g->flags |= GM_G_SNAPSHOT;
+		if (ev->stack)
+			g->where_stack = ev->stack;
+		else if (changed && t.state != XG_G_RUNNABLE)
+			g->where_stack = 0;
 		if (!known && !(g->flags & GM_G_CREATED)) {
 			g->flags |= GM_G_PARTIAL;
 			m->groups[g->group].partial = true;
@@ -901,33 +912,50 @@ static bool user_frame(const char *fn)
 	return slash && dot && dot < slash;
 }
 
-/* The site (top user frame) of a stack, cached per stack id. */
+const struct xg_frame *gmodel__stack_site(const struct gmodel *m, uint32_t stack)
+{
+	const struct xg_frame *fr;
+	uint32_t n;
+
+	if (!stack || !m->names)
+		return NULL;
+	fr = tf_tables__stack(m->names, stack, &n);
+	if (!fr || !n)
+		return NULL;
+	/* the program's own code first, else the first frame Go shows, else outside the runtime */
+	for (uint32_t i = 0; i < n; i++)
+		if (user_frame(tf_tables__str(m->names, fr[i].fn)))
+			return &fr[i];
+	for (uint32_t i = 0; i < n; i++)
+		if (tf_frame_shown_by_go(tf_tables__str(m->names, fr[i].fn), i == 0))
+			return &fr[i];
+	for (uint32_t i = 0; i < n; i++)
+		if (!gmodel_runtime_frame(tf_tables__str(m->names, fr[i].fn)))
+			return &fr[i];
+	return &fr[0];
+}
+
+const struct xg_frame *gmodel__where(const struct gmodel *m, const struct gm_g *g)
+{
+	return gmodel__stack_site(m, g->where_stack);
+}
+
+/* The site (top user frame) of an allocation's stack, cached per stack id. */
 static struct gm_top *site_of(struct gmodel *m, uint32_t stack)
 {
-	const struct xg_frame *fr, *pick;
+	const struct xg_frame *pick;
 	uint64_t v;
-	uint32_t n;
 	struct gm_top *t;
 
 	if (!stack || !m->names)
 		return NULL;
 	if (u64map_get(&m->stack_site, stack, &v))
 		return v ? &m->sites.v[v - 1] : NULL;
-	fr = tf_tables__stack(m->names, stack, &n);
-	if (!fr || !n) {
+	pick = gmodel__stack_site(m, stack);
+	if (!pick) {
 		u64map_put(&m->stack_site, stack, 0);
 		return NULL;
 	}
-	/* the program's own code first, else the first frame outside the runtime */
-	pick = NULL;
-	for (uint32_t i = 0; i < n && !pick; i++)
-		if (user_frame(tf_tables__str(m->names, fr[i].fn)))
-			pick = &fr[i];
-	for (uint32_t i = 0; i < n && !pick; i++)
-		if (!gmodel_runtime_frame(tf_tables__str(m->names, fr[i].fn)))
-			pick = &fr[i];
-	if (!pick)
-		pick = &fr[0];
 	t = tops_get(&m->sites, (uint64_t)pick->fn << 32 | pick->line);
 	if (!t)
 		return NULL;
@@ -1064,6 +1092,8 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 			return -ENOMEM;
 		g->cpu_samples++;
 		m->groups[g->group].cpu_samples++;
+		if (ev->stack) /* on CPU there */
+			g->where_stack = ev->stack;
 		return 0;
 	case XG_EV_GC_START:
 		m->gc_cycles++;

@@ -91,6 +91,10 @@ struct gm_g {
 	float cpu_pct;	   /* CPU% over the last roll interval */
 	uint32_t group;	   /* index in gmodel.groups */
 	uint32_t create_stack; /* stack id of the creation, 0 when none */
+	/* where it is: the stack it blocked in (go_state to waiting/syscall/preempted, snapshot),
+	 * kept while it waits and is runnable again; the last CPU sample's while it runs; 0 when
+	 * not known */
+	uint32_t where_stack;
 	uint32_t transitions;
 	uint8_t flags; /* GM_G_* */
 	uint8_t pad[3];
@@ -298,6 +302,11 @@ struct gm_time gmodel__slot_time(const struct gmodel *m, const struct gm_g *g, i
 struct gm_time gmodel__age(const struct gmodel *m, const struct gm_g *g);
 /* How long g has been in its current state (a wait's length so far). */
 struct gm_time gmodel__in_state(const struct gmodel *m, const struct gm_g *g);
+/* The frame that says where g is (its where_stack): its own code first (package main or a
+ * module path), else the first frame Go's tracebacks show. NULL when not known. */
+const struct xg_frame *gmodel__where(const struct gmodel *m, const struct gm_g *g);
+/* The same for any stack id (allocation sites pick their frame so). */
+const struct xg_frame *gmodel__stack_site(const struct gmodel *m, uint32_t stack);
 /* Whether g's CPU% is measured (exact traces, or CPU samples of it). */
 bool gmodel__has_cpu(const struct gmodel *m, const struct gm_g *g);
 /* The bytes and objects an allocation event stands for: alloc events scaled by 1/rate (the

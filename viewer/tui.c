@@ -65,6 +65,7 @@ struct tui {
 	int focus;
 	int top_sel[FOCUS_MAX];
 	bool help;
+	bool detail; /* Enter: the selected goroutine's details and stacks */
 	bool dirty, resort;
 	char msg[160];
 	uint64_t msg_until;
@@ -444,16 +445,36 @@ static void sort_rows(struct tui *t, const struct gmodel *m)
 	}
 }
 
+/* START FUNCTION's width in the table; WHERE takes the rest */
+#define FN_W 22
+
+/* "pkg.F file.go:42" of a frame, "" for none */
+static const char *where_str(const struct gmodel *m, const struct xg_frame *f, char *buf,
+			     size_t len)
+{
+	const char *file, *slash;
+
+	if (!f) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	file = gmodel__str(m, f->file);
+	slash = strrchr(file, '/');
+	snprintf(buf, len, "%s %s:%u", tf_func_short(gmodel__str(m, f->fn)),
+		 slash ? slash + 1 : file, f->line);
+	return buf;
+}
+
 static void draw_table(struct tui *t, const struct gmodel *m, int y, int h)
 {
-	char age[16], run[16], runq[16], wait[16], sys[16], al[16], by[16];
+	char age[16], run[16], runq[16], wait[16], sys[16], al[16], by[16], wh[256];
 	int x;
 
 	fill_line(y, C_TITLE);
 	attron(COLOR_PAIR(C_TITLE));
-	putf(y, 0, "%8s %-9s %-20s %7s %7s %7s %7s %7s %7s %8s %6s  %s", "GOID", "STATE",
+	putf(y, 0, "%8s %-9s %-20s %7s %7s %7s %7s %7s %7s %8s %6s  %-*s %s", "GOID", "STATE",
 	     "WAIT REASON", "AGE", "RUN", "RUNQ", "WAIT", "SYSCALL", "ALLOCS", "BYTES", "CPU%",
-	     "START FUNCTION");
+	     FN_W, "START FUNCTION", "WHERE");
 	attroff(COLOR_PAIR(C_TITLE));
 	y++;
 	h--;
@@ -510,7 +531,8 @@ static void draw_table(struct tui *t, const struct gmodel *m, int y, int h)
 			x = putf(y + i, x, "%6.1f  ", g->cpu_pct);
 		else
 			x = put(y + i, x, "     -  ");
-		put(y + i, x, tf_func_short(gmodel__start_fn(m, g)));
+		x = putf(y + i, x, "%-*.*s ", FN_W, FN_W, tf_func_short(gmodel__start_fn(m, g)));
+		put(y + i, x, where_str(m, gmodel__where(m, g), wh, sizeof(wh)));
 		if (sel) {
 			mvchgat(y + i, 0, -1, A_NORMAL, C_SEL, NULL);
 			attroff(COLOR_PAIR(C_SEL));
@@ -678,6 +700,7 @@ static void draw_help(void)
 	    "  F5 F        follow: the selected goroutine, or the newest when none is",
 	    "  x           show / hide exited goroutines",
 	    "  g           group by start function (CPU%, states, allocations per function)",
+	    "  Enter       the selected goroutine: where it waits (its stack), its creation",
 	    "  Tab         move between the table, top types and top sites",
 	    "  Up Down PgUp PgDn Home End   move",
 	    "",
@@ -700,6 +723,77 @@ static void draw_help(void)
 	attron(A_BOLD);
 	put(y0 + 1, x0 + 2, lines[0]);
 	attroff(A_BOLD);
+}
+
+/* Frames of a stack as Go's tracebacks print them (its frame filter), from line y; returns the
+ * next line. */
+static int draw_stack(const struct gmodel *m, uint32_t stack, int y, int x0, int w, int y_end)
+{
+	const struct xg_frame *fr;
+	uint32_t n, shown = 0;
+
+	fr = stack && m->names ? tf_tables__stack(m->names, stack, &n) : NULL;
+	for (uint32_t i = 0; fr && i < n && y + 1 < y_end; i++) {
+		const char *fn = gmodel__str(m, fr[i].fn);
+
+		if (!tf_frame_shown_by_go(fn, i == 0))
+			continue;
+		shown++;
+		mvhline(y, x0, ' ', w);
+		putf(y++, x0 + 4, "%.*s%s", w - 8, fn,
+		     fr[i].flags & XG_FRAME_INLINED ? "(...)" : "");
+		mvhline(y, x0, ' ', w);
+		putf(y++, x0 + 8, "%.*s:%u", w - 16, gmodel__str(m, fr[i].file), fr[i].line);
+	}
+	if (!shown && y < y_end) {
+		mvhline(y, x0, ' ', w);
+		put(y++, x0 + 4, stack ? "(only runtime frames)" : "(not recorded)");
+	}
+	return y;
+}
+
+/* The selected goroutine: state and for how long, age, creator, and where it is (the stack it
+ * waits in, or was last seen running in), as Go's dump prints a goroutine. */
+static void draw_detail(const struct tui *t, const struct gmodel *m)
+{
+	const struct gm_g *g = t->sel_goid ? gmodel__g(m, t->sel_goid) : NULL;
+	int w = COLS, x0 = 0, y = 2, y_end = LINES - 1;
+	char a[32], b[32];
+	const char *st;
+
+	for (int i = y; i < y_end; i++)
+		mvhline(i, x0, ' ', w);
+	if (!g) {
+		put(y, x0 + 2, "no goroutine selected (Enter or Esc closes)");
+		return;
+	}
+	st = (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->t.state);
+	attron(A_BOLD);
+	putf(y++, x0 + 2, "goroutine %llu [%s, %s]: %s", (unsigned long long)g->t.goid,
+	     g->t.reason ? gmodel__str(m, g->t.reason)
+	     : st	 ? st
+			 : "?",
+	     gm_fmt_time(a, sizeof(a), gmodel__in_state(m, g)), gmodel__start_fn(m, g));
+	attroff(A_BOLD);
+	if (g->t.goid == 1)
+		putf(y++, x0 + 2, "age %s, the main goroutine   (Enter or Esc closes)",
+		     gm_fmt_time(b, sizeof(b), gmodel__age(m, g)));
+	else if (!g->t.create_fn)
+		putf(y++, x0 + 2, "age %s, created before the recording   (Enter or Esc closes)",
+		     gm_fmt_time(b, sizeof(b), gmodel__age(m, g)));
+	else
+		putf(y++, x0 + 2, "age %s, created by %s in goroutine %llu   (Enter or Esc closes)",
+		     gm_fmt_time(b, sizeof(b), gmodel__age(m, g)), gmodel__str(m, g->t.create_fn),
+		     (unsigned long long)g->t.parent_goid);
+	y++;
+	put(y++, x0 + 2,
+	    g->t.state == XG_G_RUNNING ? "where it runs (last CPU sample):" : "where it is:");
+	y = draw_stack(m, g->where_stack, y, x0, w, y_end);
+	if (y + 2 < y_end) {
+		y++;
+		put(y++, x0 + 2, "created at:");
+		draw_stack(m, g->create_stack, y, x0, w, y_end);
+	}
 }
 
 static void draw_menu(const struct tui *t)
@@ -748,6 +842,8 @@ static void draw(struct tui *t, const struct gmodel *m)
 	draw_keys(t, m);
 	if (t->menu)
 		draw_menu(t);
+	if (t->detail)
+		draw_detail(t, m);
 	if (t->help)
 		draw_help();
 	refresh();
@@ -854,6 +950,11 @@ static bool key(struct tui *t, const struct gmodel *m, int c)
 		t->help = false;
 		return false;
 	}
+	if (t->detail && c != KEY_RESIZE) {
+		if (c == 27 || c == '\n' || c == '\r' || c == KEY_ENTER || c == 'q')
+			t->detail = false;
+		return false;
+	}
 	switch (c) {
 	case 'q':
 	case 'Q':
@@ -878,6 +979,14 @@ static bool key(struct tui *t, const struct gmodel *m, int c)
 	case KEY_F(6):
 		t->menu = true;
 		t->menu_sel = t->sort_key;
+		break;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		if (t->focus == FOCUS_TABLE && !t->grouped && t->nrows && t->sel < (int)t->nrows) {
+			t->sel_goid = m->g[t->rows[t->sel]].t.goid;
+			t->detail = true;
+		}
 		break;
 	case '>':
 	case '.':

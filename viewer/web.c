@@ -184,6 +184,8 @@ static void put_states(struct jsonw *j, const struct gm_g *g, const struct gmode
 
 static void put_row(struct jsonw *j, const struct gmodel *m, const struct gm_g *g)
 {
+	const struct xg_frame *where;
+	char wh[256];
 	const char *st = (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->t.state);
 
 	jsonw_start_object(j);
@@ -198,6 +200,14 @@ static void put_row(struct jsonw *j, const struct gmodel *m, const struct gm_g *
 	jsonw_uint_field(j, "ab", g->alloc_bytes);
 	if (gmodel__has_cpu(m, g))
 		jsonw_double_field(j, "cpu", g->cpu_pct);
+	where = gmodel__where(m, g);
+	if (where) {
+		const char *file = gmodel__str(m, where->file), *slash = strrchr(file, '/');
+
+		snprintf(wh, sizeof(wh), "%s %s:%u", tf_func_short(gmodel__str(m, where->fn)),
+			 slash ? slash + 1 : file, where->line);
+		jsonw_string_field(j, "wh", wh); /* where it is: function file:line */
+	}
 	jsonw_end_object(j);
 }
 
@@ -446,6 +456,31 @@ static char *build_frame(struct web *w, const struct gmodel *m, uint64_t seq, si
 	return jbuf_close(&jb, len);
 }
 
+/* name: [{fn, file, line, inlined}], only the frames Go's tracebacks show when go_filter */
+static void put_stack(struct jsonw *j, const struct gmodel *m, const char *name, uint32_t stack,
+		      bool go_filter)
+{
+	const struct xg_frame *fr = NULL;
+	uint32_t n = 0;
+
+	if (stack && m->names)
+		fr = tf_tables__stack(m->names, stack, &n);
+	jsonw_name(j, name);
+	jsonw_start_array(j);
+	for (uint32_t i = 0; fr && i < n; i++) {
+		if (go_filter && !tf_frame_shown_by_go(gmodel__str(m, fr[i].fn), i == 0))
+			continue;
+		jsonw_start_object(j);
+		jsonw_string_field(j, "fn", gmodel__str(m, fr[i].fn));
+		jsonw_string_field(j, "file", gmodel__str(m, fr[i].file));
+		jsonw_uint_field(j, "line", fr[i].line);
+		if (fr[i].flags & XG_FRAME_INLINED)
+			jsonw_bool_field(j, "inlined", true);
+		jsonw_end_object(j);
+	}
+	jsonw_end_array(j);
+}
+
 static char *answer_g(const struct gmodel *m, uint64_t goid, size_t *len)
 {
 	const struct gm_g *g = gmodel__g(m, goid);
@@ -478,21 +513,9 @@ static char *answer_g(const struct gmodel *m, uint64_t goid, size_t *len)
 	jsonw_uint_field(j, "cpu_samples", g->cpu_samples);
 	if (gmodel__has_cpu(m, g))
 		jsonw_double_field(j, "cpu_pct", g->cpu_pct);
-	jsonw_name(j, "create_stack");
-	jsonw_start_array(j);
-	if (g->create_stack && m->names) {
-		uint32_t n;
-		const struct xg_frame *fr = tf_tables__stack(m->names, g->create_stack, &n);
-
-		for (uint32_t i = 0; fr && i < n; i++) {
-			jsonw_start_object(j);
-			jsonw_string_field(j, "fn", gmodel__str(m, fr[i].fn));
-			jsonw_string_field(j, "file", gmodel__str(m, fr[i].file));
-			jsonw_uint_field(j, "line", fr[i].line);
-			jsonw_end_object(j);
-		}
-	}
-	jsonw_end_array(j);
+	put_stack(j, m, "create_stack", g->create_stack, false);
+	/* where it waits (or was last seen running), as Go's dump prints it: its frame filter */
+	put_stack(j, m, "where_stack", g->where_stack, true);
 	jsonw_end_object(j);
 	return jbuf_close(&jb, len);
 }

@@ -209,7 +209,7 @@ function renderText(f) {
       '</td><td>' + esc(g.why) + '</td><td>' + fmtTime(g.age, g.ageb) + '</td><td>' + fmtTime(s[0], sb[0]) + '</td><td>' +
       fmtTime(s[1], sb[1]) + '</td><td>' + fmtTime(s[2], sb[2]) + '</td><td>' + fmtTime(s[3], sb[3]) + '</td><td>' + fmtCount(g.na) +
       '</td><td>' + fmtBytes(g.ab) + '</td><td>' + (g.cpu !== undefined ? g.cpu.toFixed(1) : '-') +
-      '</td><td>' + esc(g.fn || '?') + '</td></tr>';
+      '</td><td>' + esc(g.fn || '?') + '</td><td>' + esc(g.wh || '-') + '</td></tr>';
   }
   if (rows !== tableKey) {
     tableKey = rows;
@@ -397,6 +397,10 @@ async function showDetail(id) {
   t += 'time in states: ' + names.map((n, i) => n + ' ' + fmtTime(g.slots[i], sb[i])).join(', ') + ' (' + g.transitions + ' transitions)\n';
   t += 'allocations ' + fmtCount(g.allocs) + ' (' + fmtBytes(g.alloc_bytes) + ')' +
     (g.cpu_pct !== undefined ? ', CPU ' + g.cpu_pct.toFixed(1) + '%' + (g.cpu_samples ? ' (' + g.cpu_samples + ' samples)' : '') : '') + '\n';
+  t += (g.state === 'running' ? 'where it runs (last CPU sample):' : 'where it is:') + '\n';
+  if (g.where_stack.length)
+    for (const fr of g.where_stack) t += '  ' + fr.fn + (fr.inlined ? '(...)' : '') + '\n      ' + fr.file + ':' + fr.line + '\n';
+  else t += '  (not recorded)\n';
   if (g.create_stack.length) {
     t += 'creation stack:\n';
     for (const fr of g.create_stack) t += '  ' + fr.fn + '\n      ' + fr.file + ':' + fr.line + '\n';
