@@ -114,6 +114,28 @@ static void print_site(const struct xg_where *w)
 		printf("%s", *w->fn ? w->fn : "(unknown site)");
 }
 
+/* Where a group of leaked goroutines waits: "blocked at fn (file:line)" and the frames Go's dump
+ * would print. */
+static void text_where(const struct xg_analysis *a, uint32_t stack)
+{
+	const struct tf_tables *t = tf_reader__tables(a->t->r);
+	const struct xg_frame *at = gmodel__stack_site(a->m, stack), *fr;
+	uint32_t n = 0;
+
+	if (!at)
+		return;
+	printf("\n          blocked at %s (%s:%u)", tf_tables__str(t, at->fn),
+	       tf_tables__str(t, at->file), at->line);
+	fr = tf_tables__stack(t, stack, &n);
+	for (uint32_t i = 0; fr && i < n; i++) {
+		const char *fn = tf_tables__str(t, fr[i].fn);
+
+		if (tf_frame_shown_by_go(fn, i == 0))
+			printf("\n            %s\n                %s:%u", fn,
+			       tf_tables__str(t, fr[i].file), fr[i].line);
+	}
+}
+
 static void text_leaks(const struct xg_analysis *a, const struct xc_report *rep)
 {
 	char b1[64], b2[64], b3[128];
@@ -124,6 +146,7 @@ static void text_leaks(const struct xg_analysis *a, const struct xc_report *rep)
 		printf("  %6" PRIu64 "  %s\n          created at ", g->count,
 		       *xa_str(a, g->start_fn) ? xa_str(a, g->start_fn) : "(unknown function)");
 		print_site(&g->site);
+		text_where(a, g->where_stack);
 		printf("\n          ");
 		for (uint32_t k = 0; k < g->nstates; k++)
 			printf("%s%" PRIu64 " %s", k ? ", " : "", g->states[k].count,
@@ -270,6 +293,38 @@ static void json_goids(struct jsonw *w, const struct xc_group *g)
 	jsonw_end_array(w);
 }
 
+/* "blocked_at": {fn, file, line} and "stack": the frames Go's dump would print, when known */
+static void json_where(struct jsonw *w, const struct xg_analysis *a, uint32_t stack)
+{
+	const struct tf_tables *t = tf_reader__tables(a->t->r);
+	const struct xg_frame *at = gmodel__stack_site(a->m, stack), *fr;
+	uint32_t n = 0;
+
+	if (!at)
+		return;
+	jsonw_name(w, "blocked_at");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "fn", tf_tables__str(t, at->fn));
+	jsonw_string_field(w, "file", tf_tables__str(t, at->file));
+	jsonw_uint_field(w, "line", at->line);
+	jsonw_end_object(w);
+	jsonw_name(w, "stack");
+	jsonw_start_array(w);
+	fr = tf_tables__stack(t, stack, &n);
+	for (uint32_t i = 0; fr && i < n; i++) {
+		const char *fn = tf_tables__str(t, fr[i].fn);
+
+		if (!tf_frame_shown_by_go(fn, i == 0))
+			continue;
+		jsonw_start_object(w);
+		jsonw_string_field(w, "fn", fn);
+		jsonw_string_field(w, "file", tf_tables__str(t, fr[i].file));
+		jsonw_uint_field(w, "line", fr[i].line);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
 static void json_report(const char *file, const struct xg_analysis *a, const struct xc_report *rep)
 {
 	struct jsonw *w = jsonw_new(stdout);
@@ -322,6 +377,7 @@ static void json_report(const char *file, const struct xg_analysis *a, const str
 				jsonw_end_array(w);
 				jsonw_uint_field(w, "first_created_ns", g->oldest_ts);
 				jsonw_uint_field(w, "last_created_ns", g->newest_ts);
+				json_where(w, a, g->where_stack);
 				json_goids(w, g);
 				jsonw_end_object(w);
 			}

@@ -2,10 +2,13 @@
 /*
  * `xgotop goroutines [--at TIME] [--all] [--json] FILE`: the goroutines alive at a trace time
  * (the end by default), as the goroutine model (model/model.h) knows them: a dump in the shape
- * of Go's own (/debug/pprof/goroutine?debug=2 without the stacks), read from a recording.
+ * of Go's own (/debug/pprof/goroutine?debug=2), read from a recording, with the stack each one
+ * waits in when the trace has it (full mode: blocking transitions; production: snapshots).
  *
  *   goroutine 27 [chan send, 1.79s]: main.fetchQuote.func1
  *   	created by main.fetchQuote in goroutine 12 at /src/orders/quote.go:27, age 1.80s
+ *   	main.fetchQuote.func1
+ *   		/src/orders/quote.go:29
  *
  * Times say what is known of them: "1.79s" measured, ">=1.79s" at least (it began before it
  * was seen), "~" an estimate, "-" not known. Traces that see states at instants (production
@@ -45,6 +48,23 @@ static void put_time(struct jsonw *w, const char *name, struct gm_time t)
 	jsonw_uint_field(w, key, t.ns);
 	snprintf(key, sizeof(key), "%s_bound", name);
 	jsonw_string_field(w, key, gm_bound_name(t.bound));
+}
+
+/* The frames of the stack a goroutine waits in, as Go's dump prints them (its frame filter). */
+static void text_stack(const struct xg_analysis *a, uint32_t stack)
+{
+	const struct tf_tables *t = tf_reader__tables(a->t->r);
+	uint32_t n = 0;
+	const struct xg_frame *fr = stack ? tf_tables__stack(t, stack, &n) : NULL;
+
+	for (uint32_t i = 0; fr && i < n; i++) {
+		const char *fn = tf_tables__str(t, fr[i].fn);
+
+		if (!tf_frame_shown_by_go(fn, i == 0))
+			continue;
+		printf("\t%s%s\n\t\t%s:%u\n", fn, fr[i].flags & XG_FRAME_INLINED ? "(...)" : "",
+		       tf_tables__str(t, fr[i].file), fr[i].line);
+	}
 }
 
 static void text(const struct xg_analysis *a, bool all)
@@ -87,11 +107,40 @@ static void text(const struct xg_analysis *a, bool all)
 		if (*w.fn && w.line && g->goid != 1 && !gmodel_runtime_frame(w.fn))
 			printf(":%u", w.line);
 		printf(", age %s\n", gm_fmt_time(b1, sizeof(b1), g->age));
+		text_stack(a, g->where_stack);
 	}
 	printf("%u goroutines at %s", shown, gm_fmt_dur(b1, sizeof(b1), a->end_ts));
 	if (!all && shown < a->nalive)
 		printf(" (and %u of the runtime's: --all)", a->nalive - shown);
 	printf("\n");
+}
+
+/* "stack": where it waits (or last ran), every frame innermost first, "shown" when Go's dump
+ * prints it; absent when not known */
+static void json_stack(struct jsonw *w, const struct xg_analysis *a, uint32_t stack)
+{
+	const struct tf_tables *t = tf_reader__tables(a->t->r);
+	const struct xg_frame *fr;
+	uint32_t n = 0;
+
+	fr = stack ? tf_tables__stack(t, stack, &n) : NULL;
+	if (!fr || !n)
+		return;
+	jsonw_name(w, "stack");
+	jsonw_start_array(w);
+	for (uint32_t i = 0; i < n; i++) {
+		const char *fn = tf_tables__str(t, fr[i].fn);
+
+		jsonw_start_object(w);
+		jsonw_string_field(w, "fn", fn);
+		jsonw_string_field(w, "file", tf_tables__str(t, fr[i].file));
+		jsonw_uint_field(w, "line", fr[i].line);
+		if (fr[i].flags & XG_FRAME_INLINED)
+			jsonw_bool_field(w, "inlined", true);
+		jsonw_bool_field(w, "shown", tf_frame_shown_by_go(fn, i == 0));
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
 }
 
 static void json(const char *file, const struct xg_analysis *a, bool all)
@@ -133,6 +182,7 @@ static void json(const char *file, const struct xg_analysis *a, bool all)
 		jsonw_uint_field(w, "create_line", site.line);
 		jsonw_bool_field(w, "created_in_trace", g->created);
 		jsonw_bool_field(w, "runtime", g->runtime);
+		json_stack(w, a, g->where_stack);
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);

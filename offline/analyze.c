@@ -88,6 +88,7 @@ static int gather(struct xg_analysis *a)
 					.create_fn = g->t.create_fn,
 					.reason = g->t.reason,
 					.stack = (g->flags & GM_G_CREATED) ? g->create_stack : 0,
+					.where_stack = g->where_stack,
 					.state = g->t.state,
 					.runtime = runtime_g(a, g),
 					.age = gmodel__age(m, g),

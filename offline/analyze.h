@@ -36,6 +36,7 @@ struct xa_alive {
 	uint64_t since_ts;    /* in its last state since */
 	uint64_t create_pc;
 	uint32_t start_fn, create_fn, reason, stack; /* stack: of its go_create, 0: none */
+	uint32_t where_stack; /* the stack it waits in (or last ran in); 0: not known */
 	uint8_t state;
 	bool created; /* its go_create is in the trace (else it existed before) */
 	bool runtime; /* the runtime's own goroutine, or main */

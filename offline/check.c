@@ -203,6 +203,7 @@ static int leaks(const struct xg_analysis *a, const struct xc_rules *r, struct x
 		key = fnv_str(fnv_str(fnv_str(0xcbf29ce484222325ULL, w.fn), w.file),
 			      xa_str(a, g->start_fn));
 		key = fnv(key, &w.line, sizeof(w.line));
+		key = fnv(key, &g->where_stack, sizeof(g->where_stack));
 		grp = group(&rep->leaks, &rep->nleaks, &map, key);
 		if (!grp) {
 			err = -ENOMEM;
@@ -210,6 +211,7 @@ static int leaks(const struct xg_analysis *a, const struct xc_rules *r, struct x
 		}
 		if (!grp->count) {
 			grp->site = w;
+			grp->where_stack = g->where_stack;
 			grp->start_fn = g->start_fn;
 			grp->create_fn = g->create_fn;
 			grp->oldest_ts = g->created_ts;

@@ -1,0 +1,3 @@
+module xgotop.test/leakdeep
+
+go 1.21
