@@ -4,8 +4,8 @@
  *
  * Writes a trace (or a bundle's trace) in a format other tools open (offline/export.h):
  * Perfetto protobuf for ui.perfetto.dev, Chrome JSON for chrome://tracing (small traces), and
- * pprof profiles for `go tool pprof` (allocations by stack and type, goroutine creations by
- * creation site, or CPU time by stack from production mode's CPU samples). OUT "-" is standard
+ * pprof profiles for `go tool pprof` (allocations by stack and type, the goroutines alive at
+ * the end by the stack they wait in, or CPU time by stack from production mode's CPU samples). OUT "-" is standard
  * output.
  *
  * Exit status: 0 written (a trace not closed cleanly is noted on stderr); 1 the output cannot
@@ -41,8 +41,9 @@ static void usage(FILE *f)
 	    "                             traces only\n"
 	    "  -f, --format pprof         gzip-compressed profile for `go tool pprof`\n"
 	    "  -p, --profile allocs       pprof: allocations by stack and type (default)\n"
-	    "  -p, --profile goroutines   pprof: goroutines created (and still alive at the\n"
-	    "                             end) by creation stack\n"
+	    "  -p, --profile goroutines   pprof: Go's goroutine profile at the end: the\n"
+	    "                             goroutines alive by the stack they wait in, labels\n"
+	    "                             start_fn and created_by\n"
 	    "  -p, --profile cpu          pprof: CPU time by stack, from the CPU samples of\n"
 	    "                             a production-mode recording\n"
 	    "  -o, --output OUT           the file to write\n"

@@ -10,8 +10,9 @@
  *     and C events; for small traces.
  *   pprof (go tool pprof): gzip-compressed profile.proto. Allocations by stack and type
  *     (sample types alloc_objects/count and alloc_space/bytes, scaled like model/model.h,
- *     a "type" label), or goroutine creations by creation stack (goroutines/count created and
- *     alive at the end, a "start_fn" label).
+ *     a "type" label), or Go's goroutine profile at the recording's end (the goroutines alive
+ *     by the stack they wait in: goroutines/count, created/count; "start_fn" and "created_by"
+ *     labels), or CPU time.
  */
 #ifndef XG_OFFLINE_EXPORT_H
 #define XG_OFFLINE_EXPORT_H

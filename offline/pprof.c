@@ -4,18 +4,18 @@
  *
  *   allocs      one sample per (stack, type): alloc_objects/count, alloc_space/bytes, scaled
  *               like model/model.h (alloc: 1/rate, alloc_sample: weight); label type=NAME
- *   goroutines  one sample per (creation stack, start function): goroutines/count created in
- *               the trace, and alive/count of those still alive at its end; label start_fn
+ *   goroutines  Go's goroutine profile at the recording's end: one sample per (stack the
+ *               goroutine waits in, start function, creation site) of the goroutines alive,
+ *               the runtime's own left out: goroutines/count, created/count (of those, created
+ *               during the recording); labels start_fn and created_by ("fn file:line")
  *   cpu         one sample per (stack, start function of the goroutine on CPU) from
  *               cpu_sample events: samples/count and cpu/nanoseconds (samples x 1/hz, hz from
  *               the metadata); label start_fn; whole stacks, runtime frames included
  *
  * Locations are the trace's stack frames (innermost first, as pprof wants). Allocation stacks
  * start at their first frame outside the runtime (the allocator's own frames left out, as the
- * viewer names allocation sites); creation stacks at the go statement. A creation without a
- * stack gets one location at its go statement (create_pc, named through the bundle's PC table
- * or the binary when there, else by the creating function); an allocation without a stack
- * gets a location "(no stack)".
+ * viewer names allocation sites); CPU and goroutine stacks are whole. An allocation without a
+ * stack gets a location "(no stack)", a goroutine "(where unknown)".
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -82,12 +82,10 @@
 #define F_FILENAME    4
 
 struct sample {
-	uint32_t stack; /* trace stack id, 0: none */
-	uint32_t label; /* trace string id of the label value (type / start fn) */
-	uint64_t pc;	/* goroutines: the go statement (create_pc) */
-	uint32_t pc_fn; /* its function (trace string id) */
-	bool creation;	/* a goroutine profile sample: the stack is a creation stack */
-	bool whole;	/* a CPU sample: keep the runtime's frames */
+	uint32_t stack;	    /* trace stack id, 0: none */
+	uint32_t label;	    /* trace string id of the label value (type / start fn) */
+	bool whole;	    /* CPU and goroutine samples: keep the runtime's frames */
+	int64_t created_by; /* goroutines: profile string id of the creation site (0: none) */
 	int64_t v[2];
 };
 
@@ -219,9 +217,7 @@ static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **
 	size_t k = 0;
 	uint32_t n;
 
-	if (s->creation) {
-		fr = xa_create_frames(p->names, s->stack, s->pc, s->pc_fn, &n);
-	} else if (s->whole) {
+	if (s->whole) {
 		fr = tf_tables__stack(p->names, s->stack, &n);
 	} else {
 		fr = tf_tables__stack(p->names, s->stack, &n);
@@ -229,8 +225,9 @@ static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **
 			fr = xa_user_frames(p->names, fr, &n);
 	}
 	if (!fr || !n) {
-		struct xg_where w;
-		uint64_t key;
+		struct xg_where w = {.fn = s->created_by ? "(where unknown)" : "(no stack)",
+				     .file = ""};
+		uint64_t key = s->created_by ? UINT64_MAX - 1 : UINT64_MAX;
 
 		if (*cap < 1) {
 			free(*ids);
@@ -239,18 +236,7 @@ static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **
 			if (!*ids)
 				return 0;
 		}
-		if (!s->pc) {
-			w = (struct xg_where){.fn = "(no stack)", .file = ""};
-			(*ids)[0] = location(p, UINT64_MAX, 0, &w, 1);
-			return 1;
-		}
-		key = mix(s->pc, UINT64_MAX - 1);
-		if (!xg_trace__pc_where(p->t, s->pc, true, &w) || !*w.fn) {
-			w.fn = tf_tables__str(p->names, s->pc_fn);
-			w.file = "";
-			w.line = 0;
-		}
-		(*ids)[0] = location(p, key, s->pc, &w, 1);
+		(*ids)[0] = location(p, key, 0, &w, 1);
 		return 1;
 	}
 	if (*cap < n) {
@@ -295,67 +281,55 @@ static int collect_allocs(struct pp *p, struct xg_event *evs, struct xg_export_s
 	return (int)n;
 }
 
-static int collect_goroutines(struct pp *p, struct xg_event *evs, struct xg_export_stats *st)
+/*
+ * Go's goroutine profile, from a recording: the goroutines alive at its end (the runtime's own
+ * left out, as Go leaves them out), one sample per (stack it waits in, start function,
+ * creation site): goroutines/count, and created/count of those created during the recording;
+ * labels start_fn and created_by ("fn file:line" of the go statement). A goroutine whose stack
+ * the trace does not have gets the location "(where unknown)".
+ */
+static int collect_goroutines(struct pp *p, struct xg_export_stats *st)
 {
-	struct tf_gtrack *tr;
-	struct u64map of = {0}; /* goid -> sample index */
-	const struct tf_goroutine *gs;
-	size_t ng;
-	long n;
+	struct xg_analysis *a;
+	char site[1024];
 	int err = 0;
 
-	tr = tf_gtrack__new();
-	if (!tr)
-		return -ENOMEM;
-	while ((n = tf_reader__read(p->t->r, evs, BATCH)) > 0) {
-		for (long i = 0; i < n && !err; i++) {
-			const struct xg_event *ev = &evs[i];
-			const struct tf_goroutine *g;
-			struct tf_goroutine before;
-			struct sample *s;
-			uint64_t key;
-			bool had;
+	err = tf_reader__seek(p->t->r, 0);
+	if (err)
+		return err;
+	a = xg_analyze(p->t, NULL);
+	if (!a)
+		return -errno;
+	st->tl.events = a->events;
+	st->tl.end_ts = a->end_ts;
+	for (uint32_t i = 0; i < a->nalive && !err; i++) {
+		const struct xa_alive *g = &a->alive[i];
+		struct xg_where w;
+		struct sample *s;
+		int64_t created_by;
 
-			st->tl.events++;
-			st->tl.end_ts = ev->ts;
-			if (!ev->goid ||
-			    (ev->kind != XG_EV_GO_CREATE && ev->kind != XG_EV_GO_STATE &&
-			     ev->kind != XG_EV_GO_EXIT && ev->kind != XG_EV_SNAPSHOT))
-				continue;
-			err = tf_gtrack__step(tr, ev, &had, &before, &g);
-			if (err) {
-				err = err < 0 ? err : 0;
-				continue;
-			}
-			if (ev->kind != XG_EV_GO_CREATE || u64map_get(&of, ev->goid, NULL))
-				continue;
-			key = ev->stack ? mix((uint64_t)ev->stack, ev->start_fn)
-					: mix(mix(ev->create_pc, ev->create_fn), ev->start_fn) ^ 1;
-			s = sample_get(p, key, ev->stack, ev->start_fn);
-			if (!s) {
-				err = -ENOMEM;
-				break;
-			}
-			s->pc = ev->create_pc;
-			s->pc_fn = ev->create_fn;
-			s->creation = true;
-			s->v[0]++;
-			err = u64map_put(&of, ev->goid, (uint64_t)(s - p->s));
-		}
-		if (err)
+		if (g->runtime && g->goid != 1)
+			continue;
+		xa_create_site(a, g, &w);
+		if (g->goid == 1)
+			snprintf(site, sizeof(site), "(the main goroutine)");
+		else if (*w.fn)
+			snprintf(site, sizeof(site), "%s %s:%u", w.fn, w.file, w.line);
+		else
+			snprintf(site, sizeof(site), "(before the recording)");
+		created_by = str(p, site);
+		s = sample_get(p, mix(mix(g->where_stack, g->start_fn), (uint64_t)created_by) ^ 2,
+			       g->where_stack, g->start_fn);
+		if (!s) {
+			err = -ENOMEM;
 			break;
+		}
+		s->whole = true;
+		s->created_by = created_by;
+		s->v[0]++;
+		s->v[1] += g->created;
 	}
-	if (!err && n < 0)
-		err = (int)n;
-	gs = err ? NULL : tf_gtrack__sorted(tr, &ng);
-	for (size_t i = 0; gs && i < ng; i++) {
-		uint64_t si;
-
-		if (u64map_get(&of, gs[i].goid, &si) && si < p->n)
-			p->s[si].v[1]++;
-	}
-	u64map_free(&of);
-	tf_gtrack__free(tr);
+	xg_analysis__free(a);
 	return err;
 }
 
@@ -438,7 +412,7 @@ static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct 
 	} kinds[] = {
 	    [XG_PROFILE_ALLOCS] = {"alloc_objects", "count", "alloc_space", "bytes", "type",
 				   "(untyped)", "allocs", 1},
-	    [XG_PROFILE_GOROUTINES] = {"goroutines", "count", "alive", "count", "start_fn",
+	    [XG_PROFILE_GOROUTINES] = {"goroutines", "count", "created", "count", "start_fn",
 				       "(unknown)", "goroutines", 0},
 	    [XG_PROFILE_CPU] = {"samples", "count", "cpu", "nanoseconds", "start_fn", "(unknown)",
 				"cpu", 1},
@@ -475,6 +449,12 @@ static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct 
 		pb_int(out, L_KEY, lkey);
 		pb_int(out, L_STR, str(p, *lv ? lv : k->unlabelled));
 		pb_end(out, l);
+		if (s->created_by) {
+			l = pb_begin(out, S_LABEL);
+			pb_int(out, L_KEY, str(p, "created_by"));
+			pb_int(out, L_STR, s->created_by);
+			pb_end(out, l);
+		}
 		pb_end(out, m);
 		st->total[0] += (uint64_t)s->v[0];
 		st->total[1] += (uint64_t)s->v[1];
@@ -566,7 +546,7 @@ int xg_export_pprof(struct xg_trace *t, enum xg_profile kind, int fd, struct xg_
 		goto out;
 	}
 	err = kind == XG_PROFILE_ALLOCS	      ? collect_allocs(&p, evs, st)
-	      : kind == XG_PROFILE_GOROUTINES ? collect_goroutines(&p, evs, st)
+	      : kind == XG_PROFILE_GOROUTINES ? collect_goroutines(&p, st)
 					      : collect_cpu(&p, evs, st);
 	if (err < 0)
 		goto out;
