@@ -5,8 +5,8 @@
  * Writes a trace (or a bundle's trace) in a format other tools open (offline/export.h):
  * Perfetto protobuf for ui.perfetto.dev, Chrome JSON for chrome://tracing (small traces), and
  * pprof profiles for `go tool pprof` (allocations by stack and type, the goroutines alive at
- * the end by the stack they wait in, or CPU time by stack from production mode's CPU samples). OUT "-" is standard
- * output.
+ * the end by the stack they wait in, or CPU time by stack from production mode's CPU samples). OUT
+ * "-" is standard output.
  *
  * Exit status: 0 written (a trace not closed cleanly is noted on stderr); 1 the output cannot
  * be written; 2 bad usage, a file that cannot be read, or damaged parts skipped.

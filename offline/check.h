@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * `xgotop check` rules over an analysed trace (offline/analyze.h): leaked goroutines grouped by
- * creation site and the stack they wait in (as goleak reports them from inside a test), and limits on goroutines,
- * allocations, the heap, waits and lost events. The front end (cli/cmd_check.c) prints the
- * result as text or JSON.
+ * creation site and the stack they wait in (as goleak reports them from inside a test), and limits
+ * on goroutines, allocations, the heap, waits and lost events. The front end (cli/cmd_check.c)
+ * prints the result as text or JSON.
  */
 #ifndef XG_OFFLINE_CHECK_H
 #define XG_OFFLINE_CHECK_H
@@ -49,7 +49,8 @@ struct xc_state_count {
  * of one start function and wait reason. */
 struct xc_group {
 	struct xg_where site; /* creation site (leaks) */
-	uint32_t where_stack; /* leaks: the stack they wait in (a group per creation site and stack) */
+	uint32_t
+	    where_stack; /* leaks: the stack they wait in (a group per creation site and stack) */
 	uint32_t start_fn;
 	uint32_t create_fn;
 	uint64_t count;
