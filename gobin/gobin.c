@@ -1334,6 +1334,17 @@ int gobin__pc_lookup(const struct gobin *b, uint64_t pc, struct gobin_pcinfo *ou
 	return -ENOENT;
 }
 
+int gobin__pc_spdelta(const struct gobin *b, uint64_t pc, int32_t *delta)
+{
+	struct gobin_pcln_func f;
+	int err = pcln_func_at(b, pc, &f);
+
+	if (err)
+		return err;
+	return gobin_pcln__pcvalue(&b->pcln, f.pcsp, f.entry_off,
+				   (uint32_t)(pc - b->info.text_start), delta);
+}
+
 /* internal/abi.FuncIDWrapper: always the last FuncID, so it moved as runtime functions got
  * ids of their own */
 static uint8_t funcid_wrapper(const struct gobin *b)

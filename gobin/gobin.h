@@ -146,6 +146,13 @@ int gobin__pc_lookup(const struct gobin *b, uint64_t pc, struct gobin_pcinfo *ou
 int gobin__pc_frames(const struct gobin *b, uint64_t pc, bool ret, struct gobin_frame *out,
 		     size_t max);
 
+/* How far the stack pointer at link-time pc is below its value at the entry of the Go function
+ * holding pc (the runtime's funcspdelta: what the function has pushed and reserved, the return
+ * address not counted), from the function's pcsp table. It finds a frame whose frame pointer
+ * was not saved: on amd64 that frame's frame pointer is sp + delta - 8. 0, -ENOENT when no Go
+ * function holds pc, or -errno. */
+int gobin__pc_spdelta(const struct gobin *b, uint64_t pc, int32_t *delta);
+
 /* The function a goroutine that starts at start_pc runs, as the bottom frame of Go's
  * tracebacks names it. Since Go 1.21 `go f(x)`, `go v.M(x)` and method values start the
  * goroutine in a compiler wrapper (main.main.gowrap1, pkg.(*T).M-fm); *fn is then the function
