@@ -19,7 +19,7 @@
 #define M_STATE (K(XG_EV_GO_STATE) | K(XG_EV_SNAPSHOT))
 #define M_STACK                                                                                    \
 	(K(XG_EV_GO_CREATE) | K(XG_EV_GO_STATE) | K(XG_EV_ALLOC) | K(XG_EV_CPU_SAMPLE) |           \
-	 K(XG_EV_ALLOC_SAMPLE))
+	 K(XG_EV_ALLOC_SAMPLE) | K(XG_EV_SNAPSHOT))
 #define M_CREATE     (K(XG_EV_GO_CREATE) | K(XG_EV_SNAPSHOT))
 #define M_ALLOC	     (K(XG_EV_ALLOC) | K(XG_EV_ALLOC_SAMPLE))
 #define M_WEIGHT     K(XG_EV_ALLOC_SAMPLE)

@@ -67,7 +67,7 @@ static void keep_stored(struct xg_event *e)
 		e->reason = o.reason;
 	}
 	if (m & (K(XG_EV_GO_CREATE) | K(XG_EV_GO_STATE) | K(XG_EV_ALLOC) | K(XG_EV_CPU_SAMPLE) |
-		 K(XG_EV_ALLOC_SAMPLE)))
+		 K(XG_EV_ALLOC_SAMPLE) | K(XG_EV_SNAPSHOT)))
 		e->stack = o.stack;
 	if (m & (K(XG_EV_GO_CREATE) | K(XG_EV_SNAPSHOT))) {
 		e->parent_goid = o.parent_goid;
