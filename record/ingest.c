@@ -589,7 +589,14 @@ int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev)
 	return 0;
 }
 
-int rec_ingest__snapshot(struct rec_ingest *g, uint64_t mono, const struct rec_gsnap *s)
+uint32_t rec_ingest__sched_stack(struct rec_ingest *g, const uint64_t *pcs, uint32_t n,
+				 bool truncated)
+{
+	return n ? stack_id(g, pcs, n, true, truncated) : 0;
+}
+
+int rec_ingest__snapshot(struct rec_ingest *g, uint64_t mono, const struct rec_gsnap *s,
+			 uint32_t stack)
 {
 	struct xg_event ev = {0};
 	uint64_t bias = g->o.bias;
@@ -606,6 +613,7 @@ int rec_ingest__snapshot(struct rec_ingest *g, uint64_t mono, const struct rec_g
 	start_ids(g, ev.start_pc, &ev.start_fn, &ev.start_wrapper);
 	ev.create_fn = ev.create_pc ? fn_id(g, ev.create_pc - 1) : 0;
 	ev.waited_ns = rec_gsnap__waited(s, mono);
+	ev.stack = stack;
 	return rec_ingest__push(g, &ev);
 }
 

@@ -61,8 +61,15 @@ int rec_ingest__record(void *g, void *data, size_t size);
 /* Queues an event made here (lost counts, heap figures). */
 int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev);
 /* Queues a snapshot event for goroutine s, read at CLOCK_MONOTONIC ns mono (names resolved
- * here). 0 or -ENOMEM. */
-int rec_ingest__snapshot(struct rec_ingest *g, uint64_t mono, const struct rec_gsnap *s);
+ * here), with stack id stack (0: none). 0 or -ENOMEM. */
+int rec_ingest__snapshot(struct rec_ingest *g, uint64_t mono, const struct rec_gsnap *s,
+			 uint32_t stack);
+/* The stack id of the n PCs of an off-CPU goroutine's stack walked from g.sched (runtime
+ * addresses, innermost first, every one a return address; rec_poll__stacks()), in the form
+ * of the other kinds' stacks: inlined calls expanded, wrappers left out, ending at the top
+ * frame; truncated: the chain went on past the last. 0 when none of them is code. */
+uint32_t rec_ingest__sched_stack(struct rec_ingest *g, const uint64_t *pcs, uint32_t n,
+				 bool truncated);
 /* Queues the mark of a whole walk read at mono (a snapshot event with goid 0: every goroutine
  * without its own snapshot at that ts was seen as its last one says). 0 or -ENOMEM. */
 int rec_ingest__walk_done(struct rec_ingest *g, uint64_t mono);

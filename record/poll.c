@@ -28,6 +28,11 @@ struct rec_poll {
 	uint64_t *gs;
 	size_t gcap;
 	uint8_t *gbuf; /* BATCH * (g_hi - g_lo) */
+	/* stacks: what of a g is read again after its stack, [chk_lo, chk_hi); windows and PCs
+	 * of a group of goroutines */
+	int32_t chk_lo, chk_hi;
+	uint8_t *swin;	/* REC_STACK_GROUP * REC_STACK_WINDOW */
+	uint64_t *spcs; /* REC_STACK_GROUP * REC_STACK_PCS */
 };
 
 static void span(int32_t *lo, int32_t *hi, int32_t off, int32_t size)
@@ -65,7 +70,20 @@ struct rec_poll *rec_poll__new(pid_t pid, uint64_t bias, const struct go_offsets
 	span(&p->g_lo, &p->g_hi, off->g_gopc, 8);
 	span(&p->g_lo, &p->g_hi, off->g_startpc, 8);
 	span(&p->g_lo, &p->g_hi, off->g_waitsince, 8);
-	if (p->gcc_hi - p->gcc_lo > 4096 || p->g_hi - p->g_lo > 4096) {
+	if (rec_poll__can_stacks(p)) {
+		span(&p->g_lo, &p->g_hi, off->g_sched_pc, 8);
+		span(&p->g_lo, &p->g_hi, off->g_sched_sp, 8);
+		span(&p->g_lo, &p->g_hi, off->g_sched_bp, 8);
+		span(&p->g_lo, &p->g_hi, off->g_stack_lo, 8);
+		span(&p->g_lo, &p->g_hi, off->g_stack_hi, 8);
+		p->chk_lo = -1;
+		span(&p->chk_lo, &p->chk_hi, off->g_atomicstatus, 4);
+		span(&p->chk_lo, &p->chk_hi, off->g_goid, 8);
+		span(&p->chk_lo, &p->chk_hi, off->g_sched_pc, 8);
+		span(&p->chk_lo, &p->chk_hi, off->g_sched_sp, 8);
+	}
+	if (p->gcc_hi - p->gcc_lo > 4096 || p->g_hi - p->g_lo > 4096 ||
+	    p->chk_hi - p->chk_lo > 4096) {
 		free(p);
 		errno = EINVAL;
 		return NULL;
@@ -79,6 +97,8 @@ void rec_poll__free(struct rec_poll *p)
 		return;
 	free(p->gs);
 	free(p->gbuf);
+	free(p->swin);
+	free(p->spcs);
 	free(p);
 }
 
@@ -91,6 +111,14 @@ bool rec_poll__can_snapshot(const struct rec_poll *p)
 {
 	return p->gl->allglen.addr && p->gl->allgptr.addr && p->g_lo >= 0 &&
 	       p->off->g_atomicstatus >= 0 && p->off->g_goid >= 0;
+}
+
+bool rec_poll__can_stacks(const struct rec_poll *p)
+{
+	const struct go_offsets *o = p->off;
+
+	return o->g_sched_pc >= 0 && o->g_sched_sp >= 0 && o->g_sched_bp >= 0 &&
+	       o->g_stack_lo >= 0 && o->g_stack_hi >= 0 && o->g_atomicstatus >= 0 && o->g_goid >= 0;
 }
 
 /* Reads n remote ranges into local buffers; returns the number of bytes read or -errno. */
@@ -258,6 +286,13 @@ static int grow(struct rec_poll *p, size_t n)
 	return 0;
 }
 
+/* enum xg_gstate of a raw g.atomicstatus: the scan bit removed, _Gdeadextra is dead */
+static uint8_t state_of(uint32_t st)
+{
+	st &= ~(uint32_t)G_SCAN;
+	return st == G_DEADX ? XG_G_DEAD : st < XG_G_STATE_MAX ? (uint8_t)st : XG_G_DEAD;
+}
+
 static void decode_g(const struct rec_poll *p, uint64_t g, const uint8_t *b, struct rec_gsnap *s)
 {
 	const struct go_offsets *o = p->off;
@@ -267,8 +302,7 @@ static void decode_g(const struct rec_poll *p, uint64_t g, const uint8_t *b, str
 	memset(s, 0, sizeof(*s));
 	s->g = g;
 	memcpy(&st, b + o->g_atomicstatus - lo, sizeof(st));
-	st &= ~(uint32_t)G_SCAN;
-	s->state = st == G_DEADX ? XG_G_DEAD : st < XG_G_STATE_MAX ? (uint8_t)st : XG_G_DEAD;
+	s->state = state_of(st);
 	s->goid = u64_at(b, o->g_goid - lo);
 	if (o->g_waitreason >= 0)
 		s->reason = b[o->g_waitreason - lo];
@@ -280,6 +314,13 @@ static void decode_g(const struct rec_poll *p, uint64_t g, const uint8_t *b, str
 		s->startpc = u64_at(b, o->g_startpc - lo);
 	if (o->g_waitsince >= 0)
 		s->waitsince = (int64_t)u64_at(b, o->g_waitsince - lo);
+	if (rec_poll__can_stacks(p)) {
+		s->sched_pc = u64_at(b, o->g_sched_pc - lo);
+		s->sched_sp = u64_at(b, o->g_sched_sp - lo);
+		s->sched_bp = u64_at(b, o->g_sched_bp - lo);
+		s->stack_lo = u64_at(b, o->g_stack_lo - lo);
+		s->stack_hi = u64_at(b, o->g_stack_hi - lo);
+	}
 }
 
 uint64_t rec_gsnap__waited(const struct rec_gsnap *s, uint64_t mono)
@@ -329,10 +370,7 @@ int rec_poll__read_gs(struct rec_poll *p, const uint64_t *gs, size_t n, struct r
 			if (j >= ok)
 				continue;
 			memcpy(&st, buf[j] + o->g_atomicstatus - lo, sizeof(st));
-			st &= ~(uint32_t)G_SCAN;
-			s->state = st == G_DEADX	 ? XG_G_DEAD
-				   : st < XG_G_STATE_MAX ? (uint8_t)st
-							 : XG_G_DEAD;
+			s->state = state_of(st);
 			s->goid = u64_at(buf[j], o->g_goid - lo);
 		}
 		if (ok < k)
@@ -402,4 +440,225 @@ int rec_poll__goroutines(struct rec_poll *p, int (*fn)(const struct rec_gsnap *g
 		}
 	}
 	return (int)seen;
+}
+
+/* --- stacks ---------------------------------------------------------------------------------- */
+
+/* One goroutine's walk through a group's rounds. */
+struct swalk {
+	uint64_t fp;	   /* the next frame record */
+	uint64_t wlo, whi; /* the window read this round, [wlo, whi) */
+	uint32_t n;	   /* PCs so far */
+	enum rec_stack_status st;
+	bool active; /* wants a window */
+	bool truncated;
+};
+
+/* Whether pc can be a return address found on the stack [lo, hi) (as the BPF side's code_pc
+ * without the text bounds). */
+static bool code_pc(uint64_t pc, uint64_t lo, uint64_t hi)
+{
+	return pc >= 4096 && (pc < lo || pc >= hi);
+}
+
+/* Follows w's chain through the window just read (win holds [w->wlo, w->whi)); leaves w
+ * active when the chain goes on past it. */
+static void walk_window(const struct rec_stack_req *q, struct swalk *w, const uint8_t *win,
+			uint64_t *pcs)
+{
+	for (;;) {
+		uint64_t fp = w->fp, next, ret;
+
+		if (!fp || fp < q->lo || fp > q->hi - 16 || (fp & 7))
+			break;
+		if (fp < w->wlo || fp + 16 > w->whi)
+			return; /* the next window starts here */
+		memcpy(&next, win + (fp - w->wlo), 8);
+		memcpy(&ret, win + (fp - w->wlo) + 8, 8);
+		if (!code_pc(ret, q->lo, q->hi))
+			break;
+		if (w->n == REC_STACK_PCS) {
+			w->truncated = true;
+			break;
+		}
+		pcs[w->n++] = ret;
+		/* a caller's frame is above its callee's: anything else is no frame chain */
+		if (next <= fp && next >= q->lo)
+			break;
+		w->fp = next;
+	}
+	w->active = false;
+}
+
+/* One process_vm_readv of m ranges: the bytes read, which stop at the first range that cannot
+ * be read whole (0 when that is the first), or -errno with a message. */
+static ssize_t read_batch(struct rec_poll *p, struct iovec *lv, struct iovec *rv, size_t m,
+			  struct rec_stack_stats *st)
+{
+	ssize_t got = readv_remote(p, lv, rv, m);
+
+	st->syscalls++;
+	if (got == -EFAULT)
+		return 0;
+	if (got < 0)
+		return xg_error((int)got, "pid %d: reading goroutine stacks: %s", p->pid,
+				strerror((int)-got));
+	return got;
+}
+
+/* A new walk of q: its first PC, or REC_STACK_NONE when the g holds no frame to start from. */
+static void walk_start(const struct rec_stack_req *q, struct swalk *w, uint64_t *pcs)
+{
+	memset(w, 0, sizeof(*w));
+	if (!q->pc || !q->lo || q->hi <= q->lo + 16 || q->sp < q->lo || q->sp >= q->hi ||
+	    q->bp < q->sp || q->bp > q->hi - 16 || (q->bp & 7)) {
+		w->st = REC_STACK_NONE;
+		return;
+	}
+	pcs[0] = q->pc;
+	w->n = 1;
+	w->fp = q->bp;
+	w->active = true;
+}
+
+/* The rounds of windows for rq[0..k) (a group): each reads the next window of every walk
+ * that goes on, until none does, within *left bytes. *exempt: the goroutine read whatever
+ * the budget (the first one this call reads; NULL until then). */
+static int walk_group(struct rec_poll *p, const struct rec_stack_req *rq, size_t k, struct swalk *w,
+		      uint64_t *left, const struct rec_stack_req **exempt,
+		      struct rec_stack_stats *st)
+{
+	struct iovec lv[REC_STACK_GROUP], rv[REC_STACK_GROUP];
+	size_t idx[REC_STACK_GROUP];
+
+	for (;;) {
+		size_t m = 0, done = 0;
+		ssize_t got;
+
+		for (size_t j = 0; j < k; j++) {
+			uint64_t len = rq[j].hi - w[j].fp;
+
+			if (!w[j].active)
+				continue;
+			if (len > REC_STACK_WINDOW)
+				len = REC_STACK_WINDOW;
+			if (!*exempt) {
+				*exempt = &rq[j];
+			} else if (len > *left && *exempt != &rq[j]) {
+				w[j].active = false;
+				w[j].st = REC_STACK_BUDGET;
+				continue;
+			}
+			*left -= len < *left ? len : *left;
+			w[j].wlo = w[j].fp;
+			w[j].whi = w[j].fp + len;
+			lv[m] = (struct iovec){.iov_base = p->swin + j * REC_STACK_WINDOW,
+					       .iov_len = len};
+			rv[m] =
+			    (struct iovec){.iov_base = (void *)(uintptr_t)w[j].fp, .iov_len = len};
+			idx[m++] = j;
+		}
+		if (!m)
+			return 0;
+		got = read_batch(p, lv, rv, m, st);
+		if (got < 0)
+			return (int)got;
+		st->bytes += (uint64_t)got;
+		/* a short read stops at the first window that could not be read whole: that
+		 * stack is unreadable; the windows after it are read again next round */
+		for (size_t i = 0; i < m; i++) {
+			struct swalk *x = &w[idx[i]];
+
+			if ((size_t)got < done + lv[i].iov_len) {
+				x->active = false;
+				x->st = REC_STACK_NONE;
+				break;
+			}
+			done += lv[i].iov_len;
+			st->windows++;
+			walk_window(&rq[idx[i]], x, p->swin + idx[i] * REC_STACK_WINDOW,
+				    p->spcs + idx[i] * REC_STACK_PCS);
+		}
+	}
+}
+
+/* After their stacks: the goroutines of rq[0..k) walked whole whose g no longer says what it
+ * said (status, goid, g.sched) ran meanwhile. */
+static int recheck_group(struct rec_poll *p, const struct rec_stack_req *rq, size_t k,
+			 struct swalk *w, struct rec_stack_stats *st)
+{
+	const struct go_offsets *o = p->off;
+	size_t csz = (size_t)(p->chk_hi - p->chk_lo), m = 0, idx[REC_STACK_GROUP];
+	struct iovec lv[REC_STACK_GROUP], rv[REC_STACK_GROUP];
+	ssize_t got;
+
+	for (size_t j = 0; j < k; j++) {
+		if (w[j].st != REC_STACK_OK)
+			continue;
+		/* (the window buffers are free again: the PCs are taken) */
+		lv[m] = (struct iovec){.iov_base = p->swin + j * REC_STACK_WINDOW, .iov_len = csz};
+		rv[m] = (struct iovec){
+		    .iov_base = (void *)(uintptr_t)(rq[j].g + (uint64_t)p->chk_lo), .iov_len = csz};
+		idx[m++] = j;
+	}
+	if (!m)
+		return 0;
+	got = read_batch(p, lv, rv, m, st);
+	if (got < 0)
+		return (int)got;
+	for (size_t i = 0; i < m; i++) {
+		const struct rec_stack_req *q = &rq[idx[i]];
+		const uint8_t *b = p->swin + idx[i] * REC_STACK_WINDOW;
+		uint32_t status;
+
+		/* a g not read (a short read stops at the first) is taken as moved: its stack is
+		 * read again next time */
+		if ((size_t)got < (i + 1) * csz) {
+			w[idx[i]].st = REC_STACK_MOVED;
+			continue;
+		}
+		memcpy(&status, b + o->g_atomicstatus - p->chk_lo, sizeof(status));
+		if (state_of(status) != q->state || u64_at(b, o->g_goid - p->chk_lo) != q->goid ||
+		    u64_at(b, o->g_sched_pc - p->chk_lo) != q->pc ||
+		    u64_at(b, o->g_sched_sp - p->chk_lo) != q->sp)
+			w[idx[i]].st = REC_STACK_MOVED;
+	}
+	return 0;
+}
+
+int rec_poll__stacks(struct rec_poll *p, const struct rec_stack_req *rq, size_t n, uint64_t budget,
+		     rec_stack_fn fn, void *ctx, struct rec_stack_stats *st)
+{
+	const struct rec_stack_req *exempt = NULL;
+	struct swalk w[REC_STACK_GROUP];
+	int err;
+
+	if (!rec_poll__can_stacks(p))
+		return -ENOENT;
+	if (!p->swin) {
+		p->swin = malloc((size_t)REC_STACK_GROUP * REC_STACK_WINDOW);
+		p->spcs = malloc((size_t)REC_STACK_GROUP * REC_STACK_PCS * sizeof(*p->spcs));
+		if (!p->swin || !p->spcs) {
+			free(p->swin);
+			p->swin = NULL;
+			return -ENOMEM;
+		}
+	}
+	for (size_t i = 0, k; i < n; i += k) {
+		k = n - i < REC_STACK_GROUP ? n - i : REC_STACK_GROUP;
+		for (size_t j = 0; j < k; j++)
+			walk_start(&rq[i + j], &w[j], p->spcs + j * REC_STACK_PCS);
+		err = walk_group(p, rq + i, k, w, &budget, &exempt, st);
+		err = err ?: recheck_group(p, rq + i, k, w, st);
+		if (err)
+			return err;
+		for (size_t j = 0; j < k; j++) {
+			st->status[w[j].st]++;
+			err = fn(i + j, w[j].st, p->spcs + j * REC_STACK_PCS, w[j].n,
+				 w[j].truncated, ctx);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
 }

@@ -39,6 +39,11 @@ struct rec_gsnap {
 	uint8_t reason;	   /* raw g.waitreason */
 	int64_t waitsince; /* raw g.waitsince: the runtime's nanotime (CLOCK_MONOTONIC) since
 			    * when it is blocked, set by a GC cycle; 0 when not known */
+	/* where it was switched out (g.sched: pc, sp, frame pointer) and its stack's bounds
+	 * (g.stack.lo, hi): what its stack is walked from while it is off CPU; 0 when the
+	 * offsets are unknown */
+	uint64_t sched_pc, sched_sp, sched_bp;
+	uint64_t stack_lo, stack_hi;
 };
 
 /* How long s had been blocked (waiting or in a syscall) at CLOCK_MONOTONIC ns mono, by its
@@ -89,5 +94,60 @@ int rec_poll__read_gs(struct rec_poll *p, const uint64_t *gs, size_t n, struct r
  * returned). Returns the number of goroutines seen, or -errno with a message. */
 int rec_poll__goroutines(struct rec_poll *p, int (*fn)(const struct rec_gsnap *g, void *ctx),
 			 void *ctx);
+
+/*
+ * Stacks of goroutines that are off CPU (blocked, in a system call), walked along their frame
+ * pointers from where the runtime switched them out, as the runtime's own tracebacks and the
+ * BPF side's go_state stacks do: the first PC is g.sched.pc (a return address: mcall's or
+ * entersyscall's), then [fp + 8] is the return address into the caller and [fp] the caller's
+ * frame pointer, for each frame record inside the goroutine's stack [lo, hi) and above the
+ * one before it. The walk ends at the chain's end (the first frame holds frame pointer 0), a
+ * return address that cannot be code, or REC_STACK_PCS PCs (then truncated).
+ *
+ * Reads are batched (one process_vm_readv for REC_STACK_GROUP goroutines) and come in windows
+ * of REC_STACK_WINDOW bytes from the frame pointer up: a goroutine's next window is read only
+ * when its chain goes on past the last. budget bounds the bytes read per call: once spent, the
+ * goroutines left get REC_STACK_BUDGET (the first goroutine read is read whole whatever the
+ * budget, so that every call makes progress). After its stack, each goroutine's g is read
+ * again: one that ran meanwhile (its g.sched, status or goid changed) gets REC_STACK_MOVED.
+ */
+#define REC_STACK_GROUP	 128
+#define REC_STACK_WINDOW 4096
+#define REC_STACK_PCS	 1024
+
+/* A goroutine whose stack to walk: from its rec_gsnap (pc, sp: g.sched; lo, hi: g.stack) and
+ * the frame pointer of its innermost frame (g.sched.bp where the runtime saved it). */
+struct rec_stack_req {
+	uint64_t g, goid;
+	uint8_t state; /* as read: must be unchanged after the stack */
+	uint64_t pc, sp, bp, lo, hi;
+};
+
+enum rec_stack_status {
+	REC_STACK_OK,	  /* pcs hold its stack */
+	REC_STACK_NONE,	  /* no frame chain where the g says (or its stack cannot be read) */
+	REC_STACK_MOVED,  /* it ran while its stack was read: read it again some other time */
+	REC_STACK_BUDGET, /* not read: the bytes allowed were spent */
+};
+
+struct rec_stack_stats {
+	uint64_t bytes;	   /* stack bytes read */
+	uint64_t windows;  /* windows read (one per goroutine and round) */
+	uint64_t syscalls; /* process_vm_readv calls */
+	uint64_t status[REC_STACK_BUDGET + 1];
+};
+
+/* The outcome for rq[i], in order: pcs[0..n) innermost first (pcs[0] is req.pc, all are
+ * return addresses) when st is REC_STACK_OK, valid during the call; truncated: the chain went
+ * on past REC_STACK_PCS. Its non-zero return stops the walk and is returned. */
+typedef int (*rec_stack_fn)(size_t i, enum rec_stack_status st, const uint64_t *pcs, uint32_t n,
+			    bool truncated, void *ctx);
+
+/* Walks the stacks of rq[0..n), at most budget bytes (see above), adding to *st. 0, -ENOENT
+ * when the offsets needed are unknown, fn's return, or -errno (-ESRCH: the process is gone)
+ * with a message. */
+int rec_poll__stacks(struct rec_poll *p, const struct rec_stack_req *rq, size_t n, uint64_t budget,
+		     rec_stack_fn fn, void *ctx, struct rec_stack_stats *st);
+bool rec_poll__can_stacks(const struct rec_poll *p);
 
 #endif /* XG_RECORD_POLL_H */

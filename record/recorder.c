@@ -37,8 +37,8 @@
 #include "record/poll.h"
 #include "record/recorder.h"
 #include "record/target.h"
+#include "record/walk.h"
 #include "util/err.h"
-#include "util/u64map.h"
 
 #ifndef XG_VERSION
 #define XG_VERSION "0.1.0"
@@ -102,10 +102,7 @@ struct recorder {
 	bool exit_poll; /* go_exit by watching created goroutines (no gdestroy probe) */
 	struct rec_gsnap *gread;
 	size_t gread_cap;
-	/* snapshot events go out for goroutines new or changed since the last walk: goid ->
-	 * snap_key() | walk << 32 as last emitted */
-	struct u64map snap_last;
-	uint64_t snap_events;
+	struct rec_walk *walk;	/* snapshot events from walks of the goroutines */
 	int64_t mem_rate_start; /* MemProfileRate at the start, 0 when unknown */
 	int64_t mem_rate_orig;	/* its value before opts.mem_profile_rate was written */
 	bool mem_rate_written;
@@ -668,11 +665,12 @@ static int build_meta(struct recorder *r)
 				 "go_create, go_exit, go_state: whole goroutines (hash of the g "
 				 "address); alloc: each allocation at random");
 	if (r->production)
-		err = err
-			  ?: tf_meta__set_str(m, "stacks",
-					      r->o.stacks
-						  ? "frame pointers (all kinds)"
-						  : "frame pointers (cpu_sample, alloc_sample)");
+		err =
+		    err
+			?: tf_meta__set_str(
+			       m, "stacks",
+			       r->o.stacks ? "frame pointers (all kinds)"
+					   : "frame pointers (cpu_sample, alloc_sample, snapshot)");
 	else
 		err = err ?: tf_meta__set_str(m, "stacks", r->o.stacks ? "frame pointers" : "off");
 	err = err ?: tf_meta__set_str(m, "gc.numbering", gc_numbering(r));
@@ -923,6 +921,18 @@ int recorder__start(struct recorder *r)
 	r->ing = rec_ingest__new(&io);
 	if (!r->ing)
 		return -errno;
+	{
+		/* the stacks blocked goroutines wait in: always in production mode (they cost
+		 * the target nothing), with the other stacks in full mode */
+		struct rec_walk_opts wk = {.ing = r->ing,
+					   .bin = r->bin,
+					   .bias = r->bias,
+					   .stacks = r->production || r->o.stacks};
+
+		r->walk = rec_walk__new(&wk);
+		if (!r->walk)
+			return -errno;
+	}
 	r->rb = ring_buffer__new(bpf_map__fd(r->bpf.events), rec_ingest__record, r->ing, NULL);
 	if (!r->rb)
 		return xg_error(-errno, "BPF: ring buffer: %s", strerror(errno));
@@ -1045,52 +1055,6 @@ static void poll_stop(struct recorder *r, int err)
 	r->poll = NULL;
 }
 
-struct snap_ctx {
-	struct recorder *r;
-	uint64_t mono; /* when the walk started */
-	uint64_t walk; /* its number */
-	bool adopt;    /* watch these goroutines' exits too */
-};
-
-/* What a snapshot event says of g at mono, in 32 bits: state, wait reason, and (folded) the
- * runtime's waitsince behind its waited_ns. */
-static uint64_t snap_key(const struct rec_gsnap *g, uint64_t mono)
-{
-	uint64_t since = rec_gsnap__waited(g, mono) ? (uint64_t)g->waitsince : 0;
-
-	since ^= since >> 32;
-	since ^= since >> 16;
-	return (uint64_t)g->state | (uint64_t)g->reason << 8 | (since & 0xffff) << 16;
-}
-
-/* One goroutine of a walk: an event when it is new to the walks or its state, wait reason or
- * the runtime's waitsince changed since the last one (a goroutine parked for hours costs one
- * event, and one more when a GC cycle first finds it blocked, not one per walk). A g is
- * copied while it runs, so a goroutine new to the walks is read again first: Go 1.21-1.23
- * make a reused g runnable before they give it its goid, and a copy taken in between names
- * the g's previous, exited goroutine. */
-static int snap_one(const struct rec_gsnap *g, void *arg)
-{
-	struct snap_ctx *c = arg;
-	struct recorder *r = c->r;
-	uint64_t key = snap_key(g, c->mono), last;
-	bool known = u64map_get(&r->snap_last, g->goid, &last);
-	bool same = known && (last & 0xffffffff) == key;
-	struct rec_gsnap again;
-
-	if (!known && (rec_poll__read_gs(r->poll, &g->g, 1, &again) || again.goid != g->goid))
-		return 0; /* the next walk sees it as it is */
-
-	if (c->adopt)
-		rec_ingest__adopt(r->ing, g->g, g->goid);
-	if (u64map_put(&r->snap_last, g->goid, key | c->walk << 32))
-		return -ENOMEM;
-	if (same)
-		return 0;
-	r->snap_events++;
-	return rec_ingest__snapshot(r->ing, c->mono, g);
-}
-
 /*
  * Full mode, attached: the goroutines that were there before the probes (state, wait reason,
  * start and creation site, parent), as snapshot events from one walk right after the probes
@@ -1099,37 +1063,12 @@ static int snap_one(const struct rec_gsnap *g, void *arg)
  */
 static int snapshot_at_attach(struct recorder *r)
 {
-	struct snap_ctx c = {r, clock_ns(CLOCK_MONOTONIC), 1, false};
-	int err = rec_poll__goroutines(r->poll, snap_one, &c);
+	int err = rec_walk__run(r->walk, r->poll, clock_ns(CLOCK_MONOTONIC), false);
 
 	if (err < 0)
 		return xg_error(err, "reading the goroutines at attach: %s", xg_errmsg());
 	r->polls_snapshot = 1;
 	return 0;
-}
-
-/* Forgets the goroutines the last two walks did not see (they exited; one walk may miss a
- * goroutine whose g it read while the runtime was changing it). */
-static void snap_prune(struct recorder *r, uint64_t walk)
-{
-	uint64_t k, v, *gone = NULL;
-	size_t n = 0, cap = 0, it = 0;
-
-	while (u64map_next(&r->snap_last, &it, &k, &v)) {
-		if (v >> 32 >= walk - 1)
-			continue;
-		if (n == cap) {
-			uint64_t *a = realloc(gone, (cap = cap ? cap * 2 : 64) * sizeof(*a));
-
-			if (!a)
-				break;
-			gone = a;
-		}
-		gone[n++] = k;
-	}
-	for (size_t i = 0; i < n; i++)
-		u64map_del(&r->snap_last, gone[i]);
-	free(gone);
 }
 
 /* Exits without a probe: reads every goroutine believed alive; a g that is dead, or carries
@@ -1208,22 +1147,20 @@ static void poll_target(struct recorder *r, uint64_t now, bool force)
 		/* the snapshot's time is the start of the walk: every status read after it, so
 		 * an exit seen by the probes before the walk read the g is older than ts */
 		/* an attached target's goroutines from before the probes: their exits too */
-		struct snap_ctx c = {r, clock_ns(CLOCK_MONOTONIC), r->polls_snapshot + 1,
-				     r->exit_poll && !r->t.launched && !r->polls_snapshot};
-
-		err = rec_poll__goroutines(r->poll, snap_one, &c);
+		t0 = clock_ns(CLOCK_MONOTONIC);
+		err = rec_walk__run(r->walk, r->poll, t0,
+				    r->exit_poll && !r->t.launched && !r->polls_snapshot);
 		if (err < 0) {
 			poll_stop(r, err);
 			return;
 		}
-		snap_prune(r, c.walk);
-		err = rec_ingest__walk_done(r->ing, c.mono);
+		err = rec_ingest__walk_done(r->ing, t0);
 		if (err) {
 			poll_stop(r, err);
 			return;
 		}
 		r->polls_snapshot++;
-		r->poll_ns += clock_ns(CLOCK_MONOTONIC) - c.mono;
+		r->poll_ns += clock_ns(CLOCK_MONOTONIC) - t0;
 		r->next_snapshot = now + (uint64_t)r->o.snapshot_ms * 1000000;
 	}
 	if (r->exit_poll && (force || now >= r->next_exit)) {
@@ -1487,6 +1424,8 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 	st->exits_polled = r->exits_polled;
 	st->exits_reused = is.exits_reused;
 	snprintf(st->poll_error, sizeof(st->poll_error), "%s", r->poll_error);
+	if (r->walk)
+		rec_walk__stats(r->walk, &st->walk);
 	st->traps = r->traps;
 	st->trap_ns = r->trap_ns;
 	snprintf(st->trap_error, sizeof(st->trap_error), "%s", r->trap_error);
@@ -1551,7 +1490,7 @@ int recorder__free(struct recorder *r)
 		rec_plan__free(&r->plan);
 	rec_poll__free(r->poll);
 	free(r->gread);
-	u64map_free(&r->snap_last);
+	rec_walk__free(r->walk);
 	gobin__close(r->bin);
 	tf_meta__free(r->meta);
 	free(r->lost_seen);

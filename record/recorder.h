@@ -30,6 +30,7 @@
 #include "format/event.h"
 #include "format/meta.h"
 #include "record/plan.h"
+#include "record/walk.h"
 #include "sink/sink.h"
 
 /* Event kinds full mode records when none are asked for (production mode's default is
@@ -123,6 +124,7 @@ struct recorder_stats {
 	uint64_t polls_exit;		     /* reads of the live goroutines for exits */
 	uint64_t exits_polled, exits_reused; /* exits seen by those reads, by g reuse */
 	char poll_error[160];		     /* why polling stopped early, "" if it did not */
+	struct rec_walk_stats walk;	     /* the walks of the goroutines (snapshot) */
 	/* what the probes cost the target, known once recording has ended: its uprobe hits, one
 	 * trap's price measured on this machine (0 if not measured, trap_error says why) and
 	 * its CPU time while the probes were on (-1 when unknown) */

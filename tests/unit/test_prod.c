@@ -259,10 +259,10 @@ TEST(prod_ingest)
 	 * before the trace's start, by its g.waitsince */
 	g.reason = 19;
 	g.waitsince = (int64_t)START - 500;
-	ASSERT_OK(rec_ingest__snapshot(in, START + 30, &g), "snapshot");
+	ASSERT_OK(rec_ingest__snapshot(in, START + 30, &g, 0), "snapshot");
 	g.goid = 8;
 	g.state = XG_G_RUNNING; /* a waitsince left over does not count while it runs */
-	ASSERT_OK(rec_ingest__snapshot(in, START + 30, &g), "snapshot running");
+	ASSERT_OK(rec_ingest__snapshot(in, START + 30, &g, 0), "snapshot running");
 
 	rec_ingest__release(in, START + 1000000, true);
 	if (!ASSERT_EQ(k.n, 5, "events"))

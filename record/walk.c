@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Walks of the target's goroutines (record/walk.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "format/event.h"
+#include "record/walk.h"
+#include "util/array.h"
+#include "util/u64map.h"
+
+/* in a snapshot key's state byte (states take 4 bits): the goroutine's stack is still owed */
+#define KEY_OWED 0x80u
+
+/* A snapshot waiting for its goroutine's stack. */
+struct pending {
+	struct rec_gsnap g;
+	uint64_t key;
+};
+
+struct rec_walk {
+	struct rec_walk_opts o;
+	int go_minor;
+	uint64_t walk; /* walks so far (this one while it runs) */
+	/* goid -> snap_key() | walk << 32 as last emitted */
+	struct u64map last;
+	/* goid -> where() << 32 | stack id: the stack read for that goroutine waiting there */
+	struct u64map stack;
+	struct pending *pend;
+	size_t npend, cappend;
+	struct rec_stack_req *req;
+	size_t capreq;
+	struct rec_walk_stats st;
+};
+
+struct walk_ctx {
+	struct rec_walk *w;
+	struct rec_poll *p;
+	uint64_t mono; /* when the walk started */
+	bool adopt;    /* watch these goroutines' exits too */
+};
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct rec_walk *rec_walk__new(const struct rec_walk_opts *o)
+{
+	struct rec_walk *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->o = *o;
+	if (!w->o.stack_budget)
+		w->o.stack_budget = REC_WALK_STACK_BUDGET;
+	w->go_minor = o->bin ? gobin__info(o->bin)->go_minor : 0;
+	return w;
+}
+
+void rec_walk__free(struct rec_walk *w)
+{
+	if (!w)
+		return;
+	u64map_free(&w->last);
+	u64map_free(&w->stack);
+	free(w->pend);
+	free(w->req);
+	free(w);
+}
+
+void rec_walk__stats(const struct rec_walk *w, struct rec_walk_stats *st)
+{
+	*st = w->st;
+}
+
+/* Whether g is off CPU in a place its stack can be walked from (g.sched). */
+static bool blocked(const struct rec_gsnap *g)
+{
+	return g->state == XG_G_WAITING || g->state == XG_G_SYSCALL || g->state == XG_G_PREEMPTED ||
+	       g->state == XG_G_LEAKED;
+}
+
+/* Where blocked g waits, in 32 bits: a goroutine woken and blocked again elsewhere (with the
+ * same wait reason) has another g.sched. */
+static uint32_t where(const struct rec_gsnap *g)
+{
+	uint64_t h = u64_hash(g->sched_sp ^ u64_hash(g->sched_pc));
+
+	return (uint32_t)(h ^ h >> 32);
+}
+
+/* What a snapshot event says of g at mono, in 32 bits: state, wait reason, and (folded) the
+ * runtime's waitsince behind its waited_ns and, with stacks, where a blocked goroutine waits. */
+static uint64_t snap_key(const struct rec_walk *w, const struct rec_gsnap *g, uint64_t mono)
+{
+	uint64_t since = rec_gsnap__waited(g, mono) ? (uint64_t)g->waitsince : 0;
+
+	since ^= since >> 32;
+	since ^= since >> 16;
+	if (w->o.stacks && blocked(g))
+		since ^= where(g);
+	return (uint64_t)g->state | (uint64_t)g->reason << 8 | (since & 0xffff) << 16;
+}
+
+static int emit(struct rec_walk *w, uint64_t mono, const struct rec_gsnap *g, uint32_t stack)
+{
+	w->st.events++;
+	return rec_ingest__snapshot(w->o.ing, mono, g, stack);
+}
+
+/* One goroutine of a walk: an event when it is new to the walks or its key changed since the
+ * last one. A g is copied while it runs, so a goroutine new to the walks is read again first:
+ * Go 1.21-1.23 make a reused g runnable before they give it its goid, and a copy taken in
+ * between names the g's previous, exited goroutine. A blocked goroutine's event waits for its
+ * stack (read_stacks()) unless the stack read for it before still holds. */
+static int snap_one(const struct rec_gsnap *g, void *arg)
+{
+	struct walk_ctx *c = arg;
+	struct rec_walk *w = c->w;
+	uint64_t key = snap_key(w, g, c->mono), last, v;
+	bool known = u64map_get(&w->last, g->goid, &last);
+	bool same = known && (last & 0xffffffff) == key;
+	struct rec_gsnap again;
+
+	if (!known && (rec_poll__read_gs(c->p, &g->g, 1, &again) || again.goid != g->goid))
+		return 0; /* the next walk sees it as it is */
+
+	if (c->adopt)
+		rec_ingest__adopt(w->o.ing, g->g, g->goid);
+	if (u64map_put(&w->last, g->goid, key | w->walk << 32))
+		return -ENOMEM;
+	if (same)
+		return 0;
+	if (!w->o.stacks || !blocked(g))
+		return emit(w, c->mono, g, 0);
+	if (u64map_get(&w->stack, g->goid, &v) && v >> 32 == where(g)) {
+		w->st.stacks_kept++;
+		return emit(w, c->mono, g, (uint32_t)v);
+	}
+	if (xg_array_grow((void **)&w->pend, &w->cappend, w->npend + 1, sizeof(*w->pend)))
+		return -ENOMEM;
+	w->pend[w->npend++] = (struct pending){*g, key};
+	return 0;
+}
+
+static int stack_done(size_t i, enum rec_stack_status st, const uint64_t *pcs, uint32_t n,
+		      bool truncated, void *arg)
+{
+	struct walk_ctx *c = arg;
+	struct rec_walk *w = c->w;
+	const struct pending *pd = &w->pend[i];
+	uint32_t id = 0;
+
+	switch (st) {
+	case REC_STACK_OK:
+		id = rec_ingest__sched_stack(w->o.ing, pcs, n, truncated);
+		w->st.stacks++;
+		/* fall through */
+	case REC_STACK_NONE:
+		w->st.stacks_none += st == REC_STACK_NONE;
+		if (u64map_put(&w->stack, pd->g.goid, (uint64_t)where(&pd->g) << 32 | id))
+			return -ENOMEM;
+		break;
+	case REC_STACK_MOVED:
+	case REC_STACK_BUDGET:
+		/* the next walk sends this goroutine's snapshot again, with its stack */
+		w->st.stacks_moved += st == REC_STACK_MOVED;
+		w->st.stacks_owed += st == REC_STACK_BUDGET;
+		if (u64map_put(&w->last, pd->g.goid, (pd->key | KEY_OWED) | w->walk << 32))
+			return -ENOMEM;
+		break;
+	}
+	return emit(w, c->mono, &pd->g, id);
+}
+
+/* The stacks of the goroutines whose snapshots wait for them, then their snapshots. */
+static int read_stacks(struct walk_ctx *c)
+{
+	struct rec_walk *w = c->w;
+	struct rec_stack_stats ss = {0};
+	int err;
+
+	if (!w->npend)
+		return 0;
+	if (xg_array_grow((void **)&w->req, &w->capreq, w->npend, sizeof(*w->req)))
+		return -ENOMEM;
+	for (size_t i = 0; i < w->npend; i++) {
+		const struct rec_gsnap *g = &w->pend[i].g;
+		struct rec_stack_req *q = &w->req[i];
+		int32_t d;
+
+		*q = (struct rec_stack_req){.g = g->g,
+					    .goid = g->goid,
+					    .state = g->state,
+					    .pc = g->sched_pc,
+					    .sp = g->sched_sp,
+					    .bp = g->sched_bp,
+					    .lo = g->stack_lo,
+					    .hi = g->stack_hi};
+		/* before Go 1.23 entersyscall saves no frame pointer: the caller's frame is
+		 * found from its size (amd64: the saved frame pointer sits below the return
+		 * address) */
+		if (g->state == XG_G_SYSCALL && w->go_minor < 23)
+			q->bp = w->o.bin && g->sched_pc > w->o.bias &&
+					!gobin__pc_spdelta(w->o.bin, g->sched_pc - w->o.bias, &d) &&
+					d >= 8
+				    ? g->sched_sp + (uint64_t)d - 8
+				    : 0;
+	}
+	err = rec_poll__stacks(c->p, w->req, w->npend, w->o.stack_budget, stack_done, c, &ss);
+	if (err)
+		return err;
+	w->st.stack_bytes += ss.bytes;
+	if (w->walk == 1)
+		w->st.stack_bytes_first = ss.bytes;
+	if (ss.bytes > w->st.stack_bytes_max)
+		w->st.stack_bytes_max = ss.bytes;
+	w->st.stack_walks += ss.bytes > 0;
+	w->st.stack_syscalls += ss.syscalls;
+	return 0;
+}
+
+/* Forgets the goroutines the last two walks did not see (they exited; one walk may miss a
+ * goroutine whose g it read while the runtime was changing it). */
+static void prune(struct rec_walk *w)
+{
+	uint64_t k, v, *gone = NULL;
+	size_t n = 0, cap = 0, it = 0;
+
+	while (u64map_next(&w->last, &it, &k, &v)) {
+		if (v >> 32 >= w->walk - 1)
+			continue;
+		if (n == cap) {
+			uint64_t *a = realloc(gone, (cap = cap ? cap * 2 : 64) * sizeof(*a));
+
+			if (!a)
+				break;
+			gone = a;
+		}
+		gone[n++] = k;
+	}
+	for (size_t i = 0; i < n; i++) {
+		u64map_del(&w->last, gone[i]);
+		u64map_del(&w->stack, gone[i]);
+	}
+	free(gone);
+}
+
+int rec_walk__run(struct rec_walk *w, struct rec_poll *p, uint64_t mono, bool adopt)
+{
+	struct walk_ctx c = {w, p, mono, adopt};
+	int seen, err;
+
+	w->walk++;
+	w->npend = 0;
+	seen = rec_poll__goroutines(p, snap_one, &c);
+	err = seen < 0 ? seen : read_stacks(&c);
+	if (err)
+		return err;
+	prune(w);
+	w->st.walks++;
+	mono = clock_ns(CLOCK_MONOTONIC) - mono;
+	w->st.ns += mono;
+	if (w->walk == 1)
+		w->st.first_ns = mono;
+	return seen;
+}
