@@ -1,0 +1,3 @@
+module xgotop.test/parked
+
+go 1.21
