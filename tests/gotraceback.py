@@ -5,6 +5,7 @@
     g = gs[7]
     g.status, g.frames[0].fn, g.created_by.fn, g.parent
     kept = gotraceback.shown(event["stack"], (1, 27))   # the JSON frames Go would print
+    gotraceback.compare(kept, event.get("stack_truncated", False), g)  # None when the same
 
 parse() reads runtime.Stack(buf, true) output, which is also /debug/pprof/goroutine?debug=2,
 Go 1.21 to 1.27, as the runtime prints it (runtime/traceback.go: goroutineheader, traceback2,
@@ -206,3 +207,36 @@ def shown(frames, version):
         if showframe(f.get("fn") or "", version, first=not kept):
             kept.append(f)
     return kept if kept else list(frames)
+
+
+def compare(xs, truncated, g):
+    """xs: xgotop's JSON frames as Go would print them (shown()); truncated: xgotop's capture was
+    cut short (its "stack_truncated"); g: Go's Goroutine. None when xs are Go's frames (function,
+    file, line), in order, where Go elided the middle of a long stack: the same count in between.
+    Else (index, xgotop frame or None, Go's Frame or None) at the first difference."""
+    ds = g.frames
+    pairs = []
+    if g.elided_at is not None and g.elided > 0:
+        top, bottom = ds[: g.elided_at], ds[g.elided_at:]
+        pairs = list(_zip_pad(xs[: len(top)], top, 0))
+        if not truncated:
+            n = len(top) + g.elided + len(bottom)
+            if len(xs) < n:  # shorter than the whole stack: report Go's bottom frame
+                return (len(xs), None, ds[-1])
+            if len(xs) > n:
+                return (n, xs[n], None)
+            pairs += list(_zip_pad(xs[len(xs) - len(bottom):], bottom, len(xs) - len(bottom)))
+    elif truncated:
+        n = min(len(xs), len(ds))
+        pairs = list(_zip_pad(xs[:n], ds[:n], 0))
+    else:
+        pairs = list(_zip_pad(xs, ds, 0))
+    for i, x, d in pairs:
+        if x is None or d is None or (x.get("fn"), x.get("file"), x.get("line")) != d.key():
+            return (i, x, d)
+    return None
+
+
+def _zip_pad(xs, ds, base):
+    for i in range(max(len(xs), len(ds))):
+        yield (base + i, xs[i] if i < len(xs) else None, ds[i] if i < len(ds) else None)
