@@ -17,6 +17,7 @@
 struct pending {
 	struct rec_gsnap g;
 	uint64_t key;
+	bool retry; /* its snapshot went out without the stack: only one with it is due */
 };
 
 struct rec_walk {
@@ -144,7 +145,8 @@ static int snap_one(const struct rec_gsnap *g, void *arg)
 	}
 	if (xg_array_grow((void **)&w->pend, &w->cappend, w->npend + 1, sizeof(*w->pend)))
 		return -ENOMEM;
-	w->pend[w->npend++] = (struct pending){*g, key};
+	w->pend[w->npend++] =
+	    (struct pending){*g, key, known && (last & 0xffffffff) == (key | KEY_OWED)};
 	return 0;
 }
 
@@ -168,11 +170,14 @@ static int stack_done(size_t i, enum rec_stack_status st, const uint64_t *pcs, u
 		break;
 	case REC_STACK_MOVED:
 	case REC_STACK_BUDGET:
-		/* the next walk sends this goroutine's snapshot again, with its stack */
+		/* a later walk sends this goroutine's snapshot again, with its stack; this one
+		 * goes out now without it, unless an earlier one did */
 		w->st.stacks_moved += st == REC_STACK_MOVED;
 		w->st.stacks_owed += st == REC_STACK_BUDGET;
 		if (u64map_put(&w->last, pd->g.goid, (pd->key | KEY_OWED) | w->walk << 32))
 			return -ENOMEM;
+		if (pd->retry)
+			return 0;
 		break;
 	}
 	return emit(w, c->mono, &pd->g, id);
@@ -183,6 +188,7 @@ static int read_stacks(struct walk_ctx *c)
 {
 	struct rec_walk *w = c->w;
 	struct rec_stack_stats ss = {0};
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 	int err;
 
 	if (!w->npend)
@@ -222,6 +228,7 @@ static int read_stacks(struct walk_ctx *c)
 		w->st.stack_bytes_max = ss.bytes;
 	w->st.stack_walks += ss.bytes > 0;
 	w->st.stack_syscalls += ss.syscalls;
+	w->st.stack_ns += clock_ns(CLOCK_MONOTONIC) - t0;
 	return 0;
 }
 
@@ -266,6 +273,7 @@ int rec_walk__run(struct rec_walk *w, struct rec_poll *p, uint64_t mono, bool ad
 	w->st.walks++;
 	mono = clock_ns(CLOCK_MONOTONIC) - mono;
 	w->st.ns += mono;
+	w->st.last_ns = mono;
 	if (w->walk == 1)
 		w->st.first_ns = mono;
 	return seen;

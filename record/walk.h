@@ -47,9 +47,10 @@ struct rec_walk_opts {
 
 struct rec_walk_stats {
 	uint64_t walks;
-	uint64_t events;	    /* snapshot events queued */
-	uint64_t ns, first_ns;	    /* time in walks: all, the first */
-	uint64_t stacks;	    /* snapshots given a stack read in their walk */
+	uint64_t events;		/* snapshot events queued */
+	uint64_t ns, first_ns, last_ns; /* time in walks: all, the first, the last */
+	uint64_t stack_ns;		/* of it, reading stacks and queueing their snapshots */
+	uint64_t stacks;		/* snapshots given a stack read in their walk */
 	uint64_t stacks_kept;	    /* snapshots given the stack read before (still waits there) */
 	uint64_t stacks_none;	    /* blocked goroutines with no frame chain to read */
 	uint64_t stacks_moved;	    /* read while the goroutine ran: retried in a later walk */
