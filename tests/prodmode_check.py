@@ -144,8 +144,10 @@ def check(truth, evs, info):
                                         f"{len(truth['blocked'])} blocked goroutines with their wait reasons")
     prev, repeats = {}, []
     for e in by_kind["snapshot"]:
-        # the runtime's waitsince, behind waited_ns, is part of what a snapshot says
-        key = (e.get("state"), e.get("reason", ""), e["ts"] - e["waited_ns"] if e.get("waited_ns") else 0)
+        # the runtime's waitsince, behind waited_ns, is part of what a snapshot says, and so is
+        # the stack a blocked goroutine waits in (another place, or the stack a walk put off)
+        key = (e.get("state"), e.get("reason", ""), e["ts"] - e["waited_ns"] if e.get("waited_ns") else 0,
+               tuple((f.get("fn"), f.get("line")) for f in e.get("stack", [])))
         if prev.get(e["goid"]) == key:
             repeats.append((e["goid"], key))
         prev[e["goid"]] = key
