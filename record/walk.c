@@ -183,6 +183,20 @@ static int stack_done(size_t i, enum rec_stack_status st, const uint64_t *pcs, u
 	return emit(w, c->mono, &pd->g, id);
 }
 
+/* The frame pointer of g's innermost frame when g is in a system call and Go (before 1.23)
+ * did not save it: found from the frame's size at g.sched.pc, where on amd64 the saved frame
+ * pointer sits just below the return address. 0 when not known (another architecture). */
+static uint64_t syscall_bp(const struct rec_walk *w, const struct rec_gsnap *g)
+{
+	int32_t d;
+
+	if (!w->o.bin || strcmp(gobin__info(w->o.bin)->goarch, "amd64") ||
+	    g->sched_pc <= w->o.bias || gobin__pc_spdelta(w->o.bin, g->sched_pc - w->o.bias, &d) ||
+	    d < 8)
+		return 0;
+	return g->sched_sp + (uint64_t)d - 8;
+}
+
 /* The stacks of the goroutines whose snapshots wait for them, then their snapshots. */
 static int read_stacks(struct walk_ctx *c)
 {
@@ -198,7 +212,6 @@ static int read_stacks(struct walk_ctx *c)
 	for (size_t i = 0; i < w->npend; i++) {
 		const struct rec_gsnap *g = &w->pend[i].g;
 		struct rec_stack_req *q = &w->req[i];
-		int32_t d;
 
 		*q = (struct rec_stack_req){.g = g->g,
 					    .goid = g->goid,
@@ -208,15 +221,8 @@ static int read_stacks(struct walk_ctx *c)
 					    .bp = g->sched_bp,
 					    .lo = g->stack_lo,
 					    .hi = g->stack_hi};
-		/* before Go 1.23 entersyscall saves no frame pointer: the caller's frame is
-		 * found from its size (amd64: the saved frame pointer sits below the return
-		 * address) */
 		if (g->state == XG_G_SYSCALL && w->go_minor < 23)
-			q->bp = w->o.bin && g->sched_pc > w->o.bias &&
-					!gobin__pc_spdelta(w->o.bin, g->sched_pc - w->o.bias, &d) &&
-					d >= 8
-				    ? g->sched_sp + (uint64_t)d - 8
-				    : 0;
+			q->bp = syscall_bp(w, g);
 	}
 	err = rec_poll__stacks(c->p, w->req, w->npend, w->o.stack_budget, stack_done, c, &ss);
 	if (err)
