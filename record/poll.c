@@ -640,7 +640,9 @@ int rec_poll__stacks(struct rec_poll *p, const struct rec_stack_req *rq, size_t 
 		p->spcs = malloc((size_t)REC_STACK_GROUP * REC_STACK_PCS * sizeof(*p->spcs));
 		if (!p->swin || !p->spcs) {
 			free(p->swin);
+			free(p->spcs);
 			p->swin = NULL;
+			p->spcs = NULL;
 			return -ENOMEM;
 		}
 	}
