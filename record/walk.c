@@ -190,7 +190,7 @@ static uint64_t syscall_bp(const struct rec_walk *w, const struct rec_gsnap *g)
 {
 	int32_t d;
 
-	if (!w->o.bin || strcmp(gobin__info(w->o.bin)->goarch, "amd64") ||
+	if (!w->o.bin || strcmp(gobin__info(w->o.bin)->goarch, "amd64") != 0 ||
 	    g->sched_pc <= w->o.bias || gobin__pc_spdelta(w->o.bin, g->sched_pc - w->o.bias, &d) ||
 	    d < 8)
 		return 0;
