@@ -26,6 +26,12 @@
 /* Bits of the `kinds` knob, one per enum xg_kind value. */
 #define XGB_KIND_BIT(k) (1u << (k))
 
+/* Bits of the `stacks` knob: the full-mode events that carry the user stack (cpu_sample and
+ * alloc_sample always do). */
+#define XGB_STACKS_CREATE 0x01 /* go_create: the creating goroutine's, from the go statement */
+#define XGB_STACKS_BLOCK  0x02 /* go_state into waiting, syscall or preempted: where it stopped */
+#define XGB_STACKS_ALLOC  0x04 /* alloc: the allocating code's */
+
 /* xgb_event.flags */
 #define XGB_EVF_DEFERRED 0x01 /* go_create resolved after newproc1 (Go 1.21-1.23) */
 #define XGB_EVF_FALLBACK 0x02 /* ... at the goroutine's next event rather than at runqput */
@@ -52,7 +58,7 @@ struct xgb_wrapper {
 };
 
 /* xgb_event.sflags: how the stack that follows was walked */
-#define XGB_STACK_TRUNCATED 0x01 /* cut at XGB_MAX_FRAMES where the frame chain went on */
+#define XGB_STACK_TRUNCATED 0x01 /* cut where the frame chain went on (its limit, or its read) */
 #define XGB_STACK_CURG	    0x02 /* went on from g0 into m.curg's stack at pcs[sys_frames] */
 
 /* Attach cookies of the go_new program, where the new g is: the second argument (at the

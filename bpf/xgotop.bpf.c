@@ -57,7 +57,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 targ_tgid = 0; /* only this process; 0 = any (or filtered by the kernel) */
 const volatile __u32 kinds = 0;	    /* XGB_KIND_BIT(kind) for each kind to emit */
-const volatile __u8 stacks = 0;	    /* walk user stacks on create, block and alloc */
+const volatile __u8 stacks = 0;	    /* XGB_STACKS_*: the events that carry the user stack */
+/* blocking go_state events (XGB_STACKS_BLOCK): at most this many PCs, from one read of the
+ * stack; 0 = XGB_MAX_FRAMES, read as needed */
+const volatile __u8 block_frames = 0;
 const volatile __u8 create_deferred = 0; /* Go 1.21-1.23: goid set after casgstatus */
 /* The reader sees every goroutine's creation and state changes (a launched target recording
  * go_state): goids are read only where they cannot be looked up by g (see bpf/events.h). */
@@ -160,9 +163,19 @@ struct {
 	__type(value, __u32);
 } pending SEC(".maps");
 
+/* Memory read for a stack walk, in few helper calls: a call costs about the same for 8 bytes
+ * as for a kilobyte, and a walk would otherwise make one per frame and per g field. */
+#define G_HDR	256  /* the first bytes of a g: stack bounds, m, sched, goid, waitreason */
+#define STK_WIN 2048 /* stack bytes read at once, from the frame being walked up */
+
 struct scratch {
 	struct xgb_event e;
 	__u64 pcs[XGB_MAX_FRAMES];
+	__u64 hdr_g; /* the g whose first G_HDR bytes hdr holds; 0 = none */
+	__u64 hdr[G_HDR / 8];
+	__u64 win; /* the stack bytes [win, win + nwin) are in stk */
+	__u64 nwin;
+	__u64 stk[STK_WIN / 8];
 	/* in use: a program preempted on this CPU (the kernel only disables migration around
 	 * uprobe programs) must not have its record overwritten by the next one */
 	__u32 busy;
@@ -312,14 +325,17 @@ static __always_inline void fill(struct xgb_event *e, __u32 kind, __u64 goid, __
 struct walk {
 	__u64 lo, hi;
 	__u64 fp;
-	__u32 n; /* PCs in the record so far */
+	__u32 n;   /* PCs in the record so far */
+	__u32 max; /* PCs the record may hold, at most XGB_MAX_FRAMES */
+	/* a short walk: the stack is read once, and the record ends where that read does */
+	bool once;
 };
 
 /* Appends pc, a frame that exists; false when the record is full, which is then marked
  * truncated. */
 static __always_inline bool push(struct scratch *s, struct walk *w, __u64 pc)
 {
-	if (w->n >= XGB_MAX_FRAMES) {
+	if (w->n >= w->max || w->n >= XGB_MAX_FRAMES) {
 		s->e.sflags |= XGB_STACK_TRUNCATED;
 		return false;
 	}
@@ -337,14 +353,77 @@ static __always_inline bool code_pc(__u64 pc, __u64 lo, __u64 hi)
 	return pc >= 4096 && (pc < lo || pc >= hi);
 }
 
+/* Forgets the memory read for the last record: the next one is about another moment. */
+static __always_inline void scratch_reset(struct scratch *s)
+{
+	s->hdr_g = 0;
+	s->nwin = 0;
+}
+
+/* Reads the first G_HDR bytes of gp into s->hdr, unless they are there already. */
+static __always_inline void g_load(struct scratch *s, __u64 gp)
+{
+	if (!gp || gp == s->hdr_g)
+		return;
+	s->hdr_g = 0;
+	if (!bpf_probe_read_user(s->hdr, sizeof(s->hdr), (void *)gp))
+		s->hdr_g = gp;
+}
+
+/* gp's u64 field at off: from s->hdr when it holds it, else read. */
+static __always_inline __u64 g_get(struct scratch *s, __u64 gp, __s32 off)
+{
+	if (off < 0 || !gp)
+		return 0;
+	if (gp == s->hdr_g && off <= G_HDR - 8 && !(off & 7))
+		return s->hdr[(off >> 3) & (G_HDR / 8 - 1)];
+	return read_u64(gp + off);
+}
+
+/* gp's u8 field at off, the same way. */
+static __always_inline __u8 g_get_u8(struct scratch *s, __u64 gp, __s32 off)
+{
+	__u8 v = 0;
+
+	if (off < 0 || !gp)
+		return 0;
+	if (gp == s->hdr_g && off < G_HDR)
+		return ((__u8 *)s->hdr)[off & (G_HDR - 1)];
+	bpf_probe_read_user(&v, 1, (void *)(gp + off));
+	return v;
+}
+
 /* g.stack, the bounds of gp's stack; false when unknown. */
-static __always_inline bool g_stack(__u64 gp, __u64 *lo, __u64 *hi)
+static __always_inline bool g_stack(struct scratch *s, __u64 gp, __u64 *lo, __u64 *hi)
 {
 	if (!gp || off_g_stack_lo < 0 || off_g_stack_hi < 0)
 		return false;
-	*lo = read_u64(gp + off_g_stack_lo);
-	*hi = read_u64(gp + off_g_stack_hi);
+	g_load(s, gp);
+	*lo = g_get(s, gp, off_g_stack_lo);
+	*hi = g_get(s, gp, off_g_stack_hi);
 	return *lo && *hi > *lo + 16;
+}
+
+/* Reads the stack from fp, a frame record below hi, into s->stk: up to STK_WIN bytes, or the
+ * record alone when the larger read fails. False when even that fails. */
+static __always_inline bool stk_read(struct scratch *s, __u64 fp, __u64 hi)
+{
+	__u64 n = hi - fp;
+
+	if (n > STK_WIN)
+		n = STK_WIN;
+	s->win = fp;
+	s->nwin = 0;
+	if (n < 16)
+		return false;
+	if (!bpf_probe_read_user(s->stk, n, (void *)fp)) {
+		s->nwin = n;
+		return true;
+	}
+	if (bpf_probe_read_user(s->stk, 16, (void *)fp))
+		return false;
+	s->nwin = 16;
+	return true;
 }
 
 /*
@@ -357,46 +436,57 @@ __noinline int walk_fp(struct scratch *s, struct walk *w)
 	if (!s || !w)
 		return 0;
 	for (int i = 0; i <= XGB_MAX_FRAMES; i++) {
-		__u64 fp = w->fp, frame[2];
+		__u64 fp = w->fp, at, next, ret;
 
-		if (!fp || fp < w->lo || fp > w->hi - sizeof(frame) || (fp & 7))
+		if (!fp || fp < w->lo || fp > w->hi - 16 || (fp & 7))
 			return 1;
-		if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
-			return 0;
-		if (!code_pc(frame[1], w->lo, w->hi) || !push(s, w, frame[1]))
+		if (fp < s->win || fp + 16 > s->win + s->nwin) {
+			if (w->once && s->nwin) {
+				s->e.sflags |= XGB_STACK_TRUNCATED;
+				return 0;
+			}
+			if (!stk_read(s, fp, w->hi))
+				return 0;
+		}
+		/* the record: the caller's frame pointer, then the return address into it */
+		at = (fp - s->win) >> 3;
+		next = s->stk[at & (STK_WIN / 8 - 1)];
+		ret = s->stk[(at + 1) & (STK_WIN / 8 - 1)];
+		if (!code_pc(ret, w->lo, w->hi) || !push(s, w, ret))
 			return 0;
 		/* a caller's frame is above its callee's: anything else on this stack is no
 		 * frame chain (and a cycle would repeat itself) */
-		if (frame[0] <= fp && frame[0] >= w->lo)
+		if (next <= fp && next >= w->lo)
 			return 0;
-		w->fp = frame[0];
+		w->fp = next;
 	}
 	return 0;
 }
 
 /*
- * Walks gp's stack from w->fp (after the w->n PCs already in the record), and when gp is a
- * system stack whose chain leaves it, m.curg's after it. The number of PCs in the record.
+ * Walks gp's stack from w->fp (after the w->n PCs already in the record), and when gp may be a
+ * system stack (sys) whose chain leaves it, m.curg's after it. The number of PCs in the
+ * record.
  */
-static __always_inline __u32 walk_g(struct scratch *s, struct walk *w, __u64 gp)
+static __always_inline __u32 walk_g(struct scratch *s, struct walk *w, __u64 gp, bool sys)
 {
 	__u64 m, curg, lo, hi, sp, pc;
 	__u32 nsys;
 
-	if (!g_stack(gp, &w->lo, &w->hi) || !walk_fp(s, w))
+	if (!g_stack(s, gp, &w->lo, &w->hi) || !walk_fp(s, w) || !sys)
 		return w->n;
-	m = g_field(gp, off_g_m);
+	m = g_get(s, gp, off_g_m);
 	curg = m && off_m_curg >= 0 ? read_u64(m + off_m_curg) : 0;
-	if (!curg || curg == gp || !g_stack(curg, &lo, &hi))
+	if (!curg || curg == gp || !g_stack(s, curg, &lo, &hi))
 		return w->n;
 	nsys = w->n;
 	if (!w->fp) {
 		/* g.sched is set while the goroutine is switched out (sp is 0 while it runs) */
-		sp = g_field(curg, off_g_sched_sp);
-		pc = g_field(curg, off_g_sched_pc);
+		sp = g_get(s, curg, off_g_sched_sp);
+		pc = g_get(s, curg, off_g_sched_pc);
 		if (sp < lo || sp >= hi || !code_pc(pc, lo, hi) || !push(s, w, pc))
 			return w->n;
-		w->fp = g_field(curg, off_g_sched_bp);
+		w->fp = g_get(s, curg, off_g_sched_bp);
 	} else if (w->fp < lo || w->fp >= hi) {
 		return w->n;
 	}
@@ -409,24 +499,29 @@ static __always_inline __u32 walk_g(struct scratch *s, struct walk *w, __u64 gp)
 }
 
 /*
- * The stack to attach. At a function-entry probe the frame pointer still belongs to the caller
- * and the return address is at the stack top; inside a function, the frame is its own. When the
- * g in question is not the one running (it is being parked from g0), its stack is walked from
- * g.sched, which mcall saved.
+ * The stack to attach: at most max PCs, and when max is less than XGB_MAX_FRAMES, what one
+ * read of the stack holds (a walk's cost is in its reads). At a function-entry probe the frame
+ * pointer still belongs to the caller and the return address is at the stack top; inside a
+ * function, the frame is its own. When the g in question is not the one running (it is being
+ * parked from g0), its stack is walked from g.sched, which mcall saved. gp, when given, is a
+ * goroutine changing status, never a system stack: its walk does not go on into m.curg's.
  */
-static __always_inline __u32 capture(struct scratch *s, struct pt_regs *ctx, __u64 gp, bool entry)
+static __always_inline __u32 capture(struct scratch *s, struct pt_regs *ctx, __u64 gp, bool entry,
+				     __u32 max)
 {
-	struct walk w = {};
+	struct walk w = {.max = max, .once = max < XGB_MAX_FRAMES};
 
 	if (gp && gp != GO_G(ctx) && off_g_sched_pc >= 0 && off_g_sched_bp >= 0) {
-		__u64 pc = read_u64(gp + off_g_sched_pc);
+		__u64 pc;
 
+		g_load(s, gp);
+		pc = g_get(s, gp, off_g_sched_pc);
 		if (!pc)
 			return 0;
 		push(s, &w, pc);
 		s->e.state.flags |= XGB_EVF_SCHED;
-		w.fp = read_u64(gp + off_g_sched_bp);
-		return walk_g(s, &w, gp);
+		w.fp = g_get(s, gp, off_g_sched_bp);
+		return walk_g(s, &w, gp, false);
 	}
 	push(s, &w, GO_PC(ctx));
 	if (entry) {
@@ -438,7 +533,7 @@ static __always_inline __u32 capture(struct scratch *s, struct pt_regs *ctx, __u
 		push(s, &w, ra);
 	}
 	w.fp = GO_FP(ctx);
-	return walk_g(s, &w, GO_G(ctx));
+	return walk_g(s, &w, GO_G(ctx), GO_G(ctx) != gp);
 }
 
 /* The per-CPU record buffer for stack events, or NULL when this CPU's is in use. */
@@ -450,6 +545,7 @@ static __always_inline struct scratch *scratch_get(void)
 	if (!s || s->busy)
 		return NULL;
 	s->busy = 1;
+	scratch_reset(s);
 	return s;
 }
 
@@ -491,25 +587,44 @@ static __always_inline __u64 read_goid(__u64 gp, __u32 to, __u8 *reason)
 	return read_u64(gp + off_g_goid);
 }
 
-static __always_inline void emit_state(struct pt_regs *ctx, __u64 gp, __u64 goid, __u32 from,
-				       __u32 to, __u8 reason, __u8 flags, bool entry)
+/* Whether a go_state event into `to` carries the goroutine's stack: where it stopped. */
+static __always_inline bool block_stack(__u32 to)
+{
+	return (stacks & XGB_STACKS_BLOCK) &&
+	       (to == XG_G_WAITING || to == XG_G_SYSCALL || to == XG_G_PREEMPTED);
+}
+
+/* A go_state event with gp's stack (block_stack); with read_ids, its goid and wait reason are
+ * read here, with the g's other fields the walk needs (one read). False when the record
+ * buffer is in use. */
+static __always_inline bool emit_state_stack(struct pt_regs *ctx, __u64 gp, __u64 goid, __u32 from,
+					     __u32 to, __u8 reason, __u8 flags, bool entry,
+					     bool read_ids)
+{
+	struct scratch *s = scratch_get();
+
+	if (!s)
+		return false;
+	if (read_ids) {
+		g_load(s, gp);
+		goid = g_get(s, gp, off_g_goid);
+		if (to == XG_G_WAITING)
+			reason = g_get_u8(s, gp, off_g_waitreason);
+	}
+	fill(&s->e, XG_EV_GO_STATE, goid, gp);
+	s->e.state.from = from;
+	s->e.state.to = to;
+	s->e.state.reason = reason;
+	s->e.state.flags = flags;
+	output(s, capture(s, ctx, gp, entry, block_frames ?: XGB_MAX_FRAMES));
+	return true;
+}
+
+static __always_inline void emit_state(__u64 gp, __u64 goid, __u32 from, __u32 to, __u8 reason,
+				       __u8 flags)
 {
 	struct xgb_event *e;
 
-	if (stacks && (to == XG_G_WAITING || to == XG_G_SYSCALL || to == XG_G_PREEMPTED)) {
-		struct scratch *s = scratch_get();
-
-		if (!s)
-			goto plain;
-		fill(&s->e, XG_EV_GO_STATE, goid, gp);
-		s->e.state.from = from;
-		s->e.state.to = to;
-		s->e.state.reason = reason;
-		s->e.state.flags = flags;
-		output(s, capture(s, ctx, gp, entry));
-		return;
-	}
-plain:
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost(XG_EV_GO_STATE);
@@ -584,7 +699,7 @@ static __always_inline void emit_create(struct pt_regs *ctx, __u64 gp, __u64 goi
 	if (!(flags & (XGB_EVF_INTERNAL | XGB_EVF_FALLBACK)))
 		emit_target(gp, goid);
 
-	if (stacks && !(flags & XGB_EVF_FALLBACK)) {
+	if ((stacks & XGB_STACKS_CREATE) && !(flags & XGB_EVF_FALLBACK)) {
 		struct scratch *s = scratch_get();
 
 		if (!s)
@@ -594,7 +709,7 @@ static __always_inline void emit_create(struct pt_regs *ctx, __u64 gp, __u64 goi
 		s->e.create.flags = flags;
 		/* the creator's stack: newproc1 runs on g0 through systemstack, which keeps the
 		 * frame chain going into the creating goroutine */
-		output(s, capture(s, ctx, 0, entry));
+		output(s, capture(s, ctx, 0, entry, XGB_MAX_FRAMES));
 		return;
 	}
 plain:
@@ -637,8 +752,10 @@ static __always_inline void created(struct pt_regs *ctx, __u64 gp, __u32 to, __u
 			    entry);
 	else if (want(XG_EV_GO_CREATE) && sampled_g(XG_EV_GO_CREATE, gp))
 		emit_create(ctx, gp, goid, flags, entry);
-	if (want(XG_EV_GO_STATE) && sampled_g(XG_EV_GO_STATE, gp))
-		emit_state(ctx, gp, goid, XG_G_DEAD, to, reason, flags, entry);
+	if (want(XG_EV_GO_STATE) && sampled_g(XG_EV_GO_STATE, gp) &&
+	    !(block_stack(to) &&
+	      emit_state_stack(ctx, gp, goid, XG_G_DEAD, to, reason, flags, entry, false)))
+		emit_state(gp, goid, XG_G_DEAD, to, reason, flags);
 }
 
 /* Go 1.21-1.23: if gp's creation is still pending, its goid is set by now: report it. */
@@ -660,6 +777,7 @@ static __always_inline void transition(struct pt_regs *ctx, __u64 gp, __u32 from
 {
 	__u64 goid;
 	__u8 reason;
+	bool ids, state;
 
 	/* _Gdeadextra is _Gdead by another name (Go 1.26 split them; earlier ones use _Gdead) */
 	if (from == G_DEAD_EXTRA)
@@ -682,12 +800,18 @@ static __always_inline void transition(struct pt_regs *ctx, __u64 gp, __u32 from
 
 	/* a g leaving _Gdead without being created is a cgo callback's (needm): its goid is
 	 * not known from a creation */
-	if (!lazy_goid || to == XG_G_WAITING || from == XG_G_DEAD)
+	ids = !lazy_goid || to == XG_G_WAITING || from == XG_G_DEAD;
+	state = want(XG_EV_GO_STATE) && sampled_g(XG_EV_GO_STATE, gp);
+	/* (never into _Gdead: no exit below) */
+	if (state && block_stack(to) &&
+	    emit_state_stack(ctx, gp, 0, from, to, 0, flags, entry, ids))
+		return;
+	if (ids)
 		goid = read_goid(gp, to, &reason);
 	else
 		goid = reason = 0;
-	if (want(XG_EV_GO_STATE) && sampled_g(XG_EV_GO_STATE, gp))
-		emit_state(ctx, gp, goid, from, to, reason, flags, entry);
+	if (state)
+		emit_state(gp, goid, from, to, reason, flags);
 	/* the only casgstatus(_Grunning, _Gdead) is gdestroy's (goexit0's on 1.21) first act */
 	if (from == XG_G_RUNNING && to == XG_G_DEAD && want(XG_EV_GO_EXIT) &&
 	    sampled_g(XG_EV_GO_EXIT, gp))
@@ -802,7 +926,7 @@ int alloc(struct pt_regs *ctx)
 		return 0;
 	if (t != ~0u && bpf_get_prandom_u32() >= t)
 		return 0;
-	if (stacks) {
+	if (stacks & XGB_STACKS_ALLOC) {
 		struct scratch *s = scratch_get();
 
 		if (!s)
@@ -810,7 +934,7 @@ int alloc(struct pt_regs *ctx)
 		fill(&s->e, XG_EV_ALLOC, current_goid(ctx), GO_G(ctx));
 		s->e.alloc.size = GO_ARG1(ctx);
 		s->e.alloc.type = GO_ARG2(ctx);
-		output(s, capture(s, ctx, 0, true));
+		output(s, capture(s, ctx, 0, true, XGB_MAX_FRAMES));
 		return 0;
 	}
 plain:
@@ -1000,7 +1124,7 @@ int alloc_sample(struct pt_regs *ctx)
 		s->e.alloc.size = GO_ARG3(ctx);
 		s->e.alloc.type = typ;
 		s->e.alloc.ptr = GO_ARG2(ctx);
-		output(s, capture(s, ctx, 0, true));
+		output(s, capture(s, ctx, 0, true, XGB_MAX_FRAMES));
 		return 0;
 	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -1029,7 +1153,7 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 	struct task_struct *task;
 	struct pt_regs *regs;
 	struct scratch *s;
-	struct walk w = {};
+	struct walk w = {.max = XGB_MAX_FRAMES};
 	__u32 zero = 0;
 	__u64 fsbase, g = 0, m, curg = 0, gp, g0 = 0, pc = 0, fp = 0;
 	__u8 flags = 0;
@@ -1065,6 +1189,7 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 	s = bpf_map_lookup_elem(&cpu_scratch, &zero);
 	if (!s)
 		return 0;
+	scratch_reset(s);
 	fill(&s->e, XG_EV_CPU_SAMPLE, flags & XGB_CPUF_NO_G ? 0 : g_field(gp, off_g_goid), gp);
 	s->e.prof.g = g;
 	s->e.prof.flags = flags;
@@ -1077,10 +1202,10 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 		/* a vDSO call (nanotime, walltime) from a goroutine runs on g0's stack, the g in
 		 * TLS unchanged: its frame, if it has one, is on g0's stack, then the chain goes
 		 * back into the goroutine's */
-		if (g0 && g != g0 && g_stack(g, &lo, &hi) && (fp < lo || fp >= hi) &&
-		    g_stack(g0, &lo, &hi) && fp >= lo && fp < hi)
+		if (g0 && g != g0 && g_stack(s, g, &lo, &hi) && (fp < lo || fp >= hi) &&
+		    g_stack(s, g0, &lo, &hi) && fp >= lo && fp < hi)
 			g = g0;
-		walk_g(s, &w, g);
+		walk_g(s, &w, g, true);
 	}
 	output(s, w.n);
 	return 0;

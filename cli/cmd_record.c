@@ -29,6 +29,7 @@ enum {
 	OPT_EVENTS = 0x1200,
 	OPT_SAMPLE,
 	OPT_STACKS,
+	OPT_NO_STACKS,
 	OPT_RINGBUF,
 	OPT_PLAN,
 	OPT_POLL,
@@ -101,11 +102,23 @@ static void usage(FILE *f)
 	    "      --sample-file FILE KIND=RATE lines, read at start and again on SIGHUP, which\n"
 	    "                         changes the rates in the kernel while recording (the\n"
 	    "                         file's metadata keeps the rates of the start)\n"
-	    "      --stacks           user stacks on creation, blocking and allocations\n"
+	    "      --stacks           user stacks on creation, blocking and allocations, every\n"
+	    "                         frame (up to 64)\n"
+	    "      --no-stacks        no stacks on goroutine events (production's samples and\n"
+	    "                         snapshots keep theirs). Full mode's default: each go_state\n"
+	    "                         into waiting, syscall or preempted has the first %d frames\n"
+	    "                         of where the goroutine stopped, from one read of its stack:\n"
+	    "                         0.2-0.3 us of BPF per blocking event measured, next to\n"
+	    "                         1.3-1.5 us for an event (trap, BPF, userspace). Every frame\n"
+	    "                         costs as much plus a read per 2 KiB of stack (0.7-1.1 us\n"
+	    "                         at 48 frames): over a tenth of an event, so not the\n"
+	    "                         default. (Blocked goroutines' snapshots at attach have\n"
+	    "                         their whole stack.)\n"
 	    "      --ringbuf-size N   ring buffer bytes, a power of 2 (default 16M)\n"
 	    "      --plan             print where each probe goes and exit\n"
 	    "      --bpf-stats        report each BPF program's kernel run count and time\n"
-	    "  -q, --quiet            no summary on stderr\n");
+	    "  -q, --quiet            no summary on stderr\n",
+	    RECORDER_BLOCK_FRAMES);
 	viewer_opts__usage(f);
 	fprintf(f, "\nExit status: 0 recorded (whatever the target's own status), 1 run-time\n"
 		   "failure (BPF, the process vanished, writing), 2 bad usage or input (not a Go\n"
@@ -288,6 +301,7 @@ static int cmd_record(int argc, char **argv)
 	    {"events", required_argument, NULL, OPT_EVENTS},
 	    {"sample", required_argument, NULL, OPT_SAMPLE},
 	    {"stacks", no_argument, NULL, OPT_STACKS},
+	    {"no-stacks", no_argument, NULL, OPT_NO_STACKS},
 	    {"ringbuf-size", required_argument, NULL, OPT_RINGBUF},
 	    {"poll-ms", required_argument, NULL, OPT_POLL},
 	    {"sample-file", required_argument, NULL, OPT_SAMPLE_FILE},
@@ -425,7 +439,10 @@ static int cmd_record(int argc, char **argv)
 			o.program_output = optarg;
 			break;
 		case OPT_STACKS:
-			o.stacks = true;
+			o.stacks = RECORDER_STACKS_ALL;
+			break;
+		case OPT_NO_STACKS:
+			o.stacks = RECORDER_STACKS_NONE;
 			break;
 		case OPT_RINGBUF:
 			if (parse_size(optarg, &o.ringbuf_bytes)) {

@@ -62,6 +62,7 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 	ro->targ_tgid = k->tgid;
 	ro->kinds = k->kinds;
 	ro->stacks = k->stacks;
+	ro->block_frames = k->block_frames;
 	ro->create_deferred = k->create_deferred;
 	ro->lazy_goid = k->lazy_goid;
 	ro->wakeup_bytes = k->wakeup_bytes;

@@ -36,7 +36,8 @@ struct rec_bpf {
 struct rec_bpf_knobs {
 	uint32_t tgid;		      /* only this process; 0 = any */
 	uint32_t kinds;		      /* XGB_KIND_BIT()s */
-	bool stacks;		      /* walk user stacks */
+	uint8_t stacks;		      /* XGB_STACKS_*: the events that carry the user stack */
+	uint8_t block_frames;	      /* blocking stacks: at most this many PCs; 0 = all */
 	bool create_deferred;	      /* see rec_plan.create_deferred */
 	bool lazy_goid;		      /* see bpf/events.h */
 	uint64_t wakeup_bytes;	      /* wake the reader once this much is queued */

@@ -487,6 +487,74 @@ static int set_global(struct tf_meta *m, const char *key, const struct rec_globa
 	return tf_meta__set_str(m, key, val);
 }
 
+/* The XGB_STACKS_* bits of the events that carry the user stack. */
+static uint8_t stack_bits(const struct recorder *r)
+{
+	switch (r->o.stacks) {
+	case RECORDER_STACKS_ALL:
+		return XGB_STACKS_CREATE | XGB_STACKS_BLOCK | XGB_STACKS_ALLOC;
+	case RECORDER_STACKS_NONE:
+		return 0;
+	default:
+		return r->production ? 0 : XGB_STACKS_BLOCK;
+	}
+}
+
+/* The most PCs a blocking go_state's stack holds (0 = XGB_MAX_FRAMES). */
+static uint8_t block_frames(const struct recorder *r)
+{
+	return r->o.stacks == RECORDER_STACKS_ALL ? 0 : RECORDER_BLOCK_FRAMES;
+}
+
+/* Whether snapshots of blocked goroutines carry the stack they wait in: always in production
+ * mode (they cost the target nothing), with the stacks of blocking events in full mode (its
+ * walk at attach). */
+static bool walk_stacks(const struct recorder *r)
+{
+	return r->production || (stack_bits(r) & XGB_STACKS_BLOCK);
+}
+
+/* The "stacks" metadata: "off", or "frame pointers (KIND, ...)" for the kinds recorded with a
+ * stack. */
+static const char *stacks_meta(const struct recorder *r, char *buf, size_t size)
+{
+	static const char head[] = "frame pointers (";
+	uint8_t bits = stack_bits(r);
+	size_t len = strlen(head), n = 0;
+	/* full mode's snapshots are those of its walk at attach */
+	bool snapshots =
+	    r->production ? (r->o.kinds & XGB_KIND_BIT(XG_EV_SNAPSHOT)) != 0 : r->poll != NULL;
+	struct {
+		unsigned int kind;
+		bool on;
+		const char *what;
+	} kinds[] = {
+	    {XG_EV_CPU_SAMPLE, r->production, ""},
+	    {XG_EV_ALLOC_SAMPLE, r->production, ""},
+	    {XG_EV_GO_CREATE, bits & XGB_STACKS_CREATE, ""},
+	    {XG_EV_GO_STATE, bits & XGB_STACKS_BLOCK, " into waiting/syscall/preempted"},
+	    {XG_EV_ALLOC, bits & XGB_STACKS_ALLOC, ""},
+	    {XG_EV_SNAPSHOT, walk_stacks(r) && snapshots, ""},
+	};
+
+	snprintf(buf, size, "%s", head);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && len < size; i++) {
+		if (!kinds[i].on || (kinds[i].kind != XG_EV_SNAPSHOT &&
+				     !(r->o.kinds & XGB_KIND_BIT(kinds[i].kind))))
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s%s%s", n++ ? ", " : "",
+					xg_kind_name(kinds[i].kind), kinds[i].what);
+		if (kinds[i].kind == XG_EV_GO_STATE && block_frames(r) && len < size)
+			len += (size_t)snprintf(buf + len, size - len, " with the first %u frames",
+						block_frames(r));
+	}
+	if (!n)
+		return "off";
+	if (len < size)
+		snprintf(buf + len, size - len, ")");
+	return buf;
+}
+
 /* What production mode sampled and how, in words and in numbers. */
 static int production_meta(struct recorder *r, struct tf_meta *m)
 {
@@ -664,15 +732,7 @@ static int build_meta(struct recorder *r)
 				 m, "sample.by",
 				 "go_create, go_exit, go_state: whole goroutines (hash of the g "
 				 "address); alloc: each allocation at random");
-	if (r->production)
-		err =
-		    err
-			?: tf_meta__set_str(
-			       m, "stacks",
-			       r->o.stacks ? "frame pointers (all kinds)"
-					   : "frame pointers (cpu_sample, alloc_sample, snapshot)");
-	else
-		err = err ?: tf_meta__set_str(m, "stacks", r->o.stacks ? "frame pointers" : "off");
+	err = err ?: tf_meta__set_str(m, "stacks", stacks_meta(r, buf, sizeof(buf)));
 	err = err ?: tf_meta__set_str(m, "gc.numbering", gc_numbering(r));
 	err = err ?: gc_ends_meta(r, m);
 	err = err ?: tf_meta__set_str(m, "offsets.source", r->off.source ? r->off.source : "");
@@ -721,7 +781,8 @@ static int setup_bpf(struct recorder *r, bool multi)
 	    /* the kernel filters both kinds of uprobe links by process already */
 	    .tgid = 0,
 	    .kinds = r->o.kinds,
-	    .stacks = r->o.stacks,
+	    .stacks = stack_bits(r),
+	    .block_frames = block_frames(r),
 	    .create_deferred = r->plan.create_deferred,
 	    /* launched: every goroutine's creation is seen, so most goids need no read */
 	    .lazy_goid = r->t.launched && (r->o.kinds & XGB_KIND_BIT(XG_EV_GO_STATE)),
@@ -922,12 +983,8 @@ int recorder__start(struct recorder *r)
 	if (!r->ing)
 		return -errno;
 	{
-		/* the stacks blocked goroutines wait in: always in production mode (they cost
-		 * the target nothing), with the other stacks in full mode */
-		struct rec_walk_opts wk = {.ing = r->ing,
-					   .bin = r->bin,
-					   .bias = r->bias,
-					   .stacks = r->production || r->o.stacks};
+		struct rec_walk_opts wk = {
+		    .ing = r->ing, .bin = r->bin, .bias = r->bias, .stacks = walk_stacks(r)};
 
 		r->walk = rec_walk__new(&wk);
 		if (!r->walk)

@@ -46,6 +46,19 @@ enum recorder_mode {
 	RECORDER_MODE_PRODUCTION, /* sampled and polled: a few traps, see record/plan.h */
 };
 
+/* recorder_opts.stacks: which events carry the user stack */
+enum recorder_stacks {
+	/* the mode's: full mode, go_state into waiting, syscall or preempted (where a goroutine
+	 * stopped); production mode, none but its samples' */
+	RECORDER_STACKS_DEFAULT = 0,
+	RECORDER_STACKS_ALL,  /* creations and allocations too */
+	RECORDER_STACKS_NONE, /* none (production's CPU and allocation samples keep theirs) */
+};
+
+/* The most frames a blocking go_state's stack holds by default (RECORDER_STACKS_DEFAULT in
+ * full mode); 0 = as many as any stack (XGB_MAX_FRAMES). */
+#define RECORDER_BLOCK_FRAMES 16
+
 struct recorder_opts {
 	size_t sz;		       /* sizeof(struct recorder_opts) */
 	pid_t pid;		       /* attach to this process ... */
@@ -53,7 +66,7 @@ struct recorder_opts {
 	uint32_t kinds;		       /* XGB_KIND_BIT()s; 0 = RECORDER_DEFAULT_KINDS */
 	double sample[XG_EV_KIND_MAX]; /* keep this fraction of each kind; < 0 or unset = 1 */
 	bool sample_set[XG_EV_KIND_MAX];
-	bool stacks;		 /* user stacks on create, blocking, allocations */
+	enum recorder_stacks stacks;
 	uint64_t duration_ns;	 /* stop after this long; 0 = no limit */
 	const char *out_path;	 /* trace file; NULL = xgotop-<prog>-<time>.xgt */
 	size_t ringbuf_bytes;	 /* ring buffer size (power of 2); 0 = 16 MiB */
