@@ -4,7 +4,9 @@
  *
  *   produce  a synthetic event producer run with BPF_PROG_TEST_RUN (repeat = n): each run
  *            writes one struct xgb_event, in the proportions of a real recording, to its own
- *            ring buffer, so the reader's cost per event can be measured without uprobe traps
+ *            ring buffer, so the reader's cost per event can be measured without uprobe traps;
+ *            with `stacks` set, every status change into waiting carries a stack of
+ *            BENCH_FRAMES PCs, one of 16 (a recording's blocking stacks repeat)
  *   empty    a uprobe program that does nothing: what the kernel's run-time statistics add by
  *            themselves, and the cost of a trap alone when it is put on a probe site
  */
@@ -29,23 +31,28 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
+#define BENCH_FRAMES 8
+
 __u64 seq = 0;
+__u32 stacks = 0; /* set by record_bench.c */
 
-SEC("tc")
-int produce(struct __sk_buff *ctx)
+struct stacked {
+	struct xgb_event e;
+	__u64 pcs[BENCH_FRAMES];
+};
+
+static __always_inline void count_lost(void)
 {
-	struct xgb_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	__u64 n = seq++; /* racy across CPUs, which does not matter here */
-	__u32 pick = n % 100;
+	__u32 zero = 0;
+	__u64 *l = bpf_map_lookup_elem(&lost, &zero);
 
-	if (!e) {
-		__u32 zero = 0;
-		__u64 *l = bpf_map_lookup_elem(&lost, &zero);
+	if (l)
+		__sync_fetch_and_add(l, 1);
+}
 
-		if (l)
-			__sync_fetch_and_add(l, 1);
-		return 0;
-	}
+/* The fields every event has, for the n-th event. */
+static __always_inline void common(struct xgb_event *e, __u64 n)
+{
 	e->ts = bpf_ktime_get_ns();
 	e->goid = 1 + (n >> 4) % 512;
 	e->g = 0xc000000000ull + (e->goid << 10);
@@ -56,6 +63,40 @@ int produce(struct __sk_buff *ctx)
 	e->cycle = 0;
 	e->sflags = e->sys_frames = 0;
 	e->pad[0] = e->pad[1] = 0;
+}
+
+SEC("tc")
+int produce(struct __sk_buff *ctx)
+{
+	__u64 n = seq++; /* racy across CPUs, which does not matter here */
+	__u32 pick = n % 100;
+	struct xgb_event *e;
+
+	if (stacks && pick < 60 && !(n & 3)) {
+		/* a status change into waiting (below), with its stack */
+		struct stacked *s = bpf_ringbuf_reserve(&events, sizeof(*s), 0);
+
+		if (!s) {
+			count_lost();
+			return 0;
+		}
+		common(&s->e, n);
+		s->e.kind = XG_EV_GO_STATE;
+		s->e.state.from = XG_G_RUNNING;
+		s->e.state.to = XG_G_WAITING;
+		s->e.state.reason = 14;
+		s->e.nframes = BENCH_FRAMES;
+		for (int i = 0; i < BENCH_FRAMES; i++)
+			s->pcs[i] = 0x401000 + (((n >> 6) % 16) * BENCH_FRAMES + i) * 0x40;
+		bpf_ringbuf_submit(s, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	common(e, n);
 	if (pick < 60) {
 		/* a status change; every 4th into waiting with a reason (and, as in a launched
 		 * recording, only those carry their goid: the reader looks the others up by g) */

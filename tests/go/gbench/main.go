@@ -2,14 +2,16 @@
 // in a loop and prints, as one JSON line on stdout, how long the loop took (wall clock and the
 // process's CPU time), so that a run under `xgotop record` can be compared with a plain run.
 //
-//	gbench -mode alloc|pingpong|spawn|syscall [-n N] [-rate R]
+//	gbench -mode alloc|pingpong|spawn|syscall [-n N] [-rate R] [-depth D]
 //
 //	alloc     n allocations of a 48-byte struct with a pointer (one mallocgc-family call each)
 //	pingpong  n round trips between two goroutines over unbuffered channels (4 status changes)
 //	spawn     n goroutines started and waited for (create, run, exit)
 //	syscall   n write(2) calls to /dev/null (running -> syscall -> running)
 //
-// With -rate R the loop is paced to R iterations per second (for delay measurements).
+// With -rate R the loop is paced to R iterations per second (for delay measurements). With
+// -depth D the loop, and pingpong's other goroutine, run D calls deeper (about 128 bytes of
+// stack each), so that the stacks where they block are D frames deeper.
 package main
 
 import (
@@ -31,6 +33,22 @@ var sink *obj
 //go:noinline
 func alloc() { sink = new(obj) }
 
+var depthSink byte
+
+// atDepth calls f d frames below its caller.
+//
+//go:noinline
+func atDepth(d int, f func()) {
+	var pad [96]byte
+	pad[d%96] = byte(d)
+	if d > 0 {
+		atDepth(d-1, f)
+	} else {
+		f()
+	}
+	depthSink += pad[(d+1)%96]
+}
+
 func cpuNs() int64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -41,6 +59,7 @@ func main() {
 	mode := flag.String("mode", "alloc", "alloc, pingpong, spawn or syscall")
 	n := flag.Int("n", 1000000, "iterations")
 	rate := flag.Float64("rate", 0, "iterations per second (0: as fast as possible)")
+	depth := flag.Int("depth", 0, "run the loop this many calls deeper")
 	flag.Parse()
 
 	var step func(i int)
@@ -50,12 +69,12 @@ func main() {
 		step = func(int) { alloc() }
 	case "pingpong":
 		ping, pong := make(chan int), make(chan int)
-		go func() {
+		go atDepth(*depth, func() {
 			for v := range ping {
 				pong <- v
 			}
 			close(pong)
-		}()
+		})
 		step = func(i int) { ping <- i; <-pong }
 		finish = func() { close(ping); <-pong }
 	case "spawn":
@@ -82,18 +101,20 @@ func main() {
 	}
 	c0, t0 := cpuNs(), time.Now()
 	next := t0
-	for i := 0; i < *n; i++ {
-		step(i)
-		if period > 0 {
-			next = next.Add(period)
-			if d := time.Until(next); d > 0 {
-				time.Sleep(d)
+	atDepth(*depth, func() {
+		for i := 0; i < *n; i++ {
+			step(i)
+			if period > 0 {
+				next = next.Add(period)
+				if d := time.Until(next); d > 0 {
+					time.Sleep(d)
+				}
 			}
 		}
-	}
-	if finish != nil {
-		finish()
-	}
+		if finish != nil {
+			finish()
+		}
+	})
 	wall, cpu := time.Since(t0), cpuNs()-c0
 	json.NewEncoder(os.Stdout).Encode(map[string]any{"mode": *mode, "n": *n, "wall_ns": wall.Nanoseconds(), "cpu_ns": cpu})
 }
