@@ -17,7 +17,8 @@
 struct pending {
 	struct rec_gsnap g;
 	uint64_t key;
-	bool retry; /* its snapshot went out without the stack: only one with it is due */
+	bool retry;	/* its snapshot went out without the stack: only one with it is due */
+	bool same_base; /* state, wait reason and waitsince as last sent: only g.sched moved */
 };
 
 struct rec_walk {
@@ -28,6 +29,9 @@ struct rec_walk {
 	struct u64map last;
 	/* goid -> where() << 32 | stack id: the stack read for that goroutine waiting there */
 	struct u64map stack;
+	/* goid -> snap_key() without where(), as last sent: a goroutine that woke and parked
+	 * again in the same stack needs no new snapshot */
+	struct u64map base;
 	struct pending *pend;
 	size_t npend, cappend;
 	struct rec_stack_req *req;
@@ -69,6 +73,7 @@ void rec_walk__free(struct rec_walk *w)
 		return;
 	u64map_free(&w->last);
 	u64map_free(&w->stack);
+	u64map_free(&w->base);
 	free(w->pend);
 	free(w->req);
 	free(w);
@@ -97,15 +102,24 @@ static uint32_t where(const struct rec_gsnap *g)
 
 /* What a snapshot event says of g at mono, in 32 bits: state, wait reason, and (folded) the
  * runtime's waitsince behind its waited_ns and, with stacks, where a blocked goroutine waits. */
-static uint64_t snap_key(const struct rec_walk *w, const struct rec_gsnap *g, uint64_t mono)
+static uint64_t snap_key_where(const struct rec_walk *w, const struct rec_gsnap *g, uint64_t mono,
+			       bool with_where)
 {
 	uint64_t since = rec_gsnap__waited(g, mono) ? (uint64_t)g->waitsince : 0;
 
 	since ^= since >> 32;
 	since ^= since >> 16;
-	if (w->o.stacks && blocked(g))
+	if (with_where && w->o.stacks && blocked(g))
 		since ^= where(g);
-	return (uint64_t)g->state | (uint64_t)g->reason << 8 | (since & 0xffff) << 16;
+	/* the wait reason as the event says it: g.waitreason stays behind when it runs again */
+	uint64_t reason = g->state == XG_G_WAITING ? g->reason : 0;
+
+	return (uint64_t)g->state | reason << 8 | (since & 0xffff) << 16;
+}
+
+static uint64_t snap_key(const struct rec_walk *w, const struct rec_gsnap *g, uint64_t mono)
+{
+	return snap_key_where(w, g, mono, true);
 }
 
 static int emit(struct rec_walk *w, uint64_t mono, const struct rec_gsnap *g, uint32_t stack)
@@ -123,9 +137,11 @@ static int snap_one(const struct rec_gsnap *g, void *arg)
 {
 	struct walk_ctx *c = arg;
 	struct rec_walk *w = c->w;
-	uint64_t key = snap_key(w, g, c->mono), last, v;
+	uint64_t key = snap_key(w, g, c->mono), base = snap_key_where(w, g, c->mono, false);
+	uint64_t last, v, last_base;
 	bool known = u64map_get(&w->last, g->goid, &last);
 	bool same = known && (last & 0xffffffff) == key;
+	bool same_base = u64map_get(&w->base, g->goid, &last_base) && last_base == base;
 	struct rec_gsnap again;
 
 	if (!known && (rec_poll__read_gs(c->p, &g->g, 1, &again) || again.goid != g->goid))
@@ -133,7 +149,8 @@ static int snap_one(const struct rec_gsnap *g, void *arg)
 
 	if (c->adopt)
 		rec_ingest__adopt(w->o.ing, g->g, g->goid);
-	if (u64map_put(&w->last, g->goid, key | w->walk << 32))
+	if (u64map_put(&w->last, g->goid, key | w->walk << 32) ||
+	    u64map_put(&w->base, g->goid, base))
 		return -ENOMEM;
 	if (same)
 		return 0;
@@ -146,7 +163,7 @@ static int snap_one(const struct rec_gsnap *g, void *arg)
 	if (xg_array_grow((void **)&w->pend, &w->cappend, w->npend + 1, sizeof(*w->pend)))
 		return -ENOMEM;
 	w->pend[w->npend++] =
-	    (struct pending){*g, key, known && (last & 0xffffffff) == (key | KEY_OWED)};
+	    (struct pending){*g, key, known && (last & 0xffffffff) == (key | KEY_OWED), same_base};
 	return 0;
 }
 
@@ -158,10 +175,17 @@ static int stack_done(size_t i, enum rec_stack_status st, const uint64_t *pcs, u
 	const struct pending *pd = &w->pend[i];
 	uint32_t id = 0;
 
+	uint64_t old;
+
 	switch (st) {
 	case REC_STACK_OK:
 		id = rec_ingest__sched_stack(w->o.ing, pcs, n, truncated);
 		w->st.stacks++;
+		/* woke and parked again where it was: what its last snapshot said still holds */
+		if (pd->same_base && !pd->retry && id && u64map_get(&w->stack, pd->g.goid, &old) &&
+		    (uint32_t)old == id)
+			return u64map_put(&w->stack, pd->g.goid,
+					  (uint64_t)where(&pd->g) << 32 | id);
 		/* fall through */
 	case REC_STACK_NONE:
 		w->st.stacks_none += st == REC_STACK_NONE;
@@ -260,6 +284,7 @@ static void prune(struct rec_walk *w)
 	for (size_t i = 0; i < n; i++) {
 		u64map_del(&w->last, gone[i]);
 		u64map_del(&w->stack, gone[i]);
+		u64map_del(&w->base, gone[i]);
 	}
 	free(gone);
 }
