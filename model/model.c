@@ -1464,6 +1464,16 @@ char *gm_fmt_dur(char *buf, int len, uint64_t ns)
 	return buf;
 }
 
+char *gm_fmt_site(char *buf, int len, const struct gmodel *m, uint32_t fn, uint32_t file,
+		  uint32_t line)
+{
+	const char *path = gmodel__str(m, file), *slash = strrchr(path, '/');
+
+	snprintf(buf, (size_t)len, "%s %s:%u", tf_func_short(gmodel__str(m, fn)),
+		 slash ? slash + 1 : path, line);
+	return buf;
+}
+
 const char *gm_bound_name(enum gm_bound b)
 {
 	static const char *const n[] = {[GM_KNOWN] = "measured",

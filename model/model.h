@@ -374,6 +374,9 @@ uint32_t gmodel__top(const struct gm_tops *t, const struct gm_top **out, uint32_
 char *gm_fmt_bytes(char *buf, int len, double v);
 char *gm_fmt_dur(char *buf, int len, uint64_t ns);
 char *gm_fmt_count(char *buf, int len, double v);
+/* A code site, short: "pkg.(*T).M file.go:42" (tf_func_short(), the file's base name). */
+char *gm_fmt_site(char *buf, int len, const struct gmodel *m, uint32_t fn, uint32_t file,
+		  uint32_t line);
 /* A time figure: "340ms" known, ">=340ms" at least, "~340ms" about, "-" unknown. */
 char *gm_fmt_time(char *buf, int len, struct gm_time t);
 

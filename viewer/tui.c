@@ -448,23 +448,6 @@ static void sort_rows(struct tui *t, const struct gmodel *m)
 /* START FUNCTION's width in the table; WHERE takes the rest */
 #define FN_W 22
 
-/* "pkg.F file.go:42" of a frame, "" for none */
-static const char *where_str(const struct gmodel *m, const struct xg_frame *f, char *buf,
-			     size_t len)
-{
-	const char *file, *slash;
-
-	if (!f) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	file = gmodel__str(m, f->file);
-	slash = strrchr(file, '/');
-	snprintf(buf, len, "%s %s:%u", tf_func_short(gmodel__str(m, f->fn)),
-		 slash ? slash + 1 : file, f->line);
-	return buf;
-}
-
 static void draw_table(struct tui *t, const struct gmodel *m, int y, int h)
 {
 	char age[16], run[16], runq[16], wait[16], sys[16], al[16], by[16], wh[256];
@@ -492,6 +475,7 @@ static void draw_table(struct tui *t, const struct gmodel *m, int y, int h)
 	for (int i = 0; i < h; i++) {
 		uint32_t r = (uint32_t)(t->top + i);
 		const struct gm_g *g;
+		const struct xg_frame *where;
 		bool sel;
 		const char *st;
 
@@ -532,7 +516,10 @@ static void draw_table(struct tui *t, const struct gmodel *m, int y, int h)
 		else
 			x = put(y + i, x, "     -  ");
 		x = putf(y + i, x, "%-*.*s ", FN_W, FN_W, tf_func_short(gmodel__start_fn(m, g)));
-		put(y + i, x, where_str(m, gmodel__where(m, g), wh, sizeof(wh)));
+		where = gmodel__where(m, g);
+		put(y + i, x,
+		    where ? gm_fmt_site(wh, sizeof(wh), m, where->fn, where->file, where->line)
+			  : "-");
 		if (sel) {
 			mvchgat(y + i, 0, -1, A_NORMAL, C_SEL, NULL);
 			attroff(COLOR_PAIR(C_SEL));
@@ -614,11 +601,8 @@ static void draw_tops(struct tui *t, const struct gmodel *m, int y, int h)
 					   : 0;
 
 			if (p) {
-				const char *file = gmodel__str(m, top[i]->file);
-				const char *slash = strrchr(file, '/');
-
-				snprintf(where, sizeof(where), "%s %s:%u", tf_func_short(name),
-					 slash ? slash + 1 : file, top[i]->line);
+				gm_fmt_site(where, sizeof(where), m, top[i]->fn, top[i]->file,
+					    top[i]->line);
 			} else {
 				snprintf(where, sizeof(where), "%s", *name ? name : "(untyped)");
 			}

@@ -201,13 +201,9 @@ static void put_row(struct jsonw *j, const struct gmodel *m, const struct gm_g *
 	if (gmodel__has_cpu(m, g))
 		jsonw_double_field(j, "cpu", g->cpu_pct);
 	where = gmodel__where(m, g);
-	if (where) {
-		const char *file = gmodel__str(m, where->file), *slash = strrchr(file, '/');
-
-		snprintf(wh, sizeof(wh), "%s %s:%u", tf_func_short(gmodel__str(m, where->fn)),
-			 slash ? slash + 1 : file, where->line);
-		jsonw_string_field(j, "wh", wh); /* where it is: function file:line */
-	}
+	if (where) /* where it is: function file:line */
+		jsonw_string_field(
+		    j, "wh", gm_fmt_site(wh, sizeof(wh), m, where->fn, where->file, where->line));
 	jsonw_end_object(j);
 }
 
