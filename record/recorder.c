@@ -717,8 +717,8 @@ static int build_meta(struct recorder *r)
 
 		/* a fraction per kind; the production kinds that are samples by nature say how
 		 * they are sampled in keys of their own (below) */
-		if (!(r->o.kinds & XGB_KIND_BIT(k)) || k == XG_EV_CPU_SAMPLE ||
-		    k == XG_EV_ALLOC_SAMPLE || k == XG_EV_HEAP || k == XG_EV_SNAPSHOT)
+		if (!(r->o.kinds & XGB_KIND_BIT(k)) ||
+		    XG_KIND_IN(XG_KINDS_WITH_FLAGS(XG_KIND_SAMPLES), k))
 			continue;
 		snprintf(key, sizeof(key), "sample.%s", xg_kind_name(k));
 		snprintf(val, sizeof(val), "%.10g", rate_of(&r->o, k));

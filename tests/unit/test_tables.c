@@ -104,6 +104,24 @@ TEST(event_names)
 	ASSERT_STREQ(xg_gstate_name(XG_G_WAITING), "waiting", "state");
 	ASSERT_NULL(xg_gstate_name(5), "unused state");
 	ASSERT_EQ(xg_gstate_parse("copystack"), XG_G_COPYSTACK, "state parse");
+	for (int k = 1; k < XG_EV_KIND_MAX; k++)
+		ASSERT_EQ(xg_kind_parse(xg_kind_name((unsigned int)k)), k, "every kind named");
+}
+
+/* The kind masks of the chunk columns, as SPEC.md section 9.2 lists them: stored in files. */
+TEST(event_kind_masks)
+{
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_STATE), 0x808ULL, "state, reason");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_STACK), 0xb1aULL, "stack");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_CREATE), 0x802ULL, "go_create columns");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_ALLOC), 0x210ULL, "size, type");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_WEIGHT), 0x200ULL, "weight");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_HEAP), 0x460ULL, "heap columns");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_LOST), 0x80ULL, "count, of");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_WAITED), 0x800ULL, "waited_ns");
+	ASSERT_EQ(XG_KINDS_WITH_FLAGS(XG_KIND_GOROUTINE), 0x80eULL, "goroutine kinds");
+	ASSERT_TRUE(!XG_KIND_IN(XG_KINDS_WITH_FIELDS(~0U), XG_EV_GO_EXIT), "go_exit stores none");
+	ASSERT_TRUE(!XG_KIND_IN(~0ULL, 200), "past 63");
 }
 
 #include "format/evjson.h"
