@@ -171,8 +171,8 @@ static int add_pc(struct item *it, struct gobin *bin, uint64_t pc, bool ret, con
 static struct gobin *open_binary(struct item *it, const struct xg_bundle_opts *o,
 				 const struct tf_meta *meta)
 {
-	const char *path = o->binary ? o->binary : tf_meta__str(meta, "binary.path");
-	const char *id = tf_meta__str(meta, "binary.build_id");
+	const char *path = o->binary ? o->binary : tf_meta__str(meta, TF_KEY_BINARY_PATH);
+	const char *id = tf_meta__str(meta, TF_KEY_BINARY_BUILD_ID);
 	struct gobin *b;
 	struct stat st;
 
@@ -284,13 +284,13 @@ static int study(struct item *it, const struct xg_bundle_opts *o)
 	err = tf_reader__info(r, &it->info);
 	if (err)
 		goto out;
-	it->host = tf_meta__str(m, "host");
-	it->kernel = tf_meta__str(m, "kernel");
-	it->cmdline = tf_meta__str(m, "target.cmdline");
-	it->go_version = tf_meta__str(m, "go.version");
-	it->go_arch = tf_meta__str(m, "go.arch");
-	it->build_id = tf_meta__str(m, "binary.build_id");
-	tf_meta__int(m, "target.pid", &it->pid);
+	it->host = tf_meta__str(m, TF_KEY_HOST);
+	it->kernel = tf_meta__str(m, TF_KEY_KERNEL);
+	it->cmdline = tf_meta__str(m, TF_KEY_TARGET_CMDLINE);
+	it->go_version = tf_meta__str(m, TF_KEY_GO_VERSION);
+	it->go_arch = tf_meta__str(m, TF_KEY_GO_ARCH);
+	it->build_id = tf_meta__str(m, TF_KEY_BINARY_BUILD_ID);
+	tf_meta__int(m, TF_KEY_TARGET_PID, &it->pid);
 	/* copies: the reader goes away */
 	it->host = it->host ? strdup(it->host) : NULL;
 	it->kernel = it->kernel ? strdup(it->kernel) : NULL;
