@@ -93,6 +93,24 @@ $(OBJ)/$(OUTPUT)/%.o: $(OUTPUT)/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(XCFLAGS) -c -o $@ $<
 
+# --- version ---------------------------------------------------------------------------------
+
+# The version string: `git describe` of this checkout, else XG_RELEASE (a tarball). Written into
+# $(OUTPUT)/xgotop-version.h only when it changes: util/version.c alone includes it, so a new
+# commit recompiles that one file.
+XG_RELEASE := 0.1.0
+
+$(OUTPUT)/xgotop-version.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)v=$$(test -e .git && git describe --always --dirty 2>/dev/null) || v=$(XG_RELEASE); \
+	printf '#define XG_VERSION "%s"\n' "$$v" > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; echo "  VERSION  $$v"; fi
+
+$(OBJ)/util/version.o $(FUZZ_OBJ)/util/version.o: $(OUTPUT)/xgotop-version.h
+
+.PHONY: FORCE
+FORCE:
+
 # --- BPF -------------------------------------------------------------------------------------
 
 $(OUTPUT)/vmlinux.h:
@@ -201,7 +219,7 @@ check-headers: $(SKELS)
 		echo "#include \"$$h\"" | $(CC) $(filter-out -MMD -MP,$(XCFLAGS)) -Wno-unused-function -x c -fsyntax-only - \
 			|| { echo "header $$h does not compile alone"; exit 1; }; done
 
-check-cppcheck:
+check-cppcheck: $(OUTPUT)/xgotop-version.h
 	$(call msg,CPPCHECK,sources)
 	$(Q)cppcheck -q --error-exitcode=1 --std=c11 --inline-suppr -I. -I$(OUTPUT) \
 		--enable=warning,portability --suppress=missingIncludeSystem \
@@ -209,7 +227,7 @@ check-cppcheck:
 
 # valist.Uninitialized misfires on va_start in clang-tidy 14; sizeof-expression flags
 # sizeof(arr[0]) for arrays of pointers.
-check-tidy: $(SKELS)
+check-tidy: $(SKELS) $(OUTPUT)/xgotop-version.h
 	$(call msg,TIDY,sources)
 	$(Q)clang-tidy --quiet --warnings-as-errors='*' \
 		--checks='-*,clang-analyzer-*,-clang-analyzer-valist.Uninitialized,-clang-analyzer-security.insecureAPI.*,bugprone-*,-bugprone-sizeof-expression,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-narrowing-conversions,-bugprone-assignment-in-if-condition,-bugprone-macro-parentheses,-bugprone-implicit-widening-of-multiplication-result,-bugprone-branch-clone' \

@@ -39,10 +39,7 @@
 #include "record/target.h"
 #include "record/walk.h"
 #include "util/err.h"
-
-#ifndef XG_VERSION
-#define XG_VERSION "0.1.0"
-#endif
+#include "util/version.h"
 
 #define TICK_NS		     100000000ull
 #define DEFAULT_RINGBUF	     (16u << 20)
@@ -690,7 +687,7 @@ static int build_meta(struct recorder *r)
 	uname(&un);
 	snprintf(buf, sizeof(buf), "%s", un.release);
 
-	err = err ?: tf_meta__set_str(m, TF_KEY_XGOTOP_VERSION, XG_VERSION);
+	err = err ?: tf_meta__set_str(m, TF_KEY_XGOTOP_VERSION, xg_version);
 	err = err ?: tf_meta__set_str(m, TF_KEY_CLOCK, "CLOCK_MONOTONIC");
 	err = err ?: tf_meta__set_int(m, TF_KEY_CLOCK_START_NS, (int64_t)r->start_mono);
 	err = err ?: tf_meta__set_int(m, TF_KEY_WALL_START_NS, (int64_t)r->start_wall);
