@@ -48,9 +48,9 @@ CFLAGS   ?= -O2 -g
 XCFLAGS  := -std=gnu11 $(CFLAGS) $(WARNINGS) $(SANFLAGS) -D_GNU_SOURCE -I. -I$(OUTPUT) -MMD -MP
 LDFLAGS  ?=
 # libbpf/libelf: BPF loading; zlib: compressed DWARF and gzip exports; zstd: trace chunks;
-# libarchive: bug-report bundles; jansson: JSON parsing; capstone: instruction decoding for
-# probe placement; ncursesw: TUI; microhttpd: the web output's HTTP server.
-LIBS     := -lbpf -lelf -lz -lzstd -larchive -ljansson -lcapstone -lncursesw -lmicrohttpd \
+# libarchive: bug-report bundles; capstone: instruction decoding for probe placement;
+# ncursesw: TUI; microhttpd: the web output's HTTP server.
+LIBS     := -lbpf -lelf -lz -lzstd -larchive -lcapstone -lncursesw -lmicrohttpd \
 	    -lpthread -lm
 
 # Library code (everything but the command-line front end) is shared by ./xgotop, the unit
@@ -69,7 +69,7 @@ EXTRA_OBJS :=
 # extra targets `make test` needs (test drivers, web assets, ...)
 TEST_DEPS  :=
 DEB_PKGS   := gcc make clang llvm binutils pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
-	      libzstd-dev libarchive-dev libjansson-dev libcapstone-dev libncurses-dev \
+	      libzstd-dev libarchive-dev libcapstone-dev libncurses-dev \
 	      libmicrohttpd-dev zstd python3 python3-zstandard tmux clang-format clang-tidy \
 	      cppcheck libclang-rt-14-dev dpkg-dev
 
