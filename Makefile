@@ -48,9 +48,9 @@ CFLAGS   ?= -O2 -g
 XCFLAGS  := -std=gnu11 $(CFLAGS) $(WARNINGS) $(SANFLAGS) -D_GNU_SOURCE -I. -I$(OUTPUT) -MMD -MP
 LDFLAGS  ?=
 # libbpf/libelf: BPF loading; zlib: compressed DWARF and gzip exports; zstd: trace chunks;
-# libarchive: bug-report bundles; jansson: JSON parsing; capstone: instruction decoding for
-# probe placement; ncursesw: TUI; microhttpd: the web output's HTTP server.
-LIBS     := -lbpf -lelf -lz -lzstd -larchive -ljansson -lcapstone -lncursesw -lmicrohttpd \
+# libarchive: bug-report bundles; capstone: instruction decoding for probe placement;
+# ncursesw: TUI; microhttpd: the web output's HTTP server.
+LIBS     := -lbpf -lelf -lz -lzstd -larchive -lcapstone -lncursesw -lmicrohttpd \
 	    -lpthread -lm
 
 # Library code (everything but the command-line front end) is shared by ./xgotop, the unit
@@ -69,7 +69,7 @@ EXTRA_OBJS :=
 # extra targets `make test` needs (test drivers, web assets, ...)
 TEST_DEPS  :=
 DEB_PKGS   := gcc make clang llvm binutils pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
-	      libzstd-dev libarchive-dev libjansson-dev libcapstone-dev libncurses-dev \
+	      libzstd-dev libarchive-dev libcapstone-dev libncurses-dev \
 	      libmicrohttpd-dev zstd python3 python3-zstandard tmux clang-format clang-tidy \
 	      cppcheck libclang-rt-14-dev dpkg-dev
 
@@ -92,6 +92,24 @@ $(OBJ)/$(OUTPUT)/%.o: $(OUTPUT)/%.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(XCFLAGS) -c -o $@ $<
+
+# --- version ---------------------------------------------------------------------------------
+
+# The version string: `git describe` of this checkout, else XG_RELEASE (a tarball). Written into
+# $(OUTPUT)/xgotop-version.h only when it changes: util/version.c alone includes it, so a new
+# commit recompiles that one file.
+XG_RELEASE := 0.1.0
+
+$(OUTPUT)/xgotop-version.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)v=$$(test -e .git && git describe --always --dirty 2>/dev/null) || v=$(XG_RELEASE); \
+	printf '#define XG_VERSION "%s"\n' "$$v" > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; echo "  VERSION  $$v"; fi
+
+$(OBJ)/util/version.o $(FUZZ_OBJ)/util/version.o: $(OUTPUT)/xgotop-version.h
+
+.PHONY: FORCE
+FORCE:
 
 # --- BPF -------------------------------------------------------------------------------------
 
@@ -201,7 +219,7 @@ check-headers: $(SKELS)
 		echo "#include \"$$h\"" | $(CC) $(filter-out -MMD -MP,$(XCFLAGS)) -Wno-unused-function -x c -fsyntax-only - \
 			|| { echo "header $$h does not compile alone"; exit 1; }; done
 
-check-cppcheck:
+check-cppcheck: $(OUTPUT)/xgotop-version.h
 	$(call msg,CPPCHECK,sources)
 	$(Q)cppcheck -q --error-exitcode=1 --std=c11 --inline-suppr -I. -I$(OUTPUT) \
 		--enable=warning,portability --suppress=missingIncludeSystem \
@@ -209,7 +227,7 @@ check-cppcheck:
 
 # valist.Uninitialized misfires on va_start in clang-tidy 14; sizeof-expression flags
 # sizeof(arr[0]) for arrays of pointers.
-check-tidy: $(SKELS)
+check-tidy: $(SKELS) $(OUTPUT)/xgotop-version.h
 	$(call msg,TIDY,sources)
 	$(Q)clang-tidy --quiet --warnings-as-errors='*' \
 		--checks='-*,clang-analyzer-*,-clang-analyzer-valist.Uninitialized,-clang-analyzer-security.insecureAPI.*,bugprone-*,-bugprone-sizeof-expression,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-narrowing-conversions,-bugprone-assignment-in-if-condition,-bugprone-macro-parentheses,-bugprone-implicit-widening-of-multiplication-result,-bugprone-branch-clone' \

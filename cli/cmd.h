@@ -38,9 +38,6 @@ struct xg_cmd {
 		.summary = (_summary),                                                             \
 	}
 
-/* The program's version string. */
-extern const char xg_version[];
-
 /*
  * Reports an error for a command: "xgotop <cmd>: <message>" on stderr, or, when json is true,
  * {"error": "<message>"} on stdout (bpftool's rule: in JSON mode errors are JSON too).

@@ -247,7 +247,7 @@ static int cmd_goroutines(int argc, char **argv)
 	if (at) {
 		int64_t wall = 0;
 
-		tf_meta__int(tf_reader__meta(t->r), "wall.start_ns", &wall);
+		tf_meta__int(tf_reader__meta(t->r), TF_KEY_WALL_START_NS, &wall);
 		err = replay__parse_time(at, (uint64_t)wall, &ao.until_ns);
 		if (err || !ao.until_ns) {
 			xg_report_error(js, "goroutines",

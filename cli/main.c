@@ -7,12 +7,7 @@
 
 #include "cli/cmd.h"
 #include "util/jsonw.h"
-
-#ifndef XG_VERSION
-#define XG_VERSION "0.1.0"
-#endif
-
-const char xg_version[] = XG_VERSION;
+#include "util/version.h"
 
 extern const struct xg_cmd __start_xg_cmds[];
 extern const struct xg_cmd __stop_xg_cmds[];

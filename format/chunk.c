@@ -15,17 +15,16 @@
 #include "format/codec.h"
 #include "util/err.h"
 
-#define K(kind) (1ULL << (kind))
-#define M_STATE (K(XG_EV_GO_STATE) | K(XG_EV_SNAPSHOT))
-#define M_STACK                                                                                    \
-	(K(XG_EV_GO_CREATE) | K(XG_EV_GO_STATE) | K(XG_EV_ALLOC) | K(XG_EV_CPU_SAMPLE) |           \
-	 K(XG_EV_ALLOC_SAMPLE) | K(XG_EV_SNAPSHOT))
-#define M_CREATE     (K(XG_EV_GO_CREATE) | K(XG_EV_SNAPSHOT))
-#define M_ALLOC	     (K(XG_EV_ALLOC) | K(XG_EV_ALLOC_SAMPLE))
-#define M_WEIGHT     K(XG_EV_ALLOC_SAMPLE)
-#define M_HEAP	     (K(XG_EV_GC_START) | K(XG_EV_GC_END) | K(XG_EV_HEAP))
-#define M_LOST	     K(XG_EV_LOST)
-#define M_SNAPSHOT   K(XG_EV_SNAPSHOT)
+/* kinds whose rows carry each group of columns (format/event.h) */
+#define M_STATE	     XG_KINDS_WITH_FIELDS(XG_FLD_STATE)
+#define M_STACK	     XG_KINDS_WITH_FIELDS(XG_FLD_STACK)
+#define M_CREATE     XG_KINDS_WITH_FIELDS(XG_FLD_CREATE)
+#define M_ALLOC	     XG_KINDS_WITH_FIELDS(XG_FLD_ALLOC)
+#define M_WEIGHT     XG_KINDS_WITH_FIELDS(XG_FLD_WEIGHT)
+#define M_HEAP	     XG_KINDS_WITH_FIELDS(XG_FLD_HEAP)
+#define M_LOST	     XG_KINDS_WITH_FIELDS(XG_FLD_LOST)
+#define M_WAITED     XG_KINDS_WITH_FIELDS(XG_FLD_WAITED)
+#define M_ANY	     XG_KINDS_WITH_FIELDS(~0U) /* kinds with any column past goid */
 #define NCPU	     65536
 #define BLOCK	     256
 #define MAX_VAL	     10 /* bytes of the longest value */
@@ -63,7 +62,7 @@ static const struct colspec specs[TF_COL_MAX] = {
     [TF_COL_COUNT] = {"count", TF_ENC_UVARINT, M_LOST},
     [TF_COL_OF] = {"of", TF_ENC_U8, M_LOST},
     [TF_COL_START_WRAPPER] = {"start_wrapper", TF_ENC_UVARINT, M_CREATE},
-    [TF_COL_WAITED] = {"waited_ns", TF_ENC_UVARINT, M_SNAPSHOT},
+    [TF_COL_WAITED] = {"waited_ns", TF_ENC_UVARINT, M_WAITED},
 };
 
 const char *tf_col_name(unsigned int col)
@@ -363,7 +362,7 @@ static long encode_rows(struct tf_chunk_enc *e, const struct xg_event *const *ro
 			}
 			p[TF_COL_GOID] = tf_put_uv(p[TF_COL_GOID], v);
 			any[TF_COL_GOID] |= ev->goid;
-			if (!(km & (M_STATE | M_STACK | M_CREATE | M_ALLOC | M_HEAP | M_LOST)))
+			if (!(km & M_ANY))
 				continue;
 			if (km & M_STATE) {
 				uint8_t s = (uint8_t)((ev->from & 15) << 4 | (ev->to & 15));
@@ -405,7 +404,7 @@ static long encode_rows(struct tf_chunk_enc *e, const struct xg_event *const *ro
 				    tf_put_uv(p[TF_COL_START_WRAPPER], ev->start_wrapper);
 				any[TF_COL_START_WRAPPER] |= ev->start_wrapper;
 			}
-			if (km & M_SNAPSHOT) {
+			if (km & M_WAITED) {
 				p[TF_COL_WAITED] = tf_put_uv(p[TF_COL_WAITED], ev->waited_ns);
 				any[TF_COL_WAITED] |= ev->waited_ns;
 			}

@@ -3,19 +3,9 @@
 
 #include "format/event.h"
 
-static const char *const kind_names[XG_EV_KIND_MAX] = {
-    [XG_EV_GO_CREATE] = "go_create",
-    [XG_EV_GO_EXIT] = "go_exit",
-    [XG_EV_GO_STATE] = "go_state",
-    [XG_EV_ALLOC] = "alloc",
-    [XG_EV_GC_START] = "gc_start",
-    [XG_EV_GC_END] = "gc_end",
-    [XG_EV_LOST] = "lost",
-    [XG_EV_CPU_SAMPLE] = "cpu_sample",
-    [XG_EV_ALLOC_SAMPLE] = "alloc_sample",
-    [XG_EV_HEAP] = "heap",
-    [XG_EV_SNAPSHOT] = "snapshot",
-};
+#define KIND_NAME(arg, num, id, name, fields, flags) [num] = name,
+static const char *const kind_names[XG_EV_KIND_MAX] = {XG_EVENT_KINDS(KIND_NAME, 0)};
+#undef KIND_NAME
 
 static const char *const state_names[XG_G_STATE_MAX] = {
     [XG_G_IDLE] = "idle",	    [XG_G_RUNNABLE] = "runnable",   [XG_G_RUNNING] = "running",

@@ -11,21 +11,92 @@
 
 #include <stdint.h>
 
+/*
+ * Which fields of struct xg_event a kind stores, in groups: the chunk columns written for its
+ * rows (SPEC.md sections 9.2 and 10). Every kind stores ts, cpu, tid, kind and goid.
+ */
+enum xg_fields {
+	XG_FLD_STATE = 1 << 0,	/* from, to, reason */
+	XG_FLD_STACK = 1 << 1,	/* stack */
+	XG_FLD_CREATE = 1 << 2, /* parent_goid, create_pc, start_pc, create_fn, start_fn,
+				 * start_wrapper */
+	XG_FLD_ALLOC = 1 << 3,	/* size, type */
+	XG_FLD_WEIGHT = 1 << 4, /* weight */
+	XG_FLD_HEAP = 1 << 5,	/* gc, heap_live, heap_goal, total_alloc, total_free */
+	XG_FLD_LOST = 1 << 6,	/* count, of */
+	XG_FLD_WAITED = 1 << 7, /* waited_ns */
+};
+
+/* What a kind is, besides its fields. */
+enum xg_kind_flags {
+	/* changes a goroutine's state (tf_goroutine__step in format/gtrack.h) */
+	XG_KIND_GOROUTINE = 1 << 0,
+	/* a sample or a periodic reading by nature, counted as it is: no "sample.<kind>"
+	 * fraction applies to it (format/metakeys.h) */
+	XG_KIND_SAMPLES = 1 << 1,
+};
+
+/*
+ * The event kinds, one line each: X(arg, number, C name, name, fields, flags), arg being the
+ * second argument of XG_EVENT_KINDS, passed through. The number is stored in files: never
+ * renumber, never reuse; list the kinds in order, without gaps. XG_EV_<C name> is the enum;
+ * the name is the kind's public name (xg_kind_name: JSON `kind`, `--events`, the "events" and
+ * "sample.<kind>" metadata): add, never rename. fields: enum xg_fields; flags: enum
+ * xg_kind_flags. HACKING.md "Adding an event kind" lists what else a new kind touches.
+ */
+#define XG_EVENT_KINDS(X, arg)                                                                     \
+	/* a goroutine was created */                                                              \
+	X(arg, 1, GO_CREATE, "go_create", XG_FLD_CREATE | XG_FLD_STACK, XG_KIND_GOROUTINE)         \
+	/* a goroutine exited (gdestroy / goexit0) */                                              \
+	X(arg, 2, GO_EXIT, "go_exit", 0, XG_KIND_GOROUTINE)                                        \
+	/* a goroutine changed status */                                                           \
+	X(arg, 3, GO_STATE, "go_state", XG_FLD_STATE | XG_FLD_STACK, XG_KIND_GOROUTINE)            \
+	/* one heap allocation (full mode) */                                                      \
+	X(arg, 4, ALLOC, "alloc", XG_FLD_ALLOC | XG_FLD_STACK, 0)                                  \
+	/* a GC cycle started */                                                                   \
+	X(arg, 5, GC_START, "gc_start", XG_FLD_HEAP, 0)                                            \
+	/* a GC cycle's mark phase ended */                                                        \
+	X(arg, 6, GC_END, "gc_end", XG_FLD_HEAP, 0)                                                \
+	/* the kernel dropped `count` events of kind `of` on `cpu` */                              \
+	X(arg, 7, LOST, "lost", XG_FLD_LOST, 0)                                                    \
+	/* a CPU profile sample of the goroutine on a thread */                                    \
+	X(arg, 8, CPU_SAMPLE, "cpu_sample", XG_FLD_STACK, XG_KIND_SAMPLES)                         \
+	/* an allocation sampled by the runtime's MemProfileRate */                                \
+	X(arg, 9, ALLOC_SAMPLE, "alloc_sample", XG_FLD_ALLOC | XG_FLD_WEIGHT | XG_FLD_STACK,       \
+	  XG_KIND_SAMPLES)                                                                         \
+	/* heap statistics read from the target */                                                 \
+	X(arg, 10, HEAP, "heap", XG_FLD_HEAP, XG_KIND_SAMPLES)                                     \
+	/* one goroutine's status, from a periodic walk of allgs */                                \
+	X(arg, 11, SNAPSHOT, "snapshot",                                                           \
+	  XG_FLD_STATE | XG_FLD_STACK | XG_FLD_CREATE | XG_FLD_WAITED,                             \
+	  XG_KIND_GOROUTINE | XG_KIND_SAMPLES)
+
+#define XG__KIND_ENUM(arg, num, id, name, fields, flags) XG_EV_##id = (num),
+/* clang-format off */
 enum xg_kind {
 	XG_EV_NONE = 0,
-	XG_EV_GO_CREATE = 1,	/* a goroutine was created */
-	XG_EV_GO_EXIT = 2,	/* a goroutine exited (gdestroy / goexit0) */
-	XG_EV_GO_STATE = 3,	/* a goroutine changed status */
-	XG_EV_ALLOC = 4,	/* one heap allocation (full mode) */
-	XG_EV_GC_START = 5,	/* a GC cycle started */
-	XG_EV_GC_END = 6,	/* a GC cycle's mark phase ended */
-	XG_EV_LOST = 7,		/* the kernel dropped `count` events of kind `of` on `cpu` */
-	XG_EV_CPU_SAMPLE = 8,	/* a CPU profile sample of the goroutine on a thread */
-	XG_EV_ALLOC_SAMPLE = 9, /* an allocation sampled by the runtime's MemProfileRate */
-	XG_EV_HEAP = 10,	/* heap statistics read from the target */
-	XG_EV_SNAPSHOT = 11,	/* one goroutine's status, from a periodic walk of allgs */
-	XG_EV_KIND_MAX		/* one past the last kind */
+	XG_EVENT_KINDS(XG__KIND_ENUM, 0)
+	XG_EV_KIND_MAX /* one past the last kind */
 };
+/* clang-format on */
+#undef XG__KIND_ENUM
+
+#define XG__KIND_ONE(arg, num, id, name, fields, flags) +1
+_Static_assert(XG_EV_KIND_MAX == 1 XG_EVENT_KINDS(XG__KIND_ONE, 0),
+	       "event kinds are numbered 1, 2, ... in XG_EVENT_KINDS' order");
+#undef XG__KIND_ONE
+
+#define XG__KIND_IF_FIELDS(want, num, id, name, fields, flags)                                     \
+	| (((fields) & (want)) ? 1ULL << (num) : 0ULL)
+#define XG__KIND_IF_FLAGS(want, num, id, name, fields, flags)                                      \
+	| (((flags) & (want)) ? 1ULL << (num) : 0ULL)
+/* The kinds that store any of the field groups in fields (enum xg_fields), as a constant set
+ * of 1ULL << kind: the kind mask of a chunk column. */
+#define XG_KINDS_WITH_FIELDS(fields) (0ULL XG_EVENT_KINDS(XG__KIND_IF_FIELDS, (fields)))
+/* The kinds with any of flags (enum xg_kind_flags), as a constant set of 1ULL << kind. */
+#define XG_KINDS_WITH_FLAGS(flags) (0ULL XG_EVENT_KINDS(XG__KIND_IF_FLAGS, (flags)))
+/* Whether kind is in the set mask (of 1ULL << kind); kinds past 63 never are. */
+#define XG_KIND_IN(mask, kind) ((unsigned int)(kind) < 64 && (((mask) >> (kind)) & 1))
 
 /* Goroutine states: Go's _G* numbering with the _Gscan bit removed. */
 enum xg_gstate {

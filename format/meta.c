@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/event.h"
 #include "format/meta.h"
 #include "util/array.h"
 
@@ -148,4 +150,12 @@ struct tf_meta *tf_meta__dup(const struct tf_meta *m)
 		}
 	}
 	return c;
+}
+
+const char *tf_meta_key_sample(char *buf, size_t size, unsigned int kind)
+{
+	const char *name = xg_kind_name(kind);
+
+	snprintf(buf, size, "%s%s", name ? TF_KEY_SAMPLE_PREFIX : "", name ? name : "");
+	return buf;
 }

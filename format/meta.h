@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Recording metadata: an ordered list of key/value pairs, each value a string or a signed
- * 64-bit integer. Keys are dotted names; SPEC.md lists the standard ones (xgotop.version, clock,
- * clock.start_ns, wall.start_ns, host, kernel, target.pid, target.cmdline, binary.path,
- * binary.build_id, go.version, go.arch, mode, events, sample.<kind>, offsets.<struct>.<field>,
- * probes, ...). Unknown keys are kept and shown, never an error.
+ * 64-bit integer. Keys are dotted names; the standard ones are named in format/metakeys.h
+ * (TF_KEY_*), as SPEC.md section 6 lists them. Unknown keys are kept and shown, never an error.
  */
 #ifndef XG_FORMAT_META_H
 #define XG_FORMAT_META_H
@@ -12,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "format/metakeys.h"
 
 enum tf_meta_type {
 	TF_META_STR = 1,

@@ -531,8 +531,7 @@ static int encode(struct tf_writer *w, size_t n)
 			const struct xg_event *ev = w->ptrs[i + (size_t)k];
 
 			w->kinds[ev->kind]++;
-			if (ev->kind == XG_EV_GO_CREATE || ev->kind == XG_EV_GO_STATE ||
-			    ev->kind == XG_EV_GO_EXIT || ev->kind == XG_EV_SNAPSHOT) {
+			if (XG_KIND_IN(XG_KINDS_WITH_FLAGS(XG_KIND_GOROUTINE), ev->kind)) {
 				if (tf_gtrack__apply(w->gt, ev))
 					return -ENOMEM;
 			}

@@ -121,9 +121,17 @@ static bool list_has(const char *list, const char *name)
 	return false;
 }
 
+/* The fraction of kind kept: its "sample.<kind>" metadata, or def. */
+static double kind_rate(const struct tf_meta *meta, unsigned int kind, double def)
+{
+	char key[TF_KEY_SAMPLE_MAX];
+
+	return meta_rate(meta, tf_meta_key_sample(key, sizeof(key), kind), def);
+}
+
 double gmodel_alloc_rate(const struct tf_meta *meta)
 {
-	double v = meta_rate(meta, "sample.alloc", 1.0);
+	double v = kind_rate(meta, XG_EV_ALLOC, 1.0);
 
 	return v > 1.0 ? 1.0 : v;
 }
@@ -134,7 +142,7 @@ static void gc_end_seen(struct gmodel *m, int64_t ts);
 static void gc_history(struct gmodel *m)
 {
 	m->n_gc_ends = 0;
-	for (const char *p = m->meta ? tf_meta__str(m->meta, "gc.ends") : NULL; p && *p;) {
+	for (const char *p = m->meta ? tf_meta__str(m->meta, TF_KEY_GC_ENDS) : NULL; p && *p;) {
 		char *end;
 		long long v = strtoll(p, &end, 10);
 
@@ -147,7 +155,8 @@ static void gc_history(struct gmodel *m)
 
 int gmodel__begin(struct gmodel *m, const struct sink_info *info)
 {
-	const char *events = info->meta ? tf_meta__str(info->meta, "events") : NULL;
+	const char *events = info->meta ? tf_meta__str(info->meta, TF_KEY_EVENTS) : NULL;
+	char key[TF_KEY_SAMPLE_MAX];
 
 	free(m->source);
 	free(m->go_version);
@@ -157,29 +166,31 @@ int gmodel__begin(struct gmodel *m, const struct sink_info *info)
 	m->replay = info->replay;
 	m->duration_ns = info->duration_ns;
 	m->source = dup_or_null(info->source);
-	m->go_version = dup_or_null(info->meta ? tf_meta__str(info->meta, "go.version") : NULL);
-	m->mode = dup_or_null(info->meta ? tf_meta__str(info->meta, "mode") : NULL);
+	m->go_version =
+	    dup_or_null(info->meta ? tf_meta__str(info->meta, TF_KEY_GO_VERSION) : NULL);
+	m->mode = dup_or_null(info->meta ? tf_meta__str(info->meta, TF_KEY_MODE) : NULL);
 	m->alloc_rate = gmodel_alloc_rate(info->meta);
 	m->alloc_sampled = m->alloc_rate < 1.0;
-	m->g_rate = meta_rate(info->meta, "sample.go_state", 1.0);
-	if (meta_rate(info->meta, "sample.go_create", 1.0) < m->g_rate)
-		m->g_rate = meta_rate(info->meta, "sample.go_create", 1.0);
+	m->g_rate = kind_rate(info->meta, XG_EV_GO_STATE, 1.0);
+	if (kind_rate(info->meta, XG_EV_GO_CREATE, 1.0) < m->g_rate)
+		m->g_rate = kind_rate(info->meta, XG_EV_GO_CREATE, 1.0);
 	if (m->g_rate > 1.0)
 		m->g_rate = 1.0;
 	/* CPU sampling frequency: sample.cpu_sample.hz, cpu.hz, or sample.cpu_sample when it is a
 	 * frequency (> 1) rather than a probability */
-	m->cpu_hz = meta_num(info->meta, "sample.cpu_sample.hz", 0);
+	m->cpu_hz = meta_num(info->meta, TF_KEY_SAMPLE_CPU_HZ, 0);
 	if (m->cpu_hz <= 0)
-		m->cpu_hz = meta_num(info->meta, "cpu.hz", 0);
-	if (m->cpu_hz <= 0 && meta_num(info->meta, "sample.cpu_sample", 0) > 1)
-		m->cpu_hz = meta_num(info->meta, "sample.cpu_sample", 0);
+		m->cpu_hz = meta_num(info->meta, TF_KEY_CPU_HZ, 0);
+	tf_meta_key_sample(key, sizeof(key), XG_EV_CPU_SAMPLE);
+	if (m->cpu_hz <= 0 && meta_num(info->meta, key, 0) > 1)
+		m->cpu_hz = meta_num(info->meta, key, 0);
 	if (m->cpu_hz <= 0)
 		m->cpu_hz = 99;
 	gc_history(m);
 	/* a trace without the list (older or synthetic ones) is taken as recording what it has */
-	m->cpu_sampled = !events || list_has(events, "cpu_sample");
+	m->cpu_sampled = !events || list_has(events, xg_kind_name(XG_EV_CPU_SAMPLE));
 	m->exact = !(m->mode && !strcmp(m->mode, "production")) && m->g_rate >= 1.0 &&
-		   (!events || list_has(events, "go_state"));
+		   (!events || list_has(events, xg_kind_name(XG_EV_GO_STATE)));
 	m->began = true;
 	return 0;
 }

@@ -30,14 +30,11 @@
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/u64map.h"
+#include "util/version.h"
 
 #define INSPECT_MAX_BYTES (64u << 20)
 
 extern char **environ;
-
-#ifndef XG_VERSION
-#define XG_VERSION "0.1.0"
-#endif
 
 /* What was found out about one trace, for the manifest and the README. */
 struct item {
@@ -171,8 +168,8 @@ static int add_pc(struct item *it, struct gobin *bin, uint64_t pc, bool ret, con
 static struct gobin *open_binary(struct item *it, const struct xg_bundle_opts *o,
 				 const struct tf_meta *meta)
 {
-	const char *path = o->binary ? o->binary : tf_meta__str(meta, "binary.path");
-	const char *id = tf_meta__str(meta, "binary.build_id");
+	const char *path = o->binary ? o->binary : tf_meta__str(meta, TF_KEY_BINARY_PATH);
+	const char *id = tf_meta__str(meta, TF_KEY_BINARY_BUILD_ID);
 	struct gobin *b;
 	struct stat st;
 
@@ -284,13 +281,13 @@ static int study(struct item *it, const struct xg_bundle_opts *o)
 	err = tf_reader__info(r, &it->info);
 	if (err)
 		goto out;
-	it->host = tf_meta__str(m, "host");
-	it->kernel = tf_meta__str(m, "kernel");
-	it->cmdline = tf_meta__str(m, "target.cmdline");
-	it->go_version = tf_meta__str(m, "go.version");
-	it->go_arch = tf_meta__str(m, "go.arch");
-	it->build_id = tf_meta__str(m, "binary.build_id");
-	tf_meta__int(m, "target.pid", &it->pid);
+	it->host = tf_meta__str(m, TF_KEY_HOST);
+	it->kernel = tf_meta__str(m, TF_KEY_KERNEL);
+	it->cmdline = tf_meta__str(m, TF_KEY_TARGET_CMDLINE);
+	it->go_version = tf_meta__str(m, TF_KEY_GO_VERSION);
+	it->go_arch = tf_meta__str(m, TF_KEY_GO_ARCH);
+	it->build_id = tf_meta__str(m, TF_KEY_BINARY_BUILD_ID);
+	tf_meta__int(m, TF_KEY_TARGET_PID, &it->pid);
 	/* copies: the reader goes away */
 	it->host = it->host ? strdup(it->host) : NULL;
 	it->kernel = it->kernel ? strdup(it->kernel) : NULL;
@@ -394,7 +391,7 @@ static void host_json(FILE *f, time_t now)
 	jsonw_start_object(w);
 	iso_time(buf, sizeof(buf), now);
 	jsonw_string_field(w, "bundled_at", buf);
-	jsonw_string_field(w, "xgotop_version", XG_VERSION);
+	jsonw_string_field(w, "xgotop_version", xg_version);
 	jsonw_string_field(w, "hostname", host);
 	jsonw_string_field(w, "sysname", un.sysname);
 	jsonw_string_field(w, "kernel_release", un.release);
@@ -430,7 +427,7 @@ static void manifest_json(FILE *f, const struct item *items, size_t n, time_t no
 	jsonw_start_object(w);
 	jsonw_string_field(w, "format", "xgotop-bundle");
 	jsonw_uint_field(w, "version", XG_BUNDLE_VERSION);
-	jsonw_string_field(w, "xgotop_version", XG_VERSION);
+	jsonw_string_field(w, "xgotop_version", xg_version);
 	iso_time(buf, sizeof(buf), now);
 	jsonw_string_field(w, "created", buf);
 	jsonw_string_field(w, "readme", XG_BUNDLE_ROOT "README.txt");
@@ -497,7 +494,7 @@ static void readme(FILE *f, const char *out, const struct item *items, size_t n,
 	    "xgotop records what the Go runtime of a program did (goroutines created, their\n"
 	    "states, allocations, GC cycles) into trace files. This bundle holds %zu trace%s and\n"
 	    "what is needed to read %s without the machine or the binary that recorded %s.\n\n",
-	    when, XG_VERSION, host, un.sysname, un.release, n, n == 1 ? "" : "s",
+	    when, xg_version, host, un.sysname, un.release, n, n == 1 ? "" : "s",
 	    n == 1 ? "it" : "them", n == 1 ? "it" : "them");
 	fprintf(f, "Traces\n------\n");
 	for (size_t i = 0; i < n; i++) {

@@ -198,8 +198,8 @@ void xg_trace__close(struct xg_trace *t)
 static struct gobin *binary(struct xg_trace *t)
 {
 	const struct tf_meta *m = tf_reader__meta(t->r);
-	const char *path = tf_meta__str(m, "binary.path");
-	const char *id = tf_meta__str(m, "binary.build_id");
+	const char *path = tf_meta__str(m, TF_KEY_BINARY_PATH);
+	const char *id = tf_meta__str(m, TF_KEY_BINARY_BUILD_ID);
 
 	if (t->bin_tried)
 		return t->bin;

@@ -341,8 +341,8 @@ static int64_t cpu_period_ns(const struct tf_meta *meta)
 {
 	int64_t hz = 0;
 
-	if (!tf_meta__int(meta, "sample.cpu_sample.hz", &hz) || hz <= 0)
-		if (!tf_meta__int(meta, "cpu.hz", &hz) || hz <= 0)
+	if (!tf_meta__int(meta, TF_KEY_SAMPLE_CPU_HZ, &hz) || hz <= 0)
+		if (!tf_meta__int(meta, TF_KEY_CPU_HZ, &hz) || hz <= 0)
 			hz = 99;
 	return 1000000000 / hz;
 }
@@ -403,8 +403,8 @@ static void value_type(struct pb_buf *b, uint32_t field, int64_t type, int64_t u
 static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct xg_export_stats *st)
 {
 	const struct tf_meta *meta = tf_reader__meta(p->t->r);
-	const char *bin = tf_meta__str(meta, "binary.path"),
-		   *id = tf_meta__str(meta, "binary.build_id");
+	const char *bin = tf_meta__str(meta, TF_KEY_BINARY_PATH),
+		   *id = tf_meta__str(meta, TF_KEY_BINARY_BUILD_ID);
 	/* sample types, label key, and the label of samples without one, per profile */
 	static const struct {
 		const char *t0, *u0, *t1, *u1, *label, *unlabelled, *name;
@@ -476,7 +476,7 @@ static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct 
 	}
 	st->locations = p->nlocs;
 	st->functions = p->nfns;
-	tf_meta__int(meta, "wall.start_ns", &wall);
+	tf_meta__int(meta, TF_KEY_WALL_START_NS, &wall);
 	pb_int(out, P_TIME_NANOS, wall);
 	{
 		struct tf_info in; /* the recording's span, which may end after its last event */

@@ -369,8 +369,8 @@ int xt_walk(struct xg_trace *t, const struct xt_ops *ops, struct xt_stats *st)
 	err = tf_reader__seek(t->r, 0);
 	if (err)
 		goto out;
-	tf_meta__int(meta, "target.pid", &pid);
-	process = tf_meta__str(meta, "target.cmdline");
+	tf_meta__int(meta, TF_KEY_TARGET_PID, &pid);
+	process = tf_meta__str(meta, TF_KEY_TARGET_CMDLINE);
 	err = ops->begin(ops->ctx, pid, process && *process ? process : t->name);
 	err = err ?: ops->track(ops->ctx, XT_TRACK_GC, "GC");
 	err = err ?: ops->track(ops->ctx, XT_TRACK_LOST, "lost events");

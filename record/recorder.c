@@ -39,10 +39,7 @@
 #include "record/target.h"
 #include "record/walk.h"
 #include "util/err.h"
-
-#ifndef XG_VERSION
-#define XG_VERSION "0.1.0"
-#endif
+#include "util/version.h"
 
 #define TICK_NS		     100000000ull
 #define DEFAULT_RINGBUF	     (16u << 20)
@@ -574,14 +571,14 @@ static int production_meta(struct recorder *r, struct tf_meta *m)
 		SAY("cpu_sample: each CPU's clock at %u Hz, kept when the target runs (one sample "
 		    "= 1/%u s of one CPU); ",
 		    r->o.cpu_hz, r->o.cpu_hz);
-		err = err ?: set_u64(m, "sample.cpu_sample.hz", r->o.cpu_hz);
-		err = err ?: set_u64(m, "cpu.hz", r->o.cpu_hz);
-		err = err ?: tf_meta__set_int(m, "tls.g_offset", r->plan.tls_g_off);
+		err = err ?: set_u64(m, TF_KEY_SAMPLE_CPU_HZ, r->o.cpu_hz);
+		err = err ?: set_u64(m, TF_KEY_CPU_HZ, r->o.cpu_hz);
+		err = err ?: tf_meta__set_int(m, TF_KEY_TLS_G_OFFSET, r->plan.tls_g_off);
 	}
 	if ((k & XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE)) && !rate) {
 		SAY("alloc_sample: none, runtime.MemProfileRate is 0 in this program (it does not "
 		    "use runtime/pprof; --mem-profile-rate sets it); ");
-		err = err ?: set_u64(m, "sample.alloc_sample.bytes", 0);
+		err = err ?: set_u64(m, TF_KEY_SAMPLE_ALLOC_BYTES, 0);
 	} else if (k & XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE)) {
 		SAY("alloc_sample: the runtime's own heap-profile samples, one per %" PRId64
 		    " bytes allocated on average (runtime.MemProfileRate%s), weight = size / (1 - "
@@ -592,19 +589,19 @@ static int production_meta(struct recorder *r, struct tf_meta *m)
 					    : ", assumed",
 		    k & XGB_KIND_BIT(XG_EV_ALLOC) && r->plan.large_hi ? ", large ones excepted"
 								      : "");
-		err = err ?: set_u64(m, "sample.alloc_sample.bytes", (uint64_t)rate);
+		err = err ?: set_u64(m, TF_KEY_SAMPLE_ALLOC_BYTES, (uint64_t)rate);
 	}
 	if (k & XGB_KIND_BIT(XG_EV_ALLOC))
 		SAY("alloc: every large allocation (runtime.mallocgcLarge), exactly; ");
 	if (k & XGB_KIND_BIT(XG_EV_HEAP)) {
 		SAY("heap: the runtime's figures read every %u ms; ", r->o.heap_ms);
-		err = err ?: set_u64(m, "sample.heap.interval_ms", r->o.heap_ms);
+		err = err ?: set_u64(m, TF_KEY_SAMPLE_HEAP_MS, r->o.heap_ms);
 	}
 	if (k & XGB_KIND_BIT(XG_EV_SNAPSHOT)) {
 		SAY("snapshot: every goroutine's status read every %u ms, an event when it is new "
 		    "or its state or wait reason changed; ",
 		    r->o.snapshot_ms);
-		err = err ?: set_u64(m, "sample.snapshot.interval_ms", r->o.snapshot_ms);
+		err = err ?: set_u64(m, TF_KEY_SAMPLE_SNAPSHOT_MS, r->o.snapshot_ms);
 	}
 	if (r->exit_poll)
 		SAY("go_exit: every one, without a probe: the goroutines created are read every %u "
@@ -613,28 +610,28 @@ static int production_meta(struct recorder *r, struct tf_meta *m)
 		    r->o.exit_ms, r->o.exit_ms);
 	SAY("go_create, %sgc_start, gc_end: every one", r->exit_poll ? "" : "go_exit, ");
 #undef SAY
-	err = err ?: tf_meta__set_str(m, "sample.by", by);
-	err = err ?: set_global(m, "globals.gcController", &r->globals.gc_controller);
-	err = err ?: set_global(m, "globals.memstats", &r->globals.memstats);
-	err = err ?: set_global(m, "globals.allglen", &r->globals.allglen);
-	err = err ?: set_global(m, "globals.allgptr", &r->globals.allgptr);
-	err = err ?: set_global(m, "globals.MemProfileRate", &r->globals.mem_profile_rate);
+	err = err ?: tf_meta__set_str(m, TF_KEY_SAMPLE_BY, by);
+	err = err ?: set_global(m, TF_KEY_GLOBALS "gcController", &r->globals.gc_controller);
+	err = err ?: set_global(m, TF_KEY_GLOBALS "memstats", &r->globals.memstats);
+	err = err ?: set_global(m, TF_KEY_GLOBALS "allglen", &r->globals.allglen);
+	err = err ?: set_global(m, TF_KEY_GLOBALS "allgptr", &r->globals.allgptr);
+	err = err ?: set_global(m, TF_KEY_GLOBALS "MemProfileRate", &r->globals.mem_profile_rate);
 	if (r->mem_rate_written)
 		err = err
-			  ?: set_u64(m, "target.written.MemProfileRate",
+			  ?: set_u64(m, TF_KEY_TARGET_WRITTEN_MEMPROFILERATE,
 				     (uint64_t)r->o.mem_profile_rate);
 	if (r->plan.create_mode)
-		err = err ?: tf_meta__set_str(m, "creation", r->plan.create_mode);
+		err = err ?: tf_meta__set_str(m, TF_KEY_CREATION, r->plan.create_mode);
 	if (k & XGB_KIND_BIT(XG_EV_GO_EXIT))
 		err = err
 			  ?: tf_meta__set_str(
-				 m, "exits",
+				 m, TF_KEY_EXITS,
 				 r->exit_poll ? "polled (no probe): seen dead or its g reused"
 					      : "probe on runtime.gdestroy/goexit0 (exact time)");
 	if (r->exit_poll)
-		err = err ?: set_u64(m, "sample.go_exit.interval_ms", r->o.exit_ms);
+		err = err ?: set_u64(m, TF_KEY_SAMPLE_GO_EXIT_MS, r->o.exit_ms);
 	if (r->unavailable[0])
-		err = err ?: tf_meta__set_str(m, "unavailable", r->unavailable);
+		err = err ?: tf_meta__set_str(m, TF_KEY_UNAVAILABLE, r->unavailable);
 	return err;
 }
 
@@ -669,7 +666,7 @@ static int gc_ends_meta(const struct recorder *r, struct tf_meta *m)
 	for (uint32_t i = 0; i < r->n_gc_ends; i++)
 		len += (size_t)snprintf(buf + len, cap - len, "%s%" PRId64, i ? "," : "",
 					(int64_t)r->gc_ends[i] - (int64_t)r->start_wall);
-	err = tf_meta__set_str(m, "gc.ends", buf);
+	err = tf_meta__set_str(m, TF_KEY_GC_ENDS, buf);
 	free(buf);
 	return err;
 }
@@ -690,56 +687,58 @@ static int build_meta(struct recorder *r)
 	uname(&un);
 	snprintf(buf, sizeof(buf), "%s", un.release);
 
-	err = err ?: tf_meta__set_str(m, "xgotop.version", XG_VERSION);
-	err = err ?: tf_meta__set_str(m, "clock", "CLOCK_MONOTONIC");
-	err = err ?: tf_meta__set_int(m, "clock.start_ns", (int64_t)r->start_mono);
-	err = err ?: tf_meta__set_int(m, "wall.start_ns", (int64_t)r->start_wall);
-	err = err ?: tf_meta__set_str(m, "host", host);
-	err = err ?: tf_meta__set_str(m, "kernel", buf);
-	err = err ?: tf_meta__set_int(m, "target.pid", r->t.pid);
-	err = err ?: tf_meta__set_str(m, "target.cmdline", r->t.cmdline);
-	err = err ?: tf_meta__set_str(m, "target.started", r->t.launched ? "launched" : "attached");
-	err = err ?: tf_meta__set_str(m, "binary.path", r->t.exe_path);
-	err = err ?: tf_meta__set_str(m, "binary.build_id", bi->build_id);
-	err = err ?: tf_meta__set_int(m, "binary.load_bias", (int64_t)r->bias);
-	err = err ?: tf_meta__set_str(m, "go.version", bi->go_version);
-	err = err ?: tf_meta__set_str(m, "go.arch", bi->goarch);
-	err = err ?: tf_meta__set_str(m, "mode", r->production ? "production" : "full");
+	err = err ?: tf_meta__set_str(m, TF_KEY_XGOTOP_VERSION, xg_version);
+	err = err ?: tf_meta__set_str(m, TF_KEY_CLOCK, "CLOCK_MONOTONIC");
+	err = err ?: tf_meta__set_int(m, TF_KEY_CLOCK_START_NS, (int64_t)r->start_mono);
+	err = err ?: tf_meta__set_int(m, TF_KEY_WALL_START_NS, (int64_t)r->start_wall);
+	err = err ?: tf_meta__set_str(m, TF_KEY_HOST, host);
+	err = err ?: tf_meta__set_str(m, TF_KEY_KERNEL, buf);
+	err = err ?: tf_meta__set_int(m, TF_KEY_TARGET_PID, r->t.pid);
+	err = err ?: tf_meta__set_str(m, TF_KEY_TARGET_CMDLINE, r->t.cmdline);
+	err = err
+		  ?: tf_meta__set_str(m, TF_KEY_TARGET_STARTED,
+				      r->t.launched ? "launched" : "attached");
+	err = err ?: tf_meta__set_str(m, TF_KEY_BINARY_PATH, r->t.exe_path);
+	err = err ?: tf_meta__set_str(m, TF_KEY_BINARY_BUILD_ID, bi->build_id);
+	err = err ?: tf_meta__set_int(m, TF_KEY_BINARY_LOAD_BIAS, (int64_t)r->bias);
+	err = err ?: tf_meta__set_str(m, TF_KEY_GO_VERSION, bi->go_version);
+	err = err ?: tf_meta__set_str(m, TF_KEY_GO_ARCH, bi->goarch);
+	err = err ?: tf_meta__set_str(m, TF_KEY_MODE, r->production ? "production" : "full");
 
 	buf[0] = '\0';
 	for (unsigned int k = 1; k < XG_EV_KIND_MAX; k++)
 		if (r->o.kinds & XGB_KIND_BIT(k))
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
 						len ? "," : "", xg_kind_name(k));
-	err = err ?: tf_meta__set_str(m, "events", buf);
+	err = err ?: tf_meta__set_str(m, TF_KEY_EVENTS, buf);
 	for (unsigned int k = 1; k < XG_EV_KIND_MAX && !err; k++) {
-		char key[64], val[32];
+		char key[TF_KEY_SAMPLE_MAX], val[32];
 
 		/* a fraction per kind; the production kinds that are samples by nature say how
 		 * they are sampled in keys of their own (below) */
-		if (!(r->o.kinds & XGB_KIND_BIT(k)) || k == XG_EV_CPU_SAMPLE ||
-		    k == XG_EV_ALLOC_SAMPLE || k == XG_EV_HEAP || k == XG_EV_SNAPSHOT)
+		if (!(r->o.kinds & XGB_KIND_BIT(k)) ||
+		    XG_KIND_IN(XG_KINDS_WITH_FLAGS(XG_KIND_SAMPLES), k))
 			continue;
-		snprintf(key, sizeof(key), "sample.%s", xg_kind_name(k));
 		snprintf(val, sizeof(val), "%.10g", rate_of(&r->o, k));
-		err = tf_meta__set_str(m, key, val);
+		err = tf_meta__set_str(m, tf_meta_key_sample(key, sizeof(key), k), val);
 	}
 	if (r->production)
 		err = err ?: production_meta(r, m);
 	else
 		err = err
 			  ?: tf_meta__set_str(
-				 m, "sample.by",
+				 m, TF_KEY_SAMPLE_BY,
 				 "go_create, go_exit, go_state: whole goroutines (hash of the g "
 				 "address); alloc: each allocation at random");
-	err = err ?: tf_meta__set_str(m, "stacks", stacks_meta(r, buf, sizeof(buf)));
-	err = err ?: tf_meta__set_str(m, "gc.numbering", gc_numbering(r));
+	err = err ?: tf_meta__set_str(m, TF_KEY_STACKS, stacks_meta(r, buf, sizeof(buf)));
+	err = err ?: tf_meta__set_str(m, TF_KEY_GC_NUMBERING, gc_numbering(r));
 	err = err ?: gc_ends_meta(r, m);
 	err = err ?: tf_meta__set_str(m, "offsets.source", r->off.source ? r->off.source : "");
 	err = err ?: meta_offsets(m, &r->off);
-	err =
-	    err ?: tf_meta__set_str(m, "alloc.mode", r->plan.alloc_mode ? r->plan.alloc_mode : "");
-	err = err ?: tf_meta__set_int(m, "probes.count", r->plan.n);
+	err = err
+		  ?: tf_meta__set_str(m, TF_KEY_ALLOC_MODE,
+				      r->plan.alloc_mode ? r->plan.alloc_mode : "");
+	err = err ?: tf_meta__set_int(m, TF_KEY_PROBES_COUNT, r->plan.n);
 
 	len = 0;
 	buf[0] = '\0';
@@ -749,11 +748,11 @@ static int build_meta(struct recorder *r)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s+0x%x", i ? "," : "",
 					p->func, p->off);
 	}
-	err = err ?: tf_meta__set_str(m, "probes", buf);
+	err = err ?: tf_meta__set_str(m, TF_KEY_PROBES, buf);
 	if (r->plan.warnings[0])
-		err = err ?: tf_meta__set_str(m, "probes.warnings", r->plan.warnings);
+		err = err ?: tf_meta__set_str(m, TF_KEY_PROBES_WARNINGS, r->plan.warnings);
 	err = err
-		  ?: tf_meta__set_str(m, "traced",
+		  ?: tf_meta__set_str(m, TF_KEY_TRACED,
 				      "this process and all its threads; not its children");
 	return err;
 }

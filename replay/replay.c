@@ -421,7 +421,7 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 		goto out;
 	res->clean = fi.clean;
 	snprintf(res->recovery, sizeof(res->recovery), "%s", fi.recovery);
-	tf_meta__int(tf_reader__meta(p.r), "wall.start_ns", &wall_start);
+	tf_meta__int(tf_reader__meta(p.r), TF_KEY_WALL_START_NS, &wall_start);
 	if (o->from) {
 		err = replay__parse_time(o->from, (uint64_t)wall_start, &p.from);
 		if (err) {

@@ -76,9 +76,9 @@ static int gen(const char *path, uint64_t n, uint64_t arrival_ns)
 
 	if (!m)
 		return -ENOMEM;
-	tf_meta__set_str(m, "go.version", "go1.22.12");
-	tf_meta__set_str(m, "mode", "full");
-	tf_meta__set_int(m, "wall.start_ns", 1767225600000000000);
+	tf_meta__set_str(m, TF_KEY_GO_VERSION, "go1.22.12");
+	tf_meta__set_str(m, TF_KEY_MODE, "full");
+	tf_meta__set_int(m, TF_KEY_WALL_START_NS, 1767225600000000000);
 	w = tf_writer__open(path, m, &o);
 	tf_meta__free(m);
 	if (!w)
@@ -287,8 +287,8 @@ static int many_file(const char *path)
 	evs = many_events(t, 100000, 2000000, 10000, &n);
 	if (!evs)
 		goto out;
-	tf_meta__set_str(m, "go.version", "go1.25.3");
-	tf_meta__set_str(m, "mode", "full");
+	tf_meta__set_str(m, TF_KEY_GO_VERSION, "go1.25.3");
+	tf_meta__set_str(m, TF_KEY_MODE, "full");
 	w = tf_writer__open(path, m, &o);
 	if (!w) {
 		err = -errno;
@@ -328,11 +328,11 @@ static int cpu_trace(const char *path)
 
 	if (!m)
 		return -ENOMEM;
-	tf_meta__set_str(m, "go.version", "go1.26.2");
-	tf_meta__set_str(m, "mode", "production");
-	tf_meta__set_int(m, "wall.start_ns", 1767225600000000000);
-	tf_meta__set_str(m, "cpu.hz", "99");
-	tf_meta__set_str(m, "sample.alloc", "0.01");
+	tf_meta__set_str(m, TF_KEY_GO_VERSION, "go1.26.2");
+	tf_meta__set_str(m, TF_KEY_MODE, "production");
+	tf_meta__set_int(m, TF_KEY_WALL_START_NS, 1767225600000000000);
+	tf_meta__set_str(m, TF_KEY_CPU_HZ, "99");
+	tf_meta__set_str(m, TF_KEY_SAMPLE_PREFIX "alloc", "0.01");
 	w = tf_writer__open(path, m, &o);
 	tf_meta__free(m);
 	if (!w)

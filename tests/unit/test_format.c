@@ -169,8 +169,8 @@ static int write_events(const char *path, const struct xg_event *evs, size_t n,
 	struct tf_writer *w;
 	int err;
 
-	tf_meta__set_str(m, "host", "unit");
-	tf_meta__set_int(m, "target.pid", -5);
+	tf_meta__set_str(m, TF_KEY_HOST, "unit");
+	tf_meta__set_int(m, TF_KEY_TARGET_PID, -5);
 	w = tf_writer__open(path, m, o);
 	tf_meta__free(m);
 	if (!w)

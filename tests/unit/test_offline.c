@@ -273,10 +273,10 @@ static struct tf_meta *meta(void)
 
 	if (!m)
 		return NULL;
-	tf_meta__set_str(m, "binary.path", "/nonexistent/xgotop-test-binary");
-	tf_meta__set_str(m, "target.cmdline", "./t");
-	tf_meta__set_int(m, "target.pid", 99);
-	tf_meta__set_str(m, "sample.alloc", "0.5");
+	tf_meta__set_str(m, TF_KEY_BINARY_PATH, "/nonexistent/xgotop-test-binary");
+	tf_meta__set_str(m, TF_KEY_TARGET_CMDLINE, "./t");
+	tf_meta__set_int(m, TF_KEY_TARGET_PID, 99);
+	tf_meta__set_str(m, TF_KEY_SAMPLE_PREFIX "alloc", "0.5");
 	return m;
 }
 

@@ -78,13 +78,13 @@ TEST(meta_set_get_order)
 
 	if (!ASSERT_OK_PTR(m, "new"))
 		return;
-	ASSERT_OK(tf_meta__set_str(m, "go.version", "go1.27.4"), "set");
-	ASSERT_OK(tf_meta__set_int(m, "target.pid", 1234), "set int");
-	ASSERT_OK(tf_meta__set_str(m, "go.version", "go1.26.11"), "replace");
+	ASSERT_OK(tf_meta__set_str(m, TF_KEY_GO_VERSION, "go1.27.4"), "set");
+	ASSERT_OK(tf_meta__set_int(m, TF_KEY_TARGET_PID, 1234), "set int");
+	ASSERT_OK(tf_meta__set_str(m, TF_KEY_GO_VERSION, "go1.26.11"), "replace");
 	ASSERT_EQ(tf_meta__count(m), 2u, "count");
-	ASSERT_STREQ(tf_meta__str(m, "go.version"), "go1.26.11", "str");
-	ASSERT_TRUE(tf_meta__int(m, "target.pid", &ival) && ival == 1234, "int");
-	ASSERT_NULL(tf_meta__str(m, "target.pid"), "type mismatch");
+	ASSERT_STREQ(tf_meta__str(m, TF_KEY_GO_VERSION), "go1.26.11", "str");
+	ASSERT_TRUE(tf_meta__int(m, TF_KEY_TARGET_PID, &ival) && ival == 1234, "int");
+	ASSERT_NULL(tf_meta__str(m, TF_KEY_TARGET_PID), "type mismatch");
 	c = tf_meta__dup(m);
 	if (ASSERT_OK_PTR(c, "dup")) {
 		ASSERT_EQ((int)tf_meta__at(c, 0, &key, &sval, &ival), (int)TF_META_STR,
@@ -104,6 +104,34 @@ TEST(event_names)
 	ASSERT_STREQ(xg_gstate_name(XG_G_WAITING), "waiting", "state");
 	ASSERT_NULL(xg_gstate_name(5), "unused state");
 	ASSERT_EQ(xg_gstate_parse("copystack"), XG_G_COPYSTACK, "state parse");
+	for (int k = 1; k < XG_EV_KIND_MAX; k++)
+		ASSERT_EQ(xg_kind_parse(xg_kind_name((unsigned int)k)), k, "every kind named");
+}
+
+/* The kind masks of the chunk columns, as SPEC.md section 9.2 lists them: stored in files. */
+TEST(event_kind_masks)
+{
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_STATE), 0x808ULL, "state, reason");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_STACK), 0xb1aULL, "stack");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_CREATE), 0x802ULL, "go_create columns");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_ALLOC), 0x210ULL, "size, type");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_WEIGHT), 0x200ULL, "weight");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_HEAP), 0x460ULL, "heap columns");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_LOST), 0x80ULL, "count, of");
+	ASSERT_EQ(XG_KINDS_WITH_FIELDS(XG_FLD_WAITED), 0x800ULL, "waited_ns");
+	ASSERT_EQ(XG_KINDS_WITH_FLAGS(XG_KIND_GOROUTINE), 0x80eULL, "goroutine kinds");
+	ASSERT_TRUE(!XG_KIND_IN(XG_KINDS_WITH_FIELDS(~0U), XG_EV_GO_EXIT), "go_exit stores none");
+	ASSERT_TRUE(!XG_KIND_IN(~0ULL, 200), "past 63");
+}
+
+TEST(meta_key_sample)
+{
+	char key[TF_KEY_SAMPLE_MAX];
+
+	ASSERT_STREQ(tf_meta_key_sample(key, sizeof(key), XG_EV_ALLOC), "sample.alloc", "alloc");
+	ASSERT_STREQ(tf_meta_key_sample(key, sizeof(key), XG_EV_ALLOC_SAMPLE),
+		     "sample.alloc_sample", "longest");
+	ASSERT_STREQ(tf_meta_key_sample(key, sizeof(key), 200), "", "not a kind");
 }
 
 #include "format/evjson.h"

@@ -30,10 +30,10 @@ static bool fixture_init(struct fixture *f, const char *alloc_rate)
 	f->m = gmodel__new();
 	if (!f->names || !f->meta || !f->m)
 		return false;
-	tf_meta__set_str(f->meta, "go.version", "go1.22.4");
-	tf_meta__set_str(f->meta, "mode", "full");
+	tf_meta__set_str(f->meta, TF_KEY_GO_VERSION, "go1.22.4");
+	tf_meta__set_str(f->meta, TF_KEY_MODE, "full");
 	if (alloc_rate)
-		tf_meta__set_str(f->meta, "sample.alloc", alloc_rate);
+		tf_meta__set_str(f->meta, TF_KEY_SAMPLE_PREFIX "alloc", alloc_rate);
 	f->info.meta = f->meta;
 	f->info.names = f->names;
 	f->info.replay = true;
@@ -436,8 +436,8 @@ TEST(viewer_model_sampling_metadata)
 
 	if (!ASSERT_TRUE(fixture_init(&f, "0.25"), "init"))
 		goto out;
-	tf_meta__set_str(f.meta, "sample.go_state", "0.1");
-	tf_meta__set_int(f.meta, "cpu.hz", 250);
+	tf_meta__set_str(f.meta, TF_KEY_SAMPLE_PREFIX "go_state", "0.1");
+	tf_meta__set_int(f.meta, TF_KEY_CPU_HZ, 250);
 	ASSERT_OK(gmodel__begin(f.m, &f.info), "begin again");
 	ASSERT_TRUE(f.m->alloc_rate == 0.25, "alloc rate");
 	ASSERT_TRUE(f.m->g_rate == 0.1, "goroutine rate");
@@ -683,8 +683,9 @@ TEST(model_production_bounds)
 
 	if (!ASSERT_TRUE(fixture_init(&f, NULL), "init"))
 		goto out;
-	tf_meta__set_str(f.meta, "mode", "production");
-	tf_meta__set_str(f.meta, "events", "go_create,cpu_sample,snapshot,gc_start,gc_end,heap");
+	tf_meta__set_str(f.meta, TF_KEY_MODE, "production");
+	tf_meta__set_str(f.meta, TF_KEY_EVENTS,
+			 "go_create,cpu_sample,snapshot,gc_start,gc_end,heap");
 	gmodel__begin(f.m, &f.info);
 	f.m->wait_limit_ns = 1 * S;
 	ASSERT_FALSE(f.m->exact, "production is not exact");
