@@ -34,16 +34,9 @@
 #include "util/err.h"
 
 static const char *const prog_names[REC_PROG_MAX] = {
-    [REC_PROG_CASGSTATUS] = "casgstatus",
-    [REC_PROG_CAS_SITE] = "cas_site",
-    [REC_PROG_NEWG_CALL] = "newg_call",
-    [REC_PROG_GDESTROY] = "gdestroy",
-    [REC_PROG_ALLOC] = "alloc",
-    [REC_PROG_GC_START] = "gc_start",
-    [REC_PROG_GC_END] = "gc_end",
-    [REC_PROG_GO_NEW] = "go_new",
-    [REC_PROG_ALLOC_SAMPLE] = "alloc_sample",
-    [REC_PROG_CPU_SAMPLE] = "cpu_sample",
+#define PROG_NAME(e, name) [REC_PROG_##e] = #name,
+    REC_PROGS(PROG_NAME)
+#undef PROG_NAME
 };
 
 const char *rec_prog_name(enum rec_prog p)
