@@ -77,7 +77,8 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 	ro->off_m_curg = o->m_curg;
 	ro->off_m_g0 = o->m_g0;
 	ro->cpu_tgid = k->cpu_tgid;
-	ro->tls_g_off = k->tls_g_off ? k->tls_g_off : -8;
+	if (k->tls_g_off)
+		ro->tls_g_off = k->tls_g_off; /* else the object's default, GO_TLS_G_OFF_DEFAULT */
 	ro->large_lo = k->large_lo;
 	ro->large_hi = k->large_hi;
 	ro->numgc_addr = k->numgc_addr;
