@@ -65,9 +65,9 @@ static __always_inline void common(struct xgb_event *e, __u64 n)
 }
 
 SEC("tc")
-int produce(struct __sk_buff *ctx)
+int produce(struct __sk_buff *ctx __attribute__((unused)))
 {
-	__u64 n = seq++; /* racy across CPUs, which does not matter here */
+	__u64 n = __sync_fetch_and_add(&seq, 1);
 	__u32 pick = n % 100;
 	struct xgb_event *e;
 
@@ -124,7 +124,7 @@ int produce(struct __sk_buff *ctx)
 }
 
 SEC("uprobe")
-int empty(struct pt_regs *ctx)
+int empty(struct pt_regs *ctx __attribute__((unused)))
 {
 	return 0;
 }

@@ -171,8 +171,9 @@ struct scratch {
 	__u64 nwin;
 	__u64 stk[STK_WIN / 8];
 	/* in use: a program preempted on this CPU (the kernel only disables migration around
-	 * uprobe programs) must not have its record overwritten by the next one */
-	__u32 busy;
+	 * uprobe programs) must not have its record overwritten by the next one; taken with a
+	 * compare-and-swap (64 bits: the one BPF has without -mcpu=v3) */
+	__u64 busy;
 };
 
 struct {
@@ -270,7 +271,7 @@ static __always_inline void count_lost(__u32 kind)
 	__u64 *n = bpf_map_lookup_elem(&lost, &kind);
 
 	if (n)
-		*n += 1;
+		__sync_fetch_and_add(n, 1);
 }
 
 static __always_inline __u64 rb_flags(void)
@@ -536,9 +537,8 @@ static __always_inline struct scratch *scratch_get(void)
 	__u32 zero = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 
-	if (!s || s->busy)
+	if (!s || __sync_val_compare_and_swap(&s->busy, 0, 1))
 		return NULL;
-	s->busy = 1;
 	scratch_reset(s);
 	return s;
 }
@@ -555,6 +555,58 @@ static __always_inline void output(struct scratch *s, __u32 n)
 	if (bpf_ringbuf_output(&events, s, len, rb_flags()))
 		count_lost(s->e.kind);
 	s->busy = 0;
+}
+
+/* --- writing a record ---------------------------------------------------------------------- */
+
+/* A record of kind reserved in the ring buffer, its common fields filled; NULL (counted as
+ * lost) when the buffer is full. */
+static __always_inline struct xgb_event *reserve(__u32 kind, __u64 goid, __u64 g)
+{
+	struct xgb_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_lost(kind);
+		return NULL;
+	}
+	fill(e, kind, goid, g);
+	return e;
+}
+
+static __always_inline void submit(struct xgb_event *e)
+{
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
+/* A record that carries the running code's stack when it can: in the per-CPU stack buffer s
+ * (e is then &s->e), or, when no stack is asked for or the buffer is in use, reserved
+ * without one. */
+struct emit {
+	struct xgb_event *e;
+	struct scratch *s;
+};
+
+/* Starts a record of kind, with room for a stack if `stack`. False (counted as lost) when
+ * there is no room at all. */
+static __always_inline bool emit_begin(struct emit *m, __u32 kind, __u64 goid, __u64 g, bool stack)
+{
+	m->s = stack ? scratch_get() : NULL;
+	if (m->s) {
+		m->e = &m->s->e;
+		fill(m->e, kind, goid, g);
+		return true;
+	}
+	m->e = reserve(kind, goid, g);
+	return m->e != NULL;
+}
+
+/* Queues the record, with the running code's stack (capture()) when it has room for one. */
+static __always_inline void emit_end(struct emit *m, struct pt_regs *ctx, bool entry)
+{
+	if (m->s)
+		output(m->s, capture(m->s, ctx, 0, entry, XGB_MAX_FRAMES));
+	else
+		submit(m->e);
 }
 
 /* --- goroutine events ---------------------------------------------------------------------- */
@@ -617,19 +669,15 @@ static __always_inline bool emit_state_stack(struct pt_regs *ctx, __u64 gp, __u6
 static __always_inline void emit_state(__u64 gp, __u64 goid, __u32 from, __u32 to, __u8 reason,
 				       __u8 flags)
 {
-	struct xgb_event *e;
+	struct xgb_event *e = reserve(XGB_EV_GO_STATE, goid, gp);
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost(XGB_EV_GO_STATE);
+	if (!e)
 		return;
-	}
-	fill(e, XGB_EV_GO_STATE, goid, gp);
 	e->state.from = from;
 	e->state.to = to;
 	e->state.reason = reason;
 	e->state.flags = flags;
-	bpf_ringbuf_submit(e, rb_flags());
+	submit(e);
 }
 
 /* g.parentGoid, g.gopc and g.startpc: one read when they are close (they are 24 bytes apart
@@ -667,67 +715,44 @@ static __always_inline void emit_target(__u64 gp, __u64 goid)
 	if (!w)
 		return;
 	v = read_u64(gp + off_g_sched_ctxt);
-	for (int i = 0; i < XGB_WRAPPER_LOADS; i++) {
+	for (__u32 i = 0; i < XGB_WRAPPER_LOADS; i++) {
 		if (i >= w->nloads || !v)
 			break;
 		v = read_u64(v + w->off[i]);
 	}
 	if (!v)
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost(XGB_EV_GO_CREATE);
+	e = reserve(XGB_EV_GO_CREATE, goid, gp);
+	if (!e)
 		return;
-	}
-	fill(e, XGB_EV_GO_CREATE, goid, gp);
 	e->create.start_pc = v;
 	e->create.flags = XGB_EVF_TARGET;
-	bpf_ringbuf_submit(e, rb_flags());
+	submit(e);
 }
 
 static __always_inline void emit_create(struct pt_regs *ctx, __u64 gp, __u64 goid, __u8 flags,
 					bool entry)
 {
-	struct xgb_event *e;
+	struct emit m;
 
 	if (!(flags & (XGB_EVF_INTERNAL | XGB_EVF_FALLBACK)))
 		emit_target(gp, goid);
-
-	if ((stacks & XGB_STACKS_CREATE) && !(flags & XGB_EVF_FALLBACK)) {
-		struct scratch *s = scratch_get();
-
-		if (!s)
-			goto plain;
-		fill(&s->e, XGB_EV_GO_CREATE, goid, gp);
-		read_create(gp, &s->e);
-		s->e.create.flags = flags;
-		/* the creator's stack: newproc1 runs on g0 through systemstack, which keeps the
-		 * frame chain going into the creating goroutine */
-		output(s, capture(s, ctx, 0, entry, XGB_MAX_FRAMES));
+	if (!emit_begin(&m, XGB_EV_GO_CREATE, goid, gp,
+			(stacks & XGB_STACKS_CREATE) && !(flags & XGB_EVF_FALLBACK)))
 		return;
-	}
-plain:
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost(XGB_EV_GO_CREATE);
-		return;
-	}
-	fill(e, XGB_EV_GO_CREATE, goid, gp);
-	read_create(gp, e);
-	e->create.flags = flags;
-	bpf_ringbuf_submit(e, rb_flags());
+	read_create(gp, m.e);
+	m.e->create.flags = flags;
+	/* the creator's stack: newproc1 runs on g0 through systemstack, which keeps the frame
+	 * chain going into the creating goroutine */
+	emit_end(&m, ctx, entry);
 }
 
 static __always_inline void emit_exit(__u64 goid, __u64 gp)
 {
-	struct xgb_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct xgb_event *e = reserve(XGB_EV_GO_EXIT, goid, gp);
 
-	if (!e) {
-		count_lost(XGB_EV_GO_EXIT);
-		return;
-	}
-	fill(e, XGB_EV_GO_EXIT, goid, gp);
-	bpf_ringbuf_submit(e, rb_flags());
+	if (e)
+		submit(e);
 }
 
 /* A goroutine created with the given state: its go_create, then its first go_state. */
@@ -913,34 +938,18 @@ SEC("uprobe")
 int alloc(struct pt_regs *ctx)
 {
 	__u32 t = threshold(XGB_EV_ALLOC);
-	struct xgb_event *e;
+	struct emit m;
 
 	/* after our_process(): every hit is a trap, whatever the draw */
 	if (!our_process())
 		return 0;
 	if (t != ~0u && bpf_get_prandom_u32() >= t)
 		return 0;
-	if (stacks & XGB_STACKS_ALLOC) {
-		struct scratch *s = scratch_get();
-
-		if (!s)
-			goto plain;
-		fill(&s->e, XGB_EV_ALLOC, current_goid(ctx), GO_G(ctx));
-		s->e.alloc.size = GO_ARG1(ctx);
-		s->e.alloc.type = GO_ARG2(ctx);
-		output(s, capture(s, ctx, 0, true, XGB_MAX_FRAMES));
+	if (!emit_begin(&m, XGB_EV_ALLOC, current_goid(ctx), GO_G(ctx), stacks & XGB_STACKS_ALLOC))
 		return 0;
-	}
-plain:
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost(XGB_EV_ALLOC);
-		return 0;
-	}
-	fill(e, XGB_EV_ALLOC, current_goid(ctx), GO_G(ctx));
-	e->alloc.size = GO_ARG1(ctx);
-	e->alloc.type = GO_ARG2(ctx);
-	bpf_ringbuf_submit(e, rb_flags());
+	m.e->alloc.size = GO_ARG1(ctx);
+	m.e->alloc.type = GO_ARG2(ctx);
+	emit_end(&m, ctx, true);
 	return 0;
 }
 
@@ -1021,13 +1030,10 @@ static __always_inline __u64 start_goal(__u64 c, __u64 live)
 
 static __always_inline void emit_gc(__u32 kind, __u64 c)
 {
-	struct xgb_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct xgb_event *e = reserve(kind, 0, 0);
 
-	if (!e) {
-		count_lost(kind);
+	if (!e)
 		return;
-	}
-	fill(e, kind, 0, 0);
 	if (c) {
 		e->gc.heap_live = g_field(c, off_gcc_heap_live);
 		/* gc_end: endCycle set lastHeapGoal to this cycle's goal */
@@ -1037,7 +1043,7 @@ static __always_inline void emit_gc(__u32 kind, __u64 c)
 		e->gc.total_free = g_field(c, off_gcc_total_free);
 	}
 	e->cycle = gc_number();
-	bpf_ringbuf_submit(e, rb_flags());
+	submit(e);
 }
 
 /* func (c *gcControllerState) startCycle(markStartTime int64, procs int, trigger gcTrigger) */
@@ -1047,14 +1053,14 @@ int gc_start(struct pt_regs *ctx)
 	if (!our_process())
 		return 0;
 	gc_controller = GO_ARG1(ctx);
-	gc_cycles++; /* startCycle runs with the world stopped: no race */
+	__sync_fetch_and_add(&gc_cycles, 1);
 	emit_gc(XGB_EV_GC_START, gc_controller);
 	return 0;
 }
 
 /* func gcSweep(mode gcMode) [bool]: mark termination is over, heapLive was reset */
 SEC("uprobe")
-int gc_end(struct pt_regs *ctx)
+int gc_end(struct pt_regs *ctx __attribute__((unused)))
 {
 	if (!our_process())
 		return 0;
@@ -1096,8 +1102,7 @@ int alloc_sample(struct pt_regs *ctx)
 {
 	__u64 ra = go_entry_ret(ctx), fp = GO_FP(ctx), typ = 0, frame[2];
 	__u32 *lvl;
-	struct scratch *s;
-	struct xgb_event *e;
+	struct emit m;
 
 	if (!our_process())
 		return 0;
@@ -1112,25 +1117,12 @@ int alloc_sample(struct pt_regs *ctx)
 		if (lvl && *lvl == 1)
 			typ = read_u64(GO_ARG_SPILL(frame[0], 1));
 	}
-	s = scratch_get();
-	if (s) {
-		fill(&s->e, XGB_EV_ALLOC_SAMPLE, current_goid(ctx), GO_G(ctx));
-		s->e.alloc.size = GO_ARG3(ctx);
-		s->e.alloc.type = typ;
-		s->e.alloc.ptr = GO_ARG2(ctx);
-		output(s, capture(s, ctx, 0, true, XGB_MAX_FRAMES));
+	if (!emit_begin(&m, XGB_EV_ALLOC_SAMPLE, current_goid(ctx), GO_G(ctx), true))
 		return 0;
-	}
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost(XGB_EV_ALLOC_SAMPLE);
-		return 0;
-	}
-	fill(e, XGB_EV_ALLOC_SAMPLE, current_goid(ctx), GO_G(ctx));
-	e->alloc.size = GO_ARG3(ctx);
-	e->alloc.type = typ;
-	e->alloc.ptr = GO_ARG2(ctx);
-	bpf_ringbuf_submit(e, rb_flags());
+	m.e->alloc.size = GO_ARG3(ctx);
+	m.e->alloc.type = typ;
+	m.e->alloc.ptr = GO_ARG2(ctx);
+	emit_end(&m, ctx, true);
 	return 0;
 }
 
