@@ -122,13 +122,28 @@ else
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 endif
 
+# BPF objects build with one known compiler (the clang of DEB_PKGS): warnings are errors.
+BPF_WARNINGS := -Wall -Wextra -Wshadow -Wundef -Werror
+
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(OUTPUT)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -I. \
-		-Wall -Wno-unused-function -c $< -o $@.tmp
+		$(BPF_WARNINGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp
 	$(Q)rm -f $@.tmp
+
+# The BPF programs compiled for arm64, nothing loaded: `make check-bpf-arm64
+# VMLINUX_H_ARM64=path`, with a vmlinux.h dumped on an arm64 kernel (its own warnings are not
+# ours: -isystem).
+.PHONY: check-bpf-arm64
+check-bpf-arm64:
+	@test -n "$(VMLINUX_H_ARM64)" || { echo "usage: make check-bpf-arm64 VMLINUX_H_ARM64=<arm64 vmlinux.h>"; exit 2; }
+	$(call msg,BPF,$(BPF_SRCS) for arm64)
+	$(Q)mkdir -p $(OUTPUT)/arm64 && cp $(VMLINUX_H_ARM64) $(OUTPUT)/arm64/vmlinux.h
+	$(Q)for f in $(BPF_SRCS); do \
+		$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_arm64 -isystem $(OUTPUT)/arm64 -I. \
+			$(BPF_WARNINGS) -c $$f -o /dev/null || exit 1; done
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

@@ -14,8 +14,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "bpf/events.h"
-#define __CLANG_STDINT_H /* see xgotop.bpf.c */
-#include "format/event.h"
+#include "bpf/goabi.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -66,9 +65,9 @@ static __always_inline void common(struct xgb_event *e, __u64 n)
 }
 
 SEC("tc")
-int produce(struct __sk_buff *ctx)
+int produce(struct __sk_buff *ctx __attribute__((unused)))
 {
-	__u64 n = seq++; /* racy across CPUs, which does not matter here */
+	__u64 n = __sync_fetch_and_add(&seq, 1);
 	__u32 pick = n % 100;
 	struct xgb_event *e;
 
@@ -81,9 +80,9 @@ int produce(struct __sk_buff *ctx)
 			return 0;
 		}
 		common(&s->e, n);
-		s->e.kind = XG_EV_GO_STATE;
-		s->e.state.from = XG_G_RUNNING;
-		s->e.state.to = XG_G_WAITING;
+		s->e.kind = XGB_EV_GO_STATE;
+		s->e.state.from = GO_G_RUNNING;
+		s->e.state.to = GO_G_WAITING;
 		s->e.state.reason = 14;
 		s->e.nframes = BENCH_FRAMES;
 		for (int i = 0; i < BENCH_FRAMES; i++)
@@ -100,32 +99,32 @@ int produce(struct __sk_buff *ctx)
 	if (pick < 60) {
 		/* a status change; every 4th into waiting with a reason (and, as in a launched
 		 * recording, only those carry their goid: the reader looks the others up by g) */
-		e->kind = XG_EV_GO_STATE;
+		e->kind = XGB_EV_GO_STATE;
 		if (n & 3)
 			e->goid = 0;
-		e->state.from = (n & 3) == 0 ? XG_G_RUNNING : XG_G_RUNNABLE;
-		e->state.to = (n & 3) == 0 ? XG_G_WAITING : XG_G_RUNNING;
+		e->state.from = (n & 3) == 0 ? GO_G_RUNNING : GO_G_RUNNABLE;
+		e->state.to = (n & 3) == 0 ? GO_G_WAITING : GO_G_RUNNING;
 		e->state.reason = (n & 3) == 0 ? 14 : 0;
 	} else if (pick < 95) {
 		/* an allocation of one of 64 types */
-		e->kind = XG_EV_ALLOC;
+		e->kind = XGB_EV_ALLOC;
 		e->goid = 0;
 		e->alloc.size = 16 + (n % 7) * 16;
 		e->alloc.type = 0x4a0000 + (n % 64) * 0x40;
 	} else if (pick < 98) {
-		e->kind = XG_EV_GO_CREATE;
+		e->kind = XGB_EV_GO_CREATE;
 		e->create.parent_goid = 1;
 		e->create.create_pc = 0x401000 + (n % 16) * 0x20;
 		e->create.start_pc = 0x402000 + (n % 16) * 0x40;
 	} else {
-		e->kind = XG_EV_GO_EXIT;
+		e->kind = XGB_EV_GO_EXIT;
 	}
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
 SEC("uprobe")
-int empty(struct pt_regs *ctx)
+int empty(struct pt_regs *ctx __attribute__((unused)))
 {
 	return 0;
 }

@@ -5,8 +5,9 @@
  * fields, explicit padding, sizes checked at compile time; included by the BPF object (after
  * vmlinux.h) and by record/ (after <linux/types.h>).
  *
- * Kind numbers are enum xg_kind (format/event.h); state numbers are Go's _G* values with the
- * _Gscan bit removed (enum xg_gstate). Neither is redefined here.
+ * The BPF side cannot include format/: the event kinds it sends are numbered here, with
+ * format/event.h's numbers (enum xg_kind); the states are Go's (GO_G_* in bpf/goabi.h), which
+ * enum xg_gstate keeps. record/ingest.c checks both at compile time.
  */
 #ifndef XG_BPF_EVENTS_H
 #define XG_BPF_EVENTS_H
@@ -15,10 +16,20 @@
 #include <linux/types.h>
 #endif
 
+/* xgb_event.kind: the kinds the BPF programs send (enum xg_kind's numbers). */
+#define XGB_EV_GO_CREATE    1
+#define XGB_EV_GO_EXIT	    2
+#define XGB_EV_GO_STATE	    3
+#define XGB_EV_ALLOC	    4
+#define XGB_EV_GC_START	    5
+#define XGB_EV_GC_END	    6
+#define XGB_EV_CPU_SAMPLE   8
+#define XGB_EV_ALLOC_SAMPLE 9
+
 /* Stack depth captured (frames after the fixed record): pprof's. A power of two, which the
  * BPF side masks indices with. */
 #define XGB_MAX_FRAMES 64
-/* Kinds that have a drop counter and a sampling rate (enum xg_kind is below this). */
+/* Kinds that have a drop counter and a sampling rate (every enum xg_kind is below this). */
 #define XGB_NKINDS 16
 /* Probe sites with a descriptor (the attach cookie indexes this table). */
 #define XGB_MAX_SITES 256
@@ -81,12 +92,12 @@ struct xgb_event {
 	__u64 g;    /* that goroutine's g; alloc: the g running the allocation */
 	__u32 tid;  /* thread that hit the probe */
 	__u16 cpu;
-	__u8 kind;    /* enum xg_kind */
+	__u8 kind;    /* XGB_EV_* (enum xg_kind) */
 	__u8 nframes; /* PCs that follow the record */
 	union {
 		struct {
-			__u8 from;   /* enum xg_gstate */
-			__u8 to;     /* enum xg_gstate */
+			__u8 from;   /* GO_G_*, scan bit removed (enum xg_gstate) */
+			__u8 to;     /* GO_G_*, scan bit removed (enum xg_gstate) */
 			__u8 reason; /* raw g.waitreason when to is waiting, else 0 */
 			__u8 flags;  /* XGB_EVF_* */
 			__u32 pad;

@@ -1,20 +1,48 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The Go register ABI (ABIInternal, cmd/compile/abi-internal.md) as seen from a uprobe's
- * struct pt_regs, per architecture. Every BPF program reads Go arguments, the current g and
- * the frame chain through these macros and nothing else.
+ * The Go ABI as xgotop's probes meet it: the runtime's numbers that the BPF programs and
+ * record/ both use (first part, plain constants for either side), then the register ABI
+ * (ABIInternal, cmd/compile/abi-internal.md) as seen from a uprobe's struct pt_regs, per
+ * architecture (BPF only). Every BPF program reads Go arguments, the current g, its TLS slot
+ * and the frame chain through these macros and nothing else.
  *
  *             amd64                                   arm64
  *   args      RAX RBX RCX RDI RSI R8 R9 R10 R11       R0 .. R15
- *   g         R14                                     R28
+ *   g         R14; also at fs base + tls_g_off        R28; with cgo, at TPIDR_EL0 + tls_g_off
  *   frame     RBP; [RBP] = caller's RBP,              R29; [R29] = caller's R29,
  *             [RBP+8] = return address                [R29+8] = return address
+ *   spill     [RBP+16+8*i]: argument i's spill slot   in the caller's frame, at a distance
+ *             (the caller's outgoing argument space)  from R29 that depends on the frame size
  *   at entry  return address at [RSP]                 return address in LR (R30)
  *
  * Sub-word arguments live in the low bits of their register: mask them.
  */
 #ifndef XG_BPF_GOABI_H
 #define XG_BPF_GOABI_H
+
+/*
+ * g.atomicstatus: Go's _G* numbers (runtime/runtime2.go), the same in every version xgotop
+ * reads. The records carry them with the scan bit removed and _Gdeadextra as _Gdead, which
+ * is enum xg_gstate's numbering (record/ingest.c checks that at compile time).
+ */
+#define GO_G_IDLE	0
+#define GO_G_RUNNABLE	1
+#define GO_G_RUNNING	2
+#define GO_G_SYSCALL	3
+#define GO_G_WAITING	4
+#define GO_G_DEAD	6
+#define GO_G_PREEMPTED	9
+#define GO_G_DEAD_EXTRA 11     /* Go 1.26+: a dead g kept by an extra M for cgo callbacks */
+#define GO_G_SCAN	0x1000 /* or'ed into a status while the GC holds the g's stack */
+
+/*
+ * amd64: where a Go thread keeps its g, from its TLS base (fs): runtime.stackcheck's
+ * `mov %fs:-8, reg` in every build checked. record/ reads the real offset from
+ * runtime.stackcheck and falls back to this.
+ */
+#define GO_TLS_G_OFF_DEFAULT (-8)
+
+#ifdef __bpf__
 
 #if defined(__TARGET_ARCH_x86)
 
@@ -28,6 +56,10 @@
 #define GO_FP(r)   ((r)->bp)
 #define GO_SP(r)   ((r)->sp)
 #define GO_PC(r)   ((r)->ip)
+/* The spill slot of argument i (0-based) of the function whose frame pointer is fp. */
+#define GO_ARG_SPILL(fp, i) ((fp) + 16 + 8 * (i))
+/* A task's TLS base, which tls_g_off is relative to. */
+#define GO_TLS_BASE(task) BPF_CORE_READ(task, thread.fsbase)
 /* The zero flag, for probes placed on the jcc after a compare-and-swap. */
 #define GO_ZF(r) (((r)->flags >> 6) & 1)
 /* Interrupted registers (a perf event's) are the user's: CPL 3. cs (with its padding) is
@@ -70,19 +102,25 @@ static __always_inline __u64 go_entry_ret(const struct pt_regs *r)
 
 #elif defined(__TARGET_ARCH_arm64)
 
-#define GO_ARG1(r)	((r)->regs[0])
-#define GO_ARG2(r)	((r)->regs[1])
-#define GO_ARG3(r)	((r)->regs[2])
-#define GO_ARG4(r)	((r)->regs[3])
-#define GO_ARG5(r)	((r)->regs[4])
-#define GO_RET1(r)	((r)->regs[0])
-#define GO_G(r)		((r)->regs[28])
-#define GO_FP(r)	((r)->regs[29])
-#define GO_SP(r)	((r)->sp)
-#define GO_PC(r)	((r)->pc)
-#define GO_ZF(r)	(((r)->pstate >> 30) & 1)
+#define GO_ARG1(r)	    ((r)->regs[0])
+#define GO_ARG2(r)	    ((r)->regs[1])
+#define GO_ARG3(r)	    ((r)->regs[2])
+#define GO_ARG4(r)	    ((r)->regs[3])
+#define GO_ARG5(r)	    ((r)->regs[4])
+#define GO_RET1(r)	    ((r)->regs[0])
+#define GO_G(r)		    ((r)->regs[28])
+#define GO_FP(r)	    ((r)->regs[29])
+#define GO_SP(r)	    ((r)->sp)
+#define GO_PC(r)	    ((r)->pc)
+#define GO_ZF(r)	    (((r)->pstate >> 30) & 1)
 /* EL0 */
-#define GO_USER_MODE(r) (((r)->pstate & 0xf) == 0)
+#define GO_USER_MODE(r)	    (((r)->pstate & 0xf) == 0)
+
+/* Not at a fixed distance from the frame pointer: 0, where no read succeeds (record/ finds
+ * spill sites by decoding amd64 code only). */
+#define GO_ARG_SPILL(fp, i) 0
+/* TPIDR_EL0 */
+#define GO_TLS_BASE(task)   BPF_CORE_READ(task, thread.uw.tp_value)
 
 /* x0..x15 (the numbering of record/'s site descriptors is per architecture) */
 static __always_inline void go_regs(const struct pt_regs *r, __u64 v[16])
@@ -99,5 +137,7 @@ static __always_inline __u64 go_entry_ret(const struct pt_regs *r)
 #else
 #error "xgotop: unsupported architecture (amd64 and arm64 only)"
 #endif
+
+#endif /* __bpf__ */
 
 #endif /* XG_BPF_GOABI_H */

@@ -43,15 +43,8 @@
 
 #include "bpf/events.h"
 #include "bpf/goabi.h"
-/* format/event.h includes <stdint.h>, which has no libc to reach under -target bpf; vmlinux.h
- * already typedefs uint8_t..uint64_t, so skip clang's header. */
-#define __CLANG_STDINT_H
-#include "format/event.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-#define G_SCAN	     0x1000
-#define G_DEAD_EXTRA 11 /* Go 1.26+: a dead g kept by an extra M for cgo callbacks */
 
 /* --- knobs, set by record/ between open and load ------------------------------------------- */
 
@@ -69,8 +62,9 @@ const volatile __u64 wakeup_bytes = 0; /* wake the reader when this much is queu
 					* (it polls) */
 /* cpu_sample: the process sampled (perf events on CPUs are not per process) */
 const volatile __u32 cpu_tgid = 0;
-/* where a Go thread keeps its g: fs base + this (runtime.stackcheck's `mov %fs:off, reg`) */
-const volatile __s32 tls_g_off = -8;
+/* where a Go thread keeps its g: its TLS base (GO_TLS_BASE) + this; on amd64, the off of
+ * runtime.stackcheck's `mov %fs:off, reg` */
+const volatile __s32 tls_g_off = GO_TLS_G_OFF_DEFAULT;
 /* alloc_sample: profilealloc called from [large_lo, large_hi) (mallocgcLarge) is not
  * reported, the alloc program reports every large allocation exactly; 0 = report all */
 const volatile __u64 large_lo = 0;
@@ -177,8 +171,9 @@ struct scratch {
 	__u64 nwin;
 	__u64 stk[STK_WIN / 8];
 	/* in use: a program preempted on this CPU (the kernel only disables migration around
-	 * uprobe programs) must not have its record overwritten by the next one */
-	__u32 busy;
+	 * uprobe programs) must not have its record overwritten by the next one; taken with a
+	 * compare-and-swap (64 bits: the one BPF has without -mcpu=v3) */
+	__u64 busy;
 };
 
 struct {
@@ -276,7 +271,7 @@ static __always_inline void count_lost(__u32 kind)
 	__u64 *n = bpf_map_lookup_elem(&lost, &kind);
 
 	if (n)
-		*n += 1;
+		__sync_fetch_and_add(n, 1);
 }
 
 static __always_inline __u64 rb_flags(void)
@@ -542,9 +537,8 @@ static __always_inline struct scratch *scratch_get(void)
 	__u32 zero = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 
-	if (!s || s->busy)
+	if (!s || __sync_val_compare_and_swap(&s->busy, 0, 1))
 		return NULL;
-	s->busy = 1;
 	scratch_reset(s);
 	return s;
 }
@@ -563,6 +557,58 @@ static __always_inline void output(struct scratch *s, __u32 n)
 	s->busy = 0;
 }
 
+/* --- writing a record ---------------------------------------------------------------------- */
+
+/* A record of kind reserved in the ring buffer, its common fields filled; NULL (counted as
+ * lost) when the buffer is full. */
+static __always_inline struct xgb_event *reserve(__u32 kind, __u64 goid, __u64 g)
+{
+	struct xgb_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_lost(kind);
+		return NULL;
+	}
+	fill(e, kind, goid, g);
+	return e;
+}
+
+static __always_inline void submit(struct xgb_event *e)
+{
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
+/* A record that carries the running code's stack when it can: in the per-CPU stack buffer s
+ * (e is then &s->e), or, when no stack is asked for or the buffer is in use, reserved
+ * without one. */
+struct emit {
+	struct xgb_event *e;
+	struct scratch *s;
+};
+
+/* Starts a record of kind, with room for a stack if `stack`. False (counted as lost) when
+ * there is no room at all. */
+static __always_inline bool emit_begin(struct emit *m, __u32 kind, __u64 goid, __u64 g, bool stack)
+{
+	m->s = stack ? scratch_get() : NULL;
+	if (m->s) {
+		m->e = &m->s->e;
+		fill(m->e, kind, goid, g);
+		return true;
+	}
+	m->e = reserve(kind, goid, g);
+	return m->e != NULL;
+}
+
+/* Queues the record, with the running code's stack (capture()) when it has room for one. */
+static __always_inline void emit_end(struct emit *m, struct pt_regs *ctx, bool entry)
+{
+	if (m->s)
+		output(m->s, capture(m->s, ctx, 0, entry, XGB_MAX_FRAMES));
+	else
+		submit(m->e);
+}
+
 /* --- goroutine events ---------------------------------------------------------------------- */
 
 /* g.goid and, for a goroutine about to wait, g.waitreason (set before the transition): one
@@ -575,7 +621,7 @@ static __always_inline __u64 read_goid(__u64 gp, __u32 to, __u8 *reason)
 	*reason = 0;
 	if (!gp || off_g_goid < 0)
 		return 0;
-	if (to != XG_G_WAITING || off_g_waitreason < 0)
+	if (to != GO_G_WAITING || off_g_waitreason < 0)
 		return read_u64(gp + off_g_goid);
 	if (d >= 8 && d < (__s32)sizeof(buf)) {
 		if (bpf_probe_read_user(buf, sizeof(buf), (void *)(gp + off_g_goid)))
@@ -591,7 +637,7 @@ static __always_inline __u64 read_goid(__u64 gp, __u32 to, __u8 *reason)
 static __always_inline bool block_stack(__u32 to)
 {
 	return (stacks & XGB_STACKS_BLOCK) &&
-	       (to == XG_G_WAITING || to == XG_G_SYSCALL || to == XG_G_PREEMPTED);
+	       (to == GO_G_WAITING || to == GO_G_SYSCALL || to == GO_G_PREEMPTED);
 }
 
 /* A go_state event with gp's stack (block_stack); with read_ids, its goid and wait reason are
@@ -608,10 +654,10 @@ static __always_inline bool emit_state_stack(struct pt_regs *ctx, __u64 gp, __u6
 	if (read_ids) {
 		g_load(s, gp);
 		goid = g_get(s, gp, off_g_goid);
-		if (to == XG_G_WAITING)
+		if (to == GO_G_WAITING)
 			reason = g_get_u8(s, gp, off_g_waitreason);
 	}
-	fill(&s->e, XG_EV_GO_STATE, goid, gp);
+	fill(&s->e, XGB_EV_GO_STATE, goid, gp);
 	s->e.state.from = from;
 	s->e.state.to = to;
 	s->e.state.reason = reason;
@@ -623,19 +669,15 @@ static __always_inline bool emit_state_stack(struct pt_regs *ctx, __u64 gp, __u6
 static __always_inline void emit_state(__u64 gp, __u64 goid, __u32 from, __u32 to, __u8 reason,
 				       __u8 flags)
 {
-	struct xgb_event *e;
+	struct xgb_event *e = reserve(XGB_EV_GO_STATE, goid, gp);
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost(XG_EV_GO_STATE);
+	if (!e)
 		return;
-	}
-	fill(e, XG_EV_GO_STATE, goid, gp);
 	e->state.from = from;
 	e->state.to = to;
 	e->state.reason = reason;
 	e->state.flags = flags;
-	bpf_ringbuf_submit(e, rb_flags());
+	submit(e);
 }
 
 /* g.parentGoid, g.gopc and g.startpc: one read when they are close (they are 24 bytes apart
@@ -673,67 +715,44 @@ static __always_inline void emit_target(__u64 gp, __u64 goid)
 	if (!w)
 		return;
 	v = read_u64(gp + off_g_sched_ctxt);
-	for (int i = 0; i < XGB_WRAPPER_LOADS; i++) {
+	for (__u32 i = 0; i < XGB_WRAPPER_LOADS; i++) {
 		if (i >= w->nloads || !v)
 			break;
 		v = read_u64(v + w->off[i]);
 	}
 	if (!v)
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost(XG_EV_GO_CREATE);
+	e = reserve(XGB_EV_GO_CREATE, goid, gp);
+	if (!e)
 		return;
-	}
-	fill(e, XG_EV_GO_CREATE, goid, gp);
 	e->create.start_pc = v;
 	e->create.flags = XGB_EVF_TARGET;
-	bpf_ringbuf_submit(e, rb_flags());
+	submit(e);
 }
 
 static __always_inline void emit_create(struct pt_regs *ctx, __u64 gp, __u64 goid, __u8 flags,
 					bool entry)
 {
-	struct xgb_event *e;
+	struct emit m;
 
 	if (!(flags & (XGB_EVF_INTERNAL | XGB_EVF_FALLBACK)))
 		emit_target(gp, goid);
-
-	if ((stacks & XGB_STACKS_CREATE) && !(flags & XGB_EVF_FALLBACK)) {
-		struct scratch *s = scratch_get();
-
-		if (!s)
-			goto plain;
-		fill(&s->e, XG_EV_GO_CREATE, goid, gp);
-		read_create(gp, &s->e);
-		s->e.create.flags = flags;
-		/* the creator's stack: newproc1 runs on g0 through systemstack, which keeps the
-		 * frame chain going into the creating goroutine */
-		output(s, capture(s, ctx, 0, entry, XGB_MAX_FRAMES));
+	if (!emit_begin(&m, XGB_EV_GO_CREATE, goid, gp,
+			(stacks & XGB_STACKS_CREATE) && !(flags & XGB_EVF_FALLBACK)))
 		return;
-	}
-plain:
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost(XG_EV_GO_CREATE);
-		return;
-	}
-	fill(e, XG_EV_GO_CREATE, goid, gp);
-	read_create(gp, e);
-	e->create.flags = flags;
-	bpf_ringbuf_submit(e, rb_flags());
+	read_create(gp, m.e);
+	m.e->create.flags = flags;
+	/* the creator's stack: newproc1 runs on g0 through systemstack, which keeps the frame
+	 * chain going into the creating goroutine */
+	emit_end(&m, ctx, entry);
 }
 
 static __always_inline void emit_exit(__u64 goid, __u64 gp)
 {
-	struct xgb_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct xgb_event *e = reserve(XGB_EV_GO_EXIT, goid, gp);
 
-	if (!e) {
-		count_lost(XG_EV_GO_EXIT);
-		return;
-	}
-	fill(e, XG_EV_GO_EXIT, goid, gp);
-	bpf_ringbuf_submit(e, rb_flags());
+	if (e)
+		submit(e);
 }
 
 /* A goroutine created with the given state: its go_create, then its first go_state. */
@@ -746,16 +765,16 @@ static __always_inline void created(struct pt_regs *ctx, __u64 gp, __u32 to, __u
 		/* the reader needs every creation to know every goroutine's goid; it does the
 		 * kind and sampling filtering itself */
 		emit_create(ctx, gp, goid,
-			    flags | (want(XG_EV_GO_CREATE) && sampled_g(XG_EV_GO_CREATE, gp)
+			    flags | (want(XGB_EV_GO_CREATE) && sampled_g(XGB_EV_GO_CREATE, gp)
 					 ? 0
 					 : XGB_EVF_INTERNAL),
 			    entry);
-	else if (want(XG_EV_GO_CREATE) && sampled_g(XG_EV_GO_CREATE, gp))
+	else if (want(XGB_EV_GO_CREATE) && sampled_g(XGB_EV_GO_CREATE, gp))
 		emit_create(ctx, gp, goid, flags, entry);
-	if (want(XG_EV_GO_STATE) && sampled_g(XG_EV_GO_STATE, gp) &&
+	if (want(XGB_EV_GO_STATE) && sampled_g(XGB_EV_GO_STATE, gp) &&
 	    !(block_stack(to) &&
-	      emit_state_stack(ctx, gp, goid, XG_G_DEAD, to, reason, flags, entry, false)))
-		emit_state(gp, goid, XG_G_DEAD, to, reason, flags);
+	      emit_state_stack(ctx, gp, goid, GO_G_DEAD, to, reason, flags, entry, false)))
+		emit_state(gp, goid, GO_G_DEAD, to, reason, flags);
 }
 
 /* Go 1.21-1.23: if gp's creation is still pending, its goid is set by now: report it. */
@@ -780,16 +799,16 @@ static __always_inline void transition(struct pt_regs *ctx, __u64 gp, __u32 from
 	bool ids, state;
 
 	/* _Gdeadextra is _Gdead by another name (Go 1.26 split them; earlier ones use _Gdead) */
-	if (from == G_DEAD_EXTRA)
-		from = XG_G_DEAD;
-	if (to == G_DEAD_EXTRA)
-		to = XG_G_DEAD;
-	if (from == to || from == XG_G_IDLE) /* g struct being set up by malg/oneNewExtraM */
+	if (from == GO_G_DEAD_EXTRA)
+		from = GO_G_DEAD;
+	if (to == GO_G_DEAD_EXTRA)
+		to = GO_G_DEAD;
+	if (from == to || from == GO_G_IDLE) /* g struct being set up by malg/oneNewExtraM */
 		return;
-	if (from == XG_G_DEAD && (to == XG_G_RUNNABLE || to == XG_G_WAITING)) {
+	if (from == GO_G_DEAD && (to == GO_G_RUNNABLE || to == GO_G_WAITING)) {
 		if (create_deferred) {
 			if (bpf_map_update_elem(&pending, &gp, &to, BPF_ANY))
-				count_lost(XG_EV_GO_CREATE);
+				count_lost(XGB_EV_GO_CREATE);
 			return;
 		}
 		created(ctx, gp, to, flags, entry);
@@ -800,8 +819,8 @@ static __always_inline void transition(struct pt_regs *ctx, __u64 gp, __u32 from
 
 	/* a g leaving _Gdead without being created is a cgo callback's (needm): its goid is
 	 * not known from a creation */
-	ids = !lazy_goid || to == XG_G_WAITING || from == XG_G_DEAD;
-	state = want(XG_EV_GO_STATE) && sampled_g(XG_EV_GO_STATE, gp);
+	ids = !lazy_goid || to == GO_G_WAITING || from == GO_G_DEAD;
+	state = want(XGB_EV_GO_STATE) && sampled_g(XGB_EV_GO_STATE, gp);
 	/* (never into _Gdead: no exit below) */
 	if (state && block_stack(to) &&
 	    emit_state_stack(ctx, gp, 0, from, to, 0, flags, entry, ids))
@@ -813,8 +832,8 @@ static __always_inline void transition(struct pt_regs *ctx, __u64 gp, __u32 from
 	if (state)
 		emit_state(gp, goid, from, to, reason, flags);
 	/* the only casgstatus(_Grunning, _Gdead) is gdestroy's (goexit0's on 1.21) first act */
-	if (from == XG_G_RUNNING && to == XG_G_DEAD && want(XG_EV_GO_EXIT) &&
-	    sampled_g(XG_EV_GO_EXIT, gp))
+	if (from == GO_G_RUNNING && to == GO_G_DEAD && want(XGB_EV_GO_EXIT) &&
+	    sampled_g(XGB_EV_GO_EXIT, gp))
 		emit_exit(goid, gp);
 }
 
@@ -823,8 +842,8 @@ SEC("uprobe")
 int casgstatus(struct pt_regs *ctx)
 {
 	__u64 gp = GO_ARG1(ctx);
-	__u32 from = (__u32)GO_ARG2(ctx) & ~G_SCAN;
-	__u32 to = (__u32)GO_ARG3(ctx) & ~G_SCAN;
+	__u32 from = (__u32)GO_ARG2(ctx) & ~GO_G_SCAN;
+	__u32 to = (__u32)GO_ARG3(ctx) & ~GO_G_SCAN;
 
 	if (!our_process())
 		return 0;
@@ -853,7 +872,7 @@ int cas_site(struct pt_regs *ctx)
 		return 0; /* the exchange failed; casgstatus (probed) takes over */
 	go_regs(ctx, regs);
 	gp = regs[s->base & 15];
-	from = (__u32)regs[s->old_reg & 15] & ~G_SCAN;
+	from = (__u32)regs[s->old_reg & 15] & ~GO_G_SCAN;
 	if (s->new_reg != XGB_REG_NONE) {
 		to = (__u32)regs[s->new_reg & 15];
 	} else {
@@ -861,7 +880,7 @@ int cas_site(struct pt_regs *ctx)
 		to = 0;
 		bpf_probe_read_user(&to, sizeof(to), (void *)(gp + s->status_off));
 	}
-	to &= ~G_SCAN;
+	to &= ~GO_G_SCAN;
 	transition(ctx, gp, from, to, XGB_EVF_CAS, false);
 	return 0;
 }
@@ -886,7 +905,7 @@ int gdestroy(struct pt_regs *ctx)
 		return 0;
 	gp = GO_ARG1(ctx);
 	goid = g_field(gp, off_g_goid);
-	if (sampled_g(XG_EV_GO_EXIT, gp))
+	if (sampled_g(XGB_EV_GO_EXIT, gp))
 		emit_exit(goid, gp);
 	return 0;
 }
@@ -918,35 +937,19 @@ static __always_inline __u64 current_goid(struct pt_regs *ctx)
 SEC("uprobe")
 int alloc(struct pt_regs *ctx)
 {
-	__u32 t = threshold(XG_EV_ALLOC);
-	struct xgb_event *e;
+	__u32 t = threshold(XGB_EV_ALLOC);
+	struct emit m;
 
 	/* after our_process(): every hit is a trap, whatever the draw */
 	if (!our_process())
 		return 0;
 	if (t != ~0u && bpf_get_prandom_u32() >= t)
 		return 0;
-	if (stacks & XGB_STACKS_ALLOC) {
-		struct scratch *s = scratch_get();
-
-		if (!s)
-			goto plain;
-		fill(&s->e, XG_EV_ALLOC, current_goid(ctx), GO_G(ctx));
-		s->e.alloc.size = GO_ARG1(ctx);
-		s->e.alloc.type = GO_ARG2(ctx);
-		output(s, capture(s, ctx, 0, true, XGB_MAX_FRAMES));
+	if (!emit_begin(&m, XGB_EV_ALLOC, current_goid(ctx), GO_G(ctx), stacks & XGB_STACKS_ALLOC))
 		return 0;
-	}
-plain:
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost(XG_EV_ALLOC);
-		return 0;
-	}
-	fill(e, XG_EV_ALLOC, current_goid(ctx), GO_G(ctx));
-	e->alloc.size = GO_ARG1(ctx);
-	e->alloc.type = GO_ARG2(ctx);
-	bpf_ringbuf_submit(e, rb_flags());
+	m.e->alloc.size = GO_ARG1(ctx);
+	m.e->alloc.type = GO_ARG2(ctx);
+	emit_end(&m, ctx, true);
 	return 0;
 }
 
@@ -1027,23 +1030,20 @@ static __always_inline __u64 start_goal(__u64 c, __u64 live)
 
 static __always_inline void emit_gc(__u32 kind, __u64 c)
 {
-	struct xgb_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct xgb_event *e = reserve(kind, 0, 0);
 
-	if (!e) {
-		count_lost(kind);
+	if (!e)
 		return;
-	}
-	fill(e, kind, 0, 0);
 	if (c) {
 		e->gc.heap_live = g_field(c, off_gcc_heap_live);
 		/* gc_end: endCycle set lastHeapGoal to this cycle's goal */
-		e->gc.heap_goal = kind == XG_EV_GC_START ? start_goal(c, e->gc.heap_live)
-							 : g_field(c, off_gcc_last_heap_goal);
+		e->gc.heap_goal = kind == XGB_EV_GC_START ? start_goal(c, e->gc.heap_live)
+							  : g_field(c, off_gcc_last_heap_goal);
 		e->gc.total_alloc = g_field(c, off_gcc_total_alloc);
 		e->gc.total_free = g_field(c, off_gcc_total_free);
 	}
 	e->cycle = gc_number();
-	bpf_ringbuf_submit(e, rb_flags());
+	submit(e);
 }
 
 /* func (c *gcControllerState) startCycle(markStartTime int64, procs int, trigger gcTrigger) */
@@ -1053,18 +1053,18 @@ int gc_start(struct pt_regs *ctx)
 	if (!our_process())
 		return 0;
 	gc_controller = GO_ARG1(ctx);
-	gc_cycles++; /* startCycle runs with the world stopped: no race */
-	emit_gc(XG_EV_GC_START, gc_controller);
+	__sync_fetch_and_add(&gc_cycles, 1);
+	emit_gc(XGB_EV_GC_START, gc_controller);
 	return 0;
 }
 
 /* func gcSweep(mode gcMode) [bool]: mark termination is over, heapLive was reset */
 SEC("uprobe")
-int gc_end(struct pt_regs *ctx)
+int gc_end(struct pt_regs *ctx __attribute__((unused)))
 {
 	if (!our_process())
 		return 0;
-	emit_gc(XG_EV_GC_END, gc_controller ?: gcc_addr);
+	emit_gc(XGB_EV_GC_END, gc_controller ?: gcc_addr);
 	return 0;
 }
 
@@ -1085,7 +1085,7 @@ int go_new(struct pt_regs *ctx)
 	asm volatile("" : "+r"(g));
 	asm volatile("" : "+r"(arg2));
 	gp = coro ? g : arg2;
-	if (sampled_g(XG_EV_GO_CREATE, gp))
+	if (sampled_g(XGB_EV_GO_CREATE, gp))
 		emit_create(ctx, gp, g_field(gp, off_g_goid), 0, coro);
 	return 0;
 }
@@ -1093,8 +1093,8 @@ int go_new(struct pt_regs *ctx)
 /*
  * func profilealloc(mp *m, x unsafe.Pointer, size uintptr): the runtime sampled this
  * allocation for its heap profile. The type is not an argument; record/ verified (in the
- * code) which calls leave the allocating function's own typ argument in its spill slot, 24
- * bytes above its frame pointer: the function calling profilealloc (level 0), or mallocgc one
+ * code) which calls leave the allocating function's own typ argument (its second) in its
+ * spill slot (GO_ARG_SPILL): the function calling profilealloc (level 0), or mallocgc one
  * frame up when it called that function (level 1). Anywhere else the type stays unknown.
  */
 SEC("uprobe")
@@ -1102,8 +1102,7 @@ int alloc_sample(struct pt_regs *ctx)
 {
 	__u64 ra = go_entry_ret(ctx), fp = GO_FP(ctx), typ = 0, frame[2];
 	__u32 *lvl;
-	struct scratch *s;
-	struct xgb_event *e;
+	struct emit m;
 
 	if (!our_process())
 		return 0;
@@ -1111,32 +1110,19 @@ int alloc_sample(struct pt_regs *ctx)
 		return 0;
 	lvl = bpf_map_lookup_elem(&typsites, &ra);
 	if (lvl && *lvl == 0) {
-		typ = read_u64(fp + 24);
+		typ = read_u64(GO_ARG_SPILL(fp, 1));
 	} else if (!bpf_probe_read_user(frame, sizeof(frame), (void *)fp)) {
 		/* frame[0]: the caller's frame pointer, frame[1]: the return address into it */
 		lvl = bpf_map_lookup_elem(&typsites, &frame[1]);
 		if (lvl && *lvl == 1)
-			typ = read_u64(frame[0] + 24);
+			typ = read_u64(GO_ARG_SPILL(frame[0], 1));
 	}
-	s = scratch_get();
-	if (s) {
-		fill(&s->e, XG_EV_ALLOC_SAMPLE, current_goid(ctx), GO_G(ctx));
-		s->e.alloc.size = GO_ARG3(ctx);
-		s->e.alloc.type = typ;
-		s->e.alloc.ptr = GO_ARG2(ctx);
-		output(s, capture(s, ctx, 0, true, XGB_MAX_FRAMES));
+	if (!emit_begin(&m, XGB_EV_ALLOC_SAMPLE, current_goid(ctx), GO_G(ctx), true))
 		return 0;
-	}
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost(XG_EV_ALLOC_SAMPLE);
-		return 0;
-	}
-	fill(e, XG_EV_ALLOC_SAMPLE, current_goid(ctx), GO_G(ctx));
-	e->alloc.size = GO_ARG3(ctx);
-	e->alloc.type = typ;
-	e->alloc.ptr = GO_ARG2(ctx);
-	bpf_ringbuf_submit(e, rb_flags());
+	m.e->alloc.size = GO_ARG3(ctx);
+	m.e->alloc.type = typ;
+	m.e->alloc.ptr = GO_ARG2(ctx);
+	emit_end(&m, ctx, true);
 	return 0;
 }
 
@@ -1155,15 +1141,15 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 	struct scratch *s;
 	struct walk w = {.max = XGB_MAX_FRAMES};
 	__u32 zero = 0;
-	__u64 fsbase, g = 0, m, curg = 0, gp, g0 = 0, pc = 0, fp = 0;
+	__u64 tls, g = 0, m, curg = 0, gp, g0 = 0, pc = 0, fp = 0;
 	__u8 flags = 0;
 
 	if (!enabled || (bpf_get_current_pid_tgid() >> 32) != cpu_tgid)
 		return 0;
 	task = bpf_get_current_task_btf();
-	fsbase = BPF_CORE_READ(task, thread.fsbase);
-	if (fsbase)
-		g = read_u64(fsbase + tls_g_off);
+	tls = GO_TLS_BASE(task);
+	if (tls)
+		g = read_u64(tls + tls_g_off);
 	m = g_field(g, off_g_m);
 	if (m && off_m_curg >= 0)
 		curg = read_u64(m + off_m_curg);
@@ -1190,7 +1176,7 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 	if (!s)
 		return 0;
 	scratch_reset(s);
-	fill(&s->e, XG_EV_CPU_SAMPLE, flags & XGB_CPUF_NO_G ? 0 : g_field(gp, off_g_goid), gp);
+	fill(&s->e, XGB_EV_CPU_SAMPLE, flags & XGB_CPUF_NO_G ? 0 : g_field(gp, off_g_goid), gp);
 	s->e.prof.g = g;
 	s->e.prof.flags = flags;
 	if (pc) {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The BPF object (record/bpfobj.h). The ELF image comes from the bpftool skeleton
- * ($(OUTPUT)/xgotop.skel.h, which embeds it); programs and maps are found by name with plain
- * libbpf calls rather than the skeleton's generated open/load helpers, so the rest of record/
- * depends on names only.
+ * The BPF object (record/bpfobj.h), opened and loaded through the bpftool skeleton
+ * ($(OUTPUT)/xgotop.skel.h, which embeds the ELF image): programs, maps and knobs are the
+ * skeleton's fields, so that renaming one in bpf/xgotop.bpf.c is a compile error here. The
+ * probes are attached here rather than by the skeleton's attach: their places come from the
+ * probe plan.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -46,14 +47,9 @@ struct xg_link_create_uprobe_multi {
 	__u32 pad;
 };
 
-static struct bpf_map *map(struct rec_bpf *b, const char *name, int *err)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(b->obj, name);
-
-	if (!m && !*err)
-		*err = xg_error(-ENOENT, "BPF object: no map %s", name);
-	return m;
-}
+/* REC_PROGS is every program of the object */
+_Static_assert(sizeof(((struct xgotop *)0)->progs) == REC_PROG_MAX * sizeof(struct bpf_program *),
+	       "REC_PROGS (record/plan.h) lists every program of bpf/xgotop.bpf.c");
 
 static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 {
@@ -81,7 +77,8 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 	ro->off_m_curg = o->m_curg;
 	ro->off_m_g0 = o->m_g0;
 	ro->cpu_tgid = k->cpu_tgid;
-	ro->tls_g_off = k->tls_g_off ? k->tls_g_off : -8;
+	if (k->tls_g_off)
+		ro->tls_g_off = k->tls_g_off; /* else the object's default, GO_TLS_G_OFF_DEFAULT */
 	ro->large_lo = k->large_lo;
 	ro->large_hi = k->large_hi;
 	ro->numgc_addr = k->numgc_addr;
@@ -101,66 +98,46 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 
 int rec_bpf__open(struct rec_bpf *b, const struct rec_bpf_knobs *k)
 {
-	struct xgotop__rodata *rod;
-	struct bpf_object_open_opts oo = {.sz = sizeof(oo), .object_name = "xgotop"};
-	struct bpf_map *ro;
-	const void *elf;
-	size_t sz = 0;
-	int err = 0;
+	struct xgotop *skel;
+	int err;
 
 	memset(b, 0, sizeof(*b));
 	for (int p = 0; p < REC_PROG_MAX; p++)
 		b->multi_fds[p] = -1;
 	b->multi = k->multi;
-	elf = xgotop__elf_bytes(&sz);
-	/* libbpf copies the image */
-	b->obj = bpf_object__open_mem(elf, sz, &oo);
-	if (!b->obj) {
+	/* libbpf copies the embedded image */
+	skel = xgotop__open();
+	if (!skel) {
 		err = -errno;
-		b->obj = NULL;
 		return xg_error(err, "BPF: cannot open the object: %s", strerror(-err));
 	}
-	ro = map(b, ".rodata", &err);
-	b->events = map(b, "events", &err);
-	b->lost = map(b, "lost", &err);
-	b->sample = map(b, "sample", &err);
-	b->sites = map(b, "sites", &err);
-	b->typsites = map(b, "typsites", &err);
-	b->wrappers = map(b, "wrappers", &err);
-	b->traps = map(b, "traps", &err);
-	for (int p = 0; p < REC_PROG_MAX && !err; p++) {
-		b->progs[p] = bpf_object__find_program_by_name(b->obj, rec_prog_name(p));
-		if (!b->progs[p])
-			err = xg_error(-ENOENT, "BPF object: no program %s", rec_prog_name(p));
-		else if (b->multi && REC_PROG_IS_UPROBE(p))
+	b->skel = skel;
+	b->events = skel->maps.events;
+	b->lost = skel->maps.lost;
+	b->sample = skel->maps.sample;
+	b->sites = skel->maps.sites;
+	b->typsites = skel->maps.typsites;
+	b->wrappers = skel->maps.wrappers;
+	b->traps = skel->maps.traps;
+#define PROG_OF_SKEL(e, name) b->progs[REC_PROG_##e] = skel->progs.name;
+	REC_PROGS(PROG_OF_SKEL)
+#undef PROG_OF_SKEL
+	for (int p = 0; p < REC_PROG_MAX && b->multi; p++)
+		if (REC_PROG_IS_UPROBE(p))
 			bpf_program__set_expected_attach_type(b->progs[p],
 							      XG_BPF_TRACE_UPROBE_MULTI);
-	}
-	if (!err) {
-		/* bpf_map__initial_value() is declared const in libbpf 1.1, but writing before
-		 * load is what it is for */
-		rod = (struct xgotop__rodata *)bpf_map__initial_value(ro, &sz);
-		/* the map holds the variables; the struct may have tail padding */
-		if (!rod || sz > sizeof(*rod) || sz + 8 <= sizeof(*rod))
-			err = xg_error(-EINVAL, "BPF object: .rodata is %zu bytes, expected %zu",
-				       sz, sizeof(*rod));
-		else
-			set_knobs(rod, k);
-	}
-	if (!err) {
-		err = bpf_map__set_max_entries(b->events, (uint32_t)k->ringbuf_bytes);
-		if (err)
-			xg_error(err, "BPF: ring buffer size %zu: %s", k->ringbuf_bytes,
-				 strerror(-err));
-	}
-	if (err)
+	set_knobs(skel->rodata, k);
+	err = bpf_map__set_max_entries(b->events, (uint32_t)k->ringbuf_bytes);
+	if (err) {
+		xg_error(err, "BPF: ring buffer size %zu: %s", k->ringbuf_bytes, strerror(-err));
 		rec_bpf__close(b);
+	}
 	return err;
 }
 
 int rec_bpf__load(struct rec_bpf *b)
 {
-	int err = bpf_object__load(b->obj);
+	int err = xgotop__load(b->skel);
 
 	if (err)
 		return xg_error(
@@ -291,21 +268,11 @@ int rec_bpf__attach_cpu(struct rec_bpf *b, unsigned int hz)
 
 int rec_bpf__set_enabled(struct rec_bpf *b, bool on)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(b->obj, ".bss");
-	struct xgotop__bss bss;
-	uint32_t zero = 0;
-	int fd = m ? bpf_map__fd(m) : -1;
-
-	/*
-	 * read, set, write: nothing else writes .bss while the probes are off (every program
-	 * returns at !enabled), and record turns them off again only once they are detached
-	 */
-	if (fd < 0 || bpf_map__value_size(m) != sizeof(bss) || bpf_map_lookup_elem(fd, &zero, &bss))
-		return xg_error(-EINVAL, "BPF object: cannot read .bss");
-	bss.enabled = on;
-	if (bpf_map_update_elem(fd, &zero, &bss, BPF_ANY))
-		return xg_error(-errno, "BPF object: cannot %s the probes: %s",
-				on ? "enable" : "disable", strerror(errno));
+	/* once loaded, the skeleton maps .bss into this process (Linux 5.5+): one store */
+	if (!b->skel || !b->skel->bss)
+		return xg_error(-EINVAL, "BPF object: cannot %s the probes: .bss is not mapped",
+				on ? "enable" : "disable");
+	__atomic_store_n(&b->skel->bss->enabled, on, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -481,7 +448,7 @@ void rec_bpf__close(struct rec_bpf *b)
 	rec_bpf__detach(b);
 	free(b->links);
 	free(b->cpu_links);
-	bpf_object__close(b->obj);
+	xgotop__destroy(b->skel);
 	memset(b, 0, sizeof(*b));
 	for (int p = 0; p < REC_PROG_MAX; p++)
 		b->multi_fds[p] = -1;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * bpf/xgotop.bpf.c as a libbpf object: its programs and maps by name, and its knobs (the
- * const volatile .rodata, typed by the bpftool skeleton's struct) to fill before load.
+ * bpf/xgotop.bpf.c as a libbpf object, through its bpftool skeleton: its programs (by enum
+ * rec_prog), the maps record/ fills and reads, and its knobs (the const volatile .rodata) to
+ * fill before load.
  */
 #ifndef XG_RECORD_BPFOBJ_H
 #define XG_RECORD_BPFOBJ_H
@@ -15,18 +16,19 @@
 #include "gobin/offsets.h"
 #include "record/plan.h"
 
-struct bpf_object;
 struct bpf_map;
 struct bpf_program;
 struct bpf_link;
+struct xgotop; /* the skeleton, $(OUTPUT)/xgotop.skel.h */
 
 struct rec_bpf {
-	struct bpf_object *obj;
+	struct xgotop *skel;
+	/* the skeleton's maps that record/ fills or reads */
 	struct bpf_map *events, *lost, *sample, *sites, *typsites, *traps, *wrappers;
-	struct bpf_program *progs[REC_PROG_MAX];
-	bool multi;		     /* programs loaded for uprobe_multi links */
-	int multi_fds[REC_PROG_MAX]; /* uprobe_multi links, -1 when none */
-	struct bpf_link **links;     /* else one perf-event uprobe per probe */
+	struct bpf_program *progs[REC_PROG_MAX]; /* the skeleton's programs, by enum rec_prog */
+	bool multi;				 /* programs loaded for uprobe_multi links */
+	int multi_fds[REC_PROG_MAX];		 /* uprobe_multi links, -1 when none */
+	struct bpf_link **links;		 /* else one perf-event uprobe per probe */
 	uint32_t nlinks;
 	struct bpf_link **cpu_links; /* cpu_sample on each CPU's clock */
 	int ncpu_links;

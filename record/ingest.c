@@ -22,10 +22,43 @@
 #include <time.h>
 
 #include "bpf/events.h"
+#include "bpf/goabi.h"
+#include "format/event.h"
 #include "record/ingest.h"
 #include "util/array.h"
 #include "util/err.h"
 #include "util/u64map.h"
+
+/*
+ * Records are read without translating their numbers: the kinds and states the BPF side sends
+ * (bpf/events.h, bpf/goabi.h: it cannot include format/) are format/event.h's.
+ */
+#define SAME_KIND(k)                                                                               \
+	_Static_assert(XGB_EV_##k == XG_EV_##k, "bpf/events.h XGB_EV_" #k " is enum xg_kind's");
+#define SAME_STATE(s)                                                                              \
+	_Static_assert(GO_G_##s == XG_G_##s, "bpf/goabi.h GO_G_" #s " is enum xg_gstate's");
+SAME_KIND(GO_CREATE)
+SAME_KIND(GO_EXIT)
+SAME_KIND(GO_STATE)
+SAME_KIND(ALLOC)
+SAME_KIND(GC_START)
+SAME_KIND(GC_END)
+SAME_KIND(CPU_SAMPLE)
+SAME_KIND(ALLOC_SAMPLE)
+SAME_STATE(IDLE)
+SAME_STATE(RUNNABLE)
+SAME_STATE(RUNNING)
+SAME_STATE(SYSCALL)
+SAME_STATE(WAITING)
+SAME_STATE(DEAD)
+SAME_STATE(PREEMPTED)
+#undef SAME_KIND
+#undef SAME_STATE
+_Static_assert(XG_EV_KIND_MAX <= XGB_NKINDS, "a drop counter and a sampling rate per kind");
+_Static_assert(XG_EV_KIND_MAX <= 32, "the kinds knob has a bit per kind");
+_Static_assert(XG_G_STATE_MAX <= 256 && XG_EV_KIND_MAX <= 256, "kind, from and to are u8s");
+_Static_assert(sizeof(struct xgb_event) % sizeof(uint64_t) == 0,
+	       "the PCs after a record are u64-aligned");
 
 /* Delay histogram: 16 sub-buckets per power of two. */
 #define LAT_SUB	    16

@@ -28,22 +28,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf/goabi.h"
 #include "format/event.h"
 #include "record/plan.h"
 #include "record/x86dec.h"
 #include "util/err.h"
 
 static const char *const prog_names[REC_PROG_MAX] = {
-    [REC_PROG_CASGSTATUS] = "casgstatus",
-    [REC_PROG_CAS_SITE] = "cas_site",
-    [REC_PROG_NEWG_CALL] = "newg_call",
-    [REC_PROG_GDESTROY] = "gdestroy",
-    [REC_PROG_ALLOC] = "alloc",
-    [REC_PROG_GC_START] = "gc_start",
-    [REC_PROG_GC_END] = "gc_end",
-    [REC_PROG_GO_NEW] = "go_new",
-    [REC_PROG_ALLOC_SAMPLE] = "alloc_sample",
-    [REC_PROG_CPU_SAMPLE] = "cpu_sample",
+#define PROG_NAME(e, name) [REC_PROG_##e] = #name,
+    REC_PROGS(PROG_NAME)
+#undef PROG_NAME
 };
 
 const char *rec_prog_name(enum rec_prog p)
@@ -457,9 +451,13 @@ int rec_plan__build(struct rec_plan *p, const struct gobin *b, const struct go_o
 
 /*
  * Where a Go thread keeps its g: runtime.stackcheck starts by loading it, `mov rax, fs:[off]`,
- * or in a PIE `mov rcx, off; mov rax, fs:[rcx]` (-8 in every build checked; some static
- * binaries elsewhere use -80, as the OpenTelemetry profiler notes). Falls back to -8.
+ * or in a PIE `mov rcx, off; mov rax, fs:[rcx]` (GO_TLS_G_OFF_DEFAULT in every build checked;
+ * some static binaries elsewhere use -80, as the OpenTelemetry profiler notes). Falls back to
+ * GO_TLS_G_OFF_DEFAULT.
  */
+#define TLS_DEFAULT_STR_(x) #x
+#define TLS_DEFAULT_STR(x)  TLS_DEFAULT_STR_(x) /* the expanded text, parentheses included */
+
 static void plan_tls(struct rec_plan *p, const struct gobin *b)
 {
 	int64_t imm[16] = {0};
@@ -467,8 +465,8 @@ static void plan_tls(struct rec_plan *p, const struct gobin *b)
 	struct gobin_func f;
 	struct rec_x86 d;
 
-	p->tls_g_off = -8;
-	p->tls_from = "default (-8)";
+	p->tls_g_off = GO_TLS_G_OFF_DEFAULT;
+	p->tls_from = "default " TLS_DEFAULT_STR(GO_TLS_G_OFF_DEFAULT);
 	if (gobin__func(b, "runtime.stackcheck", &f) || rec_x86__decode(b, &f, &d))
 		return;
 	for (size_t i = 0; i < d.n && i < 4; i++) {

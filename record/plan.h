@@ -13,19 +13,28 @@
 #include "bpf/events.h"
 #include "gobin/gobin.h"
 
-/* The BPF programs (their section names in bpf/xgotop.bpf.c). */
+/*
+ * The BPF programs of bpf/xgotop.bpf.c, one X(ENUM, name) each: enum rec_prog's REC_PROG_ENUM,
+ * and name, the program's (and so its skeleton field's, skel->progs.name: record/bpfobj.c
+ * does not compile when the two part).
+ */
+#define REC_PROGS(X)                                                                               \
+	X(CASGSTATUS, casgstatus)                                                                  \
+	X(CAS_SITE, cas_site)                                                                      \
+	X(NEWG_CALL, newg_call)                                                                    \
+	X(GDESTROY, gdestroy)                                                                      \
+	X(ALLOC, alloc)                                                                            \
+	X(GC_START, gc_start)                                                                      \
+	X(GC_END, gc_end)                                                                          \
+	X(GO_NEW, go_new)	      /* production: creation at `call runqput` / corostart */     \
+	X(ALLOC_SAMPLE, alloc_sample) /* production: runtime.profilealloc */                       \
+	X(CPU_SAMPLE, cpu_sample)     /* production: perf events on every CPU, no probe */
+
 enum rec_prog {
-	REC_PROG_CASGSTATUS,
-	REC_PROG_CAS_SITE,
-	REC_PROG_NEWG_CALL,
-	REC_PROG_GDESTROY,
-	REC_PROG_ALLOC,
-	REC_PROG_GC_START,
-	REC_PROG_GC_END,
-	REC_PROG_GO_NEW,       /* production: creation at `call runqput` / corostart */
-	REC_PROG_ALLOC_SAMPLE, /* production: runtime.profilealloc */
-	REC_PROG_CPU_SAMPLE,   /* production: perf events on every CPU, no probe */
-	REC_PROG_MAX
+#define REC_PROG_ENUM(e, name) REC_PROG_##e,
+	REC_PROGS(REC_PROG_ENUM)
+#undef REC_PROG_ENUM
+	    REC_PROG_MAX
 };
 
 /* Programs that go on uprobes (the others are attached to perf events). */

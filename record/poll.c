@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "bpf/goabi.h"
 #include "format/event.h"
 #include "record/poll.h"
 #include "util/err.h"
@@ -12,8 +13,6 @@
 /* remote reads per process_vm_readv (the kernel takes at most IOV_MAX = 1024) */
 #define BATCH	   512
 #define MAX_ALLG   (4u << 20) /* allglen beyond this is not a count */
-#define G_SCAN	   0x1000
-#define G_DEADX	   11 /* _Gdeadextra (Go 1.26+) */
 #define GCC_FIELDS 6
 
 struct rec_poll {
@@ -289,8 +288,8 @@ static int grow(struct rec_poll *p, size_t n)
 /* enum xg_gstate of a raw g.atomicstatus: the scan bit removed, _Gdeadextra is dead */
 static uint8_t state_of(uint32_t st)
 {
-	st &= ~(uint32_t)G_SCAN;
-	return st == G_DEADX ? XG_G_DEAD : st < XG_G_STATE_MAX ? (uint8_t)st : XG_G_DEAD;
+	st &= ~(uint32_t)GO_G_SCAN;
+	return st == GO_G_DEAD_EXTRA ? XG_G_DEAD : st < XG_G_STATE_MAX ? (uint8_t)st : XG_G_DEAD;
 }
 
 static void decode_g(const struct rec_poll *p, uint64_t g, const uint8_t *b, struct rec_gsnap *s)
