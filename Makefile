@@ -192,7 +192,7 @@ go-progs:
 TEST_DEPS += $(BIN) $(UNIT_BIN) $(UNIT_GO_BIN) $(addprefix $(FUZZ_REPLAY)/,$(FUZZ_NAMES)) go-progs
 
 # The unit tests run twice: plain and under ASan+UBSan. T=NAME runs the suites whose name
-# contains NAME (tests/run NAME...).
+# contains NAME, T=unit/NAME the unit tests whose name contains NAME (tests/run NAME...).
 .PHONY: test
 test: $(TEST_DEPS)
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 $(OUTPUT)/unit-tests-san $(OUTPUT)/unit-go-tests-san
