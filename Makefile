@@ -154,16 +154,30 @@ $(patsubst %.c,$(OBJ)/%.o,$(wildcard record/*.c)): $(SKELS)
 
 # --- tests -----------------------------------------------------------------------------------
 
+# Unit tests: tests/unit/*.c, self-contained (no Go toolchain, no root), run by `make unit`;
+# tests/unit/go_*.c open the Go programs `make go-progs` builds and have their own runner.
 TEST_SRCS  = $(sort $(wildcard tests/unit/*.c))
-TEST_OBJS  = $(patsubst %.c,$(OBJ)/%.o,$(TEST_SRCS))
+UNIT_GO_SRCS = $(filter tests/unit/go_%.c,$(TEST_SRCS))
+TEST_OBJS  = $(patsubst %.c,$(OBJ)/%.o,$(filter-out $(UNIT_GO_SRCS),$(TEST_SRCS)))
+UNIT_GO_OBJS = $(patsubst %.c,$(OBJ)/%.o,tests/unit/main.c $(UNIT_GO_SRCS))
 FUZZ_SRCS  = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 
-UNIT_BIN   = $(OUTPUT)/unit-tests$(if $(filter 1,$(SANITIZE)),-san)
+SAN_SUFFIX = $(if $(filter 1,$(SANITIZE)),-san)
+UNIT_BIN   = $(OUTPUT)/unit-tests$(SAN_SUFFIX)
+UNIT_GO_BIN = $(OUTPUT)/unit-go-tests$(SAN_SUFFIX)
 
 $(UNIT_BIN): $(TEST_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(UNIT_GO_BIN): $(UNIT_GO_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+.PHONY: unit
+unit: $(UNIT_BIN)
+	$(Q)$(UNIT_BIN)
 
 # Corpus replay: each harness linked with a plain main() that feeds it every file given.
 FUZZ_REPLAY = $(OUTPUT)/fuzz-replay$(if $(filter 1,$(SANITIZE)),-san)
@@ -188,11 +202,17 @@ $(OUTPUT)/fuzz/%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
 
+# `make fuzz` without FUZZ= (or with an unknown name) prints the harnesses and fails.
 .PHONY: fuzz
+ifneq ($(filter $(FUZZ),$(FUZZ_NAMES)),)
 fuzz: $(OUTPUT)/fuzz/$(FUZZ)
-	@test -n "$(FUZZ)" || { echo "usage: make fuzz FUZZ=<$(FUZZ_NAMES)>"; exit 2; }
 	mkdir -p tests/fuzz/corpus/$(FUZZ)
 	$(OUTPUT)/fuzz/$(FUZZ) -max_total_time=$${SECONDS_:-60} tests/fuzz/corpus/$(FUZZ)
+else
+fuzz:
+	@echo "usage: make fuzz FUZZ=NAME [SECONDS_=60], NAME one of: $(FUZZ_NAMES)" >&2
+	@exit 2
+endif
 
 .PHONY: go-toolchains go-progs
 go-toolchains:
@@ -202,13 +222,14 @@ go-toolchains:
 go-progs:
 	$(Q)tests/go/build.sh $(OUTPUT)/go $(GO_VERSIONS)
 
-TEST_DEPS += $(BIN) $(UNIT_BIN) $(addprefix $(FUZZ_REPLAY)/,$(FUZZ_NAMES)) go-progs
+TEST_DEPS += $(BIN) $(UNIT_BIN) $(UNIT_GO_BIN) $(addprefix $(FUZZ_REPLAY)/,$(FUZZ_NAMES)) go-progs
 
-# The unit tests run twice: plain and under ASan+UBSan.
+# The unit tests run twice: plain and under ASan+UBSan. T=NAME runs the suites whose name
+# contains NAME, T=unit/NAME the unit tests whose name contains NAME (tests/run NAME...).
 .PHONY: test
 test: $(TEST_DEPS)
-	$(Q)$(MAKE) --no-print-directory SANITIZE=1 $(OUTPUT)/unit-tests-san
-	$(Q)OUTPUT=$(OUTPUT) XGOTOP=$(abspath $(BIN)) GO_VERSIONS="$(GO_VERSIONS)" tests/run
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 $(OUTPUT)/unit-tests-san $(OUTPUT)/unit-go-tests-san
+	$(Q)OUTPUT=$(OUTPUT) XGOTOP=$(abspath $(BIN)) GO_VERSIONS="$(GO_VERSIONS)" tests/run $(T)
 
 .PHONY: bench
 bench: $(BIN) $(OUTPUT)/unit-tests

@@ -7,10 +7,13 @@
  *
  * Exit status: 0 when every event the file holds was printed (a file that was not closed
  * cleanly is noted on stderr); 2 when the file cannot be read at all, or when damaged chunks
- * were skipped (each named on stderr); 1 when the output cannot be written.
+ * were skipped (each named on stderr); 1 when the output cannot be written. A filter like cat:
+ * when the reader of its output goes away, SIGPIPE ends it silently (status 141 in the shell),
+ * even if the signal was ignored by whoever started it.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -192,6 +195,7 @@ static int cmd_dump(int argc, char **argv)
 	bool json = false;
 	int err, status, ret = XG_EXIT_OK;
 
+	signal(SIGPIPE, SIG_DFL);
 	tr = xg_cli_open_trace_arg(argc, argv, "dump", usage, &ro, &json, &path, &status);
 	if (!tr)
 		return status;

@@ -18,6 +18,10 @@ XGOTOP = os.environ.get("XGOTOP", os.path.join(ROOT, "xgotop"))
 FIXTURE = os.environ.get("XGOTOP_FIXTURE", "tests/fixtures/http-mix.xgt")
 os.chdir(ROOT)
 
+# seconds: how long a wait for a condition may take before the test gives up; a guard against
+# hanging, never a speed limit (speeds are measured by `make bench`)
+HANG = 120
+
 failures = 0
 
 
@@ -91,15 +95,20 @@ def read_frame(port, timeout=5):
     return None
 
 
-def held_frame(port, timeout=60):
-    """Waits until a replay is held paused at its end (or --to): returns that frame, or None."""
+def wait_frame(port, pred, timeout=HANG):
+    """Reads fresh frames until pred(frame) holds: returns that frame, or None."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         f = read_frame(port)
-        if f and f.get("paused"):
+        if f and pred(f):
             return f
         time.sleep(0.1)
     return None
+
+
+def held_frame(port, timeout=HANG):
+    """Waits until a replay is held paused at its end (or --to): returns that frame, or None."""
+    return wait_frame(port, lambda f: f.get("paused"), timeout)
 
 
 def model_truth(events, until_ns=None):
@@ -179,7 +188,7 @@ class Tmux:
     def keys(self, *k):
         tmux("send-keys", "-t", self.session, *k)
 
-    def wait_screen(self, pred, timeout=15, stable=False):
+    def wait_screen(self, pred, timeout=HANG, stable=False):
         """Polls the pane until pred(screen) holds (and, with stable, the screen stops changing)."""
         deadline = time.monotonic() + timeout
         prev = None

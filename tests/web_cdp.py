@@ -93,7 +93,7 @@ class Browser:
             raise RuntimeError("page: %s" % r["exceptionDetails"])
         return r["result"].get("value")
 
-    def wait_for(self, expr, timeout=20):
+    def wait_for(self, expr, timeout=120):
         """Polls a JavaScript expression until it is truthy; returns its value."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

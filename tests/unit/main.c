@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Runs the registered unit tests: `unit-tests [-v] [NAME-SUBSTRING...]`. Prints "PASS: unit/x"
- * or "FAIL: unit/x" per test and a summary; exits 1 if any failed.
+ * Runs the registered unit tests: `unit-tests [-v] [NAME-SUBSTRING...]` (and the same for
+ * unit-go-tests, the tests on Go programs). Prints "PASS: unit/x" or "FAIL: unit/x" per test
+ * and a summary; exits 1 if any failed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -116,8 +117,11 @@ int main(int argc, char **argv)
 		all[i]->fn();
 		if (cur_failed) {
 			failed++;
-			printf("FAIL: unit/%s (scratch files kept in %s)\n", all[i]->name,
-			       tmpdir[0] ? tmpdir : "-");
+			if (tmpdir[0])
+				printf("FAIL: unit/%s (scratch files kept in %s)\n", all[i]->name,
+				       tmpdir);
+			else
+				printf("FAIL: unit/%s\n", all[i]->name);
 			tmpdir[0] = '\0';
 		} else {
 			passed++;

@@ -2,8 +2,7 @@
 /*
  * record/ production mode without a process: option parsing; the control-flow check that says
  * where an allocating function's type argument sits in its spill slot (on hand-assembled
- * code); finding the runtime variables in the code of stripped binaries, against .symtab, on
- * the real Go binaries `make go-progs` builds; ingest of cpu_sample, alloc_sample and snapshot
+ * code); ingest of cpu_sample, alloc_sample and snapshot
  * records, and a snapshot's waited_ns from g.waitsince. Recording itself is tested end to end by
  * tests/prodmode.test.
  */
@@ -14,8 +13,6 @@
 #include <string.h>
 
 #include "bpf/events.h"
-#include "gobin/gobin.h"
-#include "record/globals.h"
 #include "record/ingest.h"
 #include "record/plan.h"
 #include "record/recorder.h"
@@ -122,67 +119,6 @@ TEST(prod_spill_dominates)
 			    rec_x86__entry_reg_stored_before(&d, (size_t)spill, 3, (size_t)site),
 			    c->want, c->name);
 		rec_x86__free(&d);
-	}
-}
-
-static const char *const versions[] = {"1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"};
-
-static struct gobin *open_hello(const char *ver, const char *variant, unsigned int flags)
-{
-	const char *out = getenv("OUTPUT");
-	char path[512];
-	struct gobin *b;
-
-	snprintf(path, sizeof(path), "%s/go/%s/hello.%s", out && *out ? out : ".output", ver,
-		 variant);
-	b = gobin__open_flags(path, flags);
-	if (!b)
-		test__fail(__FILE__, __LINE__, "%s (built by `make go-progs`): %s", path,
-			   xg_errmsg());
-	return b;
-}
-
-/* What the code patterns find equals .symtab, in every version; and in a stripped PIE. */
-TEST(prod_globals_from_code)
-{
-	for (size_t v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
-		struct gobin *b = open_hello(versions[v], "default", 0), *s = NULL;
-		struct rec_globals sym, code, st;
-		struct go_offsets off;
-		char name[64];
-
-		if (!b)
-			continue;
-		snprintf(name, sizeof(name), "go%s", versions[v]);
-		if (!ASSERT_OK(gobin__offsets(b, &off), name))
-			goto next;
-		rec_globals__find(b, &off, 0, &sym);
-		rec_globals__find(b, &off, REC_GLOBALS_CODE_ONLY, &code);
-		ASSERT_STREQ(sym.gc_controller.from, "symtab", name);
-		ASSERT_NEQ(sym.gc_controller.addr, 0ull, name);
-		ASSERT_EQ(code.gc_controller.addr, sym.gc_controller.addr, name);
-		ASSERT_EQ(code.memstats.addr, sym.memstats.addr, name);
-		ASSERT_EQ(code.allglen.addr, sym.allglen.addr, name);
-		ASSERT_EQ(code.allgptr.addr, sym.allgptr.addr, name);
-		ASSERT_EQ(code.mem_profile_rate.addr, sym.mem_profile_rate.addr, name);
-		ASSERT_EQ(code.disable_mem_profiling.addr, sym.disable_mem_profiling.addr, name);
-		ASSERT_HAS_SUBSTR(code.allglen.from, "runtime.allgadd", name);
-
-		/* the stripped PIE: no .symtab, everything from code */
-		s = open_hello(versions[v], "strippedpie", 0);
-		if (!s)
-			goto next;
-		if (!ASSERT_OK(gobin__offsets(s, &off), name))
-			goto next;
-		rec_globals__find(s, &off, 0, &st);
-		ASSERT_TRUE(st.gc_controller.addr && st.memstats.addr && st.allglen.addr &&
-				st.allgptr.addr && st.mem_profile_rate.addr &&
-				st.disable_mem_profiling.addr,
-			    name);
-		ASSERT_HAS_SUBSTR(st.gc_controller.from, "code", name);
-	next:
-		gobin__close(s);
-		gobin__close(b);
 	}
 }
 

@@ -12,34 +12,13 @@
 #include <string.h>
 
 #include "gobin/gobin.h"
+#include "tests/unit/go_progs.h"
 #include "tests/unit/test.h"
 #include "util/err.h"
-
-static const char *const versions[] = {"1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"};
 
 static const char *const hooked[] = {"runtime.newproc1", "runtime.casgstatus", "runtime.mallocgc",
 				     "runtime.newproc",	 "runtime.gcStart",    "runtime.goexit1",
 				     "main.main"};
-
-static void prog_path(char *buf, size_t len, const char *ver, const char *variant)
-{
-	const char *out = getenv("OUTPUT");
-
-	snprintf(buf, len, "%s/go/%s/hello.%s", out && *out ? out : ".output", ver, variant);
-}
-
-static struct gobin *open_prog(const char *ver, const char *variant, unsigned int flags)
-{
-	char path[512];
-	struct gobin *b;
-
-	prog_path(path, sizeof(path), ver, variant);
-	b = gobin__open_flags(path, flags);
-	if (!b)
-		test__fail(__FILE__, __LINE__, "%s (built by `make go-progs`): %s", path,
-			   xg_errmsg());
-	return b;
-}
 
 struct cmp_ctx {
 	const struct gobin *sym;
@@ -73,11 +52,11 @@ TEST(gobin_real_symtab_vs_pclntab)
 {
 	static const char *const variants[] = {"default", "pie", "cgo"};
 
-	for (size_t v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
+	for (size_t v = 0; v < go_prog_nversions; v++) {
 		for (size_t k = 0; k < sizeof(variants) / sizeof(variants[0]); k++) {
-			struct gobin *sym = open_prog(versions[v], variants[k], 0);
+			struct gobin *sym = go_prog__open(go_prog_versions[v], variants[k], 0);
 			struct gobin *pcl =
-			    open_prog(versions[v], variants[k], GOBIN_OPEN_NO_SYMTAB);
+			    go_prog__open(go_prog_versions[v], variants[k], GOBIN_OPEN_NO_SYMTAB);
 			struct cmp_ctx c = {.sym = sym};
 
 			if (sym && pcl) {
@@ -87,8 +66,8 @@ TEST(gobin_real_symtab_vs_pclntab)
 					  gobin__info(pcl)->text_start, "text start");
 				ASSERT_OK(gobin__for_each_func(pcl, "", cmp_one, &c), "walk");
 				ASSERT_GT(c.checked, 1000, "functions walked");
-				if (!ASSERT_EQ(c.mismatches, 0, versions[v]))
-					printf("  in %s/%s\n", versions[v], variants[k]);
+				if (!ASSERT_EQ(c.mismatches, 0, go_prog_versions[v]))
+					printf("  in %s/%s\n", go_prog_versions[v], variants[k]);
 			}
 			gobin__close(sym);
 			gobin__close(pcl);
@@ -176,7 +155,7 @@ static void damage(const char *ver, const char *variant)
 {
 	char path[512];
 	struct region reg[32];
-	struct gobin *orig = open_prog(ver, variant, 0);
+	struct gobin *orig = go_prog__open(ver, variant, 0);
 	uint8_t *data = NULL, *copy = NULL;
 	size_t size = 0, nreg;
 	FILE *f = NULL;
@@ -184,7 +163,7 @@ static void damage(const char *ver, const char *variant)
 
 	if (!orig)
 		return;
-	prog_path(path, sizeof(path), ver, variant);
+	go_prog__path(path, sizeof(path), ver, variant);
 	f = fopen(path, "rb");
 	if (!ASSERT_OK_PTR(f, "fopen") || fseek(f, 0, SEEK_END))
 		goto out;
@@ -251,7 +230,7 @@ TEST(gobin_real_damaged)
 /* The pristine binaries through the same calls, with the answers checked. */
 TEST(gobin_real_exercise)
 {
-	struct gobin *b = open_prog("1.27", "strippedpie", 0);
+	struct gobin *b = go_prog__open("1.27", "strippedpie", 0);
 	struct gobin_pcinfo pi;
 	struct gobin_func f;
 
