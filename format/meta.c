@@ -111,6 +111,28 @@ bool tf_meta__int(const struct tf_meta *m, const char *key, int64_t *val)
 	return true;
 }
 
+bool tf_meta__num(const struct tf_meta *m, const char *key, double *val)
+{
+	const struct meta_ent *e = m ? find(m, key) : NULL;
+	char *end;
+	double v;
+
+	if (!e)
+		return false;
+	if (e->type == TF_META_INT) {
+		*val = (double)e->ival;
+		return true;
+	}
+	if (e->type != TF_META_STR || !e->sval[0])
+		return false;
+	errno = 0;
+	v = strtod(e->sval, &end);
+	if (*end || errno || v != v)
+		return false;
+	*val = v;
+	return true;
+}
+
 size_t tf_meta__count(const struct tf_meta *m)
 {
 	return m ? m->n : 0;

@@ -33,6 +33,9 @@ int tf_meta__set_int(struct tf_meta *m, const char *key, int64_t val);
 const char *tf_meta__str(const struct tf_meta *m, const char *key);
 /* true and *val set when key holds an integer. */
 bool tf_meta__int(const struct tf_meta *m, const char *key, int64_t *val);
+/* true and *val set when key holds a number: an integer, or a string that is a decimal number
+ * ("499", "0.01"; the recorder writes rates and frequencies as strings). */
+bool tf_meta__num(const struct tf_meta *m, const char *key, double *val);
 
 /* Iteration in insertion order: i from 0 to count-1. For TF_META_STR *sval is set, for
  * TF_META_INT *ival. Returns the type, or 0 when i is out of range. */

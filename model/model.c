@@ -90,18 +90,9 @@ static double meta_rate(const struct tf_meta *meta, const char *key, double def)
 
 static double meta_num(const struct tf_meta *meta, const char *key, double def)
 {
-	const char *s = meta ? tf_meta__str(meta, key) : NULL;
-	int64_t iv;
+	double v;
 
-	if (s) {
-		char *end;
-		double v = strtod(s, &end);
-
-		return end != s && v > 0 ? v : def;
-	}
-	if (meta && tf_meta__int(meta, key, &iv) && iv > 0)
-		return (double)iv;
-	return def;
+	return tf_meta__num(meta, key, &v) && v > 0 ? v : def;
 }
 
 static char *dup_or_null(const char *s)

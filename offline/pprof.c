@@ -339,12 +339,12 @@ static int collect_goroutines(struct pp *p, struct xg_export_stats *st)
 /* CPU time one cpu_sample stands for, in ns: 1/hz of one CPU. */
 static int64_t cpu_period_ns(const struct tf_meta *meta)
 {
-	int64_t hz = 0;
+	double hz = 0;
 
-	if (!tf_meta__int(meta, TF_KEY_SAMPLE_CPU_HZ, &hz) || hz <= 0)
-		if (!tf_meta__int(meta, TF_KEY_CPU_HZ, &hz) || hz <= 0)
+	if (!tf_meta__num(meta, TF_KEY_SAMPLE_CPU_HZ, &hz) || hz < 1)
+		if (!tf_meta__num(meta, TF_KEY_CPU_HZ, &hz) || hz < 1)
 			hz = 99;
-	return 1000000000 / hz;
+	return (int64_t)(1e9 / hz);
 }
 
 static int collect_cpu(struct pp *p, struct xg_event *evs, struct xg_export_stats *st)
