@@ -240,8 +240,8 @@ static int cmd_replay(int argc, char **argv)
 	print_warnings(&held);
 	if (err) {
 		xg_report_error(vo.json, "replay", "%s", xg_errmsg());
-		if (res.end_reason && !strcmp(res.end_reason, "output failed"))
-			rc = err == -ENOTTY ? XG_EXIT_USAGE : XG_EXIT_FAIL; /* an output failed */
+		if (res.output_failed)
+			rc = err == -ENOTTY ? XG_EXIT_USAGE : XG_EXIT_FAIL;
 		else
 			rc = err == -ENOMEM || err == -EIO ? XG_EXIT_FAIL : XG_EXIT_USAGE;
 	} else {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Replay: reads a trace file (format/reader.h) and feeds its events to a sink at the pace they
- * happened (times a speed), or as fast as possible, so outputs cannot tell it from live capture
- * except by the "replay" badge.
+ * Replay: reads a trace file (format/reader.h) and feeds its events to a sink, through the pump
+ * of sink/sink.h, at the pace they happened (times a speed), or as fast as possible, so outputs
+ * cannot tell it from live capture except by the "replay" badge.
  *
  * Pacing runs on absolute deadlines: event e is due at start + (e.ts - base_ts) / speed on
  * CLOCK_MONOTONIC and the loop sleeps with clock_nanosleep(TIMER_ABSTIME), delivering every event
@@ -41,13 +41,14 @@ struct replay_opts {
 };
 
 struct replay_result {
-	uint64_t events;    /* delivered */
-	uint64_t read;	    /* read from the file */
-	uint64_t damaged;   /* chunks skipped */
-	bool clean;	    /* the file was closed properly */
-	char recovery[512]; /* when not clean: what was recovered */
-	double wall_s;	    /* time spent delivering */
-	const char *end_reason;
+	uint64_t events;	/* delivered */
+	uint64_t read;		/* read from the file */
+	uint64_t damaged;	/* chunks skipped */
+	bool clean;		/* the file was closed properly */
+	char recovery[512];	/* when not clean: what was recovered */
+	double wall_s;		/* time spent delivering */
+	const char *end_reason; /* sink_status.end_reason: "end of file", "quit", ... */
+	bool output_failed;	/* the error returned is an output's (sink/sink.h) */
 };
 
 /* Parses a time for --from/--to: a trace time ("1.5s", "200ms", "3us", "10ns", "2m", or plain
@@ -57,8 +58,9 @@ int replay__parse_time(const char *s, uint64_t wall_start_ns, uint64_t *ts);
 
 /*
  * Replays path into out (which the caller keeps and frees). out->ctl is set here. 0, or -errno
- * with xg_errmsg() saying what failed (a file that cannot be opened at all: -EINVAL, -ENOENT...).
- * A non-zero return of the sink (the user quit) is not an error.
+ * with xg_errmsg() saying what failed: an output (res->output_failed), a file that cannot be
+ * opened at all (-EINVAL, -ENOENT...), a bad --from or --to. An output that asks to stop (the
+ * user quit) is not an error.
  */
 int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 		struct replay_result *res);
