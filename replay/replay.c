@@ -9,7 +9,6 @@
 
 #include "format/reader.h"
 #include "format/xgt.h"
-#include "offline/open.h"
 #include "replay/replay.h"
 #include "util/err.h"
 #include "util/u64map.h"
@@ -349,17 +348,10 @@ static int hold(struct player *p)
 	}
 }
 
-static void warn_stderr(void *ctx, const char *msg)
+int replay__run(struct tf_reader *r, const char *source, const struct replay_opts *o,
+		struct sink *out, struct replay_result *res)
 {
-	(void)ctx;
-	fprintf(stderr, "xgotop replay: warning: %s\n", msg);
-}
-
-int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
-		struct replay_result *res)
-{
-	TF_READER_OPTS(ropts, .warn = o->warn ? o->warn : warn_stderr, .warn_ctx = o->warn_ctx);
-	struct player p = {.o = o, .to = UINT64_MAX};
+	struct player p = {.o = o, .r = r, .to = UINT64_MAX};
 	struct xg_event *evs = NULL;
 	struct sink_info info = {0};
 	struct tf_info fi;
@@ -374,11 +366,6 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 	p.pump.ctl.can_speed = !o->max;
 	p.pump.st.speed = o->max ? 0 : (o->speed > 0 ? o->speed : 1);
 
-	p.r = xg_open_trace(path, &ropts); /* a trace, or a bundle's (offline/open.h) */
-	if (!p.r) {
-		err = -(errno ? errno : EINVAL);
-		goto out;
-	}
 	err = tf_reader__info(p.r, &fi);
 	if (err)
 		goto out;
@@ -417,7 +404,7 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 	info.meta = tf_reader__meta(p.r);
 	info.names = tf_reader__tables(p.r);
 	info.replay = true;
-	info.source = path;
+	info.source = source;
 	info.duration_ns = p.to != UINT64_MAX && p.to < fi.span_ns ? p.to : fi.span_ns;
 	if (sink_pump__begin(&p.pump, &info))
 		goto done;
@@ -516,7 +503,6 @@ done:
 out:
 	free(evs);
 	u64map_free(&p.goids);
-	tf_reader__close(p.r);
 	sink_pump__destroy(&p.pump);
 	return err;
 }
