@@ -40,7 +40,8 @@ struct xg_cmd {
 
 /*
  * Reports an error for a command: "xgotop <cmd>: <message>" on stderr, or, when json is true,
- * {"error": "<message>"} on stdout (bpftool's rule: in JSON mode errors are JSON too).
+ * {"error": "<message>"} on stdout (bpftool's rule: in JSON mode errors are JSON too), and on
+ * stderr as well when stdout cannot be written (a closed pipe, a full disk).
  */
 void xg_report_error(bool json, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -286,7 +286,7 @@ static int info_bundle(const char *path, const struct xg_bundle *b, bool json)
 			} else {
 				printf("file:         %s\nerror:        %s\n", name, xg_errmsg());
 			}
-			xg_close_trace(r);
+			tf_reader__close(r);
 			status = XG_EXIT_USAGE;
 			continue;
 		}
@@ -296,7 +296,7 @@ static int info_bundle(const char *path, const struct xg_bundle *b, bool json)
 			print_text(name, &in, tf_reader__meta(r), &w);
 		if (in.damaged)
 			status = XG_EXIT_USAGE;
-		xg_close_trace(r);
+		tf_reader__close(r);
 	}
 	if (json) {
 		jsonw_end_array(j);

@@ -18,6 +18,7 @@
 
 #include "cli/cmd.h"
 #include "format/event.h"
+#include "offline/open.h"
 #include "replay/replay.h"
 #include "util/err.h"
 #include "viewer/outputs.h"
@@ -46,6 +47,12 @@ static void hold_warning(void *ctx, const char *msg)
 		h->lines[h->n++] = strdup(msg);
 	else
 		h->dropped++;
+}
+
+static void warn_stderr(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "xgotop replay: warning: %s\n", msg);
 }
 
 static void print_warnings(struct held_warnings *h)
@@ -143,6 +150,8 @@ static int cmd_replay(int argc, char **argv)
 	struct held_warnings held = {0};
 	struct viewer_opts vo;
 	struct sigaction sa;
+	TF_READER_OPTS(ropts, .warn = warn_stderr);
+	struct tf_reader *r = NULL;
 	struct sink *out = NULL;
 	uint64_t *goids = NULL;
 	size_t n_goids = 0;
@@ -219,8 +228,8 @@ static int cmd_replay(int argc, char **argv)
 	ro.say_lag = !viewer_opts__interactive(&vo);
 	ro.stop = &stop_flag;
 	if (viewer_opts__tui(&vo)) {
-		ro.warn = hold_warning;
-		ro.warn_ctx = &held;
+		ropts.warn = hold_warning;
+		ropts.warn_ctx = &held;
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -235,13 +244,21 @@ static int cmd_replay(int argc, char **argv)
 		free(goids);
 		return XG_EXIT_FAIL;
 	}
-	err = replay__run(path, &ro, out, &res);
+	/* a trace, or a bundle's (offline/open.h) */
+	r = xg_open_trace(path, &ropts);
+	if (!r) {
+		err = -(errno ? errno : EINVAL);
+		memset(&res, 0, sizeof(res));
+	} else {
+		err = replay__run(r, path, &ro, out, &res);
+	}
 	sink__free(out);
+	tf_reader__close(r);
 	print_warnings(&held);
 	if (err) {
 		xg_report_error(vo.json, "replay", "%s", xg_errmsg());
-		if (res.end_reason && !strcmp(res.end_reason, "output failed"))
-			rc = err == -ENOTTY ? XG_EXIT_USAGE : XG_EXIT_FAIL; /* an output failed */
+		if (res.output_failed)
+			rc = err == -ENOTTY ? XG_EXIT_USAGE : XG_EXIT_FAIL;
 		else
 			rc = err == -ENOMEM || err == -EIO ? XG_EXIT_FAIL : XG_EXIT_USAGE;
 	} else {

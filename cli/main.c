@@ -30,10 +30,12 @@ void xg_report_error(bool json, const char *cmd, const char *fmt, ...)
 		fputs("{\"error\":", stdout);
 		json_put_string(stdout, msg, strlen(msg));
 		fputs("}\n", stdout);
-		fflush(stdout);
-	} else {
-		fprintf(stderr, "xgotop %s: %s\n", cmd, msg);
+		/* stdout failed (a closed pipe, a full disk): the message goes where it can be read
+		 */
+		if (!fflush(stdout) && !ferror(stdout))
+			return;
 	}
+	fprintf(stderr, "xgotop %s: %s\n", cmd, msg);
 }
 
 static int cmd_version(int argc, char **argv)

@@ -35,6 +35,7 @@ struct tf_reader {
 	char *name;
 	int fd;
 	const uint8_t *mem;
+	void *owned; /* mem when the reader owns it (tf_reader__open_mem_owned) */
 	uint64_t size;
 	struct tf_reader_opts o;
 	struct tf_meta *meta;
@@ -868,6 +869,25 @@ struct tf_reader *tf_reader__open_mem(const void *data, size_t len, const char *
 	return open_common(r, opts);
 }
 
+struct tf_reader *tf_reader__open_mem_owned(void *data, size_t len, const char *name,
+					    const struct tf_reader_opts *opts)
+{
+	struct tf_reader *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->name = strdup(name ? name : "(memory)"))) {
+		free(r);
+		free(data);
+		xg_error(-ENOMEM, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	r->fd = -1;
+	r->owned = data;
+	r->mem = data ? data : (const uint8_t *)"";
+	r->size = len;
+	return open_common(r, opts);
+}
+
 void tf_reader__close(struct tf_reader *r)
 {
 	if (!r)
@@ -886,6 +906,7 @@ void tf_reader__close(struct tf_reader *r)
 		free(r->warns[i]);
 	free(r->warns);
 	free(r->name);
+	free(r->owned);
 	free(r);
 }
 

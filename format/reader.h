@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Trace file reader (SPEC.md). replay, info, dump and the exports read traces through it.
+ * Trace file reader (SPEC.md). replay, info, dump and the exports read traces through it; the
+ * commands open a trace, or a bundle's, with offline/open.h and hand the reader on.
  *
  *	struct tf_reader *r = tf_reader__open("t.xgt", NULL);
  *	struct xg_event ev;
@@ -8,11 +9,16 @@
  *		use(&ev, tf_reader__tables(r));
  *	tf_reader__close(r);
  *
+ * The bytes come from a file (tf_reader__open), from memory the caller keeps
+ * (tf_reader__open_mem), or from memory the reader owns and frees at close
+ * (tf_reader__open_mem_owned: a bundle's trace).
+ *
  * Open validates the header, then reads the index through the trailer; without a usable
  * trailer and index (recorder killed, disk full, file still being written) it scans the records
  * from the start up to the last complete one, and tf_reader__info() says what it recovered and
  * why the scan stopped. Metadata and tables are loaded at open; events are decoded one chunk at
- * a time, so memory stays O(chunk + tables) whatever the file size.
+ * a time, so memory stays O(chunk + tables) whatever the file size (plus the bytes themselves
+ * when they are in memory).
  *
  * Damage: a chunk that fails its checksum or does not decode is skipped with a warning naming
  * its index and offset, and reading goes on with the next one. Warnings go to opts.warn when
@@ -82,6 +88,10 @@ struct tf_reader *tf_reader__open(const char *path, const struct tf_reader_opts 
 /* Reads from memory (borrowed: must outlive the reader); name is used in messages. */
 struct tf_reader *tf_reader__open_mem(const void *data, size_t len, const char *name,
 				      const struct tf_reader_opts *opts);
+/* The same, taking ownership of data (malloc'ed): tf_reader__close() frees it, and so does a
+ * failed open, so the caller never frees it (a bundle's trace read into memory). */
+struct tf_reader *tf_reader__open_mem_owned(void *data, size_t len, const char *name,
+					    const struct tf_reader_opts *opts);
 void tf_reader__close(struct tf_reader *r);
 
 const struct tf_meta *tf_reader__meta(const struct tf_reader *r);

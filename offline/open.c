@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +35,8 @@ static int split_path(const char *path, char **file, const char **select)
 	return *file ? 0 : -ENOMEM;
 }
 
-/* Opens the bundle or the trace; *bundle is set for a bundle. */
+/* Opens the bundle or the trace; *bundle is set for a bundle, whose trace the reader owns from
+ * then on (b->trace_data is NULL). */
 static struct tf_reader *open_any(const char *path, const struct tf_reader_opts *opts,
 				  struct xg_bundle **bundle, char **name)
 {
@@ -76,7 +76,9 @@ static struct tf_reader *open_any(const char *path, const struct tf_reader_opts 
 		errno = ENOMEM;
 		goto out;
 	}
-	r = tf_reader__open_mem(b->trace_data, b->trace_len, *name, opts);
+	r = tf_reader__open_mem_owned(b->trace_data, b->trace_len, *name, opts);
+	b->trace_data = NULL;
+	b->trace_len = 0;
 out:
 	err = errno;
 	if (r && !*name) {
@@ -96,62 +98,16 @@ out:
 	return r;
 }
 
-/* Bundles opened by xg_open_trace(), until xg_close_trace(). */
-struct held {
-	struct tf_reader *r;
-	struct xg_bundle *b;
-	struct held *next;
-};
-static struct held *held_list;
-static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
-
 struct tf_reader *xg_open_trace(const char *path, const struct tf_reader_opts *opts)
 {
 	struct xg_bundle *b;
 	struct tf_reader *r;
-	struct held *h;
 	char *name;
 
 	r = open_any(path, opts, &b, &name);
 	free(name);
-	if (!r || !b)
-		return r;
-	h = malloc(sizeof(*h));
-	if (!h) {
-		tf_reader__close(r);
-		xg_bundle__close(b);
-		errno = ENOMEM;
-		return NULL;
-	}
-	h->r = r;
-	h->b = b;
-	pthread_mutex_lock(&held_lock);
-	h->next = held_list;
-	held_list = h;
-	pthread_mutex_unlock(&held_lock);
+	xg_bundle__close(b);
 	return r;
-}
-
-void xg_close_trace(struct tf_reader *r)
-{
-	struct held **p, *h = NULL;
-
-	if (!r)
-		return;
-	tf_reader__close(r);
-	pthread_mutex_lock(&held_lock);
-	for (p = &held_list; *p; p = &(*p)->next) {
-		if ((*p)->r == r) {
-			h = *p;
-			*p = h->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&held_lock);
-	if (h) {
-		xg_bundle__close(h->b);
-		free(h);
-	}
 }
 
 struct xg_trace *xg_trace__open(const char *path, const struct tf_reader_opts *opts)

@@ -14,12 +14,10 @@
 
 /*
  * Opens path as a trace, or as a bundle's trace (path "BUNDLE" or "BUNDLE:NAME.xgt"): same
- * contract as tf_reader__open(). A bundle's trace lives in memory until xg_close_trace(), or
- * until the program exits when the reader is closed with tf_reader__close() instead.
+ * contract as tf_reader__open(). A bundle's trace is read into memory that the reader owns
+ * (tf_reader__open_mem_owned()): tf_reader__close() frees it all.
  */
 struct tf_reader *xg_open_trace(const char *path, const struct tf_reader_opts *opts);
-/* tf_reader__close() plus the memory of a bundle's trace. NULL-safe. */
-void xg_close_trace(struct tf_reader *r);
 
 struct xg_bundle;
 struct xg_symtab;

@@ -121,7 +121,7 @@ struct rec_ingest {
 	uint64_t lat_n, lat_max;
 
 	struct rec_ingest_stats st;
-	int stop; /* the sink asked to stop, or the writer failed */
+	int stop; /* the writer failed, or memory ran out: -errno */
 };
 
 static uint32_t intern(struct rec_ingest *g, const char *s, size_t len)
@@ -845,24 +845,18 @@ int rec_ingest__release(struct rec_ingest *g, uint64_t now_mono, bool flush)
 				return err;
 			}
 		}
-		for (size_t i = 0; i < run && g->o.sink; i++) {
-			if (sink__event(g->o.sink, &first[i])) {
-				g->stop = 1;
-				break;
-			}
-		}
+		if (g->o.pump)
+			sink_pump__events(g->o.pump, first, run);
 		g->st.delivered += run;
 		g->head = (g->head + run) & (g->cap - 1);
 		g->len -= run;
-		if (g->stop)
-			return g->stop;
 	}
 	return 0;
 }
 
-void rec_ingest__set_sink(struct rec_ingest *g, struct sink *sink)
+void rec_ingest__set_pump(struct rec_ingest *g, struct sink_pump *pump)
 {
-	g->o.sink = sink;
+	g->o.pump = pump;
 }
 
 const struct tf_tables *rec_ingest__tables(const struct rec_ingest *g)

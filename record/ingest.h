@@ -3,7 +3,8 @@
  * Ring-buffer records (struct xgb_event, bpf/events.h) to events (struct xg_event): names and
  * stacks resolved through the binary and interned into the trace's tables (each function, type
  * and stack once, cached by address), a short reorder window so that outputs get
- * non-decreasing timestamps, then delivery to the trace writer and the sink.
+ * non-decreasing timestamps, then delivery to the trace writer and, through the source's pump
+ * (sink/sink.h), to the outputs. Once the outputs stopped, events still go to the writer.
  *
  * Single-threaded: one reader thread calls everything here.
  */
@@ -27,7 +28,7 @@ struct rec_ingest_opts {
 	uint64_t start_mono;	      /* CLOCK_MONOTONIC ns of trace time 0 */
 	uint64_t reorder_ns;	      /* hold events this long before delivering */
 	struct tf_writer *w;	      /* may be NULL */
-	struct sink *sink;	      /* may be NULL */
+	struct sink_pump *pump;	      /* to the outputs; may be NULL */
 	/* production mode without the exit probe: keep the g of every goroutine created (and
 	 * adopted), and report a goroutine's exit when a new goroutine is created on its g
 	 * (rec_ingest__live() and rec_ingest__exited() let a poller find the others) */
@@ -52,11 +53,10 @@ struct rec_ingest;
 struct rec_ingest *rec_ingest__new(const struct rec_ingest_opts *o);
 void rec_ingest__free(struct rec_ingest *g);
 
-/* Sets where events go (before the first release). */
-void rec_ingest__set_sink(struct rec_ingest *g, struct sink *sink);
+/* Sets where events go to the outputs (before the first release; NULL: nowhere). */
+void rec_ingest__set_pump(struct rec_ingest *g, struct sink_pump *pump);
 /* A ring_buffer_sample_fn: takes one record. Returns -EAGAIN when the reorder queue is full
- * (release, then read on), another non-zero value when the sink asked to stop or memory ran
- * out. */
+ * (release, then read on), another -errno when the writer failed or memory ran out. */
 int rec_ingest__record(void *g, void *data, size_t size);
 /* Queues an event made here (lost counts, heap figures). */
 int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev);
@@ -86,8 +86,9 @@ void rec_ingest__adopt(struct rec_ingest *g, uint64_t gaddr, uint64_t goid);
 /* The runtime's MemProfileRate, for the weight of alloc_sample events (from then on);
  * 0 = unknown, the default 512 KiB is assumed. */
 void rec_ingest__set_mem_rate(struct rec_ingest *g, int64_t rate);
-/* Delivers queued events older than now_mono - reorder_ns (all when flush). Returns non-zero
- * when the sink asked to stop (or the writer failed: -errno). */
+/* Delivers queued events older than now_mono - reorder_ns (all when flush): to the writer, and
+ * to the pump until its output stops the run (the pump says so). 0, or -errno when the writer
+ * failed or memory ran out. */
 int rec_ingest__release(struct rec_ingest *g, uint64_t now_mono, bool flush);
 /* The tables names are interned into: the writer's, or the ingest's own without a writer. */
 const struct tf_tables *rec_ingest__tables(const struct rec_ingest *g);

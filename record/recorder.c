@@ -58,7 +58,7 @@ struct recorder {
 	struct go_offsets off;
 	struct rec_plan plan;
 	struct rec_bpf bpf;
-	struct sink_control ctl; /* what the outputs ask of us */
+	struct sink_pump pump; /* to the outputs (recorder__run); its reason: why it stopped */
 	struct gobin *bin;
 	struct ring_buffer *rb;
 	struct tf_writer *w;
@@ -68,7 +68,6 @@ struct recorder {
 	uint64_t bias;
 	uint64_t *lost_seen; /* [ncpus * XGB_NKINDS]: counts already reported */
 	uint64_t lost[XG_EV_KIND_MAX];
-	const char *end_reason;
 	int ncpus;
 	char out_path[PATH_MAX];
 	char prog_out[PATH_MAX]; /* where the launched program's output goes, "" = ours */
@@ -1065,29 +1064,6 @@ static uint64_t collect_lost(struct recorder *r, uint64_t now_ts)
 	return fresh;
 }
 
-static uint64_t lost_total(const struct recorder *r)
-{
-	uint64_t n = 0;
-
-	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
-		n += r->lost[k];
-	return n;
-}
-
-static void fill_status(struct recorder *r, struct sink_status *st, bool finished)
-{
-	struct rec_ingest_stats is;
-
-	rec_ingest__stats(r->ing, &is);
-	memset(st, 0, sizeof(*st));
-	st->now_ts = clock_ns(CLOCK_MONOTONIC) - r->start_mono;
-	st->events = is.delivered;
-	st->lost = lost_total(r);
-	st->speed = 1;
-	st->finished = finished;
-	st->end_reason = r->end_reason;
-}
-
 /* Reads what the ring buffer holds; while the reorder queue is full, delivers the oldest. */
 static int drain(struct recorder *r)
 {
@@ -1250,20 +1226,35 @@ static void reload_samples(struct recorder *r)
 	}
 }
 
+/* What woke the event loop (epoll_event.data.u32). */
+enum {
+	EP_RING,   /* the ring buffer has records */
+	EP_SIGNAL, /* SIGINT, SIGTERM or SIGHUP (signalfd) */
+	EP_TARGET, /* the target exited (pidfd) */
+};
+
+static int epoll_add(int epfd, int fd, uint32_t tag, const char *what)
+{
+	struct epoll_event e = {.events = EPOLLIN, .data.u32 = tag};
+
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e))
+		return xg_error(-errno, "epoll_ctl(ADD) of the %s (fd %d): %s", what, fd,
+				strerror(errno));
+	return 0;
+}
+
 int recorder__run(struct recorder *r, struct sink *sink)
 {
+	struct sink_pump *pump = &r->pump;
 	struct epoll_event evs[4];
 	struct sink_info info = {0};
-	struct sink_status st;
 	char source[PATH_MAX + 64];
 	uint64_t next_tick, last_tick, deadline = 0, stop_mono;
 	sigset_t sigs;
 	int epfd = -1, sfd = -1, err = 0;
-	bool stop = false;
 
-	sink_control__init(&r->ctl);
-	if (sink)
-		sink->ctl = &r->ctl;
+	sink_pump__init(pump, sink);
+	pump->st.speed = 1;
 	snprintf(source, sizeof(source), "pid %d (%s)", r->t.pid, r->t.comm);
 	info.meta = r->meta;
 	info.names = tf_writer__tables(r->w);
@@ -1280,22 +1271,16 @@ int recorder__run(struct recorder *r, struct sink *sink)
 		err = xg_error(-errno, "signalfd/epoll: %s", strerror(errno));
 		goto out;
 	}
-	{
-		struct epoll_event e = {.events = EPOLLIN};
-
-		e.data.u32 = 0;
-		epoll_ctl(epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &e);
-		e.data.u32 = 1;
-		epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &e);
-		e.data.u32 = 2;
-		epoll_ctl(epfd, EPOLL_CTL_ADD, r->t.pidfd, &e);
-	}
-	rec_ingest__set_sink(r->ing, sink);
-	err = sink__begin(sink, &info);
-	if (err) {
-		r->end_reason = "output failed";
+	err = epoll_add(epfd, ring_buffer__epoll_fd(r->rb), EP_RING, "ring buffer");
+	if (!err)
+		err = epoll_add(epfd, sfd, EP_SIGNAL, "signalfd");
+	if (!err)
+		err = epoll_add(epfd, r->t.pidfd, EP_TARGET, "target's pidfd");
+	if (err)
+		goto out;
+	rec_ingest__set_pump(r->ing, pump);
+	if (sink_pump__begin(pump, &info))
 		goto finish;
-	}
 
 	/* the reader thread (only: the target and the writer's thread keep their priority) runs
 	 * ahead of the target's threads, so that a busy target does not delay the outputs; what
@@ -1306,12 +1291,12 @@ int recorder__run(struct recorder *r, struct sink *sink)
 	next_tick = last_tick + TICK_NS;
 	if (r->o.duration_ns)
 		deadline = r->start_mono + r->o.duration_ns;
-	while (!stop) {
+	while (!pump->stopped) {
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		int timeout = r->o.poll_ms, n;
 
 		if (deadline && now >= deadline) {
-			r->end_reason = "duration reached";
+			sink_pump__stop(pump, "duration reached");
 			break;
 		}
 		/* wake at the deadline, so that the recording stops there */
@@ -1323,7 +1308,7 @@ int recorder__run(struct recorder *r, struct sink *sink)
 			break;
 		}
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u32 == 1) {
+			if (evs[i].data.u32 == EP_SIGNAL) {
 				struct signalfd_siginfo si;
 
 				if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
@@ -1332,16 +1317,13 @@ int recorder__run(struct recorder *r, struct sink *sink)
 					reload_samples(r);
 					continue;
 				}
-				r->end_reason =
-				    si.ssi_signo == SIGINT ? "interrupted" : "terminated";
-				stop = true;
-			} else if (evs[i].data.u32 == 2) {
+				sink_pump__stop(pump, si.ssi_signo == SIGINT ? "interrupted"
+									     : "terminated");
+			} else if (evs[i].data.u32 == EP_TARGET) {
 				/* its CPU time while it is a zombie, before it is reaped */
 				sample_target_cpu(r);
-				if (rec_target__poll_exit(&r->t)) {
-					r->end_reason = "target exited";
-					stop = true;
-				}
+				if (rec_target__poll_exit(&r->t))
+					sink_pump__stop(pump, "target exited");
 			}
 		}
 		err = drain(r);
@@ -1358,25 +1340,19 @@ int recorder__run(struct recorder *r, struct sink *sink)
 		}
 		err = rec_ingest__release(r->ing, now, false);
 		if (err) {
-			/* an output asking to stop: the user quit (or it failed) */
-			r->end_reason = err > 0 ? "quit" : "trace file write failed";
-			err = err > 0 ? 0 : err;
+			sink_pump__stop(pump, "trace file write failed");
 			break;
 		}
 		if (now - last_tick >= TICK_NS) {
 			struct sink_control c;
 
 			last_tick = now;
-			fill_status(r, &st, false);
-			if (sink__tick(sink, &st)) {
-				r->end_reason = "quit";
+			pump->st.now_ts = now - r->start_mono;
+			if (sink_pump__tick(pump))
 				break;
-			}
-			sink_control__take(&r->ctl, &c);
-			if (c.quit) {
-				r->end_reason = "quit";
-				break;
-			}
+			sink_control__take(&pump->ctl, &c);
+			if (c.quit)
+				sink_pump__stop(pump, "quit");
 		}
 	}
 
@@ -1393,7 +1369,8 @@ finish:
 	stop_mono = clock_ns(CLOCK_MONOTONIC);
 	tf_writer__set_stop(r->w, stop_mono - r->start_mono);
 	rec_ingest__cut(r->ing, stop_mono);
-	/* no new events from here on; what the kernel queued is still delivered */
+	/* no new events from here on; what the kernel queued is still delivered (to the file,
+	 * and to outputs that did not stop) */
 	if (!r->t.exited)
 		sample_target_cpu(r);
 	if (r->bpf_ok)
@@ -1402,12 +1379,8 @@ finish:
 	if (!err)
 		err = drain(r);
 	collect_lost(r, stop_mono - r->start_mono); /* dropped before the stop */
-	if (!err) {
-		int e = rec_ingest__release(r->ing, clock_ns(CLOCK_MONOTONIC), true);
-
-		if (e < 0)
-			err = e;
-	}
+	if (!err)
+		err = rec_ingest__release(r->ing, clock_ns(CLOCK_MONOTONIC), true);
 	/* what the probes cost: counted before the measurement adds its own hits */
 	if (r->bpf_ok) {
 		r->traps = rec_bpf__traps(&r->bpf);
@@ -1418,14 +1391,11 @@ finish:
 		rec_target__stop(&r->t, TARGET_STOP_GRACE_MS);
 	rec_target__poll_exit(&r->t);
 	rec_target__describe(&r->t, r->status, sizeof(r->status));
-	if (!r->end_reason)
-		r->end_reason = err ? "error" : "stopped";
-	fill_status(r, &st, true);
-	sink__end(sink, &st);
+	pump->st.now_ts = clock_ns(CLOCK_MONOTONIC) - r->start_mono;
+	err = sink_pump__end(pump, err, "stopped");
 out:
-	if (sink)
-		sink->ctl = NULL;
-	sink_control__destroy(&r->ctl);
+	rec_ingest__set_pump(r->ing, NULL);
+	sink_pump__destroy(pump);
 	if (sfd >= 0)
 		close(sfd);
 	if (epfd >= 0)
@@ -1463,7 +1433,7 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 	st->records = is.records;
 	st->bad_records = is.bad;
 	st->unresolved = is.unresolved;
-	st->end_reason = r->end_reason;
+	st->end_reason = r->pump.reason;
 	snprintf(st->target_status, sizeof(st->target_status), "%s", r->status);
 	st->out_path = r->out_path;
 	st->program_output = r->prog_out[0] ? r->prog_out : NULL;

@@ -9,7 +9,6 @@
 
 #include "format/reader.h"
 #include "format/xgt.h"
-#include "offline/open.h"
 #include "replay/replay.h"
 #include "util/err.h"
 #include "util/u64map.h"
@@ -121,9 +120,7 @@ int replay__parse_time(const char *s, uint64_t wall_start_ns, uint64_t *ts)
 struct player {
 	const struct replay_opts *o;
 	struct tf_reader *r;
-	struct sink *out;
-	struct sink_control ctl;
-	struct sink_status st;
+	struct sink_pump pump; /* to the outputs: pump.st is where the replay is */
 	struct u64map goids;
 	uint64_t from, to;
 	/* pacing: trace time base_ts is due at wall time base_wall */
@@ -132,23 +129,7 @@ struct player {
 	uint64_t lag_said; /* when "behind schedule" was last printed */
 	uint32_t seen_gen;
 	uint64_t seeks; /* seek() calls so far */
-	bool stopped;	/* the sink asked to stop, or the user quit */
-	int sink_err;	/* a negative return of the sink: the output failed */
-	const char *reason;
 };
-
-/* A sink's non-zero return: stop; negative ones are failures (message in xg_errmsg()). */
-static void sink_stop(struct player *p, int ret)
-{
-	p->stopped = true;
-	if (ret < 0) {
-		if (!p->sink_err)
-			p->sink_err = ret;
-		p->reason = "output failed";
-	} else {
-		p->reason = "quit";
-	}
-}
 
 static bool want(const struct player *p, const struct xg_event *ev)
 {
@@ -168,15 +149,8 @@ static void rebase(struct player *p, uint64_t ts)
 
 static int tick(struct player *p)
 {
-	int ret;
-
 	p->last_tick = mono_ns();
-	ret = sink__tick(p->out, &p->st);
-	if (ret) {
-		sink_stop(p, ret);
-		return 1;
-	}
-	return 0;
+	return sink_pump__tick(&p->pump);
 }
 
 /* Repositions at ts: the outputs forget, then get the goroutine states at ts. */
@@ -190,12 +164,9 @@ static int seek(struct player *p, uint64_t ts)
 	if (err)
 		return err;
 	p->seeks++;
-	p->st.now_ts = ts;
-	err = sink__reset(p->out, ts);
-	if (err) {
-		sink_stop(p, err);
+	p->pump.st.now_ts = ts;
+	if (sink_pump__reset(&p->pump, ts))
 		return 0;
-	}
 	gs = tf_reader__goroutines(p->r, &n);
 	for (size_t i = 0; i < n; i++) {
 		struct xg_event ev = {.ts = ts, .kind = XG_EV_SNAPSHOT, .goid = gs[i].goid};
@@ -209,12 +180,8 @@ static int seek(struct player *p, uint64_t ts)
 		ev.start_pc = gs[i].start_pc;
 		if (!want(p, &ev))
 			continue;
-		err = sink__event(p->out, &ev);
-		if (err) {
-			sink_stop(p, err);
+		if (sink_pump__event(&p->pump, &ev))
 			return 0;
-		}
-		p->st.events++;
 	}
 	rebase(p, ts);
 	return 0;
@@ -224,27 +191,25 @@ static int seek(struct player *p, uint64_t ts)
 static int control(struct player *p)
 {
 	struct sink_control c;
-	uint32_t gen = __atomic_load_n(&p->ctl.generation, __ATOMIC_RELAXED);
+	uint32_t gen = __atomic_load_n(&p->pump.ctl.generation, __ATOMIC_RELAXED);
 	int err;
 
 	if (p->o->stop && *p->o->stop) {
-		p->stopped = true;
-		p->reason = "interrupted";
+		sink_pump__stop(&p->pump, "interrupted");
 		return 1;
 	}
-	if (gen == p->seen_gen && !p->st.paused)
+	if (gen == p->seen_gen && !p->pump.st.paused)
 		return 0;
 	for (;;) {
-		sink_control__take(&p->ctl, &c);
+		sink_control__take(&p->pump.ctl, &c);
 		p->seen_gen = c.generation;
 		if (c.quit) {
-			p->stopped = true;
-			p->reason = "quit";
+			sink_pump__stop(&p->pump, "quit");
 			return 1;
 		}
 		if (c.speed_set && !p->o->max) {
-			p->st.speed = c.speed;
-			rebase(p, p->st.now_ts);
+			p->pump.st.speed = c.speed;
+			rebase(p, p->pump.st.now_ts);
 		}
 		if (c.seek_ts >= 0) {
 			uint64_t to = (uint64_t)c.seek_ts;
@@ -257,22 +222,21 @@ static int control(struct player *p)
 			if (err)
 				return err;
 		}
-		if (c.paused != p->st.paused) {
-			p->st.paused = c.paused;
-			rebase(p, p->st.now_ts);
+		if (c.paused != p->pump.st.paused) {
+			p->pump.st.paused = c.paused;
+			rebase(p, p->pump.st.now_ts);
 		}
-		if (!p->st.paused)
-			return p->stopped;
+		if (!p->pump.st.paused)
+			return p->pump.stopped;
 		/* paused: keep the outputs ticking until something changes */
 		if (tick(p))
 			return 1;
 		sleep_until(mono_ns() + TICK_NS);
 		if (p->o->stop && *p->o->stop) {
-			p->stopped = true;
-			p->reason = "interrupted";
+			sink_pump__stop(&p->pump, "interrupted");
 			return 1;
 		}
-		if (__atomic_load_n(&p->ctl.generation, __ATOMIC_RELAXED) == p->seen_gen)
+		if (__atomic_load_n(&p->pump.ctl.generation, __ATOMIC_RELAXED) == p->seen_gen)
 			continue;
 	}
 }
@@ -287,38 +251,39 @@ static int pace(struct player *p, uint64_t ts)
 		uint64_t now = mono_ns();
 		uint64_t due;
 
-		if (p->o->max || p->st.speed <= 0)
+		if (p->o->max || p->pump.st.speed <= 0)
 			return 0;
-		due = p->base_wall +
-		      (uint64_t)((double)(ts > p->base_ts ? ts - p->base_ts : 0) / p->st.speed);
+		due = p->base_wall + (uint64_t)((double)(ts > p->base_ts ? ts - p->base_ts : 0) /
+						p->pump.st.speed);
 		if (due <= now + BATCH_NS) {
 			uint64_t behind = now > due ? now - due : 0;
 
 			if (behind > LAG_ON_NS)
-				p->st.lagging = true;
+				p->pump.st.lagging = true;
 			else if (behind < LAG_OFF_NS)
-				p->st.lagging = false;
-			p->st.lag_ns = p->st.lagging ? behind : 0;
-			if (p->st.lagging && p->o->say_lag && now >= p->lag_said + LAG_SAY_NS) {
+				p->pump.st.lagging = false;
+			p->pump.st.lag_ns = p->pump.st.lagging ? behind : 0;
+			if (p->pump.st.lagging && p->o->say_lag &&
+			    now >= p->lag_said + LAG_SAY_NS) {
 				/* outputs without a screen: say it on stderr, every 10 s at most */
 				fprintf(
 				    stderr,
 				    "xgotop replay: %.1f s behind schedule at x%g: the outputs cannot "
 				    "keep up\n",
-				    (double)behind / 1e9, p->st.speed);
+				    (double)behind / 1e9, p->pump.st.speed);
 				p->lag_said = now;
 			}
 			return 0;
 		}
-		p->st.lagging = false;
-		p->st.lag_ns = 0;
+		p->pump.st.lagging = false;
+		p->pump.st.lag_ns = 0;
 		/* the trace clock moves on while waiting */
 		{
-			uint64_t at =
-			    p->base_ts + (uint64_t)((double)(now - p->base_wall) * p->st.speed);
+			uint64_t at = p->base_ts +
+				      (uint64_t)((double)(now - p->base_wall) * p->pump.st.speed);
 
-			if (at > p->st.now_ts && at < ts)
-				p->st.now_ts = at;
+			if (at > p->pump.st.now_ts && at < ts)
+				p->pump.st.now_ts = at;
 		}
 		if (now - p->last_tick >= TICK_NS && tick(p))
 			return 1;
@@ -336,12 +301,12 @@ static int hold(struct player *p)
 
 	if (!p->o->hold_at_end)
 		return 1;
-	if (p->to != UINT64_MAX && p->to > p->st.now_ts)
-		p->st.now_ts = p->to;
-	sink_control__pause(&p->ctl, true);
-	p->st.paused = true;
-	gen = p->ctl.generation;
-	p->st.lagging = false;
+	if (p->to != UINT64_MAX && p->to > p->pump.st.now_ts)
+		p->pump.st.now_ts = p->to;
+	sink_control__pause(&p->pump.ctl, true);
+	p->pump.st.paused = true;
+	gen = p->pump.ctl.generation;
+	p->pump.st.lagging = false;
 	for (;;) {
 		struct sink_control c;
 
@@ -349,51 +314,44 @@ static int hold(struct player *p)
 			return 1;
 		sleep_until(mono_ns() + TICK_NS);
 		if (p->o->stop && *p->o->stop) {
-			p->reason = "interrupted";
+			sink_pump__stop(&p->pump, "interrupted");
 			return 1;
 		}
-		if (__atomic_load_n(&p->ctl.generation, __ATOMIC_RELAXED) == gen)
+		if (__atomic_load_n(&p->pump.ctl.generation, __ATOMIC_RELAXED) == gen)
 			continue;
-		sink_control__take(&p->ctl, &c);
+		sink_control__take(&p->pump.ctl, &c);
 		gen = c.generation;
 		p->seen_gen = c.generation;
 		if (c.quit) {
-			p->reason = "quit";
+			sink_pump__stop(&p->pump, "quit");
 			return 1;
 		}
 		if (c.speed_set)
-			p->st.speed = c.speed;
+			p->pump.st.speed = c.speed;
 		if (c.seek_ts >= 0) {
 			uint64_t to = (uint64_t)c.seek_ts;
 
-			if (to >= p->st.now_ts)
+			if (to >= p->pump.st.now_ts)
 				continue; /* already at the end */
-			p->st.paused = c.paused;
+			p->pump.st.paused = c.paused;
 			if (seek(p, to < p->from ? p->from : to))
 				return 1;
-			return p->stopped;
+			return p->pump.stopped;
 		}
 		if (!c.paused) {
 			/* "play" at the end: play again from the start */
-			p->st.paused = false;
+			p->pump.st.paused = false;
 			if (seek(p, p->from))
 				return 1;
-			return p->stopped;
+			return p->pump.stopped;
 		}
 	}
 }
 
-static void warn_stderr(void *ctx, const char *msg)
+int replay__run(struct tf_reader *r, const char *source, const struct replay_opts *o,
+		struct sink *out, struct replay_result *res)
 {
-	(void)ctx;
-	fprintf(stderr, "xgotop replay: warning: %s\n", msg);
-}
-
-int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
-		struct replay_result *res)
-{
-	TF_READER_OPTS(ropts, .warn = o->warn ? o->warn : warn_stderr, .warn_ctx = o->warn_ctx);
-	struct player p = {.o = o, .out = out, .to = UINT64_MAX};
+	struct player p = {.o = o, .r = r, .to = UINT64_MAX};
 	struct xg_event *evs = NULL;
 	struct sink_info info = {0};
 	struct tf_info fi;
@@ -403,19 +361,11 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 	bool fast = !o->kinds && !o->n_goids && !out->ops->event;
 
 	memset(res, 0, sizeof(*res));
-	sink_control__init(&p.ctl);
-	p.ctl.can_pause = p.ctl.can_seek = true;
-	p.ctl.can_speed = !o->max;
-	p.st.speed = o->max ? 0 : (o->speed > 0 ? o->speed : 1);
-	p.reason = "end of file";
-	/* the sink borrows the control for this call only: reset to NULL before returning */
-	out->ctl = &p.ctl; // cppcheck-suppress autoVariables
+	sink_pump__init(&p.pump, out);
+	p.pump.ctl.can_pause = p.pump.ctl.can_seek = true;
+	p.pump.ctl.can_speed = !o->max;
+	p.pump.st.speed = o->max ? 0 : (o->speed > 0 ? o->speed : 1);
 
-	p.r = xg_open_trace(path, &ropts); /* a trace, or a bundle's (offline/open.h) */
-	if (!p.r) {
-		err = -(errno ? errno : EINVAL);
-		goto out;
-	}
 	err = tf_reader__info(p.r, &fi);
 	if (err)
 		goto out;
@@ -454,14 +404,10 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 	info.meta = tf_reader__meta(p.r);
 	info.names = tf_reader__tables(p.r);
 	info.replay = true;
-	info.source = path;
+	info.source = source;
 	info.duration_ns = p.to != UINT64_MAX && p.to < fi.span_ns ? p.to : fi.span_ns;
-	err = sink__begin(out, &info);
-	if (err) {
-		sink_stop(&p, err);
-		err = 0;
+	if (sink_pump__begin(&p.pump, &info))
 		goto done;
-	}
 	/* an output that takes no events needs no columns but the lost count (ts and kind are
 	 * always decoded) */
 	if (fast)
@@ -475,7 +421,7 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 			goto done;
 	}
 
-	while (!p.stopped) {
+	while (!p.pump.stopped) {
 		long n;
 		bool at_end;
 
@@ -493,17 +439,13 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 			break;
 		}
 		res->read += (uint64_t)(n > 0 ? n : 0);
-		if (fast && p.st.speed <= 0 && n > 0 && evs[n - 1].ts <= p.to) {
+		if (fast && p.pump.st.speed <= 0 && n > 0 && evs[n - 1].ts <= p.to) {
 			/* nothing to deliver to (null output), as fast as possible: count */
-			for (long i = 0; i < n; i++)
-				if (evs[i].kind == XG_EV_LOST)
-					p.st.lost += evs[i].count;
-			p.st.events += (uint64_t)n;
-			p.st.now_ts = evs[n - 1].ts;
+			sink_pump__events(&p.pump, evs, (size_t)n);
+			p.pump.st.now_ts = evs[n - 1].ts;
 		} else {
-			for (long i = 0; i < n && !p.stopped; i++) {
+			for (long i = 0; i < n && !p.pump.stopped; i++) {
 				const struct xg_event *ev = &evs[i];
-				int ret;
 
 				if (ev->ts > p.to) {
 					at_end = true;
@@ -513,22 +455,16 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 					continue;
 				if (pace(&p, ev->ts))
 					break;
-				if (ev->ts > p.st.now_ts)
-					p.st.now_ts = ev->ts;
-				if (ev->kind == XG_EV_LOST)
-					p.st.lost += ev->count;
-				ret = sink__event(out, ev);
-				if (ret) {
-					sink_stop(&p, ret);
+				if (ev->ts > p.pump.st.now_ts)
+					p.pump.st.now_ts = ev->ts;
+				if (sink_pump__event(&p.pump, ev))
 					break;
-				}
-				p.st.events++;
-				if (!(p.st.events & 1023) && mono_ns() - p.last_tick >= TICK_NS &&
-				    tick(&p))
+				if (!(p.pump.st.events & 1023) &&
+				    mono_ns() - p.last_tick >= TICK_NS && tick(&p))
 					break;
 			}
 		}
-		if (p.stopped)
+		if (p.pump.stopped)
 			break;
 		if (mono_ns() - p.last_tick >= TICK_NS && tick(&p))
 			break;
@@ -536,22 +472,22 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 			continue;
 		/* the recording goes on after its last event, to its stop (or --to) */
 		if (pace(&p, info.duration_ns)) {
-			if (p.stopped)
+			if (p.pump.stopped)
 				break;
 			continue; /* sought back meanwhile: read from there */
 		}
-		if (info.duration_ns > p.st.now_ts)
-			p.st.now_ts = info.duration_ns;
-		if (p.to != UINT64_MAX && p.to > p.st.now_ts)
-			p.st.now_ts = p.to;
+		if (info.duration_ns > p.pump.st.now_ts)
+			p.pump.st.now_ts = info.duration_ns;
+		if (p.to != UINT64_MAX && p.to > p.pump.st.now_ts)
+			p.pump.st.now_ts = p.to;
 		if (o->loop) {
 			err = seek(&p, p.from);
 			if (err)
 				break;
 			continue;
 		}
-		if (p.to != UINT64_MAX && p.st.now_ts < p.to)
-			p.st.now_ts = p.to;
+		if (p.to != UINT64_MAX && p.pump.st.now_ts < p.to)
+			p.pump.st.now_ts = p.to;
 		tick(&p);
 		if (hold(&p))
 			break;
@@ -559,20 +495,14 @@ int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
 done:
 	tf_reader__info(p.r, &fi);
 	res->damaged = fi.damaged;
-	res->events = p.st.events;
+	res->events = p.pump.st.events;
 	res->wall_s = (double)(mono_ns() - t0) / 1e9;
-	res->end_reason = p.reason;
-	p.st.finished = true;
-	p.st.paused = false;
-	p.st.end_reason = p.reason;
-	sink__end(out, &p.st);
-	if (!err && p.sink_err)
-		err = p.sink_err;
+	res->output_failed = !err && p.pump.err;
+	err = sink_pump__end(&p.pump, err, "end of file");
+	res->end_reason = p.pump.reason;
 out:
 	free(evs);
 	u64map_free(&p.goids);
-	tf_reader__close(p.r);
-	out->ctl = NULL;
-	sink_control__destroy(&p.ctl);
+	sink_pump__destroy(&p.pump);
 	return err;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Replay: reads a trace file (format/reader.h) and feeds its events to a sink at the pace they
+ * Replay: reads a trace through an opened reader (format/reader.h; the command opens the file or
+ * the bundle) and feeds its events to a sink, through the pump of sink/sink.h, at the pace they
  * happened (times a speed), or as fast as possible, so outputs cannot tell it from live capture
  * except by the "replay" badge.
  *
@@ -20,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format/reader.h"
 #include "sink/sink.h"
 
 struct replay_opts {
@@ -35,19 +37,17 @@ struct replay_opts {
 	bool say_lag;	  /* no output shows sink_status.lagging: say it on stderr */
 	/* set asynchronously (a signal handler) to stop; may be NULL */
 	volatile sig_atomic_t *stop;
-	/* damaged parts skipped, reported as they are found; NULL: to stderr */
-	void (*warn)(void *ctx, const char *msg);
-	void *warn_ctx;
 };
 
 struct replay_result {
-	uint64_t events;    /* delivered */
-	uint64_t read;	    /* read from the file */
-	uint64_t damaged;   /* chunks skipped */
-	bool clean;	    /* the file was closed properly */
-	char recovery[512]; /* when not clean: what was recovered */
-	double wall_s;	    /* time spent delivering */
-	const char *end_reason;
+	uint64_t events;	/* delivered */
+	uint64_t read;		/* read from the file */
+	uint64_t damaged;	/* chunks skipped */
+	bool clean;		/* the file was closed properly */
+	char recovery[512];	/* when not clean: what was recovered */
+	double wall_s;		/* time spent delivering */
+	const char *end_reason; /* sink_status.end_reason: "end of file", "quit", ... */
+	bool output_failed;	/* the error returned is an output's (sink/sink.h) */
 };
 
 /* Parses a time for --from/--to: a trace time ("1.5s", "200ms", "3us", "10ns", "2m", or plain
@@ -56,11 +56,14 @@ struct replay_result {
 int replay__parse_time(const char *s, uint64_t wall_start_ns, uint64_t *ts);
 
 /*
- * Replays path into out (which the caller keeps and frees). out->ctl is set here. 0, or -errno
- * with xg_errmsg() saying what failed (a file that cannot be opened at all: -EINVAL, -ENOENT...).
- * A non-zero return of the sink (the user quit) is not an error.
+ * Replays the trace r reads (source: its name for the outputs) into out. Both stay the
+ * caller's: replay reads r from where it is, seeks it and changes its column selection
+ * (tf_reader__set_columns()); the warnings r gives are the caller's reader options'. out->ctl
+ * is set during the call. 0, or -errno with xg_errmsg() saying what failed: an output
+ * (res->output_failed), a bad --from or --to (-EINVAL), reading. An output that asks to stop
+ * (the user quit) is not an error.
  */
-int replay__run(const char *path, const struct replay_opts *o, struct sink *out,
-		struct replay_result *res);
+int replay__run(struct tf_reader *r, const char *source, const struct replay_opts *o,
+		struct sink *out, struct replay_result *res);
 
 #endif /* XG_REPLAY_REPLAY_H */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sink/sink.h"
+#include "util/err.h"
 
 void sink_control__init(struct sink_control *c)
 {
@@ -103,6 +105,122 @@ void sink__free(struct sink *s)
 {
 	if (s && s->ops->free)
 		s->ops->free(s);
+}
+
+/* --- the source side -------------------------------------------------------------------------- */
+
+void sink_pump__init(struct sink_pump *p, struct sink *out)
+{
+	memset(p, 0, sizeof(*p));
+	p->out = out;
+	sink_control__init(&p->ctl);
+	if (out)
+		out->ctl = &p->ctl;
+}
+
+/* A non-zero return of the sink: the run stops; a negative one is the output's failure. */
+static int pump_stop(struct sink_pump *p, int ret)
+{
+	if (ret < 0 && !p->err) {
+		p->err = ret;
+		snprintf(p->msg, sizeof(p->msg), "%s",
+			 xg_errmsg()[0] ? xg_errmsg() : strerror(-ret));
+	}
+	sink_pump__stop(p, ret < 0 ? "output failed" : "quit");
+	p->out_done = true;
+	return 1;
+}
+
+int sink_pump__begin(struct sink_pump *p, const struct sink_info *info)
+{
+	int ret;
+
+	if (p->out_done)
+		return 1;
+	ret = sink__begin(p->out, info);
+	return ret ? pump_stop(p, ret) : 0;
+}
+
+int sink_pump__event(struct sink_pump *p, const struct xg_event *ev)
+{
+	int ret;
+
+	if (p->out_done)
+		return 1;
+	ret = sink__event(p->out, ev);
+	if (ret)
+		return pump_stop(p, ret);
+	p->st.events++;
+	if (ev->kind == XG_EV_LOST)
+		p->st.lost += ev->count;
+	return 0;
+}
+
+int sink_pump__events(struct sink_pump *p, const struct xg_event *evs, size_t n)
+{
+	if (p->out_done)
+		return 1;
+	if (!p->out || !p->out->ops->event) {
+		for (size_t i = 0; i < n; i++)
+			if (evs[i].kind == XG_EV_LOST)
+				p->st.lost += evs[i].count;
+		p->st.events += n;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (sink_pump__event(p, &evs[i]))
+			return 1;
+	return 0;
+}
+
+int sink_pump__tick(struct sink_pump *p)
+{
+	int ret;
+
+	if (p->out_done)
+		return 1;
+	ret = sink__tick(p->out, &p->st);
+	return ret ? pump_stop(p, ret) : 0;
+}
+
+int sink_pump__reset(struct sink_pump *p, uint64_t ts)
+{
+	int ret;
+
+	if (p->out_done)
+		return 1;
+	ret = sink__reset(p->out, ts);
+	return ret ? pump_stop(p, ret) : 0;
+}
+
+void sink_pump__stop(struct sink_pump *p, const char *reason)
+{
+	if (p->stopped)
+		return;
+	p->stopped = true;
+	p->reason = reason;
+}
+
+int sink_pump__end(struct sink_pump *p, int err, const char *done)
+{
+	if (!p->reason)
+		p->reason = err ? "error" : done;
+	p->st.finished = true;
+	p->st.paused = false;
+	p->st.end_reason = p->reason;
+	sink__end(p->out, &p->st);
+	if (err)
+		return err;
+	if (p->err)
+		return xg_error(p->err, "%s", p->msg);
+	return 0;
+}
+
+void sink_pump__destroy(struct sink_pump *p)
+{
+	if (p->out)
+		p->out->ctl = NULL;
+	sink_control__destroy(&p->ctl);
 }
 
 struct fanout {

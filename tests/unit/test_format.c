@@ -493,6 +493,32 @@ static const char *open_msg(const uint8_t *b, size_t len)
 	return xg_errmsg();
 }
 
+/* A reader that owns its bytes frees them at close, and at once when the open fails (run under
+ * the sanitizers, a leak or a double free fails the test). */
+TEST(format_reader_owns_memory)
+{
+	size_t len = 0;
+	uint8_t *file = slurp("tests/fixtures/minimal.xgt", &len);
+	struct tf_reader *r;
+	struct tf_info info;
+
+	if (!ASSERT_OK_PTR(file, "minimal.xgt"))
+		return;
+	r = tf_reader__open_mem_owned(file, len, "owned.xgt", NULL);
+	if (!ASSERT_OK_PTR(r, "open"))
+		return;
+	if (ASSERT_OK(tf_reader__info(r, &info), "info"))
+		ASSERT_TRUE(info.clean && info.events > 0, "read from the bytes it owns");
+	tf_reader__close(r);
+	file = malloc(16);
+	if (!ASSERT_OK_PTR(file, "malloc"))
+		return;
+	memset(file, 0, 16);
+	xg_error_clear();
+	ASSERT_NULL(tf_reader__open_mem_owned(file, 16, "zeros.xgt", NULL), "not a trace");
+	ASSERT_HAS_SUBSTR(xg_errmsg(), "zeros.xgt", "the message names it");
+}
+
 TEST(format_reject)
 {
 	size_t len = 0;

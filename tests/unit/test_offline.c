@@ -704,16 +704,16 @@ TEST(bundle_round_trip)
 		return;
 	if (ASSERT_OK(tf_reader__info(r, &info), "info"))
 		ASSERT_EQ(info.events, 17u, "events");
-	xg_close_trace(r);
+	tf_reader__close(r);
 	snprintf(sel, sizeof(sel), "%s:two.xgt", out);
 	r = xg_open_trace(sel, NULL);
 	ASSERT_OK_PTR(r, "BUNDLE:NAME");
-	xg_close_trace(r);
+	tf_reader__close(r);
 	snprintf(sel, sizeof(sel), "%s:three.xgt", out);
 	r = xg_open_trace(sel, NULL);
 	ASSERT_NULL(r, "no such trace");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "no trace named 'three.xgt'", "message");
-	xg_close_trace(r);
+	tf_reader__close(r);
 	traces[0] = out;
 	ASSERT_ERR(xg_bundle__write(out, traces, 1, &o), "a bundle of a bundle");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "already a bundle", "message");

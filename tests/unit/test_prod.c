@@ -126,6 +126,7 @@ TEST(prod_spill_dominates)
 
 struct keep {
 	struct sink base;
+	struct sink_pump pump;
 	struct xg_event ev[16];
 	int n;
 };
@@ -160,7 +161,8 @@ TEST(prod_ingest)
 
 	memset(&k, 0, sizeof(k));
 	k.base.ops = &keep_ops;
-	o.sink = &k.base;
+	sink_pump__init(&k.pump, &k.base);
+	o.pump = &k.pump;
 	if (!ASSERT_OK(go_offsets__from_table(27, "amd64", &off), "offsets"))
 		return;
 	in = rec_ingest__new(&o);

@@ -52,6 +52,7 @@ TEST(record_parse_sample)
 /* A sink that keeps what it is given. */
 struct keep {
 	struct sink base;
+	struct sink_pump pump;
 	struct xg_event ev[64];
 	int n;
 };
@@ -101,7 +102,8 @@ static struct rec_ingest *new_ingest(struct keep *k, const struct go_offsets *of
 
 	memset(k, 0, sizeof(*k));
 	k->base.ops = &keep_ops;
-	o.sink = &k->base;
+	sink_pump__init(&k->pump, &k->base);
+	o.pump = &k->pump;
 	return rec_ingest__new(&o);
 }
 
