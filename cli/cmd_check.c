@@ -197,7 +197,7 @@ static void text_blocked(const struct xg_analysis *a, const struct xc_report *re
 		       "%s)\n",
 		       g->count, *xa_str(a, g->start_fn) ? xa_str(a, g->start_fn) : "(unknown)",
 		       g->reason ? xa_str(a, g->reason) : "no reason",
-		       g->at_least ? "at least " : "", gm_fmt_dur(b1, sizeof(b1), g->longest_ns),
+		       g->at_least ? "at least " : "", gm_text_dur(b1, sizeof(b1), g->longest_ns),
 		       g->at_least ? "by" : "from", secs(b2, sizeof(b2), g->oldest_ts), g->goids[0],
 		       g->ongoing ? ", still waiting at the end" : "");
 	}
@@ -233,31 +233,31 @@ static void text_report(const char *file, const struct xg_analysis *a, const str
 			break;
 		case XC_MAX_ALLOC_BYTES:
 			printf("%s max-alloc-bytes %s: %s allocated%s\n", v,
-			       gm_fmt_bytes(b1, sizeof(b1), (double)r->limit),
-			       gm_fmt_bytes(b2, sizeof(b2), (double)r->value), est);
+			       gm_text_bytes(b1, sizeof(b1), (double)r->limit),
+			       gm_text_bytes(b2, sizeof(b2), (double)r->value), est);
 			break;
 		case XC_MAX_ALLOC_RATE:
 			printf("%s max-alloc-rate %s/s: peak %s/s, in the second from %s%s\n", v,
-			       gm_fmt_bytes(b1, sizeof(b1), (double)r->limit),
-			       gm_fmt_bytes(b2, sizeof(b2), (double)r->value),
+			       gm_text_bytes(b1, sizeof(b1), (double)r->limit),
+			       gm_text_bytes(b2, sizeof(b2), (double)r->value),
 			       secs(b3, sizeof(b3), r->at_ts), est);
 			break;
 		case XC_MAX_HEAP:
 			printf("%s max-heap %s: peak heap %s (at %s)\n", v,
-			       gm_fmt_bytes(b1, sizeof(b1), (double)r->limit),
-			       gm_fmt_bytes(b2, sizeof(b2), (double)r->value),
+			       gm_text_bytes(b1, sizeof(b1), (double)r->limit),
+			       gm_text_bytes(b2, sizeof(b2), (double)r->value),
 			       secs(b3, sizeof(b3), r->at_ts));
 			break;
 		case XC_MAX_BLOCKED:
 			if (r->ok)
 				printf("%s max-blocked %s: no user goroutine waited longer\n", v,
-				       gm_fmt_dur(b1, sizeof(b1), r->limit));
+				       gm_text_dur(b1, sizeof(b1), r->limit));
 			else
 				printf("%s max-blocked %s: %" PRIu64
 				       " waits longer, in %u group%s; the longest %s\n",
-				       v, gm_fmt_dur(b1, sizeof(b1), r->limit), rep->blocked_waits,
+				       v, gm_text_dur(b1, sizeof(b1), r->limit), rep->blocked_waits,
 				       rep->nblocked, rep->nblocked == 1 ? "" : "s",
-				       gm_fmt_dur(b2, sizeof(b2), r->value));
+				       gm_text_dur(b2, sizeof(b2), r->value));
 			text_blocked(a, rep);
 			break;
 		case XC_MAX_LOST:

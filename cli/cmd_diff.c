@@ -51,9 +51,9 @@ static const char *fmt_value(char *buf, int len, enum xd_unit u, uint64_t v)
 {
 	switch (u) {
 	case XD_BYTES:
-		return gm_fmt_bytes(buf, len, (double)v);
+		return gm_text_bytes(buf, len, (double)v);
 	case XD_NS:
-		return gm_fmt_dur(buf, len, v);
+		return gm_text_dur(buf, len, v);
 	default:
 		snprintf(buf, (size_t)len, "%" PRIu64, v);
 		return buf;

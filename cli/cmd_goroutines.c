@@ -86,10 +86,10 @@ static void text(const struct xg_analysis *a, bool all)
 							     : "?",
 		       g->in_state.bound == GM_UNKNOWN ? "" : ", ",
 		       g->in_state.bound == GM_UNKNOWN ? ""
-						       : gm_fmt_time(b1, sizeof(b1), g->in_state));
+						       : gm_text_time(b1, sizeof(b1), g->in_state));
 		if (g->observed_ts)
 			printf(", seen %s before",
-			       gm_fmt_dur(b2, sizeof(b2), a->end_ts - g->observed_ts));
+			       gm_text_dur(b2, sizeof(b2), a->end_ts - g->observed_ts));
 		printf("]: %s\n", *xa_str(a, g->start_fn) ? xa_str(a, g->start_fn)
 				  : g->goid == 1	  ? "runtime.main"
 							  : "?");
@@ -106,10 +106,10 @@ static void text(const struct xg_analysis *a, bool all)
 			       *w.file ? " at " : "", w.file);
 		if (*w.fn && w.line && g->goid != 1 && !gmodel_runtime_frame(w.fn))
 			printf(":%u", w.line);
-		printf(", age %s\n", gm_fmt_time(b1, sizeof(b1), g->age));
+		printf(", age %s\n", gm_text_time(b1, sizeof(b1), g->age));
 		text_stack(a, g->where_stack);
 	}
-	printf("%u goroutines at %s", shown, gm_fmt_dur(b1, sizeof(b1), a->end_ts));
+	printf("%u goroutines at %s", shown, gm_text_dur(b1, sizeof(b1), a->end_ts));
 	if (!all && shown < a->nalive)
 		printf(" (and %u of the runtime's: --all)", a->nalive - shown);
 	printf("\n");

@@ -6,33 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/internal.h"
 #include "model/model.h"
 #include "util/array.h"
-
-#define BUCKET_NS    100000000ULL /* level 0: 100 ms */
-#define LEVEL_FACTOR 10		  /* each level's buckets are 10 of the level below */
-#define RATE_BUCKETS 10		  /* rates over the last second */
-#define CPU_ROLL_NS  1000000000ULL
-
-static const uint32_t level_cap[GM_LEVELS] = {600, 600, 720}; /* 1 min, 10 min, 2 h */
 
 struct gmodel *gmodel__new(void)
 {
 	struct gmodel *m = calloc(1, sizeof(*m));
-	uint64_t w = BUCKET_NS;
 
 	if (!m)
 		return NULL;
-	for (int l = 0; l < GM_LEVELS; l++) {
-		m->hist[l].b = calloc(level_cap[l], sizeof(struct gm_bucket));
-		if (!m->hist[l].b) {
-			gmodel__free(m);
-			errno = ENOMEM;
-			return NULL;
-		}
-		m->hist[l].cap = level_cap[l];
-		m->hist[l].width_ns = w;
-		w *= LEVEL_FACTOR;
+	if (gm__history_init(m)) {
+		gmodel__free(m);
+		errno = ENOMEM;
+		return NULL;
 	}
 	m->alloc_rate = 1.0;
 	m->g_rate = 1.0;
@@ -221,20 +208,12 @@ const char *gmodel__slot_name(int s)
 	return s >= 0 && s < GM_NSLOTS ? n[s] : "?";
 }
 
-/* The open interval of g's current state, up to now: 0 when not measured. */
-static uint64_t open_ns(const struct gmodel *m, const struct gm_g *g)
-{
-	if (!m->exact || (g->flags & (GM_G_EXITED | GM_G_NO_STATE)))
-		return 0;
-	return (m->now_ts > g->t.since_ts ? m->now_ts - g->t.since_ts : 0) + g->pre_ns;
-}
-
 uint64_t gmodel__slot_ns(const struct gmodel *m, const struct gm_g *g, int s)
 {
 	uint64_t v = g->slot_ns[s];
 
 	if (gmodel__slot_of(g->t.state) == s)
-		v += open_ns(m, g);
+		v += gm__open_ns(m, g);
 	return v;
 }
 
@@ -280,7 +259,7 @@ struct gm_time gmodel__in_state(const struct gmodel *m, const struct gm_g *g)
 	if (g->flags & (GM_G_EXITED | GM_G_NO_STATE))
 		return (struct gm_time){0, GM_UNKNOWN};
 	if (m->exact)
-		return (struct gm_time){open_ns(m, g),
+		return (struct gm_time){gm__open_ns(m, g),
 					(g->flags & GM_G_TIMED) ? GM_KNOWN : GM_AT_LEAST};
 	/* states seen at instants: only the runtime's own wait clock tells a duration, as of the
 	 * last snapshot */
@@ -318,159 +297,6 @@ struct gm_g *gmodel__g(const struct gmodel *m, uint64_t goid)
 		return NULL;
 	return &m->g[slot];
 }
-
-/* --- history ---------------------------------------------------------------------------- */
-
-static void bucket_merge(struct gm_bucket *acc, const struct gm_bucket *b, bool first)
-{
-	if (first) {
-		*acc = *b;
-		return;
-	}
-	memcpy(acc->counts, b->counts, sizeof(acc->counts));
-	acc->events += b->events;
-	acc->alloc_bytes += b->alloc_bytes;
-	acc->alloc_objs += b->alloc_objs;
-	acc->created += b->created;
-	acc->exited += b->exited;
-	acc->lost += b->lost;
-	acc->cpu_samples += b->cpu_samples;
-	acc->gc += b->gc;
-}
-
-static void ring_push(struct gm_ring *r, const struct gm_bucket *b)
-{
-	if (r->len < r->cap) {
-		r->b[(r->head + r->len) % r->cap] = *b;
-		r->len++;
-	} else {
-		r->b[r->head] = *b;
-		r->head = (r->head + 1) % r->cap;
-	}
-	r->seq++;
-}
-
-const struct gm_bucket *gmodel__bucket(const struct gmodel *m, int l, uint32_t i)
-{
-	const struct gm_ring *r;
-
-	if (l < 0 || l >= GM_LEVELS)
-		return NULL;
-	r = &m->hist[l];
-	if (i >= r->len)
-		return NULL;
-	return &r->b[(r->head + i) % r->cap];
-}
-
-/* The allocation rate from totalAlloc readings is measured over at least this long. */
-#define HEAP_RATE_NS 1000000000ULL
-
-static void update_rates(struct gmodel *m)
-{
-	const struct gm_ring *r = &m->hist[0];
-	uint32_t n = r->len < RATE_BUCKETS ? r->len : RATE_BUCKETS;
-	uint64_t ev = 0, ab = 0, ao = 0, cr = 0, ex = 0, cpu = 0;
-	double secs;
-
-	if (!n)
-		return;
-	for (uint32_t i = r->len - n; i < r->len; i++) {
-		const struct gm_bucket *b = gmodel__bucket(m, 0, i);
-
-		ev += b->events;
-		ab += b->alloc_bytes;
-		ao += b->alloc_objs;
-		cr += b->created;
-		ex += b->exited;
-		cpu += b->cpu_samples;
-	}
-	secs = (double)n * (double)BUCKET_NS / 1e9;
-	m->events_ps = (double)ev / secs;
-	m->alloc_bps = (double)ab / secs;
-	m->alloc_ops = (double)ao / secs;
-	m->created_ps = (double)cr / secs;
-	m->exited_ps = (double)ex / secs;
-	m->cpu_busy = m->cpu_hz > 0 ? (double)cpu / secs / m->cpu_hz : 0;
-	/* heap readings at most 2 s older than the bucket closing give the exact byte rate */
-	m->alloc_bps_exact =
-	    m->heap_rate_ts && m->cur.t0 + BUCKET_NS <= m->heap_rate_ts + 2 * HEAP_RATE_NS;
-	if (m->alloc_bps_exact)
-		m->alloc_bps = m->heap_bps;
-	if (n == RATE_BUCKETS && (double)ab > m->peak_alloc_bps) {
-		m->peak_alloc_bps = (double)ab;
-		m->peak_alloc_ts = gmodel__bucket(m, 0, r->len - n)->t0;
-	}
-}
-
-/* CPU% over the interval since the last roll: from the goroutine's CPU samples when the trace
- * has them, else from running time in exact traces. */
-static void cpu_roll(struct gmodel *m, uint64_t ts)
-{
-	double secs = (double)(ts - m->cpu_roll_ts) / 1e9;
-
-	if (secs <= 0)
-		return;
-	for (uint32_t i = 0; i < m->g_len; i++) {
-		struct gm_g *g = &m->g[i];
-		uint64_t v;
-
-		if (!g->t.goid)
-			continue;
-		if (m->exact && !m->cpu_samples) {
-			v = gmodel__slot_ns(m, g, GM_RUNNING);
-			g->cpu_pct = (float)(100.0 * (double)(v - g->cpu_mark) / 1e9 / secs);
-		} else {
-			v = g->cpu_samples;
-			g->cpu_pct =
-			    m->cpu_hz > 0
-				? (float)(100.0 * (double)(v - g->cpu_mark) / (m->cpu_hz * secs))
-				: 0;
-		}
-		g->cpu_mark = v;
-	}
-	m->cpu_roll_ts = ts;
-}
-
-static void close_bucket(struct gmodel *m)
-{
-	struct gm_bucket *b = &m->cur;
-	uint64_t end = b->t0 + BUCKET_NS;
-
-	memcpy(b->counts, m->counts, sizeof(b->counts));
-	ring_push(&m->hist[0], b);
-	/* fold into the coarser levels */
-	for (int l = 1; l < GM_LEVELS; l++) {
-		bucket_merge(&m->acc[l], b, m->acc_n[l] == 0);
-		if (++m->acc_n[l] < LEVEL_FACTOR)
-			break;
-		ring_push(&m->hist[l], &m->acc[l]);
-		m->acc_n[l] = 0;
-		b = &m->hist[l].b[(m->hist[l].head + m->hist[l].len - 1) % m->hist[l].cap];
-	}
-	update_rates(m);
-	if ((m->cpu_samples || m->exact) && end - m->cpu_roll_ts >= CPU_ROLL_NS)
-		cpu_roll(m, end);
-	memset(&m->cur, 0, sizeof(m->cur));
-	m->cur.t0 = end;
-}
-
-/* Closes the intervals that ended before ts. */
-static void advance(struct gmodel *m, uint64_t ts)
-{
-	/* after a gap longer than the whole history, start afresh rather than fill it */
-	if (ts - m->cur.t0 > 2ULL * 3600 * 1000000000ULL) {
-		uint64_t t0 = ts - ts % BUCKET_NS;
-
-		close_bucket(m);
-		m->cur.t0 = t0;
-		m->cpu_roll_ts = t0;
-		return;
-	}
-	while (ts >= m->cur.t0 + BUCKET_NS)
-		close_bucket(m);
-}
-
-/* --- goroutines ------------------------------------------------------------------------- */
 
 /* --- groups ----------------------------------------------------------------------------- */
 
@@ -1056,7 +882,7 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 	struct gm_g *g;
 
 	if (ev->ts >= m->cur.t0 + BUCKET_NS)
-		advance(m, ev->ts);
+		gm__advance(m, ev->ts);
 	if (ev->ts > m->now_ts)
 		m->now_ts = ev->ts;
 	m->events++;
@@ -1129,7 +955,7 @@ void gmodel__tick(struct gmodel *m, const struct sink_status *st)
 	if (st->now_ts > m->now_ts)
 		m->now_ts = st->now_ts;
 	if (m->now_ts >= m->cur.t0 + BUCKET_NS)
-		advance(m, m->now_ts);
+		gm__advance(m, m->now_ts);
 }
 
 void gmodel__reset(struct gmodel *m, uint64_t ts)
@@ -1175,339 +1001,4 @@ void gmodel__reset(struct gmodel *m, uint64_t ts)
 	u64map_clear(&m->stack_site);
 	m->now_ts = ts;
 	m->resets++;
-}
-
-/* --- views ------------------------------------------------------------------------------ */
-
-const char *gmodel__sort_name(int key)
-{
-	static const char *const n[GM_SORT_MAX] = {
-	    [GM_SORT_GOID] = "goid", [GM_SORT_STATE] = "state", [GM_SORT_AGE] = "age",
-	    [GM_SORT_CPU] = "cpu",   [GM_SORT_ALLOC] = "alloc", [GM_SORT_RUN] = "run",
-	    [GM_SORT_WAIT] = "wait", [GM_SORT_FN] = "function", [GM_SORT_NEWEST] = "newest",
-	};
-
-	return key >= 0 && key < GM_SORT_MAX ? n[key] : "?";
-}
-
-int gmodel__sort_key(const struct gmodel *m, int key)
-{
-	if (key == GM_SORT_CPU && !m->exact && !m->cpu_samples)
-		return GM_SORT_ALLOC;
-	return key;
-}
-
-struct sort_ctx {
-	const struct gmodel *m;
-	int key;
-	bool desc;
-	bool live_first;
-};
-
-static int cmp_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? -1 : a > b;
-}
-
-static int cmp_rows(const void *pa, const void *pb, void *arg)
-{
-	const struct sort_ctx *c = arg;
-	const struct gm_g *a = &c->m->g[*(const uint32_t *)pa];
-	const struct gm_g *b = &c->m->g[*(const uint32_t *)pb];
-	int r = 0;
-
-	if (c->live_first) {
-		r = (int)(a->flags & GM_G_EXITED) - (int)(b->flags & GM_G_EXITED);
-		if (r)
-			return r;
-	}
-	switch (c->key) {
-	case GM_SORT_STATE:
-		r = (int)a->t.state - (int)b->t.state;
-		break;
-	case GM_SORT_AGE:
-		r = cmp_u64(gmodel__age(c->m, a).ns, gmodel__age(c->m, b).ns);
-		break;
-	case GM_SORT_CPU:
-		r = a->cpu_pct < b->cpu_pct ? -1 : a->cpu_pct > b->cpu_pct;
-		if (!r)
-			r = cmp_u64(a->cpu_samples, b->cpu_samples);
-		break;
-	case GM_SORT_ALLOC:
-		r = cmp_u64(a->alloc_bytes, b->alloc_bytes);
-		break;
-	case GM_SORT_RUN:
-		r = cmp_u64(gmodel__slot_ns(c->m, a, GM_RUNNING),
-			    gmodel__slot_ns(c->m, b, GM_RUNNING));
-		break;
-	case GM_SORT_WAIT:
-		r = cmp_u64(gmodel__slot_ns(c->m, a, GM_WAITING),
-			    gmodel__slot_ns(c->m, b, GM_WAITING));
-		break;
-	case GM_SORT_FN:
-		r = strcmp(gmodel__str(c->m, a->t.start_fn), gmodel__str(c->m, b->t.start_fn));
-		break;
-	case GM_SORT_NEWEST:
-		r = cmp_u64(a->seq, b->seq);
-		break;
-	default:
-		break;
-	}
-	if (!r)
-		r = cmp_u64(a->t.goid, b->t.goid);
-	return c->desc ? -r : r; /* live_first above is not reversed */
-}
-
-static bool matches(const struct gmodel *m, const struct gm_g *g, const char *filter)
-{
-	const char *st;
-	char *end;
-	unsigned long long id;
-
-	if (!filter || !*filter)
-		return true;
-	id = strtoull(filter, &end, 10);
-	if (!*end && end != filter)
-		return g->t.goid == id || g->t.parent_goid == id;
-	if (strcasestr(gmodel__str(m, g->t.start_fn), filter) ||
-	    strcasestr(gmodel__str(m, g->t.reason), filter) ||
-	    strcasestr(gmodel__str(m, g->t.create_fn), filter))
-		return true;
-	st = xg_gstate_name(g->t.state);
-	return st && !strcasecmp(st, filter);
-}
-
-uint32_t gmodel__rows(const struct gmodel *m, uint32_t *rows, uint32_t cap, int key, bool desc,
-		      const char *filter, bool show_exited, uint32_t limit, uint32_t *total)
-{
-	struct sort_ctx c = {
-	    .m = m, .key = gmodel__sort_key(m, key), .desc = desc, .live_first = true};
-	uint32_t n = 0;
-
-	for (uint32_t i = 0; i < m->g_len && n < cap; i++) {
-		const struct gm_g *g = &m->g[i];
-
-		if (!g->t.goid || (!show_exited && (g->flags & GM_G_EXITED)))
-			continue;
-		if (!matches(m, g, filter))
-			continue;
-		rows[n++] = i;
-	}
-	if (total)
-		*total = n;
-	if (limit && n > limit) {
-		/* the first `limit` only: a heap of the best so far with the worst on top,
-		 * O(n log limit), then a sort of those */
-		uint32_t k = 0;
-
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t r = rows[i], j;
-
-			if (k < limit) {
-				/* sift up: parents sort after their children */
-				for (j = k++; j > 0 && cmp_rows(&rows[(j - 1) / 2], &r, &c) < 0;
-				     j = (j - 1) / 2)
-					rows[j] = rows[(j - 1) / 2];
-				rows[j] = r;
-				continue;
-			}
-			if (cmp_rows(&r, &rows[0], &c) >= 0)
-				continue;
-			/* replace the worst and sift down */
-			for (j = 0;;) {
-				uint32_t l = 2 * j + 1, w = j;
-				const uint32_t *wv = &r;
-
-				if (l < k && cmp_rows(&rows[l], wv, &c) > 0) {
-					w = l;
-					wv = &rows[l];
-				}
-				if (l + 1 < k && cmp_rows(&rows[l + 1], wv, &c) > 0)
-					w = l + 1;
-				if (w == j)
-					break;
-				rows[j] = rows[w];
-				j = w;
-			}
-			rows[j] = r;
-		}
-		qsort_r(rows, k, sizeof(*rows), cmp_rows, &c);
-		return k;
-	}
-	if (n > 1)
-		qsort_r(rows, n, sizeof(*rows), cmp_rows, &c);
-	return n;
-}
-
-static int cmp_groups(const void *pa, const void *pb)
-{
-	const struct gm_group *a = pa, *b = pb;
-
-	if (a->cpu_pct != b->cpu_pct)
-		return a->cpu_pct < b->cpu_pct ? 1 : -1;
-	if (a->live != b->live)
-		return a->live < b->live ? 1 : -1;
-	return a->fn < b->fn ? -1 : a->fn > b->fn;
-}
-
-int gmodel__groups(const struct gmodel *m, struct gm_group **out)
-{
-	struct gm_group *v;
-	uint32_t *at; /* group index -> index in v + 1 */
-	uint32_t n = 0;
-
-	*out = NULL;
-	v = calloc(m->ngroups ? m->ngroups : 1, sizeof(*v));
-	at = calloc(m->ngroups ? m->ngroups : 1, sizeof(*at));
-	if (!v || !at) {
-		free(v);
-		free(at);
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < m->ngroups; i++) {
-		const struct gm_group *e = &m->groups[i];
-
-		if (!e->live && !e->exited)
-			continue; /* every member moved on to its known start function */
-		v[n] = *e;
-		memset(v[n].counts, 0, sizeof(v[n].counts));
-		v[n].cpu_pct = 0;
-		at[i] = ++n;
-	}
-	/* the live members' current states */
-	for (uint32_t i = 0; i < m->g_len; i++) {
-		const struct gm_g *g = &m->g[i];
-		struct gm_group *e;
-		int s;
-
-		if (!g->t.goid || (g->flags & GM_G_EXITED) || !at[g->group])
-			continue;
-		e = &v[at[g->group] - 1];
-		e->cpu_pct += g->cpu_pct;
-		if (g->flags & GM_G_NO_STATE)
-			continue;
-		s = gmodel__slot_of(g->t.state);
-		e->counts[s]++;
-		e->slot_ns[s] += open_ns(m, g);
-	}
-	free(at);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_groups);
-	*out = v;
-	return (int)n;
-}
-
-struct gm_time gmodel__group_time(const struct gmodel *m, const struct gm_group *e, int s)
-{
-	if (m->exact)
-		return (struct gm_time){e->slot_ns[s], e->partial ? GM_AT_LEAST : GM_KNOWN};
-	if (s == GM_RUNNING && m->cpu_sampled && m->cpu_hz > 0)
-		return (struct gm_time){(uint64_t)((double)e->cpu_samples * 1e9 / m->cpu_hz),
-					GM_ABOUT};
-	return (struct gm_time){0, GM_UNKNOWN};
-}
-
-uint32_t gmodel__top(const struct gm_tops *t, const struct gm_top **out, uint32_t n)
-{
-	uint32_t k = 0;
-
-	for (uint32_t i = 0; i < t->len; i++) {
-		const struct gm_top *e = &t->v[i];
-		uint32_t j;
-
-		if (!e->count)
-			continue;
-		if (k == n && e->bytes <= out[k - 1]->bytes)
-			continue;
-		j = k < n ? k++ : n - 1;
-		while (j > 0 && out[j - 1]->bytes < e->bytes) {
-			out[j] = out[j - 1];
-			j--;
-		}
-		out[j] = e;
-	}
-	return k;
-}
-
-/* --- formatting ------------------------------------------------------------------------- */
-
-char *gm_fmt_bytes(char *buf, int len, double v)
-{
-	static const char *const u[] = {"B", "KB", "MB", "GB", "TB", "PB"};
-	int i = 0;
-
-	while (v >= 1000 && i < 5) {
-		v /= 1000;
-		i++;
-	}
-	if (i == 0)
-		snprintf(buf, (size_t)len, "%.0f B", v);
-	else
-		snprintf(buf, (size_t)len, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, u[i]);
-	return buf;
-}
-
-char *gm_fmt_dur(char *buf, int len, uint64_t ns)
-{
-	if (ns < 1000)
-		snprintf(buf, (size_t)len, "%" PRIu64 "ns", ns);
-	else if (ns < 1000000)
-		snprintf(buf, (size_t)len, "%.0fus", (double)ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, (size_t)len, "%.0fms", (double)ns / 1e6);
-	else if (ns < 60ULL * 1000000000)
-		snprintf(buf, (size_t)len, "%.2fs", (double)ns / 1e9);
-	else if (ns < 3600ULL * 1000000000)
-		snprintf(buf, (size_t)len, "%um%02us", (unsigned int)(ns / 60000000000ULL),
-			 (unsigned int)(ns / 1000000000 % 60));
-	else
-		snprintf(buf, (size_t)len, "%uh%02um", (unsigned int)(ns / 3600000000000ULL),
-			 (unsigned int)(ns / 60000000000ULL % 60));
-	return buf;
-}
-
-char *gm_fmt_site(char *buf, int len, const struct gmodel *m, uint32_t fn, uint32_t file,
-		  uint32_t line)
-{
-	const char *path = gmodel__str(m, file), *slash = strrchr(path, '/');
-
-	snprintf(buf, (size_t)len, "%s %s:%u", tf_func_short(gmodel__str(m, fn)),
-		 slash ? slash + 1 : path, line);
-	return buf;
-}
-
-const char *gm_bound_name(enum gm_bound b)
-{
-	static const char *const n[] = {[GM_KNOWN] = "measured",
-					[GM_AT_LEAST] = "at_least",
-					[GM_ABOUT] = "about",
-					[GM_UNKNOWN] = "unknown"};
-
-	return b <= GM_UNKNOWN ? n[b] : "unknown";
-}
-
-char *gm_fmt_time(char *buf, int len, struct gm_time t)
-{
-	static const char *const pre[] = {[GM_KNOWN] = "", [GM_AT_LEAST] = ">=", [GM_ABOUT] = "~"};
-	char d[24];
-
-	if (t.bound == GM_UNKNOWN || t.bound > GM_ABOUT) {
-		snprintf(buf, (size_t)len, "-");
-		return buf;
-	}
-	snprintf(buf, (size_t)len, "%s%s", pre[t.bound], gm_fmt_dur(d, sizeof(d), t.ns));
-	return buf;
-}
-
-char *gm_fmt_count(char *buf, int len, double v)
-{
-	if (v < 1000)
-		snprintf(buf, (size_t)len, "%.0f", v);
-	else if (v < 1e6)
-		snprintf(buf, (size_t)len, "%.1fk", v / 1e3);
-	else if (v < 1e9)
-		snprintf(buf, (size_t)len, "%.1fM", v / 1e6);
-	else
-		snprintf(buf, (size_t)len, "%.1fG", v / 1e9);
-	return buf;
 }

@@ -371,13 +371,13 @@ struct gm_time gmodel__group_time(const struct gmodel *m, const struct gm_group 
 uint32_t gmodel__top(const struct gm_tops *t, const struct gm_top **out, uint32_t n);
 
 /* Human formats into buf: "1.2 MB", "340 ms", "12.3k". Return buf. */
-char *gm_fmt_bytes(char *buf, int len, double v);
-char *gm_fmt_dur(char *buf, int len, uint64_t ns);
-char *gm_fmt_count(char *buf, int len, double v);
+char *gm_text_bytes(char *buf, int len, double v);
+char *gm_text_dur(char *buf, int len, uint64_t ns);
+char *gm_text_count(char *buf, int len, double v);
 /* A code site, short: "pkg.(*T).M file.go:42" (tf_func_short(), the file's base name). */
-char *gm_fmt_site(char *buf, int len, const struct gmodel *m, uint32_t fn, uint32_t file,
-		  uint32_t line);
+char *gm_text_site(char *buf, int len, const struct gmodel *m, uint32_t fn, uint32_t file,
+		   uint32_t line);
 /* A time figure: "340ms" known, ">=340ms" at least, "~340ms" about, "-" unknown. */
-char *gm_fmt_time(char *buf, int len, struct gm_time t);
+char *gm_text_time(char *buf, int len, struct gm_time t);
 
 #endif /* XG_MODEL_MODEL_H */

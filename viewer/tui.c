@@ -292,15 +292,15 @@ static void draw_header(const struct gmodel *m)
 	}
 	if (st->lagging) {
 		attron(COLOR_PAIR(C_LAG) | A_BOLD);
-		x = putf(0, x, " LAGGING %s ", gm_fmt_dur(a, sizeof(a), st->lag_ns));
+		x = putf(0, x, " LAGGING %s ", gm_text_dur(a, sizeof(a), st->lag_ns));
 		attroff(COLOR_PAIR(C_LAG) | A_BOLD);
 	}
 	/* trace time, right-aligned */
 	if (m->duration_ns)
-		snprintf(b, sizeof(b), "trace %s / %s ", gm_fmt_dur(a, sizeof(a), m->now_ts),
-			 gm_fmt_dur(b + 16, 16, m->duration_ns));
+		snprintf(b, sizeof(b), "trace %s / %s ", gm_text_dur(a, sizeof(a), m->now_ts),
+			 gm_text_dur(b + 16, 16, m->duration_ns));
 	else
-		snprintf(b, sizeof(b), "trace %s ", gm_fmt_dur(a, sizeof(a), m->now_ts));
+		snprintf(b, sizeof(b), "trace %s ", gm_text_dur(a, sizeof(a), m->now_ts));
 	if (COLS - (int)strlen(b) > x) {
 		attron(COLOR_PAIR(C_HDR));
 		put(0, COLS - (int)strlen(b), b);
@@ -314,21 +314,21 @@ static void draw_summary(const struct gmodel *m, int y)
 	uint64_t lost = m->lost > m->lost_status ? m->lost : m->lost_status;
 	int x;
 
-	x = putf(y, 0, " events %s/s  total %s", gm_fmt_count(a, sizeof(a), m->events_ps),
-		 gm_fmt_count(b, sizeof(b), (double)m->events));
+	x = putf(y, 0, " events %s/s  total %s", gm_text_count(a, sizeof(a), m->events_ps),
+		 gm_text_count(b, sizeof(b), (double)m->events));
 	if (lost)
 		attron(COLOR_PAIR(C_DEAD) | A_BOLD);
-	x = putf(y, x, "  lost %s", gm_fmt_count(a, sizeof(a), (double)lost));
+	x = putf(y, x, "  lost %s", gm_text_count(a, sizeof(a), (double)lost));
 	if (lost)
 		attroff(COLOR_PAIR(C_DEAD) | A_BOLD);
 	x = putf(y, x, "  GC %llu", (unsigned long long)m->gc_cycles);
 	if (m->heap_live)
-		x = putf(y, x, "  heap %s", gm_fmt_bytes(a, sizeof(a), (double)m->heap_live));
+		x = putf(y, x, "  heap %s", gm_text_bytes(a, sizeof(a), (double)m->heap_live));
 	/* GOGC=off without a memory limit: the runtime's goal is "never" (about 2^63) */
 	if (m->heap_goal >= 1ULL << 62)
 		x = putf(y, x, " / goal none (GC off)");
 	else if (m->heap_goal)
-		x = putf(y, x, " / goal %s", gm_fmt_bytes(a, sizeof(a), (double)m->heap_goal));
+		x = putf(y, x, " / goal %s", gm_text_bytes(a, sizeof(a), (double)m->heap_goal));
 	if (m->cpu_samples)
 		putf(y, x, "  CPU %.2f cores (%.0f Hz samples)", m->cpu_busy, m->cpu_hz);
 
@@ -343,8 +343,8 @@ static void draw_summary(const struct gmodel *m, int y)
 		x = putf(y, x, "%s %u", xg_gstate_name(s) ? xg_gstate_name(s) : "?", m->counts[s]);
 		attroff(COLOR_PAIR(state_pair(s)));
 	}
-	x = putf(y, x, "   created %s/s  exited %s/s", gm_fmt_count(a, sizeof(a), m->created_ps),
-		 gm_fmt_count(b, sizeof(b), m->exited_ps));
+	x = putf(y, x, "   created %s/s  exited %s/s", gm_text_count(a, sizeof(a), m->created_ps),
+		 gm_text_count(b, sizeof(b), m->exited_ps));
 	if (m->g_rate < 1.0) {
 		attron(COLOR_PAIR(C_BADGE));
 		putf(y, x + 2, " sampled: goroutines at rate %g, ~%.0f live ", m->g_rate,
@@ -355,10 +355,10 @@ static void draw_summary(const struct gmodel *m, int y)
 	y++;
 	x = putf(y, 0, " alloc %s%s/s  %s%s obj/s  total %s in %s objects",
 		 m->alloc_sampled && !m->alloc_bps_exact ? "~" : "",
-		 gm_fmt_bytes(a, sizeof(a), m->alloc_bps), m->alloc_sampled ? "~" : "",
-		 gm_fmt_count(b, sizeof(b), m->alloc_ops),
-		 gm_fmt_bytes(c, sizeof(c), (double)m->alloc_bytes),
-		 gm_fmt_count(d, sizeof(d), (double)m->alloc_objs));
+		 gm_text_bytes(a, sizeof(a), m->alloc_bps), m->alloc_sampled ? "~" : "",
+		 gm_text_count(b, sizeof(b), m->alloc_ops),
+		 gm_text_bytes(c, sizeof(c), (double)m->alloc_bytes),
+		 gm_text_count(d, sizeof(d), (double)m->alloc_objs));
 	if (m->alloc_sampled) {
 		attron(COLOR_PAIR(C_BADGE));
 		if (m->alloc_rate < 1.0)
@@ -487,17 +487,17 @@ static void draw_table(struct tui *t, const struct gmodel *m, int y, int h)
 		sel = (int)r == t->sel && t->focus == FOCUS_TABLE;
 		/* ">=": a lower bound (it began before it was seen), "~": an estimate from CPU
 		 * samples, "-": not measured */
-		gm_fmt_time(age, sizeof(age), gmodel__age(m, g));
-		gm_fmt_time(run, sizeof(run), gmodel__slot_time(m, g, GM_RUNNING));
-		gm_fmt_time(runq, sizeof(runq), gmodel__slot_time(m, g, GM_RUNNABLE));
-		gm_fmt_time(wait, sizeof(wait), gmodel__slot_time(m, g, GM_WAITING));
-		gm_fmt_time(sys, sizeof(sys), gmodel__slot_time(m, g, GM_SYSCALL));
+		gm_text_time(age, sizeof(age), gmodel__age(m, g));
+		gm_text_time(run, sizeof(run), gmodel__slot_time(m, g, GM_RUNNING));
+		gm_text_time(runq, sizeof(runq), gmodel__slot_time(m, g, GM_RUNNABLE));
+		gm_text_time(wait, sizeof(wait), gmodel__slot_time(m, g, GM_WAITING));
+		gm_text_time(sys, sizeof(sys), gmodel__slot_time(m, g, GM_SYSCALL));
 		/* '~': estimates scaled from sampled allocations */
 		al[0] = by[0] = '~';
-		gm_fmt_count(al + (m->alloc_sampled && g->alloc_count), sizeof(al) - 1,
-			     (double)g->alloc_count);
-		gm_fmt_bytes(by + (m->alloc_sampled && g->alloc_bytes), sizeof(by) - 1,
-			     (double)g->alloc_bytes);
+		gm_text_count(al + (m->alloc_sampled && g->alloc_count), sizeof(al) - 1,
+			      (double)g->alloc_count);
+		gm_text_bytes(by + (m->alloc_sampled && g->alloc_bytes), sizeof(by) - 1,
+			      (double)g->alloc_bytes);
 		st = (g->flags & GM_G_NO_STATE) ? "?" : xg_gstate_name(g->t.state);
 		if (sel)
 			attron(COLOR_PAIR(C_SEL));
@@ -518,7 +518,7 @@ static void draw_table(struct tui *t, const struct gmodel *m, int y, int h)
 		x = putf(y + i, x, "%-*.*s ", FN_W, FN_W, tf_func_short(gmodel__start_fn(m, g)));
 		where = gmodel__where(m, g);
 		put(y + i, x,
-		    where ? gm_fmt_site(wh, sizeof(wh), m, where->fn, where->file, where->line)
+		    where ? gm_text_site(wh, sizeof(wh), m, where->fn, where->file, where->line)
 			  : "-");
 		if (sel) {
 			mvchgat(y + i, 0, -1, A_NORMAL, C_SEL, NULL);
@@ -554,9 +554,9 @@ static void draw_groups(struct tui *t, const struct gmodel *m, int y, int h)
 
 		if (sel)
 			attron(COLOR_PAIR(C_SEL));
-		gm_fmt_count(al, sizeof(al), (double)g->alloc_count);
-		gm_fmt_bytes(by, sizeof(by), (double)g->alloc_bytes);
-		gm_fmt_time(run, sizeof(run), gmodel__group_time(m, g, GM_RUNNING));
+		gm_text_count(al, sizeof(al), (double)g->alloc_count);
+		gm_text_bytes(by, sizeof(by), (double)g->alloc_bytes);
+		gm_text_time(run, sizeof(run), gmodel__group_time(m, g, GM_RUNNING));
 		x = putf(y + i, 0, "%6llu %6llu %7u %8u %7u %7u ", (unsigned long long)g->live,
 			 (unsigned long long)g->exited, g->counts[GM_RUNNING],
 			 g->counts[GM_RUNNABLE], g->counts[GM_WAITING], g->counts[GM_SYSCALL]);
@@ -601,14 +601,14 @@ static void draw_tops(struct tui *t, const struct gmodel *m, int y, int h)
 					   : 0;
 
 			if (p) {
-				gm_fmt_site(where, sizeof(where), m, top[i]->fn, top[i]->file,
-					    top[i]->line);
+				gm_text_site(where, sizeof(where), m, top[i]->fn, top[i]->file,
+					     top[i]->line);
 			} else {
 				snprintf(where, sizeof(where), "%s", *name ? name : "(untyped)");
 			}
 			snprintf(line, sizeof(line), "%9s %5.1f%% %7s  %s",
-				 gm_fmt_bytes(a, sizeof(a), (double)top[i]->bytes), share,
-				 gm_fmt_count(b, sizeof(b), (double)top[i]->count), where);
+				 gm_text_bytes(a, sizeof(a), (double)top[i]->bytes), share,
+				 gm_text_count(b, sizeof(b), (double)top[i]->count), where);
 			if (focus && (int)i == t->top_sel[t->focus])
 				attron(A_REVERSE);
 			mvaddnstr(y + 1 + (int)i, x0, line, pw);
@@ -757,17 +757,17 @@ static void draw_detail(const struct tui *t, const struct gmodel *m)
 	     g->t.reason ? gmodel__str(m, g->t.reason)
 	     : st	 ? st
 			 : "?",
-	     gm_fmt_time(a, sizeof(a), gmodel__in_state(m, g)), gmodel__start_fn(m, g));
+	     gm_text_time(a, sizeof(a), gmodel__in_state(m, g)), gmodel__start_fn(m, g));
 	attroff(A_BOLD);
 	if (g->t.goid == 1)
 		putf(y++, x0 + 2, "age %s, the main goroutine   (Enter or Esc closes)",
-		     gm_fmt_time(b, sizeof(b), gmodel__age(m, g)));
+		     gm_text_time(b, sizeof(b), gmodel__age(m, g)));
 	else if (!g->t.create_fn)
 		putf(y++, x0 + 2, "age %s, created before the recording   (Enter or Esc closes)",
-		     gm_fmt_time(b, sizeof(b), gmodel__age(m, g)));
+		     gm_text_time(b, sizeof(b), gmodel__age(m, g)));
 	else
 		putf(y++, x0 + 2, "age %s, created by %s in goroutine %llu   (Enter or Esc closes)",
-		     gm_fmt_time(b, sizeof(b), gmodel__age(m, g)), gmodel__str(m, g->t.create_fn),
+		     gm_text_time(b, sizeof(b), gmodel__age(m, g)), gmodel__str(m, g->t.create_fn),
 		     (unsigned long long)g->t.parent_goid);
 	y++;
 	put(y++, x0 + 2,

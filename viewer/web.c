@@ -203,7 +203,7 @@ static void put_row(struct jsonw *j, const struct gmodel *m, const struct gm_g *
 	where = gmodel__where(m, g);
 	if (where) /* where it is: function file:line */
 		jsonw_string_field(
-		    j, "wh", gm_fmt_site(wh, sizeof(wh), m, where->fn, where->file, where->line));
+		    j, "wh", gm_text_site(wh, sizeof(wh), m, where->fn, where->file, where->line));
 	jsonw_end_object(j);
 }
 
