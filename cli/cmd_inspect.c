@@ -45,7 +45,7 @@
  *   offsets             object   without --func/--pc/--type: {"source": "dwarf" | "table go1.NN",
  *                                "warning": s (when any), "<struct>.<field>": n | null, ...}
  *                                e.g. "runtime.g.goid": 152, "runtime.m.curg": 184 (null:
- *                                unknown); see fields[] below for the list
+ *                                unknown); the fields of gobin/offsets_fields.h
  *   waitreasons         array    with offsets: the string of each wait reason, by number
  *   offsets_error       string   instead of offsets/waitreasons when they cannot be had
  *                                (exit status 2)
@@ -68,7 +68,6 @@
 #include "util/jsonw.h"
 
 #define MAX_QUERIES 256
-#define OFF(f)	    offsetof(struct go_offsets, f)
 #define MAX_FUNCS   512
 
 /* Runtime functions xgotop hooks now or later (shared/notes/go-runtime.md §3); every
@@ -99,73 +98,10 @@ static const char *const hooked[] = {
     "runtime.(*gcControllerState).endCycle",
 };
 
-/* The struct offsets inspect shows, by Go struct and field name. */
-static const struct {
-	const char *st, *field;
-	size_t off;
-} fields[] = {
-    {"runtime.g", "goid", OFF(g_goid)},
-    {"runtime.g", "atomicstatus", OFF(g_atomicstatus)},
-    {"runtime.g", "waitreason", OFF(g_waitreason)},
-    {"runtime.g", "parentGoid", OFF(g_parent_goid)},
-    {"runtime.g", "gopc", OFF(g_gopc)},
-    {"runtime.g", "startpc", OFF(g_startpc)},
-    {"runtime.g", "labels", OFF(g_labels)},
-    {"runtime.g", "m", OFF(g_m)},
-    {"runtime.g", "sched.sp", OFF(g_sched_sp)},
-    {"runtime.g", "sched.pc", OFF(g_sched_pc)},
-    {"runtime.g", "sched.bp", OFF(g_sched_bp)},
-    {"runtime.g", "sched.lr", OFF(g_sched_lr)},
-    {"runtime.g", "sched.ctxt", OFF(g_sched_ctxt)},
-    {"runtime.g", "stack.lo", OFF(g_stack_lo)},
-    {"runtime.g", "stack.hi", OFF(g_stack_hi)},
-    {"runtime.g", "waitsince", OFF(g_waitsince)},
-    {"runtime.g", "coroarg", OFF(g_coroarg)},
-    {"runtime.g", "size", OFF(g_size)},
-    {"runtime.m", "g0", OFF(m_g0)},
-    {"runtime.m", "procid", OFF(m_procid)},
-    {"runtime.m", "curg", OFF(m_curg)},
-    {"runtime.m", "p", OFF(m_p)},
-    {"runtime.m", "id", OFF(m_id)},
-    {"runtime.p", "id", OFF(p_id)},
-    {"runtime.p", "status", OFF(p_status)},
-    {"runtime.p", "m", OFF(p_m)},
-    {"runtime.p", "mcache", OFF(p_mcache)},
-    {"runtime.gcControllerState", "heapLive", OFF(gcc_heap_live)},
-    {"runtime.gcControllerState", "heapMarked", OFF(gcc_heap_marked)},
-    {"runtime.gcControllerState", "totalAlloc", OFF(gcc_total_alloc)},
-    {"runtime.gcControllerState", "totalFree", OFF(gcc_total_free)},
-    {"runtime.gcControllerState", "lastHeapGoal", OFF(gcc_last_heap_goal)},
-    {"runtime.gcControllerState", "gcPercent", OFF(gcc_gc_percent)},
-    {"runtime.gcControllerState", "memoryLimit", OFF(gcc_memory_limit)},
-    {"runtime.gcControllerState", "heapScan", OFF(gcc_heap_scan)},
-    {"runtime.gcControllerState", "heapInUse", OFF(gcc_heap_in_use)},
-    {"runtime.gcControllerState", "heapReleased", OFF(gcc_heap_released)},
-    {"runtime.gcControllerState", "heapFree", OFF(gcc_heap_free)},
-    {"runtime.gcControllerState", "mappedReady", OFF(gcc_mapped_ready)},
-    {"runtime.gcControllerState", "gcPercentHeapGoal", OFF(gcc_gc_percent_heap_goal)},
-    {"runtime.gcControllerState", "sweepDistMinTrigger", OFF(gcc_sweep_dist_min_trigger)},
-    {"runtime.mstats", "last_gc_unix", OFF(ms_last_gc_unix)},
-    {"runtime.mstats", "pause_total_ns", OFF(ms_pause_total_ns)},
-    {"runtime.mstats", "numgc", OFF(ms_numgc)},
-    {"runtime.mstats", "last_gc_nanotime", OFF(ms_last_gc_nanotime)},
-    {"internal/abi.Type", "Size_", OFF(type_size)},
-    {"internal/abi.Type", "PtrBytes", OFF(type_ptrbytes)},
-    {"internal/abi.Type", "TFlag", OFF(type_tflag)},
-    {"internal/abi.Type", "Kind_", OFF(type_kind)},
-    {"internal/abi.Type", "Str", OFF(type_str)},
-    {"runtime.moduledata", "text", OFF(md_text)},
-    {"runtime.moduledata", "etext", OFF(md_etext)},
-    {"runtime.moduledata", "types", OFF(md_types)},
-    {"runtime.moduledata", "etypes", OFF(md_etypes)},
-};
-
-static int32_t field_value(const struct go_offsets *off, size_t i)
+/* The name inspect shows for offset field f within its Go struct: "sched.sp", "size". */
+static const char *field_label(const struct gobin_off_field *f)
 {
-	int32_t v;
-
-	memcpy(&v, (const char *)off + fields[i].off, sizeof(v));
-	return v;
+	return f->path[0] ? f->path : "size";
 }
 
 struct opts {
@@ -337,22 +273,23 @@ static void print_offsets(const struct go_offsets *off, int err, const char *err
 	printf("\nstruct offsets (from %s)\n", off->source ? off->source : "?");
 	if (off->warning[0])
 		printf("  warning: %s\n", off->warning);
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		int32_t v = field_value(off, i);
+	for (size_t i = 0; i < GO_OFF_NFIELDS; i++) {
+		const struct gobin_off_field *f = &gobin_off_fields[i];
+		int32_t v = gobin_off_field__get(off, f);
 		char cell[64];
 
-		if (!st || strcmp(st, fields[i].st) != 0) {
-			st = fields[i].st;
+		if (!st || strcmp(st, f->gotype) != 0) {
+			st = f->gotype;
 			printf("%s%s\n", col ? "\n" : "", st);
 			col = 0;
 		}
 		if (v == GO_OFF_UNKNOWN)
-			snprintf(cell, sizeof(cell), "%s -", fields[i].field);
+			snprintf(cell, sizeof(cell), "%s -", field_label(f));
 		else
-			snprintf(cell, sizeof(cell), "%s %d", fields[i].field, v);
+			snprintf(cell, sizeof(cell), "%s %d", field_label(f), v);
 		/* pad only when another cell follows on this line */
-		if (col < 3 && i + 1 < sizeof(fields) / sizeof(fields[0]) &&
-		    !strcmp(fields[i + 1].st, st))
+		if (col < 3 && i + 1 < GO_OFF_NFIELDS &&
+		    !strcmp(gobin_off_fields[i + 1].gotype, st))
 			printf("  %-24s", cell);
 		else
 			printf("  %s", cell);
@@ -616,10 +553,11 @@ static void json_offsets(struct jsonw *w, const struct go_offsets *off, int err,
 	jsonw_string_field(w, "source", off->source ? off->source : "");
 	if (off->warning[0])
 		jsonw_string_field(w, "warning", off->warning);
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		int32_t v = field_value(off, i);
+	for (size_t i = 0; i < GO_OFF_NFIELDS; i++) {
+		const struct gobin_off_field *f = &gobin_off_fields[i];
+		int32_t v = gobin_off_field__get(off, f);
 
-		snprintf(key, sizeof(key), "%s.%s", fields[i].st, fields[i].field);
+		snprintf(key, sizeof(key), "%s.%s", f->gotype, field_label(f));
 		jsonw_name(w, key);
 		if (v == GO_OFF_UNKNOWN)
 			jsonw_null(w);
