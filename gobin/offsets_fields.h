@@ -36,7 +36,7 @@
 	X(g_goid, "runtime.g", "goid",                                                             \
 	  REQUIRED, META, BPF, "uint64: goroutine id")                                             \
 	X(g_atomicstatus, "runtime.g", "atomicstatus",                                             \
-	  REQUIRED, META, NOBPF, "uint32: _Grunning...")                                           \
+	  REQUIRED, META, NOBPF, "atomic.Uint32: _Grunning, _Gwaiting...")                         \
 	X(g_waitreason, "runtime.g", "waitreason",                                                 \
 	  REQUIRED, META, BPF, "uint8: why it waits")                                              \
 	X(g_parent_goid, "runtime.g", "parentGoid",                                                \
@@ -84,69 +84,69 @@
 	X(p_id, "runtime.p", "id",                                                                 \
 	  OPTIONAL, NOMETA, NOBPF, "int32: P number")                                              \
 	X(p_status, "runtime.p", "status",                                                         \
-	  OPTIONAL, NOMETA, NOBPF, "uint32: _Pidle...")                                            \
+	  OPTIONAL, NOMETA, NOBPF, "uint32: _Pidle, _Prunning...")                                 \
 	X(p_m, "runtime.p", "m",                                                                   \
 	  OPTIONAL, NOMETA, NOBPF, "muintptr: its M")                                              \
 	X(p_mcache, "runtime.p", "mcache",                                                         \
-	  OPTIONAL, NOMETA, NOBPF, "*mcache")                                                      \
+	  OPTIONAL, NOMETA, NOBPF, "*mcache: its allocation cache")                                \
 	/* runtime.gcControllerState (the runtime.gcController variable) */                        \
 	X(gcc_heap_live, "runtime.gcControllerState", "heapLive",                                  \
-	  OPTIONAL, META, BPF, "atomic.Uint64")                                                    \
+	  OPTIONAL, META, BPF, "atomic.Uint64: bytes live (heap figures)")                         \
 	X(gcc_heap_marked, "runtime.gcControllerState", "heapMarked",                              \
-	  OPTIONAL, NOMETA, BPF, "uint64")                                                         \
+	  OPTIONAL, NOMETA, BPF, "uint64: bytes marked by the last GC")                            \
 	X(gcc_total_alloc, "runtime.gcControllerState", "totalAlloc",                              \
-	  OPTIONAL, META, BPF, "atomic.Uint64")                                                    \
+	  OPTIONAL, META, BPF, "atomic.Uint64: bytes allocated in total")                          \
 	X(gcc_total_free, "runtime.gcControllerState", "totalFree",                                \
-	  OPTIONAL, META, BPF, "atomic.Uint64")                                                    \
+	  OPTIONAL, META, BPF, "atomic.Uint64: bytes freed in total")                              \
 	X(gcc_last_heap_goal, "runtime.gcControllerState", "lastHeapGoal",                         \
-	  OPTIONAL, META, BPF, "uint64")                                                           \
+	  OPTIONAL, META, BPF, "uint64: the heap goal of the last GC")                             \
 	X(gcc_gc_percent, "runtime.gcControllerState", "gcPercent",                                \
-	  OPTIONAL, NOMETA, NOBPF, "atomic.Int32")                                                 \
+	  OPTIONAL, NOMETA, NOBPF, "atomic.Int32: GOGC")                                           \
 	X(gcc_memory_limit, "runtime.gcControllerState", "memoryLimit",                            \
-	  OPTIONAL, NOMETA, BPF, "atomic.Int64")                                                   \
+	  OPTIONAL, NOMETA, BPF, "atomic.Int64: GOMEMLIMIT")                                       \
 	X(gcc_heap_scan, "runtime.gcControllerState", "heapScan",                                  \
-	  OPTIONAL, NOMETA, NOBPF, "atomic.Uint64")                                                \
+	  OPTIONAL, NOMETA, NOBPF, "atomic.Uint64: scannable bytes")                               \
 	X(gcc_heap_in_use, "runtime.gcControllerState", "heapInUse",                               \
-	  OPTIONAL, NOMETA, NOBPF, "sysMemStat")                                                   \
+	  OPTIONAL, NOMETA, NOBPF, "sysMemStat (uint64): heap spans in use")                       \
 	X(gcc_heap_released, "runtime.gcControllerState", "heapReleased",                          \
-	  OPTIONAL, NOMETA, NOBPF, "sysMemStat")                                                   \
+	  OPTIONAL, NOMETA, NOBPF, "sysMemStat (uint64): returned to the OS")                      \
 	X(gcc_heap_free, "runtime.gcControllerState", "heapFree",                                  \
-	  OPTIONAL, NOMETA, BPF, "sysMemStat")                                                     \
+	  OPTIONAL, NOMETA, BPF, "sysMemStat (uint64): free, not returned")                        \
 	X(gcc_mapped_ready, "runtime.gcControllerState", "mappedReady",                            \
-	  OPTIONAL, NOMETA, BPF, "atomic.Uint64")                                                  \
+	  OPTIONAL, NOMETA, BPF, "atomic.Uint64: mapped and ready")                                \
 	X(gcc_gc_percent_heap_goal, "runtime.gcControllerState", "gcPercentHeapGoal",              \
-	  OPTIONAL, NOMETA, BPF, "atomic.Uint64")                                                  \
+	  OPTIONAL, NOMETA, BPF, "atomic.Uint64: the heap goal from GOGC")                         \
 	X(gcc_sweep_dist_min_trigger, "runtime.gcControllerState", "sweepDistMinTrigger",          \
-	  OPTIONAL, NOMETA, BPF, "atomic.Uint64")                                                  \
+	  OPTIONAL, NOMETA, BPF, "atomic.Uint64: the sweep trigger")                               \
 	/* runtime.mstats (the runtime.memstats variable) */                                       \
 	X(ms_last_gc_unix, "runtime.mstats", "last_gc_unix",                                       \
 	  OPTIONAL, NOMETA, NOBPF, "uint64: ns since 1970")                                        \
 	X(ms_pause_total_ns, "runtime.mstats", "pause_total_ns",                                   \
-	  OPTIONAL, NOMETA, NOBPF, "uint64")                                                       \
+	  OPTIONAL, NOMETA, NOBPF, "uint64: GC pauses in total")                                   \
 	X(ms_numgc, "runtime.mstats", "numgc",                                                     \
 	  OPTIONAL, NOMETA, NOBPF, "uint32: GC cycles ended")                                      \
 	X(ms_last_gc_nanotime, "runtime.mstats", "last_gc_nanotime",                               \
-	  OPTIONAL, NOMETA, NOBPF, "uint64")                                                       \
+	  OPTIONAL, NOMETA, NOBPF, "uint64: nanotime of the last GC")                              \
 	/* internal/abi.Type (runtime._type): allocation types */                                  \
 	X(type_size, "internal/abi.Type", "Size_",                                                 \
-	  OPTIONAL, NOMETA, NOBPF, "uintptr")                                                      \
+	  OPTIONAL, NOMETA, NOBPF, "uintptr: size of a value (allocation types)")                  \
 	X(type_ptrbytes, "internal/abi.Type", "PtrBytes",                                          \
-	  OPTIONAL, NOMETA, NOBPF, "uintptr")                                                      \
+	  OPTIONAL, NOMETA, NOBPF, "uintptr: bytes that may hold pointers")                        \
 	X(type_tflag, "internal/abi.Type", "TFlag",                                                \
-	  OPTIONAL, NOMETA, NOBPF, "uint8")                                                        \
+	  OPTIONAL, NOMETA, NOBPF, "uint8 (TFlag)")                                                \
 	X(type_kind, "internal/abi.Type", "Kind_",                                                 \
-	  OPTIONAL, NOMETA, NOBPF, "uint8")                                                        \
+	  OPTIONAL, NOMETA, NOBPF, "uint8 (Kind)")                                                 \
 	X(type_str, "internal/abi.Type", "Str",                                                    \
 	  OPTIONAL, NOMETA, NOBPF, "nameOff (int32): its name")                                    \
 	/* runtime.moduledata */                                                                   \
 	X(md_text, "runtime.moduledata", "text",                                                   \
-	  OPTIONAL, NOMETA, NOBPF, "uintptr")                                                      \
+	  OPTIONAL, NOMETA, NOBPF, "uintptr: start of the text (PC lookups)")                      \
 	X(md_etext, "runtime.moduledata", "etext",                                                 \
-	  OPTIONAL, NOMETA, NOBPF, "uintptr")                                                      \
+	  OPTIONAL, NOMETA, NOBPF, "uintptr: end of the text")                                     \
 	X(md_types, "runtime.moduledata", "types",                                                 \
-	  OPTIONAL, NOMETA, NOBPF, "uintptr")                                                      \
+	  OPTIONAL, NOMETA, NOBPF, "uintptr: start of the type descriptors")                       \
 	X(md_etypes, "runtime.moduledata", "etypes",                                               \
-	  OPTIONAL, NOMETA, NOBPF, "uintptr")
+	  OPTIONAL, NOMETA, NOBPF, "uintptr: end of the type descriptors")                         \
 /* clang-format on */
 
 /* Dispatch on the need, meta and bpf tokens: GO_OFF_IF_BPF(code) is code, GO_OFF_IF_NOBPF(code)
