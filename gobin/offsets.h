@@ -41,6 +41,11 @@ struct go_offsets {
 	char warning[256];
 };
 
+/* Trace metadata: "offsets.source" holds go_offsets.source; "offsets.<gotype without
+ * "runtime.">.<path>" the value of each field marked META that is known, e.g. offsets.g.goid. */
+#define GO_OFF_META_PREFIX "offsets."
+#define GO_OFF_META_SOURCE GO_OFF_META_PREFIX "source"
+
 /* The number of fields (int32_t members of struct go_offsets). */
 #define GO_OFF__ONE(name, gotype, path, need, meta, bpf, desc) +1
 enum { GO_OFF_NFIELDS = 0 GO_OFFSETS_FIELDS(GO_OFF__ONE) };

@@ -430,7 +430,7 @@ static void default_path(struct recorder *r)
 	snprintf(r->out_path, sizeof(r->out_path), "xgotop-%s-%s.xgt", r->t.comm, stamp);
 }
 
-/* offsets.<Go type without "runtime.">.<path> of the fields marked META, when known. */
+/* The offsets.* keys of the fields marked META, when known (gobin/offsets.h). */
 static int meta_offsets(struct tf_meta *m, const struct go_offsets *o)
 {
 	static const char runtime[] = "runtime.";
@@ -446,7 +446,7 @@ static int meta_offsets(struct tf_meta *m, const struct go_offsets *o)
 			continue;
 		if (!strncmp(st, runtime, sizeof(runtime) - 1))
 			st += sizeof(runtime) - 1;
-		snprintf(key, sizeof(key), "offsets.%s.%s", st, f->path);
+		snprintf(key, sizeof(key), GO_OFF_META_PREFIX "%s.%s", st, f->path);
 		err = tf_meta__set_int(m, key, v);
 	}
 	return err;
@@ -719,7 +719,7 @@ static int build_meta(struct recorder *r)
 	err = err ?: tf_meta__set_str(m, TF_KEY_STACKS, stacks_meta(r, buf, sizeof(buf)));
 	err = err ?: tf_meta__set_str(m, TF_KEY_GC_NUMBERING, gc_numbering(r));
 	err = err ?: gc_ends_meta(r, m);
-	err = err ?: tf_meta__set_str(m, "offsets.source", r->off.source ? r->off.source : "");
+	err = err ?: tf_meta__set_str(m, GO_OFF_META_SOURCE, r->off.source ? r->off.source : "");
 	err = err ?: meta_offsets(m, &r->off);
 	err = err
 		  ?: tf_meta__set_str(m, TF_KEY_ALLOC_MODE,
