@@ -45,7 +45,7 @@
  *   offsets             object   without --func/--pc/--type: {"source": "dwarf" | "table go1.NN",
  *                                "warning": s (when any), "<struct>.<field>": n | null, ...}
  *                                e.g. "runtime.g.goid": 152, "runtime.m.curg": 184 (null:
- *                                unknown); see fields[] below for the list
+ *                                unknown); the fields of gobin/offsets_fields.h
  *   waitreasons         array    with offsets: the string of each wait reason, by number
  *   offsets_error       string   instead of offsets/waitreasons when they cannot be had
  *                                (exit status 2)
@@ -57,6 +57,7 @@
 #include <stddef.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,6 @@
 #include "util/jsonw.h"
 
 #define MAX_QUERIES 256
-#define OFF(f)	    offsetof(struct go_offsets, f)
 #define MAX_FUNCS   512
 
 /* Runtime functions xgotop hooks now or later (shared/notes/go-runtime.md §3); every
@@ -99,73 +99,10 @@ static const char *const hooked[] = {
     "runtime.(*gcControllerState).endCycle",
 };
 
-/* The struct offsets inspect shows, by Go struct and field name. */
-static const struct {
-	const char *st, *field;
-	size_t off;
-} fields[] = {
-    {"runtime.g", "goid", OFF(g_goid)},
-    {"runtime.g", "atomicstatus", OFF(g_atomicstatus)},
-    {"runtime.g", "waitreason", OFF(g_waitreason)},
-    {"runtime.g", "parentGoid", OFF(g_parent_goid)},
-    {"runtime.g", "gopc", OFF(g_gopc)},
-    {"runtime.g", "startpc", OFF(g_startpc)},
-    {"runtime.g", "labels", OFF(g_labels)},
-    {"runtime.g", "m", OFF(g_m)},
-    {"runtime.g", "sched.sp", OFF(g_sched_sp)},
-    {"runtime.g", "sched.pc", OFF(g_sched_pc)},
-    {"runtime.g", "sched.bp", OFF(g_sched_bp)},
-    {"runtime.g", "sched.lr", OFF(g_sched_lr)},
-    {"runtime.g", "sched.ctxt", OFF(g_sched_ctxt)},
-    {"runtime.g", "stack.lo", OFF(g_stack_lo)},
-    {"runtime.g", "stack.hi", OFF(g_stack_hi)},
-    {"runtime.g", "waitsince", OFF(g_waitsince)},
-    {"runtime.g", "coroarg", OFF(g_coroarg)},
-    {"runtime.g", "size", OFF(g_size)},
-    {"runtime.m", "g0", OFF(m_g0)},
-    {"runtime.m", "procid", OFF(m_procid)},
-    {"runtime.m", "curg", OFF(m_curg)},
-    {"runtime.m", "p", OFF(m_p)},
-    {"runtime.m", "id", OFF(m_id)},
-    {"runtime.p", "id", OFF(p_id)},
-    {"runtime.p", "status", OFF(p_status)},
-    {"runtime.p", "m", OFF(p_m)},
-    {"runtime.p", "mcache", OFF(p_mcache)},
-    {"runtime.gcControllerState", "heapLive", OFF(gcc_heap_live)},
-    {"runtime.gcControllerState", "heapMarked", OFF(gcc_heap_marked)},
-    {"runtime.gcControllerState", "totalAlloc", OFF(gcc_total_alloc)},
-    {"runtime.gcControllerState", "totalFree", OFF(gcc_total_free)},
-    {"runtime.gcControllerState", "lastHeapGoal", OFF(gcc_last_heap_goal)},
-    {"runtime.gcControllerState", "gcPercent", OFF(gcc_gc_percent)},
-    {"runtime.gcControllerState", "memoryLimit", OFF(gcc_memory_limit)},
-    {"runtime.gcControllerState", "heapScan", OFF(gcc_heap_scan)},
-    {"runtime.gcControllerState", "heapInUse", OFF(gcc_heap_in_use)},
-    {"runtime.gcControllerState", "heapReleased", OFF(gcc_heap_released)},
-    {"runtime.gcControllerState", "heapFree", OFF(gcc_heap_free)},
-    {"runtime.gcControllerState", "mappedReady", OFF(gcc_mapped_ready)},
-    {"runtime.gcControllerState", "gcPercentHeapGoal", OFF(gcc_gc_percent_heap_goal)},
-    {"runtime.gcControllerState", "sweepDistMinTrigger", OFF(gcc_sweep_dist_min_trigger)},
-    {"runtime.mstats", "last_gc_unix", OFF(ms_last_gc_unix)},
-    {"runtime.mstats", "pause_total_ns", OFF(ms_pause_total_ns)},
-    {"runtime.mstats", "numgc", OFF(ms_numgc)},
-    {"runtime.mstats", "last_gc_nanotime", OFF(ms_last_gc_nanotime)},
-    {"internal/abi.Type", "Size_", OFF(type_size)},
-    {"internal/abi.Type", "PtrBytes", OFF(type_ptrbytes)},
-    {"internal/abi.Type", "TFlag", OFF(type_tflag)},
-    {"internal/abi.Type", "Kind_", OFF(type_kind)},
-    {"internal/abi.Type", "Str", OFF(type_str)},
-    {"runtime.moduledata", "text", OFF(md_text)},
-    {"runtime.moduledata", "etext", OFF(md_etext)},
-    {"runtime.moduledata", "types", OFF(md_types)},
-    {"runtime.moduledata", "etypes", OFF(md_etypes)},
-};
-
-static int32_t field_value(const struct go_offsets *off, size_t i)
+/* The name inspect shows for offset field f within its Go struct: "sched.sp", "size". */
+static const char *field_label(const struct gobin_off_field *f)
 {
-	int32_t v;
-
-	memcpy(&v, (const char *)off + fields[i].off, sizeof(v));
-	return v;
+	return f->path[0] ? f->path : "size";
 }
 
 struct opts {
@@ -279,51 +216,264 @@ static int build_rows(const struct gobin *b, const struct opts *o, struct row *r
 	return n;
 }
 
-/* --- human output --------------------------------------------------------------------------- */
+/* --- the header: one description, two emitters ---------------------------------------------- */
 
-static void print_header(const struct gobin *b, const struct opts *o, const char *exe,
-			 uint64_t bias)
+enum hval {
+	HV_NONE,
+	HV_STR,
+	HV_INT,
+	HV_BOOL,
+	HV_HEX,
+	HV_SETTINGS, /* the build settings: "build k=v ..." (but DefaultGODEBUG), a JSON object */
+};
+
+/* One entry of the header: a text line "label text", a JSON field "key": value, or both, in
+ * the order of both outputs. */
+struct hitem {
+	const char *label; /* the text line's label; NULL: JSON only */
+	const char *key;   /* the JSON field; NULL: text only */
+	enum hval type;	   /* the JSON value */
+	const char *s;	   /* HV_STR */
+	int64_t i;	   /* HV_INT, HV_BOOL */
+	uint64_t x;	   /* HV_HEX */
+	const char *text;  /* the text line's value: s unless set */
+	char *owned;	   /* text, when formatted */
+};
+
+#define MAX_HITEMS 40
+
+struct header {
+	const struct gobin *b;
+	struct hitem it[MAX_HITEMS];
+	int n;
+};
+
+static struct hitem *hitem(struct header *h, const char *label, const char *key, enum hval type)
+{
+	struct hitem *it = &h->it[h->n++];
+
+	memset(it, 0, sizeof(*it));
+	it->label = label;
+	it->key = key;
+	it->type = type;
+	return it;
+}
+
+static struct hitem *hstr(struct header *h, const char *label, const char *key, const char *s)
+{
+	struct hitem *it = hitem(h, label, key, HV_STR);
+
+	it->s = it->text = s;
+	return it;
+}
+
+static void hint(struct header *h, const char *key, int64_t v, enum hval type)
+{
+	hitem(h, NULL, key, type)->i = v;
+}
+
+/* Sets the text of it. 0 or -ENOMEM. */
+__attribute__((format(printf, 2, 3))) static int htext(struct hitem *it, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&it->owned, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		it->owned = NULL;
+		return -ENOMEM;
+	}
+	it->text = it->owned;
+	return 0;
+}
+
+static void header__free(struct header *h)
+{
+	for (int i = 0; h && i < h->n; i++)
+		free(h->it[i].owned);
+	free(h);
+}
+
+/* What inspect says about the binary before the functions. NULL on out of memory. */
+static struct header *header__new(const struct gobin *b, const struct opts *o, const char *exe,
+				  uint64_t bias)
 {
 	const struct gobin_info *in = gobin__info(b);
+	struct header *h = calloc(1, sizeof(*h));
 	const char *k, *v, *godebug = NULL;
+	struct hitem *it;
+	int err = 0;
 
-	printf("%-12s %s\n", "file", gobin__path(b));
-	if (o->pid) {
-		printf("%-12s %d (%s)\n", "pid", o->pid, exe);
-		printf("%-12s 0x%" PRIx64 "\n", "load bias", bias);
-	}
-	printf("%-12s %s %s\n", "go", in->go_version, in->goarch);
-	if (in->warning[0])
-		printf("%-12s %s\n", "warning", in->warning);
-	printf("%-12s %s\n", "path", in->path[0] ? in->path : "-");
-	printf("%-12s %s\n", "module", in->module[0] ? in->module : "-");
-	printf("%-12s", "build");
-	for (size_t i = 0; gobin__build_setting_at(b, i, &k, &v); i++) {
-		if (!strcmp(k, "DefaultGODEBUG")) {
+	if (!h)
+		return NULL;
+	h->b = b;
+	for (size_t i = 0; gobin__build_setting_at(b, i, &k, &v); i++)
+		if (!strcmp(k, "DefaultGODEBUG"))
 			godebug = v;
+	hstr(h, "file", "file", gobin__path(b));
+	if (o->pid) {
+		it = hitem(h, "pid", "pid", HV_INT);
+		it->i = o->pid;
+		err = err ?: htext(it, "%d (%s)", o->pid, exe);
+		hstr(h, NULL, "exe", exe);
+		it = hitem(h, "load bias", "load_bias", HV_HEX);
+		it->x = bias;
+		err = err ?: htext(it, "0x%" PRIx64, bias);
+	}
+	it = hstr(h, "go", "go_version", in->go_version);
+	err = err ?: htext(it, "%s %s", in->go_version, in->goarch);
+	hint(h, "go_major", in->go_major, HV_INT);
+	hint(h, "go_minor", in->go_minor, HV_INT);
+	hint(h, "go_patch", in->go_patch, HV_INT);
+	hstr(h, NULL, "goarch", in->goarch);
+	if (in->warning[0])
+		hstr(h, "warning", NULL, in->warning); /* JSON has it last */
+	hstr(h, "path", "path", in->path)->text = in->path[0] ? in->path : "-";
+	hstr(h, "module", "module", in->module)->text = in->module[0] ? in->module : "-";
+	hstr(h, NULL, "buildmode", in->buildmode);
+	hstr(h, NULL, "goexperiment", in->goexperiment);
+	hint(h, "cgo", in->cgo, HV_BOOL);
+	hitem(h, "build", "build_settings", HV_SETTINGS);
+	if (godebug)
+		hstr(h, "godebug", NULL, godebug);
+	it = hitem(h, "binary", "pie", HV_BOOL);
+	it->i = in->pie;
+	err = err
+		  ?: htext(it, "%s, %s, %s", in->pie ? "PIE" : "not PIE",
+			   in->has_symtab ? "not stripped" : "stripped (no .symtab)",
+			   in->has_dwarf ? "DWARF" : "no DWARF");
+	hint(h, "stripped", !in->has_symtab, HV_BOOL);
+	hint(h, "dwarf", in->has_dwarf, HV_BOOL);
+	it = hstr(h, "build id", "build_id", in->build_id);
+	err = err
+		  ?: htext(it, "%s%s%s%s", in->build_id[0] ? in->build_id : "-",
+			   in->build_id_kind[0] ? " (" : "", in->build_id_kind,
+			   in->build_id_kind[0] ? ")" : "");
+	hstr(h, NULL, "build_id_kind", in->build_id_kind);
+	it = hitem(h, "text start", "text_start", HV_HEX);
+	it->x = in->text_start;
+	err = err ?: htext(it, "0x%" PRIx64 " (from %s)", in->text_start, in->text_start_from);
+	hstr(h, NULL, "text_start_from", in->text_start_from);
+	hstr(h, "functions", "functions_from", in->has_symtab ? "symtab" : "pclntab")->text =
+	    in->has_symtab ? "from .symtab (sizes and lines from .gopclntab)" : "from .gopclntab";
+	it = hitem(h, "mallocgc", "size_specialized_malloc", HV_BOOL);
+	it->i = in->size_specialized_malloc;
+	it->text = in->size_specialized_malloc
+		       ? "size-specialized (runtime.mallocgc*SC* bypass mallocgc for small sizes)"
+		       : "one entry point (runtime.mallocgc)";
+	if (in->warning[0])
+		hstr(h, NULL, "warning", in->warning);
+	if (err) {
+		header__free(h);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return h;
+}
+
+static void header__print(const struct header *h)
+{
+	const char *k, *v;
+
+	for (int i = 0; i < h->n; i++) {
+		const struct hitem *it = &h->it[i];
+
+		if (!it->label)
+			continue;
+		if (it->type != HV_SETTINGS) {
+			printf("%-12s %s\n", it->label, it->text);
 			continue;
 		}
-		printf(" %s=%s", k, v);
+		printf("%-12s", it->label);
+		for (size_t j = 0; gobin__build_setting_at(h->b, j, &k, &v); j++)
+			if (strcmp(k, "DefaultGODEBUG") != 0)
+				printf(" %s=%s", k, v);
+		printf("\n");
 	}
-	printf("\n");
-	if (godebug)
-		printf("%-12s %s\n", "godebug", godebug);
-	printf("%-12s %s, %s, %s\n", "binary", in->pie ? "PIE" : "not PIE",
-	       in->has_symtab ? "not stripped" : "stripped (no .symtab)",
-	       in->has_dwarf ? "DWARF" : "no DWARF");
-	printf("%-12s %s%s%s%s\n", "build id", in->build_id[0] ? in->build_id : "-",
-	       in->build_id_kind[0] ? " (" : "", in->build_id_kind,
-	       in->build_id_kind[0] ? ")" : "");
-	printf("%-12s 0x%" PRIx64 " (from %s)\n", "text start", in->text_start,
-	       in->text_start_from);
-	printf("%-12s %s\n", "functions",
-	       in->has_symtab ? "from .symtab (sizes and lines from .gopclntab)"
-			      : "from .gopclntab");
-	printf("%-12s %s\n", "mallocgc",
-	       in->size_specialized_malloc
-		   ? "size-specialized (runtime.mallocgc*SC* bypass mallocgc for small sizes)"
-		   : "one entry point (runtime.mallocgc)");
 }
+
+static void header__json(const struct header *h, struct jsonw *w)
+{
+	const char *k, *v;
+
+	for (int i = 0; i < h->n; i++) {
+		const struct hitem *it = &h->it[i];
+
+		switch (it->key ? it->type : HV_NONE) {
+		case HV_NONE:
+			break;
+		case HV_STR:
+			jsonw_string_field(w, it->key, it->s);
+			break;
+		case HV_INT:
+			jsonw_int_field(w, it->key, it->i);
+			break;
+		case HV_BOOL:
+			jsonw_bool_field(w, it->key, it->i != 0);
+			break;
+		case HV_HEX:
+			jsonw_hex_field(w, it->key, it->x);
+			break;
+		case HV_SETTINGS:
+			jsonw_name(w, it->key);
+			jsonw_start_object(w);
+			for (size_t j = 0; gobin__build_setting_at(h->b, j, &k, &v); j++)
+				jsonw_string_field(w, k, v);
+			jsonw_end_object(w);
+			break;
+		}
+	}
+}
+
+/* --- --pc and --type: one description each, two emitters ------------------------------------ */
+
+/* What inspect says about a --pc address. */
+struct pc_desc {
+	uint64_t pc; /* link-time address */
+	bool found;  /* a function holds pc; pi describes it */
+	struct gobin_pcinfo pi;
+	/* the frames pc stands for, innermost first, as Go prints them: the functions inlined
+	 * there, then the one holding the code; names[k] is fr[k]'s function as Go prints it */
+	int nframes;
+	struct gobin_frame fr[GOBIN_MAX_PC_FRAMES];
+	char names[GOBIN_MAX_PC_FRAMES][512];
+};
+
+static void pc_describe(const struct gobin *b, uint64_t pc, struct pc_desc *d)
+{
+	int n;
+
+	d->pc = pc;
+	d->nframes = 0;
+	d->found = !gobin__pc_lookup(b, pc, &d->pi);
+	if (!d->found)
+		return;
+	n = gobin__pc_frames(b, pc, false, d->fr, GOBIN_MAX_PC_FRAMES);
+	d->nframes = n > 0 ? n : 0;
+	for (int k = 0; k < d->nframes; k++)
+		gobin_func_print_name(d->fr[k].fn, gobin__info(b)->go_minor, d->names[k],
+				      sizeof(d->names[k]));
+}
+
+/* What inspect says about a --type address. */
+struct type_desc {
+	uint64_t addr; /* link-time address */
+	bool found;    /* a type descriptor is there, named name; else errmsg says why not */
+	char name[512];
+	char errmsg[512];
+};
+
+static void type_describe(const struct gobin *b, uint64_t addr, struct type_desc *d)
+{
+	d->addr = addr;
+	d->found = !gobin__type_name(b, addr, d->name, sizeof(d->name));
+	if (!d->found)
+		snprintf(d->errmsg, sizeof(d->errmsg), "%s", xg_errmsg());
+}
+
+/* --- human output --------------------------------------------------------------------------- */
 
 static void print_offsets(const struct go_offsets *off, int err, const char *errmsg)
 {
@@ -337,22 +487,23 @@ static void print_offsets(const struct go_offsets *off, int err, const char *err
 	printf("\nstruct offsets (from %s)\n", off->source ? off->source : "?");
 	if (off->warning[0])
 		printf("  warning: %s\n", off->warning);
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		int32_t v = field_value(off, i);
+	for (size_t i = 0; i < GO_OFF_NFIELDS; i++) {
+		const struct gobin_off_field *f = &gobin_off_fields[i];
+		int32_t v = gobin_off_field__get(off, f);
 		char cell[64];
 
-		if (!st || strcmp(st, fields[i].st) != 0) {
-			st = fields[i].st;
+		if (!st || strcmp(st, f->gotype) != 0) {
+			st = f->gotype;
 			printf("%s%s\n", col ? "\n" : "", st);
 			col = 0;
 		}
 		if (v == GO_OFF_UNKNOWN)
-			snprintf(cell, sizeof(cell), "%s -", fields[i].field);
+			snprintf(cell, sizeof(cell), "%s -", field_label(f));
 		else
-			snprintf(cell, sizeof(cell), "%s %d", fields[i].field, v);
+			snprintf(cell, sizeof(cell), "%s %d", field_label(f), v);
 		/* pad only when another cell follows on this line */
-		if (col < 3 && i + 1 < sizeof(fields) / sizeof(fields[0]) &&
-		    !strcmp(fields[i + 1].st, st))
+		if (col < 3 && i + 1 < GO_OFF_NFIELDS &&
+		    !strcmp(gobin_off_fields[i + 1].gotype, st))
 			printf("  %-24s", cell);
 		else
 			printf("  %s", cell);
@@ -426,105 +577,47 @@ static void print_rows(const struct row *rows, int n)
 
 static void print_types(const struct gobin *b, const struct opts *o, uint64_t bias)
 {
-	char name[512];
+	struct type_desc d;
 
 	printf("\n");
 	for (int i = 0; i < o->ntypes; i++) {
-		uint64_t addr = o->types[i] - bias;
-
-		if (gobin__type_name(b, addr, name, sizeof(name)))
-			printf("0x%" PRIx64 "  not a type: %s\n", addr, xg_errmsg());
+		type_describe(b, o->types[i] - bias, &d);
+		if (!d.found)
+			printf("0x%" PRIx64 "  not a type: %s\n", d.addr, d.errmsg);
 		else
-			printf("0x%" PRIx64 "  type %s\n", addr, name);
+			printf("0x%" PRIx64 "  type %s\n", d.addr, d.name);
 	}
-}
-
-/* The frames pc stands for, innermost first, as Go prints them: the functions inlined there,
- * then the one holding the code. 0 when none holds pc. */
-static int pc_frames(const struct gobin *b, uint64_t pc, struct gobin_frame *fr,
-		     struct gobin_pcinfo *pi)
-{
-	int n;
-
-	if (gobin__pc_lookup(b, pc, pi))
-		return 0;
-	n = gobin__pc_frames(b, pc, false, fr, GOBIN_MAX_PC_FRAMES);
-	return n > 0 ? n : 0;
 }
 
 static void print_pcs(const struct gobin *b, const struct opts *o, uint64_t bias)
 {
-	struct gobin_frame fr[GOBIN_MAX_PC_FRAMES];
-	int minor = gobin__info(b)->go_minor;
-	char name[512];
+	struct pc_desc *d = calloc(1, sizeof(*d));
 
 	printf("\n");
-	for (int i = 0; i < o->npcs; i++) {
-		uint64_t pc = o->pcs[i] - bias;
-		struct gobin_pcinfo pi;
-		int n = pc_frames(b, pc, fr, &pi);
-
-		if (!n) {
-			printf("0x%" PRIx64 "  not in any function\n", pc);
+	for (int i = 0; d && i < o->npcs; i++) {
+		pc_describe(b, o->pcs[i] - bias, d);
+		if (!d->nframes) {
+			printf("0x%" PRIx64 "  not in any function\n", d->pc);
 			continue;
 		}
-		for (int k = 0; k < n; k++) {
+		for (int k = 0; k < d->nframes; k++) {
+			const struct gobin_frame *f = &d->fr[k];
 			char at[24];
 			int w;
 
-			w = snprintf(at, sizeof(at), "0x%" PRIx64, pc);
-			gobin_func_print_name(fr[k].fn, minor, name, sizeof(name));
+			w = snprintf(at, sizeof(at), "0x%" PRIx64, d->pc);
 			printf("%-*s  ", w, k ? "" : at);
-			if (fr[k].inlined)
-				printf("%s(...)", name);
+			if (f->inlined)
+				printf("%s(...)", d->names[k]);
 			else
-				printf("%s+0x%" PRIx64, name, pc - pi.entry);
-			printf("  %s:%u\n", fr[k].file[0] ? fr[k].file : "?", fr[k].line);
+				printf("%s+0x%" PRIx64, d->names[k], d->pc - d->pi.entry);
+			printf("  %s:%u\n", f->file[0] ? f->file : "?", f->line);
 		}
 	}
+	free(d);
 }
 
 /* --- JSON output ---------------------------------------------------------------------------- */
-
-static void json_header(struct jsonw *w, const struct gobin *b, const struct opts *o,
-			const char *exe, uint64_t bias)
-{
-	const struct gobin_info *in = gobin__info(b);
-	const char *k, *v;
-
-	jsonw_string_field(w, "file", gobin__path(b));
-	if (o->pid) {
-		jsonw_int_field(w, "pid", o->pid);
-		jsonw_string_field(w, "exe", exe);
-		jsonw_hex_field(w, "load_bias", bias);
-	}
-	jsonw_string_field(w, "go_version", in->go_version);
-	jsonw_int_field(w, "go_major", in->go_major);
-	jsonw_int_field(w, "go_minor", in->go_minor);
-	jsonw_int_field(w, "go_patch", in->go_patch);
-	jsonw_string_field(w, "goarch", in->goarch);
-	jsonw_string_field(w, "path", in->path);
-	jsonw_string_field(w, "module", in->module);
-	jsonw_string_field(w, "buildmode", in->buildmode);
-	jsonw_string_field(w, "goexperiment", in->goexperiment);
-	jsonw_bool_field(w, "cgo", in->cgo);
-	jsonw_name(w, "build_settings");
-	jsonw_start_object(w);
-	for (size_t i = 0; gobin__build_setting_at(b, i, &k, &v); i++)
-		jsonw_string_field(w, k, v);
-	jsonw_end_object(w);
-	jsonw_bool_field(w, "pie", in->pie);
-	jsonw_bool_field(w, "stripped", !in->has_symtab);
-	jsonw_bool_field(w, "dwarf", in->has_dwarf);
-	jsonw_string_field(w, "build_id", in->build_id);
-	jsonw_string_field(w, "build_id_kind", in->build_id_kind);
-	jsonw_hex_field(w, "text_start", in->text_start);
-	jsonw_string_field(w, "text_start_from", in->text_start_from);
-	jsonw_string_field(w, "functions_from", in->has_symtab ? "symtab" : "pclntab");
-	jsonw_bool_field(w, "size_specialized_malloc", in->size_specialized_malloc);
-	if (in->warning[0])
-		jsonw_string_field(w, "warning", in->warning);
-}
 
 static void json_rows(struct jsonw *w, const struct row *rows, int n)
 {
@@ -561,39 +654,32 @@ static void json_rows(struct jsonw *w, const struct row *rows, int n)
 
 static void json_pcs(struct jsonw *w, const struct gobin *b, const struct opts *o, uint64_t bias)
 {
+	struct pc_desc *d = calloc(1, sizeof(*d));
+
 	jsonw_name(w, "pcs");
 	jsonw_start_array(w);
-	for (int i = 0; i < o->npcs; i++) {
-		uint64_t pc = o->pcs[i] - bias;
-		struct gobin_pcinfo pi;
-		bool found = !gobin__pc_lookup(b, pc, &pi);
-
+	for (int i = 0; d && i < o->npcs; i++) {
+		pc_describe(b, o->pcs[i] - bias, d);
 		jsonw_start_object(w);
-		jsonw_hex_field(w, "pc", pc);
-		jsonw_bool_field(w, "found", found);
-		if (found) {
-			struct gobin_frame fr[GOBIN_MAX_PC_FRAMES];
-			int n = gobin__pc_frames(b, pc, false, fr, GOBIN_MAX_PC_FRAMES);
-			char name[512];
-
+		jsonw_hex_field(w, "pc", d->pc);
+		jsonw_bool_field(w, "found", d->found);
+		if (d->found) {
 			/* func: the function holding the code; file:line: the pc's own position
 			 * (objdump's), which is the innermost inlined call's; frames: all of them
 			 */
-			jsonw_string_field(w, "func", pi.fn);
-			jsonw_hex_field(w, "entry", pi.entry);
-			jsonw_uint_field(w, "offset", pc - pi.entry);
-			jsonw_string_field(w, "file", pi.file);
-			jsonw_uint_field(w, "line", pi.line);
+			jsonw_string_field(w, "func", d->pi.fn);
+			jsonw_hex_field(w, "entry", d->pi.entry);
+			jsonw_uint_field(w, "offset", d->pc - d->pi.entry);
+			jsonw_string_field(w, "file", d->pi.file);
+			jsonw_uint_field(w, "line", d->pi.line);
 			jsonw_name(w, "frames");
 			jsonw_start_array(w);
-			for (int k = 0; k < n; k++) {
-				gobin_func_print_name(fr[k].fn, gobin__info(b)->go_minor, name,
-						      sizeof(name));
+			for (int k = 0; k < d->nframes; k++) {
 				jsonw_start_object(w);
-				jsonw_string_field(w, "func", name);
-				jsonw_string_field(w, "file", fr[k].file);
-				jsonw_uint_field(w, "line", fr[k].line);
-				jsonw_bool_field(w, "inlined", fr[k].inlined);
+				jsonw_string_field(w, "func", d->names[k]);
+				jsonw_string_field(w, "file", d->fr[k].file);
+				jsonw_uint_field(w, "line", d->fr[k].line);
+				jsonw_bool_field(w, "inlined", d->fr[k].inlined);
 				jsonw_end_object(w);
 			}
 			jsonw_end_array(w);
@@ -601,6 +687,7 @@ static void json_pcs(struct jsonw *w, const struct gobin *b, const struct opts *
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
+	free(d);
 }
 
 static void json_offsets(struct jsonw *w, const struct go_offsets *off, int err, const char *errmsg)
@@ -616,10 +703,11 @@ static void json_offsets(struct jsonw *w, const struct go_offsets *off, int err,
 	jsonw_string_field(w, "source", off->source ? off->source : "");
 	if (off->warning[0])
 		jsonw_string_field(w, "warning", off->warning);
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		int32_t v = field_value(off, i);
+	for (size_t i = 0; i < GO_OFF_NFIELDS; i++) {
+		const struct gobin_off_field *f = &gobin_off_fields[i];
+		int32_t v = gobin_off_field__get(off, f);
 
-		snprintf(key, sizeof(key), "%s.%s", fields[i].st, fields[i].field);
+		snprintf(key, sizeof(key), "%s.%s", f->gotype, field_label(f));
 		jsonw_name(w, key);
 		if (v == GO_OFF_UNKNOWN)
 			jsonw_null(w);
@@ -637,19 +725,17 @@ static void json_offsets(struct jsonw *w, const struct go_offsets *off, int err,
 
 static void json_types(struct jsonw *w, const struct gobin *b, const struct opts *o, uint64_t bias)
 {
-	char name[512];
+	struct type_desc d;
 
 	jsonw_name(w, "types");
 	jsonw_start_array(w);
 	for (int i = 0; i < o->ntypes; i++) {
-		uint64_t addr = o->types[i] - bias;
-		bool found = !gobin__type_name(b, addr, name, sizeof(name));
-
+		type_describe(b, o->types[i] - bias, &d);
 		jsonw_start_object(w);
-		jsonw_hex_field(w, "addr", addr);
-		jsonw_bool_field(w, "found", found);
-		if (found)
-			jsonw_string_field(w, "name", name);
+		jsonw_hex_field(w, "addr", d.addr);
+		jsonw_bool_field(w, "found", d.found);
+		if (d.found)
+			jsonw_string_field(w, "name", d.name);
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
@@ -675,6 +761,7 @@ static int cmd_inspect(int argc, char **argv)
 	struct row *rows = NULL;
 	struct jsonw *w = NULL;
 	struct go_offsets *off = NULL;
+	struct header *h = NULL;
 	char offmsg[1024] = "";
 	bool full;
 	int offerr = 0;
@@ -783,7 +870,8 @@ static int cmd_inspect(int argc, char **argv)
 		}
 	}
 	rows = calloc(MAX_FUNCS, sizeof(*rows));
-	if (!rows) {
+	h = header__new(b, &o, exe, bias);
+	if (!rows || !h) {
 		xg_report_error(o.json, "inspect", "out of memory");
 		ret = XG_EXIT_FAIL;
 		goto out;
@@ -816,7 +904,7 @@ static int cmd_inspect(int argc, char **argv)
 			goto out;
 		}
 		jsonw_start_object(w);
-		json_header(w, b, &o, exe, bias);
+		header__json(h, w);
 		if (o.nfuncs || full)
 			json_rows(w, rows, nrows);
 		if (o.npcs)
@@ -828,7 +916,7 @@ static int cmd_inspect(int argc, char **argv)
 		jsonw_end_object(w);
 		jsonw_newline(w);
 	} else {
-		print_header(b, &o, exe, bias);
+		header__print(h);
 		if (o.nfuncs || full)
 			print_rows(rows, nrows);
 		if (o.npcs)
@@ -848,6 +936,7 @@ static int cmd_inspect(int argc, char **argv)
 	}
 out:
 	jsonw_free(w);
+	header__free(h);
 	free(off);
 	free(rows);
 	gobin__close(b);

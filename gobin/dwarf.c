@@ -3,8 +3,8 @@
  * A bounded DWARF 2-5 reader for Go runtime structure offsets (gobin/dwarf.h).
  *
  * One linear pass over .debug_info records the units and, at any depth, the first structure
- * type with each wanted name and every runtime.waitReason constant. Then each field of
- * gobin_off_fields is resolved by walking the members of its structure, following DW_AT_type
+ * type with each wanted name and every runtime.waitReason constant. Then each wanted offset
+ * is resolved by walking the members of its structure, following DW_AT_type
  * (through typedefs) for nested paths such as sched.sp. Only the attributes needed are
  * decoded; everything else is skipped by its form. Every read is bounded by its section.
  */
@@ -153,8 +153,9 @@ struct die {
 	int64_t loc, cval;
 };
 
-struct want {
-	const char *type;
+/* A structure type some want is in. */
+struct wanted_type {
+	const char *name;
 	uint64_t die; /* 0 = not found (no DIE is at offset 0: a unit header is there) */
 };
 
@@ -171,8 +172,8 @@ struct ctx {
 	uint32_t nunits, ucap;
 	struct abbrev_table tabs[MAX_ABBREV_CACHE];
 	uint32_t next_tab; /* round-robin replacement */
-	struct want wants[16];
-	uint32_t nwants;
+	struct wanted_type types[16];
+	uint32_t ntypes;
 	struct pending *pend; /* runtime.waitReason* constants whose type is still to check */
 	uint32_t npend, pcap;
 };
@@ -866,11 +867,11 @@ static int unit_str_offsets_base(struct ctx *c, struct unit *u)
 
 /* --- the walk ----------------------------------------------------------------------------- */
 
-static struct want *want_of(struct ctx *c, const char *name)
+static struct wanted_type *wanted_type(struct ctx *c, const char *name)
 {
-	for (uint32_t i = 0; i < c->nwants; i++)
-		if (strcmp(c->wants[i].type, name) == 0)
-			return &c->wants[i];
+	for (uint32_t i = 0; i < c->ntypes; i++)
+		if (strcmp(c->types[i].name, name) == 0)
+			return &c->types[i];
 	return NULL;
 }
 
@@ -879,8 +880,8 @@ static void add_const(struct gobin_dwarf_result *res, const char *name, int64_t 
 	struct gobin_dwarf_const *k;
 	size_t len = strlen(name);
 
-	if (value < 0 || value >= GO_MAX_WAITREASONS || res->nconsts == GO_MAX_WAITREASONS ||
-	    len >= GOBIN_DWARF_NAME_LEN) {
+	if (value < 0 || value >= GOBIN_DWARF_MAX_CONSTS ||
+	    res->nconsts == GOBIN_DWARF_MAX_CONSTS || len >= GOBIN_DWARF_NAME_LEN) {
 		res->consts_skipped++;
 		return;
 	}
@@ -1038,7 +1039,7 @@ static int scan(struct ctx *c, struct gobin_dwarf_result *res)
 			res->version = u.version;
 		for (p = u.die_start; p < u.end;) {
 			struct die d;
-			struct want *w;
+			struct wanted_type *w;
 
 			if ((err = die_read(c, &u, p, &d)))
 				return err;
@@ -1048,7 +1049,7 @@ static int scan(struct ctx *c, struct gobin_dwarf_result *res)
 			if (d.null || !d.name)
 				continue;
 			if (d.tag == DW_TAG_structure_type) {
-				w = want_of(c, d.name);
+				w = wanted_type(c, d.name);
 				if (w && !w->die) {
 					w->die = d.off;
 					res->nstructs++;
@@ -1067,47 +1068,59 @@ static int scan(struct ctx *c, struct gobin_dwarf_result *res)
 	return 0;
 }
 
+/* Every offset unknown, the rest zero. */
+static void result__init(struct gobin_dwarf_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	for (unsigned int i = 0; i < GOBIN_DWARF_MAX_WANTS; i++)
+		res->off[i] = GOBIN_DWARF_UNKNOWN;
+}
+
 int gobin_dwarf__read_mem(const struct gobin_dwarf_sections *s, const char *what,
+			  const struct gobin_dwarf_want *wants, unsigned int nwants,
 			  struct gobin_dwarf_result *res)
 {
 	struct ctx c = {.s = s, .what = what ? what : "(memory)"};
+	const struct wanted_type *g;
 	int err = 0;
 
-	memset(res, 0, sizeof(*res));
-	go_offsets__init(&res->off);
+	result__init(res);
 	if (!s->info || !s->abbrev || !s->info_len)
 		return xg_error(-ENODATA, "%s: no .debug_info/.debug_abbrev", c.what);
-	for (unsigned int i = 0; i < gobin_off_nfields; i++) {
-		if (want_of(&c, gobin_off_fields[i].type))
+	if (nwants > GOBIN_DWARF_MAX_WANTS)
+		return xg_error(-EINVAL, "gobin_dwarf: %u offsets wanted, at most %d", nwants,
+				GOBIN_DWARF_MAX_WANTS);
+	for (unsigned int i = 0; i < nwants; i++) {
+		if (wanted_type(&c, wants[i].type))
 			continue;
-		if (c.nwants == sizeof(c.wants) / sizeof(c.wants[0])) {
+		if (c.ntypes == sizeof(c.types) / sizeof(c.types[0])) {
 			err = xg_error(-EINVAL, "gobin_dwarf: too many structure types");
 			goto out;
 		}
-		c.wants[c.nwants++].type = gobin_off_fields[i].type;
+		c.types[c.ntypes++].name = wants[i].type;
 	}
 	if ((err = scan(&c, res)) || (err = check_pending(&c, res)))
 		goto out;
-	if (!want_of(&c, "runtime.g")->die) {
+	g = wanted_type(&c, "runtime.g");
+	if (!g || !g->die) {
 		err = xg_error(-ENOENT, "%s: DWARF has no runtime.g structure (not a Go binary?)",
 			       c.what);
 		goto out;
 	}
-	for (unsigned int i = 0; i < gobin_off_nfields; i++) {
-		const struct gobin_off_field *f = &gobin_off_fields[i];
-		const struct want *w = want_of(&c, f->type);
+	for (unsigned int i = 0; i < nwants; i++) {
+		const struct wanted_type *w = wanted_type(&c, wants[i].type);
 		int64_t v = 0;
 		int r;
 
-		if (!w || !w->die)
+		if (!w->die)
 			continue;
-		r = field_offset(&c, w->die, f->path, &v);
+		r = field_offset(&c, w->die, wants[i].path, &v);
 		if (r < 0) {
 			err = r;
 			goto out;
 		}
 		if (r == 1)
-			*gobin_off_field__ptr(&res->off, f) = (int32_t)v;
+			res->off[i] = (int32_t)v;
 	}
 out:
 	for (uint32_t i = 0; i < MAX_ABBREV_CACHE; i++)
@@ -1248,7 +1261,8 @@ static int section_data(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char 
 	return 0;
 }
 
-int gobin_dwarf__read_elf(Elf *elf, const char *path, struct gobin_dwarf_result *res)
+int gobin_dwarf__read_elf(Elf *elf, const char *path, const struct gobin_dwarf_want *wants,
+			  unsigned int nwants, struct gobin_dwarf_result *res)
 {
 	static const char *const names[] = {"info", "abbrev", "str", "line_str", "str_offsets"};
 	struct sec_buf bufs[5] = {0};
@@ -1257,8 +1271,7 @@ int gobin_dwarf__read_elf(Elf *elf, const char *path, struct gobin_dwarf_result 
 	size_t shstrndx;
 	int err = 0;
 
-	memset(res, 0, sizeof(*res));
-	go_offsets__init(&res->off);
+	result__init(res);
 	if (elf_getshdrstrndx(elf, &shstrndx))
 		return xg_error(-EINVAL, "%s: no section name table (%s)", path, elf_errmsg(-1));
 	while ((scn = elf_nextscn(elf, scn))) {
@@ -1291,7 +1304,7 @@ int gobin_dwarf__read_elf(Elf *elf, const char *path, struct gobin_dwarf_result 
 	s.str = bufs[2].data, s.str_len = bufs[2].len;
 	s.line_str = bufs[3].data, s.line_str_len = bufs[3].len;
 	s.str_offsets = bufs[4].data, s.str_offsets_len = bufs[4].len;
-	err = gobin_dwarf__read_mem(&s, path, res);
+	err = gobin_dwarf__read_mem(&s, path, wants, nwants, res);
 out:
 	for (unsigned int i = 0; i < 5; i++)
 		free(bufs[i].owned);

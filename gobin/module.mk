@@ -13,7 +13,7 @@ $(OUTPUT)/offsets-dump: $(OBJ)/tests/offsets_dump.o $(BIN)
 
 TEST_DEPS += $(OUTPUT)/offsets-dump
 
-# Regenerates gobin/offsets_table.c with every Go toolchain (tests/gen-offsets.sh).
+# Regenerates gobin/offsets_table.c with every Go toolchain (scripts/gen-offsets.sh).
 .PHONY: gen-offsets
 gen-offsets:
-	$(Q)OUTPUT=$(OUTPUT) tests/gen-offsets.sh
+	$(Q)OUTPUT=$(OUTPUT) scripts/gen-offsets.sh

@@ -2,87 +2,33 @@
 /*
  * Offsets of Go runtime structure fields that xgotop reads, and the runtime's wait reason
  * names, for one binary. They come from the binary's DWARF when present, else from the table
- * generated per Go minor version (tests/gen-offsets.sh writes gobin/offsets_table.c). They
- * reach BPF as const volatile rodata before load; nothing else hard-codes them.
+ * generated per Go minor version (scripts/gen-offsets.sh writes gobin/offsets_table.c). They
+ * reach BPF as const volatile rodata before load; nothing else hard-codes them. The fields are
+ * listed once, in gobin/offsets_fields.h; gobin_off_fields[] describes them at run time.
+ *
+ *   struct go_offsets o;
+ *   if (gobin__offsets(b, &o) == 0 && o.g_goid != GO_OFF_UNKNOWN)
+ *           ... read the goid at g + o.g_goid ...
  */
 #ifndef XG_GOBIN_OFFSETS_H
 #define XG_GOBIN_OFFSETS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "gobin/offsets_fields.h"
 
 #define GO_OFF_UNKNOWN	   (-1)
 #define GO_MAX_WAITREASONS 64
 #define GO_WAITREASON_LEN  40
 
-/* Each field: byte offset of the named Go field in its struct, or GO_OFF_UNKNOWN. */
+/* Each field of gobin/offsets_fields.h: byte offset of the Go field in its struct, or
+ * GO_OFF_UNKNOWN. */
 struct go_offsets {
-	/* runtime.g */
-	int32_t g_stack_lo;	/* stack.lo */
-	int32_t g_stack_hi;	/* stack.hi */
-	int32_t g_m;		/* m */
-	int32_t g_sched_sp;	/* sched.sp */
-	int32_t g_sched_pc;	/* sched.pc */
-	int32_t g_sched_bp;	/* sched.bp */
-	int32_t g_atomicstatus; /* atomicstatus (uint32) */
-	int32_t g_goid;		/* goid (uint64) */
-	int32_t g_waitreason;	/* waitreason (uint8) */
-	int32_t g_parent_goid;	/* parentGoid (uint64) */
-	int32_t g_gopc;		/* gopc */
-	int32_t g_startpc;	/* startpc */
-	int32_t g_labels;	/* labels */
-	int32_t g_coroarg;	/* coroarg (1.22+) */
-	int32_t g_size;		/* sizeof(runtime.g) */
-	/* runtime.m */
-	int32_t m_g0;
-	int32_t m_procid; /* OS thread id */
-	int32_t m_curg;
-	int32_t m_p;
-	/* runtime.gcControllerState */
-	int32_t gcc_heap_live;	    /* heapLive */
-	int32_t gcc_heap_marked;    /* heapMarked */
-	int32_t gcc_total_alloc;    /* totalAlloc */
-	int32_t gcc_total_free;	    /* totalFree */
-	int32_t gcc_last_heap_goal; /* lastHeapGoal */
-	/* internal/abi.Type (runtime._type) */
-	int32_t type_size;  /* Size_ */
-	int32_t type_tflag; /* TFlag (uint8) */
-	int32_t type_kind;  /* Kind_ (uint8) */
-	int32_t type_str;   /* Str (nameOff, int32) */
-	/* runtime.moduledata */
-	int32_t md_text;
-	int32_t md_types;
-	int32_t md_etypes;
-
-	/* Added after the first version of this header (all optional for users). */
-	int32_t g_sched_lr;  /* sched.lr (arm64: LR of a parked g) */
-	int32_t g_waitsince; /* waitsince (int64 nanotime when it blocked) */
-	int32_t m_id;	     /* id (int64) */
-	/* runtime.p */
-	int32_t p_id;	  /* id (int32) */
-	int32_t p_status; /* status (uint32) */
-	int32_t p_m;	  /* m (muintptr) */
-	int32_t p_mcache; /* mcache (*mcache) */
-	/* runtime.gcControllerState (more heap statistics) */
-	int32_t gcc_gc_percent;		  /* gcPercent (atomic.Int32) */
-	int32_t gcc_memory_limit;	  /* memoryLimit (atomic.Int64) */
-	int32_t gcc_heap_scan;		  /* heapScan (atomic.Uint64) */
-	int32_t gcc_heap_in_use;	  /* heapInUse (sysMemStat, uint64) */
-	int32_t gcc_heap_released;	  /* heapReleased */
-	int32_t gcc_heap_free;		  /* heapFree */
-	int32_t gcc_mapped_ready;	  /* mappedReady (atomic.Uint64) */
-	int32_t gcc_gc_percent_heap_goal; /* gcPercentHeapGoal (atomic.Uint64) */
-	/* runtime.mstats (the runtime.memstats variable) */
-	int32_t ms_last_gc_unix;     /* last_gc_unix (uint64 ns since 1970) */
-	int32_t ms_pause_total_ns;   /* pause_total_ns */
-	int32_t ms_numgc;	     /* numgc (uint32) */
-	int32_t ms_last_gc_nanotime; /* last_gc_nanotime */
-	/* internal/abi.Type, runtime.moduledata */
-	int32_t type_ptrbytes; /* PtrBytes */
-	int32_t md_etext;      /* etext */
-	int32_t g_sched_ctxt;  /* sched.ctxt: the closure of a goroutine that has not run yet */
-	/* runtime.gcControllerState.sweepDistMinTrigger (atomic.Uint64) */
-	int32_t gcc_sweep_dist_min_trigger;
+#define GO_OFF__MEMBER(name, gotype, path, need, meta, bpf, desc) int32_t name;
+	GO_OFFSETS_FIELDS(GO_OFF__MEMBER)
+#undef GO_OFF__MEMBER
 
 	/* waitreason[n] is the string Go prints for reason n ("chan receive"), "" if unknown */
 	uint32_t nwaitreasons;
@@ -94,6 +40,49 @@ struct go_offsets {
 	bool newer_than_table;
 	char warning[256];
 };
+
+/* Trace metadata: "offsets.source" holds go_offsets.source; "offsets.<gotype without
+ * "runtime.">.<path>" the value of each field marked META that is known, e.g. offsets.g.goid. */
+#define GO_OFF_META_PREFIX "offsets."
+#define GO_OFF_META_SOURCE GO_OFF_META_PREFIX "source"
+
+/* The number of fields (int32_t members of struct go_offsets). */
+#define GO_OFF__ONE(name, gotype, path, need, meta, bpf, desc) +1
+enum { GO_OFF_NFIELDS = 0 GO_OFFSETS_FIELDS(GO_OFF__ONE) };
+#undef GO_OFF__ONE
+
+/* One field of struct go_offsets, from gobin/offsets_fields.h. */
+struct gobin_off_field {
+	const char *name;   /* the C member, e.g. "g_sched_sp" */
+	const char *gotype; /* the Go structure type, e.g. "runtime.g" */
+	const char *path;   /* the member in it, e.g. "sched.sp"; "" for the type's size */
+	const char *desc;   /* the member's Go type and what it is for */
+	size_t off;	    /* offsetof(struct go_offsets, <name>) */
+	bool required;	    /* recording needs it: DWARF without it is refused */
+	bool meta;	    /* recorded in the trace metadata */
+};
+
+/* Every field, in the order of gobin/offsets_fields.h (GO_OFF_NFIELDS entries). */
+extern const struct gobin_off_field gobin_off_fields[];
+
+/* The field's value in o. */
+static inline int32_t *gobin_off_field__ptr(struct go_offsets *o, const struct gobin_off_field *f)
+{
+	return (int32_t *)((char *)o + f->off);
+}
+
+static inline int32_t gobin_off_field__get(const struct go_offsets *o,
+					   const struct gobin_off_field *f)
+{
+	return *(const int32_t *)((const char *)o + f->off);
+}
+
+/* The DWARF query for every field (gobin/dwarf.h): entry i is gobin_off_fields[i]. */
+struct gobin_dwarf_want;
+const struct gobin_dwarf_want *go_offsets__dwarf_wants(void);
+
+/* Sets every field i of out to off[i] (the result of go_offsets__dwarf_wants()). */
+void go_offsets__set_fields(struct go_offsets *out, const int32_t *off);
 
 /* Fills out from the built-in table for Go 1.minor on goarch ("amd64", "arm64").
  * 0, or -EPROTONOSUPPORT when the table has no entry. */

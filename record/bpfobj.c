@@ -62,20 +62,11 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 	ro->create_deferred = k->create_deferred;
 	ro->lazy_goid = k->lazy_goid;
 	ro->wakeup_bytes = k->wakeup_bytes;
-	ro->off_g_goid = o->g_goid;
-	ro->off_g_waitreason = o->g_waitreason;
-	ro->off_g_parent_goid = o->g_parent_goid;
-	ro->off_g_gopc = o->g_gopc;
-	ro->off_g_startpc = o->g_startpc;
-	ro->off_g_m = o->g_m;
-	ro->off_g_stack_lo = o->g_stack_lo;
-	ro->off_g_stack_hi = o->g_stack_hi;
-	ro->off_g_sched_sp = o->g_sched_sp;
-	ro->off_g_sched_pc = o->g_sched_pc;
-	ro->off_g_sched_bp = o->g_sched_bp;
-	ro->off_g_sched_ctxt = o->g_sched_ctxt;
-	ro->off_m_curg = o->m_curg;
-	ro->off_m_g0 = o->m_g0;
+	/* every offset marked BPF in gobin/offsets_fields.h: ro->off_<name> = o-><name> */
+#define SET_OFF(name, gotype, path, need, meta, bpf, desc)                                         \
+	GO_OFF_IF_##bpf(ro->off_##name = o->name;)
+	GO_OFFSETS_FIELDS(SET_OFF)
+#undef SET_OFF
 	ro->cpu_tgid = k->cpu_tgid;
 	if (k->tls_g_off)
 		ro->tls_g_off = k->tls_g_off; /* else the object's default, GO_TLS_G_OFF_DEFAULT */
@@ -84,16 +75,6 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 	ro->numgc_addr = k->numgc_addr;
 	ro->numgc_start = k->numgc_start;
 	ro->gcc_addr = k->gcc_addr;
-	ro->off_gcc_heap_live = o->gcc_heap_live;
-	ro->off_gcc_heap_marked = o->gcc_heap_marked;
-	ro->off_gcc_last_heap_goal = o->gcc_last_heap_goal;
-	ro->off_gcc_gc_percent_heap_goal = o->gcc_gc_percent_heap_goal;
-	ro->off_gcc_sweep_dist_min_trigger = o->gcc_sweep_dist_min_trigger;
-	ro->off_gcc_memory_limit = o->gcc_memory_limit;
-	ro->off_gcc_heap_free = o->gcc_heap_free;
-	ro->off_gcc_mapped_ready = o->gcc_mapped_ready;
-	ro->off_gcc_total_alloc = o->gcc_total_alloc;
-	ro->off_gcc_total_free = o->gcc_total_free;
 }
 
 int rec_bpf__open(struct rec_bpf *b, const struct rec_bpf_knobs *k)

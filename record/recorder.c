@@ -429,38 +429,24 @@ static void default_path(struct recorder *r)
 	snprintf(r->out_path, sizeof(r->out_path), "xgotop-%s-%s.xgt", r->t.comm, stamp);
 }
 
+/* The offsets.* keys of the fields marked META, when known (gobin/offsets.h). */
 static int meta_offsets(struct tf_meta *m, const struct go_offsets *o)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} f[] = {
-#define O(k, field) {k, offsetof(struct go_offsets, field)}
-	    O("offsets.g.goid", g_goid),
-	    O("offsets.g.atomicstatus", g_atomicstatus),
-	    O("offsets.g.waitreason", g_waitreason),
-	    O("offsets.g.parentGoid", g_parent_goid),
-	    O("offsets.g.gopc", g_gopc),
-	    O("offsets.g.startpc", g_startpc),
-	    O("offsets.g.waitsince", g_waitsince),
-	    O("offsets.g.m", g_m),
-	    O("offsets.g.sched.pc", g_sched_pc),
-	    O("offsets.g.sched.bp", g_sched_bp),
-	    O("offsets.m.curg", m_curg),
-	    O("offsets.gcControllerState.heapLive", gcc_heap_live),
-	    O("offsets.gcControllerState.lastHeapGoal", gcc_last_heap_goal),
-	    O("offsets.gcControllerState.totalAlloc", gcc_total_alloc),
-	    O("offsets.gcControllerState.totalFree", gcc_total_free),
-#undef O
-	};
+	static const char runtime[] = "runtime.";
 	int err = 0;
 
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]) && !err; i++) {
-		int32_t v;
+	for (unsigned int i = 0; i < GO_OFF_NFIELDS && !err; i++) {
+		const struct gobin_off_field *f = &gobin_off_fields[i];
+		int32_t v = gobin_off_field__get(o, f);
+		const char *st = f->gotype;
+		char key[128];
 
-		memcpy(&v, (const char *)o + f[i].off, sizeof(v));
-		if (v >= 0)
-			err = tf_meta__set_int(m, f[i].key, v);
+		if (!f->meta || v < 0)
+			continue;
+		if (!strncmp(st, runtime, sizeof(runtime) - 1))
+			st += sizeof(runtime) - 1;
+		snprintf(key, sizeof(key), GO_OFF_META_PREFIX "%s.%s", st, f->path);
+		err = tf_meta__set_int(m, key, v);
 	}
 	return err;
 }
@@ -732,7 +718,7 @@ static int build_meta(struct recorder *r)
 	err = err ?: tf_meta__set_str(m, TF_KEY_STACKS, stacks_meta(r, buf, sizeof(buf)));
 	err = err ?: tf_meta__set_str(m, TF_KEY_GC_NUMBERING, gc_numbering(r));
 	err = err ?: gc_ends_meta(r, m);
-	err = err ?: tf_meta__set_str(m, "offsets.source", r->off.source ? r->off.source : "");
+	err = err ?: tf_meta__set_str(m, GO_OFF_META_SOURCE, r->off.source ? r->off.source : "");
 	err = err ?: meta_offsets(m, &r->off);
 	err = err
 		  ?: tf_meta__set_str(m, TF_KEY_ALLOC_MODE,

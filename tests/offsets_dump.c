@@ -27,11 +27,11 @@
 
 int main(int argc, char **argv);
 
-static void print_fields(struct go_offsets *o)
+static void print_fields(const struct go_offsets *o)
 {
-	for (unsigned int i = 0; i < gobin_off_nfields; i++)
+	for (unsigned int i = 0; i < GO_OFF_NFIELDS; i++)
 		printf("%s %d\n", gobin_off_fields[i].name,
-		       *gobin_off_field__ptr(o, &gobin_off_fields[i]));
+		       gobin_off_field__get(o, &gobin_off_fields[i]));
 }
 
 static void print_reasons(const struct go_offsets *o)
@@ -43,6 +43,7 @@ static void print_reasons(const struct go_offsets *o)
 static int dump_dwarf(const char *path)
 {
 	struct gobin_dwarf_result *res = NULL;
+	struct go_offsets o;
 	Elf *elf = NULL;
 	int fd = -1, err;
 
@@ -60,10 +61,12 @@ static int dump_dwarf(const char *path)
 		err = xg_error(-EINVAL, "%s: not an ELF file", path);
 		goto out;
 	}
-	err = gobin_dwarf__read_elf(elf, path, res);
+	err = gobin_dwarf__read_elf(elf, path, go_offsets__dwarf_wants(), GO_OFF_NFIELDS, res);
 	if (err)
 		goto out;
-	print_fields(&res->off);
+	go_offsets__init(&o);
+	go_offsets__set_fields(&o, res->off);
+	print_fields(&o);
 	for (uint32_t i = 0; i < res->nconsts; i++)
 		printf("const %s %lld\n", res->consts[i].name, (long long)res->consts[i].value);
 	printf("dwarf_version %d\n", res->version);

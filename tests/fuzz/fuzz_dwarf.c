@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gobin/dwarf.h"
+#include "gobin/offsets.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -53,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		s.str_offsets_len = lens[2];
 		s.info = info;
 		s.info_len = size - off;
-		(void)gobin_dwarf__read_mem(&s, "fuzz", res);
+		(void)gobin_dwarf__read_mem(&s, "fuzz", go_offsets__dwarf_wants(), GO_OFF_NFIELDS,
+					    res);
 	}
 	free(res);
 	free(info);

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gobin/dwarf.h"
 #include "gobin/offsets.h"
 #include "gobin/offsets_table.h"
 #include "tests/unit/test.h"
@@ -16,7 +15,7 @@ TEST(offsets_init)
 
 	memset(&o, 0x5a, sizeof(o));
 	go_offsets__init(&o);
-	for (unsigned int i = 0; i < gobin_off_nfields; i++)
+	for (unsigned int i = 0; i < GO_OFF_NFIELDS; i++)
 		if (!ASSERT_EQ(*gobin_off_field__ptr(&o, &gobin_off_fields[i]), GO_OFF_UNKNOWN,
 			       gobin_off_fields[i].name))
 			return;

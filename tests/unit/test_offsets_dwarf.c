@@ -365,25 +365,35 @@ static void write_seed(const struct dw *d, const char *tag)
 	fclose(f);
 }
 
+/* The reader asked for the fields of struct go_offsets, as gobin__offsets() asks. */
+static int read_mem(const struct gobin_dwarf_sections *s, const char *what,
+		    struct gobin_dwarf_result *r)
+{
+	return gobin_dwarf__read_mem(s, what, go_offsets__dwarf_wants(), GO_OFF_NFIELDS, r);
+}
+
 static bool check_result(const struct gobin_dwarf_result *r, int version)
 {
+	struct go_offsets o;
 	bool ok = true;
 
+	go_offsets__init(&o);
+	go_offsets__set_fields(&o, r->off);
 	ok &= ASSERT_EQ(r->version, version, "version");
 	ok &= ASSERT_EQ(r->nunits, 1u, "units");
-	ok &= ASSERT_EQ(r->off.g_stack_lo, 0, "stack.lo");
-	ok &= ASSERT_EQ(r->off.g_stack_hi, 8, "stack.hi");
-	ok &= ASSERT_EQ(r->off.g_m, 48, "m");
-	ok &= ASSERT_EQ(r->off.g_sched_sp, 56, "sched.sp");
-	ok &= ASSERT_EQ(r->off.g_sched_pc, 64, "sched.pc (DW_OP_plus_uconst)");
-	ok &= ASSERT_EQ(r->off.g_sched_bp, 104, "sched.bp (implicit_const)");
-	ok &= ASSERT_EQ(r->off.g_sched_lr, GO_OFF_UNKNOWN, "sched.lr absent");
-	ok &= ASSERT_EQ(r->off.g_atomicstatus, 144, "atomicstatus");
-	ok &= ASSERT_EQ(r->off.g_goid, 152, "goid");
-	ok &= ASSERT_EQ(r->off.g_waitreason, 176, "waitreason");
-	ok &= ASSERT_EQ(r->off.g_size, 440, "sizeof(g)");
-	ok &= ASSERT_EQ(r->off.g_coroarg, GO_OFF_UNKNOWN, "coroarg absent");
-	ok &= ASSERT_EQ(r->off.m_curg, GO_OFF_UNKNOWN, "no runtime.m");
+	ok &= ASSERT_EQ(o.g_stack_lo, 0, "stack.lo");
+	ok &= ASSERT_EQ(o.g_stack_hi, 8, "stack.hi");
+	ok &= ASSERT_EQ(o.g_m, 48, "m");
+	ok &= ASSERT_EQ(o.g_sched_sp, 56, "sched.sp");
+	ok &= ASSERT_EQ(o.g_sched_pc, 64, "sched.pc (DW_OP_plus_uconst)");
+	ok &= ASSERT_EQ(o.g_sched_bp, 104, "sched.bp (implicit_const)");
+	ok &= ASSERT_EQ(o.g_sched_lr, GO_OFF_UNKNOWN, "sched.lr absent");
+	ok &= ASSERT_EQ(o.g_atomicstatus, 144, "atomicstatus");
+	ok &= ASSERT_EQ(o.g_goid, 152, "goid");
+	ok &= ASSERT_EQ(o.g_waitreason, 176, "waitreason");
+	ok &= ASSERT_EQ(o.g_size, 440, "sizeof(g)");
+	ok &= ASSERT_EQ(o.g_coroarg, GO_OFF_UNKNOWN, "coroarg absent");
+	ok &= ASSERT_EQ(o.m_curg, GO_OFF_UNKNOWN, "no runtime.m");
 	if (!ASSERT_EQ(r->nconsts, 2u, "constants"))
 		return false;
 	ok &= ASSERT_STREQ(r->consts[0].name, "waitReasonZero", "const 0");
@@ -403,7 +413,7 @@ TEST(dwarf_v4)
 	build(&d, 4, 4, false);
 	write_seed(&d, "v4");
 	s = sections(&d);
-	if (!ASSERT_OK(gobin_dwarf__read_mem(&s, "v4", &r), "read"))
+	if (!ASSERT_OK(read_mem(&s, "v4", &r), "read"))
 		return;
 	check_result(&r, 4);
 }
@@ -417,7 +427,7 @@ TEST(dwarf_v4_64bit)
 	build(&d, 4, 8, false);
 	write_seed(&d, "v4-64");
 	s = sections(&d);
-	if (!ASSERT_OK(gobin_dwarf__read_mem(&s, "v4-64", &r), "read"))
+	if (!ASSERT_OK(read_mem(&s, "v4-64", &r), "read"))
 		return;
 	check_result(&r, 4);
 }
@@ -431,7 +441,7 @@ TEST(dwarf_v5_strx)
 	build(&d, 5, 4, true);
 	write_seed(&d, "v5");
 	s = sections(&d);
-	if (!ASSERT_OK(gobin_dwarf__read_mem(&s, "v5", &r), "read"))
+	if (!ASSERT_OK(read_mem(&s, "v5", &r), "read"))
 		return;
 	check_result(&r, 5);
 }
@@ -457,7 +467,7 @@ TEST(dwarf_truncated_and_corrupted)
 			memcpy(copy, d.info.b, n);
 			s.info = copy;
 			s.info_len = n;
-			if (gobin_dwarf__read_mem(&s, "t", &r) < 0)
+			if (read_mem(&s, "t", &r) < 0)
 				errors++;
 			free(copy);
 		}
@@ -467,7 +477,7 @@ TEST(dwarf_truncated_and_corrupted)
 			memcpy(copy, d.abbrev.b, n);
 			s.abbrev = copy;
 			s.abbrev_len = n;
-			if (gobin_dwarf__read_mem(&s, "t", &r) < 0)
+			if (read_mem(&s, "t", &r) < 0)
 				errors++;
 			free(copy);
 		}
@@ -480,7 +490,7 @@ TEST(dwarf_truncated_and_corrupted)
 				memcpy(copy, d.info.b, d.info.n);
 				copy[i] = vals[j];
 				s.info = copy;
-				(void)gobin_dwarf__read_mem(&s, "t", &r);
+				(void)read_mem(&s, "t", &r);
 			}
 		}
 		free(copy);
@@ -498,30 +508,30 @@ TEST(dwarf_errors)
 	build(&d, 4, 4, false);
 	s = sections(&d);
 	s.info_len -= 10;
-	ASSERT_EQ(gobin_dwarf__read_mem(&s, "cut.bin", &r), -EINVAL, "cut unit");
+	ASSERT_EQ(read_mem(&s, "cut.bin", &r), -EINVAL, "cut unit");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "cut.bin: .debug_info at offset 0x0: unit length", "msg");
 
 	s = sections(&d);
 	d.info.b[4] = 9; /* version */
-	ASSERT_EQ(gobin_dwarf__read_mem(&s, "v9", &r), -EINVAL, "version");
+	ASSERT_EQ(read_mem(&s, "v9", &r), -EINVAL, "version");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "unsupported DWARF version 9", "msg");
 
 	build(&d, 4, 4, false);
 	s = sections(&d);
 	d.abbrev.b[4] = 0x7e; /* first attribute form of the CU abbreviation */
-	ASSERT_EQ(gobin_dwarf__read_mem(&s, "form", &r), -EINVAL, "form");
+	ASSERT_EQ(read_mem(&s, "form", &r), -EINVAL, "form");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "unknown attribute form 0x7e", "msg");
 
 	build(&d, 5, 4, true);
 	s = sections(&d);
 	s.str = NULL;
 	s.str_len = 0;
-	ASSERT_EQ(gobin_dwarf__read_mem(&s, "nostr", &r), -EINVAL, "strx without .debug_str");
+	ASSERT_EQ(read_mem(&s, "nostr", &r), -EINVAL, "strx without .debug_str");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), ".debug_str", "msg");
 
 	s = sections(&d);
 	s.info = NULL;
-	ASSERT_EQ(gobin_dwarf__read_mem(&s, "none", &r), -ENODATA, "no info");
+	ASSERT_EQ(read_mem(&s, "none", &r), -ENODATA, "no info");
 }
 
 TEST(dwarf_no_runtime_g)
@@ -537,7 +547,7 @@ TEST(dwarf_no_runtime_g)
 		return;
 	p[8] = 'x';
 	s = sections(&d);
-	ASSERT_EQ(gobin_dwarf__read_mem(&s, "nog", &r), -ENOENT, "no runtime.g");
+	ASSERT_EQ(read_mem(&s, "nog", &r), -ENOENT, "no runtime.g");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "no runtime.g", "msg");
 }
 
@@ -651,7 +661,8 @@ static void read_elf_mode(int mode)
 	fd = open(path, O_RDONLY);
 	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (ASSERT_TRUE(e != NULL, "elf_begin") &&
-	    ASSERT_OK(gobin_dwarf__read_elf(e, path, &r), "read_elf"))
+	    ASSERT_OK(gobin_dwarf__read_elf(e, path, go_offsets__dwarf_wants(), GO_OFF_NFIELDS, &r),
+		      "read_elf"))
 		check_result(&r, 4);
 	elf_end(e);
 	close(fd);
@@ -687,7 +698,9 @@ TEST(dwarf_elf_bad_compressed_size)
 	fd = open(path, O_RDONLY);
 	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (ASSERT_TRUE(e != NULL, "elf_begin")) {
-		ASSERT_EQ(gobin_dwarf__read_elf(e, path, &r), -EINVAL, "refused");
+		ASSERT_EQ(
+		    gobin_dwarf__read_elf(e, path, go_offsets__dwarf_wants(), GO_OFF_NFIELDS, &r),
+		    -EINVAL, "refused");
 		ASSERT_HAS_SUBSTR(xg_errmsg(), ".debug_info: 0x28 compressed bytes cannot inflate",
 				  "msg");
 	}

@@ -1,4 +1,4 @@
-// offsetprobe is the program tests/gen-offsets.sh builds with every Go toolchain: the runtime
+// offsetprobe is the program scripts/gen-offsets.sh builds with every Go toolchain: the runtime
 // linked into it carries the DWARF of every structure xgotop reads (runtime.g, runtime.m,
 // runtime.p, runtime.gcControllerState, runtime.mstats, internal/abi.Type, runtime.moduledata)
 // and the runtime.waitReason constants.

@@ -1,8 +1,10 @@
 // genoffsets writes gobin/offsets_table.c: the Go runtime structure offsets and wait reason
 // strings xgotop needs, for every Go minor version and GOARCH, read from the DWARF and symbol
-// table of the probe program (tests/gen-offsets/probe) built with each toolchain.
+// table of the probe program (scripts/gen-offsets/probe) built with each toolchain.
 //
-//	genoffsets -o gobin/offsets_table.c BINARY...
+//	genoffsets -fields gobin/offsets_fields.h -o gobin/offsets_table.c BINARY...
+//
+// The fields, in their order, are the entries of GO_OFFSETS_FIELDS in the -fields header.
 //
 // Each BINARY describes itself: Go version and GOARCH come from its build information. This
 // uses the standard library's debug/elf, debug/dwarf and debug/buildinfo, so it is an
@@ -31,62 +33,30 @@ type field struct {
 	c, typ, path string
 }
 
-// The order is the order of struct go_offsets in gobin/offsets.h.
-var fields = []field{
-	{"g_stack_lo", "runtime.g", "stack.lo"},
-	{"g_stack_hi", "runtime.g", "stack.hi"},
-	{"g_m", "runtime.g", "m"},
-	{"g_sched_sp", "runtime.g", "sched.sp"},
-	{"g_sched_pc", "runtime.g", "sched.pc"},
-	{"g_sched_bp", "runtime.g", "sched.bp"},
-	{"g_atomicstatus", "runtime.g", "atomicstatus"},
-	{"g_goid", "runtime.g", "goid"},
-	{"g_waitreason", "runtime.g", "waitreason"},
-	{"g_parent_goid", "runtime.g", "parentGoid"},
-	{"g_gopc", "runtime.g", "gopc"},
-	{"g_startpc", "runtime.g", "startpc"},
-	{"g_labels", "runtime.g", "labels"},
-	{"g_coroarg", "runtime.g", "coroarg"},
-	{"g_size", "runtime.g", ""},
-	{"m_g0", "runtime.m", "g0"},
-	{"m_procid", "runtime.m", "procid"},
-	{"m_curg", "runtime.m", "curg"},
-	{"m_p", "runtime.m", "p"},
-	{"gcc_heap_live", "runtime.gcControllerState", "heapLive"},
-	{"gcc_heap_marked", "runtime.gcControllerState", "heapMarked"},
-	{"gcc_total_alloc", "runtime.gcControllerState", "totalAlloc"},
-	{"gcc_total_free", "runtime.gcControllerState", "totalFree"},
-	{"gcc_last_heap_goal", "runtime.gcControllerState", "lastHeapGoal"},
-	{"type_size", "internal/abi.Type", "Size_"},
-	{"type_tflag", "internal/abi.Type", "TFlag"},
-	{"type_kind", "internal/abi.Type", "Kind_"},
-	{"type_str", "internal/abi.Type", "Str"},
-	{"md_text", "runtime.moduledata", "text"},
-	{"md_types", "runtime.moduledata", "types"},
-	{"md_etypes", "runtime.moduledata", "etypes"},
-	{"g_sched_lr", "runtime.g", "sched.lr"},
-	{"g_waitsince", "runtime.g", "waitsince"},
-	{"m_id", "runtime.m", "id"},
-	{"p_id", "runtime.p", "id"},
-	{"p_status", "runtime.p", "status"},
-	{"p_m", "runtime.p", "m"},
-	{"p_mcache", "runtime.p", "mcache"},
-	{"gcc_gc_percent", "runtime.gcControllerState", "gcPercent"},
-	{"gcc_memory_limit", "runtime.gcControllerState", "memoryLimit"},
-	{"gcc_heap_scan", "runtime.gcControllerState", "heapScan"},
-	{"gcc_heap_in_use", "runtime.gcControllerState", "heapInUse"},
-	{"gcc_heap_released", "runtime.gcControllerState", "heapReleased"},
-	{"gcc_heap_free", "runtime.gcControllerState", "heapFree"},
-	{"gcc_mapped_ready", "runtime.gcControllerState", "mappedReady"},
-	{"gcc_gc_percent_heap_goal", "runtime.gcControllerState", "gcPercentHeapGoal"},
-	{"ms_last_gc_unix", "runtime.mstats", "last_gc_unix"},
-	{"ms_pause_total_ns", "runtime.mstats", "pause_total_ns"},
-	{"ms_numgc", "runtime.mstats", "numgc"},
-	{"ms_last_gc_nanotime", "runtime.mstats", "last_gc_nanotime"},
-	{"type_ptrbytes", "internal/abi.Type", "PtrBytes"},
-	{"md_etext", "runtime.moduledata", "etext"},
-	{"g_sched_ctxt", "runtime.g", "sched.ctxt"},
-	{"gcc_sweep_dist_min_trigger", "runtime.gcControllerState", "sweepDistMinTrigger"},
+// fieldRE matches the start of one entry of GO_OFFSETS_FIELDS: X(name, "gotype", "path", ...
+var fieldRE = regexp.MustCompile(`^\s*X\((\w+), "([^"]*)", "([^"]*)",`)
+
+// readFields reads the fields, in their order, from gobin/offsets_fields.h.
+func readFields(path string) ([]field, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var fields []field
+	for i, line := range strings.Split(string(src), "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "X(") {
+			continue
+		}
+		m := fieldRE.FindStringSubmatch(line)
+		if m == nil {
+			return nil, fmt.Errorf("%s:%d: not X(name, \"gotype\", \"path\", ...", path, i+1)
+		}
+		fields = append(fields, field{m[1], m[2], m[3]})
+	}
+	if len(fields) == 0 {
+		return nil, fmt.Errorf("%s: no X( entries", path)
+	}
+	return fields, nil
 }
 
 const (
@@ -109,14 +79,20 @@ var versionRE = regexp.MustCompile(`^go1\.(\d+)`)
 
 func main() {
 	out := flag.String("o", "", "output file (default: standard output)")
+	fieldsPath := flag.String("fields", "", "the header listing the fields (gobin/offsets_fields.h)")
 	flag.Parse()
-	if flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: genoffsets [-o FILE] BINARY...")
+	if flag.NArg() == 0 || *fieldsPath == "" {
+		fmt.Fprintln(os.Stderr, "usage: genoffsets -fields HEADER [-o FILE] BINARY...")
 		os.Exit(2)
+	}
+	fields, err := readFields(*fieldsPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "genoffsets: %v\n", err)
+		os.Exit(1)
 	}
 	var entries []*entry
 	for _, path := range flag.Args() {
-		e, err := readBinary(path)
+		e, err := readBinary(path, fields)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "genoffsets: %s: %v\n", path, err)
 			os.Exit(1)
@@ -136,7 +112,7 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	src := emit(entries)
+	src := emit(entries, fields)
 	if *out == "" {
 		os.Stdout.Write(src)
 		return
@@ -147,7 +123,7 @@ func main() {
 	}
 }
 
-func readBinary(path string) (*entry, error) {
+func readBinary(path string, fields []field) (*entry, error) {
 	bi, err := buildinfo.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -388,12 +364,12 @@ func readVaddr(f *elf.File, addr, n uint64) ([]byte, error) {
 	return nil, fmt.Errorf("address %#x+%d not in file-backed data", addr, n)
 }
 
-func emit(entries []*entry) []byte {
+func emit(entries []*entry, fields []field) []byte {
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause\n")
-	w("/* Code generated by tests/gen-offsets.sh from the DWARF and symbol table of\n")
-	w(" * tests/gen-offsets/probe built with each Go toolchain; DO NOT EDIT.\n")
+	w("/* Code generated by scripts/gen-offsets.sh from the DWARF and symbol table of\n")
+	w(" * scripts/gen-offsets/probe built with each Go toolchain; DO NOT EDIT.\n")
 	w(" *\n")
 	for _, e := range entries {
 		comp := ""

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Regenerates gobin/offsets_table.c: builds tests/gen-offsets/probe with every Go toolchain of
+# Regenerates gobin/offsets_table.c: builds scripts/gen-offsets/probe with every Go toolchain of
 # tests/go-toolchains.sh (1.21 ... 1.27) for GOARCH=amd64 and arm64 (cross-compiled, no cgo),
-# then tests/gen-offsets (Go: debug/dwarf + debug/elf) reads each probe's DWARF and symbol
-# table and writes the table.
+# then scripts/gen-offsets (Go: debug/dwarf + debug/elf) reads each probe's DWARF and symbol
+# table for the fields listed in gobin/offsets_fields.h and writes the table.
 #
-#   tests/gen-offsets.sh [OUTFILE]      (default: gobin/offsets_table.c)
+#   scripts/gen-offsets.sh [OUTFILE]    (default: gobin/offsets_table.c)
 #
 # Probe builds and the generator are cached under $OUTPUT/gen-offsets (OUTPUT defaults to
 # .output) and rebuilt only when their sources change. No network: GOPROXY=off.
@@ -17,7 +17,7 @@ mkdir -p "$work"
 work=$(cd "$work" && pwd)
 arches=(amd64 arm64)
 
-roots=$("$here/go-toolchains.sh") || exit 1
+roots=$("$repo/tests/go-toolchains.sh") || exit 1
 cache=${XGOTOP_GO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xgotop/go}
 export GOCACHE=$cache/.gocache GOMODCACHE=$cache/.gomodcache GOPATH=$cache/.gopath
 export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOENV=off GOTELEMETRY=off GOWORK=off
@@ -52,5 +52,5 @@ if ! fresh "$gen" "$here/gen-offsets/main.go" || ! fresh "$gen" "$here/gen-offse
 	(cd "$here/gen-offsets" && GOROOT=$newest CGO_ENABLED=0 "$newest/bin/go" build -o "$gen.tmp" .)
 	mv "$gen.tmp" "$gen"
 fi
-"$gen" -o "$outfile.tmp" "${probes[@]}"
+"$gen" -fields "$repo/gobin/offsets_fields.h" -o "$outfile.tmp" "${probes[@]}"
 mv "$outfile.tmp" "$outfile"
