@@ -1184,6 +1184,11 @@ const struct gobin_info *gobin__info(const struct gobin *b)
 	return &b->info;
 }
 
+enum gobin_arch gobin__arch(const struct gobin *b)
+{
+	return b->arch;
+}
+
 Elf *gobin__elf(const struct gobin *b)
 {
 	return b->elf;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gobin/disasm.h"
 #include "gobin/gobin.h"
 
 /* --- varints (Go encoding/binary.Uvarint) ---------------------------------------------------- */
@@ -125,11 +126,6 @@ int gobin_pcln__line(const struct gobin_pcln *p, const struct gobin_pcln_func *f
 int gobin_file_off_vaddr(const struct gobin *b, uint64_t off, uint64_t *vaddr);
 
 /* --- instruction analysis -------------------------------------------------------------------- */
-
-enum gobin_arch {
-	GOBIN_ARCH_X86_64,
-	GOBIN_ARCH_ARM64,
-};
 
 /* Chooses the probe site and finds the RETs of the machine code code[0..size) (a function
  * body starting at its entry). name is for messages. */
