@@ -565,8 +565,7 @@ static void sweep_close(struct sweep *s)
 	s->in = NULL;
 }
 
-/* --- decoded code ------------------------------------------------------------------------------
- */
+/* --- decoded code ----------------------------------------------------------------------------- */
 
 static int code_push(struct gobin_code *c, const cs_insn *in)
 {
@@ -855,8 +854,7 @@ out:
 	return ok;
 }
 
-/* --- probe placement ---------------------------------------------------------------------------
- */
+/* --- probe placement -------------------------------------------------------------------------- */
 
 struct insn_info {
 	uint32_t off;
@@ -953,6 +951,26 @@ int gobin_disasm__probe_site(enum gobin_arch arch, const uint8_t *code, size_t s
 out:
 	sweep_close(&s);
 	return err;
+}
+
+int gobin__probe_site(const struct gobin *b, const struct gobin_func *f,
+		      struct gobin_probe_site *out)
+{
+	size_t avail;
+	const uint8_t *code = gobin_vaddr_ptr(b, f->addr, &avail);
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s: %s at 0x%llx", b->path, f->name ? f->name : "?",
+		 (unsigned long long)f->addr);
+	if (!code || !gobin_exec_addr(b, f->addr))
+		return xg_error(-EFAULT, "%s: not in an executable segment of the file", name);
+	if (f->size > avail)
+		return xg_error(
+		    -EFAULT,
+		    "%s: the function (%llu bytes) extends past its segment's data in the "
+		    "file",
+		    name, (unsigned long long)f->size);
+	return gobin_disasm__probe_site(b->arch, code, (size_t)f->size, name, out);
 }
 
 int gobin_disasm__calls(enum gobin_arch arch, const uint8_t *code, size_t size, uint64_t addr,
