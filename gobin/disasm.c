@@ -884,6 +884,8 @@ static void choose(const struct gobin_arch_ops *ops, const struct insn_info *in,
 {
 	const struct insn_info *pick = &in[0];
 
+	if (!n)
+		return; /* nothing decoded: the caller has reported why */
 	for (size_t i = 0; i + 1 < n; i++) {
 		size_t j = i + 1;
 
