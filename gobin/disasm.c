@@ -1,46 +1,121 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Probe placement: a linear sweep of a function with capstone finds every RET and the
- * stack-check prologue, and picks the instruction to put the uprobe on.
+ * Instruction decoding (gobin/disasm.h), and the analyses gobin/ makes of it: probe placement,
+ * the direct calls of a function, how a wrapper finds the function it calls through its
+ * closure.
  *
- * Why it matters (shared/notes/uprobe-cost.md): the kernel emulates a few instructions (push
- * reg, call rel32, jmp, jcc, the standard nops) in one trap; everything else is copied out of
- * line and single-stepped, a second trap that costs about ten times more in this VM. A Go
- * function with a stack check starts `cmp rsp, [r14+0x10]; jbe morestack` (single-stepped
- * cmp) and reaches `push rbp` right after, with the argument registers still intact, and a
- * probe there does not fire again when the function restarts after growing its stack.
+ * Probe placement: a linear sweep of a function finds every RET and the stack-check prologue,
+ * and picks the instruction to put the uprobe on. Why it matters (shared/notes/uprobe-cost.md):
+ * the kernel emulates a few instructions (push reg, call rel32, jmp, jcc, the standard nops)
+ * in one trap; everything else is copied out of line and single-stepped, a second trap that
+ * costs about ten times more in this VM. A Go function with a stack check starts
+ * `cmp rsp, [r14+0x10]; jbe morestack` (single-stepped cmp) and reaches `push rbp` right after,
+ * with the argument registers still intact, and a probe there does not fire again when the
+ * function restarts after growing its stack. arm64 follows the same rules (its RET is `ret`,
+ * its prologue `ldr x16, [x28, #16]; cmp sp, x16; b.ls`) but is not tested here.
  *
- * Architecture specifics sit behind struct arch_ops; arm64 follows the same rules (its RET is
- * `ret`, its prologue `ldr x16, [x28, #16]; cmp sp, x16; b.ls`) but is not tested here.
+ * Everything that differs between architectures is in struct gobin_arch_ops, one entry per
+ * architecture in arch_ops[]; the arm64 entry is designed for, untested.
  */
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "gobin/disasm.h"
 #include "gobin/internal.h"
 #include "util/err.h"
 
-#define PROLOGUE_WINDOW 8 /* the stack check is within the first instructions */
-#define MAX_FUNC_SIZE	(64u << 20)
+#define PROLOGUE_WINDOW 8	    /* the stack check is within the first instructions */
+#define MAX_FUNC_SIZE	(64u << 20) /* what the analyses below sweep */
+#define MAX_DECODE_SIZE (16u << 20) /* what gobin_code__decode_func() keeps in memory */
 
-struct insn_info {
-	uint32_t off;
-	bool stack_check; /* compares a stack pointer with g.stackguard0 */
-	bool cond_branch;
-	bool frame_push; /* saves the frame pointer (x86: push rbp) */
-	bool emulated;
-	char text[64];
+/* How control leaves an instruction. */
+enum flow {
+	FLOW_NEXT, /* to the next instruction (calls included) */
+	FLOW_END,  /* nowhere in this function: ret, trap */
+	FLOW_COND, /* to the target, when direct, or to the next instruction */
+	FLOW_JUMP, /* to the target only, when direct */
 };
 
-struct arch_ops {
-	cs_arch arch;
-	cs_mode mode;
+struct gobin_arch_ops {
+	const char *name;
+	cs_arch cs_arch;
+	cs_mode cs_mode;
+	unsigned int width;	   /* fixed instruction width in bytes, 0 when variable */
+	unsigned int check_branch; /* instructions from the stack check to its branch */
+	int (*regnum)(unsigned int reg);
+	int (*reg_op)(const cs_insn *in, int k);
+	int (*dest_reg)(const cs_insn *in);
+	int (*op_count)(const cs_insn *in);
 	bool (*is_ret)(const cs_insn *in);
-	void (*classify)(csh h, const cs_insn *in, struct insn_info *out);
+	bool (*is_nop)(const cs_insn *in);
+	bool (*is_cond_branch)(csh h, const cs_insn *in);
+	bool (*call)(const cs_insn *in, uint64_t *target);
+	/* calls anything (a function, the kernel): every register may change */
+	bool (*calls)(const cs_insn *in);
+	enum flow (*flow)(csh h, const cs_insn *in, uint64_t *target, bool *direct);
+	bool (*emulated)(const cs_insn *in);
+	/* compares a stack pointer with g.stackguard0 (or, arm64, loads it for that) */
+	bool (*stack_check)(const cs_insn *in);
+	/* saves the frame pointer, emulated (x86: push rbp) */
+	bool (*frame_push)(const cs_insn *in);
+	/* prev is the instruction before in, or NULL */
+	uint64_t (*global)(const cs_insn *prev, const cs_insn *in, int k, unsigned int *size);
+	uint64_t (*global_addr)(const cs_insn *prev, const cs_insn *in);
 };
 
 /* --- x86-64 ---------------------------------------------------------------------------------- */
+
+static int x86_regnum(unsigned int r)
+{
+	static const unsigned int regs[16][5] = {
+	    {X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH},
+	    {X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH},
+	    {X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH},
+	    {X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL, X86_REG_BH},
+	    {X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL},
+	    {X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL},
+	    {X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL},
+	    {X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL},
+	    {X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B},
+	    {X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B},
+	    {X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B},
+	    {X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B},
+	    {X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B},
+	    {X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B},
+	    {X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B},
+	    {X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B},
+	};
+
+	if (r == X86_REG_INVALID)
+		return -1;
+	for (int i = 0; i < 16; i++)
+		for (int j = 0; j < 5; j++)
+			if (regs[i][j] == r)
+				return i;
+	return -1;
+}
+
+static int x86_reg_op(const cs_insn *in, int k)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	if (k < 0 || k >= x->op_count || x->operands[k].type != X86_OP_REG)
+		return -1;
+	return x86_regnum(x->operands[k].reg);
+}
+
+static int x86_dest_reg(const cs_insn *in)
+{
+	return in->detail->x86.op_count == 2 ? x86_reg_op(in, 0) : -1;
+}
+
+static int x86_op_count(const cs_insn *in)
+{
+	return in->detail->x86.op_count;
+}
 
 /* The kernel's x86_nops[] (arch/x86/include/asm/nops.h, 64-bit), emulated by branch_xol_ops. */
 static const uint8_t x86_nops[][8] = {
@@ -55,8 +130,11 @@ static const uint8_t x86_nops[][8] = {
 };
 
 /* arch/x86/kernel/uprobes.c: branch_setup_xol_ops() and push_setup_xol_ops() */
-static bool x86_emulated(const uint8_t *b, size_t len)
+static bool x86_emulated(const cs_insn *in)
 {
+	const uint8_t *b = in->bytes;
+	size_t len = in->size;
+
 	if (len >= 1 && len <= 8 && !memcmp(b, x86_nops[len - 1], len))
 		return true;
 	if (len == 1 && b[0] >= 0x50 && b[0] <= 0x57) /* push r64 */
@@ -81,28 +159,144 @@ static bool x86_is_ret(const cs_insn *in)
 	return in->id == X86_INS_RET;
 }
 
-static void x86_classify(csh h, const cs_insn *in, struct insn_info *out)
+static bool x86_is_nop(const cs_insn *in)
+{
+	return in->id == X86_INS_NOP;
+}
+
+static bool x86_is_cond_branch(csh h, const cs_insn *in)
+{
+	return cs_insn_group(h, in, X86_GRP_JUMP) && in->id != X86_INS_JMP &&
+	       in->id != X86_INS_LJMP;
+}
+
+static bool x86_call(const cs_insn *in, uint64_t *target)
 {
 	const cs_x86 *x = &in->detail->x86;
 
-	out->emulated = x86_emulated(in->bytes, in->size);
+	if (in->id != X86_INS_CALL || x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+		return false;
+	*target = (uint64_t)x->operands[0].imm;
+	return true;
+}
+
+static bool x86_calls(const cs_insn *in)
+{
+	return in->id == X86_INS_CALL || in->id == X86_INS_SYSCALL;
+}
+
+static enum flow x86_flow(csh h, const cs_insn *in, uint64_t *target, bool *direct)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	*direct = false;
+	if (in->id == X86_INS_RET || in->id == X86_INS_INT3 || in->id == X86_INS_UD2 ||
+	    in->id == X86_INS_HLT)
+		return FLOW_END;
+	if (!cs_insn_group(h, in, X86_GRP_JUMP))
+		return FLOW_NEXT;
+	if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
+		*target = (uint64_t)x->operands[0].imm;
+		*direct = true;
+	}
+	return in->id == X86_INS_JMP || in->id == X86_INS_LJMP ? FLOW_JUMP : FLOW_COND;
+}
+
+static bool x86_stack_check(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
 	/* cmp rsp|r12, qword ptr [r14 + 0x10]: g.stackguard0 (R14 holds g in ABIInternal) */
-	out->stack_check =
-	    in->id == X86_INS_CMP && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
-	    x->operands[1].type == X86_OP_MEM && x->operands[1].mem.base == X86_REG_R14 &&
-	    x->operands[1].mem.index == X86_REG_INVALID && x->operands[1].mem.disp == 0x10 &&
-	    x->operands[1].mem.segment == X86_REG_INVALID;
-	out->cond_branch =
-	    cs_insn_group(h, in, X86_GRP_JUMP) && in->id != X86_INS_JMP && in->id != X86_INS_LJMP;
-	out->frame_push = in->id == X86_INS_PUSH && x->op_count == 1 &&
-			  x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RBP;
+	return in->id == X86_INS_CMP && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+	       x->operands[1].type == X86_OP_MEM && x->operands[1].mem.base == X86_REG_R14 &&
+	       x->operands[1].mem.index == X86_REG_INVALID && x->operands[1].mem.disp == 0x10 &&
+	       x->operands[1].mem.segment == X86_REG_INVALID;
+}
+
+static bool x86_frame_push(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	return in->id == X86_INS_PUSH && x->op_count == 1 && x->operands[0].type == X86_OP_REG &&
+	       x->operands[0].reg == X86_REG_RBP;
+}
+
+static uint64_t x86_global(const cs_insn *prev, const cs_insn *in, int k, unsigned int *size)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *op;
+
+	(void)prev;
+	if (k < 0 || k >= x->op_count)
+		return 0;
+	op = &x->operands[k];
+	if (op->type != X86_OP_MEM || op->mem.base != X86_REG_RIP ||
+	    op->mem.index != X86_REG_INVALID || op->mem.segment != X86_REG_INVALID)
+		return 0;
+	if (size)
+		*size = op->size;
+	return in->address + in->size + (uint64_t)op->mem.disp;
+}
+
+static uint64_t x86_global_addr(const cs_insn *prev, const cs_insn *in)
+{
+	if (in->id != X86_INS_LEA || x86_dest_reg(in) < 0)
+		return 0;
+	return x86_global(prev, in, 1, NULL);
 }
 
 /* --- arm64 (designed for, untested) ----------------------------------------------------------- */
 
-/* arch/arm64/kernel/probes/decode-insn.c simulates branches and pc-relative address loads. */
-static bool arm64_emulated(uint32_t w)
+/* A word capstone does not know (e.g. ARMv8.1 atomics such as casal in capstone 4) is kept as
+ * an instruction with id 0 and no operands: it is none of the kinds asked about. */
+
+static uint32_t arm64_word(const cs_insn *in)
 {
+	uint32_t w;
+
+	memcpy(&w, in->bytes, 4);
+	return w;
+}
+
+static int arm64_regnum(unsigned int r)
+{
+	if (r >= ARM64_REG_X0 && r <= ARM64_REG_X28)
+		return (int)(r - ARM64_REG_X0);
+	if (r >= ARM64_REG_W0 && r <= ARM64_REG_W30)
+		return (int)(r - ARM64_REG_W0);
+	if (r == ARM64_REG_X29 || r == ARM64_REG_X30)
+		return r == ARM64_REG_X29 ? 29 : 30;
+	if (r == ARM64_REG_SP || r == ARM64_REG_WSP)
+		return 31;
+	return -1;
+}
+
+static int arm64_reg_op(const cs_insn *in, int k)
+{
+	const cs_arm64 *a = &in->detail->arm64;
+
+	if (k < 0 || k >= a->op_count || a->operands[k].type != ARM64_OP_REG)
+		return -1;
+	return arm64_regnum(a->operands[k].reg);
+}
+
+static int arm64_dest_reg(const cs_insn *in)
+{
+	return arm64_reg_op(in, 0);
+}
+
+static int arm64_op_count(const cs_insn *in)
+{
+	return in->detail->arm64.op_count;
+}
+
+/* arch/arm64/kernel/probes/decode-insn.c simulates branches and pc-relative address loads. */
+static bool arm64_emulated(const cs_insn *in)
+{
+	uint32_t w = arm64_word(in);
+
+	if (!in->id)
+		return false;
 	return (w & 0x7c000000) == 0x14000000 || /* b, bl */
 	       (w & 0xff000010) == 0x54000000 || /* b.cond */
 	       (w & 0x7e000000) == 0x34000000 || /* cbz, cbnz */
@@ -115,48 +309,591 @@ static bool arm64_emulated(uint32_t w)
 
 static bool arm64_is_ret(const cs_insn *in)
 {
-	uint32_t w;
-
-	memcpy(&w, in->bytes, 4);
-	return (w & 0xfffffc1f) == 0xd65f0000;
+	return in->id && (arm64_word(in) & 0xfffffc1f) == 0xd65f0000;
 }
 
-static void arm64_classify(csh h, const cs_insn *in, struct insn_info *out)
+static bool arm64_is_nop(const cs_insn *in)
+{
+	return in->id == ARM64_INS_NOP;
+}
+
+static bool arm64_is_b_cond(const cs_insn *in)
+{
+	return in->id && (arm64_word(in) & 0xff000010) == 0x54000000;
+}
+
+static bool arm64_is_cond_branch(csh h, const cs_insn *in)
+{
+	(void)h;
+	return arm64_is_b_cond(in) || in->id == ARM64_INS_CBZ || in->id == ARM64_INS_CBNZ ||
+	       in->id == ARM64_INS_TBZ || in->id == ARM64_INS_TBNZ;
+}
+
+static bool arm64_call(const cs_insn *in, uint64_t *target)
+{
+	/* BL imm26 is 100101 imm26, the target pc + imm26 * 4 */
+	uint32_t w = arm64_word(in);
+	int64_t imm;
+
+	if (!in->id || (w & 0xfc000000u) != 0x94000000u)
+		return false;
+	imm = (int64_t)(w & 0x03ffffffu);
+	if (imm & 0x02000000)
+		imm -= 0x04000000;
+	*target = in->address + (uint64_t)(imm * 4);
+	return true;
+}
+
+static bool arm64_calls(const cs_insn *in)
+{
+	return in->id == ARM64_INS_BL || in->id == ARM64_INS_BLR || in->id == ARM64_INS_SVC;
+}
+
+static enum flow arm64_flow(csh h, const cs_insn *in, uint64_t *target, bool *direct)
 {
 	const cs_arm64 *a = &in->detail->arm64;
-	uint32_t w;
+	bool cond = arm64_is_cond_branch(h, in);
 
-	(void)h;
-	memcpy(&w, in->bytes, 4);
-	out->emulated = arm64_emulated(w);
-	/* ldr x16, [x28, #16]: loads g.stackguard0; the cmp with sp and b.ls follow */
-	out->stack_check =
-	    in->id == ARM64_INS_LDR && a->op_count == 2 && a->operands[1].type == ARM64_OP_MEM &&
-	    a->operands[1].mem.base == ARM64_REG_X28 && a->operands[1].mem.disp == 16;
-	out->cond_branch = (w & 0xff000010) == 0x54000000;
-	out->frame_push = false; /* the frame record store is not emulated on arm64 */
+	*direct = false;
+	if (in->id == ARM64_INS_RET || in->id == ARM64_INS_BRK || in->id == ARM64_INS_HLT)
+		return FLOW_END;
+	if (!cond && in->id != ARM64_INS_B && in->id != ARM64_INS_BR)
+		return FLOW_NEXT;
+	/* the target is the last operand of b, b.cond, cbz and tbz */
+	if (a->op_count && a->operands[a->op_count - 1].type == ARM64_OP_IMM) {
+		*target = (uint64_t)a->operands[a->op_count - 1].imm;
+		*direct = true;
+	}
+	return cond ? FLOW_COND : FLOW_JUMP;
 }
 
-static const struct arch_ops arch_ops[] = {
-    [GOBIN_ARCH_X86_64] = {CS_ARCH_X86, CS_MODE_64, x86_is_ret, x86_classify},
-    [GOBIN_ARCH_ARM64] = {CS_ARCH_ARM64, CS_MODE_ARM, arm64_is_ret, arm64_classify},
+static bool arm64_stack_check(const cs_insn *in)
+{
+	const cs_arm64 *a = &in->detail->arm64;
+
+	/* ldr x16, [x28, #16]: loads g.stackguard0; the cmp with sp and b.ls follow */
+	return in->id == ARM64_INS_LDR && a->op_count == 2 && a->operands[1].type == ARM64_OP_MEM &&
+	       a->operands[1].mem.base == ARM64_REG_X28 && a->operands[1].mem.disp == 16;
+}
+
+static bool arm64_frame_push(const cs_insn *in)
+{
+	(void)in;
+	return false; /* the frame record store is not emulated on arm64 */
+}
+
+/* The page `adrp reg, page` at prev puts in reg, or 0. */
+static uint64_t arm64_adrp_page(const cs_insn *prev, unsigned int reg)
+{
+	const cs_arm64 *a;
+
+	if (!prev || prev->id != ARM64_INS_ADRP)
+		return 0;
+	a = &prev->detail->arm64;
+	if (a->op_count != 2 || a->operands[0].type != ARM64_OP_REG || a->operands[0].reg != reg ||
+	    a->operands[1].type != ARM64_OP_IMM)
+		return 0;
+	return (uint64_t)a->operands[1].imm;
+}
+
+static uint64_t arm64_global(const cs_insn *prev, const cs_insn *in, int k, unsigned int *size)
+{
+	const cs_arm64 *a = &in->detail->arm64;
+	const cs_arm64_op *op;
+	uint64_t page;
+
+	if (k < 0 || k >= a->op_count)
+		return 0;
+	op = &a->operands[k];
+	if (op->type != ARM64_OP_MEM || op->mem.index != ARM64_REG_INVALID)
+		return 0;
+	page = arm64_adrp_page(prev, op->mem.base);
+	if (!page)
+		return 0;
+	if (size) {
+		if (in->id == ARM64_INS_LDRB || in->id == ARM64_INS_STRB)
+			*size = 1;
+		else if (in->id == ARM64_INS_LDRH || in->id == ARM64_INS_STRH)
+			*size = 2;
+		else
+			*size = a->operands[0].type == ARM64_OP_REG &&
+					a->operands[0].reg >= ARM64_REG_W0 &&
+					a->operands[0].reg <= ARM64_REG_W30
+				    ? 4
+				    : 8;
+	}
+	return page + (uint64_t)(int64_t)op->mem.disp;
+}
+
+static uint64_t arm64_global_addr(const cs_insn *prev, const cs_insn *in)
+{
+	const cs_arm64 *a = &in->detail->arm64;
+	uint64_t page;
+
+	if (in->id == ARM64_INS_ADR && a->op_count == 2 && a->operands[1].type == ARM64_OP_IMM)
+		return (uint64_t)a->operands[1].imm;
+	if (in->id != ARM64_INS_ADD || a->op_count != 3 || a->operands[1].type != ARM64_OP_REG ||
+	    a->operands[2].type != ARM64_OP_IMM)
+		return 0;
+	page = arm64_adrp_page(prev, a->operands[1].reg);
+	return page ? page + (uint64_t)a->operands[2].imm : 0;
+}
+
+static const struct gobin_arch_ops arch_ops[] = {
+    [GOBIN_ARCH_X86_64] =
+	{
+	    .name = "x86-64",
+	    .cs_arch = CS_ARCH_X86,
+	    .cs_mode = CS_MODE_64,
+	    .width = 0,
+	    .check_branch = 1, /* cmp; jbe */
+	    .regnum = x86_regnum,
+	    .reg_op = x86_reg_op,
+	    .dest_reg = x86_dest_reg,
+	    .op_count = x86_op_count,
+	    .is_ret = x86_is_ret,
+	    .is_nop = x86_is_nop,
+	    .is_cond_branch = x86_is_cond_branch,
+	    .call = x86_call,
+	    .calls = x86_calls,
+	    .flow = x86_flow,
+	    .emulated = x86_emulated,
+	    .stack_check = x86_stack_check,
+	    .frame_push = x86_frame_push,
+	    .global = x86_global,
+	    .global_addr = x86_global_addr,
+	},
+    [GOBIN_ARCH_ARM64] =
+	{
+	    .name = "arm64",
+	    .cs_arch = CS_ARCH_ARM64,
+	    .cs_mode = CS_MODE_ARM,
+	    .width = 4,
+	    .check_branch = 2, /* ldr; cmp; b.ls */
+	    .regnum = arm64_regnum,
+	    .reg_op = arm64_reg_op,
+	    .dest_reg = arm64_dest_reg,
+	    .op_count = arm64_op_count,
+	    .is_ret = arm64_is_ret,
+	    .is_nop = arm64_is_nop,
+	    .is_cond_branch = arm64_is_cond_branch,
+	    .call = arm64_call,
+	    .calls = arm64_calls,
+	    .flow = arm64_flow,
+	    .emulated = arm64_emulated,
+	    .stack_check = arm64_stack_check,
+	    .frame_push = arm64_frame_push,
+	    .global = arm64_global,
+	    .global_addr = arm64_global_addr,
+	},
 };
+
+static const struct gobin_arch_ops *arch_ops_of(enum gobin_arch arch)
+{
+	return (unsigned int)arch < sizeof(arch_ops) / sizeof(arch_ops[0]) ? &arch_ops[arch] : NULL;
+}
 
 /* --- the sweep ------------------------------------------------------------------------------- */
 
-static void choose(enum gobin_arch arch, const struct insn_info *in, size_t n,
+/* A linear sweep over code, one instruction at a time, in constant memory. */
+struct sweep {
+	const struct gobin_arch_ops *ops;
+	csh h;
+	cs_insn *in;	/* capstone's, with details */
+	cs_insn word;	/* a fixed-width word capstone does not know */
+	cs_detail none; /* its (empty) details */
+	const uint8_t *p;
+	size_t left;
+	uint64_t addr;
+};
+
+/* 0, or -EINVAL (unknown architecture) or -ENOMEM with a message. sweep_close() must follow. */
+static int sweep_open(struct sweep *s, enum gobin_arch arch, const uint8_t *code, size_t len,
+		      uint64_t addr)
+{
+	memset(s, 0, sizeof(*s));
+	s->ops = arch_ops_of(arch);
+	if (!s->ops)
+		return xg_error(-EINVAL, "unknown architecture %d", (int)arch);
+	if (cs_open(s->ops->cs_arch, s->ops->cs_mode, &s->h) != CS_ERR_OK) {
+		s->h = 0;
+		return xg_error(-ENOMEM, "capstone: cannot open an %s decoder", s->ops->name);
+	}
+	cs_option(s->h, CS_OPT_DETAIL, CS_OPT_ON);
+	s->in = cs_malloc(s->h);
+	if (!s->in)
+		return xg_error(-ENOMEM, "capstone: out of memory");
+	s->p = code;
+	s->left = len;
+	s->addr = addr;
+	return 0;
+}
+
+/* The next instruction, valid until the next call; NULL at the end, or (s->left > 0) at bytes
+ * that do not decode as an instruction of a variable-width architecture or that are shorter
+ * than a fixed-width one's. */
+static const cs_insn *sweep_next(struct sweep *s)
+{
+	unsigned int w = s->ops->width;
+
+	if (!s->left)
+		return NULL;
+	if (cs_disasm_iter(s->h, &s->p, &s->left, &s->addr, s->in))
+		return s->in;
+	if (!w || s->left < w)
+		return NULL;
+	memset(&s->word, 0, sizeof(s->word));
+	s->word.address = s->addr;
+	s->word.size = (uint16_t)w;
+	memcpy(s->word.bytes, s->p, w);
+	snprintf(s->word.mnemonic, sizeof(s->word.mnemonic), ".word");
+	snprintf(s->word.op_str, sizeof(s->word.op_str), "0x%02x%02x%02x%02x", s->p[3], s->p[2],
+		 s->p[1], s->p[0]);
+	s->word.detail = &s->none;
+	s->p += w;
+	s->left -= w;
+	s->addr += w;
+	return &s->word;
+}
+
+static void sweep_close(struct sweep *s)
+{
+	if (s->in)
+		cs_free(s->in, 1);
+	if (s->h)
+		cs_close(&s->h);
+	s->in = NULL;
+}
+
+/* --- decoded code ----------------------------------------------------------------------------- */
+
+static int code_push(struct gobin_code *c, const cs_insn *in)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		cs_insn *ni = realloc(c->insn, cap * sizeof(*ni));
+		cs_detail *nd;
+
+		if (!ni)
+			return -ENOMEM;
+		c->insn = ni;
+		nd = realloc(c->details, cap * sizeof(*nd));
+		if (!nd)
+			return -ENOMEM;
+		c->details = nd;
+		c->cap = cap;
+	}
+	c->insn[c->n] = *in;
+	c->details[c->n] = *in->detail;
+	c->n++;
+	return 0;
+}
+
+int gobin_code__decode(struct gobin_code *c, enum gobin_arch arch, const uint8_t *code, size_t len,
+		       uint64_t addr)
+{
+	const cs_insn *in;
+	struct sweep s;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	err = sweep_open(&s, arch, code, len, addr);
+	if (err)
+		goto out;
+	c->arch = arch;
+	c->ops = s.ops;
+	while ((in = sweep_next(&s))) {
+		err = code_push(c, in);
+		if (err) {
+			err = xg_error(err, "capstone: out of memory");
+			goto out;
+		}
+	}
+	c->swept = len - s.left;
+	for (size_t i = 0; i < c->n; i++)
+		c->insn[i].detail = &c->details[i];
+	/* the handle stays open for the group and register queries */
+	c->h = s.h;
+	s.h = 0;
+out:
+	sweep_close(&s);
+	if (err)
+		gobin_code__free(c);
+	return err;
+}
+
+int gobin_code__decode_func(struct gobin_code *c, const struct gobin *b, const struct gobin_func *f)
+{
+	uint8_t *buf = NULL;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	if (!f->size || f->size > MAX_DECODE_SIZE)
+		return xg_error(-EINVAL, "%s: implausible size %llu", f->name,
+				(unsigned long long)f->size);
+	buf = malloc(f->size);
+	if (!buf)
+		return -ENOMEM;
+	err = gobin__read_vaddr(b, f->addr, buf, f->size);
+	if (err)
+		err = xg_error(err, "%s: cannot read its code", f->name);
+	else
+		err = gobin_code__decode(c, gobin__arch(b), buf, f->size, f->addr);
+	free(buf);
+	return err;
+}
+
+void gobin_code__free(struct gobin_code *c)
+{
+	if (!c)
+		return;
+	free(c->insn);
+	free(c->details);
+	if (c->h)
+		cs_close(&c->h);
+	memset(c, 0, sizeof(*c));
+}
+
+long gobin_code__index(const struct gobin_code *c, uint64_t addr)
+{
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->insn[mid].address < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->n && c->insn[lo].address == addr ? (long)lo : -1;
+}
+
+int gobin_code__regnum(const struct gobin_code *c, unsigned int reg)
+{
+	return c->ops->regnum(reg);
+}
+
+int gobin_code__op_count(const struct gobin_code *c, size_t i)
+{
+	return c->ops->op_count(&c->insn[i]);
+}
+
+int gobin_code__reg_op(const struct gobin_code *c, size_t i, int k)
+{
+	return c->ops->reg_op(&c->insn[i], k);
+}
+
+int gobin_code__dest_reg(const struct gobin_code *c, size_t i)
+{
+	return c->ops->dest_reg(&c->insn[i]);
+}
+
+bool gobin_code__is_ret(const struct gobin_code *c, size_t i)
+{
+	return c->ops->is_ret(&c->insn[i]);
+}
+
+bool gobin_code__is_nop(const struct gobin_code *c, size_t i)
+{
+	return c->ops->is_nop(&c->insn[i]);
+}
+
+bool gobin_code__is_cond_branch(const struct gobin_code *c, size_t i)
+{
+	return c->ops->is_cond_branch(c->h, &c->insn[i]);
+}
+
+bool gobin_code__call(const struct gobin_code *c, size_t i, uint64_t *target)
+{
+	return c->ops->call(&c->insn[i], target);
+}
+
+bool gobin_code__emulated(const struct gobin_code *c, size_t i)
+{
+	return c->ops->emulated(&c->insn[i]);
+}
+
+uint64_t gobin_code__global(const struct gobin_code *c, size_t i, int k, unsigned int *size)
+{
+	return c->ops->global(i ? &c->insn[i - 1] : NULL, &c->insn[i], k, size);
+}
+
+uint64_t gobin_code__global_addr(const struct gobin_code *c, size_t i)
+{
+	return c->ops->global_addr(i ? &c->insn[i - 1] : NULL, &c->insn[i]);
+}
+
+const cs_x86 *gobin_code__x86(const struct gobin_code *c, size_t i)
+{
+	return c->arch == GOBIN_ARCH_X86_64 ? &c->insn[i].detail->x86 : NULL;
+}
+
+/* --- control flow ---------------------------------------------------------------------------- */
+
+/* The successors of instruction i (at most 2) into out; returns how many. */
+static int successors(const struct gobin_code *c, size_t i, size_t out[2])
+{
+	uint64_t target = 0;
+	bool direct;
+	enum flow fl = c->ops->flow(c->h, &c->insn[i], &target, &direct);
+	int n = 0;
+	long t;
+
+	if (fl == FLOW_END)
+		return 0;
+	if (fl != FLOW_NEXT && direct) {
+		t = gobin_code__index(c, target);
+		if (t >= 0)
+			out[n++] = (size_t)t;
+	}
+	if (fl == FLOW_JUMP)
+		return n; /* unconditional; an indirect or outside target ends the path */
+	if (i + 1 < c->n)
+		out[n++] = i + 1;
+	return n;
+}
+
+static bool writes_reg(const struct gobin_code *c, const cs_insn *in, int reg)
+{
+	cs_regs rd, wr;
+	uint8_t nrd = 0, nwr = 0;
+
+	if (c->ops->calls(in))
+		return true;
+	if (cs_regs_access(c->h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
+		return true;
+	for (uint8_t i = 0; i < nwr; i++)
+		if (c->ops->regnum(wr[i]) == reg)
+			return true;
+	return false;
+}
+
+bool gobin_code__entry_reg_stored_before(const struct gobin_code *c, size_t spill, int reg,
+					 size_t site)
+{
+	size_t n = c->n, *stack = NULL, *pred = NULL, *pstart = NULL, *fill = NULL, sp = 0, s2[2];
+	uint8_t *fwd = NULL, *bwd = NULL;
+	bool ok = false;
+
+	if (spill >= n || site >= n || !n)
+		return false;
+	stack = malloc(n * sizeof(*stack));
+	pstart = calloc(n + 1, sizeof(*pstart));
+	pred = malloc(2 * n * sizeof(*pred));
+	fill = calloc(n + 1, sizeof(*fill));
+	fwd = calloc(n, 1);
+	bwd = calloc(n, 1);
+	if (!stack || !pstart || !pred || !fill || !fwd || !bwd)
+		goto out;
+
+	/* predecessors, CSR: count, prefix sums, fill */
+	for (size_t i = 0; i < n; i++) {
+		int k = successors(c, i, s2);
+
+		for (int j = 0; j < k; j++)
+			pstart[s2[j] + 1]++;
+	}
+	for (size_t i = 0; i < n; i++)
+		pstart[i + 1] += pstart[i];
+	for (size_t i = 0; i < n; i++) {
+		int k = successors(c, i, s2);
+
+		for (int j = 0; j < k; j++)
+			pred[pstart[s2[j]] + fill[s2[j]]++] = i;
+	}
+
+	/* forward from the entry, spill as a barrier: site must stay unreached */
+	if (spill != 0) {
+		fwd[0] = 1;
+		stack[sp++] = 0;
+		while (sp) {
+			size_t i = stack[--sp];
+			int k = successors(c, i, s2);
+
+			for (int j = 0; j < k; j++) {
+				if (s2[j] == spill || fwd[s2[j]])
+					continue;
+				fwd[s2[j]] = 1;
+				stack[sp++] = s2[j];
+			}
+		}
+		if (fwd[site])
+			goto out;
+	}
+	/* backward from spill, not past the entry: the instructions that can run between
+	 * the entry and spill; none may change reg */
+	stack[sp++] = spill;
+	bwd[spill] = 1;
+	while (sp) {
+		size_t i = stack[--sp];
+
+		if (i == 0)
+			continue;
+		for (size_t j = pstart[i]; j < pstart[i + 1]; j++) {
+			size_t q = pred[j];
+
+			if (bwd[q] || q == spill)
+				continue;
+			bwd[q] = 1;
+			stack[sp++] = q;
+		}
+	}
+	ok = true;
+	for (size_t i = 0; i < n && ok; i++)
+		if (i != spill && bwd[i] && (spill == 0 || fwd[i] || i == 0) &&
+		    writes_reg(c, &c->insn[i], reg))
+			ok = false;
+out:
+	free(stack);
+	free(pstart);
+	free(pred);
+	free(fill);
+	free(fwd);
+	free(bwd);
+	return ok;
+}
+
+/* --- probe placement -------------------------------------------------------------------------- */
+
+struct insn_info {
+	uint32_t off;
+	bool stack_check;
+	bool cond_branch;
+	bool frame_push;
+	bool emulated;
+	char text[64];
+};
+
+static void classify(const struct sweep *s, const cs_insn *in, struct insn_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->off = (uint32_t)in->address;
+	snprintf(out->text, sizeof(out->text), "%.24s%s%.36s", in->mnemonic,
+		 in->op_str[0] ? " " : "", in->op_str);
+	if (in == &s->word)
+		return; /* an unknown word: none of these */
+	out->emulated = s->ops->emulated(in);
+	out->stack_check = s->ops->stack_check(in);
+	out->cond_branch = s->ops->is_cond_branch(s->h, in);
+	out->frame_push = s->ops->frame_push(in);
+}
+
+static void choose(const struct gobin_arch_ops *ops, const struct insn_info *in, size_t n,
 		   struct gobin_probe_site *out)
 {
 	const struct insn_info *pick = &in[0];
 
+	if (!n)
+		return; /* nothing decoded: the caller has reported why */
 	for (size_t i = 0; i + 1 < n; i++) {
 		size_t j = i + 1;
 
 		if (!in[i].stack_check)
 			continue;
-		/* arm64: ldr; cmp; b.ls */
-		if (arch == GOBIN_ARCH_ARM64 && j + 1 < n)
-			j++;
+		/* the branch ends the check: x86 `cmp; jbe`, arm64 `ldr; cmp; b.ls` */
+		if (ops->check_branch > 1 && j + ops->check_branch - 1 < n)
+			j += ops->check_branch - 1;
 		if (!in[j].cond_branch)
 			break;
 		if (j + 1 < n && in[j + 1].frame_push)
@@ -173,169 +910,87 @@ static void choose(enum gobin_arch arch, const struct insn_info *in, size_t n,
 int gobin_disasm__probe_site(enum gobin_arch arch, const uint8_t *code, size_t size,
 			     const char *name, struct gobin_probe_site *out)
 {
-	const struct arch_ops *ops;
 	struct insn_info first[PROLOGUE_WINDOW];
-	size_t nfirst = 0, left = size;
-	const uint8_t *p = code;
-	uint64_t addr = 0;
-	cs_insn *in = NULL;
-	csh h = 0;
-	int err = 0;
+	size_t nfirst = 0;
+	const cs_insn *in;
+	struct sweep s;
+	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((unsigned int)arch >= sizeof(arch_ops) / sizeof(arch_ops[0]))
+	if (!arch_ops_of(arch))
 		return xg_error(-EINVAL, "%s: unknown architecture %d", name, (int)arch);
-	ops = &arch_ops[arch];
 	if (!size)
 		return xg_error(-EINVAL, "%s: empty function", name);
 	if (size > MAX_FUNC_SIZE)
 		return xg_error(-E2BIG, "%s: function of %zu bytes is too large to decode", name,
 				size);
-	if (cs_open(ops->arch, ops->mode, &h) != CS_ERR_OK)
-		return xg_error(-ENOMEM, "%s: capstone: cannot open a decoder", name);
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	in = cs_malloc(h);
-	if (!in) {
-		err = xg_error(-ENOMEM, "%s: capstone: out of memory", name);
+	err = sweep_open(&s, arch, code, size, 0);
+	if (err) {
+		xg_error_prefix("%s", name);
 		goto out;
 	}
-	while (left) {
-		uint64_t off = addr;
-
-		if (!cs_disasm_iter(h, &p, &left, &addr, in)) {
-			char hex[3 * 8 + 1] = "";
-
-			/* fixed width: a word capstone 4 does not know (e.g. ARMv8.1 atomics such
-			 * as casal) is still one instruction, and not a RET or a branch */
-			if (arch == GOBIN_ARCH_ARM64 && left >= 4) {
-				if (nfirst < PROLOGUE_WINDOW) {
-					memset(&first[nfirst], 0, sizeof(first[0]));
-					first[nfirst].off = (uint32_t)off;
-					snprintf(first[nfirst].text, sizeof(first[0].text),
-						 ".word 0x%02x%02x%02x%02x", p[3], p[2], p[1],
-						 p[0]);
-					nfirst++;
-				}
-				p += 4;
-				left -= 4;
-				addr += 4;
-				continue;
-			}
-
-			for (size_t i = 0; i < 8 && i < left; i++)
-				snprintf(hex + 3 * i, 4, " %02x", p[i]);
-			err = xg_error(-EBADMSG, "%s: cannot decode the instruction at +0x%llx:%s",
-				       name, (unsigned long long)off, hex);
-			goto out;
-		}
-		if (nfirst < PROLOGUE_WINDOW) {
-			struct insn_info *ii = &first[nfirst++];
-
-			memset(ii, 0, sizeof(*ii));
-			ii->off = (uint32_t)off;
-			ops->classify(h, in, ii);
-			snprintf(ii->text, sizeof(ii->text), "%.24s%s%.36s", in->mnemonic,
-				 in->op_str[0] ? " " : "", in->op_str);
-		}
-		if (ops->is_ret(in)) {
+	while ((in = sweep_next(&s))) {
+		if (nfirst < PROLOGUE_WINDOW)
+			classify(&s, in, &first[nfirst++]);
+		if (in != &s.word && s.ops->is_ret(in)) {
 			if (out->nret < GOBIN_MAX_RETS)
-				out->ret_offs[out->nret++] = (uint32_t)off;
+				out->ret_offs[out->nret++] = (uint32_t)in->address;
 			else
 				out->rets_truncated = true;
 		}
 	}
-	choose(arch, first, nfirst, out);
+	if (s.left) {
+		size_t off = size - s.left;
+		char hex[3 * 8 + 1] = "";
+
+		for (size_t i = 0; i < 8 && i < s.left; i++)
+			snprintf(hex + 3 * i, 4, " %02x", code[off + i]);
+		err = xg_error(-EBADMSG, "%s: cannot decode the instruction at +0x%llx:%s", name,
+			       (unsigned long long)off, hex);
+		goto out;
+	}
+	choose(s.ops, first, nfirst, out);
 out:
-	if (in)
-		cs_free(in, 1);
-	cs_close(&h);
+	sweep_close(&s);
 	return err;
+}
+
+int gobin__probe_site(const struct gobin *b, const struct gobin_func *f,
+		      struct gobin_probe_site *out)
+{
+	size_t avail;
+	const uint8_t *code = gobin_vaddr_ptr(b, f->addr, &avail);
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s: %s at 0x%llx", b->path, f->name ? f->name : "?",
+		 (unsigned long long)f->addr);
+	if (!code || !gobin_exec_addr(b, f->addr))
+		return xg_error(-EFAULT, "%s: not in an executable segment of the file", name);
+	if (f->size > avail)
+		return xg_error(
+		    -EFAULT,
+		    "%s: the function (%llu bytes) extends past its segment's data in the "
+		    "file",
+		    name, (unsigned long long)f->size);
+	return gobin_disasm__probe_site(b->arch, code, (size_t)f->size, name, out);
 }
 
 int gobin_disasm__calls(enum gobin_arch arch, const uint8_t *code, size_t size, uint64_t addr,
 			uint64_t *targets, size_t max)
 {
-	size_t n = 0, left = size;
-	const uint8_t *p = code;
-	cs_insn *in = NULL;
-	csh h = 0;
+	const cs_insn *in;
+	struct sweep s;
+	size_t n = 0;
+	int err;
 
-	if (arch == GOBIN_ARCH_ARM64) {
-		/* fixed width: BL imm26 is 100101 imm26, the target pc + imm26 * 4 */
-		for (size_t off = 0; off + 4 <= size && n < max; off += 4) {
-			uint32_t w = (uint32_t)p[off] | (uint32_t)p[off + 1] << 8 |
-				     (uint32_t)p[off + 2] << 16 | (uint32_t)p[off + 3] << 24;
-			int64_t imm;
-
-			if ((w & 0xfc000000u) != 0x94000000u)
-				continue;
-			imm = (int64_t)(w & 0x03ffffffu);
-			if (imm & 0x02000000)
-				imm -= 0x04000000;
-			targets[n++] = addr + off + (uint64_t)(imm * 4);
-		}
-		return (int)n;
-	}
-	if (arch != GOBIN_ARCH_X86_64 || size > MAX_FUNC_SIZE)
+	if (!arch_ops_of(arch) || size > MAX_FUNC_SIZE)
 		return -EINVAL;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
-		return -ENOMEM;
-	in = cs_malloc(h);
-	if (!in) {
-		cs_close(&h);
-		return -ENOMEM;
-	}
-	while (left && n < max && cs_disasm_iter(h, &p, &left, &addr, in)) {
-		/* call rel32 */
-		if (in->size == 5 && in->bytes[0] == 0xe8) {
-			int32_t rel =
-			    (int32_t)((uint32_t)in->bytes[1] | (uint32_t)in->bytes[2] << 8 |
-				      (uint32_t)in->bytes[3] << 16 | (uint32_t)in->bytes[4] << 24);
-
-			targets[n++] = in->address + 5 + (uint64_t)(int64_t)rel;
-		}
-	}
-	cs_free(in, 1);
-	cs_close(&h);
-	return (int)n;
-}
-
-/* x86-64 general-purpose register number (rax 0 .. r15 15) of any of its names, or -1. */
-static int x86_gpr(const char *name)
-{
-	static const char *const n64[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-					    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
-	static const char *const n32[16] = {"eax",  "ecx",  "edx",  "ebx", "esp",  "ebp",
-					    "esi",  "edi",  "r8d",  "r9d", "r10d", "r11d",
-					    "r12d", "r13d", "r14d", "r15d"};
-
-	if (!name)
-		return -1;
-	for (int i = 0; i < 16; i++)
-		if (!strcmp(name, n64[i]) || !strcmp(name, n32[i]))
-			return i;
-	/* 16- and 8-bit names: ax, al, ah, ..., r8w, r8b */
-	if ((name[0] == 'r' && name[1] >= '0' && name[1] <= '9')) {
-		int v = atoi(name + 1);
-
-		return v >= 8 && v <= 15 ? v : -1;
-	}
-	if (strlen(name) == 2) {
-		static const char base[] = "acdb";
-		const char *p = strchr(base, name[0]);
-
-		if (p && (name[1] == 'x' || name[1] == 'l' || name[1] == 'h'))
-			return (int)(p - base);
-		if (!strcmp(name, "si") || !strcmp(name, "sil"))
-			return 6;
-		if (!strcmp(name, "di"))
-			return 7;
-	}
-	if (!strcmp(name, "sil"))
-		return 6;
-	if (!strcmp(name, "dil"))
-		return 7;
-	return -1;
+	err = sweep_open(&s, arch, code, size, addr);
+	while (!err && n < max && (in = sweep_next(&s)))
+		if (in != &s.word && s.ops->call(in, &targets[n]))
+			n++;
+	sweep_close(&s);
+	return err ? err : (int)n;
 }
 
 /* Whether code holds the bytes of a `call r64` or `jmp r64`: FF with ModRM 11 010 rrr (D0-D7)
@@ -355,12 +1010,10 @@ int gobin_disasm__closure_call(enum gobin_arch arch, const uint8_t *code, size_t
 	/* per register: loads from the closure pointer (-1: not derived from it) */
 	int nloads[16];
 	int32_t offs[16][GOBIN_WRAPPER_LOADS];
-	size_t left = size;
-	const uint8_t *p = code;
-	uint64_t addr = 0;
-	cs_insn *in = NULL;
-	csh h = 0;
-	int err = -ENOENT;
+	const cs_insn *in;
+	struct sweep s;
+	uint64_t target;
+	int err;
 
 	if (arch != GOBIN_ARCH_X86_64)
 		return -EOPNOTSUPP;
@@ -372,26 +1025,21 @@ int gobin_disasm__closure_call(enum gobin_arch arch, const uint8_t *code, size_t
 	for (int i = 0; i < 16; i++)
 		nloads[i] = -1;
 	nloads[2] = 0; /* rdx: the closure context (ABIInternal) */
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
-		return -ENOMEM;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	in = cs_malloc(h);
-	if (!in) {
-		cs_close(&h);
-		return -ENOMEM;
-	}
-	while (left && cs_disasm_iter(h, &p, &left, &addr, in)) {
+	err = sweep_open(&s, arch, code, size, 0);
+	if (err)
+		goto out;
+	err = -ENOENT;
+	while ((in = sweep_next(&s))) {
 		const cs_x86 *x = &in->detail->x86;
 		cs_regs rd, wr;
 		uint8_t nrd, nwr;
 
-		if (in->id == X86_INS_RET || (in->id == X86_INS_CALL && x->op_count == 1 &&
-					      x->operands[0].type == X86_OP_IMM))
+		if (x86_is_ret(in) || x86_call(in, &target))
 			break; /* a direct call first: not a wrapper that calls through its closure
 				*/
 		if ((in->id == X86_INS_CALL || in->id == X86_INS_JMP) && x->op_count == 1 &&
 		    x->operands[0].type == X86_OP_REG) {
-			int r = x86_gpr(cs_reg_name(h, x->operands[0].reg));
+			int r = x86_regnum(x->operands[0].reg);
 
 			if (r >= 0 && nloads[r] > 0) {
 				out->nloads = (uint32_t)nloads[r];
@@ -402,24 +1050,25 @@ int gobin_disasm__closure_call(enum gobin_arch arch, const uint8_t *code, size_t
 		}
 		if (in->id == X86_INS_MOV && x->op_count == 2 &&
 		    x->operands[0].type == X86_OP_REG && x->operands[0].size == 8) {
-			int d = x86_gpr(cs_reg_name(h, x->operands[0].reg));
-			const cs_x86_op *s = &x->operands[1];
+			int d = x86_regnum(x->operands[0].reg);
+			const cs_x86_op *src = &x->operands[1];
 
-			if (d >= 0 && s->type == X86_OP_MEM && s->mem.index == X86_REG_INVALID &&
-			    s->mem.segment == X86_REG_INVALID) {
-				int b = x86_gpr(cs_reg_name(h, s->mem.base));
+			if (d >= 0 && src->type == X86_OP_MEM &&
+			    src->mem.index == X86_REG_INVALID &&
+			    src->mem.segment == X86_REG_INVALID) {
+				int b = x86_regnum(src->mem.base);
 
 				if (b >= 0 && nloads[b] >= 0 && nloads[b] < GOBIN_WRAPPER_LOADS &&
-				    s->mem.disp >= INT32_MIN && s->mem.disp <= INT32_MAX) {
+				    src->mem.disp >= INT32_MIN && src->mem.disp <= INT32_MAX) {
 					int n = nloads[b];
 
 					memcpy(offs[d], offs[b], sizeof(offs[d]));
-					offs[d][n] = (int32_t)s->mem.disp;
+					offs[d][n] = (int32_t)src->mem.disp;
 					nloads[d] = n + 1;
 					continue;
 				}
-			} else if (d >= 0 && s->type == X86_OP_REG) {
-				int b = x86_gpr(cs_reg_name(h, s->reg));
+			} else if (d >= 0 && src->type == X86_OP_REG) {
+				int b = x86_regnum(src->reg);
 
 				if (b >= 0) {
 					memcpy(offs[d], offs[b], sizeof(offs[d]));
@@ -429,16 +1078,16 @@ int gobin_disasm__closure_call(enum gobin_arch arch, const uint8_t *code, size_t
 			}
 		}
 		/* anything else: what it writes no longer comes from the closure */
-		if (cs_regs_access(h, in, rd, &nrd, wr, &nwr) == CS_ERR_OK) {
+		if (cs_regs_access(s.h, in, rd, &nrd, wr, &nwr) == CS_ERR_OK) {
 			for (uint8_t i = 0; i < nwr; i++) {
-				int r = x86_gpr(cs_reg_name(h, wr[i]));
+				int r = x86_regnum(wr[i]);
 
 				if (r >= 0)
 					nloads[r] = -1;
 			}
 		}
 	}
-	cs_free(in, 1);
-	cs_close(&h);
+out:
+	sweep_close(&s);
 	return err;
 }

@@ -9,11 +9,14 @@
 #ifndef XG_GOBIN_INTERNAL_H
 #define XG_GOBIN_INTERNAL_H
 
+#include <gelf.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gobin/disasm.h"
 #include "gobin/gobin.h"
+#include "util/u64map.h"
 
 /* --- varints (Go encoding/binary.Uvarint) ---------------------------------------------------- */
 
@@ -120,16 +123,136 @@ int gobin_pcln__line(const struct gobin_pcln *p, const struct gobin_pcln_func *f
 
 /* --- the opened binary ------------------------------------------------------------------------ */
 
+#define MD_WORD_TEXT	   22 /* moduledata.text, in pointer words (offset 176 on 64-bit) */
+#define MD_WORD_TYPES	   37 /* moduledata.types (296) */
+#define MD_WORD_ETYPES	   38 /* moduledata.etypes (304); 39 from Go 1.27 (typedesclen) */
+#define MD_WORD_ETYPES_127 39
+#define MD_WORD_GOFUNC	   40 /* moduledata.gofunc (320); 43 from Go 1.27 */
+#define MD_WORD_GOFUNC_127 43
+
+struct gobin_seg {
+	uint64_t vaddr, memsz, off, filesz; /* filesz: the part actually in the file */
+	uint32_t flags;
+};
+
+struct gobin_sym {
+	const char *name;
+	uint64_t addr, size;
+	bool func;
+};
+
+/* a pclntab function */
+struct gobin_pfunc {
+	const char *name;
+	uint32_t entry_off, end_off;
+	uint8_t funcid, flag;
+	bool shadowed; /* a duplicate name whose other entry is preferred (ABI0 wrappers) */
+};
+
+struct gobin {
+	char *path;
+	int fd;
+	Elf *elf;
+	uint8_t *mem; /* gobin__open_mem's copy */
+	void *map;    /* gobin__open's private mapping of the file */
+	size_t map_size;
+	const uint8_t *img;
+	size_t img_size;
+	enum gobin_arch arch;
+	unsigned int flags;
+	bool has_shdrs;
+	size_t shstrndx;
+	struct gobin_seg *segs;
+	size_t nsegs;
+
+	struct gobin_info info;
+	struct gobin_buildinfo bi;
+
+	struct gobin_pcln pcln;
+	struct gobin_pfunc *pfuncs; /* address order */
+	struct gobin_pfunc **pfunc_by_name;
+	size_t npfunc_by_name;
+
+	struct gobin_sym *syms; /* all named defined symbols, by name */
+	size_t nsyms;
+	struct gobin_sym **funcs; /* function symbols, by address */
+	size_t nfuncs;
+
+	struct u64map relocs;
+	bool relocs_loaded;
+	uint64_t md_addr; /* moduledata, 0 until found */
+	int md_err;
+	bool md_searched;
+	uint64_t gofunc; /* moduledata.gofunc (funcdata base), 0 until found or when unknown */
+	bool gofunc_searched;
+	char text_start_from[64];
+};
+
+/* The little-endian word of size bytes at p. */
+static inline uint64_t gobin_leword(const uint8_t *p, unsigned int size)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < size; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Opening (gobin.c) calls these in order: gobin_check_ident(), gobin_load_segments(),
+ * gobin_check_truncated(), gobin_load_buildinfo(), gobin_fill_info_from_buildinfo(),
+ * gobin_load_build_id(), gobin_load_symtab(), gobin_find_pclntab(), gobin_find_text_start(),
+ * gobin_index_pclntab(). Each returns 0 or -errno with a message naming the file. */
+
+/* elf.c: checks the raw ELF header before libelf, to say precisely what is wrong. */
+int gobin_check_ident(struct gobin *b);
+int gobin_load_segments(struct gobin *b);
+/* Any section or segment that ends past the end of the file: -EINVAL, "truncated". */
+int gobin_check_truncated(struct gobin *b);
+/* The PT_LOAD holding link-time address addr, or NULL. */
+const struct gobin_seg *gobin_seg_of(const struct gobin *b, uint64_t addr);
+/* Bytes of the file at link-time address addr; *avail = how many follow in the same segment.
+ * NULL when addr has no file data. */
+const uint8_t *gobin_vaddr_ptr(const struct gobin *b, uint64_t addr, size_t *avail);
+/* Whether addr lies in an executable PT_LOAD. */
+bool gobin_exec_addr(const struct gobin *b, uint64_t addr);
+/* The section named name (its header into *sh), or NULL. */
+Elf_Scn *gobin_find_section(const struct gobin *b, const char *name, GElf_Shdr *sh);
+/* The file bytes of a section, bounded by the file. 0 or -EINVAL. */
+int gobin_section_bytes(const struct gobin *b, const char *name, const GElf_Shdr *sh,
+			const uint8_t **p, size_t *len);
+/* Collects the R_*_RELATIVE relocations (target -> addend) into b->relocs. */
+int gobin_load_relocs(struct gobin *b);
+/* A pointer-sized word at addr as the loader would see it before adding the load bias. */
+int gobin_read_ptr(struct gobin *b, uint64_t addr, uint64_t *val);
 /* The link-time address of file offset off, through the PT_LOAD whose page-aligned file range
  * holds it (for /proc/PID/maps offsets). 0 or -ENOENT. */
 int gobin_file_off_vaddr(const struct gobin *b, uint64_t off, uint64_t *vaddr);
 
-/* --- instruction analysis -------------------------------------------------------------------- */
+/* notes.c */
+int gobin_load_buildinfo(struct gobin *b);
+void gobin_fill_info_from_buildinfo(struct gobin *b);
+void gobin_load_build_id(struct gobin *b);
 
-enum gobin_arch {
-	GOBIN_ARCH_X86_64,
-	GOBIN_ARCH_ARM64,
-};
+/* symtab.c: nothing when the binary has no .symtab or GOBIN_OPEN_NO_SYMTAB is set. */
+int gobin_load_symtab(struct gobin *b);
+/* The symbol named name (a function symbol when func; the largest of several), or NULL. */
+const struct gobin_sym *gobin_sym_lookup(const struct gobin *b, const char *name, bool func);
+
+/* pclntab_find.c */
+int gobin_find_pclntab(struct gobin *b);
+int gobin_find_text_start(struct gobin *b);
+int gobin_index_pclntab(struct gobin *b);
+/* The pclntab function named name (the preferred one of twins), or NULL. */
+const struct gobin_pfunc *gobin_pfunc_lookup(const struct gobin *b, const char *name);
+/* The pclntab function starting exactly at addr, or NULL. */
+const struct gobin_pfunc *gobin_pfunc_at(const struct gobin *b, uint64_t addr);
+
+/* moduledata.c: found on first use, the result kept. 0, -ENOENT, or -errno. */
+int gobin_find_moduledata(struct gobin *b);
+/* The funcdata base: the go:func.* symbol, else moduledata.gofunc. 0 when unknown. */
+uint64_t gobin_gofunc_base(struct gobin *b);
+
+/* --- instruction analysis -------------------------------------------------------------------- */
 
 /* Chooses the probe site and finds the RETs of the machine code code[0..size) (a function
  * body starting at its entry). name is for messages. */

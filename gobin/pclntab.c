@@ -43,15 +43,6 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t leword(const uint8_t *p, unsigned int size)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < size; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 int gobin_pcln__parse(struct gobin_pcln *p, const uint8_t *data, size_t size, uint64_t vaddr,
 		      const char *what)
 {
@@ -99,7 +90,7 @@ int gobin_pcln__parse(struct gobin_pcln *p, const uint8_t *data, size_t size, ui
 		return xg_error(-EINVAL, "%s: truncated: %zu bytes, the header alone is %llu", what,
 				size, (unsigned long long)hdr);
 	for (int i = 0; i < 8; i++)
-		w[i] = leword(data + 8 + i * p->ptrsize, p->ptrsize);
+		w[i] = gobin_leword(data + 8 + i * p->ptrsize, p->ptrsize);
 	p->nfunc = w[0];
 	p->nfiles = w[1];
 	p->hdr_text_start = w[2];

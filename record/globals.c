@@ -3,82 +3,71 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "gobin/disasm.h"
 #include "record/globals.h"
-#include "record/x86dec.h"
 
 #define MEM_PROFILE_RATE_DEFAULT (512 * 1024)
 
-static int decode_named(const struct gobin *b, const char *name, struct rec_x86 *d)
+static int decode_named(const struct gobin *b, const char *name, struct gobin_code *d)
 {
 	struct gobin_func f;
 
 	memset(d, 0, sizeof(*d));
 	if (gobin__func(b, name, &f))
 		return -1;
-	return rec_x86__decode(b, &f, d) ? -1 : 0;
+	return gobin_code__decode_func(d, b, &f) ? -1 : 0;
 }
 
-/* gcStart: the RIP-relative lea into RAX last before `call startCycle`. */
+/* gcStart: the address of a global loaded into the first argument register last before
+ * `call startCycle`. */
 static uint64_t find_gc_controller(const struct gobin *b)
 {
 	struct gobin_func sc;
-	struct rec_x86 d;
-	uint64_t found = 0;
+	struct gobin_code d;
+	uint64_t found = 0, t;
 
 	if (gobin__func(b, "runtime.(*gcControllerState).startCycle", &sc) ||
 	    decode_named(b, "runtime.gcStart", &d))
 		return 0;
 	for (size_t i = 0; i < d.n && !found; i++) {
-		const cs_x86 *x = &d.insn[i].detail->x86;
-
-		if (d.insn[i].id != X86_INS_CALL || x->op_count != 1 ||
-		    x->operands[0].type != X86_OP_IMM || (uint64_t)x->operands[0].imm != sc.addr)
+		if (!gobin_code__call(&d, i, &t) || t != sc.addr)
 			continue;
 		for (size_t j = i; j-- > 0 && i - j < 32;) {
-			const cs_x86 *y = &d.insn[j].detail->x86;
-
-			if (y->op_count != 2 || y->operands[0].type != X86_OP_REG ||
-			    rec_x86__regnum(y->operands[0].reg) != 0)
+			if (gobin_code__dest_reg(&d, j) != 0)
 				continue;
-			/* the last write of RAX: a lea from RIP, or something else (give up) */
-			if (d.insn[j].id == X86_INS_LEA)
-				found = rec_x86__rip_target(&d.insn[j], &y->operands[1]);
+			/* the last write of the register: a global's address, or something else
+			 * (give up) */
+			found = gobin_code__global_addr(&d, j);
 			break;
 		}
 	}
-	rec_x86__free(&d);
+	gobin_code__free(&d);
 	return found;
 }
 
 /* allgadd: `lea rN, [rip+X]` followed (within a few instructions) by `xchg rM, [rN]`. */
 static void find_allg(const struct gobin *b, uint64_t *ptr, uint64_t *len)
 {
-	struct rec_x86 d;
+	struct gobin_code d;
 	uint64_t first = 0, last = 0;
 
 	if (decode_named(b, "runtime.allgadd", &d))
 		return;
 	for (size_t i = 0; i < d.n; i++) {
-		const cs_x86 *x = &d.insn[i].detail->x86;
-		uint64_t target;
-		int r;
+		uint64_t target = gobin_code__global_addr(&d, i);
+		int r = gobin_code__dest_reg(&d, i);
 
-		if (d.insn[i].id != X86_INS_LEA || x->op_count != 2 ||
-		    x->operands[0].type != X86_OP_REG)
-			continue;
-		target = rec_x86__rip_target(&d.insn[i], &x->operands[1]);
-		r = rec_x86__regnum(x->operands[0].reg);
 		if (!target || r < 0)
 			continue;
 		for (size_t j = i + 1; j < d.n && j < i + 4; j++) {
-			const cs_x86 *y = &d.insn[j].detail->x86;
+			const cs_x86 *y = gobin_code__x86(&d, j);
 			bool uses = false;
 
-			if (d.insn[j].id != X86_INS_XCHG)
+			if (!y || d.insn[j].id != X86_INS_XCHG)
 				continue;
 			for (int k = 0; k < y->op_count; k++)
 				uses |= y->operands[k].type == X86_OP_MEM &&
-					rec_x86__regnum(y->operands[k].mem.base) == r &&
+					gobin_code__regnum(&d, y->operands[k].mem.base) == r &&
 					y->operands[k].mem.disp == 0;
 			if (uses) {
 				if (!first)
@@ -88,7 +77,7 @@ static void find_allg(const struct gobin *b, uint64_t *ptr, uint64_t *len)
 			break;
 		}
 	}
-	rec_x86__free(&d);
+	gobin_code__free(&d);
 	if (first && last && first != last) {
 		*ptr = first;
 		*len = last;
@@ -98,75 +87,73 @@ static void find_allg(const struct gobin *b, uint64_t *ptr, uint64_t *len)
 /* gcMarkTermination: the lowest `inc dword [rip+X]` is memstats.numgc. */
 static uint64_t find_memstats(const struct gobin *b, const struct go_offsets *off)
 {
-	struct rec_x86 d;
+	struct gobin_code d;
 	uint64_t low = 0;
 
 	if (off->ms_numgc < 0 || decode_named(b, "runtime.gcMarkTermination", &d))
 		return 0;
 	for (size_t i = 0; i < d.n; i++) {
-		const cs_x86 *x = &d.insn[i].detail->x86;
+		const cs_x86 *x = gobin_code__x86(&d, i);
 		uint64_t t;
 
-		if ((d.insn[i].id != X86_INS_INC && d.insn[i].id != X86_INS_ADD) ||
+		if (!x || (d.insn[i].id != X86_INS_INC && d.insn[i].id != X86_INS_ADD) ||
 		    x->op_count < 1 || x->operands[0].size != 4)
 			continue;
 		if (d.insn[i].id == X86_INS_ADD &&
 		    (x->op_count != 2 || x->operands[1].type != X86_OP_IMM ||
 		     x->operands[1].imm != 1))
 			continue;
-		t = rec_x86__rip_target(&d.insn[i], &x->operands[0]);
+		t = gobin_code__global(&d, i, 0, NULL);
 		if (t && (!low || t < low))
 			low = t;
 	}
-	rec_x86__free(&d);
+	gobin_code__free(&d);
 	return low > (uint64_t)off->ms_numgc ? low - (uint64_t)off->ms_numgc : 0;
 }
 
-/* profilealloc: the RIP-relative quadword it reads that the file initializes to 512 KiB. */
+/* profilealloc: the global quadword it reads that the file initializes to 512 KiB. */
 static uint64_t find_mem_profile_rate(const struct gobin *b)
 {
-	struct rec_x86 d;
+	struct gobin_code d;
 	uint64_t found = 0;
 
 	if (decode_named(b, "runtime.profilealloc", &d))
 		return 0;
 	for (size_t i = 0; i < d.n && !found; i++) {
-		const cs_x86 *x = &d.insn[i].detail->x86;
+		for (int k = 0; k < gobin_code__op_count(&d, i) && !found; k++) {
+			unsigned int size = 0;
+			uint64_t t = gobin_code__global(&d, i, k, &size), v = 0;
 
-		for (int k = 0; k < x->op_count && !found; k++) {
-			uint64_t t = rec_x86__rip_target(&d.insn[i], &x->operands[k]), v = 0;
-
-			if (t && x->operands[k].size == 8 &&
-			    !gobin__read_vaddr(b, t, &v, sizeof(v)) &&
+			if (t && size == 8 && !gobin__read_vaddr(b, t, &v, sizeof(v)) &&
 			    v == MEM_PROFILE_RATE_DEFAULT)
 				found = t;
 		}
 	}
-	rec_x86__free(&d);
+	gobin_code__free(&d);
 	return found;
 }
 
 /* schedinit: `if disableMemoryProfiling { MemProfileRate = 0 }`. */
 static uint64_t find_disable_memprof(const struct gobin *b, uint64_t rate)
 {
-	struct rec_x86 d;
+	struct gobin_code d;
 	uint64_t found = 0, cand = 0;
 
 	if (!rate || decode_named(b, "runtime.schedinit", &d))
 		return 0;
 	for (size_t i = 0; i < d.n && !found; i++) {
-		const cs_x86 *x = &d.insn[i].detail->x86;
+		const cs_x86 *x = gobin_code__x86(&d, i);
 
-		if (x->op_count != 2 || x->operands[1].type != X86_OP_IMM ||
+		if (!x || x->op_count != 2 || x->operands[1].type != X86_OP_IMM ||
 		    x->operands[1].imm != 0)
 			continue;
 		if (d.insn[i].id == X86_INS_CMP && x->operands[0].size == 1)
-			cand = rec_x86__rip_target(&d.insn[i], &x->operands[0]);
+			cand = gobin_code__global(&d, i, 0, NULL);
 		else if (d.insn[i].id == X86_INS_MOV && x->operands[0].size == 8 &&
-			 rec_x86__rip_target(&d.insn[i], &x->operands[0]) == rate)
+			 gobin_code__global(&d, i, 0, NULL) == rate)
 			found = cand;
 	}
-	rec_x86__free(&d);
+	gobin_code__free(&d);
 	return found;
 }
 

@@ -21,7 +21,6 @@
  * Every site is chosen by gobin__probe_site(): after the stack-check prologue, so it is
  * emulated (`push rbp`) and cannot fire twice when a function restarts after growing its stack.
  */
-#include <capstone/capstone.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -30,8 +29,8 @@
 
 #include "bpf/goabi.h"
 #include "format/event.h"
+#include "gobin/disasm.h"
 #include "record/plan.h"
-#include "record/x86dec.h"
 #include "util/err.h"
 
 static const char *const prog_names[REC_PROG_MAX] = {
@@ -101,32 +100,11 @@ static int probe_named(struct rec_plan *p, const struct gobin *b, const char *na
 	return err ? err : probe_func(p, b, &f, prog);
 }
 
-/* --- instruction decoding (x86-64) --------------------------------------------------------- */
+/* --- instruction patterns (gobin/disasm.h) ------------------------------------------------- */
 
-static bool x86_is_jcc(csh h, const cs_insn *in)
+static size_t skip_nops(const struct gobin_code *d, size_t i)
 {
-	return cs_insn_group(h, in, X86_GRP_JUMP) && in->id != X86_INS_JMP &&
-	       in->id != X86_INS_LJMP;
-}
-
-static bool x86_is_nop(const cs_insn *in)
-{
-	return in->id == X86_INS_NOP;
-}
-
-/* The register an instruction with one register operand names, or -1. */
-static int x86_reg_op(const cs_insn *in, int i)
-{
-	const cs_x86 *x = &in->detail->x86;
-
-	if (i >= x->op_count || x->operands[i].type != X86_OP_REG)
-		return -1;
-	return rec_x86__regnum(x->operands[i].reg);
-}
-
-static size_t skip_nops(const struct rec_x86 *d, size_t i)
-{
-	while (i < d->n && x86_is_nop(&d->insn[i]))
+	while (i < d->n && gobin_code__is_nop(d, i))
 		i++;
 	return i;
 }
@@ -149,14 +127,14 @@ static struct rec_probe *probe_insn(struct rec_plan *p, const struct gobin_func 
 	return pr;
 }
 
-static int add_cas_site(struct rec_plan *p, const struct gobin_func *f, const struct rec_x86 *d,
+static int add_cas_site(struct rec_plan *p, const struct gobin_func *f, const struct gobin_code *d,
 			size_t at, const struct xgb_site *s)
 {
 	struct rec_probe *pr;
 
 	if (p->nsites >= XGB_MAX_SITES)
 		return xg_error(-E2BIG, "more than %d compare-and-swap sites", XGB_MAX_SITES);
-	pr = probe_insn(p, f, &d->insn[at], REC_PROG_CAS_SITE, x86_is_jcc(d->h, &d->insn[at]));
+	pr = probe_insn(p, f, &d->insn[at], REC_PROG_CAS_SITE, gobin_code__is_cond_branch(d, at));
 	if (!pr)
 		return -ENOMEM;
 	pr->cookie = p->nsites;
@@ -174,20 +152,20 @@ static int add_cas_site(struct rec_plan *p, const struct gobin_func *f, const st
 static int plan_cas_sites(struct rec_plan *p, const struct gobin *b, const struct gobin_func *f,
 			  int32_t status_off)
 {
-	struct rec_x86 d;
+	struct gobin_code d;
 	int err, found = 0;
 
-	err = rec_x86__decode(b, f, &d);
+	err = gobin_code__decode_func(&d, b, f);
 	if (err)
 		return err;
 	for (size_t i = 0; i < d.n; i++) {
 		const cs_insn *in = &d.insn[i];
-		const cs_x86 *x = &in->detail->x86;
+		const cs_x86 *x = gobin_code__x86(&d, i);
 		struct xgb_site s = {.kind = XGB_SITE_CAS, .old_reg = 0, .ok_how = XGB_OK_ZF};
 		size_t at = i + 1, j, k;
 		int base, src;
 
-		if (in->id != X86_INS_CMPXCHG || x->prefix[0] != X86_PREFIX_LOCK ||
+		if (!x || in->id != X86_INS_CMPXCHG || x->prefix[0] != X86_PREFIX_LOCK ||
 		    x->op_count != 2 || x->operands[0].type != X86_OP_MEM ||
 		    x->operands[0].size != 4)
 			continue;
@@ -195,8 +173,8 @@ static int plan_cas_sites(struct rec_plan *p, const struct gobin *b, const struc
 		    x->operands[0].mem.index != X86_REG_INVALID ||
 		    x->operands[0].mem.segment != X86_REG_INVALID)
 			continue;
-		base = rec_x86__regnum(x->operands[0].mem.base);
-		src = x86_reg_op(in, 1);
+		base = gobin_code__regnum(&d, x->operands[0].mem.base);
+		src = gobin_code__reg_op(&d, i, 1);
 		if (base < 0 || src < 0 || base == 0 || at >= d.n)
 			continue;
 		s.base = base;
@@ -204,18 +182,19 @@ static int plan_cas_sites(struct rec_plan *p, const struct gobin *b, const struc
 		s.status_off = status_off;
 
 		j = skip_nops(&d, i + 1);
-		if (j < d.n && x86_is_jcc(d.h, &d.insn[j])) {
+		if (j < d.n && gobin_code__is_cond_branch(&d, j)) {
 			at = j;
 		} else if (j < d.n &&
 			   (d.insn[j].id == X86_INS_SETE || d.insn[j].id == X86_INS_SETNE)) {
-			int r = x86_reg_op(&d.insn[j], 0);
+			int r = gobin_code__reg_op(&d, j, 0);
 
 			k = skip_nops(&d, j + 1);
 			if (r > 0 && r != base && k < d.n && d.insn[k].id == X86_INS_TEST &&
-			    x86_reg_op(&d.insn[k], 0) == r && x86_reg_op(&d.insn[k], 1) == r) {
+			    gobin_code__reg_op(&d, k, 0) == r &&
+			    gobin_code__reg_op(&d, k, 1) == r) {
 				size_t l = skip_nops(&d, k + 1);
 
-				if (l < d.n && x86_is_jcc(d.h, &d.insn[l])) {
+				if (l < d.n && gobin_code__is_cond_branch(&d, l)) {
 					at = l;
 					/* sete: r = success, TEST sets ZF when r == 0 */
 					s.ok_how =
@@ -230,7 +209,7 @@ static int plan_cas_sites(struct rec_plan *p, const struct gobin *b, const struc
 			break;
 		found++;
 	}
-	rec_x86__free(&d);
+	gobin_code__free(&d);
 	return err ? err : found;
 }
 
@@ -238,27 +217,24 @@ static int plan_cas_sites(struct rec_plan *p, const struct gobin *b, const struc
 static int plan_call_sites(struct rec_plan *p, const struct gobin *b, const struct gobin_func *f,
 			   uint64_t callee, enum rec_prog prog)
 {
-	struct rec_x86 d;
+	struct gobin_code d;
+	uint64_t target;
 	int err, found = 0;
 
-	err = rec_x86__decode(b, f, &d);
+	err = gobin_code__decode_func(&d, b, f);
 	if (err)
 		return err;
 	for (size_t i = 0; i < d.n; i++) {
-		const cs_insn *in = &d.insn[i];
-		const cs_x86 *x = &in->detail->x86;
-
-		if (in->id != X86_INS_CALL || x->op_count != 1 ||
-		    x->operands[0].type != X86_OP_IMM || (uint64_t)x->operands[0].imm != callee)
+		if (!gobin_code__call(&d, i, &target) || target != callee)
 			continue;
-		/* call rel32 is emulated */
-		if (!probe_insn(p, f, in, prog, in->size == 5)) {
+		/* a direct call is emulated (x86-64 call rel32, arm64 bl) */
+		if (!probe_insn(p, f, &d.insn[i], prog, gobin_code__emulated(&d, i))) {
 			err = -ENOMEM;
 			break;
 		}
 		found++;
 	}
-	rec_x86__free(&d);
+	gobin_code__free(&d);
 	return err ? err : found;
 }
 
@@ -463,21 +439,22 @@ static void plan_tls(struct rec_plan *p, const struct gobin *b)
 	int64_t imm[16] = {0};
 	bool known[16] = {false};
 	struct gobin_func f;
-	struct rec_x86 d;
+	struct gobin_code d;
 
 	p->tls_g_off = GO_TLS_G_OFF_DEFAULT;
 	p->tls_from = "default " TLS_DEFAULT_STR(GO_TLS_G_OFF_DEFAULT);
-	if (gobin__func(b, "runtime.stackcheck", &f) || rec_x86__decode(b, &f, &d))
+	if (gobin__func(b, "runtime.stackcheck", &f) || gobin_code__decode_func(&d, b, &f))
 		return;
 	for (size_t i = 0; i < d.n && i < 4; i++) {
-		const cs_x86 *x = &d.insn[i].detail->x86;
-		const cs_x86_op *m = &x->operands[1];
+		const cs_x86 *x = gobin_code__x86(&d, i);
+		const cs_x86_op *m;
 		int r;
 
-		if (d.insn[i].id != X86_INS_MOV || x->op_count != 2 ||
+		if (!x || d.insn[i].id != X86_INS_MOV || x->op_count != 2 ||
 		    x->operands[0].type != X86_OP_REG)
 			continue;
-		r = rec_x86__regnum(x->operands[0].reg);
+		m = &x->operands[1];
+		r = gobin_code__regnum(&d, x->operands[0].reg);
 		if (m->type == X86_OP_IMM && r >= 0) {
 			imm[r] = m->imm;
 			known[r] = true;
@@ -489,7 +466,7 @@ static void plan_tls(struct rec_plan *p, const struct gobin *b)
 		if (m->mem.base == X86_REG_INVALID) {
 			p->tls_g_off = (int32_t)m->mem.disp;
 		} else {
-			int br = rec_x86__regnum(m->mem.base);
+			int br = gobin_code__regnum(&d, m->mem.base);
 
 			if (br < 0 || !known[br])
 				continue;
@@ -498,7 +475,7 @@ static void plan_tls(struct rec_plan *p, const struct gobin *b)
 		p->tls_from = "runtime.stackcheck";
 		break;
 	}
-	rec_x86__free(&d);
+	gobin_code__free(&d);
 }
 
 static int plan_creations(struct rec_plan *p, const struct gobin *b)
@@ -528,14 +505,16 @@ static int plan_creations(struct rec_plan *p, const struct gobin *b)
 }
 
 /* The frame size of a function: `sub rsp, N` after its `push rbp; mov rbp, rsp`, or -1. */
-static int64_t frame_size(const struct rec_x86 *d)
+static int64_t frame_size(const struct gobin_code *d)
 {
 	bool pushed = false;
 
 	for (size_t i = 0; i < d->n && i < 12; i++) {
 		const cs_insn *in = &d->insn[i];
-		const cs_x86 *x = &in->detail->x86;
+		const cs_x86 *x = gobin_code__x86(d, i);
 
+		if (!x)
+			return -1;
 		if (in->id == X86_INS_PUSH && x->op_count == 1 &&
 		    x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RBP)
 			pushed = true;
@@ -549,19 +528,19 @@ static int64_t frame_size(const struct rec_x86 *d)
 
 /* Whether the function d spilled its second argument (typ, RBX at entry) to its spill slot
  * ([rsp + frame + 24]) on every path to instruction site. */
-static bool typ_spilled_before(const struct rec_x86 *d, int64_t frame, size_t site)
+static bool typ_spilled_before(const struct gobin_code *d, int64_t frame, size_t site)
 {
 	for (size_t i = 0; i < site; i++) {
 		const cs_insn *in = &d->insn[i];
-		const cs_x86 *x = &in->detail->x86;
+		const cs_x86 *x = gobin_code__x86(d, i);
 
-		if (in->id != X86_INS_MOV || x->op_count != 2 ||
+		if (!x || in->id != X86_INS_MOV || x->op_count != 2 ||
 		    x->operands[0].type != X86_OP_MEM || x->operands[0].mem.base != X86_REG_RSP ||
 		    x->operands[0].mem.index != X86_REG_INVALID ||
 		    x->operands[0].mem.disp != frame + 24 || x->operands[1].type != X86_OP_REG ||
 		    x->operands[1].reg != X86_REG_RBX)
 			continue;
-		if (rec_x86__entry_reg_stored_before(d, i, 3, site))
+		if (gobin_code__entry_reg_stored_before(d, i, 3, site))
 			return true;
 	}
 	return false;
@@ -588,21 +567,19 @@ static int typ_sites_in(const struct gobin_func *f, void *arg)
 	struct typ_ctx *c = arg;
 	struct rec_plan *p = c->p;
 	bool top = !strcmp(f->name, "runtime.mallocgc");
-	struct rec_x86 d;
+	struct gobin_code d;
 	int64_t frame;
 
-	if (strchr(f->name, '.') != strrchr(f->name, '.') || rec_x86__decode(c->b, f, &d))
+	if (strchr(f->name, '.') != strrchr(f->name, '.') || gobin_code__decode_func(&d, c->b, f))
 		return 0; /* closures (runtime.mallocgc.func1) have no typ argument */
 	frame = frame_size(&d);
 	for (size_t i = 0; i < d.n && frame >= 0; i++) {
 		const cs_insn *in = &d.insn[i];
-		const cs_x86 *x = &in->detail->x86;
 		uint64_t t;
 		bool pa;
 
-		if (in->id != X86_INS_CALL || x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+		if (!gobin_code__call(&d, i, &t))
 			continue;
-		t = (uint64_t)x->operands[0].imm;
 		pa = t == c->profilealloc;
 		if (!pa && !(top && is_alloc_func(c->b, t)))
 			continue;
@@ -612,7 +589,7 @@ static int typ_sites_in(const struct gobin_func *f, void *arg)
 		p->typ_ret[p->ntyp] = in->address + in->size;
 		p->typ_level[p->ntyp++] = pa ? 0 : 1;
 	}
-	rec_x86__free(&d);
+	gobin_code__free(&d);
 	return 0;
 }
 

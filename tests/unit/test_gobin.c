@@ -541,6 +541,66 @@ TEST(gobin_probe_site_arm64)
 	}
 }
 
+/* One piece of code on both architectures: the questions of gobin/disasm.h get one answer. */
+struct arch_case {
+	const char *name;
+	enum gobin_arch arch;
+	const uint8_t *code;
+	size_t len;
+	size_t n;				   /* instructions */
+	size_t lea, call, load, jcc, ret, unknown; /* their indexes; unknown: n when none */
+	uint64_t lea_addr, call_target, load_addr;
+};
+
+TEST(gobin_code_arch)
+{
+	/* at 0x400000: lea rax,[rip+0x1000]; call +0x100; mov rcx,[rip+0x20]; je +0; ret */
+	static const uint8_t x86[] = {0x48, 0x8d, 0x05, 0x00, 0x10, 0x00, 0x00, 0xe8,
+				      0x00, 0x01, 0x00, 0x00, 0x48, 0x8b, 0x0d, 0x20,
+				      0x00, 0x00, 0x00, 0x74, 0x00, 0xc3};
+	/* adrp x0,0x401000; add x0,x0,#0x160; bl +0x100; casal w27,w2,[x5] (unknown to
+	 * capstone 4); adrp x2,0x401000; ldr x1,[x2,#0x18]; b.ls +8; ret */
+	static const uint32_t arm64[] = {0xb0000000, 0x91058000, 0x94000040, 0x88fbfca2,
+					 0xb0000002, 0xf9400c41, 0x54000049, 0xd65f03c0};
+	const struct arch_case cases[] = {
+	    {"x86-64", GOBIN_ARCH_X86_64, x86, sizeof(x86), 5, 0, 1, 2, 3, 4, 5, 0x401007, 0x40010c,
+	     0x400033},
+	    {"arm64", GOBIN_ARCH_ARM64, (const uint8_t *)arm64, sizeof(arm64), 8, 1, 2, 5, 6, 7, 3,
+	     0x401160, 0x400108, 0x401018},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct arch_case *c = &cases[i];
+		struct gobin_code d;
+		unsigned int size = 0;
+		uint64_t t = 0;
+
+		if (!ASSERT_OK(gobin_code__decode(&d, c->arch, c->code, c->len, 0x400000), c->name))
+			continue;
+		ASSERT_EQ(d.n, c->n, c->name);
+		ASSERT_EQ(d.swept, c->len, c->name);
+		ASSERT_EQ(gobin_code__global_addr(&d, c->lea), c->lea_addr, c->name);
+		ASSERT_EQ(gobin_code__dest_reg(&d, c->lea), 0, c->name);
+		ASSERT_TRUE(gobin_code__call(&d, c->call, &t), c->name);
+		ASSERT_EQ(t, c->call_target, c->name);
+		ASSERT_TRUE(gobin_code__emulated(&d, c->call), c->name);
+		ASSERT_EQ(gobin_code__global(&d, c->load, 1, &size), c->load_addr, c->name);
+		ASSERT_EQ(size, 8u, c->name);
+		ASSERT_TRUE(gobin_code__is_cond_branch(&d, c->jcc), c->name);
+		ASSERT_FALSE(gobin_code__is_cond_branch(&d, c->call), c->name);
+		ASSERT_TRUE(gobin_code__is_ret(&d, c->ret), c->name);
+		ASSERT_FALSE(gobin_code__is_ret(&d, c->call), c->name);
+		ASSERT_EQ(gobin_code__index(&d, d.insn[c->ret].address), (long)c->ret, c->name);
+		ASSERT_EQ(gobin_code__x86(&d, 0) != NULL, c->arch == GOBIN_ARCH_X86_64, c->name);
+		if (c->unknown < c->n) {
+			ASSERT_STREQ(d.insn[c->unknown].mnemonic, ".word", c->name);
+			ASSERT_FALSE(gobin_code__call(&d, c->unknown, &t), c->name);
+			ASSERT_EQ(gobin_code__global(&d, c->unknown, 1, NULL), 0u, c->name);
+		}
+		gobin_code__free(&d);
+	}
+}
+
 TEST(gobin_func_print_name)
 {
 	char b[128];

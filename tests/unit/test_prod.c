@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "bpf/events.h"
+#include "gobin/disasm.h"
 #include "record/ingest.h"
 #include "record/plan.h"
 #include "record/recorder.h"
-#include "record/x86dec.h"
 #include "tests/unit/test.h"
 #include "util/err.h"
 
@@ -107,18 +107,19 @@ TEST(prod_spill_dominates)
 {
 	for (size_t i = 0; i < sizeof(spill_cases) / sizeof(spill_cases[0]); i++) {
 		const struct spill_case *c = &spill_cases[i];
-		struct rec_x86 d;
+		struct gobin_code d;
 		long spill, site;
 
-		if (!ASSERT_OK(rec_x86__decode_bytes(c->code, c->len, 0x1000, &d), c->name))
+		if (!ASSERT_OK(gobin_code__decode(&d, GOBIN_ARCH_X86_64, c->code, c->len, 0x1000),
+			       c->name))
 			continue;
-		spill = rec_x86__index(&d, 0x1000 + c->spill);
-		site = rec_x86__index(&d, 0x1000 + c->site);
+		spill = gobin_code__index(&d, 0x1000 + c->spill);
+		site = gobin_code__index(&d, 0x1000 + c->site);
 		if (ASSERT_GE(spill, 0, c->name) && ASSERT_GE(site, 0, c->name))
 			ASSERT_EQ(
-			    rec_x86__entry_reg_stored_before(&d, (size_t)spill, 3, (size_t)site),
+			    gobin_code__entry_reg_stored_before(&d, (size_t)spill, 3, (size_t)site),
 			    c->want, c->name);
-		rec_x86__free(&d);
+		gobin_code__free(&d);
 	}
 }
 

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A Go function's machine code decoded with capstone: the one instruction front-end of xgotop,
+ * for probe placement, the calls of compiler wrappers, and record/'s patterns (the CAS sites
+ * of g.atomicstatus, the TLS slot of g, runtime variables in stripped binaries).
+ *
+ *   struct gobin_code c;
+ *   uint64_t target;
+ *
+ *   if (!gobin_code__decode_func(&c, b, &f)) {
+ *           for (size_t i = 0; i < c.n; i++)
+ *                   if (gobin_code__call(&c, i, &target) && target == callee) ...
+ *           gobin_code__free(&c);
+ *   }
+ *
+ * Decoding is a linear sweep from the function's entry. What differs between architectures
+ * sits in one table in disasm.c (struct gobin_arch_ops): the capstone mode, the instruction
+ * width (x86-64: variable, so the sweep stops at the first bytes that do not decode; arm64:
+ * 4 bytes, so a word capstone does not know is kept as a `.word` and the sweep goes on),
+ * register numbers, and what counts as a RET, a NOP, a direct call, a conditional branch, a
+ * reference to a global variable, and an instruction the kernel's uprobes emulate. Callers
+ * ask those questions through gobin_code__*(). A pattern that exists on one architecture only
+ * (x86's `lock cmpxchg`, an fs: load) reads that architecture's capstone detail through
+ * gobin_code__x86(), which is NULL on any other: such a pattern finds nothing there.
+ *
+ * Register numbers: x86-64 as bpf/goabi.h go_regs (RAX=0, RCX=1, RDX=2, RBX=3, RSP=4, RBP=5,
+ * RSI=6, RDI=7, R8..R15 = 8..15), any width of a register giving its number; arm64 X0..X30
+ * (and W0..W30) = 0..30, SP = 31.
+ *
+ * A gobin_code owns its instructions and does not borrow from the gobin or the bytes it was
+ * decoded from. One object is not for concurrent use; separate objects are independent.
+ */
+#ifndef XG_GOBIN_DISASM_H
+#define XG_GOBIN_DISASM_H
+
+#include <capstone/capstone.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gobin/gobin.h"
+
+enum gobin_arch {
+	GOBIN_ARCH_X86_64,
+	GOBIN_ARCH_ARM64,
+};
+
+struct gobin_arch_ops;
+
+struct gobin_code {
+	enum gobin_arch arch;
+	const struct gobin_arch_ops *ops; /* private */
+	csh h;
+	cs_insn *insn; /* n instructions with details, in address order */
+	size_t n;
+	size_t swept;	    /* bytes decoded: less than the length when x86-64 met bytes it cannot
+			     * decode (the instructions before them are in insn) */
+	cs_detail *details; /* private: insn[i].detail points here */
+	size_t cap;	    /* private */
+};
+
+/* The architecture of b's code. */
+enum gobin_arch gobin__arch(const struct gobin *b);
+
+/* Decodes len bytes of code that sit at link-time address addr. 0, or -EINVAL (unknown
+ * architecture) or -ENOMEM with a message; on success gobin_code__free() must follow. */
+int gobin_code__decode(struct gobin_code *c, enum gobin_arch arch, const uint8_t *code, size_t len,
+		       uint64_t addr);
+/* Decodes f (its f->size bytes, read from the file). 0 or -errno with a message naming f; on
+ * success gobin_code__free() must follow. */
+int gobin_code__decode_func(struct gobin_code *c, const struct gobin *b,
+			    const struct gobin_func *f);
+/* NULL-safe on a zeroed or freed c. */
+void gobin_code__free(struct gobin_code *c);
+
+/* The index of the instruction at addr, or -1. */
+long gobin_code__index(const struct gobin_code *c, uint64_t addr);
+
+/* The register number (see above) of a capstone register of c's architecture, or -1. */
+int gobin_code__regnum(const struct gobin_code *c, unsigned int reg);
+/* The number of operands of instruction i. */
+int gobin_code__op_count(const struct gobin_code *c, size_t i);
+/* The register number of operand k of instruction i when it is a register, else -1. */
+int gobin_code__reg_op(const struct gobin_code *c, size_t i, int k);
+/* The register instruction i writes as its destination (x86-64: the first of two operands,
+ * when it is a register; arm64: the first operand), or -1. */
+int gobin_code__dest_reg(const struct gobin_code *c, size_t i);
+
+bool gobin_code__is_ret(const struct gobin_code *c, size_t i);
+bool gobin_code__is_nop(const struct gobin_code *c, size_t i);
+/* A conditional branch (x86-64 jcc, jrcxz, loop; arm64 b.cond, cbz, tbz and their negations). */
+bool gobin_code__is_cond_branch(const struct gobin_code *c, size_t i);
+/* A direct call (x86-64 `call rel32`, arm64 `bl`): true with its target in *target. */
+bool gobin_code__call(const struct gobin_code *c, size_t i, uint64_t *target);
+/* Whether the kernel emulates instruction i when a uprobe sits on it (x86-64: push, call
+ * rel32, jmp, jcc, the standard nops; arm64: branches and pc-relative address loads): one
+ * trap, against two for an instruction it single-steps out of line. */
+bool gobin_code__emulated(const struct gobin_code *c, size_t i);
+
+/* The link-time address of the global that memory operand k of instruction i refers to
+ * (x86-64 [rip + X]; arm64 [xN, #o] right after `adrp xN, P`), with the access size in *size
+ * when size is not NULL; 0 when operand k is not such a reference. */
+uint64_t gobin_code__global(const struct gobin_code *c, size_t i, int k, unsigned int *size);
+/* The link-time address of a global that instruction i puts in its destination register
+ * (x86-64 `lea r, [rip + X]`; arm64 `adr`, or `add xD, xN, #o` right after `adrp xN, P`), or 0. */
+uint64_t gobin_code__global_addr(const struct gobin_code *c, size_t i);
+
+/* The x86-64 detail of instruction i, or NULL when c is not x86-64 code. */
+const cs_x86 *gobin_code__x86(const struct gobin_code *c, size_t i);
+
+/*
+ * Whether instruction `spill` stores register `reg` as it was at the function's entry, and is
+ * executed on every path from the entry to instruction `site`: no path from the entry reaches
+ * site without passing spill, and no instruction on a path from the entry to spill (restarts
+ * at the entry, as after morestack, excepted) writes reg or calls anything. Built on the
+ * control flow of the decoded function (direct branches; an indirect one ends a path).
+ * Conservative: false when unsure.
+ */
+bool gobin_code__entry_reg_stored_before(const struct gobin_code *c, size_t spill, int reg,
+					 size_t site);
+
+#endif /* XG_GOBIN_DISASM_H */
