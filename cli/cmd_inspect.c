@@ -71,8 +71,8 @@
 #define MAX_QUERIES 256
 #define MAX_FUNCS   512
 
-/* Runtime functions xgotop hooks now or later (shared/notes/go-runtime.md §3); every
- * runtime.mallocgc* function is added after runtime.mallocgc. */
+/* Runtime functions xgotop hooks now or later; every runtime.mallocgc* function is listed
+ * after runtime.mallocgc. */
 static const char *const hooked[] = {
     "runtime.newproc1",
     "runtime.newproc",

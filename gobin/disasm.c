@@ -5,14 +5,14 @@
  * closure.
  *
  * Probe placement: a linear sweep of a function finds every RET and the stack-check prologue,
- * and picks the instruction to put the uprobe on. Why it matters (shared/notes/uprobe-cost.md):
- * the kernel emulates a few instructions (push reg, call rel32, jmp, jcc, the standard nops)
- * in one trap; everything else is copied out of line and single-stepped, a second trap that
- * costs about ten times more in this VM. A Go function with a stack check starts
- * `cmp rsp, [r14+0x10]; jbe morestack` (single-stepped cmp) and reaches `push rbp` right after,
- * with the argument registers still intact, and a probe there does not fire again when the
- * function restarts after growing its stack. arm64 follows the same rules (its RET is `ret`,
- * its prologue `ldr x16, [x28, #16]; cmp sp, x16; b.ls`) but is not tested here.
+ * and picks the instruction to put the uprobe on. Why it matters: the kernel emulates a few
+ * instructions (push reg, call rel32, jmp, jcc, the standard nops) in one trap; everything else is
+ * copied out of line and single-stepped, a second trap that costs several times more (measured with
+ * `make bench`, record.bench). A Go function with a stack check starts `cmp rsp, [r14+0x10]; jbe
+ * morestack` (single-stepped cmp) and reaches `push rbp` right after, with the argument registers
+ * still intact, and a probe there does not fire again when the function restarts after growing its
+ * stack. arm64 follows the same rules (its RET is `ret`, its prologue `ldr x16, [x28, #16]; cmp sp,
+ * x16; b.ls`) but is not tested here.
  *
  * Everything that differs between architectures is in struct gobin_arch_ops, one entry per
  * architecture in arch_ops[]; the arm64 entry is designed for, untested.

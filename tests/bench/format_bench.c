@@ -6,8 +6,8 @@
  *   format-bench [EVENTS] [DIR]
  *
  * Streams: "http" is the Go HTTP server model of tests/fixtures/synth.c under load (8 CPUs,
- * stacks on); "entropy" is the deliberately high-entropy mix of the research notes
- * (trace-formats.md section 4.2: random P interleaving, 2000 live goroutines, Zipf sites).
+ * stacks on); "entropy" is a deliberately high-entropy mix (random P interleaving, 2000 live
+ * goroutines, Zipf-distributed sites), the hard case for the codec.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -95,7 +95,7 @@ static int gen_http(struct stream *s, size_t n)
 	return 0;
 }
 
-/* --- the notes' high-entropy generator (trace-formats.md 4.2), re-implemented ---------------- */
+/* --- the high-entropy generator ---------------------------------------------------------- */
 
 static uint64_t rs = 99;
 
