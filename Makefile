@@ -19,7 +19,8 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-GO_VERSIONS ?= 1.21 1.22 1.23 1.24 1.25 1.26 1.27
+# the Go versions the tests build and trace: tests/go/versions
+GO_VERSIONS ?= $(shell cat tests/go/versions)
 
 ifeq ($(V),1)
 Q =

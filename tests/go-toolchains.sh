@@ -15,7 +15,7 @@ set -euo pipefail
 quiet=0
 if [ "${1:-}" = "--quiet" ]; then quiet=1; shift; fi
 versions=("$@")
-[ ${#versions[@]} -gt 0 ] || versions=(1.21 1.22 1.23 1.24 1.25 1.26 1.27)
+[ ${#versions[@]} -gt 0 ] || read -ra versions <"$(dirname "${BASH_SOURCE[0]}")/go/versions"
 
 cache=${XGOTOP_GO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xgotop/go}
 mkdir -p "$cache"

@@ -2,14 +2,44 @@
 /* The Go programs of the unit tests in tests/unit/go_*.c (go_progs.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gobin/gobin.h"
 #include "tests/unit/go_progs.h"
 #include "tests/unit/test.h"
 #include "util/err.h"
 
-const char *const go_prog_versions[] = {"1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27"};
-const size_t go_prog_nversions = sizeof(go_prog_versions) / sizeof(go_prog_versions[0]);
+const char *go_prog_versions[GO_PROG_MAX_VERSIONS];
+size_t go_prog_nversions;
+
+/* $GO_VERSIONS (set by tests/run), else tests/go/versions, before the tests run. */
+__attribute__((constructor)) static void read_versions(void)
+{
+	static char list[256];
+	const char *env = getenv("GO_VERSIONS");
+	char *save = NULL, *tok;
+
+	if (env && *env) {
+		snprintf(list, sizeof(list), "%s", env);
+	} else {
+		FILE *f = fopen("tests/go/versions", "re");
+
+		if (!f || !fgets(list, sizeof(list), f))
+			list[0] = '\0';
+		if (f)
+			fclose(f);
+	}
+	for (tok = strtok_r(list, " \t\n", &save); tok && go_prog_nversions < GO_PROG_MAX_VERSIONS;
+	     tok = strtok_r(NULL, " \t\n", &save))
+		go_prog_versions[go_prog_nversions++] = tok;
+	if (!go_prog_nversions) {
+		fprintf(stderr,
+			"FAIL: unit-go: no Go versions (GO_VERSIONS empty, no tests/go/versions "
+			"in %s)\n",
+			getenv("PWD") ?: ".");
+		exit(1);
+	}
+}
 
 void go_prog__path(char *buf, size_t len, const char *ver, const char *variant)
 {

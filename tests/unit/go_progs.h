@@ -11,9 +11,11 @@
 
 struct gobin;
 
-/* The Go versions whose programs are opened, oldest first. */
-extern const char *const go_prog_versions[];
-extern const size_t go_prog_nversions;
+/* The Go versions whose programs are opened, oldest first: $GO_VERSIONS, else
+ * tests/go/versions (read from the repository root). */
+#define GO_PROG_MAX_VERSIONS 32
+extern const char *go_prog_versions[GO_PROG_MAX_VERSIONS];
+extern size_t go_prog_nversions;
 
 /* "$OUTPUT/go/VER/hello.VARIANT" into buf. */
 void go_prog__path(char *buf, size_t len, const char *ver, const char *variant);
