@@ -48,12 +48,12 @@ void xg_report_error(bool json, const char *cmd, const char *fmt, ...)
 
 /*
  * For commands that read one trace: parses [--json|-j] [--help|-h] FILE and opens FILE (a
- * trace, or a bundle's) with ro. Returns the trace (xg_trace__close() it), with *json and *path
+ * trace, or a bundle's) with ro. Returns the trace (trace__close() it), with *json and *path
  * (argv's) set; or NULL after printing the help or an error, with *status the exit status.
  */
-struct xg_trace;
-struct xg_trace *xg_cli_open_trace_arg(int argc, char **argv, const char *cmd,
-				       void (*usage)(FILE *f), const struct tf_reader_opts *ro,
-				       bool *json, const char **path, int *status);
+struct trace;
+struct trace *xg_cli_open_trace_arg(int argc, char **argv, const char *cmd, void (*usage)(FILE *f),
+				    const struct tf_reader_opts *ro, bool *json, const char **path,
+				    int *status);
 
 #endif /* XG_CLI_CMD_H */

@@ -51,7 +51,7 @@ static void on_note(void *ctx, const char *msg)
 
 static int list(const char *path)
 {
-	struct xg_bundle *b = xg_bundle__open(path, NULL);
+	struct bundle *b = bundle__open(path, NULL);
 
 	if (!b) {
 		xg_report_error(false, "bundle", "%s", xg_errmsg());
@@ -61,7 +61,7 @@ static int list(const char *path)
 		printf("%12" PRIu64 "  %s%s\n", b->m[i].size, b->m[i].name,
 		       b->m[i].regular ? "" : "  (not a regular file)");
 	printf("%zu members, %zu trace%s\n", b->n, b->ntraces, b->ntraces == 1 ? "" : "s");
-	xg_bundle__close(b);
+	bundle__close(b);
 	return XG_EXIT_OK;
 }
 
@@ -72,7 +72,7 @@ static int cmd_bundle(int argc, char **argv)
 	    {"level", required_argument, NULL, 'l'},  {"list", no_argument, NULL, 'L'},
 	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
-	XG_BUNDLE_OPTS(o, .note = on_note);
+	BUNDLE_OPTS(o, .note = on_note);
 	const char *out = NULL;
 	bool do_list = false;
 	struct stat st;
@@ -127,8 +127,7 @@ static int cmd_bundle(int argc, char **argv)
 		xg_report_error(false, "bundle", "expected trace files and -o OUT; see --help");
 		return XG_EXIT_USAGE;
 	}
-	err =
-	    xg_bundle__write(out, (const char *const *)argv + optind, (size_t)(argc - optind), &o);
+	err = bundle__write(out, (const char *const *)argv + optind, (size_t)(argc - optind), &o);
 	if (err) {
 		xg_report_error(false, "bundle", "%s",
 				xg_errmsg()[0] ? xg_errmsg() : strerror(-err));

@@ -94,19 +94,19 @@ static const char *secs(char *buf, size_t len, uint64_t ns)
 	return buf;
 }
 
-static const char *state_str(const struct xg_analysis *a, const struct xc_state_count *s, char *buf,
+static const char *state_str(const struct analysis *a, const struct check_state_count *s, char *buf,
 			     size_t len)
 {
 	const char *n = xg_gstate_name(s->state);
 
 	if (s->reason)
-		snprintf(buf, len, "%s (%s)", n ? n : "?", xa_str(a, s->reason));
+		snprintf(buf, len, "%s (%s)", n ? n : "?", analysis_str(a, s->reason));
 	else
 		snprintf(buf, len, "%s", n ? n : "?");
 	return buf;
 }
 
-static void print_site(const struct xg_where *w)
+static void print_site(const struct trace_where *w)
 {
 	if (*w->file)
 		printf("%s (%s:%u)", *w->fn ? w->fn : "?", w->file, w->line);
@@ -116,7 +116,7 @@ static void print_site(const struct xg_where *w)
 
 /* Where a group of leaked goroutines waits: "blocked at fn (file:line)" and the frames Go's dump
  * would print. */
-static void text_where(const struct xg_analysis *a, uint32_t stack)
+static void text_where(const struct analysis *a, uint32_t stack)
 {
 	const struct tf_tables *t = tf_reader__tables(a->t->r);
 	const struct xg_frame *at = gmodel__stack_site(a->m, stack), *fr;
@@ -136,15 +136,16 @@ static void text_where(const struct xg_analysis *a, uint32_t stack)
 	}
 }
 
-static void text_leaks(const struct xg_analysis *a, const struct xc_report *rep)
+static void text_leaks(const struct analysis *a, const struct check_report *rep)
 {
 	char b1[64], b2[64], b3[128];
 
 	for (uint32_t i = 0; i < rep->nleaks; i++) {
-		const struct xc_group *g = &rep->leaks[i];
+		const struct check_group *g = &rep->leaks[i];
 
 		printf("  %6" PRIu64 "  %s\n          created at ", g->count,
-		       *xa_str(a, g->start_fn) ? xa_str(a, g->start_fn) : "(unknown function)");
+		       *analysis_str(a, g->start_fn) ? analysis_str(a, g->start_fn)
+						     : "(unknown function)");
 		print_site(&g->site);
 		text_where(a, g->where_stack);
 		printf("\n          ");
@@ -186,36 +187,37 @@ static void text_leaks(const struct xg_analysis *a, const struct xc_report *rep)
 	}
 }
 
-static void text_blocked(const struct xg_analysis *a, const struct xc_report *rep)
+static void text_blocked(const struct analysis *a, const struct check_report *rep)
 {
 	char b1[32], b2[64];
 
 	for (uint32_t i = 0; i < rep->nblocked; i++) {
-		const struct xc_group *g = &rep->blocked[i];
+		const struct check_group *g = &rep->blocked[i];
 
 		printf("  %6" PRIu64 "  %s waiting (%s): longest %s%s %s %s (goroutine %" PRIu64
 		       "%s)\n",
-		       g->count, *xa_str(a, g->start_fn) ? xa_str(a, g->start_fn) : "(unknown)",
-		       g->reason ? xa_str(a, g->reason) : "no reason",
+		       g->count,
+		       *analysis_str(a, g->start_fn) ? analysis_str(a, g->start_fn) : "(unknown)",
+		       g->reason ? analysis_str(a, g->reason) : "no reason",
 		       g->at_least ? "at least " : "", gm_text_dur(b1, sizeof(b1), g->longest_ns),
 		       g->at_least ? "by" : "from", secs(b2, sizeof(b2), g->oldest_ts), g->goids[0],
 		       g->ongoing ? ", still waiting at the end" : "");
 	}
 }
 
-static void text_report(const char *file, const struct xg_analysis *a, const struct xc_report *rep)
+static void text_report(const char *file, const struct analysis *a, const struct check_report *rep)
 {
 	char b1[32], b2[32], b3[32];
 
 	printf("xgotop check: %s: %s, %" PRIu64 " events\n", file, secs(b1, sizeof(b1), a->end_ts),
 	       a->events);
 	for (uint32_t i = 0; i < rep->nrules; i++) {
-		const struct xc_rule *r = &rep->rules[i];
+		const struct check_rule *r = &rep->rules[i];
 		const char *v = r->ok ? "PASS" : "FAIL";
 		const char *est = r->estimate ? " (estimated from sampled allocations)" : "";
 
 		switch (r->id) {
-		case XC_NO_LEAKS:
+		case CHECK_NO_LEAKS:
 			if (r->ok)
 				printf("%s no-leaks: no user goroutine alive at the end\n", v);
 			else
@@ -226,29 +228,29 @@ static void text_report(const char *file, const struct xg_analysis *a, const str
 				       rep->nleaks == 1 ? "" : "s");
 			text_leaks(a, rep);
 			break;
-		case XC_MAX_GOROUTINES:
+		case CHECK_MAX_GOROUTINES:
 			printf("%s max-goroutines %" PRIu64 ": at most %" PRIu64
 			       " goroutines alive at once, the runtime's not counted (at %s)\n",
 			       v, r->limit, r->value, secs(b1, sizeof(b1), r->at_ts));
 			break;
-		case XC_MAX_ALLOC_BYTES:
+		case CHECK_MAX_ALLOC_BYTES:
 			printf("%s max-alloc-bytes %s: %s allocated%s\n", v,
 			       gm_text_bytes(b1, sizeof(b1), (double)r->limit),
 			       gm_text_bytes(b2, sizeof(b2), (double)r->value), est);
 			break;
-		case XC_MAX_ALLOC_RATE:
+		case CHECK_MAX_ALLOC_RATE:
 			printf("%s max-alloc-rate %s/s: peak %s/s, in the second from %s%s\n", v,
 			       gm_text_bytes(b1, sizeof(b1), (double)r->limit),
 			       gm_text_bytes(b2, sizeof(b2), (double)r->value),
 			       secs(b3, sizeof(b3), r->at_ts), est);
 			break;
-		case XC_MAX_HEAP:
+		case CHECK_MAX_HEAP:
 			printf("%s max-heap %s: peak heap %s (at %s)\n", v,
 			       gm_text_bytes(b1, sizeof(b1), (double)r->limit),
 			       gm_text_bytes(b2, sizeof(b2), (double)r->value),
 			       secs(b3, sizeof(b3), r->at_ts));
 			break;
-		case XC_MAX_BLOCKED:
+		case CHECK_MAX_BLOCKED:
 			if (r->ok)
 				printf("%s max-blocked %s: no user goroutine waited longer\n", v,
 				       gm_text_dur(b1, sizeof(b1), r->limit));
@@ -260,7 +262,7 @@ static void text_report(const char *file, const struct xg_analysis *a, const str
 				       gm_text_dur(b2, sizeof(b2), r->value));
 			text_blocked(a, rep);
 			break;
-		case XC_MAX_LOST:
+		case CHECK_MAX_LOST:
 			printf("%s max-lost %" PRIu64 ": %" PRIu64 " events lost\n", v, r->limit,
 			       r->value);
 			break;
@@ -277,14 +279,14 @@ static void text_report(const char *file, const struct xg_analysis *a, const str
 		printf("all %u rules passed\n", rep->nrules);
 }
 
-static void json_site(struct jsonw *w, const struct xg_where *s)
+static void json_site(struct jsonw *w, const struct trace_where *s)
 {
 	jsonw_string_field(w, "create_fn", s->fn);
 	jsonw_string_field(w, "file", s->file);
 	jsonw_uint_field(w, "line", s->line);
 }
 
-static void json_goids(struct jsonw *w, const struct xc_group *g)
+static void json_goids(struct jsonw *w, const struct check_group *g)
 {
 	jsonw_name(w, "goids");
 	jsonw_start_array(w);
@@ -294,7 +296,7 @@ static void json_goids(struct jsonw *w, const struct xc_group *g)
 }
 
 /* "blocked_at": {fn, file, line} and "stack": the frames Go's dump would print, when known */
-static void json_where(struct jsonw *w, const struct xg_analysis *a, uint32_t stack)
+static void json_where(struct jsonw *w, const struct analysis *a, uint32_t stack)
 {
 	const struct tf_tables *t = tf_reader__tables(a->t->r);
 	const struct xg_frame *at = gmodel__stack_site(a->m, stack), *fr;
@@ -325,7 +327,7 @@ static void json_where(struct jsonw *w, const struct xg_analysis *a, uint32_t st
 	jsonw_end_array(w);
 }
 
-static void json_report(const char *file, const struct xg_analysis *a, const struct xc_report *rep)
+static void json_report(const char *file, const struct analysis *a, const struct check_report *rep)
 {
 	struct jsonw *w = jsonw_new(stdout);
 
@@ -340,27 +342,27 @@ static void json_report(const char *file, const struct xg_analysis *a, const str
 	jsonw_name(w, "rules");
 	jsonw_start_array(w);
 	for (uint32_t i = 0; i < rep->nrules; i++) {
-		const struct xc_rule *r = &rep->rules[i];
+		const struct check_rule *r = &rep->rules[i];
 
 		jsonw_start_object(w);
 		jsonw_string_field(w, "rule", r->name);
 		jsonw_bool_field(w, "ok", r->ok);
 		jsonw_uint_field(w, "limit", r->limit);
 		jsonw_uint_field(w, "value", r->value);
-		if (r->id == XC_MAX_GOROUTINES || r->id == XC_MAX_ALLOC_RATE ||
-		    r->id == XC_MAX_HEAP || (r->id == XC_MAX_BLOCKED && !r->ok))
+		if (r->id == CHECK_MAX_GOROUTINES || r->id == CHECK_MAX_ALLOC_RATE ||
+		    r->id == CHECK_MAX_HEAP || (r->id == CHECK_MAX_BLOCKED && !r->ok))
 			jsonw_uint_field(w, "at_ns", r->at_ts);
-		if (r->id == XC_MAX_ALLOC_BYTES || r->id == XC_MAX_ALLOC_RATE)
+		if (r->id == CHECK_MAX_ALLOC_BYTES || r->id == CHECK_MAX_ALLOC_RATE)
 			jsonw_bool_field(w, "estimate", r->estimate);
-		if (r->id == XC_NO_LEAKS) {
+		if (r->id == CHECK_NO_LEAKS) {
 			jsonw_name(w, "leaks");
 			jsonw_start_array(w);
 			for (uint32_t k = 0; k < rep->nleaks; k++) {
-				const struct xc_group *g = &rep->leaks[k];
+				const struct check_group *g = &rep->leaks[k];
 
 				jsonw_start_object(w);
 				jsonw_uint_field(w, "count", g->count);
-				jsonw_string_field(w, "start_fn", xa_str(a, g->start_fn));
+				jsonw_string_field(w, "start_fn", analysis_str(a, g->start_fn));
 				json_site(w, &g->site);
 				jsonw_name(w, "states");
 				jsonw_start_array(w);
@@ -370,7 +372,7 @@ static void json_report(const char *file, const struct xg_analysis *a, const str
 					jsonw_start_object(w);
 					jsonw_string_field(w, "state", n ? n : "?");
 					jsonw_string_field(w, "reason",
-							   xa_str(a, g->states[s].reason));
+							   analysis_str(a, g->states[s].reason));
 					jsonw_uint_field(w, "count", g->states[s].count);
 					jsonw_end_object(w);
 				}
@@ -390,16 +392,16 @@ static void json_report(const char *file, const struct xg_analysis *a, const str
 			jsonw_uint_field(w, "ignored", rep->not_ignored);
 			jsonw_end_object(w);
 		}
-		if (r->id == XC_MAX_BLOCKED) {
+		if (r->id == CHECK_MAX_BLOCKED) {
 			jsonw_name(w, "blocked");
 			jsonw_start_array(w);
 			for (uint32_t k = 0; k < rep->nblocked; k++) {
-				const struct xc_group *g = &rep->blocked[k];
+				const struct check_group *g = &rep->blocked[k];
 
 				jsonw_start_object(w);
 				jsonw_uint_field(w, "count", g->count);
-				jsonw_string_field(w, "start_fn", xa_str(a, g->start_fn));
-				jsonw_string_field(w, "reason", xa_str(a, g->reason));
+				jsonw_string_field(w, "start_fn", analysis_str(a, g->start_fn));
+				jsonw_string_field(w, "reason", analysis_str(a, g->reason));
 				jsonw_uint_field(w, "longest_ns", g->longest_ns);
 				jsonw_uint_field(w, "longest_from_ns", g->oldest_ts);
 				jsonw_bool_field(w, "ongoing", g->ongoing);
@@ -446,14 +448,14 @@ static int cmd_check(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct xc_rules rules = XC_RULES_INIT;
+	struct check_rules rules = CHECK_RULES_INIT;
 	const char *ignore[MAX_IGNORE];
 	unsigned long warnings = 0;
 	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &warnings);
-	struct xa_opts ao = {0};
-	struct xg_analysis *a = NULL;
-	struct xc_report rep = {0};
-	struct xg_trace *t = NULL;
+	struct analysis_opts ao = {0};
+	struct analysis *a = NULL;
+	struct check_report rep = {0};
+	struct trace *t = NULL;
 	bool json = false;
 	int c, err = 0, ret = XG_EXIT_OK;
 
@@ -486,19 +488,19 @@ static int cmd_check(int argc, char **argv)
 			err = parse_count("--max-goroutines", optarg, &rules.max_goroutines);
 			break;
 		case O_MAX_AB:
-			err = xc_parse_bytes(optarg, false, &rules.max_alloc_bytes);
+			err = check_parse_bytes(optarg, false, &rules.max_alloc_bytes);
 			if (err)
 				xg_error(err, "--max-alloc-bytes: '%s' is not a size (10MB, 64MiB)",
 					 optarg);
 			break;
 		case O_MAX_AR:
-			err = xc_parse_bytes(optarg, true, &rules.max_alloc_rate);
+			err = check_parse_bytes(optarg, true, &rules.max_alloc_rate);
 			if (err)
 				xg_error(err, "--max-alloc-rate: '%s' is not a rate (50MB/s)",
 					 optarg);
 			break;
 		case O_MAX_HEAP:
-			err = xc_parse_bytes(optarg, false, &rules.max_heap);
+			err = check_parse_bytes(optarg, false, &rules.max_heap);
 			if (err)
 				xg_error(err, "--max-heap: '%s' is not a size (512MB)", optarg);
 			break;
@@ -533,27 +535,27 @@ static int cmd_check(int argc, char **argv)
 		xg_report_error(json, "check", "expected one trace file; see --help");
 		return XG_EXIT_USAGE;
 	}
-	if (!rules.no_leaks && rules.max_goroutines == XC_UNSET &&
-	    rules.max_alloc_bytes == XC_UNSET && rules.max_alloc_rate == XC_UNSET &&
-	    rules.max_heap == XC_UNSET && rules.max_blocked_ns == XC_UNSET &&
-	    rules.max_lost == XC_UNSET) {
+	if (!rules.no_leaks && rules.max_goroutines == CHECK_UNSET &&
+	    rules.max_alloc_bytes == CHECK_UNSET && rules.max_alloc_rate == CHECK_UNSET &&
+	    rules.max_heap == CHECK_UNSET && rules.max_blocked_ns == CHECK_UNSET &&
+	    rules.max_lost == CHECK_UNSET) {
 		xg_report_error(json, "check",
 				"no rule given (--no-leaks, --max-goroutines N, ...); see --help");
 		return XG_EXIT_USAGE;
 	}
-	t = xg_trace__open(argv[optind], &ro);
+	t = trace__open(argv[optind], &ro);
 	if (!t) {
 		xg_report_error(json, "check", "%s", xg_errmsg());
 		return XG_EXIT_USAGE;
 	}
-	ao.blocked_ns = rules.max_blocked_ns == XC_UNSET ? 0 : rules.max_blocked_ns + 1;
-	a = xg_analyze(t, &ao);
+	ao.blocked_ns = rules.max_blocked_ns == CHECK_UNSET ? 0 : rules.max_blocked_ns + 1;
+	a = analysis__new(t, &ao);
 	if (!a) {
 		xg_report_error(json, "check", "%s", xg_errmsg());
 		ret = errno == ENOMEM ? XG_EXIT_FAIL : XG_EXIT_USAGE;
 		goto out;
 	}
-	err = xg_check(a, &rules, &rep);
+	err = check__run(a, &rules, &rep);
 	if (err) {
 		xg_report_error(json, "check", "out of memory");
 		ret = XG_EXIT_FAIL;
@@ -580,9 +582,9 @@ static int cmd_check(int argc, char **argv)
 		ret = XG_EXIT_CHECK;
 	}
 out:
-	xc_report__free(&rep);
-	xg_analysis__free(a);
-	xg_trace__close(t);
+	check_report__free(&rep);
+	analysis__free(a);
+	trace__close(t);
 	return ret;
 }
 XG_COMMAND("check", cmd_check, "judge a trace by rules (leaks, limits) for CI");

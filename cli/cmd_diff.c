@@ -47,12 +47,12 @@ static void on_warn(void *ctx, const char *msg)
 	fprintf(stderr, "xgotop diff: warning: %s\n", msg);
 }
 
-static const char *fmt_value(char *buf, int len, enum xd_unit u, uint64_t v)
+static const char *fmt_value(char *buf, int len, enum diff_unit u, uint64_t v)
 {
 	switch (u) {
-	case XD_BYTES:
+	case DIFF_BYTES:
 		return gm_text_bytes(buf, len, (double)v);
-	case XD_NS:
+	case DIFF_NS:
 		return gm_text_dur(buf, len, v);
 	default:
 		snprintf(buf, (size_t)len, "%" PRIu64, v);
@@ -60,8 +60,8 @@ static const char *fmt_value(char *buf, int len, enum xd_unit u, uint64_t v)
 	}
 }
 
-static void text(const struct xg_analysis *a, const struct xg_analysis *b,
-		 const struct xd_result *r, double threshold)
+static void text(const struct analysis *a, const struct analysis *b, const struct diff_result *r,
+		 double threshold)
 {
 	int last = -1;
 
@@ -70,12 +70,12 @@ static void text(const struct xg_analysis *a, const struct xg_analysis *b,
 	printf("             B %s (%.3f s, %" PRIu64 " events)\n", b->t->name,
 	       (double)b->end_ts / 1e9, b->events);
 	for (size_t i = 0; i < r->ngrew; i++) {
-		const struct xd_row *row = &r->grew[i];
+		const struct diff_row *row = &r->grew[i];
 		char d[64], pct[24], va[32], vb[32];
 
 		if ((int)row->section != last) {
 			last = (int)row->section;
-			printf("%s:\n", xd_section_titles[row->section]);
+			printf("%s:\n", diff_section_titles[row->section]);
 		}
 		fmt_value(va, sizeof(va), row->unit, row->b - row->a);
 		if (row->a)
@@ -96,7 +96,7 @@ static void text(const struct xg_analysis *a, const struct xg_analysis *b,
 	printf(" (threshold %g%%); %zu shrank, %zu unchanged\n", threshold, r->nshrank, r->nsame);
 }
 
-static void json_side(struct jsonw *w, const char *name, const struct xg_analysis *a)
+static void json_side(struct jsonw *w, const char *name, const struct analysis *a)
 {
 	jsonw_name(w, name);
 	jsonw_start_object(w);
@@ -106,11 +106,11 @@ static void json_side(struct jsonw *w, const char *name, const struct xg_analysi
 	jsonw_end_object(w);
 }
 
-static void json(const struct xg_analysis *a, const struct xg_analysis *b,
-		 const struct xd_result *r, double threshold)
+static void json(const struct analysis *a, const struct analysis *b, const struct diff_result *r,
+		 double threshold)
 {
 	static const char *const units[] = {
-	    [XD_COUNT] = "count", [XD_BYTES] = "bytes", [XD_NS] = "ns"};
+	    [DIFF_COUNT] = "count", [DIFF_BYTES] = "bytes", [DIFF_NS] = "ns"};
 	struct jsonw *w = jsonw_new(stdout);
 
 	if (!w)
@@ -122,10 +122,10 @@ static void json(const struct xg_analysis *a, const struct xg_analysis *b,
 	jsonw_name(w, "grew");
 	jsonw_start_array(w);
 	for (size_t i = 0; i < r->ngrew; i++) {
-		const struct xd_row *row = &r->grew[i];
+		const struct diff_row *row = &r->grew[i];
 
 		jsonw_start_object(w);
-		jsonw_string_field(w, "section", xd_section_names[row->section]);
+		jsonw_string_field(w, "section", diff_section_names[row->section]);
 		jsonw_string_field(w, "key", row->key);
 		jsonw_string_field(w, "metric", row->metric);
 		jsonw_string_field(w, "unit", units[row->unit]);
@@ -159,9 +159,9 @@ static int cmd_diff(int argc, char **argv)
 	};
 	unsigned long warnings = 0;
 	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &warnings);
-	struct xg_trace *t[2] = {NULL, NULL};
-	struct xg_analysis *an[2] = {NULL, NULL};
-	struct xd_result res = {0};
+	struct trace *t[2] = {NULL, NULL};
+	struct analysis *an[2] = {NULL, NULL};
+	struct diff_result res = {0};
 	double threshold = 0;
 	bool as_json = false, fail = false;
 	int c, err, ret = XG_EXIT_OK;
@@ -211,20 +211,20 @@ static int cmd_diff(int argc, char **argv)
 		return XG_EXIT_USAGE;
 	}
 	for (int k = 0; k < 2; k++) {
-		t[k] = xg_trace__open(argv[optind + k], &ro);
+		t[k] = trace__open(argv[optind + k], &ro);
 		if (!t[k]) {
 			xg_report_error(as_json, "diff", "%s", xg_errmsg());
 			ret = XG_EXIT_USAGE;
 			goto out;
 		}
-		an[k] = xg_analyze(t[k], NULL);
+		an[k] = analysis__new(t[k], NULL);
 		if (!an[k]) {
 			xg_report_error(as_json, "diff", "%s", xg_errmsg());
 			ret = errno == ENOMEM ? XG_EXIT_FAIL : XG_EXIT_USAGE;
 			goto out;
 		}
 	}
-	err = xg_diff(an[0], an[1], threshold, &res);
+	err = diff__run(an[0], an[1], threshold, &res);
 	if (err) {
 		xg_report_error(as_json, "diff", "out of memory");
 		ret = XG_EXIT_FAIL;
@@ -251,10 +251,10 @@ static int cmd_diff(int argc, char **argv)
 		ret = XG_EXIT_CHECK;
 	}
 out:
-	xd_result__free(&res);
+	diff_result__free(&res);
 	for (int k = 0; k < 2; k++) {
-		xg_analysis__free(an[k]);
-		xg_trace__close(t[k]);
+		analysis__free(an[k]);
+		trace__close(t[k]);
 	}
 	return ret;
 }

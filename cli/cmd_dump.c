@@ -100,7 +100,7 @@ static void add_where(struct line *l, const struct tf_tables *t, uint32_t stack)
 }
 
 static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables *t,
-		     struct xg_trace *tr)
+		     struct trace *tr)
 {
 	const char *kind = xg_kind_name(ev->kind);
 	struct line l = {.len = 0};
@@ -127,9 +127,9 @@ static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables 
 			add(&l, " (via %s)", tf_tables__str(t, ev->start_wrapper));
 		if (!ev->stack) {
 			/* the go statement's file:line, from the binary or the bundle's symbols */
-			struct xg_where w;
+			struct trace_where w;
 
-			if (xg_trace__pc_where(tr, ev->create_pc, true, &w) && *w.file) {
+			if (trace__pc_where(tr, ev->create_pc, true, &w) && *w.file) {
 				const char *base = strrchr(w.file, '/');
 
 				add(&l, " at %s:%u", base ? base + 1 : w.file, w.line);
@@ -186,7 +186,7 @@ static int cmd_dump(int argc, char **argv)
 {
 	struct warn_ctx wc = {0};
 	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &wc);
-	struct xg_trace *tr = NULL;
+	struct trace *tr = NULL;
 	struct tf_reader *r;
 	const struct tf_tables *t;
 	struct tf_info info;
@@ -225,7 +225,7 @@ static int cmd_dump(int argc, char **argv)
 		ret = XG_EXIT_USAGE;
 	}
 out:
-	xg_trace__close(tr);
+	trace__close(tr);
 	return ret;
 }
 XG_COMMAND("dump", cmd_dump, "print every event of a trace file");

@@ -77,11 +77,11 @@ static int cmd_export(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	enum { F_NONE, F_PERFETTO, F_CHROME, F_PPROF } format = F_NONE;
-	enum xg_profile profile = XG_PROFILE_ALLOCS;
+	enum export_profile profile = EXPORT_PROFILE_ALLOCS;
 	unsigned long warnings = 0;
 	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &warnings);
-	struct xg_export_stats st = {0};
-	struct xg_trace *t = NULL;
+	struct export_stats st = {0};
+	struct trace *t = NULL;
 	struct tf_info info;
 	const char *out = NULL;
 	bool quiet = false, to_stdout, profile_set = false;
@@ -110,11 +110,11 @@ static int cmd_export(int argc, char **argv)
 		case 'p':
 			profile_set = true;
 			if (!strcmp(optarg, "allocs"))
-				profile = XG_PROFILE_ALLOCS;
+				profile = EXPORT_PROFILE_ALLOCS;
 			else if (!strcmp(optarg, "goroutines"))
-				profile = XG_PROFILE_GOROUTINES;
+				profile = EXPORT_PROFILE_GOROUTINES;
 			else if (!strcmp(optarg, "cpu"))
-				profile = XG_PROFILE_CPU;
+				profile = EXPORT_PROFILE_CPU;
 			else {
 				xg_report_error(false, "export",
 						"--profile: '%s' is not allocs, goroutines or cpu",
@@ -150,7 +150,7 @@ static int cmd_export(int argc, char **argv)
 		xg_report_error(false, "export", "--profile goes with --format pprof");
 		return XG_EXIT_USAGE;
 	}
-	t = xg_trace__open(argv[optind], &ro);
+	t = trace__open(argv[optind], &ro);
 	if (!t) {
 		xg_report_error(false, "export", "%s", xg_errmsg());
 		return XG_EXIT_USAGE;
@@ -177,7 +177,7 @@ static int cmd_export(int argc, char **argv)
 	}
 	t0 = now_s();
 	if (format == F_PPROF) {
-		err = xg_export_pprof(t, profile, fd, &st);
+		err = export_pprof(t, profile, fd, &st);
 	} else {
 		f = fdopen(fd, "w");
 		if (!f) {
@@ -185,8 +185,8 @@ static int cmd_export(int argc, char **argv)
 		} else {
 			fd = -1;
 			setvbuf(f, NULL, _IOFBF, 1 << 20);
-			err = format == F_PERFETTO ? xg_export_perfetto(t, f, &st)
-						   : xg_export_chrome(t, f, &st);
+			err = format == F_PERFETTO ? export_perfetto(t, f, &st)
+						   : export_chrome(t, f, &st);
 		}
 	}
 	if (f && fclose(f) && !err)
@@ -236,7 +236,7 @@ out:
 		fclose(f);
 	if (fd >= 0)
 		close(fd);
-	xg_trace__close(t);
+	trace__close(t);
 	return ret;
 }
 XG_COMMAND("export", cmd_export, "write a trace as Perfetto, Chrome JSON or pprof");

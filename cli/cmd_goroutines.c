@@ -51,7 +51,7 @@ static void put_time(struct jsonw *w, const char *name, struct gm_time t)
 }
 
 /* The frames of the stack a goroutine waits in, as Go's dump prints them (its frame filter). */
-static void text_stack(const struct xg_analysis *a, uint32_t stack)
+static void text_stack(const struct analysis *a, uint32_t stack)
 {
 	const struct tf_tables *t = tf_reader__tables(a->t->r);
 	uint32_t n = 0;
@@ -67,21 +67,21 @@ static void text_stack(const struct xg_analysis *a, uint32_t stack)
 	}
 }
 
-static void text(const struct xg_analysis *a, bool all)
+static void text(const struct analysis *a, bool all)
 {
 	char b1[32], b2[32];
 	uint32_t shown = 0;
 
 	for (uint32_t i = 0; i < a->nalive; i++) {
-		const struct xa_alive *g = &a->alive[i];
+		const struct analysis_alive *g = &a->alive[i];
 		const char *st = xg_gstate_name(g->state);
-		struct xg_where w;
+		struct trace_where w;
 
 		if (g->runtime && !all && g->goid != 1)
 			continue;
 		shown++;
 		printf("goroutine %" PRIu64 " [%s%s%s", g->goid,
-		       g->state == XG_G_WAITING && g->reason ? xa_str(a, g->reason)
+		       g->state == XG_G_WAITING && g->reason ? analysis_str(a, g->reason)
 		       : st				     ? st
 							     : "?",
 		       g->in_state.bound == GM_UNKNOWN ? "" : ", ",
@@ -90,10 +90,10 @@ static void text(const struct xg_analysis *a, bool all)
 		if (g->observed_ts)
 			printf(", seen %s before",
 			       gm_text_dur(b2, sizeof(b2), a->end_ts - g->observed_ts));
-		printf("]: %s\n", *xa_str(a, g->start_fn) ? xa_str(a, g->start_fn)
-				  : g->goid == 1	  ? "runtime.main"
-							  : "?");
-		xa_create_site(a, g, &w);
+		printf("]: %s\n", *analysis_str(a, g->start_fn) ? analysis_str(a, g->start_fn)
+				  : g->goid == 1		? "runtime.main"
+								: "?");
+		analysis_create_site(a, g, &w);
 		/* as Go's dump: no creator for the main goroutine and the runtime's ones */
 		if (g->goid == 1)
 			printf("\tthe main goroutine");
@@ -117,7 +117,7 @@ static void text(const struct xg_analysis *a, bool all)
 
 /* "stack": where it waits (or last ran), every frame innermost first, "shown" when Go's dump
  * prints it; absent when not known */
-static void json_stack(struct jsonw *w, const struct xg_analysis *a, uint32_t stack)
+static void json_stack(struct jsonw *w, const struct analysis *a, uint32_t stack)
 {
 	const struct tf_tables *t = tf_reader__tables(a->t->r);
 	const struct xg_frame *fr;
@@ -143,7 +143,7 @@ static void json_stack(struct jsonw *w, const struct xg_analysis *a, uint32_t st
 	jsonw_end_array(w);
 }
 
-static void json(const char *file, const struct xg_analysis *a, bool all)
+static void json(const char *file, const struct analysis *a, bool all)
 {
 	struct jsonw *w = jsonw_new(stdout);
 
@@ -157,25 +157,25 @@ static void json(const char *file, const struct xg_analysis *a, bool all)
 	jsonw_name(w, "goroutines");
 	jsonw_start_array(w);
 	for (uint32_t i = 0; i < a->nalive; i++) {
-		const struct xa_alive *g = &a->alive[i];
-		struct xg_where site;
+		const struct analysis_alive *g = &a->alive[i];
+		struct trace_where site;
 
 		if (g->runtime && !all && g->goid != 1)
 			continue;
-		xa_create_site(a, g, &site);
+		analysis_create_site(a, g, &site);
 		jsonw_start_object(w);
 		jsonw_uint_field(w, "goid", g->goid);
 		jsonw_string_field(w, "state", xg_gstate_name(g->state));
 		if (g->state == XG_G_WAITING && g->reason)
-			jsonw_string_field(w, "reason", xa_str(a, g->reason));
+			jsonw_string_field(w, "reason", analysis_str(a, g->reason));
 		put_time(w, "in_state", g->in_state);
 		if (g->observed_ts)
 			jsonw_uint_field(w, "observed_ns", g->observed_ts);
 		put_time(w, "age", g->age);
 		jsonw_string_field(w, "start_fn",
-				   *xa_str(a, g->start_fn) ? xa_str(a, g->start_fn)
-				   : g->goid == 1	   ? "runtime.main"
-							   : "");
+				   *analysis_str(a, g->start_fn) ? analysis_str(a, g->start_fn)
+				   : g->goid == 1		 ? "runtime.main"
+								 : "");
 		jsonw_uint_field(w, "parent_goid", g->parent_goid);
 		jsonw_string_field(w, "create_fn", site.fn);
 		jsonw_string_field(w, "create_file", site.file);
@@ -200,9 +200,9 @@ static int cmd_goroutines(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct xa_opts ao = {0};
-	struct xg_analysis *a;
-	struct xg_trace *t;
+	struct analysis_opts ao = {0};
+	struct analysis *a;
+	struct trace *t;
 	const char *at = NULL;
 	bool js = false, all = false;
 	int c, err;
@@ -239,7 +239,7 @@ static int cmd_goroutines(int argc, char **argv)
 		xg_report_error(js, "goroutines", "expected one trace file; see --help");
 		return XG_EXIT_USAGE;
 	}
-	t = xg_trace__open(argv[optind], NULL);
+	t = trace__open(argv[optind], NULL);
 	if (!t) {
 		xg_report_error(js, "goroutines", "%s", xg_errmsg());
 		return XG_EXIT_USAGE;
@@ -254,22 +254,22 @@ static int cmd_goroutines(int argc, char **argv)
 					"--at: '%s' is not a time in the trace (1.5s, 300ms, or a "
 					"wall-clock time after the recording started)",
 					at);
-			xg_trace__close(t);
+			trace__close(t);
 			return XG_EXIT_USAGE;
 		}
 	}
-	a = xg_analyze(t, &ao);
+	a = analysis__new(t, &ao);
 	if (!a) {
 		xg_report_error(js, "goroutines", "%s", xg_errmsg());
-		xg_trace__close(t);
+		trace__close(t);
 		return XG_EXIT_FAIL;
 	}
 	if (js)
 		json(argv[optind], a, all);
 	else
 		text(a, all);
-	xg_analysis__free(a);
-	xg_trace__close(t);
+	analysis__free(a);
+	trace__close(t);
 	return XG_EXIT_OK;
 }
 

@@ -242,7 +242,7 @@ static int read_info(struct tf_reader *r, struct tf_info *in)
  * cannot be read is {"file", "error"}. Exit status 2 when a trace cannot be read or has
  * damaged chunks, as for a trace file.
  */
-static int info_bundle(const char *path, const struct xg_bundle *b, bool json)
+static int info_bundle(const char *path, const struct bundle *b, bool json)
 {
 	struct jsonw *j = NULL;
 	int status = XG_EXIT_OK;
@@ -262,7 +262,7 @@ static int info_bundle(const char *path, const struct xg_bundle *b, bool json)
 		       b->ntraces == 1 ? "" : "s");
 	}
 	for (size_t i = 0; i < b->n; i++) {
-		const char *base = xg_bundle__trace_name(b->m[i].name);
+		const char *base = bundle__trace_name(b->m[i].name);
 		struct warns w = {.n = 0};
 		TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &w);
 		struct tf_reader *r;
@@ -276,7 +276,7 @@ static int info_bundle(const char *path, const struct xg_bundle *b, bool json)
 		snprintf(name, sizeof(name), "%s:%s", path, base);
 		if (!json)
 			printf("\n== trace %zu of %zu: %s\n", ++k, b->ntraces, base);
-		r = xg_open_trace(sel, &ro);
+		r = trace__open_reader(sel, &ro);
 		if (!r || read_info(r, &in)) {
 			if (json) {
 				jsonw_start_object(j);
@@ -311,7 +311,7 @@ static int cmd_info(int argc, char **argv)
 {
 	struct warns w = {.n = 0};
 	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &w);
-	struct xg_trace *tr;
+	struct trace *tr;
 	struct tf_reader *r;
 	struct tf_info in;
 	const char *path = NULL;
@@ -323,9 +323,9 @@ static int cmd_info(int argc, char **argv)
 	if (!r)
 		return status;
 	/* a bundle named alone (not BUNDLE:NAME.xgt): all its traces */
-	if (tr->bundle && xg_input_kind(path) == XG_INPUT_BUNDLE) {
+	if (tr->bundle && bundle_input_kind(path) == BUNDLE_INPUT_BUNDLE) {
 		status = info_bundle(path, tr->bundle, json);
-		xg_trace__close(tr);
+		trace__close(tr);
 		if (fflush(stdout) || ferror(stdout))
 			return XG_EXIT_FAIL;
 		return status;
@@ -333,7 +333,7 @@ static int cmd_info(int argc, char **argv)
 	err = read_info(r, &in);
 	if (err) {
 		xg_report_error(json, "info", "%s", xg_errmsg());
-		xg_trace__close(tr);
+		trace__close(tr);
 		return XG_EXIT_FAIL;
 	}
 	if (json) {
@@ -347,7 +347,7 @@ static int cmd_info(int argc, char **argv)
 	} else {
 		print_text(path, &in, tf_reader__meta(r), &w);
 	}
-	xg_trace__close(tr);
+	trace__close(tr);
 	if (fflush(stdout) || ferror(stdout))
 		return XG_EXIT_FAIL;
 	return in.damaged ? XG_EXIT_USAGE : XG_EXIT_OK;

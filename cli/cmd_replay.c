@@ -245,7 +245,7 @@ static int cmd_replay(int argc, char **argv)
 		return XG_EXIT_FAIL;
 	}
 	/* a trace, or a bundle's (offline/open.h) */
-	r = xg_open_trace(path, &ropts);
+	r = trace__open_reader(path, &ropts);
 	if (!r) {
 		err = -(errno ? errno : EINVAL);
 		memset(&res, 0, sizeof(res));

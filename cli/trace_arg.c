@@ -7,16 +7,16 @@
 #include "offline/open.h"
 #include "util/err.h"
 
-struct xg_trace *xg_cli_open_trace_arg(int argc, char **argv, const char *cmd,
-				       void (*usage)(FILE *f), const struct tf_reader_opts *ro,
-				       bool *json, const char **path, int *status)
+struct trace *xg_cli_open_trace_arg(int argc, char **argv, const char *cmd, void (*usage)(FILE *f),
+				    const struct tf_reader_opts *ro, bool *json, const char **path,
+				    int *status)
 {
 	static const struct option longopts[] = {
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct xg_trace *t;
+	struct trace *t;
 	int c;
 
 	*json = false;
@@ -47,7 +47,7 @@ struct xg_trace *xg_cli_open_trace_arg(int argc, char **argv, const char *cmd,
 		return NULL;
 	}
 	*path = argv[optind];
-	t = xg_trace__open(*path, ro); /* a trace, or a bundle's (offline/open.h) */
+	t = trace__open(*path, ro); /* a trace, or a bundle's (offline/open.h) */
 	if (!t) {
 		xg_report_error(*json, cmd, "%s", xg_errmsg());
 		*status = XG_EXIT_USAGE;

@@ -10,25 +10,25 @@
 
 #define BATCH 4096
 
-const char *xa_str(const struct xg_analysis *a, uint32_t id)
+const char *analysis_str(const struct analysis *a, uint32_t id)
 {
 	return id ? tf_tables__str(tf_reader__tables(a->t->r), id) : "";
 }
 
 static int cmp_goid(const void *x, const void *y)
 {
-	const struct xa_alive *a = x, *b = y;
+	const struct analysis_alive *a = x, *b = y;
 
 	return a->goid < b->goid ? -1 : a->goid > b->goid;
 }
 
-static bool runtime_g(const struct xg_analysis *a, const struct gm_g *g)
+static bool runtime_g(const struct analysis *a, const struct gm_g *g)
 {
-	return gmodel_runtime_g(g->t.goid, xa_str(a, g->t.start_fn));
+	return gmodel_runtime_g(g->t.goid, analysis_str(a, g->t.start_fn));
 }
 
 /* The model's figures, once the trace is read and its time advanced to the end. */
-static int gather(struct xg_analysis *a)
+static int gather(struct analysis *a)
 {
 	const struct gmodel *m = a->m;
 	struct gm_group *gs = NULL;
@@ -45,66 +45,67 @@ static int gather(struct xg_analysis *a)
 		return -ENOMEM;
 	}
 	for (int i = 0; i < n; i++) {
-		struct xa_fn *f = &a->fns[a->nfns++];
+		struct analysis_fn *f = &a->fns[a->nfns++];
 
-		*f = (struct xa_fn){.fn = gs[i].fn,
-				    .partial = gs[i].partial,
-				    .created = gs[i].created,
-				    .exited = gs[i].exited,
-				    .live = gs[i].live,
-				    .max_live = gs[i].max_live};
+		*f = (struct analysis_fn){.fn = gs[i].fn,
+					  .partial = gs[i].partial,
+					  .created = gs[i].created,
+					  .exited = gs[i].exited,
+					  .live = gs[i].live,
+					  .max_live = gs[i].max_live};
 		memcpy(f->slot_ns, gs[i].slot_ns, sizeof(f->slot_ns));
 	}
 	free(gs);
 	for (uint32_t i = 0; i < m->nwaits; i++) {
 		const struct gm_wait *w = &m->waits[i];
 
-		a->blocks[nb++] =
-		    (struct xa_block){.goid = w->goid,
-				      .from_ts = w->from_ts,
-				      .ns = w->ns,
-				      .start_fn = w->start_fn,
-				      .reason = w->reason,
-				      .at_least = w->bound != GM_KNOWN,
-				      .runtime = gmodel_runtime_g(w->goid, xa_str(a, w->start_fn))};
+		a->blocks[nb++] = (struct analysis_block){
+		    .goid = w->goid,
+		    .from_ts = w->from_ts,
+		    .ns = w->ns,
+		    .start_fn = w->start_fn,
+		    .reason = w->reason,
+		    .at_least = w->bound != GM_KNOWN,
+		    .runtime = gmodel_runtime_g(w->goid, analysis_str(a, w->start_fn))};
 	}
 	for (uint32_t i = 0; i < m->g_len; i++) {
 		const struct gm_g *g = &m->g[i];
-		struct xa_alive *al;
+		struct analysis_alive *al;
 		struct gm_time in;
 
 		if (!g->t.goid || (g->flags & (GM_G_EXITED | GM_G_NO_STATE)))
 			continue;
 		in = gmodel__in_state(m, g);
 		al = &a->alive[a->nalive++];
-		*al = (struct xa_alive){.goid = g->t.goid,
-					.parent_goid = g->t.parent_goid,
-					.observed_ts = m->exact ? 0 : g->obs_ts,
-					.created = g->flags & GM_G_CREATED,
-					.created_ts = g->t.created_ts,
-					.since_ts = g->t.since_ts,
-					.create_pc = g->t.create_pc,
-					.start_fn = g->t.start_fn,
-					.create_fn = g->t.create_fn,
-					.reason = g->t.reason,
-					.stack = (g->flags & GM_G_CREATED) ? g->create_stack : 0,
-					.where_stack = g->where_stack,
-					.state = g->t.state,
-					.runtime = runtime_g(a, g),
-					.age = gmodel__age(m, g),
-					.in_state = in};
+		*al = (struct analysis_alive){.goid = g->t.goid,
+					      .parent_goid = g->t.parent_goid,
+					      .observed_ts = m->exact ? 0 : g->obs_ts,
+					      .created = g->flags & GM_G_CREATED,
+					      .created_ts = g->t.created_ts,
+					      .since_ts = g->t.since_ts,
+					      .create_pc = g->t.create_pc,
+					      .start_fn = g->t.start_fn,
+					      .create_fn = g->t.create_fn,
+					      .reason = g->t.reason,
+					      .stack =
+						  (g->flags & GM_G_CREATED) ? g->create_stack : 0,
+					      .where_stack = g->where_stack,
+					      .state = g->t.state,
+					      .runtime = runtime_g(a, g),
+					      .age = gmodel__age(m, g),
+					      .in_state = in};
 		/* a wait still going on at the end, as long as the model can tell */
 		if (a->o.blocked_ns && g->t.state == XG_G_WAITING && in.bound != GM_UNKNOWN &&
 		    in.bound != GM_ABOUT && in.ns >= a->o.blocked_ns)
-			a->blocks[nb++] =
-			    (struct xa_block){.goid = g->t.goid,
-					      .from_ts = a->end_ts > in.ns ? a->end_ts - in.ns : 0,
-					      .ns = in.ns,
-					      .start_fn = g->t.start_fn,
-					      .reason = g->t.reason,
-					      .ongoing = true,
-					      .at_least = in.bound != GM_KNOWN,
-					      .runtime = al->runtime};
+			a->blocks[nb++] = (struct analysis_block){
+			    .goid = g->t.goid,
+			    .from_ts = a->end_ts > in.ns ? a->end_ts - in.ns : 0,
+			    .ns = in.ns,
+			    .start_fn = g->t.start_fn,
+			    .reason = g->t.reason,
+			    .ongoing = true,
+			    .at_least = in.bound != GM_KNOWN,
+			    .runtime = al->runtime};
 	}
 	a->nblocks = nb;
 	qsort(a->alive, a->nalive, sizeof(*a->alive), cmp_goid);
@@ -120,9 +121,9 @@ static int gather(struct xg_analysis *a)
 	return 0;
 }
 
-struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o)
+struct analysis *analysis__new(struct trace *t, const struct analysis_opts *o)
 {
-	struct xg_analysis *a = calloc(1, sizeof(*a));
+	struct analysis *a = calloc(1, sizeof(*a));
 	struct xg_event *evs = NULL;
 	struct sink_info si = {0};
 	struct sink_status st = {0};
@@ -184,14 +185,14 @@ out:
 	if (err) {
 		if (err == -ENOMEM && !*xg_errmsg())
 			xg_error(err, "%s: out of memory", t->name);
-		xg_analysis__free(a);
+		analysis__free(a);
 		errno = -err;
 		return NULL;
 	}
 	return a;
 }
 
-void xg_analysis__free(struct xg_analysis *a)
+void analysis__free(struct analysis *a)
 {
 	if (!a)
 		return;
@@ -202,8 +203,8 @@ void xg_analysis__free(struct xg_analysis *a)
 	free(a);
 }
 
-const struct xg_frame *xa_user_frames(const struct tf_tables *t, const struct xg_frame *fr,
-				      uint32_t *n)
+const struct xg_frame *analysis_user_frames(const struct tf_tables *t, const struct xg_frame *fr,
+					    uint32_t *n)
 {
 	for (uint32_t i = 0; i < *n; i++) {
 		if (!gmodel_runtime_frame(tf_tables__str(t, fr[i].fn))) {
@@ -214,8 +215,8 @@ const struct xg_frame *xa_user_frames(const struct tf_tables *t, const struct xg
 	return fr;
 }
 
-const struct xg_frame *xa_create_frames(const struct tf_tables *t, uint32_t stack,
-					uint64_t create_pc, uint32_t create_fn, uint32_t *n)
+const struct xg_frame *analysis_create_frames(const struct tf_tables *t, uint32_t stack,
+					      uint64_t create_pc, uint32_t create_fn, uint32_t *n)
 {
 	const struct xg_frame *fr = tf_tables__stack(t, stack, n);
 
@@ -233,25 +234,26 @@ const struct xg_frame *xa_create_frames(const struct tf_tables *t, uint32_t stac
 			return fr + i;
 		}
 	}
-	return xa_user_frames(t, fr, n);
+	return analysis_user_frames(t, fr, n);
 }
 
-void xa_create_site(const struct xg_analysis *a, const struct xa_alive *g, struct xg_where *w)
+void analysis_create_site(const struct analysis *a, const struct analysis_alive *g,
+			  struct trace_where *w)
 {
 	const struct tf_tables *t = tf_reader__tables(a->t->r);
 	const struct xg_frame *fr;
 	uint32_t n;
 
-	fr = xa_create_frames(t, g->stack, g->create_pc, g->create_fn, &n);
+	fr = analysis_create_frames(t, g->stack, g->create_pc, g->create_fn, &n);
 	if (fr && n) {
 		w->fn = tf_tables__str(t, fr[0].fn);
 		w->file = tf_tables__str(t, fr[0].file);
 		w->line = fr[0].line;
 		return;
 	}
-	if (xg_trace__pc_where(a->t, g->create_pc, true, w) && *w->fn)
+	if (trace__pc_where(a->t, g->create_pc, true, w) && *w->fn)
 		return;
-	w->fn = xa_str(a, g->create_fn);
+	w->fn = analysis_str(a, g->create_fn);
 	w->file = "";
 	w->line = 0;
 }

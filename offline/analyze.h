@@ -18,7 +18,7 @@
 #include "model/model.h"
 
 /* Goroutines by start function. */
-struct xa_fn {
+struct analysis_fn {
 	uint32_t fn;	   /* start function string id; 0: unknown */
 	bool partial;	   /* some existed before they were seen: slot_ns are lower bounds */
 	uint64_t created;  /* go_create events */
@@ -29,7 +29,7 @@ struct xa_fn {
 };
 
 /* A goroutine alive at the end of the trace. */
-struct xa_alive {
+struct analysis_alive {
 	uint64_t goid;
 	uint64_t parent_goid; /* 0 when unknown */
 	uint64_t created_ts;  /* ts of its go_create (when created) */
@@ -45,8 +45,8 @@ struct xa_alive {
 	uint64_t observed_ts;
 };
 
-/* A wait of at least xa_opts.blocked_ns. */
-struct xa_block {
+/* A wait of at least analysis_opts.blocked_ns. */
+struct analysis_block {
 	uint64_t goid;
 	uint64_t from_ts, ns;
 	uint32_t start_fn, reason;
@@ -55,54 +55,55 @@ struct xa_block {
 	bool runtime;
 };
 
-struct xa_opts {
+struct analysis_opts {
 	uint64_t blocked_ns; /* collect waits at least this long (0: none) */
 	uint64_t until_ns;   /* read up to this trace time only (0: the whole trace) */
 };
 
-struct xg_analysis {
-	struct xg_trace *t; /* borrowed */
+struct analysis {
+	struct trace *t; /* borrowed */
 	struct gmodel *m;
 	struct tf_info info;
 	uint64_t end_ts; /* the end of the recording (info.span_ns), or opts.until_ns */
 	uint64_t events;
 
-	struct xa_fn *fns; /* the model's groups */
+	struct analysis_fn *fns; /* the model's groups */
 	uint32_t nfns;
 
-	struct xa_alive *alive; /* at the end, sorted by goid */
+	struct analysis_alive *alive; /* at the end, sorted by goid */
 	uint32_t nalive;
 
-	struct xa_block *blocks; /* waits >= opts.blocked_ns: ended ones, then ongoing ones */
+	struct analysis_block *blocks; /* waits >= opts.blocked_ns: ended ones, then ongoing ones */
 	uint32_t nblocks;
 
 	uint64_t peak_goroutines, peak_goroutines_ts; /* non-system goroutines alive at once */
 	uint64_t peak_heap, peak_heap_ts;	      /* largest heap_live seen */
 	double peak_alloc_bps;	/* most bytes allocated in a second (scaled) */
 	uint64_t peak_alloc_ts; /* start of that second */
-	struct xa_opts o;
+	struct analysis_opts o;
 };
 
 /* Reads the whole trace. NULL with errno set and a message on failure (out of memory, I/O). */
-struct xg_analysis *xg_analyze(struct xg_trace *t, const struct xa_opts *o);
-void xg_analysis__free(struct xg_analysis *a);
+struct analysis *analysis__new(struct trace *t, const struct analysis_opts *o);
+void analysis__free(struct analysis *a);
 
 /* The string of an id in the trace ("" for 0). */
-const char *xa_str(const struct xg_analysis *a, uint32_t id);
+const char *analysis_str(const struct analysis *a, uint32_t id);
 
 /* The frames of a stack from its first frame outside the runtime on (the allocator's and the
  * runtime's own frames above user code left out, as model/model.h names allocation sites:
  * runtime., runtime/internal, internal/); all of them when every frame is the runtime's. */
-const struct xg_frame *xa_user_frames(const struct tf_tables *t, const struct xg_frame *fr,
-				      uint32_t *n);
+const struct xg_frame *analysis_user_frames(const struct tf_tables *t, const struct xg_frame *fr,
+					    uint32_t *n);
 /* The frames of a creation stack from the go statement on: the frame at create_pc, else the
- * first in create_fn, else xa_user_frames(). NULL and *n = 0 when there is no stack. */
-const struct xg_frame *xa_create_frames(const struct tf_tables *t, uint32_t stack,
-					uint64_t create_pc, uint32_t create_fn, uint32_t *n);
+ * first in create_fn, else analysis_user_frames(). NULL and *n = 0 when there is no stack. */
+const struct xg_frame *analysis_create_frames(const struct tf_tables *t, uint32_t stack,
+					      uint64_t create_pc, uint32_t create_fn, uint32_t *n);
 
 /* Where goroutine g was created: the go statement's frame of its go_create stack
- * (xa_create_frames()), else the trace's PC tables (bundle symbols, traced binary), else just
+ * (analysis_create_frames()), else the trace's PC tables (bundle symbols, traced binary), else just
  * the creating function. */
-void xa_create_site(const struct xg_analysis *a, const struct xa_alive *g, struct xg_where *w);
+void analysis_create_site(const struct analysis *a, const struct analysis_alive *g,
+			  struct trace_where *w);
 
 #endif /* XG_OFFLINE_ANALYZE_H */

@@ -14,7 +14,7 @@
  *
  * Readers find a bundle by its magic (zstd, gzip or xz frame, or a plain tar) and accept any
  * tar whose members include NAME.xgt files, but refuse member names that are absolute or
- * contain "..", more than XG_BUNDLE_MAX_MEMBERS members, and members larger than the limits
+ * contain "..", more than BUNDLE_MAX_MEMBERS members, and members larger than the limits
  * below, before allocating anything for them.
  */
 #ifndef XG_OFFLINE_BUNDLE_H
@@ -24,56 +24,56 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XG_BUNDLE_ROOT		  "xgotop-bundle/"
-#define XG_BUNDLE_VERSION	  1
-#define XG_BUNDLE_MAX_MEMBERS	  4096
-#define XG_BUNDLE_MAX_TRACE_BYTES (4ULL << 30)	 /* a trace member (it is read into memory) */
-#define XG_BUNDLE_MAX_FILE_BYTES  (256ULL << 20) /* any other member */
-#define XG_BUNDLE_DEFAULT_LEVEL	  3		 /* traces are zstd already: more buys little */
+#define BUNDLE_ROOT	       "xgotop-bundle/"
+#define BUNDLE_VERSION	       1
+#define BUNDLE_MAX_MEMBERS     4096
+#define BUNDLE_MAX_TRACE_BYTES (4ULL << 30)   /* a trace member (it is read into memory) */
+#define BUNDLE_MAX_FILE_BYTES  (256ULL << 20) /* any other member */
+#define BUNDLE_DEFAULT_LEVEL   3	      /* traces are zstd already: more buys little */
 
 /* What a file is, from its first bytes. */
-enum xg_input {
-	XG_INPUT_TRACE = 1,  /* starts with the trace magic, or is none of the below (the trace
-			      * reader then says what is wrong with it) */
-	XG_INPUT_BUNDLE = 2, /* zstd, gzip or xz data, or a tar archive */
+enum bundle_input {
+	BUNDLE_INPUT_TRACE = 1,	 /* starts with the trace magic, or is none of the below (the trace
+				  * reader then says what is wrong with it) */
+	BUNDLE_INPUT_BUNDLE = 2, /* zstd, gzip or xz data, or a tar archive */
 };
-/* XG_INPUT_* or -errno (with a message) when the file cannot be read. */
-int xg_input_kind(const char *path);
+/* BUNDLE_INPUT_* or -errno (with a message) when the file cannot be read. */
+int bundle_input_kind(const char *path);
 
 /* ---- writing ---- */
 
-struct xg_bundle_opts {
+struct bundle_opts {
 	size_t sz;
 	/* the traced binary, instead of each trace's metadata binary.path (NULL: from there) */
 	const char *binary;
 	/* the xgotop program run as `EXE inspect --json BINARY` (NULL: /proc/self/exe) */
 	const char *self_exe;
-	int zstd_level; /* 0: XG_BUNDLE_DEFAULT_LEVEL */
+	int zstd_level; /* 0: BUNDLE_DEFAULT_LEVEL */
 	/* notes for the user ("binary not found ..."), one call per note; NULL: none */
 	void (*note)(void *ctx, const char *msg);
 	void *note_ctx;
 };
 
-#define XG_BUNDLE_OPTS(name, ...)                                                                  \
-	struct xg_bundle_opts name = {.sz = sizeof(struct xg_bundle_opts), __VA_ARGS__}
+#define BUNDLE_OPTS(name, ...)                                                                     \
+	struct bundle_opts name = {.sz = sizeof(struct bundle_opts), __VA_ARGS__}
 
 /* Writes the bundle out (through out.tmp, renamed at the end) from n trace files. A trace that
  * was not closed cleanly or has damaged chunks is bundled as it is, and the README says so.
  * 0 or -errno with a message (a trace that cannot be opened at all: -EINVAL ...). */
-int xg_bundle__write(const char *out, const char *const *traces, size_t n,
-		     const struct xg_bundle_opts *o);
+int bundle__write(const char *out, const char *const *traces, size_t n,
+		  const struct bundle_opts *o);
 
 /* ---- reading ---- */
 
-struct xg_bundle_member {
+struct bundle_member {
 	char *name; /* full member path, e.g. "xgotop-bundle/traces/t.xgt" */
 	uint64_t size;
 	bool regular; /* a regular file (others are listed, never read) */
 };
 
-struct xg_bundle {
+struct bundle {
 	char *path;
-	struct xg_bundle_member *m;
+	struct bundle_member *m;
 	size_t n;
 	size_t ntraces;
 	/* the trace asked for (or the first) and its symbol table when the bundle has one */
@@ -91,11 +91,11 @@ struct xg_bundle {
  * table. NULL with errno set and a message naming the bundle and what is wrong: not a tar
  * archive, truncated, no trace inside, unsafe member names, members too large, no such trace.
  */
-struct xg_bundle *xg_bundle__open(const char *path, const char *select);
-void xg_bundle__close(struct xg_bundle *b);
+struct bundle *bundle__open(const char *path, const char *select);
+void bundle__close(struct bundle *b);
 
 /* The base name of a trace member ("xgotop-bundle/traces/t.xgt" -> "t.xgt"), or NULL when the
  * member is not a trace. */
-const char *xg_bundle__trace_name(const char *member);
+const char *bundle__trace_name(const char *member);
 
 #endif /* XG_OFFLINE_BUNDLE_H */

@@ -16,7 +16,7 @@
 #include "offline/bundle.h"
 #include "util/err.h"
 
-int xg_input_kind(const char *path)
+int bundle_input_kind(const char *path)
 {
 	static const uint8_t zstd[] = {0x28, 0xb5, 0x2f, 0xfd}, gz[] = {0x1f, 0x8b},
 			     xz[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
@@ -32,16 +32,16 @@ int xg_input_kind(const char *path)
 	if (n < 0)
 		return xg_error(-errno, "%s: %s", path, strerror(errno));
 	if (n >= TF_MAGIC_LEN && !memcmp(b, TF_MAGIC, TF_MAGIC_LEN))
-		return XG_INPUT_TRACE;
+		return BUNDLE_INPUT_TRACE;
 	if ((n >= (ssize_t)sizeof(zstd) && !memcmp(b, zstd, sizeof(zstd))) ||
 	    (n >= (ssize_t)sizeof(gz) && !memcmp(b, gz, sizeof(gz))) ||
 	    (n >= (ssize_t)sizeof(xz) && !memcmp(b, xz, sizeof(xz))) ||
 	    (n == (ssize_t)sizeof(b) && !memcmp(b + 257, "ustar", 5)))
-		return XG_INPUT_BUNDLE;
-	return XG_INPUT_TRACE;
+		return BUNDLE_INPUT_BUNDLE;
+	return BUNDLE_INPUT_TRACE;
 }
 
-const char *xg_bundle__trace_name(const char *member)
+const char *bundle__trace_name(const char *member)
 {
 	const char *base = strrchr(member, '/');
 	size_t len;
@@ -77,7 +77,7 @@ static bool unsafe_name(const char *name)
 	return false;
 }
 
-void xg_bundle__close(struct xg_bundle *b)
+void bundle__close(struct bundle *b)
 {
 	if (!b)
 		return;
@@ -123,7 +123,7 @@ static int read_member(struct archive *a, const char *path, const char *name, ui
 }
 
 /* What libarchive says went wrong, and where. */
-static int archive_error(struct archive *a, const char *path, const struct xg_bundle *b)
+static int archive_error(struct archive *a, const char *path, const struct bundle *b)
 {
 	const char *msg = archive_error_string(a);
 
@@ -151,18 +151,18 @@ static bool is_symbols_of(const char *member, const char *trace)
 
 static bool selected(const char *member, const char *select)
 {
-	const char *base = xg_bundle__trace_name(member);
+	const char *base = bundle__trace_name(member);
 
 	if (!base)
 		return false;
 	return !select || !strcmp(select, base) || !strcmp(select, member);
 }
 
-struct xg_bundle *xg_bundle__open(const char *path, const char *select)
+struct bundle *bundle__open(const char *path, const char *select)
 {
 	struct archive *a = NULL;
 	struct archive_entry *e;
-	struct xg_bundle *b;
+	struct bundle *b;
 	/* symbol tables met before the trace was picked: kept until it is */
 	struct kept {
 		char *name;
@@ -194,7 +194,7 @@ struct xg_bundle *xg_bundle__open(const char *path, const char *select)
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
-		struct xg_bundle_member *m;
+		struct bundle_member *m;
 		const char *name;
 		uint64_t size;
 		void *data = NULL;
@@ -213,9 +213,9 @@ struct xg_bundle *xg_bundle__open(const char *path, const char *select)
 				       path, b->n + 1, name);
 			goto out;
 		}
-		if (b->n == XG_BUNDLE_MAX_MEMBERS) {
-			err = xg_error(-E2BIG, "%s: more than %d members", path,
-				       XG_BUNDLE_MAX_MEMBERS);
+		if (b->n == BUNDLE_MAX_MEMBERS) {
+			err =
+			    xg_error(-E2BIG, "%s: more than %d members", path, BUNDLE_MAX_MEMBERS);
 			goto out;
 		}
 		m = realloc(b->m, (b->n + 1) * sizeof(*m));
@@ -236,13 +236,13 @@ struct xg_bundle *xg_bundle__open(const char *path, const char *select)
 		size = m->size;
 		if (!m->regular)
 			continue;
-		if (xg_bundle__trace_name(name)) {
+		if (bundle__trace_name(name)) {
 			b->ntraces++;
-			if (size > XG_BUNDLE_MAX_TRACE_BYTES) {
+			if (size > BUNDLE_MAX_TRACE_BYTES) {
 				err = xg_error(-EFBIG,
 					       "%s: member %s is %" PRIu64
 					       " bytes, more than the %llu a trace may have",
-					       path, name, size, XG_BUNDLE_MAX_TRACE_BYTES);
+					       path, name, size, BUNDLE_MAX_TRACE_BYTES);
 				goto out;
 			}
 			if (have_trace || !selected(name, select))
@@ -253,7 +253,7 @@ struct xg_bundle *xg_bundle__open(const char *path, const char *select)
 			b->trace_data = data;
 			b->trace_len = (size_t)size;
 			b->trace = b->n - 1;
-			b->trace_name = strdup(xg_bundle__trace_name(name));
+			b->trace_name = strdup(bundle__trace_name(name));
 			if (!b->trace_name) {
 				err = -ENOMEM;
 				goto out;
@@ -261,11 +261,11 @@ struct xg_bundle *xg_bundle__open(const char *path, const char *select)
 			have_trace = true;
 			continue;
 		}
-		if (size > XG_BUNDLE_MAX_FILE_BYTES) {
+		if (size > BUNDLE_MAX_FILE_BYTES) {
 			err = xg_error(-EFBIG,
 				       "%s: member %s is %" PRIu64
 				       " bytes, more than the %llu allowed",
-				       path, name, size, XG_BUNDLE_MAX_FILE_BYTES);
+				       path, name, size, BUNDLE_MAX_FILE_BYTES);
 			goto out;
 		}
 		if (!strstr(name, "symbols/") || strlen(name) < 5 ||
@@ -282,10 +282,10 @@ struct xg_bundle *xg_bundle__open(const char *path, const char *select)
 			continue;
 		}
 		/* before the trace was picked: kept in case it is the trace's table */
-		if (kept_bytes + size > XG_BUNDLE_MAX_FILE_BYTES) {
+		if (kept_bytes + size > BUNDLE_MAX_FILE_BYTES) {
 			err = xg_error(-EFBIG,
 				       "%s: symbol tables before the traces exceed %llu bytes",
-				       path, XG_BUNDLE_MAX_FILE_BYTES);
+				       path, BUNDLE_MAX_FILE_BYTES);
 			goto out;
 		}
 		k = realloc(kept, (nkept + 1) * sizeof(*k));
@@ -333,7 +333,7 @@ out:
 	free(kept);
 	archive_read_free(a);
 	if (err) {
-		xg_bundle__close(b);
+		bundle__close(b);
 		errno = -err;
 		return NULL;
 	}

@@ -52,14 +52,14 @@ struct item {
 	bool bin_used;	    /* symbols came from it */
 	char *inspect;	    /* inspect --json output, NULL when not run */
 	size_t inspect_len;
-	struct xg_symtab *syms;
+	struct symtab *syms;
 	uint64_t pcs, resolved; /* PCs in the trace, and how many the table names */
 };
 
-static void note(const struct xg_bundle_opts *o, const char *fmt, ...)
+static void note(const struct bundle_opts *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void note(const struct xg_bundle_opts *o, const char *fmt, ...)
+static void note(const struct bundle_opts *o, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -146,7 +146,7 @@ static int add_pc(struct item *it, struct gobin *bin, uint64_t pc, bool ret, con
 {
 	struct gobin_pcinfo pi;
 
-	if (!pc || xg_symtab__lookup(it->syms, pc))
+	if (!pc || symtab__lookup(it->syms, pc))
 		return 0;
 	it->pcs++;
 	if (bin && !gobin__pc_lookup(bin, ret ? pc - 1 : pc, &pi)) {
@@ -155,17 +155,17 @@ static int add_pc(struct item *it, struct gobin *bin, uint64_t pc, bool ret, con
 		/* as Go prints it, like the names in the trace's own tables */
 		gobin_func_print_name(pi.fn, gobin__info(bin)->go_minor, name, sizeof(name));
 		it->resolved++;
-		return xg_symtab__add(it->syms, pc, name, pi.file, pi.line, "binary");
+		return symtab__add(it->syms, pc, name, pi.file, pi.line, "binary");
 	}
 	if (fn && *fn) {
 		it->resolved++;
-		return xg_symtab__add(it->syms, pc, fn, file, line, "trace");
+		return symtab__add(it->syms, pc, fn, file, line, "trace");
 	}
-	return xg_symtab__add(it->syms, pc, "", "", 0, "unknown");
+	return symtab__add(it->syms, pc, "", "", 0, "unknown");
 }
 
 /* The binary of a trace: opened when present and of the same build. */
-static struct gobin *open_binary(struct item *it, const struct xg_bundle_opts *o,
+static struct gobin *open_binary(struct item *it, const struct bundle_opts *o,
 				 const struct tf_meta *meta)
 {
 	const char *path = o->binary ? o->binary : tf_meta__str(meta, TF_KEY_BINARY_PATH);
@@ -201,7 +201,7 @@ static struct gobin *open_binary(struct item *it, const struct xg_bundle_opts *o
 }
 
 /* Reads the trace through: facts, PCs, symbols; runs inspect on its binary. */
-static int study(struct item *it, const struct xg_bundle_opts *o)
+static int study(struct item *it, const struct bundle_opts *o)
 {
 	TF_READER_OPTS(ro, .warn = count_warning, .warn_ctx = it);
 	struct tf_reader *r;
@@ -222,7 +222,7 @@ static int study(struct item *it, const struct xg_bundle_opts *o)
 	it->bytes = (uint64_t)st.st_size;
 	m = tf_reader__meta(r);
 	t = tf_reader__tables(r);
-	it->syms = xg_symtab__new();
+	it->syms = symtab__new();
 	if (!it->syms) {
 		err = -ENOMEM;
 		goto out;
@@ -263,7 +263,7 @@ static int study(struct item *it, const struct xg_bundle_opts *o)
 
 		if (ev.kind != XG_EV_GO_CREATE && ev.kind != XG_EV_SNAPSHOT)
 			continue;
-		fr = xa_create_frames(t, ev.stack, ev.create_pc, 0, &n);
+		fr = analysis_create_frames(t, ev.stack, ev.create_pc, 0, &n);
 		if (fr && n && fr[0].pc == ev.create_pc)
 			err = add_pc(it, bin, ev.create_pc, true, tf_tables__str(t, fr[0].fn),
 				     tf_tables__str(t, fr[0].file), fr[0].line);
@@ -310,7 +310,7 @@ static void item_free(struct item *it)
 	free((char *)it->go_arch);
 	free((char *)it->build_id);
 	free(it->inspect);
-	xg_symtab__free(it->syms);
+	symtab__free(it->syms);
 }
 
 /* Bundle names: the base name, made unique, ending in .xgt. */
@@ -426,12 +426,12 @@ static void manifest_json(FILE *f, const struct item *items, size_t n, time_t no
 	jsonw_pretty(w, true);
 	jsonw_start_object(w);
 	jsonw_string_field(w, "format", "xgotop-bundle");
-	jsonw_uint_field(w, "version", XG_BUNDLE_VERSION);
+	jsonw_uint_field(w, "version", BUNDLE_VERSION);
 	jsonw_string_field(w, "xgotop_version", xg_version);
 	iso_time(buf, sizeof(buf), now);
 	jsonw_string_field(w, "created", buf);
-	jsonw_string_field(w, "readme", XG_BUNDLE_ROOT "README.txt");
-	jsonw_string_field(w, "host", XG_BUNDLE_ROOT "host.json");
+	jsonw_string_field(w, "readme", BUNDLE_ROOT "README.txt");
+	jsonw_string_field(w, "host", BUNDLE_ROOT "host.json");
 	jsonw_name(w, "traces");
 	jsonw_start_array(w);
 	for (size_t i = 0; i < n; i++) {
@@ -440,7 +440,7 @@ static void manifest_json(FILE *f, const struct item *items, size_t n, time_t no
 
 		jsonw_start_object(w);
 		jsonw_string_field(w, "name", it->name);
-		snprintf(member, sizeof(member), XG_BUNDLE_ROOT "traces/%s", it->name);
+		snprintf(member, sizeof(member), BUNDLE_ROOT "traces/%s", it->name);
 		jsonw_string_field(w, "member", member);
 		jsonw_string_field(w, "source", it->src);
 		jsonw_uint_field(w, "bytes", it->bytes);
@@ -448,7 +448,7 @@ static void manifest_json(FILE *f, const struct item *items, size_t n, time_t no
 		jsonw_uint_field(w, "duration_ns", it->info.span_ns);
 		jsonw_bool_field(w, "clean", it->info.clean);
 		jsonw_uint_field(w, "damaged_parts", it->warnings);
-		snprintf(member, sizeof(member), XG_BUNDLE_ROOT "symbols/%s.tsv", it->stem);
+		snprintf(member, sizeof(member), BUNDLE_ROOT "symbols/%s.tsv", it->stem);
 		jsonw_string_field(w, "symbols", member);
 		jsonw_uint_field(w, "pcs", it->pcs);
 		jsonw_uint_field(w, "pcs_resolved", it->resolved);
@@ -458,8 +458,7 @@ static void manifest_json(FILE *f, const struct item *items, size_t n, time_t no
 		jsonw_string_field(w, "build_id", it->build_id ? it->build_id : "");
 		jsonw_bool_field(w, "symbols_from_binary", it->bin_used);
 		if (it->inspect) {
-			snprintf(member, sizeof(member), XG_BUNDLE_ROOT "inspect/%s.json",
-				 it->stem);
+			snprintf(member, sizeof(member), BUNDLE_ROOT "inspect/%s.json", it->stem);
 			jsonw_string_field(w, "inspect", member);
 		} else {
 			jsonw_name(w, "inspect");
@@ -581,7 +580,7 @@ static int add_trace(struct archive *a, const struct item *it, time_t now)
 
 	if (!e)
 		return -ENOMEM;
-	snprintf(name, sizeof(name), XG_BUNDLE_ROOT "traces/%s", it->name);
+	snprintf(name, sizeof(name), BUNDLE_ROOT "traces/%s", it->name);
 	buf = malloc(1 << 20);
 	fd = open(it->src, O_RDONLY | O_CLOEXEC);
 	if (!buf || fd < 0) {
@@ -646,7 +645,7 @@ struct fill_ctx {
 	const struct item *items;
 	size_t n;
 	time_t now;
-	struct xg_symtab *syms;
+	struct symtab *syms;
 };
 
 static void fill_readme(FILE *f, void *ctx)
@@ -674,11 +673,10 @@ static void fill_syms(FILE *f, void *ctx)
 {
 	struct fill_ctx *c = ctx;
 
-	xg_symtab__write(c->syms, f);
+	symtab__write(c->syms, f);
 }
 
-int xg_bundle__write(const char *out, const char *const *traces, size_t n,
-		     const struct xg_bundle_opts *o)
+int bundle__write(const char *out, const char *const *traces, size_t n, const struct bundle_opts *o)
 {
 	struct item *items = calloc(n ? n : 1, sizeof(*items));
 	struct archive *a = NULL;
@@ -694,13 +692,13 @@ int xg_bundle__write(const char *out, const char *const *traces, size_t n,
 		goto out;
 	}
 	for (size_t i = 0; i < n && !err; i++) {
-		int kind = xg_input_kind(traces[i]);
+		int kind = bundle_input_kind(traces[i]);
 
 		if (kind < 0) {
 			err = kind;
 			break;
 		}
-		if (kind == XG_INPUT_BUNDLE) {
+		if (kind == BUNDLE_INPUT_BUNDLE) {
 			err = xg_error(-EINVAL, "%s: already a bundle (give its traces instead)",
 				       traces[i]);
 			break;
@@ -722,7 +720,7 @@ int xg_bundle__write(const char *out, const char *const *traces, size_t n,
 		goto out;
 	}
 	snprintf(level, sizeof(level), "%d",
-		 o->zstd_level > 0 ? o->zstd_level : XG_BUNDLE_DEFAULT_LEVEL);
+		 o->zstd_level > 0 ? o->zstd_level : BUNDLE_DEFAULT_LEVEL);
 	if (archive_write_add_filter_zstd(a) != ARCHIVE_OK ||
 	    archive_write_set_filter_option(a, "zstd", "compression-level", level) != ARCHIVE_OK ||
 	    archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
@@ -731,9 +729,9 @@ int xg_bundle__write(const char *out, const char *const *traces, size_t n,
 		goto out;
 	}
 	fc = (struct fill_ctx){.out = out, .items = items, .n = n, .now = now};
-	err = add_text(a, XG_BUNDLE_ROOT "README.txt", fill_readme, &fc, now);
-	err = err ?: add_text(a, XG_BUNDLE_ROOT "MANIFEST.json", fill_manifest, &fc, now);
-	err = err ?: add_text(a, XG_BUNDLE_ROOT "host.json", fill_host, &fc, now);
+	err = add_text(a, BUNDLE_ROOT "README.txt", fill_readme, &fc, now);
+	err = err ?: add_text(a, BUNDLE_ROOT "MANIFEST.json", fill_manifest, &fc, now);
+	err = err ?: add_text(a, BUNDLE_ROOT "host.json", fill_host, &fc, now);
 	for (size_t i = 0; i < n && !err; i++) {
 		char name[512];
 
@@ -741,11 +739,11 @@ int xg_bundle__write(const char *out, const char *const *traces, size_t n,
 		if (err)
 			break;
 		fc.syms = items[i].syms;
-		snprintf(name, sizeof(name), XG_BUNDLE_ROOT "symbols/%s.tsv", items[i].stem);
+		snprintf(name, sizeof(name), BUNDLE_ROOT "symbols/%s.tsv", items[i].stem);
 		err = add_text(a, name, fill_syms, &fc, now);
 		if (err || !items[i].inspect)
 			continue;
-		snprintf(name, sizeof(name), XG_BUNDLE_ROOT "inspect/%s.json", items[i].stem);
+		snprintf(name, sizeof(name), BUNDLE_ROOT "inspect/%s.json", items[i].stem);
 		err = add_member(a, name, items[i].inspect, items[i].inspect_len, now);
 	}
 	if (err)

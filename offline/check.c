@@ -8,7 +8,7 @@
 #include "offline/check.h"
 #include "util/u64map.h"
 
-int xc_parse_bytes(const char *s, bool per_second, uint64_t *out)
+int check_parse_bytes(const char *s, bool per_second, uint64_t *out)
 {
 	static const struct {
 		const char *sfx;
@@ -63,10 +63,10 @@ int xc_parse_bytes(const char *s, bool per_second, uint64_t *out)
 	return -EINVAL;
 }
 
-static bool ignored(const struct xg_analysis *a, const struct xc_rules *r, uint32_t start_fn,
+static bool ignored(const struct analysis *a, const struct check_rules *r, uint32_t start_fn,
 		    uint32_t create_fn)
 {
-	const char *s = xa_str(a, start_fn), *c = xa_str(a, create_fn);
+	const char *s = analysis_str(a, start_fn), *c = analysis_str(a, create_fn);
 
 	for (size_t i = 0; i < r->nignore; i++)
 		if (!fnmatch(r->ignore[i], s, 0) || (*c && !fnmatch(r->ignore[i], c, 0)))
@@ -89,16 +89,17 @@ static uint64_t fnv_str(uint64_t h, const char *s)
 }
 
 /* The group of key in *v (found through map), added when new. */
-static struct xc_group *group(struct xc_group **v, uint32_t *n, struct u64map *map, uint64_t key)
+static struct check_group *group(struct check_group **v, uint32_t *n, struct u64map *map,
+				 uint64_t key)
 {
 	uint64_t i;
-	struct xc_group *g;
+	struct check_group *g;
 
 	if (u64map_get(map, key, &i))
 		return &(*v)[i];
 	if (!*n || !(*n & (*n - 1))) { /* full at powers of two */
 		uint32_t ncap = *n ? *n * 2 : 1;
-		struct xc_group *nv = realloc(*v, ncap * sizeof(*nv));
+		struct check_group *nv = realloc(*v, ncap * sizeof(*nv));
 
 		if (!nv)
 			return NULL;
@@ -112,7 +113,7 @@ static struct xc_group *group(struct xc_group **v, uint32_t *n, struct u64map *m
 	return g;
 }
 
-static void add_state(struct xc_group *g, uint8_t state, uint32_t reason)
+static void add_state(struct check_group *g, uint8_t state, uint32_t reason)
 {
 	uint32_t i;
 
@@ -120,19 +121,19 @@ static void add_state(struct xc_group *g, uint8_t state, uint32_t reason)
 		if (g->states[i].state == state && g->states[i].reason == reason)
 			break;
 	if (i == g->nstates) {
-		if (g->nstates == XC_MAX_STATES)
-			i = XC_MAX_STATES - 1; /* the rest are lumped into the last */
+		if (g->nstates == CHECK_MAX_STATES)
+			i = CHECK_MAX_STATES - 1; /* the rest are lumped into the last */
 		else
-			g->states[g->nstates++] = (struct xc_state_count){state, reason, 0};
+			g->states[g->nstates++] = (struct check_state_count){state, reason, 0};
 	}
 	g->states[i].count++;
 }
 
 static int cmp_leak(const void *x, const void *y, void *ctx)
 {
-	const struct xg_analysis *an = ctx;
+	const struct analysis *an = ctx;
 
-	const struct xc_group *a = x, *b = y;
+	const struct check_group *a = x, *b = y;
 	int c;
 
 	if (a->count != b->count)
@@ -143,44 +144,44 @@ static int cmp_leak(const void *x, const void *y, void *ctx)
 	if (a->site.line != b->site.line)
 		return a->site.line < b->site.line ? -1 : 1;
 	c = strcmp(a->site.fn, b->site.fn);
-	return c ? c : strcmp(xa_str(an, a->start_fn), xa_str(an, b->start_fn));
+	return c ? c : strcmp(analysis_str(an, a->start_fn), analysis_str(an, b->start_fn));
 }
 
 static int cmp_state(const void *x, const void *y, void *ctx)
 {
-	const struct xg_analysis *an = ctx;
+	const struct analysis *an = ctx;
 
-	const struct xc_state_count *a = x, *b = y;
+	const struct check_state_count *a = x, *b = y;
 
 	if (a->count != b->count)
 		return a->count > b->count ? -1 : 1;
 	if (a->state != b->state)
 		return a->state < b->state ? -1 : 1;
-	return strcmp(xa_str(an, a->reason), xa_str(an, b->reason));
+	return strcmp(analysis_str(an, a->reason), analysis_str(an, b->reason));
 }
 
 static int cmp_blocked(const void *x, const void *y, void *ctx)
 {
-	const struct xg_analysis *an = ctx;
+	const struct analysis *an = ctx;
 
-	const struct xc_group *a = x, *b = y;
+	const struct check_group *a = x, *b = y;
 	int c;
 
 	if (a->longest_ns != b->longest_ns)
 		return a->longest_ns > b->longest_ns ? -1 : 1;
-	c = strcmp(xa_str(an, a->start_fn), xa_str(an, b->start_fn));
-	return c ? c : strcmp(xa_str(an, a->reason), xa_str(an, b->reason));
+	c = strcmp(analysis_str(an, a->start_fn), analysis_str(an, b->start_fn));
+	return c ? c : strcmp(analysis_str(an, a->reason), analysis_str(an, b->reason));
 }
 
-static int leaks(const struct xg_analysis *a, const struct xc_rules *r, struct xc_report *rep)
+static int leaks(const struct analysis *a, const struct check_rules *r, struct check_report *rep)
 {
 	struct u64map map = {0};
 	int err = 0;
 
 	for (uint32_t i = 0; i < a->nalive; i++) {
-		const struct xa_alive *g = &a->alive[i];
-		struct xg_where w;
-		struct xc_group *grp;
+		const struct analysis_alive *g = &a->alive[i];
+		struct trace_where w;
+		struct check_group *grp;
 		uint64_t key;
 
 		if (g->runtime) {
@@ -199,9 +200,9 @@ static int leaks(const struct xg_analysis *a, const struct xc_rules *r, struct x
 			rep->not_ignored++;
 			continue;
 		}
-		xa_create_site(a, g, &w);
+		analysis_create_site(a, g, &w);
 		key = fnv_str(fnv_str(fnv_str(0xcbf29ce484222325ULL, w.fn), w.file),
-			      xa_str(a, g->start_fn));
+			      analysis_str(a, g->start_fn));
 		key = fnv(key, &w.line, sizeof(w.line));
 		key = fnv(key, &g->where_stack, sizeof(g->where_stack));
 		grp = group(&rep->leaks, &rep->nleaks, &map, key);
@@ -223,7 +224,7 @@ static int leaks(const struct xg_analysis *a, const struct xc_rules *r, struct x
 		if (g->created_ts > grp->newest_ts)
 			grp->newest_ts = g->created_ts;
 		add_state(grp, g->state, g->state == XG_G_WAITING ? g->reason : 0);
-		if (grp->ngoids < XC_MAX_GOIDS)
+		if (grp->ngoids < CHECK_MAX_GOIDS)
 			grp->goids[grp->ngoids++] = g->goid; /* alive[] is sorted by goid */
 	}
 	u64map_free(&map);
@@ -237,14 +238,14 @@ static int leaks(const struct xg_analysis *a, const struct xc_rules *r, struct x
 	return 0;
 }
 
-static int blocked(const struct xg_analysis *a, const struct xc_rules *r, struct xc_report *rep)
+static int blocked(const struct analysis *a, const struct check_rules *r, struct check_report *rep)
 {
 	struct u64map map = {0};
 	int err = 0;
 
 	for (uint32_t i = 0; i < a->nblocks; i++) {
-		const struct xa_block *b = &a->blocks[i];
-		struct xc_group *grp;
+		const struct analysis_block *b = &a->blocks[i];
+		struct check_group *grp;
 
 		if (b->runtime || b->ns <= r->max_blocked_ns || ignored(a, r, b->start_fn, 0))
 			continue;
@@ -264,12 +265,12 @@ static int blocked(const struct xg_analysis *a, const struct xc_rules *r, struct
 			grp->ongoing = b->ongoing;
 			grp->at_least = b->at_least;
 			/* the longest first */
-			if (grp->ngoids == XC_MAX_GOIDS)
+			if (grp->ngoids == CHECK_MAX_GOIDS)
 				grp->ngoids--;
 			memmove(grp->goids + 1, grp->goids, grp->ngoids * sizeof(grp->goids[0]));
 			grp->goids[0] = b->goid;
 			grp->ngoids++;
-		} else if (grp->ngoids < XC_MAX_GOIDS) {
+		} else if (grp->ngoids < CHECK_MAX_GOIDS) {
 			grp->goids[grp->ngoids++] = b->goid;
 		}
 	}
@@ -280,19 +281,19 @@ static int blocked(const struct xg_analysis *a, const struct xc_rules *r, struct
 	return err;
 }
 
-static struct xc_rule *rule(struct xc_report *rep, enum xc_rule_id id, const char *name,
-			    uint64_t limit, uint64_t value)
+static struct check_rule *rule(struct check_report *rep, enum check_rule_id id, const char *name,
+			       uint64_t limit, uint64_t value)
 {
-	struct xc_rule *r = &rep->rules[rep->nrules++];
+	struct check_rule *r = &rep->rules[rep->nrules++];
 
-	*r = (struct xc_rule){.id = id, .name = name, .limit = limit, .value = value};
+	*r = (struct check_rule){.id = id, .name = name, .limit = limit, .value = value};
 	r->ok = value <= limit;
 	return r;
 }
 
-int xg_check(const struct xg_analysis *a, const struct xc_rules *r, struct xc_report *rep)
+int check__run(const struct analysis *a, const struct check_rules *r, struct check_report *rep)
 {
-	struct xc_rule *x;
+	struct check_rule *x;
 	int err;
 
 	memset(rep, 0, sizeof(*rep));
@@ -300,45 +301,45 @@ int xg_check(const struct xg_analysis *a, const struct xc_rules *r, struct xc_re
 		err = leaks(a, r, rep);
 		if (err)
 			return err;
-		rule(rep, XC_NO_LEAKS, "no-leaks", 0, rep->leaked);
+		rule(rep, CHECK_NO_LEAKS, "no-leaks", 0, rep->leaked);
 	}
-	if (r->max_goroutines != XC_UNSET) {
-		x = rule(rep, XC_MAX_GOROUTINES, "max-goroutines", r->max_goroutines,
+	if (r->max_goroutines != CHECK_UNSET) {
+		x = rule(rep, CHECK_MAX_GOROUTINES, "max-goroutines", r->max_goroutines,
 			 a->peak_goroutines);
 		x->at_ts = a->peak_goroutines_ts;
 	}
-	if (r->max_alloc_bytes != XC_UNSET) {
-		x = rule(rep, XC_MAX_ALLOC_BYTES, "max-alloc-bytes", r->max_alloc_bytes,
+	if (r->max_alloc_bytes != CHECK_UNSET) {
+		x = rule(rep, CHECK_MAX_ALLOC_BYTES, "max-alloc-bytes", r->max_alloc_bytes,
 			 a->m->alloc_bytes);
 		x->estimate = a->m->alloc_sampled;
 	}
-	if (r->max_alloc_rate != XC_UNSET) {
-		x = rule(rep, XC_MAX_ALLOC_RATE, "max-alloc-rate", r->max_alloc_rate,
+	if (r->max_alloc_rate != CHECK_UNSET) {
+		x = rule(rep, CHECK_MAX_ALLOC_RATE, "max-alloc-rate", r->max_alloc_rate,
 			 (uint64_t)llround(a->peak_alloc_bps));
 		x->at_ts = a->peak_alloc_ts;
 		x->estimate = a->m->alloc_sampled;
 	}
-	if (r->max_heap != XC_UNSET) {
-		x = rule(rep, XC_MAX_HEAP, "max-heap", r->max_heap, a->peak_heap);
+	if (r->max_heap != CHECK_UNSET) {
+		x = rule(rep, CHECK_MAX_HEAP, "max-heap", r->max_heap, a->peak_heap);
 		x->at_ts = a->peak_heap_ts;
 	}
-	if (r->max_blocked_ns != XC_UNSET) {
+	if (r->max_blocked_ns != CHECK_UNSET) {
 		err = blocked(a, r, rep);
 		if (err)
 			return err;
-		x = rule(rep, XC_MAX_BLOCKED, "max-blocked", r->max_blocked_ns,
+		x = rule(rep, CHECK_MAX_BLOCKED, "max-blocked", r->max_blocked_ns,
 			 rep->nblocked ? rep->blocked[0].longest_ns : 0);
 		x->ok = !rep->nblocked;
 		x->at_ts = rep->nblocked ? rep->blocked[0].oldest_ts : 0;
 	}
-	if (r->max_lost != XC_UNSET)
-		rule(rep, XC_MAX_LOST, "max-lost", r->max_lost, a->m->lost);
+	if (r->max_lost != CHECK_UNSET)
+		rule(rep, CHECK_MAX_LOST, "max-lost", r->max_lost, a->m->lost);
 	for (uint32_t i = 0; i < rep->nrules; i++)
 		rep->failed += !rep->rules[i].ok;
 	return 0;
 }
 
-void xc_report__free(struct xc_report *rep)
+void check_report__free(struct check_report *rep)
 {
 	if (!rep)
 		return;

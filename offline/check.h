@@ -14,16 +14,16 @@
 
 #include "offline/analyze.h"
 
-#define XC_UNSET      UINT64_MAX
-#define XC_MAX_GOIDS  10 /* goroutine ids listed per group */
-#define XC_MAX_STATES 8	 /* state breakdown entries per group */
+#define CHECK_UNSET	 UINT64_MAX
+#define CHECK_MAX_GOIDS	 10 /* goroutine ids listed per group */
+#define CHECK_MAX_STATES 8  /* state breakdown entries per group */
 
-struct xc_rules {
+struct check_rules {
 	bool no_leaks;
 	uint64_t leak_min_age_ns;  /* goroutines younger than this at the end are not leaks */
 	const char *const *ignore; /* fnmatch(3) patterns on start / creating function */
 	size_t nignore;
-	/* limits; XC_UNSET when not checked */
+	/* limits; CHECK_UNSET when not checked */
 	uint64_t max_goroutines;
 	uint64_t max_alloc_bytes;
 	uint64_t max_alloc_rate; /* bytes per second, peak over 1 s */
@@ -32,14 +32,14 @@ struct xc_rules {
 	uint64_t max_lost;
 };
 
-#define XC_RULES_INIT                                                                              \
+#define CHECK_RULES_INIT                                                                           \
 	{                                                                                          \
-		.max_goroutines = XC_UNSET, .max_alloc_bytes = XC_UNSET,                           \
-		.max_alloc_rate = XC_UNSET, .max_blocked_ns = XC_UNSET, .max_heap = XC_UNSET,      \
-		.max_lost = XC_UNSET                                                               \
+		.max_goroutines = CHECK_UNSET, .max_alloc_bytes = CHECK_UNSET,                     \
+		.max_alloc_rate = CHECK_UNSET, .max_blocked_ns = CHECK_UNSET,                      \
+		.max_heap = CHECK_UNSET, .max_lost = CHECK_UNSET                                   \
 	}
 
-struct xc_state_count {
+struct check_state_count {
 	uint8_t state;
 	uint32_t reason; /* string id */
 	uint64_t count;
@@ -47,14 +47,14 @@ struct xc_state_count {
 
 /* Leaked goroutines of one creation site and start function; or, for max-blocked, long waits
  * of one start function and wait reason. */
-struct xc_group {
-	struct xg_where site; /* creation site (leaks) */
+struct check_group {
+	struct trace_where site; /* creation site (leaks) */
 	uint32_t
 	    where_stack; /* leaks: the stack they wait in (a group per creation site and stack) */
 	uint32_t start_fn;
 	uint32_t create_fn;
 	uint64_t count;
-	struct xc_state_count states[XC_MAX_STATES]; /* leaks: what they are stuck in */
+	struct check_state_count states[CHECK_MAX_STATES]; /* leaks: what they are stuck in */
 	uint32_t nstates;
 	uint32_t reason;     /* blocked: the wait reason */
 	uint64_t oldest_ts;  /* leaks: earliest creation; blocked: start of the longest wait */
@@ -62,23 +62,23 @@ struct xc_group {
 	uint64_t longest_ns; /* blocked */
 	bool ongoing;	     /* blocked: the longest is still waiting at the end */
 	bool at_least;	     /* blocked: the longest began before it was seen (a lower bound) */
-	uint64_t goids[XC_MAX_GOIDS];
+	uint64_t goids[CHECK_MAX_GOIDS];
 	uint32_t ngoids;
 };
 
-enum xc_rule_id {
-	XC_NO_LEAKS,
-	XC_MAX_GOROUTINES,
-	XC_MAX_ALLOC_BYTES,
-	XC_MAX_ALLOC_RATE,
-	XC_MAX_HEAP,
-	XC_MAX_BLOCKED,
-	XC_MAX_LOST,
-	XC_NRULES
+enum check_rule_id {
+	CHECK_NO_LEAKS,
+	CHECK_MAX_GOROUTINES,
+	CHECK_MAX_ALLOC_BYTES,
+	CHECK_MAX_ALLOC_RATE,
+	CHECK_MAX_HEAP,
+	CHECK_MAX_BLOCKED,
+	CHECK_MAX_LOST,
+	CHECK_NRULES
 };
 
-struct xc_rule {
-	enum xc_rule_id id;
+struct check_rule {
+	enum check_rule_id id;
 	const char *name; /* "no-leaks", "max-goroutines", ... */
 	bool ok;
 	uint64_t limit;
@@ -87,27 +87,27 @@ struct xc_rule {
 	bool estimate;	/* from sampled events */
 };
 
-struct xc_report {
-	struct xc_rule rules[XC_NRULES]; /* the rules checked, in enum order */
+struct check_report {
+	struct check_rule rules[CHECK_NRULES]; /* the rules checked, in enum order */
 	uint32_t nrules, failed;
 	/* no-leaks */
-	struct xc_group *leaks; /* sorted: most goroutines first */
+	struct check_group *leaks; /* sorted: most goroutines first */
 	uint32_t nleaks;
 	uint64_t leaked;
 	uint64_t not_runtime, not_preexisting, not_young, not_ignored; /* alive, not counted */
 	/* max-blocked */
-	struct xc_group *blocked; /* sorted: longest first */
+	struct check_group *blocked; /* sorted: longest first */
 	uint32_t nblocked;
 	uint64_t blocked_waits;
 };
 
 /* Judges a against r. 0 or -ENOMEM. */
-int xg_check(const struct xg_analysis *a, const struct xc_rules *r, struct xc_report *out);
-void xc_report__free(struct xc_report *rep);
+int check__run(const struct analysis *a, const struct check_rules *r, struct check_report *out);
+void check_report__free(struct check_report *rep);
 
 /* Parses a byte count: "1048576", "512K", "10MB", "64KiB", "1.5GiB" (K, M, G, T and KB...:
  * powers of 1000; Ki, KiB...: powers of 1024; a trailing B is optional), with an optional
  * "/s" when per_second. 0 or -EINVAL. */
-int xc_parse_bytes(const char *s, bool per_second, uint64_t *out);
+int check_parse_bytes(const char *s, bool per_second, uint64_t *out);
 
 #endif /* XG_OFFLINE_CHECK_H */

@@ -16,12 +16,12 @@ struct cj {
 	int64_t pid;
 	bool first;
 	bool gc_named;
-	struct xg_export_stats *st;
+	struct export_stats *st;
 };
 
 static uint64_t tid_of(uint64_t track)
 {
-	return track == XT_TRACK_GC || track == XT_TRACK_LOST ? 0 : track;
+	return track == TIMELINE_TRACK_GC || track == TIMELINE_TRACK_LOST ? 0 : track;
 }
 
 /* Starts an event object: the separator, name (NULL: none), ph, ts, pid, tid. */
@@ -116,11 +116,11 @@ static int cj_instant(void *ctx, uint64_t track, uint64_t ts, const char *name, 
 	return 0;
 }
 
-static int cj_counter(void *ctx, enum xt_counter k, uint64_t ts, int64_t value)
+static int cj_counter(void *ctx, enum timeline_counter k, uint64_t ts, int64_t value)
 {
 	struct cj *c = ctx;
 
-	ev_start(c, xt_counters[k].name, "C", ts, true, 0);
+	ev_start(c, timeline_counters[k].name, "C", ts, true, 0);
 	fprintf(c->f, ",\"args\":{\"value\":%" PRId64 "}}", value);
 	return 0;
 }
@@ -134,10 +134,10 @@ static int cj_end(void *ctx, uint64_t ts)
 	return fflush(c->f) || ferror(c->f) ? -EIO : 0;
 }
 
-int xg_export_chrome(struct xg_trace *t, FILE *f, struct xg_export_stats *st)
+int export_chrome(struct trace *t, FILE *f, struct export_stats *st)
 {
 	struct cj c = {.f = f, .first = true, .st = st};
-	struct xt_ops ops = {
+	struct timeline_ops ops = {
 	    .begin = cj_begin,
 	    .track = cj_track,
 	    .slice_begin = cj_slice_begin,
@@ -151,7 +151,7 @@ int xg_export_chrome(struct xg_trace *t, FILE *f, struct xg_export_stats *st)
 	int err;
 
 	memset(st, 0, sizeof(*st));
-	err = xt_walk(t, &ops, &st->tl);
+	err = timeline_walk(t, &ops, &st->tl);
 	if (!err && ferror(f))
 		err = -EIO;
 	if (start >= 0 && ftell(f) >= start)

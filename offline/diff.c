@@ -7,17 +7,18 @@
 #include "offline/diff.h"
 #include "util/array.h"
 
-const char *const xd_section_names[XD_NSECTIONS] = {
-    [XD_TOTALS] = "totals",	    [XD_GOROUTINES] = "goroutines", [XD_ALLOC_SITE] = "alloc-site",
-    [XD_ALLOC_TYPE] = "alloc-type", [XD_STATE_TIME] = "state-time",
+const char *const diff_section_names[DIFF_NSECTIONS] = {
+    [DIFF_TOTALS] = "totals",	      [DIFF_GOROUTINES] = "goroutines",
+    [DIFF_ALLOC_SITE] = "alloc-site", [DIFF_ALLOC_TYPE] = "alloc-type",
+    [DIFF_STATE_TIME] = "state-time",
 };
 
-const char *const xd_section_titles[XD_NSECTIONS] = {
-    [XD_TOTALS] = "totals",
-    [XD_GOROUTINES] = "goroutines by start function",
-    [XD_ALLOC_SITE] = "allocations by site",
-    [XD_ALLOC_TYPE] = "allocations by type",
-    [XD_STATE_TIME] = "time in state by start function",
+const char *const diff_section_titles[DIFF_NSECTIONS] = {
+    [DIFF_TOTALS] = "totals",
+    [DIFF_GOROUTINES] = "goroutines by start function",
+    [DIFF_ALLOC_SITE] = "allocations by site",
+    [DIFF_ALLOC_TYPE] = "allocations by type",
+    [DIFF_STATE_TIME] = "time in state by start function",
 };
 
 static const char *const slot_metric[GM_NSLOTS] = {
@@ -26,7 +27,7 @@ static const char *const slot_metric[GM_NSLOTS] = {
 };
 
 struct rows {
-	struct xd_row *v;
+	struct diff_row *v;
 	size_t n, cap;
 	int err;
 };
@@ -39,10 +40,10 @@ static void rows_free(struct rows *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void add(struct rows *r, enum xd_section s, enum xd_unit u, const char *key,
+static void add(struct rows *r, enum diff_section s, enum diff_unit u, const char *key,
 		const char *metric, uint64_t v)
 {
-	struct xd_row *row;
+	struct diff_row *row;
 
 	if (r->err || !v)
 		return; /* absent and zero are the same */
@@ -64,61 +65,61 @@ static void add(struct rows *r, enum xd_section s, enum xd_unit u, const char *k
 	r->n++;
 }
 
-static const char *fn_name(const struct xg_analysis *a, uint32_t id)
+static const char *fn_name(const struct analysis *a, uint32_t id)
 {
-	const char *s = xa_str(a, id);
+	const char *s = analysis_str(a, id);
 
 	return *s ? s : "(unknown)";
 }
 
-static void collect(const struct xg_analysis *a, struct rows *r)
+static void collect(const struct analysis *a, struct rows *r)
 {
 	const struct gmodel *m = a->m;
 	uint64_t created = 0, alive = 0;
 	char key[1024];
 
 	for (uint32_t i = 0; i < a->nfns; i++) {
-		const struct xa_fn *f = &a->fns[i];
+		const struct analysis_fn *f = &a->fns[i];
 		const char *n = fn_name(a, f->fn);
 
 		created += f->created;
 		alive += f->live;
-		add(r, XD_GOROUTINES, XD_COUNT, n, "created", f->created);
-		add(r, XD_GOROUTINES, XD_COUNT, n, "exited", f->exited);
-		add(r, XD_GOROUTINES, XD_COUNT, n, "alive at the end", f->live);
-		add(r, XD_GOROUTINES, XD_COUNT, n, "most alive at once", f->max_live);
+		add(r, DIFF_GOROUTINES, DIFF_COUNT, n, "created", f->created);
+		add(r, DIFF_GOROUTINES, DIFF_COUNT, n, "exited", f->exited);
+		add(r, DIFF_GOROUTINES, DIFF_COUNT, n, "alive at the end", f->live);
+		add(r, DIFF_GOROUTINES, DIFF_COUNT, n, "most alive at once", f->max_live);
 		for (int s = 0; s < GM_NSLOTS; s++)
-			add(r, XD_STATE_TIME, XD_NS, n, slot_metric[s], f->slot_ns[s]);
+			add(r, DIFF_STATE_TIME, DIFF_NS, n, slot_metric[s], f->slot_ns[s]);
 	}
-	add(r, XD_TOTALS, XD_COUNT, "", "goroutines created", created);
-	add(r, XD_TOTALS, XD_COUNT, "", "goroutines alive at the end", alive);
-	add(r, XD_TOTALS, XD_COUNT, "", "most goroutines alive at once (the runtime's not counted)",
-	    a->peak_goroutines);
-	add(r, XD_TOTALS, XD_BYTES, "", "bytes allocated", m->alloc_bytes);
-	add(r, XD_TOTALS, XD_COUNT, "", "objects allocated", m->alloc_objs);
-	add(r, XD_TOTALS, XD_BYTES, "", "peak heap", a->peak_heap);
-	add(r, XD_TOTALS, XD_COUNT, "", "GC cycles", m->gc_cycles);
-	add(r, XD_TOTALS, XD_COUNT, "", "events lost", m->lost);
+	add(r, DIFF_TOTALS, DIFF_COUNT, "", "goroutines created", created);
+	add(r, DIFF_TOTALS, DIFF_COUNT, "", "goroutines alive at the end", alive);
+	add(r, DIFF_TOTALS, DIFF_COUNT, "",
+	    "most goroutines alive at once (the runtime's not counted)", a->peak_goroutines);
+	add(r, DIFF_TOTALS, DIFF_BYTES, "", "bytes allocated", m->alloc_bytes);
+	add(r, DIFF_TOTALS, DIFF_COUNT, "", "objects allocated", m->alloc_objs);
+	add(r, DIFF_TOTALS, DIFF_BYTES, "", "peak heap", a->peak_heap);
+	add(r, DIFF_TOTALS, DIFF_COUNT, "", "GC cycles", m->gc_cycles);
+	add(r, DIFF_TOTALS, DIFF_COUNT, "", "events lost", m->lost);
 	for (uint32_t i = 0; i < m->sites.len; i++) {
 		const struct gm_top *t = &m->sites.v[i];
 
-		snprintf(key, sizeof(key), "%s (%s:%u)", fn_name(a, t->fn), xa_str(a, t->file),
-			 t->line);
-		add(r, XD_ALLOC_SITE, XD_BYTES, key, "bytes", t->bytes);
-		add(r, XD_ALLOC_SITE, XD_COUNT, key, "objects", t->count);
+		snprintf(key, sizeof(key), "%s (%s:%u)", fn_name(a, t->fn),
+			 analysis_str(a, t->file), t->line);
+		add(r, DIFF_ALLOC_SITE, DIFF_BYTES, key, "bytes", t->bytes);
+		add(r, DIFF_ALLOC_SITE, DIFF_COUNT, key, "objects", t->count);
 	}
 	for (uint32_t i = 0; i < m->types.len; i++) {
 		const struct gm_top *t = &m->types.v[i];
-		const char *n = t->fn ? xa_str(a, t->fn) : "(untyped)";
+		const char *n = t->fn ? analysis_str(a, t->fn) : "(untyped)";
 
-		add(r, XD_ALLOC_TYPE, XD_BYTES, n, "bytes", t->bytes);
-		add(r, XD_ALLOC_TYPE, XD_COUNT, n, "objects", t->count);
+		add(r, DIFF_ALLOC_TYPE, DIFF_BYTES, n, "bytes", t->bytes);
+		add(r, DIFF_ALLOC_TYPE, DIFF_COUNT, n, "objects", t->count);
 	}
 }
 
 static int cmp_key(const void *x, const void *y)
 {
-	const struct xd_row *a = x, *b = y;
+	const struct diff_row *a = x, *b = y;
 	int c;
 
 	if (a->section != b->section)
@@ -129,7 +130,7 @@ static int cmp_key(const void *x, const void *y)
 
 static int cmp_growth(const void *x, const void *y)
 {
-	const struct xd_row *a = x, *b = y;
+	const struct diff_row *a = x, *b = y;
 	uint64_t da = a->b - a->a, db = b->b - b->a;
 
 	if (a->section != b->section)
@@ -157,8 +158,8 @@ static void merge_dups(struct rows *r)
 	r->n = o;
 }
 
-int xg_diff(const struct xg_analysis *a, const struct xg_analysis *b, double threshold_pct,
-	    struct xd_result *out)
+int diff__run(const struct analysis *a, const struct analysis *b, double threshold_pct,
+	      struct diff_result *out)
 {
 	struct rows ra = {0}, rb = {0}, g = {0};
 	size_t i = 0, j = 0;
@@ -174,7 +175,7 @@ int xg_diff(const struct xg_analysis *a, const struct xg_analysis *b, double thr
 	merge_dups(&rb);
 	while (i < ra.n || j < rb.n) {
 		int c = i == ra.n ? 1 : j == rb.n ? -1 : cmp_key(&ra.v[i], &rb.v[j]);
-		const struct xd_row *row = c <= 0 ? &ra.v[i] : &rb.v[j];
+		const struct diff_row *row = c <= 0 ? &ra.v[i] : &rb.v[j];
 		uint64_t va = c <= 0 ? ra.v[i].a : 0, vb = c >= 0 ? rb.v[j].a : 0;
 
 		if (vb > va && (!va || (double)(vb - va) * 100.0 >= threshold_pct * (double)va)) {
@@ -208,7 +209,7 @@ out:
 	return err;
 }
 
-void xd_result__free(struct xd_result *r)
+void diff_result__free(struct diff_result *r)
 {
 	if (!r)
 		return;

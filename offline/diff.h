@@ -23,42 +23,42 @@
 
 #include "offline/analyze.h"
 
-enum xd_section {
-	XD_TOTALS,
-	XD_GOROUTINES,
-	XD_ALLOC_SITE,
-	XD_ALLOC_TYPE,
-	XD_STATE_TIME,
-	XD_NSECTIONS
+enum diff_section {
+	DIFF_TOTALS,
+	DIFF_GOROUTINES,
+	DIFF_ALLOC_SITE,
+	DIFF_ALLOC_TYPE,
+	DIFF_STATE_TIME,
+	DIFF_NSECTIONS
 };
 
-enum xd_unit {
-	XD_COUNT,
-	XD_BYTES,
-	XD_NS,
+enum diff_unit {
+	DIFF_COUNT,
+	DIFF_BYTES,
+	DIFF_NS,
 };
 
-struct xd_row {
-	enum xd_section section;
-	enum xd_unit unit;
+struct diff_row {
+	enum diff_section section;
+	enum diff_unit unit;
 	char *key;	    /* "main.worker", "main.f (/src/x.go:12)", "[]uint8", "" for totals */
 	const char *metric; /* "created", "bytes", "waiting", ... (static) */
 	uint64_t a, b;
 };
 
-struct xd_result {
-	struct xd_row *grew; /* sorted as said above */
+struct diff_result {
+	struct diff_row *grew; /* sorted as said above */
 	size_t ngrew;
 	size_t nshrank; /* figures that got smaller */
 	size_t nsame;	/* figures present in both, equal */
 };
 
-extern const char *const xd_section_names[XD_NSECTIONS]; /* "totals", "goroutines", ... */
-extern const char *const xd_section_titles[XD_NSECTIONS];
+extern const char *const diff_section_names[DIFF_NSECTIONS]; /* "totals", "goroutines", ... */
+extern const char *const diff_section_titles[DIFF_NSECTIONS];
 
 /* Compares a and b. 0 or -ENOMEM. */
-int xg_diff(const struct xg_analysis *a, const struct xg_analysis *b, double threshold_pct,
-	    struct xd_result *out);
-void xd_result__free(struct xd_result *r);
+int diff__run(const struct analysis *a, const struct analysis *b, double threshold_pct,
+	      struct diff_result *out);
+void diff_result__free(struct diff_result *r);
 
 #endif /* XG_OFFLINE_DIFF_H */

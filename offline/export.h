@@ -24,35 +24,35 @@
 #include "offline/timeline.h"
 
 /* Track uuids in Perfetto exports. */
-#define XP_UUID_PROCESS	   1ULL
-#define XP_UUID_COUNTER(c) (2ULL + (uint64_t)(c))
-#define XP_UUID_GC	   16ULL
-#define XP_UUID_LOST	   17ULL
-#define XP_UUID_G(goid)	   ((1ULL << 32) + (goid))
-#define XP_SEQUENCE	   1 /* trusted_packet_sequence_id of every packet */
+#define PERFETTO_UUID_PROCESS	 1ULL
+#define PERFETTO_UUID_COUNTER(c) (2ULL + (uint64_t)(c))
+#define PERFETTO_UUID_GC	 16ULL
+#define PERFETTO_UUID_LOST	 17ULL
+#define PERFETTO_UUID_G(goid)	 ((1ULL << 32) + (goid))
+#define PERFETTO_SEQUENCE	 1 /* trusted_packet_sequence_id of every packet */
 
-struct xg_export_stats {
-	struct xt_stats tl; /* timeline exports */
-	uint64_t packets;   /* Perfetto: TracePackets; Chrome JSON: events */
-	uint64_t names;	    /* Perfetto: interned event names */
-	uint64_t samples;   /* pprof */
-	uint64_t locations; /* pprof */
-	uint64_t functions; /* pprof */
-	uint64_t total[2];  /* pprof: the sum of each sample value */
-	uint64_t bytes;	    /* written (before gzip for pprof) */
+struct export_stats {
+	struct timeline_stats tl; /* timeline exports */
+	uint64_t packets;	  /* Perfetto: TracePackets; Chrome JSON: events */
+	uint64_t names;		  /* Perfetto: interned event names */
+	uint64_t samples;	  /* pprof */
+	uint64_t locations;	  /* pprof */
+	uint64_t functions;	  /* pprof */
+	uint64_t total[2];	  /* pprof: the sum of each sample value */
+	uint64_t bytes;		  /* written (before gzip for pprof) */
 };
 
 /* Writes t to f. 0 or -errno (EIO on a write error). */
-int xg_export_perfetto(struct xg_trace *t, FILE *f, struct xg_export_stats *st);
-int xg_export_chrome(struct xg_trace *t, FILE *f, struct xg_export_stats *st);
+int export_perfetto(struct trace *t, FILE *f, struct export_stats *st);
+int export_chrome(struct trace *t, FILE *f, struct export_stats *st);
 
-enum xg_profile {
-	XG_PROFILE_ALLOCS,
-	XG_PROFILE_GOROUTINES,
-	XG_PROFILE_CPU,
+enum export_profile {
+	EXPORT_PROFILE_ALLOCS,
+	EXPORT_PROFILE_GOROUTINES,
+	EXPORT_PROFILE_CPU,
 };
 
 /* Writes a gzip-compressed profile to fd (not closed). 0 or -errno. */
-int xg_export_pprof(struct xg_trace *t, enum xg_profile p, int fd, struct xg_export_stats *st);
+int export_pprof(struct trace *t, enum export_profile p, int fd, struct export_stats *st);
 
 #endif /* XG_OFFLINE_EXPORT_H */

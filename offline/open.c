@@ -38,10 +38,10 @@ static int split_path(const char *path, char **file, const char **select)
 /* Opens the bundle or the trace; *bundle is set for a bundle, whose trace the reader owns from
  * then on (b->trace_data is NULL). */
 static struct tf_reader *open_any(const char *path, const struct tf_reader_opts *opts,
-				  struct xg_bundle **bundle, char **name)
+				  struct bundle **bundle, char **name)
 {
 	struct tf_reader *r = NULL;
-	struct xg_bundle *b = NULL;
+	struct bundle *b = NULL;
 	const char *select;
 	char *file = NULL;
 	int err, kind;
@@ -53,14 +53,14 @@ static struct tf_reader *open_any(const char *path, const struct tf_reader_opts 
 		errno = -err;
 		return NULL;
 	}
-	kind = xg_input_kind(file);
-	if (kind == XG_INPUT_TRACE && select) {
+	kind = bundle_input_kind(file);
+	if (kind == BUNDLE_INPUT_TRACE && select) {
 		xg_error(-EINVAL, "%s: a trace file, not a bundle: ':%s' names a trace in a bundle",
 			 file, select);
 		errno = EINVAL;
 		goto out;
 	}
-	if (kind != XG_INPUT_BUNDLE) {
+	if (kind != BUNDLE_INPUT_BUNDLE) {
 		/* a trace, or unreadable: the trace reader says what is wrong */
 		xg_error_clear();
 		r = tf_reader__open(path, opts);
@@ -68,7 +68,7 @@ static struct tf_reader *open_any(const char *path, const struct tf_reader_opts 
 			*name = strdup(path);
 		goto out;
 	}
-	b = xg_bundle__open(file, select);
+	b = bundle__open(file, select);
 	if (!b)
 		goto out;
 	if (asprintf(name, "%s:%s", file, b->trace_name) < 0) {
@@ -87,7 +87,7 @@ out:
 		err = ENOMEM;
 	}
 	if (!r) {
-		xg_bundle__close(b);
+		bundle__close(b);
 		free(*name);
 		*name = NULL;
 		b = NULL;
@@ -98,21 +98,21 @@ out:
 	return r;
 }
 
-struct tf_reader *xg_open_trace(const char *path, const struct tf_reader_opts *opts)
+struct tf_reader *trace__open_reader(const char *path, const struct tf_reader_opts *opts)
 {
-	struct xg_bundle *b;
+	struct bundle *b;
 	struct tf_reader *r;
 	char *name;
 
 	r = open_any(path, opts, &b, &name);
 	free(name);
-	xg_bundle__close(b);
+	bundle__close(b);
 	return r;
 }
 
-struct xg_trace *xg_trace__open(const char *path, const struct tf_reader_opts *opts)
+struct trace *trace__open(const char *path, const struct tf_reader_opts *opts)
 {
-	struct xg_trace *t = calloc(1, sizeof(*t));
+	struct trace *t = calloc(1, sizeof(*t));
 	int err;
 
 	if (!t)
@@ -125,11 +125,11 @@ struct xg_trace *xg_trace__open(const char *path, const struct tf_reader_opts *o
 		return NULL;
 	}
 	if (t->bundle && t->bundle->symbols) {
-		t->syms = xg_symtab__parse(t->bundle->symbols, t->bundle->symbols_len,
-					   t->bundle->m[t->bundle->trace].name);
+		t->syms = symtab__parse(t->bundle->symbols, t->bundle->symbols_len,
+					t->bundle->m[t->bundle->trace].name);
 		if (!t->syms) {
 			err = errno;
-			xg_trace__close(t);
+			trace__close(t);
 			errno = err;
 			return NULL;
 		}
@@ -137,13 +137,13 @@ struct xg_trace *xg_trace__open(const char *path, const struct tf_reader_opts *o
 	return t;
 }
 
-void xg_trace__close(struct xg_trace *t)
+void trace__close(struct trace *t)
 {
 	if (!t)
 		return;
 	tf_reader__close(t->r);
-	xg_bundle__close(t->bundle);
-	xg_symtab__free(t->syms);
+	bundle__close(t->bundle);
+	symtab__free(t->syms);
 	gobin__close(t->bin);
 	tf_tables__free(t->names);
 	free(t->name);
@@ -151,7 +151,7 @@ void xg_trace__close(struct xg_trace *t)
 }
 
 /* The traced binary, when it is still there and the same as when recorded. */
-static struct gobin *binary(struct xg_trace *t)
+static struct gobin *binary(struct trace *t)
 {
 	const struct tf_meta *m = tf_reader__meta(t->r);
 	const char *path = tf_meta__str(m, TF_KEY_BINARY_PATH);
@@ -171,9 +171,9 @@ static struct gobin *binary(struct xg_trace *t)
 	return t->bin;
 }
 
-bool xg_trace__pc_where(struct xg_trace *t, uint64_t pc, bool ret, struct xg_where *w)
+bool trace__pc_where(struct trace *t, uint64_t pc, bool ret, struct trace_where *w)
 {
-	const struct xg_sym *s;
+	const struct symtab_sym *s;
 	struct gobin_pcinfo pi;
 	struct gobin *b;
 
@@ -181,7 +181,7 @@ bool xg_trace__pc_where(struct xg_trace *t, uint64_t pc, bool ret, struct xg_whe
 	w->fn = w->file = "";
 	if (!pc)
 		return false;
-	s = xg_symtab__lookup(t->syms, pc);
+	s = symtab__lookup(t->syms, pc);
 	if (s) {
 		w->fn = s->fn;
 		w->file = s->file;

@@ -67,23 +67,23 @@ struct pf {
 	struct pb_buf p;	 /* the packet being built */
 	struct tf_tables *names; /* event name interning: string id = iid */
 	uint32_t names_sent;	 /* iids defined on the sequence so far */
-	struct xg_export_stats *st;
+	struct export_stats *st;
 	int err;
 };
 
 static uint64_t uuid_of(uint64_t track)
 {
-	if (track == XT_TRACK_GC)
-		return XP_UUID_GC;
-	if (track == XT_TRACK_LOST)
-		return XP_UUID_LOST;
-	return XP_UUID_G(track);
+	if (track == TIMELINE_TRACK_GC)
+		return PERFETTO_UUID_GC;
+	if (track == TIMELINE_TRACK_LOST)
+		return PERFETTO_UUID_LOST;
+	return PERFETTO_UUID_G(track);
 }
 
 static void packet_start(struct pf *pf)
 {
 	pb_buf__reset(&pf->p);
-	pb_uint(&pf->p, TP_SEQUENCE_ID, XP_SEQUENCE);
+	pb_uint(&pf->p, TP_SEQUENCE_ID, PERFETTO_SEQUENCE);
 }
 
 static int out_flush(struct pf *pf)
@@ -131,7 +131,7 @@ static int pf_begin(void *ctx, int64_t pid, const char *process)
 	pb_uint(&pf->p, TP_SEQUENCE_FLAGS, SEQ_CLEARED);
 	pb_uint(&pf->p, TP_FIRST_ON_SEQUENCE, 1);
 	td = pb_begin(&pf->p, TP_TRACK_DESCRIPTOR);
-	pb_uint(&pf->p, TD_UUID, XP_UUID_PROCESS);
+	pb_uint(&pf->p, TD_UUID, PERFETTO_UUID_PROCESS);
 	pd = pb_begin(&pf->p, TD_PROCESS);
 	pb_int(&pf->p, PD_PID, pid > 0 ? pid : 1);
 	pb_string(&pf->p, PD_PROCESS_NAME, process);
@@ -139,14 +139,14 @@ static int pf_begin(void *ctx, int64_t pid, const char *process)
 	pb_uint(&pf->p, TD_CHILD_ORDERING, ORDERING_EXPLICIT);
 	pb_end(&pf->p, td);
 	err = packet_write(pf);
-	for (int c = 0; c < XT_NCOUNTERS && !err; c++) {
-		const char *unit = xt_counters[c].unit;
+	for (int c = 0; c < TIMELINE_NCOUNTERS && !err; c++) {
+		const char *unit = timeline_counters[c].unit;
 
 		packet_start(pf);
 		td = pb_begin(&pf->p, TP_TRACK_DESCRIPTOR);
-		pb_uint(&pf->p, TD_UUID, XP_UUID_COUNTER(c));
-		pb_uint(&pf->p, TD_PARENT_UUID, XP_UUID_PROCESS);
-		pb_string(&pf->p, TD_NAME, xt_counters[c].name);
+		pb_uint(&pf->p, TD_UUID, PERFETTO_UUID_COUNTER(c));
+		pb_uint(&pf->p, TD_PARENT_UUID, PERFETTO_UUID_PROCESS);
+		pb_string(&pf->p, TD_NAME, timeline_counters[c].name);
 		pb_int(&pf->p, TD_SIBLING_RANK, -100 + c);
 		cd = pb_begin(&pf->p, TD_COUNTER);
 		if (!strcmp(unit, "count"))
@@ -165,11 +165,11 @@ static int pf_begin(void *ctx, int64_t pid, const char *process)
 static int pf_track(void *ctx, uint64_t track, const char *name)
 {
 	struct pf *pf = ctx;
-	int64_t rank = track == XT_TRACK_GC ? -20 : track == XT_TRACK_LOST ? -19 : 0;
+	int64_t rank = track == TIMELINE_TRACK_GC ? -20 : track == TIMELINE_TRACK_LOST ? -19 : 0;
 
 	if (!rank)
 		rank = track > INT32_MAX ? INT32_MAX : (int64_t)track;
-	descriptor(pf, uuid_of(track), XP_UUID_PROCESS, name, rank);
+	descriptor(pf, uuid_of(track), PERFETTO_UUID_PROCESS, name, rank);
 	return packet_write(pf);
 }
 
@@ -254,14 +254,14 @@ static int pf_instant(void *ctx, uint64_t track, uint64_t ts, const char *name, 
 	return packet_write(pf);
 }
 
-static int pf_counter(void *ctx, enum xt_counter c, uint64_t ts, int64_t value)
+static int pf_counter(void *ctx, enum timeline_counter c, uint64_t ts, int64_t value)
 {
 	struct pf *pf = ctx;
 	uint64_t iid;
 	size_t te = event_start(pf, ts, NULL, &iid);
 
 	pb_uint(&pf->p, TE_TYPE, TYPE_COUNTER);
-	pb_uint(&pf->p, TE_TRACK_UUID, XP_UUID_COUNTER(c));
+	pb_uint(&pf->p, TE_TRACK_UUID, PERFETTO_UUID_COUNTER(c));
 	pb_int(&pf->p, TE_COUNTER_VALUE, value);
 	pb_end(&pf->p, te);
 	return packet_write(pf);
@@ -275,10 +275,10 @@ static int pf_end(void *ctx, uint64_t ts)
 	return out_flush(pf) ?: (fflush(pf->f) ? -EIO : 0);
 }
 
-int xg_export_perfetto(struct xg_trace *t, FILE *f, struct xg_export_stats *st)
+int export_perfetto(struct trace *t, FILE *f, struct export_stats *st)
 {
 	struct pf pf = {.f = f, .st = st};
-	struct xt_ops ops = {
+	struct timeline_ops ops = {
 	    .begin = pf_begin,
 	    .track = pf_track,
 	    .slice_begin = pf_slice_begin,
@@ -294,7 +294,7 @@ int xg_export_perfetto(struct xg_trace *t, FILE *f, struct xg_export_stats *st)
 	pf.names = tf_tables__new();
 	if (!pf.names)
 		return -ENOMEM;
-	err = xt_walk(t, &ops, &st->tl);
+	err = timeline_walk(t, &ops, &st->tl);
 	pb_buf__free(&pf.p);
 	pb_buf__free(&pf.out);
 	tf_tables__free(pf.names);

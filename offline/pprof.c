@@ -90,7 +90,7 @@ struct sample {
 };
 
 struct pp {
-	struct xg_trace *t;
+	struct trace *t;
 	const struct tf_tables *names;
 	struct sample *s;
 	size_t n, cap;
@@ -156,7 +156,7 @@ static uint64_t function(struct pp *p, const char *name, const char *file)
 /* The location of pc with its lines: the functions inlined there, innermost first, then the
  * one holding the code ("the last entry the caller into which the preceding entries were
  * inlined", as pprof puts it); key identifies it among the locations. */
-static uint64_t location(struct pp *p, uint64_t key, uint64_t pc, const struct xg_where *lines,
+static uint64_t location(struct pp *p, uint64_t key, uint64_t pc, const struct trace_where *lines,
 			 uint32_t n)
 {
 	uint64_t id;
@@ -195,7 +195,7 @@ static uint64_t location(struct pp *p, uint64_t key, uint64_t pc, const struct x
  * first (at most INLINE_LINES of them are kept as lines). */
 static uint64_t frames_location(struct pp *p, const struct xg_frame *fr, uint32_t n)
 {
-	struct xg_where lines[INLINE_LINES];
+	struct trace_where lines[INLINE_LINES];
 	uint64_t key = 0x9e3779b97f4a7c15ull;
 
 	if (n > INLINE_LINES)
@@ -203,9 +203,9 @@ static uint64_t frames_location(struct pp *p, const struct xg_frame *fr, uint32_
 	for (uint32_t i = 0; i < n; i++) {
 		key =
 		    mix(mix(key, mix(fr[i].pc, fr[i].fn)), (uint64_t)fr[i].file << 32 | fr[i].line);
-		lines[i] = (struct xg_where){.fn = tf_tables__str(p->names, fr[i].fn),
-					     .file = tf_tables__str(p->names, fr[i].file),
-					     .line = fr[i].line};
+		lines[i] = (struct trace_where){.fn = tf_tables__str(p->names, fr[i].fn),
+						.file = tf_tables__str(p->names, fr[i].file),
+						.line = fr[i].line};
 	}
 	return location(p, key, fr[0].pc, lines, n);
 }
@@ -222,11 +222,11 @@ static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **
 	} else {
 		fr = tf_tables__stack(p->names, s->stack, &n);
 		if (fr && n)
-			fr = xa_user_frames(p->names, fr, &n);
+			fr = analysis_user_frames(p->names, fr, &n);
 	}
 	if (!fr || !n) {
-		struct xg_where w = {.fn = s->created_by ? "(where unknown)" : "(no stack)",
-				     .file = ""};
+		struct trace_where w = {.fn = s->created_by ? "(where unknown)" : "(no stack)",
+					.file = ""};
 		uint64_t key = s->created_by ? UINT64_MAX - 1 : UINT64_MAX;
 
 		if (*cap < 1) {
@@ -254,7 +254,7 @@ static size_t sample_locations(struct pp *p, const struct sample *s, uint64_t **
 	return k;
 }
 
-static int collect_allocs(struct pp *p, struct xg_event *evs, struct xg_export_stats *st)
+static int collect_allocs(struct pp *p, struct xg_event *evs, struct export_stats *st)
 {
 	double rate = gmodel_alloc_rate(tf_reader__meta(p->t->r));
 	long n;
@@ -288,29 +288,29 @@ static int collect_allocs(struct pp *p, struct xg_event *evs, struct xg_export_s
  * labels start_fn and created_by ("fn file:line" of the go statement). A goroutine whose stack
  * the trace does not have gets the location "(where unknown)".
  */
-static int collect_goroutines(struct pp *p, struct xg_export_stats *st)
+static int collect_goroutines(struct pp *p, struct export_stats *st)
 {
-	struct xg_analysis *a;
+	struct analysis *a;
 	char site[1024];
 	int err = 0;
 
 	err = tf_reader__seek(p->t->r, 0);
 	if (err)
 		return err;
-	a = xg_analyze(p->t, NULL);
+	a = analysis__new(p->t, NULL);
 	if (!a)
 		return -errno;
 	st->tl.events = a->events;
 	st->tl.end_ts = a->end_ts;
 	for (uint32_t i = 0; i < a->nalive && !err; i++) {
-		const struct xa_alive *g = &a->alive[i];
-		struct xg_where w;
+		const struct analysis_alive *g = &a->alive[i];
+		struct trace_where w;
 		struct sample *s;
 		int64_t created_by;
 
 		if (g->runtime && g->goid != 1)
 			continue;
-		xa_create_site(a, g, &w);
+		analysis_create_site(a, g, &w);
 		if (g->goid == 1)
 			snprintf(site, sizeof(site), "(the main goroutine)");
 		else if (*w.fn)
@@ -329,7 +329,7 @@ static int collect_goroutines(struct pp *p, struct xg_export_stats *st)
 		s->v[0]++;
 		s->v[1] += g->created;
 	}
-	xg_analysis__free(a);
+	analysis__free(a);
 	return err;
 }
 
@@ -347,7 +347,7 @@ static int64_t cpu_period_ns(const struct tf_meta *meta)
 	return (int64_t)(1e9 / hz);
 }
 
-static int collect_cpu(struct pp *p, struct xg_event *evs, struct xg_export_stats *st)
+static int collect_cpu(struct pp *p, struct xg_event *evs, struct export_stats *st)
 {
 	int64_t period = cpu_period_ns(tf_reader__meta(p->t->r));
 	struct u64map start_fn = {0}; /* goid -> start function string id */
@@ -400,7 +400,8 @@ static void value_type(struct pb_buf *b, uint32_t field, int64_t type, int64_t u
 	pb_end(b, m);
 }
 
-static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct xg_export_stats *st)
+static int build(struct pp *p, enum export_profile kind, struct pb_buf *out,
+		 struct export_stats *st)
 {
 	const struct tf_meta *meta = tf_reader__meta(p->t->r);
 	const char *bin = tf_meta__str(meta, TF_KEY_BINARY_PATH),
@@ -410,12 +411,12 @@ static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct 
 		const char *t0, *u0, *t1, *u1, *label, *unlabelled, *name;
 		int default_sample;
 	} kinds[] = {
-	    [XG_PROFILE_ALLOCS] = {"alloc_objects", "count", "alloc_space", "bytes", "type",
-				   "(untyped)", "allocs", 1},
-	    [XG_PROFILE_GOROUTINES] = {"goroutines", "count", "created", "count", "start_fn",
-				       "(unknown)", "goroutines", 0},
-	    [XG_PROFILE_CPU] = {"samples", "count", "cpu", "nanoseconds", "start_fn", "(unknown)",
-				"cpu", 1},
+	    [EXPORT_PROFILE_ALLOCS] = {"alloc_objects", "count", "alloc_space", "bytes", "type",
+				       "(untyped)", "allocs", 1},
+	    [EXPORT_PROFILE_GOROUTINES] = {"goroutines", "count", "created", "count", "start_fn",
+					   "(unknown)", "goroutines", 0},
+	    [EXPORT_PROFILE_CPU] = {"samples", "count", "cpu", "nanoseconds", "start_fn",
+				    "(unknown)", "cpu", 1},
 	};
 	const typeof(kinds[0]) *k = &kinds[kind];
 	int64_t t0 = str(p, k->t0), u0 = str(p, k->u0);
@@ -486,7 +487,7 @@ static int build(struct pp *p, enum xg_profile kind, struct pb_buf *out, struct 
 	}
 	pb_int(out, P_DURATION_NANOS, (int64_t)st->tl.end_ts);
 	value_type(out, P_PERIOD_TYPE, t1, u1);
-	pb_int(out, P_PERIOD, kind == XG_PROFILE_CPU ? cpu_period_ns(meta) : 1);
+	pb_int(out, P_PERIOD, kind == EXPORT_PROFILE_CPU ? cpu_period_ns(meta) : 1);
 	snprintf(comment, sizeof(comment), "xgotop export --format pprof --profile %s %s", k->name,
 		 p->t->name);
 	cid = str(p, comment);
@@ -532,7 +533,7 @@ static int write_gz(int fd, const struct pb_buf *b)
 	return err;
 }
 
-int xg_export_pprof(struct xg_trace *t, enum xg_profile kind, int fd, struct xg_export_stats *st)
+int export_pprof(struct trace *t, enum export_profile kind, int fd, struct export_stats *st)
 {
 	struct pp p = {.t = t, .names = tf_reader__tables(t->r)};
 	struct xg_event *evs = malloc(BATCH * sizeof(*evs));
@@ -545,9 +546,9 @@ int xg_export_pprof(struct xg_trace *t, enum xg_profile kind, int fd, struct xg_
 		err = -ENOMEM;
 		goto out;
 	}
-	err = kind == XG_PROFILE_ALLOCS	      ? collect_allocs(&p, evs, st)
-	      : kind == XG_PROFILE_GOROUTINES ? collect_goroutines(&p, st)
-					      : collect_cpu(&p, evs, st);
+	err = kind == EXPORT_PROFILE_ALLOCS	  ? collect_allocs(&p, evs, st)
+	      : kind == EXPORT_PROFILE_GOROUTINES ? collect_goroutines(&p, st)
+						  : collect_cpu(&p, evs, st);
 	if (err < 0)
 		goto out;
 	err = build(&p, kind, &out, st);

@@ -14,17 +14,17 @@
 #define SYMTAB_MAX_ROWS	 (1u << 24)
 #define SYMTAB_MAX_FIELD 4096
 
-struct xg_symtab {
-	struct xg_sym *v;
+struct symtab {
+	struct symtab_sym *v;
 	size_t n, cap;
 	bool sorted;
 	struct u64map idx;	/* pc -> index (only used while adding) */
 	struct tf_tables *strs; /* interned strings: rows point into it */
 };
 
-struct xg_symtab *xg_symtab__new(void)
+struct symtab *symtab__new(void)
 {
-	struct xg_symtab *s = calloc(1, sizeof(*s));
+	struct symtab *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
@@ -38,7 +38,7 @@ struct xg_symtab *xg_symtab__new(void)
 	return s;
 }
 
-void xg_symtab__free(struct xg_symtab *s)
+void symtab__free(struct symtab *s)
 {
 	if (!s)
 		return;
@@ -49,7 +49,7 @@ void xg_symtab__free(struct xg_symtab *s)
 }
 
 /* A copy of s without tabs or newlines, interned; NULL on failure. */
-static const char *intern(struct xg_symtab *s, const char *str)
+static const char *intern(struct symtab *s, const char *str)
 {
 	char buf[SYMTAB_MAX_FIELD];
 	size_t len = 0;
@@ -63,10 +63,10 @@ static const char *intern(struct xg_symtab *s, const char *str)
 	return id ? tf_tables__str(s->strs, id) : NULL;
 }
 
-int xg_symtab__add(struct xg_symtab *s, uint64_t pc, const char *fn, const char *file,
-		   uint32_t line, const char *source)
+int symtab__add(struct symtab *s, uint64_t pc, const char *fn, const char *file, uint32_t line,
+		const char *source)
 {
-	struct xg_sym *r;
+	struct symtab_sym *r;
 
 	if (u64map_get(&s->idx, pc, NULL))
 		return 0;
@@ -88,19 +88,19 @@ int xg_symtab__add(struct xg_symtab *s, uint64_t pc, const char *fn, const char 
 	return 0;
 }
 
-size_t xg_symtab__count(const struct xg_symtab *s)
+size_t symtab__count(const struct symtab *s)
 {
 	return s ? s->n : 0;
 }
 
 static int cmp_pc(const void *a, const void *b)
 {
-	const struct xg_sym *x = a, *y = b;
+	const struct symtab_sym *x = a, *y = b;
 
 	return x->pc < y->pc ? -1 : x->pc > y->pc;
 }
 
-static void sort(struct xg_symtab *s)
+static void sort(struct symtab *s)
 {
 	if (s->sorted)
 		return;
@@ -111,7 +111,7 @@ static void sort(struct xg_symtab *s)
 	s->sorted = true;
 }
 
-const struct xg_sym *xg_symtab__lookup(struct xg_symtab *s, uint64_t pc)
+const struct symtab_sym *symtab__lookup(struct symtab *s, uint64_t pc)
 {
 	uint64_t i;
 
@@ -123,7 +123,7 @@ const struct xg_sym *xg_symtab__lookup(struct xg_symtab *s, uint64_t pc)
 	return &s->v[i];
 }
 
-const struct xg_sym *xg_symtab__at(struct xg_symtab *s, size_t i)
+const struct symtab_sym *symtab__at(struct symtab *s, size_t i)
 {
 	if (!s || i >= s->n)
 		return NULL;
@@ -131,12 +131,12 @@ const struct xg_sym *xg_symtab__at(struct xg_symtab *s, size_t i)
 	return &s->v[i];
 }
 
-int xg_symtab__write(struct xg_symtab *s, FILE *f)
+int symtab__write(struct symtab *s, FILE *f)
 {
 	sort(s);
 	fprintf(f, "# xgotop symbols v1: pc, function, file, line, source\n");
 	for (size_t i = 0; i < s->n; i++) {
-		const struct xg_sym *r = &s->v[i];
+		const struct symtab_sym *r = &s->v[i];
 
 		fprintf(f, "0x%" PRIx64 "\t%s\t%s\t%u\t%s\n", r->pc, r->fn, r->file, r->line,
 			r->source);
@@ -162,9 +162,9 @@ static int split(char *p, char *end, char **fields, int n)
 	return k;
 }
 
-struct xg_symtab *xg_symtab__parse(const char *text, size_t len, const char *name)
+struct symtab *symtab__parse(const char *text, size_t len, const char *name)
 {
-	struct xg_symtab *s = xg_symtab__new();
+	struct symtab *s = symtab__new();
 	char *copy = NULL, *p, *end;
 	unsigned long lineno = 0;
 	int err = 0;
@@ -211,7 +211,7 @@ struct xg_symtab *xg_symtab__parse(const char *text, size_t len, const char *nam
 				       lineno, f[3]);
 			goto out;
 		}
-		err = xg_symtab__add(s, pc, f[1], f[2], (uint32_t)line, f[4]);
+		err = symtab__add(s, pc, f[1], f[2], (uint32_t)line, f[4]);
 		if (err)
 			goto out;
 	}
@@ -219,7 +219,7 @@ struct xg_symtab *xg_symtab__parse(const char *text, size_t len, const char *nam
 out:
 	free(copy);
 	if (err) {
-		xg_symtab__free(s);
+		symtab__free(s);
 		errno = -err;
 		return NULL;
 	}

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-struct xg_sym {
+struct symtab_sym {
 	uint64_t pc;
 	const char *fn;	    /* "" when unknown */
 	const char *file;   /* "" when unknown */
@@ -28,24 +28,24 @@ struct xg_sym {
 	uint32_t line;
 };
 
-struct xg_symtab;
+struct symtab;
 
-struct xg_symtab *xg_symtab__new(void);
-void xg_symtab__free(struct xg_symtab *s);
+struct symtab *symtab__new(void);
+void symtab__free(struct symtab *s);
 
 /* Adds a row (strings copied); a PC already present keeps its first row. 0 or -ENOMEM. */
-int xg_symtab__add(struct xg_symtab *s, uint64_t pc, const char *fn, const char *file,
-		   uint32_t line, const char *source);
-size_t xg_symtab__count(const struct xg_symtab *s);
+int symtab__add(struct symtab *s, uint64_t pc, const char *fn, const char *file, uint32_t line,
+		const char *source);
+size_t symtab__count(const struct symtab *s);
 /* The row of exactly pc, or NULL. */
-const struct xg_sym *xg_symtab__lookup(struct xg_symtab *s, uint64_t pc);
+const struct symtab_sym *symtab__lookup(struct symtab *s, uint64_t pc);
 /* Row i in PC order (0 .. count-1), or NULL. */
-const struct xg_sym *xg_symtab__at(struct xg_symtab *s, size_t i);
+const struct symtab_sym *symtab__at(struct symtab *s, size_t i);
 
 /* Writes the text form, rows in PC order. 0 or -errno (EIO). */
-int xg_symtab__write(struct xg_symtab *s, FILE *f);
+int symtab__write(struct symtab *s, FILE *f);
 /* Parses the text form (untrusted: name is used in messages). NULL with errno set and a
  * message naming the line that is wrong. */
-struct xg_symtab *xg_symtab__parse(const char *text, size_t len, const char *name);
+struct symtab *symtab__parse(const char *text, size_t len, const char *name);
 
 #endif /* XG_OFFLINE_SYMTAB_H */

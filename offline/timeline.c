@@ -15,18 +15,18 @@
 
 #define BATCH 4096
 
-const struct xt_counter_info xt_counters[XT_NCOUNTERS] = {
-    [XT_C_RUNNING] = {"goroutines running", "count"},
-    [XT_C_RUNNABLE] = {"goroutines runnable", "count"},
-    [XT_C_WAITING] = {"goroutines waiting", "count"},
-    [XT_C_SYSCALL] = {"goroutines in syscall", "count"},
-    [XT_C_ALIVE] = {"goroutines alive", "count"},
-    [XT_C_HEAP_LIVE] = {"heap live", "bytes"},
-    [XT_C_HEAP_GOAL] = {"heap goal", "bytes"},
-    [XT_C_ALLOC_RATE] = {"allocation rate", "bytes/s"},
+const struct timeline_counter_info timeline_counters[TIMELINE_NCOUNTERS] = {
+    [TIMELINE_C_RUNNING] = {"goroutines running", "count"},
+    [TIMELINE_C_RUNNABLE] = {"goroutines runnable", "count"},
+    [TIMELINE_C_WAITING] = {"goroutines waiting", "count"},
+    [TIMELINE_C_SYSCALL] = {"goroutines in syscall", "count"},
+    [TIMELINE_C_ALIVE] = {"goroutines alive", "count"},
+    [TIMELINE_C_HEAP_LIVE] = {"heap live", "bytes"},
+    [TIMELINE_C_HEAP_GOAL] = {"heap goal", "bytes"},
+    [TIMELINE_C_ALLOC_RATE] = {"allocation rate", "bytes/s"},
 };
 
-const char *xt_state_name(char *buf, size_t len, unsigned int state, const char *reason)
+const char *timeline_state_name(char *buf, size_t len, unsigned int state, const char *reason)
 {
 	const char *n = xg_gstate_name(state);
 
@@ -40,10 +40,10 @@ const char *xt_state_name(char *buf, size_t len, unsigned int state, const char 
 }
 
 struct walk {
-	struct xg_trace *t;
+	struct trace *t;
 	const struct tf_tables *names;
-	const struct xt_ops *ops;
-	struct xt_stats *st;
+	const struct timeline_ops *ops;
+	struct timeline_stats *st;
 	double rate;
 	/* pass 1 */
 	struct u64map start_fn; /* goid -> start fn string id */
@@ -52,8 +52,8 @@ struct walk {
 	/* pass 2 */
 	struct tf_gtrack *tr;
 	struct u64map seen; /* goids with a track */
-	int64_t cnt[XT_NCOUNTERS], shown[XT_NCOUNTERS];
-	bool shown_any[XT_NCOUNTERS];
+	int64_t cnt[TIMELINE_NCOUNTERS], shown[TIMELINE_NCOUNTERS];
+	bool shown_any[TIMELINE_NCOUNTERS];
 	uint64_t pending_ts; /* goroutine counters changed at this ts, not yet emitted */
 	bool pending;
 	size_t next_win; /* first window not emitted */
@@ -63,7 +63,7 @@ struct walk {
 
 static int add_window(struct walk *w, uint64_t ts, uint64_t bytes)
 {
-	size_t i = (size_t)(ts / XT_WINDOW_NS);
+	size_t i = (size_t)(ts / TIMELINE_WINDOW_NS);
 
 	if (xg_array_grow_zeroed((void **)&w->win, &w->nwin, i + 1, sizeof(*w->win)))
 		return -ENOMEM;
@@ -121,7 +121,7 @@ static int track(struct walk *w, uint64_t goid)
 	return w->ops->track(w->ops->ctx, goid, name);
 }
 
-static int counter(struct walk *w, enum xt_counter c, uint64_t ts, int64_t v)
+static int counter(struct walk *w, enum timeline_counter c, uint64_t ts, int64_t v)
 {
 	w->shown[c] = v;
 	w->shown_any[c] = true;
@@ -137,7 +137,7 @@ static int flush_counts(struct walk *w)
 	if (!w->pending)
 		return 0;
 	w->pending = false;
-	for (int c = XT_C_RUNNING; c <= XT_C_ALIVE && !err; c++)
+	for (int c = TIMELINE_C_RUNNING; c <= TIMELINE_C_ALIVE && !err; c++)
 		if (!w->shown_any[c] || w->shown[c] != w->cnt[c])
 			err = counter(w, c, w->pending_ts, w->cnt[c]);
 	return err;
@@ -146,17 +146,18 @@ static int flush_counts(struct walk *w)
 /* Allocation-rate points of the windows that began at or before ts. */
 static int flush_windows(struct walk *w, uint64_t ts)
 {
-	size_t upto = (size_t)(ts / XT_WINDOW_NS);
+	size_t upto = (size_t)(ts / TIMELINE_WINDOW_NS);
 	int err = 0;
 
 	for (; w->next_win <= upto && !err; w->next_win++) {
 		uint64_t b = w->next_win < w->nwin ? w->win[w->next_win] : 0;
-		int64_t v = (int64_t)(b * (1000000000ULL / XT_WINDOW_NS));
+		int64_t v = (int64_t)(b * (1000000000ULL / TIMELINE_WINDOW_NS));
 
-		if (w->shown_any[XT_C_ALLOC_RATE] && v == w->last_rate)
+		if (w->shown_any[TIMELINE_C_ALLOC_RATE] && v == w->last_rate)
 			continue;
 		w->last_rate = v;
-		err = counter(w, XT_C_ALLOC_RATE, (uint64_t)w->next_win * XT_WINDOW_NS, v);
+		err = counter(w, TIMELINE_C_ALLOC_RATE, (uint64_t)w->next_win * TIMELINE_WINDOW_NS,
+			      v);
 	}
 	return err;
 }
@@ -165,13 +166,13 @@ static int state_counter(unsigned int state)
 {
 	switch (state) {
 	case XG_G_RUNNING:
-		return XT_C_RUNNING;
+		return TIMELINE_C_RUNNING;
 	case XG_G_RUNNABLE:
-		return XT_C_RUNNABLE;
+		return TIMELINE_C_RUNNABLE;
 	case XG_G_WAITING:
-		return XT_C_WAITING;
+		return TIMELINE_C_WAITING;
 	case XG_G_SYSCALL:
-		return XT_C_SYSCALL;
+		return TIMELINE_C_SYSCALL;
 	default:
 		return -1;
 	}
@@ -183,14 +184,14 @@ static void count(struct walk *w, const struct tf_goroutine *g, int d, uint64_t 
 
 	if (c >= 0)
 		w->cnt[c] += d;
-	w->cnt[XT_C_ALIVE] += d;
+	w->cnt[TIMELINE_C_ALIVE] += d;
 	w->pending = true;
 	w->pending_ts = ts;
 }
 
 static int goroutine(struct walk *w, const struct xg_event *ev)
 {
-	const struct xt_ops *o = w->ops;
+	const struct timeline_ops *o = w->ops;
 	const struct tf_goroutine *g;
 	struct tf_goroutine before;
 	char name[512];
@@ -233,7 +234,8 @@ static int goroutine(struct walk *w, const struct xg_event *ev)
 	}
 	if (g) {
 		count(w, g, +1, ev->ts);
-		xt_state_name(name, sizeof(name), g->state, tf_tables__str(w->names, g->reason));
+		timeline_state_name(name, sizeof(name), g->state,
+				    tf_tables__str(w->names, g->reason));
 		w->st->slices++;
 		err = o->slice_begin(o->ctx, ev->goid, ev->ts, name, flow);
 	}
@@ -242,33 +244,35 @@ static int goroutine(struct walk *w, const struct xg_event *ev)
 
 static int gc(struct walk *w, const struct xg_event *ev)
 {
-	const struct xt_ops *o = w->ops;
+	const struct timeline_ops *o = w->ops;
 	char name[64];
 	int err = 0;
 
 	if (ev->kind == XG_EV_GC_START) {
 		if (w->gc_open)
-			err = o->slice_end(o->ctx, XT_TRACK_GC, ev->ts);
+			err = o->slice_end(o->ctx, TIMELINE_TRACK_GC, ev->ts);
 		snprintf(name, sizeof(name), "GC %u", ev->gc);
-		err = err ?: o->slice_begin(o->ctx, XT_TRACK_GC, ev->ts, name, 0);
+		err = err ?: o->slice_begin(o->ctx, TIMELINE_TRACK_GC, ev->ts, name, 0);
 		w->gc_open = !err;
 		w->st->gc_slices += !err;
 	} else if (ev->kind == XG_EV_GC_END && w->gc_open) {
-		err = o->slice_end(o->ctx, XT_TRACK_GC, ev->ts);
+		err = o->slice_end(o->ctx, TIMELINE_TRACK_GC, ev->ts);
 		w->gc_open = false;
 	}
 	if (!err && ev->heap_live &&
-	    (!w->shown_any[XT_C_HEAP_LIVE] || w->shown[XT_C_HEAP_LIVE] != (int64_t)ev->heap_live))
-		err = counter(w, XT_C_HEAP_LIVE, ev->ts, (int64_t)ev->heap_live);
+	    (!w->shown_any[TIMELINE_C_HEAP_LIVE] ||
+	     w->shown[TIMELINE_C_HEAP_LIVE] != (int64_t)ev->heap_live))
+		err = counter(w, TIMELINE_C_HEAP_LIVE, ev->ts, (int64_t)ev->heap_live);
 	if (!err && ev->heap_goal &&
-	    (!w->shown_any[XT_C_HEAP_GOAL] || w->shown[XT_C_HEAP_GOAL] != (int64_t)ev->heap_goal))
-		err = counter(w, XT_C_HEAP_GOAL, ev->ts, (int64_t)ev->heap_goal);
+	    (!w->shown_any[TIMELINE_C_HEAP_GOAL] ||
+	     w->shown[TIMELINE_C_HEAP_GOAL] != (int64_t)ev->heap_goal))
+		err = counter(w, TIMELINE_C_HEAP_GOAL, ev->ts, (int64_t)ev->heap_goal);
 	return err;
 }
 
 static int pass2(struct walk *w, struct xg_event *evs)
 {
-	const struct xt_ops *o = w->ops;
+	const struct timeline_ops *o = w->ops;
 	char name[128];
 	long n;
 	int err = 0;
@@ -303,7 +307,7 @@ static int pass2(struct walk *w, struct xg_event *evs)
 				snprintf(name, sizeof(name), "lost %" PRIu64 " %s", ev->count,
 					 k ? k : "events");
 				w->st->lost++;
-				err = o->instant(o->ctx, XT_TRACK_LOST, ev->ts, name, 0, 0);
+				err = o->instant(o->ctx, TIMELINE_TRACK_LOST, ev->ts, name, 0, 0);
 				break;
 			}
 			default:
@@ -319,7 +323,7 @@ static int pass2(struct walk *w, struct xg_event *evs)
 /* Closes what is open at the end. */
 static int finish(struct walk *w)
 {
-	const struct xt_ops *o = w->ops;
+	const struct timeline_ops *o = w->ops;
 	const struct tf_goroutine *gs;
 	struct tf_info in;
 	size_t n;
@@ -331,7 +335,7 @@ static int finish(struct walk *w)
 	err = flush_counts(w);
 	err = err ?: flush_windows(w, w->st->end_ts);
 	if (!err && w->gc_open)
-		err = o->slice_end(o->ctx, XT_TRACK_GC, w->st->end_ts);
+		err = o->slice_end(o->ctx, TIMELINE_TRACK_GC, w->st->end_ts);
 	gs = tf_gtrack__sorted(w->tr, &n);
 	if (!gs && n)
 		return -ENOMEM;
@@ -340,7 +344,7 @@ static int finish(struct walk *w)
 	return err ?: o->end(o->ctx, w->st->end_ts);
 }
 
-int xt_walk(struct xg_trace *t, const struct xt_ops *ops, struct xt_stats *st)
+int timeline_walk(struct trace *t, const struct timeline_ops *ops, struct timeline_stats *st)
 {
 	const struct tf_meta *meta = tf_reader__meta(t->r);
 	struct walk w = {.t = t, .ops = ops, .st = st};
@@ -372,8 +376,8 @@ int xt_walk(struct xg_trace *t, const struct xt_ops *ops, struct xt_stats *st)
 	tf_meta__int(meta, TF_KEY_TARGET_PID, &pid);
 	process = tf_meta__str(meta, TF_KEY_TARGET_CMDLINE);
 	err = ops->begin(ops->ctx, pid, process && *process ? process : t->name);
-	err = err ?: ops->track(ops->ctx, XT_TRACK_GC, "GC");
-	err = err ?: ops->track(ops->ctx, XT_TRACK_LOST, "lost events");
+	err = err ?: ops->track(ops->ctx, TIMELINE_TRACK_GC, "GC");
+	err = err ?: ops->track(ops->ctx, TIMELINE_TRACK_LOST, "lost events");
 	if (err)
 		goto out;
 	err = pass2(&w, evs);

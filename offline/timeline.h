@@ -26,32 +26,33 @@
 
 #include "offline/open.h"
 
-#define XT_TRACK_GC   (UINT64_MAX - 1) /* track ids of the non-goroutine tracks */
-#define XT_TRACK_LOST (UINT64_MAX - 2)
-#define XT_WINDOW_NS  100000000ULL /* allocation rate windows */
+#define TIMELINE_TRACK_GC   (UINT64_MAX - 1) /* track ids of the non-goroutine tracks */
+#define TIMELINE_TRACK_LOST (UINT64_MAX - 2)
+#define TIMELINE_WINDOW_NS  100000000ULL /* allocation rate windows */
 
-enum xt_counter {
-	XT_C_RUNNING,
-	XT_C_RUNNABLE,
-	XT_C_WAITING,
-	XT_C_SYSCALL,
-	XT_C_ALIVE,
-	XT_C_HEAP_LIVE,
-	XT_C_HEAP_GOAL,
-	XT_C_ALLOC_RATE,
-	XT_NCOUNTERS
+enum timeline_counter {
+	TIMELINE_C_RUNNING,
+	TIMELINE_C_RUNNABLE,
+	TIMELINE_C_WAITING,
+	TIMELINE_C_SYSCALL,
+	TIMELINE_C_ALIVE,
+	TIMELINE_C_HEAP_LIVE,
+	TIMELINE_C_HEAP_GOAL,
+	TIMELINE_C_ALLOC_RATE,
+	TIMELINE_NCOUNTERS
 };
 
-struct xt_counter_info {
+struct timeline_counter_info {
 	const char *name; /* "goroutines running", ... */
 	const char *unit; /* "count", "bytes", "bytes/s" */
 };
-extern const struct xt_counter_info xt_counters[XT_NCOUNTERS];
+extern const struct timeline_counter_info timeline_counters[TIMELINE_NCOUNTERS];
 
-struct xt_ops {
+struct timeline_ops {
 	/* Once, before anything else: the target's pid and a process name. */
 	int (*begin)(void *ctx, int64_t pid, const char *process);
-	/* A goroutine track (goid), or XT_TRACK_GC / XT_TRACK_LOST, before its first use. */
+	/* A goroutine track (goid), or TIMELINE_TRACK_GC / TIMELINE_TRACK_LOST, before its first
+	 * use. */
 	int (*track)(void *ctx, uint64_t track, const char *name);
 	/* A slice begins; flow_end != 0: the flow with that id ends here. */
 	int (*slice_begin)(void *ctx, uint64_t track, uint64_t ts, const char *name,
@@ -61,13 +62,13 @@ struct xt_ops {
 	 * goroutines it is about (annotations). */
 	int (*instant)(void *ctx, uint64_t track, uint64_t ts, const char *name,
 		       uint64_t flow_begin, uint64_t goid);
-	int (*counter)(void *ctx, enum xt_counter c, uint64_t ts, int64_t value);
+	int (*counter)(void *ctx, enum timeline_counter c, uint64_t ts, int64_t value);
 	/* Once, at the end. */
 	int (*end)(void *ctx, uint64_t ts);
 	void *ctx;
 };
 
-struct xt_stats {
+struct timeline_stats {
 	uint64_t events;    /* read from the trace */
 	uint64_t tracks;    /* goroutine tracks */
 	uint64_t slices;    /* state slices on goroutine tracks */
@@ -81,9 +82,9 @@ struct xt_stats {
 
 /* Walks the trace twice (names and allocation windows first, then the timeline; t's reader is
  * rewound with a seek to 0). 0, or -errno (the backend's error, or the reader's). */
-int xt_walk(struct xg_trace *t, const struct xt_ops *ops, struct xt_stats *st);
+int timeline_walk(struct trace *t, const struct timeline_ops *ops, struct timeline_stats *st);
 
 /* The slice name of a goroutine state: "running", "waiting:chan receive", ... into buf. */
-const char *xt_state_name(char *buf, size_t len, unsigned int state, const char *reason);
+const char *timeline_state_name(char *buf, size_t len, unsigned int state, const char *reason);
 
 #endif /* XG_OFFLINE_TIMELINE_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Fuzz target for what offline/ reads from untrusted bundles: the bytes are a bundle (any tar,
- * compressed or not) read through libarchive by xg_bundle__open(), whose trace is opened from
+ * compressed or not) read through libarchive by bundle__open(), whose trace is opened from
  * memory and read, and whose PC table is parsed; the same bytes are also parsed as a PC table
  * (offline/symtab.h) on their own. Errors are the expected outcome for most inputs; a crash or
  * a sanitizer report is a bug.
@@ -27,15 +27,15 @@ static void quiet(void *ctx, const char *msg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	TF_READER_OPTS(o, .warn = quiet);
-	struct xg_symtab *s;
-	struct xg_bundle *b;
+	struct symtab *s;
+	struct bundle *b;
 	char path[64];
 	int fd;
 
-	s = xg_symtab__parse((const char *)data, size, "fuzz.tsv");
-	for (size_t i = 0; s && i < xg_symtab__count(s); i++)
-		(void)xg_symtab__lookup(s, xg_symtab__at(s, i)->pc);
-	xg_symtab__free(s);
+	s = symtab__parse((const char *)data, size, "fuzz.tsv");
+	for (size_t i = 0; s && i < symtab__count(s); i++)
+		(void)symtab__lookup(s, symtab__at(s, i)->pc);
+	symtab__free(s);
 
 	fd = memfd_create("fuzz-bundle", MFD_CLOEXEC);
 	if (fd < 0)
@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	b = xg_bundle__open(path, NULL);
+	b = bundle__open(path, NULL);
 	if (b) {
 		struct tf_reader *r = tf_reader__open_mem(b->trace_data, b->trace_len, "fuzz", &o);
 		struct xg_event ev[64];
@@ -54,8 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			;
 		tf_reader__close(r);
 		if (b->symbols)
-			xg_symtab__free(xg_symtab__parse(b->symbols, b->symbols_len, "fuzz.tsv"));
-		xg_bundle__close(b);
+			symtab__free(symtab__parse(b->symbols, b->symbols_len, "fuzz.tsv"));
+		bundle__close(b);
 	}
 	close(fd);
 	return 0;

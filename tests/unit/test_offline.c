@@ -187,49 +187,49 @@ TEST(pb_nested_lengths)
 
 TEST(symtab_round_trip)
 {
-	struct xg_symtab *s = xg_symtab__new(), *p = NULL;
-	const struct xg_sym *r;
+	struct symtab *s = symtab__new(), *p = NULL;
+	const struct symtab_sym *r;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
 
 	if (!ASSERT_OK_PTR(s, "new"))
 		return;
-	ASSERT_OK(xg_symtab__add(s, 0x4010a3, "main.worker", "/src/a.go", 14, "binary"), "add");
-	ASSERT_OK(xg_symtab__add(s, 0x400000, "main.main", "/src/with\ttab.go", 3, "trace"), "add");
-	ASSERT_OK(xg_symtab__add(s, 0x4010a3, "other", "x", 1, "trace"), "first row wins");
-	ASSERT_EQ(xg_symtab__count(s), 2u, "count");
+	ASSERT_OK(symtab__add(s, 0x4010a3, "main.worker", "/src/a.go", 14, "binary"), "add");
+	ASSERT_OK(symtab__add(s, 0x400000, "main.main", "/src/with\ttab.go", 3, "trace"), "add");
+	ASSERT_OK(symtab__add(s, 0x4010a3, "other", "x", 1, "trace"), "first row wins");
+	ASSERT_EQ(symtab__count(s), 2u, "count");
 	f = open_memstream(&buf, &len);
 	if (!ASSERT_OK_PTR(f, "memstream"))
 		goto out;
-	ASSERT_OK(xg_symtab__write(s, f), "write");
+	ASSERT_OK(symtab__write(s, f), "write");
 	fclose(f);
 	ASSERT_HAS_SUBSTR(buf, "0x400000\tmain.main\t/src/with tab.go\t3\ttrace\n",
 			  "text, tab replaced");
-	p = xg_symtab__parse(buf, len, "t.tsv");
+	p = symtab__parse(buf, len, "t.tsv");
 	if (!ASSERT_OK_PTR(p, "parse"))
 		goto out;
-	r = xg_symtab__lookup(p, 0x4010a3);
+	r = symtab__lookup(p, 0x4010a3);
 	if (ASSERT_OK_PTR(r, "lookup")) {
 		ASSERT_STREQ(r->fn, "main.worker", "fn");
 		ASSERT_STREQ(r->file, "/src/a.go", "file");
 		ASSERT_EQ(r->line, 14u, "line");
 		ASSERT_STREQ(r->source, "binary", "source");
 	}
-	ASSERT_NULL(xg_symtab__lookup(p, 0x4010a4), "no row");
-	ASSERT_EQ(xg_symtab__at(p, 0)->pc, 0x400000u, "sorted");
-	xg_symtab__free(p);
-	p = xg_symtab__parse("0x10\tf\tx.go\t1\n", 14, "bad.tsv");
+	ASSERT_NULL(symtab__lookup(p, 0x4010a4), "no row");
+	ASSERT_EQ(symtab__at(p, 0)->pc, 0x400000u, "sorted");
+	symtab__free(p);
+	p = symtab__parse("0x10\tf\tx.go\t1\n", 14, "bad.tsv");
 	ASSERT_NULL(p, "4 fields");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "bad.tsv: line 1: expected 5", "message");
-	p = xg_symtab__parse("# c\n10\tf\tx\t1\tb\n", 15, "bad.tsv");
+	p = symtab__parse("# c\n10\tf\tx\t1\tb\n", 15, "bad.tsv");
 	ASSERT_NULL(p, "pc without 0x");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "line 2: bad pc", "message");
-	p = xg_symtab__parse("0x10\tf\tx\t99999999999\tb\n", 24, "bad.tsv");
+	p = symtab__parse("0x10\tf\tx\t99999999999\tb\n", 24, "bad.tsv");
 	ASSERT_NULL(p, "line too large");
 out:
 	free(buf);
-	xg_symtab__free(s);
+	symtab__free(s);
 }
 
 TEST(check_parse_bytes)
@@ -253,11 +253,11 @@ TEST(check_parse_bytes)
 	uint64_t v;
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (!ASSERT_OK(xc_parse_bytes(ok[i].s, ok[i].ps, &v), ok[i].s) ||
+		if (!ASSERT_OK(check_parse_bytes(ok[i].s, ok[i].ps, &v), ok[i].s) ||
 		    !ASSERT_EQ(v, ok[i].v, ok[i].s))
 			return;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ASSERT_ERR(xc_parse_bytes(bad[i], false, &v), bad[i]);
+		ASSERT_ERR(check_parse_bytes(bad[i], false, &v), bad[i]);
 }
 
 /* --- traces written here ---------------------------------------------------------------- */
@@ -407,20 +407,20 @@ static int write_trace(const char *path, bool leak)
 
 TEST(analysis_leaks_and_rules)
 {
-	struct xc_rules rules = XC_RULES_INIT;
-	struct xc_report rep = {0};
-	struct xg_analysis *a = NULL;
-	struct xg_trace *t = NULL;
-	struct xa_opts ao = {.blocked_ns = 500};
+	struct check_rules rules = CHECK_RULES_INIT;
+	struct check_report rep = {0};
+	struct analysis *a = NULL;
+	struct trace *t = NULL;
+	struct analysis_opts ao = {.blocked_ns = 500};
 	char path[4096];
 
 	path_in(path, sizeof(path), "leak.xgt");
 	if (!ASSERT_OK(write_trace(path, true), "write"))
 		return;
-	t = xg_trace__open(path, NULL);
+	t = trace__open(path, NULL);
 	if (!ASSERT_OK_PTR(t, "open"))
 		return;
-	a = xg_analyze(t, &ao);
+	a = analysis__new(t, &ao);
 	if (!ASSERT_OK_PTR(a, "analyze"))
 		goto out;
 	ASSERT_EQ(a->events, 17u, "events");
@@ -430,7 +430,7 @@ TEST(analysis_leaks_and_rules)
 	rules.no_leaks = true;
 	rules.max_blocked_ns = 500;
 	rules.max_alloc_bytes = 399;
-	if (!ASSERT_OK(xg_check(a, &rules, &rep), "check"))
+	if (!ASSERT_OK(check__run(a, &rules, &rep), "check"))
 		goto out;
 	ASSERT_EQ(rep.nrules, 3u, "rules");
 	ASSERT_EQ(rep.failed, 3u, "all fail");
@@ -447,36 +447,36 @@ TEST(analysis_leaks_and_rules)
 			  "waiting until the end");
 		ASSERT_TRUE(rep.blocked[0].ongoing, "ongoing");
 	}
-	xc_report__free(&rep);
+	check_report__free(&rep);
 	/* --ignore and --leak-min-age exempt it */
 	{
 		const char *ign[] = {"main.lea*"};
 
-		rules = (struct xc_rules)XC_RULES_INIT;
+		rules = (struct check_rules)CHECK_RULES_INIT;
 		rules.no_leaks = true;
 		rules.ignore = ign;
 		rules.nignore = 1;
-		ASSERT_OK(xg_check(a, &rules, &rep), "check");
+		ASSERT_OK(check__run(a, &rules, &rep), "check");
 		ASSERT_EQ(rep.failed, 0u, "ignored");
 		ASSERT_EQ(rep.not_ignored, 1u, "counted as ignored");
-		xc_report__free(&rep);
+		check_report__free(&rep);
 		rules.nignore = 0;
 		rules.leak_min_age_ns = 901;
-		ASSERT_OK(xg_check(a, &rules, &rep), "check");
+		ASSERT_OK(check__run(a, &rules, &rep), "check");
 		ASSERT_EQ(rep.not_young, 1u, "younger than 901 ns at the end");
-		xc_report__free(&rep);
+		check_report__free(&rep);
 	}
 out:
-	xc_report__free(&rep);
-	xg_analysis__free(a);
-	xg_trace__close(t);
+	check_report__free(&rep);
+	analysis__free(a);
+	trace__close(t);
 }
 
 TEST(diff_what_grew)
 {
-	struct xg_trace *ta = NULL, *tb = NULL;
-	struct xg_analysis *a = NULL, *b = NULL;
-	struct xd_result r = {0};
+	struct trace *ta = NULL, *tb = NULL;
+	struct analysis *a = NULL, *b = NULL;
+	struct diff_result r = {0};
 	char pa[4096], pb[4096];
 	bool found = false;
 
@@ -485,20 +485,20 @@ TEST(diff_what_grew)
 	if (!ASSERT_OK(write_trace(pa, false), "write a") ||
 	    !ASSERT_OK(write_trace(pb, true), "write b"))
 		return;
-	ta = xg_trace__open(pa, NULL);
-	tb = xg_trace__open(pb, NULL);
+	ta = trace__open(pa, NULL);
+	tb = trace__open(pb, NULL);
 	if (!ASSERT_OK_PTR(ta, "open a") || !ASSERT_OK_PTR(tb, "open b"))
 		goto out;
-	a = xg_analyze(ta, NULL);
-	b = xg_analyze(tb, NULL);
+	a = analysis__new(ta, NULL);
+	b = analysis__new(tb, NULL);
 	if (!ASSERT_OK_PTR(a, "a") || !ASSERT_OK_PTR(b, "b"))
 		goto out;
-	if (!ASSERT_OK(xg_diff(a, b, 0, &r), "diff"))
+	if (!ASSERT_OK(diff__run(a, b, 0, &r), "diff"))
 		goto out;
 	for (size_t i = 0; i < r.ngrew; i++) {
-		const struct xd_row *row = &r.grew[i];
+		const struct diff_row *row = &r.grew[i];
 
-		if (row->section == XD_GOROUTINES && !strcmp(row->key, "main.leaky") &&
+		if (row->section == DIFF_GOROUTINES && !strcmp(row->key, "main.leaky") &&
 		    !strcmp(row->metric, "alive at the end")) {
 			found = true;
 			ASSERT_EQ(row->a, 0u, "a");
@@ -508,23 +508,23 @@ TEST(diff_what_grew)
 			ASSERT_LE(r.grew[i - 1].section, row->section, "sorted by section");
 	}
 	ASSERT_TRUE(found, "main.leaky alive at the end grew");
-	xd_result__free(&r);
-	ASSERT_OK(xg_diff(a, a, 0, &r), "diff with itself");
+	diff_result__free(&r);
+	ASSERT_OK(diff__run(a, a, 0, &r), "diff with itself");
 	ASSERT_EQ(r.ngrew, 0u, "nothing grew");
 	ASSERT_EQ(r.nshrank, 0u, "nothing shrank");
 out:
-	xd_result__free(&r);
-	xg_analysis__free(a);
-	xg_analysis__free(b);
-	xg_trace__close(ta);
-	xg_trace__close(tb);
+	diff_result__free(&r);
+	analysis__free(a);
+	analysis__free(b);
+	trace__close(ta);
+	trace__close(tb);
 }
 
 /* A timeline backend that counts. */
 struct tl_count {
 	int begins, ends, instants, flows_begun, flows_ended, tracks, counters, depth[64];
 	int bad;
-	int64_t last[XT_NCOUNTERS];
+	int64_t last[TIMELINE_NCOUNTERS];
 };
 
 static int tc_begin(void *ctx, int64_t pid, const char *process)
@@ -584,7 +584,7 @@ static int tc_instant(void *ctx, uint64_t track, uint64_t ts, const char *name, 
 	return 0;
 }
 
-static int tc_counter(void *ctx, enum xt_counter k, uint64_t ts, int64_t v)
+static int tc_counter(void *ctx, enum timeline_counter k, uint64_t ts, int64_t v)
 {
 	struct tl_count *c = ctx;
 
@@ -604,19 +604,19 @@ static int tc_end(void *ctx, uint64_t ts)
 TEST(timeline_walk)
 {
 	struct tl_count c = {0};
-	struct xt_ops ops = {tc_begin,	 tc_track,   tc_sbegin, tc_send,
-			     tc_instant, tc_counter, tc_end,	&c};
-	struct xt_stats st;
-	struct xg_trace *t;
+	struct timeline_ops ops = {tc_begin,   tc_track,   tc_sbegin, tc_send,
+				   tc_instant, tc_counter, tc_end,    &c};
+	struct timeline_stats st;
+	struct trace *t;
 	char path[4096];
 
 	path_in(path, sizeof(path), "tl.xgt");
 	if (!ASSERT_OK(write_trace(path, true), "write"))
 		return;
-	t = xg_trace__open(path, NULL);
+	t = trace__open(path, NULL);
 	if (!ASSERT_OK_PTR(t, "open"))
 		return;
-	if (!ASSERT_OK(xt_walk(t, &ops, &st), "walk"))
+	if (!ASSERT_OK(timeline_walk(t, &ops, &st), "walk"))
 		goto out;
 	ASSERT_EQ(c.bad, 0, "one slice at a time per goroutine, all closed");
 	ASSERT_EQ(c.begins, c.ends, "balanced");
@@ -627,11 +627,11 @@ TEST(timeline_walk)
 	ASSERT_EQ(c.flows_begun, 3, "g2, g10, g11 (not g12: created after it was seen)");
 	ASSERT_EQ(c.flows_begun, c.flows_ended, "every flow ends");
 	ASSERT_EQ(st.ignored, 2u, "g11's go_exit after its death, and the late go_state");
-	ASSERT_EQ(c.last[XT_C_WAITING], 2, "g2 and g10 waiting at the end");
-	ASSERT_EQ(c.last[XT_C_ALIVE], 3, "g1 g2 g10 alive");
-	ASSERT_EQ(c.last[XT_C_ALLOC_RATE], 4000, "400 B (scaled) in the first 100 ms");
+	ASSERT_EQ(c.last[TIMELINE_C_WAITING], 2, "g2 and g10 waiting at the end");
+	ASSERT_EQ(c.last[TIMELINE_C_ALIVE], 3, "g1 g2 g10 alive");
+	ASSERT_EQ(c.last[TIMELINE_C_ALLOC_RATE], 4000, "400 B (scaled) in the first 100 ms");
 out:
-	xg_trace__close(t);
+	trace__close(t);
 }
 
 /* --- bundles ---------------------------------------------------------------------------- */
@@ -669,10 +669,10 @@ static int write_tar(const char *path, const char *const *names, const char *con
 
 TEST(bundle_round_trip)
 {
-	XG_BUNDLE_OPTS(o, .zstd_level = 3);
+	BUNDLE_OPTS(o, .zstd_level = 3);
 	const char *traces[2];
 	char t1[4096], t2[4096], out[4096], sel[4200];
-	struct xg_bundle *b = NULL;
+	struct bundle *b = NULL;
 	struct tf_reader *r = NULL;
 	struct tf_info info;
 
@@ -684,11 +684,11 @@ TEST(bundle_round_trip)
 		return;
 	traces[0] = t1;
 	traces[1] = t2;
-	if (!ASSERT_OK(xg_bundle__write(out, traces, 2, &o), "bundle"))
+	if (!ASSERT_OK(bundle__write(out, traces, 2, &o), "bundle"))
 		return;
-	ASSERT_EQ(xg_input_kind(out), XG_INPUT_BUNDLE, "a bundle by its magic");
-	ASSERT_EQ(xg_input_kind(t1), XG_INPUT_TRACE, "a trace by its magic");
-	b = xg_bundle__open(out, NULL);
+	ASSERT_EQ(bundle_input_kind(out), BUNDLE_INPUT_BUNDLE, "a bundle by its magic");
+	ASSERT_EQ(bundle_input_kind(t1), BUNDLE_INPUT_TRACE, "a trace by its magic");
+	b = bundle__open(out, NULL);
 	if (!ASSERT_OK_PTR(b, "open"))
 		return;
 	ASSERT_EQ(b->ntraces, 2u, "traces");
@@ -696,26 +696,26 @@ TEST(bundle_round_trip)
 	ASSERT_OK_PTR(b->symbols, "its symbol table");
 	ASSERT_HAS_SUBSTR(b->symbols, "0x401234\tmain.main\t/src/t/main.go\t42\ttrace",
 			  "from the trace");
-	ASSERT_STREQ(b->m[0].name, XG_BUNDLE_ROOT "README.txt", "README first");
-	xg_bundle__close(b);
+	ASSERT_STREQ(b->m[0].name, BUNDLE_ROOT "README.txt", "README first");
+	bundle__close(b);
 
-	r = xg_open_trace(out, NULL);
+	r = trace__open_reader(out, NULL);
 	if (!ASSERT_OK_PTR(r, "open the bundle's trace"))
 		return;
 	if (ASSERT_OK(tf_reader__info(r, &info), "info"))
 		ASSERT_EQ(info.events, 17u, "events");
 	tf_reader__close(r);
 	snprintf(sel, sizeof(sel), "%s:two.xgt", out);
-	r = xg_open_trace(sel, NULL);
+	r = trace__open_reader(sel, NULL);
 	ASSERT_OK_PTR(r, "BUNDLE:NAME");
 	tf_reader__close(r);
 	snprintf(sel, sizeof(sel), "%s:three.xgt", out);
-	r = xg_open_trace(sel, NULL);
+	r = trace__open_reader(sel, NULL);
 	ASSERT_NULL(r, "no such trace");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "no trace named 'three.xgt'", "message");
 	tf_reader__close(r);
 	traces[0] = out;
-	ASSERT_ERR(xg_bundle__write(out, traces, 1, &o), "a bundle of a bundle");
+	ASSERT_ERR(bundle__write(out, traces, 1, &o), "a bundle of a bundle");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "already a bundle", "message");
 }
 
@@ -732,14 +732,14 @@ TEST(bundle_rejects)
 	path_in(p, sizeof(p), "evil.tar.zst");
 	if (!ASSERT_OK(write_tar(p, evil, data, 1, true), "write"))
 		return;
-	ASSERT_NULL(xg_bundle__open(p, NULL), "path traversal");
+	ASSERT_NULL(bundle__open(p, NULL), "path traversal");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "unsafe name", "message");
 	ASSERT_OK(write_tar(p, abs_, data, 1, false), "write");
-	ASSERT_EQ(xg_input_kind(p), XG_INPUT_BUNDLE, "a plain tar");
-	ASSERT_NULL(xg_bundle__open(p, NULL), "absolute");
+	ASSERT_EQ(bundle_input_kind(p), BUNDLE_INPUT_BUNDLE, "a plain tar");
+	ASSERT_NULL(bundle__open(p, NULL), "absolute");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "unsafe name", "message");
 	ASSERT_OK(write_tar(p, none, data, 1, true), "write");
-	ASSERT_NULL(xg_bundle__open(p, NULL), "no trace");
+	ASSERT_NULL(bundle__open(p, NULL), "no trace");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "holds no trace", "message");
 	/* zstd data that is no tar */
 	n = ZSTD_compress(garbage, sizeof(garbage), "not a tar archive at all", 24, 1);
@@ -750,7 +750,7 @@ TEST(bundle_rejects)
 		return;
 	fwrite(garbage, 1, n, f);
 	fclose(f);
-	ASSERT_NULL(xg_bundle__open(p, NULL), "not tar");
+	ASSERT_NULL(bundle__open(p, NULL), "not tar");
 	ASSERT_HAS_SUBSTR(xg_errmsg(), "not an xgotop bundle", "message");
-	ASSERT_NULL(xg_open_trace(p, NULL), "not a trace either");
+	ASSERT_NULL(trace__open_reader(p, NULL), "not a trace either");
 }
