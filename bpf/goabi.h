@@ -42,6 +42,10 @@
  */
 #define GO_TLS_G_OFF_DEFAULT (-8)
 
+/* amd64: the spill slot of argument i (0-based) of the function whose frame pointer is fp
+ * (record/ looks for the stores into it, BPF reads it through GO_ARG_SPILL). */
+#define GO_AMD64_ARG_SPILL(fp, i) ((fp) + 16 + 8 * (i))
+
 #ifdef __bpf__
 
 #if defined(__TARGET_ARCH_x86)
@@ -57,7 +61,7 @@
 #define GO_SP(r)   ((r)->sp)
 #define GO_PC(r)   ((r)->ip)
 /* The spill slot of argument i (0-based) of the function whose frame pointer is fp. */
-#define GO_ARG_SPILL(fp, i) ((fp) + 16 + 8 * (i))
+#define GO_ARG_SPILL(fp, i) GO_AMD64_ARG_SPILL(fp, i)
 /* A task's TLS base, which tls_g_off is relative to. */
 #define GO_TLS_BASE(task) BPF_CORE_READ(task, thread.fsbase)
 /* The zero flag, for probes placed on the jcc after a compare-and-swap. */

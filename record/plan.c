@@ -527,7 +527,8 @@ static int64_t frame_size(const struct gobin_code *d)
 }
 
 /* Whether the function d spilled its second argument (typ, RBX at entry) to its spill slot
- * ([rsp + frame + 24]) on every path to instruction site. */
+ * (GO_AMD64_ARG_SPILL from its frame pointer, rsp + frame) on every path to instruction
+ * site. */
 static bool typ_spilled_before(const struct gobin_code *d, int64_t frame, size_t site)
 {
 	for (size_t i = 0; i < site; i++) {
@@ -537,8 +538,8 @@ static bool typ_spilled_before(const struct gobin_code *d, int64_t frame, size_t
 		if (!x || in->id != X86_INS_MOV || x->op_count != 2 ||
 		    x->operands[0].type != X86_OP_MEM || x->operands[0].mem.base != X86_REG_RSP ||
 		    x->operands[0].mem.index != X86_REG_INVALID ||
-		    x->operands[0].mem.disp != frame + 24 || x->operands[1].type != X86_OP_REG ||
-		    x->operands[1].reg != X86_REG_RBX)
+		    x->operands[0].mem.disp != GO_AMD64_ARG_SPILL(frame, 1) ||
+		    x->operands[1].type != X86_OP_REG || x->operands[1].reg != X86_REG_RBX)
 			continue;
 		if (gobin_code__entry_reg_stored_before(d, i, 3, site))
 			return true;

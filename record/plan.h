@@ -75,9 +75,9 @@ struct rec_plan {
 	const char *create_mode; /* how creations are seen */
 	/* alloc_sample types: return addresses (link-time) of calls after which the allocating
 	 * function's type argument is known to be in its spill slot: level 0, a `call
-	 * profilealloc` in a function that spilled its typ on every path to it ([frame pointer
-	 * + 24] when profilealloc is entered); level 1, a call from mallocgc, whose spill is one
-	 * frame further up */
+	 * profilealloc` in a function that spilled its typ on every path to it (its second
+	 * argument's spill slot, GO_AMD64_ARG_SPILL in bpf/goabi.h); level 1, a call from mallocgc,
+	 * whose spill is one frame further up */
 	uint64_t typ_ret[REC_MAX_TYPSITES];
 	uint8_t typ_level[REC_MAX_TYPSITES];
 	uint32_t ntyp, typ_calls; /* verified sites, and calls to profilealloc seen in all */
