@@ -1139,6 +1139,14 @@ const struct tf_goroutine *tf_reader__goroutines(struct tf_reader *r, size_t *n)
 
 /* --- info ------------------------------------------------------------------------------------ */
 
+/* Chunk i cannot be read (xg_errmsg says why): named once, counted, skipped from here on. */
+static void chunk_damaged(struct tf_reader *r, size_t i)
+{
+	warn(r, "chunk %zu at offset %" PRIu64 " is damaged: %s", i, r->chunks[i].off, xg_errmsg());
+	r->chunks[i].bad = true;
+	r->damaged++;
+}
+
 int tf_reader__verify(struct tf_reader *r)
 {
 	for (size_t i = 0; i < r->nchunks; i++) {
@@ -1159,12 +1167,8 @@ int tf_reader__verify(struct tf_reader *r)
 			err = xg_error(-EINVAL, "header does not match the index");
 		if (err == -ENOMEM)
 			return err;
-		if (err) {
-			warn(r, "chunk %zu at offset %" PRIu64 " is damaged: %s", i, c->off,
-			     xg_errmsg());
-			c->bad = true;
-			r->damaged++;
-		}
+		if (err)
+			chunk_damaged(r, i);
 	}
 	return (int)(r->damaged > INT32_MAX ? INT32_MAX : r->damaged);
 }
@@ -1211,7 +1215,6 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 	{
 		struct tf_chunk_dec *d = r->loaded ? tf_chunk_dec__new() : r->dec;
 		uint64_t cols = TF_COLBIT(TF_COL_COUNT) | TF_COLBIT(TF_COL_OF);
-		uint64_t damaged = r->damaged;
 
 		if (!d)
 			return -ENOMEM;
@@ -1223,6 +1226,8 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 			long k;
 			int err;
 
+			if (c->bad) /* counted and named where it was found */
+				continue;
 			err = read_rec(r, c->off, c->off + c->size, &rec, false);
 			if (!err)
 				err = tf_chunk_dec__load(d, rec.payload, rec.len, cols);
@@ -1232,7 +1237,7 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 				return err;
 			}
 			if (err) {
-				damaged++;
+				chunk_damaged(r, i);
 				continue;
 			}
 			kinds = tf_chunk_dec__kinds(d);
@@ -1249,11 +1254,11 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 						in->lost += r->batch[j].count;
 			}
 			if (k < 0)
-				damaged++;
+				chunk_damaged(r, i);
 		}
 		in->raw_bytes = r->scan_raw;
 		in->stored_bytes = r->scan_stored;
-		in->damaged = damaged;
+		in->damaged = r->damaged;
 		if (d != r->dec)
 			tf_chunk_dec__free(d);
 	}

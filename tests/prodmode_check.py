@@ -13,7 +13,8 @@ yields (ok, name, detail).
   phase's length) within 5 percentage points of its thread's measured CPU time over that length.
 - heap: the bytes allocated between the program's two ReadMemStats calls, from heap events read
   in the quiet periods after each, within 5% of runtime.MemStats.TotalAlloc's difference.
-- alloc-sample: samples taken by allocating goroutines name their type or none (never another);
+- alloc-sample: samples of the allocations made for the allocating functions (the first frame
+  outside the runtime's allocator) name their type or none (never another);
   their weights add up to TotalAlloc's difference within 4 standard deviations of the sampling
   (sd = sqrt(bytes x MemProfileRate)).
 - snapshot: the last snapshot of each goroutine blocked for good shows it waiting, with the wait
@@ -56,13 +57,29 @@ def heap_delta(truth, evs, start_ns):
     return b[0]["total_alloc"] - a[0]["total_alloc"], (a[0], b[0])
 
 
+# the runtime's allocator, between a sample's top frame and the function that allocates
+ALLOCATOR = ("runtime.profilealloc", "runtime.newobject", "runtime.newarray", "runtime.makeslice",
+             "runtime.makeslicecopy", "runtime.growslice")
+
+
+def allocation_site(e):
+    """The function a sampled allocation was made for: the first frame outside the runtime's
+    allocator. An allocation the runtime makes for itself while serving another (a GC assist
+    parking on a semaphore allocates a runtime.sudog) stops at its own caller in the runtime,
+    not at the function whose allocation it served."""
+    for f in e.get("stack", []):
+        fn = f.get("fn", "")
+        if fn not in ALLOCATOR and not fn.startswith("runtime.mallocgc"):
+            return fn
+    return None
+
+
 def sample_types(samples, fn_type):
-    """Samples whose stack has one of the allocating functions (fn -> type it allocates) name
-    that type, or none: never another."""
+    """Samples of allocations made for one of the allocating functions (fn -> type it
+    allocates) name that type, or none: never another."""
     wrong, typed, n = [], 0, 0
     for e in samples:
-        fns = [f.get("fn", "") for f in e.get("stack", [])]
-        want = next((fn_type[f] for f in fns if f in fn_type), None)
+        want = fn_type.get(allocation_site(e))
         if want is None:
             continue
         n += 1
