@@ -74,8 +74,9 @@ static void usage(FILE *f)
 	    "  -d, --duration DUR     stop after DUR (e.g. 500ms, 5s, 2m)\n"
 	    "      --program-output FILE  a launched PROGRAM's stdout and stderr go to FILE,\n"
 	    "                         in the order written. By default they go to the trace\n"
-	    "                         file's name + .out (demo.xgt.out) while the TUI is shown,\n"
-	    "                         and stay on xgotop's stdout and stderr otherwise\n"
+	    "                         file's name + .out (demo.xgt.out) while the TUI is shown\n"
+	    "                         or JSON lines go to stdout, and stay on xgotop's stdout\n"
+	    "                         and stderr otherwise\n"
 	    "      --mode MODE        production or full (see above)\n"
 	    "      --events LIST      kinds to record. full: go_create,go_exit,go_state,alloc,\n"
 	    "                         gc_start,gc_end (default all). production: go_create,\n"
@@ -487,14 +488,14 @@ static int cmd_record(int argc, char **argv)
 		return XG_EXIT_USAGE;
 	}
 	viewer_opts__finish(&vo);
-	/* the TUI owns the terminal while recording: the summary comes after it closes, and a
-	 * launched program's output goes to a file rather than over the screen */
+	/* the TUI owns the terminal while recording: the summary comes after it closes; a
+	 * launched program's output goes to a file rather than over the screen or into the JSON
+	 * lines on stdout, where a line of its could land inside one of ours */
 	summarize = !o.quiet;
-	if (viewer_opts__tui(&vo)) {
+	if (viewer_opts__tui(&vo))
 		o.quiet = true;
-		if (o.argv && !o.program_output)
-			o.program_output = "";
-	}
+	if ((viewer_opts__tui(&vo) || (vo.json && !vo.json_out)) && o.argv && !o.program_output)
+		o.program_output = "";
 
 	/* Ctrl-C and SIGTERM end the recording (taken from a signalfd in recorder__run); every
 	 * thread started from here on inherits the mask, a launched program gets the defaults */
