@@ -134,7 +134,9 @@ static void poll_target(struct recorder *r, uint64_t now, bool force)
 			poll_stop(r, err);
 			return;
 		}
-		ev.ts = t0 - r->start_mono;
+		/* stamped when the read is done: every cycle its numgc counts ended before ts (the
+		 * gc_end probe runs before the runtime counts the cycle) */
+		ev.ts = rec__clock_ns(CLOCK_MONOTONIC) - r->start_mono;
 		ev.kind = XG_EV_HEAP;
 		ev.gc = h.numgc;
 		ev.heap_live = h.heap_live;
