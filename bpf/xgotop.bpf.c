@@ -60,6 +60,8 @@ const volatile __u8 create_deferred = 0; /* Go 1.21-1.23: goid set after casgsta
 const volatile __u8 lazy_goid = 0;
 const volatile __u64 wakeup_bytes = 0; /* wake the reader when this much is queued; 0 = never
 					* (it polls) */
+/* mixed into the goroutine sample's draw: each recording draws its own goroutines */
+const volatile __u64 sample_seed = 0;
 /* cpu_sample: the process sampled (perf events on CPUs are not per process) */
 const volatile __u32 cpu_tgid = 0;
 /* where a Go thread keeps its g: its TLS base (GO_TLS_BASE) + this; on amd64, the off of
@@ -258,12 +260,22 @@ static __always_inline __u32 threshold(__u32 kind)
 }
 
 /* A goroutine is in or out of a goroutine kind's sample as a whole: the draw is a hash of its
- * g's address, which is fixed for the goroutine's life (record/ingest.c draws the same way). */
-static __always_inline bool sampled_g(__u32 kind, __u64 g)
+ * goid, unique to it. (Not of its g's address: the runtime reuses a dead goroutine's g for the
+ * next one, and goroutines started one after another would share one draw.) goid: the
+ * goroutine's, or 0 to read it from gp. */
+static __always_inline bool sampled_g(__u32 kind, __u64 gp, __u64 goid)
 {
 	__u32 t = threshold(kind);
 
-	return t == ~0u || (__u32)(((g >> 3) * 0x9e3779b97f4a7c15ull) >> 32) < t;
+	if (t == ~0u)
+		return true;
+	if (!goid)
+		goid = g_field(gp, off_g_goid);
+	/* murmur3's finalizer: goids of any stride spread over the whole range */
+	goid ^= sample_seed;
+	goid = (goid ^ (goid >> 33)) * 0xff51afd7ed558ccdull;
+	goid = (goid ^ (goid >> 33)) * 0xc4ceb9fe1a85ec53ull;
+	return (__u32)((goid ^ (goid >> 33)) >> 32) < t;
 }
 
 static __always_inline void count_lost(__u32 kind)
@@ -765,13 +777,13 @@ static __always_inline void created(struct pt_regs *ctx, __u64 gp, __u32 to, __u
 		/* the reader needs every creation to know every goroutine's goid; it does the
 		 * kind and sampling filtering itself */
 		emit_create(ctx, gp, goid,
-			    flags | (want(XGB_EV_GO_CREATE) && sampled_g(XGB_EV_GO_CREATE, gp)
+			    flags | (want(XGB_EV_GO_CREATE) && sampled_g(XGB_EV_GO_CREATE, gp, goid)
 					 ? 0
 					 : XGB_EVF_INTERNAL),
 			    entry);
-	else if (want(XGB_EV_GO_CREATE) && sampled_g(XGB_EV_GO_CREATE, gp))
+	else if (want(XGB_EV_GO_CREATE) && sampled_g(XGB_EV_GO_CREATE, gp, goid))
 		emit_create(ctx, gp, goid, flags, entry);
-	if (want(XGB_EV_GO_STATE) && sampled_g(XGB_EV_GO_STATE, gp) &&
+	if (want(XGB_EV_GO_STATE) && sampled_g(XGB_EV_GO_STATE, gp, goid) &&
 	    !(block_stack(to) &&
 	      emit_state_stack(ctx, gp, goid, GO_G_DEAD, to, reason, flags, entry, false)))
 		emit_state(gp, goid, GO_G_DEAD, to, reason, flags);
@@ -820,7 +832,7 @@ static __always_inline void transition(struct pt_regs *ctx, __u64 gp, __u32 from
 	/* a g leaving _Gdead without being created is a cgo callback's (needm): its goid is
 	 * not known from a creation */
 	ids = !lazy_goid || to == GO_G_WAITING || from == GO_G_DEAD;
-	state = want(XGB_EV_GO_STATE) && sampled_g(XGB_EV_GO_STATE, gp);
+	state = want(XGB_EV_GO_STATE) && sampled_g(XGB_EV_GO_STATE, gp, 0);
 	/* (never into _Gdead: no exit below) */
 	if (state && block_stack(to) &&
 	    emit_state_stack(ctx, gp, 0, from, to, 0, flags, entry, ids))
@@ -833,7 +845,7 @@ static __always_inline void transition(struct pt_regs *ctx, __u64 gp, __u32 from
 		emit_state(gp, goid, from, to, reason, flags);
 	/* the only casgstatus(_Grunning, _Gdead) is gdestroy's (goexit0's on 1.21) first act */
 	if (from == GO_G_RUNNING && to == GO_G_DEAD && want(XGB_EV_GO_EXIT) &&
-	    sampled_g(XGB_EV_GO_EXIT, gp))
+	    sampled_g(XGB_EV_GO_EXIT, gp, goid))
 		emit_exit(goid, gp);
 }
 
@@ -905,7 +917,7 @@ int gdestroy(struct pt_regs *ctx)
 		return 0;
 	gp = GO_ARG1(ctx);
 	goid = g_field(gp, off_g_goid);
-	if (sampled_g(XGB_EV_GO_EXIT, gp))
+	if (sampled_g(XGB_EV_GO_EXIT, gp, goid))
 		emit_exit(goid, gp);
 	return 0;
 }
@@ -1076,7 +1088,7 @@ SEC("uprobe")
 int go_new(struct pt_regs *ctx)
 {
 	bool coro = bpf_get_attach_cookie(ctx) == XGB_NEWG_G;
-	__u64 g = GO_G(ctx), arg2 = GO_ARG2(ctx), gp;
+	__u64 g = GO_G(ctx), arg2 = GO_ARG2(ctx), gp, goid;
 
 	if (!our_process())
 		return 0;
@@ -1085,8 +1097,9 @@ int go_new(struct pt_regs *ctx)
 	asm volatile("" : "+r"(g));
 	asm volatile("" : "+r"(arg2));
 	gp = coro ? g : arg2;
-	if (sampled_g(XGB_EV_GO_CREATE, gp))
-		emit_create(ctx, gp, g_field(gp, off_g_goid), 0, coro);
+	goid = g_field(gp, off_g_goid);
+	if (sampled_g(XGB_EV_GO_CREATE, gp, goid))
+		emit_create(ctx, gp, goid, 0, coro);
 	return 0;
 }
 

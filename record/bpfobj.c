@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +55,7 @@ _Static_assert(sizeof(((struct xgotop *)0)->progs) == REC_PROG_MAX * sizeof(stru
 static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 {
 	const struct go_offsets *o = k->off;
+	uint64_t seed;
 
 	ro->targ_tgid = k->tgid;
 	ro->kinds = k->kinds;
@@ -62,6 +64,10 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 	ro->create_deferred = k->create_deferred;
 	ro->lazy_goid = k->lazy_goid;
 	ro->wakeup_bytes = k->wakeup_bytes;
+	/* no entropy (a very early boot): the same goroutines each time, still at the rate */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = 0;
+	ro->sample_seed = seed;
 	/* every offset marked BPF in gobin/offsets_fields.h: ro->off_<name> = o-><name> */
 #define SET_OFF(name, gotype, path, need, meta, bpf, desc)                                         \
 	GO_OFF_IF_##bpf(ro->off_##name = o->name;)
