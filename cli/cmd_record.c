@@ -247,19 +247,21 @@ static void summary(struct recorder *r)
 			st.polls_heap, st.polls_snapshot, st.polls_exit, st.exits_polled,
 			st.exits_reused, (double)st.poll_ns / 1e6);
 	if (st.walk.stacks || st.walk.stacks_kept || st.walk.stacks_owed || st.walk.stacks_none)
-		fprintf(
-		    stderr,
-		    "xgotop record: %" PRIu64 " goroutine walks, %.1f ms (the first %.1f ms, "
-		    "the last %.1f ms); stacks of blocked goroutines: %" PRIu64 " read in %" PRIu64
-		    " walks (%.1f KiB, the first walk %.1f KiB; %.1f ms), %" PRIu64
-		    " kept from an earlier walk, %" PRIu64
-		    " put off by the %u KiB per walk, %" PRIu64 " moved while read, %" PRIu64
-		    " without a frame chain\n",
-		    st.walk.walks, (double)st.walk.ns / 1e6, (double)st.walk.first_ns / 1e6,
-		    (double)st.walk.last_ns / 1e6, st.walk.stacks, st.walk.stack_walks,
-		    (double)st.walk.stack_bytes / 1024, (double)st.walk.stack_bytes_first / 1024,
-		    (double)st.walk.stack_ns / 1e6, st.walk.stacks_kept, st.walk.stacks_owed,
-		    REC_WALK_STACK_BUDGET / 1024, st.walk.stacks_moved, st.walk.stacks_none);
+		fprintf(stderr,
+			"xgotop record: %" PRIu64 " goroutine walks, %.1f ms (the first %.1f ms, "
+			"the last %.1f ms); stacks of blocked goroutines: %" PRIu64
+			" read in %" PRIu64
+			" walks (%.1f KiB, the first walk %.1f KiB; %.1f ms), %" PRIu64
+			" kept from an earlier walk, %" PRIu64
+			" put off by the %u KiB per walk, %" PRIu64
+			" read again (they ran while read), %" PRIu64
+			" moved on while read, %" PRIu64 " without a frame chain\n",
+			st.walk.walks, (double)st.walk.ns / 1e6, (double)st.walk.first_ns / 1e6,
+			(double)st.walk.last_ns / 1e6, st.walk.stacks, st.walk.stack_walks,
+			(double)st.walk.stack_bytes / 1024,
+			(double)st.walk.stack_bytes_first / 1024, (double)st.walk.stack_ns / 1e6,
+			st.walk.stacks_kept, st.walk.stacks_owed, REC_WALK_STACK_BUDGET / 1024,
+			st.walk.stacks_retried, st.walk.stacks_moved, st.walk.stacks_none);
 	if (st.traps && st.trap_ns > 0) {
 		double cost_ns = (double)st.traps * st.trap_ns;
 

@@ -378,6 +378,24 @@ int rec_poll__read_gs(struct rec_poll *p, const uint64_t *gs, size_t n, struct r
 	return 0;
 }
 
+int rec_poll__read_g(struct rec_poll *p, uint64_t g, struct rec_gsnap *out)
+{
+	size_t gsz = (size_t)(p->g_hi - p->g_lo);
+	uint8_t *b;
+	int err;
+
+	if (!rec_poll__can_snapshot(p))
+		return -ENOENT;
+	b = malloc(gsz);
+	if (!b)
+		return -ENOMEM;
+	err = read_remote(p, g + (uint64_t)p->g_lo, b, gsz);
+	if (!err)
+		decode_g(p, g, b, out);
+	free(b);
+	return err;
+}
+
 int rec_poll__goroutines(struct rec_poll *p, int (*fn)(const struct rec_gsnap *g, void *ctx),
 			 void *ctx)
 {
@@ -451,6 +469,7 @@ struct swalk {
 	enum rec_stack_status st;
 	bool active; /* wants a window */
 	bool truncated;
+	bool broken; /* the chain ended at something that is no frame record, not at its end */
 };
 
 /* Whether pc can be a return address found on the stack [lo, hi) (as the BPF side's code_pc
@@ -468,22 +487,30 @@ static void walk_window(const struct rec_stack_req *q, struct swalk *w, const ui
 	for (;;) {
 		uint64_t fp = w->fp, next, ret;
 
-		if (!fp || fp < q->lo || fp > q->hi - 16 || (fp & 7))
+		if (!fp)
+			break; /* the chain's end: the goroutine's first frame */
+		if (fp < q->lo || fp > q->hi - 16 || (fp & 7)) {
+			w->broken = true;
 			break;
+		}
 		if (fp < w->wlo || fp + 16 > w->whi)
 			return; /* the next window starts here */
 		memcpy(&next, win + (fp - w->wlo), 8);
 		memcpy(&ret, win + (fp - w->wlo) + 8, 8);
-		if (!code_pc(ret, q->lo, q->hi))
+		if (!code_pc(ret, q->lo, q->hi)) {
+			w->broken = true;
 			break;
+		}
 		if (w->n == REC_STACK_PCS) {
 			w->truncated = true;
 			break;
 		}
 		pcs[w->n++] = ret;
 		/* a caller's frame is above its callee's: anything else is no frame chain */
-		if (next <= fp && next >= q->lo)
+		if (next <= fp && next >= q->lo) {
+			w->broken = true;
 			break;
+		}
 		w->fp = next;
 	}
 	w->active = false;
@@ -654,6 +681,8 @@ int rec_poll__stacks(struct rec_poll *p, const struct rec_stack_req *rq, size_t 
 		if (err)
 			return err;
 		for (size_t j = 0; j < k; j++) {
+			if (w[j].st == REC_STACK_OK && w[j].broken)
+				w[j].st = REC_STACK_BROKEN;
 			st->status[w[j].st]++;
 			err = fn(i + j, w[j].st, p->spcs + j * REC_STACK_PCS, w[j].n,
 				 w[j].truncated, ctx);

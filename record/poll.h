@@ -90,6 +90,10 @@ int rec_poll__enable_mem_profiling(struct rec_poll *p);
  * -errno (-ESRCH: the process is gone) with a message. */
 int rec_poll__read_gs(struct rec_poll *p, const uint64_t *gs, size_t n, struct rec_gsnap *out);
 
+/* Reads the goroutine whose g is at g (all of rec_gsnap) into *out. 0, -ENOENT when the
+ * offsets needed are unknown, or -errno with a message. */
+int rec_poll__read_g(struct rec_poll *p, uint64_t g, struct rec_gsnap *out);
+
 /* Calls fn for every goroutine that is not dead (fn's non-zero return stops the walk and is
  * returned). Returns the number of goroutines seen, or -errno with a message. */
 int rec_poll__goroutines(struct rec_poll *p, int (*fn)(const struct rec_gsnap *g, void *ctx),
@@ -101,8 +105,10 @@ int rec_poll__goroutines(struct rec_poll *p, int (*fn)(const struct rec_gsnap *g
  * BPF side's go_state stacks do: the first PC is g.sched.pc (a return address: mcall's or
  * entersyscall's), then [fp + 8] is the return address into the caller and [fp] the caller's
  * frame pointer, for each frame record inside the goroutine's stack [lo, hi) and above the
- * one before it. The walk ends at the chain's end (the first frame holds frame pointer 0), a
- * return address that cannot be code, or REC_STACK_PCS PCs (then truncated).
+ * one before it. The walk ends at the chain's end (the goroutine's first frame holds frame
+ * pointer 0), or REC_STACK_PCS PCs (then truncated), or else where the chain breaks: a frame
+ * pointer outside the stack or below the one before, or a return address that cannot be
+ * code (REC_STACK_BROKEN).
  *
  * Reads are batched (one process_vm_readv for REC_STACK_GROUP goroutines) and come in windows
  * of REC_STACK_WINDOW bytes from the frame pointer up: a goroutine's next window is read only
@@ -124,9 +130,13 @@ struct rec_stack_req {
 };
 
 enum rec_stack_status {
-	REC_STACK_OK,	  /* pcs hold its stack */
-	REC_STACK_NONE,	  /* no frame chain where the g says (or its stack cannot be read) */
-	REC_STACK_MOVED,  /* it ran while its stack was read: read it again some other time */
+	REC_STACK_OK,	 /* pcs hold its stack */
+	REC_STACK_NONE,	 /* no frame chain where the g says (or its stack cannot be read) */
+	REC_STACK_MOVED, /* it ran while its stack was read: read it again some other time */
+	/* pcs hold the frames up to where the chain broke: a goroutine that ran while its stack
+	 * was read and parked again in the same place (its g says what it said), or a chain
+	 * through code without frame pointers */
+	REC_STACK_BROKEN,
 	REC_STACK_BUDGET, /* not read: the bytes allowed were spent */
 };
 
@@ -138,8 +148,8 @@ struct rec_stack_stats {
 };
 
 /* The outcome for rq[i], in order: pcs[0..n) innermost first (pcs[0] is req.pc, all are
- * return addresses) when st is REC_STACK_OK, valid during the call; truncated: the chain went
- * on past REC_STACK_PCS. Its non-zero return stops the walk and is returned. */
+ * return addresses) when st is REC_STACK_OK or REC_STACK_BROKEN, valid during the call; truncated:
+ * the chain went on past REC_STACK_PCS. Its non-zero return stops the walk and is returned. */
 typedef int (*rec_stack_fn)(size_t i, enum rec_stack_status st, const uint64_t *pcs, uint32_t n,
 			    bool truncated, void *ctx);
 

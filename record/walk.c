@@ -36,6 +36,8 @@ struct rec_walk {
 	size_t npend, cappend;
 	struct rec_stack_req *req;
 	size_t capreq;
+	size_t *idx; /* 2 * cappend: read_stacks()'s two lists */
+	size_t capidx;
 	struct rec_walk_stats st;
 };
 
@@ -44,6 +46,10 @@ struct walk_ctx {
 	struct rec_poll *p;
 	uint64_t mono; /* when the walk started */
 	bool adopt;    /* watch these goroutines' exits too */
+	/* read_stacks(): the pending snapshots of this try (indices into pend), and those to
+	 * try again; last: this try's outcomes are final */
+	size_t *todo, ntodo, *again, nagain;
+	bool last;
 };
 
 static uint64_t clock_ns(clockid_t c)
@@ -76,6 +82,7 @@ void rec_walk__free(struct rec_walk *w)
 	u64map_free(&w->base);
 	free(w->pend);
 	free(w->req);
+	free(w->idx);
 	free(w);
 }
 
@@ -167,18 +174,17 @@ static int snap_one(const struct rec_gsnap *g, void *arg)
 	return 0;
 }
 
-static int stack_done(size_t i, enum rec_stack_status st, const uint64_t *pcs, uint32_t n,
-		      bool truncated, void *arg)
+/* The snapshot of pd, with the outcome of its stack's last read. */
+static int stack_final(struct walk_ctx *c, const struct pending *pd, enum rec_stack_status st,
+		       const uint64_t *pcs, uint32_t n, bool truncated)
 {
-	struct walk_ctx *c = arg;
 	struct rec_walk *w = c->w;
-	const struct pending *pd = &w->pend[i];
 	uint32_t id = 0;
-
 	uint64_t old;
 
 	switch (st) {
 	case REC_STACK_OK:
+	case REC_STACK_BROKEN:
 		id = rec_ingest__sched_stack(w->o.ing, pcs, n, truncated);
 		w->st.stacks++;
 		/* woke and parked again where it was: what its last snapshot said still holds */
@@ -207,6 +213,18 @@ static int stack_done(size_t i, enum rec_stack_status st, const uint64_t *pcs, u
 	return emit(w, c->mono, &pd->g, id);
 }
 
+static int stack_done(size_t i, enum rec_stack_status st, const uint64_t *pcs, uint32_t n,
+		      bool truncated, void *arg)
+{
+	struct walk_ctx *c = arg;
+
+	if (!c->last && st != REC_STACK_OK && st != REC_STACK_BUDGET) {
+		c->again[c->nagain++] = c->todo[i];
+		return 0;
+	}
+	return stack_final(c, &c->w->pend[c->todo[i]], st, pcs, n, truncated);
+}
+
 /* The frame pointer of g's innermost frame when g is in a system call and Go (before 1.23)
  * did not save it: found from the frame's size at g.sched.pc, where on amd64 the saved frame
  * pointer sits just below the return address. 0 when not known (another architecture). */
@@ -221,20 +239,13 @@ static uint64_t syscall_bp(const struct rec_walk *w, const struct rec_gsnap *g)
 	return g->sched_sp + (uint64_t)d - 8;
 }
 
-/* The stacks of the goroutines whose snapshots wait for them, then their snapshots. */
-static int read_stacks(struct walk_ctx *c)
+/* One try of read_stacks(): the stacks of c->todo, with budget bytes. */
+static int stacks_try(struct walk_ctx *c, uint64_t budget, struct rec_stack_stats *ss)
 {
 	struct rec_walk *w = c->w;
-	struct rec_stack_stats ss = {0};
-	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
-	int err;
 
-	if (!w->npend)
-		return 0;
-	if (xg_array_grow((void **)&w->req, &w->capreq, w->npend, sizeof(*w->req)))
-		return -ENOMEM;
-	for (size_t i = 0; i < w->npend; i++) {
-		const struct rec_gsnap *g = &w->pend[i].g;
+	for (size_t i = 0; i < c->ntodo; i++) {
+		const struct rec_gsnap *g = &w->pend[c->todo[i]].g;
 		struct rec_stack_req *q = &w->req[i];
 
 		*q = (struct rec_stack_req){.g = g->g,
@@ -248,9 +259,101 @@ static int read_stacks(struct walk_ctx *c)
 		if (g->state == XG_G_SYSCALL && w->go_minor < 23)
 			q->bp = syscall_bp(w, g);
 	}
-	err = rec_poll__stacks(c->p, w->req, w->npend, w->o.stack_budget, stack_done, c, &ss);
-	if (err)
-		return err;
+	return rec_poll__stacks(c->p, w->req, c->ntodo, budget, stack_done, c, ss);
+}
+
+/* A goroutine whose stack read went wrong, read again: 1 when it still waits as its snapshot
+ * says (state, wait reason, goid), its g.sched updated (it may have woken and parked again on
+ * the same line, or a few frames away); 0 when it is on its way (runnable, running): maybe
+ * blocked again soon; -1 when it went elsewhere (another wait, or it exited). */
+static int still_blocked(struct walk_ctx *c, struct pending *pd)
+{
+	struct rec_gsnap now;
+
+	if (rec_poll__read_g(c->p, pd->g.g, &now) || now.goid != pd->g.goid)
+		return -1;
+	if (now.state == XG_G_RUNNABLE || now.state == XG_G_RUNNING)
+		return 0;
+	if (now.state != pd->g.state || (now.state == XG_G_WAITING && now.reason != pd->g.reason))
+		return -1;
+	pd->g.sched_pc = now.sched_pc;
+	pd->g.sched_sp = now.sched_sp;
+	pd->g.sched_bp = now.sched_bp;
+	pd->g.stack_lo = now.stack_lo;
+	pd->g.stack_hi = now.stack_hi;
+	pd->key = snap_key(c->w, &pd->g, c->mono);
+	return u64map_put(&c->w->last, pd->g.goid, pd->key | c->w->walk << 32) ? -1 : 1;
+}
+
+/*
+ * The stacks of the goroutines whose snapshots wait for them, then their snapshots. A stack
+ * read while its goroutine ran is read again in the same walk, up to STACK_TRIES times, once
+ * its goroutine waits again as its snapshot says: a walk's snapshots carry the stacks of that
+ * walk (the last walk of a recording has no later one to put them off to). It ran if its g
+ * changed (moved), if the chain broke (frames rewritten under the read), or if the g said
+ * where it waits but not from where (none: a g copied as it parked, its status read after
+ * park_m set it and its g.sched before mcall did, still cleared by gogo). One on its way
+ * (runnable, running) is looked at again up to STACK_PAUSES times, STACK_PAUSE_NS apart
+ * (at most 0.4 ms in a walk). The budget holds for the first try; the tries again may go
+ * past it by the stacks read again.
+ */
+#define STACK_TRIES    3
+#define STACK_PAUSES   4
+#define STACK_PAUSE_NS 50000
+static int read_stacks(struct walk_ctx *c)
+{
+	struct rec_walk *w = c->w;
+	struct rec_stack_stats ss = {0};
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC), budget = w->o.stack_budget;
+	int err;
+
+	if (!w->npend)
+		return 0;
+	if (xg_array_grow((void **)&w->req, &w->capreq, w->npend, sizeof(*w->req)) ||
+	    xg_array_grow((void **)&w->idx, &w->capidx, 2 * w->npend, sizeof(*w->idx)))
+		return -ENOMEM;
+	c->todo = w->idx;
+	c->again = w->idx + w->npend;
+	c->ntodo = w->npend;
+	for (size_t i = 0; i < w->npend; i++)
+		c->todo[i] = i;
+	for (int try = 1; c->ntodo; try++) {
+		size_t n;
+
+		c->last = try == STACK_TRIES;
+		c->nagain = 0;
+		err = stacks_try(c, budget, &ss);
+		if (err)
+			return err;
+		budget = ss.bytes < w->o.stack_budget ? w->o.stack_budget - ss.bytes : 1;
+		/* the ones to try again: those waiting again as they did are read in the next
+		 * try; those on their way are given a moment; the others get their snapshot now */
+		c->ntodo = 0;
+		n = c->nagain;
+		for (int pause = 0; n; pause++) {
+			size_t later = 0;
+
+			if (pause)
+				nanosleep(&(struct timespec){0, STACK_PAUSE_NS}, NULL);
+			for (size_t i = 0; i < n; i++) {
+				size_t k = c->again[i];
+				int r = still_blocked(c, &w->pend[k]);
+
+				if (r == 1) {
+					c->todo[c->ntodo++] = k;
+					w->st.stacks_retried++;
+				} else if (r == 0 && pause < STACK_PAUSES) {
+					c->again[later++] = k;
+				} else {
+					err = stack_final(c, &w->pend[k], REC_STACK_MOVED, NULL, 0,
+							  false);
+					if (err)
+						return err;
+				}
+			}
+			n = later;
+		}
+	}
 	w->st.stack_bytes += ss.bytes;
 	if (w->walk == 1)
 		w->st.stack_bytes_first = ss.bytes;
@@ -291,7 +394,7 @@ static void prune(struct rec_walk *w)
 
 int rec_walk__run(struct rec_walk *w, struct rec_poll *p, uint64_t mono, bool adopt)
 {
-	struct walk_ctx c = {w, p, mono, adopt};
+	struct walk_ctx c = {.w = w, .p = p, .mono = mono, .adopt = adopt};
 	int seen, err;
 
 	w->walk++;

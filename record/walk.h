@@ -54,6 +54,8 @@ struct rec_walk_stats {
 	uint64_t stacks_kept;	    /* snapshots given the stack read before (still waits there) */
 	uint64_t stacks_none;	    /* blocked goroutines with no frame chain to read */
 	uint64_t stacks_moved;	    /* read while the goroutine ran: retried in a later walk */
+	uint64_t stacks_retried;    /* read again in the same walk (it ran while read, and
+				     * still waits as its snapshot says) */
 	uint64_t stacks_owed;	    /* not read for the budget: retried in a later walk */
 	uint64_t stack_bytes;	    /* stack bytes read, all walks */
 	uint64_t stack_bytes_first; /* in the first walk */

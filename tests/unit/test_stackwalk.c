@@ -237,3 +237,49 @@ out:
 		free(fk[i].stack);
 	rec_poll__free(p);
 }
+
+TEST(stackwalk_broken)
+{
+	struct go_offsets off;
+	struct rec_globals gl;
+	struct rec_poll *p = self_poll(&off, &gl);
+	struct fake fk[3] = {0};
+	struct rec_stack_stats st;
+	struct got g;
+	uint64_t lo, fp;
+
+	if (!ASSERT_OK_PTR(p, "poll"))
+		return;
+	for (int i = 0; i < 3; i++)
+		if (!fake_init(&fk[i], 30 + (uint64_t)i, 10, 64))
+			goto out;
+	/* a goroutine that ran while its stack was read and parked again where it was: its g
+	 * says what it said, but the frames under gopark's were being rewritten. 0: the third
+	 * frame record's saved frame pointer below its own; 1: its return address 0; 2: its
+	 * frame pointer outside the stack */
+	for (int i = 0; i < 3; i++) {
+		lo = fk[i].req.lo;
+		fp = fk[i].req.bp;
+		for (int k = 0; k < 2; k++)
+			memcpy(&fp, (uint8_t *)fk[i].stack + (fp - lo), 8);
+		{
+			const uint64_t bad[3] = {fp - 64, 0, fk[i].req.hi};
+
+			fk[i].stack[(fp - lo) / 8 + (i == 1)] = bad[i];
+		}
+	}
+	if (!ASSERT_OK(walk(p, fk, 3, UINT64_MAX, &g, &st), "walk"))
+		goto out;
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ((int)g.st[i], (int)REC_STACK_BROKEN, "broken chain");
+	/* the PCs up to the break: g.sched.pc, and the return addresses of the frames before */
+	ASSERT_EQ(g.n[0], 4u, "below its callee: the record's return address is kept");
+	ASSERT_EQ(g.n[1], 3u, "no return address");
+	ASSERT_EQ(g.n[2], 4u, "outside the stack");
+	ASSERT_EQ(st.status[REC_STACK_BROKEN], 3ull, "counted");
+	ASSERT_EQ(st.status[REC_STACK_OK], 0ull, "none whole");
+out:
+	for (int i = 0; i < 3; i++)
+		free(fk[i].stack);
+	rec_poll__free(p);
+}
