@@ -179,8 +179,16 @@ class Tmux:
     def start(self, args, w=160, h=50):
         cmd = "%s %s; echo EXIT=$?; sleep 600" % (shlex.quote(XGOTOP), " ".join(map(shlex.quote, args)))
         self.kill()
-        tmux("new-session", "-d", "-s", self.session, "-x", str(w), "-y", str(h), "-c", ROOT,
-             "env TERM=xterm-256color LANG=C.UTF-8 bash -c %s" % shlex.quote(cmd))
+        # killing the last session ends the tmux server, and a new session started while it
+        # exits can meet the dying server ("server exited unexpectedly"): try again
+        for attempt in range(10):
+            p = subprocess.run(["tmux", "new-session", "-d", "-s", self.session, "-x", str(w), "-y", str(h),
+                                "-c", ROOT, "env TERM=xterm-256color LANG=C.UTF-8 bash -c %s" % shlex.quote(cmd)],
+                               capture_output=True, text=True)
+            if p.returncode == 0:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"tmux new-session {self.session}: exit {p.returncode}: {p.stderr.strip()}")
 
     def screen(self):
         return tmux("capture-pane", "-t", self.session, "-p")
