@@ -34,6 +34,22 @@
 /* Probe sites with a descriptor (the attach cookie indexes this table). */
 #define XGB_MAX_SITES 256
 
+/* The programs, in record/plan.h's REC_PROGS order (record/bpfobj.c checks it): each uprobe
+ * program counts its hits in its own slot of the traps map. */
+enum xgb_prog {
+	XGB_PROG_CASGSTATUS,
+	XGB_PROG_CAS_SITE,
+	XGB_PROG_NEWG_CALL,
+	XGB_PROG_GDESTROY,
+	XGB_PROG_ALLOC,
+	XGB_PROG_GC_START,
+	XGB_PROG_GC_END,
+	XGB_PROG_GO_NEW,
+	XGB_PROG_ALLOC_SAMPLE,
+	XGB_PROG_CPU_SAMPLE, /* on perf events: no trap, its slot stays 0 */
+	XGB_NPROGS
+};
+
 /* Bits of the `kinds` knob, one per enum xg_kind value. */
 #define XGB_KIND_BIT(k) (1u << (k))
 

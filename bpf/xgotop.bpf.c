@@ -123,11 +123,12 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* Uprobe hits, per CPU: the traps the target paid, whatever the program then did with them
- * (record prices them in its summary). */
+/* Uprobe hits per program (enum xgb_prog), per CPU: the traps the target paid, whatever the
+ * program then did with them (record prices them in its summary and holds them to its
+ * budget). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, XGB_NPROGS);
 	__type(key, __u32);
 	__type(value, __u64);
 } traps SEC(".maps");
@@ -218,6 +219,10 @@ __u32 gc_cycles = 0; /* startCycle hits since the probes were enabled */
 /* Set by record/ once every probe is attached, so that all of them start at one instant (an
  * attached target runs while the probes go in one by one). */
 __u32 enabled = 0;
+/* Set by record/ for a program whose probes are on their way out (the probe budget's windows,
+ * record/windows.c): its hits are counted, and nothing more is done, from that instant; the
+ * detach, which then waits for the kernel, does not hold the window open. */
+__u8 prog_off[XGB_NPROGS] = {0};
 
 /* --- helpers ------------------------------------------------------------------------------- */
 
@@ -226,15 +231,15 @@ static __always_inline bool want(__u32 kind)
 	return kinds & XGB_KIND_BIT(kind);
 }
 
-/* Every uprobe program starts here: counts the hit, then says whether to go on. */
-static __always_inline bool our_process(void)
+/* Every uprobe program starts here: counts the hit of program prog (enum xgb_prog), then
+ * says whether to go on. */
+static __always_inline bool our_process(__u32 prog)
 {
-	__u32 zero = 0;
-	__u64 *hits = bpf_map_lookup_elem(&traps, &zero);
+	__u64 *hits = bpf_map_lookup_elem(&traps, &prog);
 
 	if (hits)
 		__sync_fetch_and_add(hits, 1);
-	if (!enabled)
+	if (!enabled || prog >= XGB_NPROGS || prog_off[prog])
 		return false;
 	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
 }
@@ -857,7 +862,7 @@ int casgstatus(struct pt_regs *ctx)
 	__u32 from = (__u32)GO_ARG2(ctx) & ~GO_G_SCAN;
 	__u32 to = (__u32)GO_ARG3(ctx) & ~GO_G_SCAN;
 
-	if (!our_process())
+	if (!our_process(XGB_PROG_CASGSTATUS))
 		return 0;
 	transition(ctx, gp, from, to, 0, true);
 	return 0;
@@ -873,7 +878,7 @@ int cas_site(struct pt_regs *ctx)
 	__u32 from, to;
 	bool zf, ok;
 
-	if (!our_process())
+	if (!our_process(XGB_PROG_CAS_SITE))
 		return 0;
 	s = bpf_map_lookup_elem(&sites, &idx);
 	if (!s || s->kind != XGB_SITE_CAS)
@@ -901,7 +906,7 @@ int cas_site(struct pt_regs *ctx)
 SEC("uprobe")
 int newg_call(struct pt_regs *ctx)
 {
-	if (!our_process())
+	if (!our_process(XGB_PROG_NEWG_CALL))
 		return 0;
 	resolve(ctx, GO_ARG2(ctx), 0, false);
 	return 0;
@@ -913,7 +918,7 @@ int gdestroy(struct pt_regs *ctx)
 {
 	__u64 goid, gp;
 
-	if (!our_process())
+	if (!our_process(XGB_PROG_GDESTROY))
 		return 0;
 	gp = GO_ARG1(ctx);
 	goid = g_field(gp, off_g_goid);
@@ -953,7 +958,7 @@ int alloc(struct pt_regs *ctx)
 	struct emit m;
 
 	/* after our_process(): every hit is a trap, whatever the draw */
-	if (!our_process())
+	if (!our_process(XGB_PROG_ALLOC))
 		return 0;
 	if (t != ~0u && bpf_get_prandom_u32() >= t)
 		return 0;
@@ -1062,7 +1067,7 @@ static __always_inline void emit_gc(__u32 kind, __u64 c)
 SEC("uprobe")
 int gc_start(struct pt_regs *ctx)
 {
-	if (!our_process())
+	if (!our_process(XGB_PROG_GC_START))
 		return 0;
 	gc_controller = GO_ARG1(ctx);
 	__sync_fetch_and_add(&gc_cycles, 1);
@@ -1074,7 +1079,7 @@ int gc_start(struct pt_regs *ctx)
 SEC("uprobe")
 int gc_end(struct pt_regs *ctx __attribute__((unused)))
 {
-	if (!our_process())
+	if (!our_process(XGB_PROG_GC_END))
 		return 0;
 	emit_gc(XGB_EV_GC_END, gc_controller ?: gcc_addr);
 	return 0;
@@ -1090,7 +1095,7 @@ int go_new(struct pt_regs *ctx)
 	bool coro = bpf_get_attach_cookie(ctx) == XGB_NEWG_G;
 	__u64 g = GO_G(ctx), arg2 = GO_ARG2(ctx), gp, goid;
 
-	if (!our_process())
+	if (!our_process(XGB_PROG_GO_NEW))
 		return 0;
 	/* both read at fixed offsets: the verifier refuses a context pointer moved by a
 	 * computed amount, which is what a select between the two loads compiles to */
@@ -1117,7 +1122,7 @@ int alloc_sample(struct pt_regs *ctx)
 	__u32 *lvl;
 	struct emit m;
 
-	if (!our_process())
+	if (!our_process(XGB_PROG_ALLOC_SAMPLE))
 		return 0;
 	if (large_hi && ra >= large_lo && ra < large_hi)
 		return 0;

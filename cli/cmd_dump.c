@@ -163,6 +163,12 @@ static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables 
 		add(&l, " %" PRIu64 " %s events dropped", ev->count, of ? of : "?");
 		break;
 	}
+	case XG_EV_WINDOW: {
+		const char *of = xg_kind_name(ev->of);
+
+		add(&l, " %s probes %s", of ? of : "?", ev->count ? "in" : "out");
+		break;
+	}
 	case XG_EV_SNAPSHOT:
 		add(&l, " %s", state(ev->to, b1, sizeof(b1)));
 		if (ev->reason)

@@ -118,6 +118,12 @@ static void print_text(const char *path, const struct tf_info *in, const struct 
 		       in->late, in->late_max_ns);
 	printf("damaged:      %" PRIu64 " chunks%s\n", in->damaged,
 	       in->damaged ? " (their events cannot be read)" : "");
+	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
+		if (in->windows[k])
+			printf("budget:       %s probes in %.1f%% of the span (%" PRIu64
+			       " window event%s): its counts cover that time only\n",
+			       xg_kind_name(k), 100 * ratio(in->window_in_ns[k], in->span_ns),
+			       in->windows[k], in->windows[k] == 1 ? "" : "s");
 	printf("keyframes:    %" PRIu64 "\n", in->keyframes);
 	printf("tables:       %" PRIu64 " strings, %" PRIu64 " stacks\n", in->strings, in->stacks);
 	printf("kinds:\n");
@@ -190,6 +196,13 @@ static void put_json(struct jsonw *j, const char *path, const struct tf_info *in
 	jsonw_uint_field(j, "late_events", in->late);
 	jsonw_uint_field(j, "late_max_ns", in->late_max_ns);
 	jsonw_uint_field(j, "damaged_chunks", in->damaged);
+	jsonw_name(j, "coverage");
+	jsonw_start_object(j);
+	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
+		if (in->windows[k])
+			jsonw_double_field(j, xg_kind_name(k),
+					   ratio(in->window_in_ns[k], in->span_ns));
+	jsonw_end_object(j);
 	jsonw_uint_field(j, "keyframes", in->keyframes);
 	jsonw_uint_field(j, "strings", in->strings);
 	jsonw_uint_field(j, "stacks", in->stacks);

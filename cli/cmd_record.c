@@ -43,6 +43,7 @@ enum {
 	OPT_EXIT_PROBE,
 	OPT_EXIT_INTERVAL,
 	OPT_PROGRAM_OUTPUT,
+	OPT_BUDGET,
 };
 
 static void usage(FILE *f)
@@ -78,11 +79,20 @@ static void usage(FILE *f)
 	    "                         or JSON lines go to stdout, and stay on xgotop's stdout\n"
 	    "                         and stderr otherwise\n"
 	    "      --mode MODE        production or full (see above)\n"
+	    "      --budget PERCENT   the share of the program's CPU time the probes' traps may\n"
+	    "                         take (production default 1%%; full: none, every probe\n"
+	    "                         stays in). xgotop measures a trap's price here and each\n"
+	    "                         probe's hits, and keeps the probes in only for windows\n"
+	    "                         the budget pays for (creations first to go, then\n"
+	    "                         allocation samples, GC last; CPU samples and memory reads\n"
+	    "                         are not traps). The windows are in the trace. \"none\":\n"
+	    "                         no budget\n"
 	    "      --events LIST      kinds to record. full: go_create,go_exit,go_state,alloc,\n"
 	    "                         gc_start,gc_end (default all). production: go_create,\n"
 	    "                         go_exit,cpu_sample,alloc_sample,heap,snapshot,gc_start,\n"
 	    "                         gc_end (the default) and alloc: every large allocation\n"
-	    "                         exactly (Go 1.24+, a trap each). gc = both gc kinds,\n"
+	    "                         exactly (Go 1.24+, a trap each; under a budget, while\n"
+	    "                         its probe is in). gc = both gc kinds,\n"
 	    "                         all = every kind of the mode\n"
 	    "      --cpu-hz N         production: CPU samples per second (default 99)\n"
 	    "      --heap-interval DUR  production: read the heap figures this often (100ms)\n"
@@ -280,6 +290,18 @@ static void summary(struct recorder *r)
 		fprintf(stderr, "xgotop record: the probes were hit %" PRIu64 " times (%s)\n",
 			st.traps, st.trap_error[0] ? st.trap_error : "trap cost not measured");
 	}
+	if (st.budget >= 0) {
+		fprintf(stderr, "xgotop record: budget %g%% of the target's CPU: probes in",
+			100 * st.budget);
+		for (unsigned int k = 0, first = 1; k < XG_EV_KIND_MAX; k++)
+			if (st.coverage[k] >= 0) {
+				fprintf(stderr, "%s %s %.1f%%", first ? "" : ",", xg_kind_name(k),
+					100 * st.coverage[k]);
+				first = 0;
+			}
+		fprintf(stderr, " of the time (%" PRIu64 " switches)%s%s\n", st.budget_switches,
+			st.budget_error[0] ? "; stopped following it: " : "", st.budget_error);
+	}
 	if (st.production && st.events[XG_EV_ALLOC_SAMPLE])
 		fprintf(stderr,
 			"xgotop record: %" PRIu64 " of %" PRIu64 " allocation samples typed\n",
@@ -318,6 +340,7 @@ static int cmd_record(int argc, char **argv)
 	    {"exit-probe", no_argument, NULL, OPT_EXIT_PROBE},
 	    {"exit-interval", required_argument, NULL, OPT_EXIT_INTERVAL},
 	    {"program-output", required_argument, NULL, OPT_PROGRAM_OUTPUT},
+	    {"budget", required_argument, NULL, OPT_BUDGET},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    VIEWER_LONG_OPTS,
@@ -407,6 +430,13 @@ static int cmd_record(int argc, char **argv)
 		}
 		case OPT_EXIT_PROBE:
 			o.exit_probe = true;
+			break;
+		case OPT_BUDGET:
+			if (recorder__parse_budget(optarg, &o.budget)) {
+				xg_report_error(vo.json, "record", "%s", xg_errmsg());
+				return XG_EXIT_USAGE;
+			}
+			o.budget_set = true;
 			break;
 		case OPT_HEAP_INTERVAL:
 		case OPT_EXIT_INTERVAL:

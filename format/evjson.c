@@ -226,6 +226,19 @@ void xg_event_write_json(FILE *f, const struct xg_event *ev, const struct tf_tab
 			put_u64(&b, "of", ev->of);
 		break;
 	}
+	case XG_EV_WINDOW: {
+		const char *of = xg_kind_name(ev->of);
+
+		if (of)
+			put_str(&b, "of", of);
+		else
+			put_u64(&b, "of", ev->of);
+		if (ev->count)
+			RAW(&b, ",\"in\":true");
+		else
+			RAW(&b, ",\"in\":false");
+		break;
+	}
 	case XG_EV_SNAPSHOT:
 		if (!ev->goid) { /* the mark of a whole walk */
 			RAW(&b, ",\"walk\":true");

@@ -68,6 +68,8 @@
 #define TF_KEY_SAMPLE_PREFIX "sample."
 /* str: how each kind was sampled, in words, for people */
 #define TF_KEY_SAMPLE_BY "sample.by"
+/* string (SPEC.md 1.4): the probe budget and a trap's measured price, in words; absent: none */
+#define TF_KEY_BUDGET "budget"
 /* decimal (SPEC.md: int): production: CPU samples per second per CPU; one sample stands for
  * 1/hz s of one CPU */
 #define TF_KEY_SAMPLE_CPU_HZ "sample.cpu_sample.hz"

@@ -1147,6 +1147,23 @@ static void chunk_damaged(struct tf_reader *r, size_t i)
 	r->damaged++;
 }
 
+/* A window event ev into in's windows: in_since[kind] is when the kind's probes went in, or
+ * UINT64_MAX while they are out. A second "in" or "out" in a row changes nothing. */
+static void window(struct tf_info *in, const struct xg_event *ev, uint64_t *in_since)
+{
+	unsigned int k = ev->of;
+
+	if (k >= XG_EV_KIND_MAX)
+		return;
+	in->windows[k]++;
+	if (ev->count && in_since[k] == UINT64_MAX) {
+		in_since[k] = ev->ts;
+	} else if (!ev->count && in_since[k] != UINT64_MAX) {
+		in->window_in_ns[k] += ev->ts > in_since[k] ? ev->ts - in_since[k] : 0;
+		in_since[k] = UINT64_MAX;
+	}
+}
+
 int tf_reader__verify(struct tf_reader *r)
 {
 	for (size_t i = 0; i < r->nchunks; i++) {
@@ -1208,17 +1225,27 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 		in->raw_bytes = r->raw;
 		in->stored_bytes = r->stored;
 		in->damaged = r->damaged;
-		return 0;
+		if (!in->kinds[XG_EV_WINDOW])
+			return 0;
 	}
 	/* no index: count from the chunks themselves (kind, count and of columns only), with the
-	 * iteration's decoder unless a chunk is being iterated */
+	 * iteration's decoder unless a chunk is being iterated; with one, only the windows */
 	{
+		bool count = !r->have_stats;
+
 		struct tf_chunk_dec *d = r->loaded ? tf_chunk_dec__new() : r->dec;
 		uint64_t cols = TF_COLBIT(TF_COL_COUNT) | TF_COLBIT(TF_COL_OF);
+		uint64_t in_since[XG_EV_KIND_MAX]; /* UINT64_MAX: its probes out */
+
+		for (unsigned int kk = 0; kk < XG_EV_KIND_MAX; kk++)
+			in_since[kk] = UINT64_MAX;
+		memset(in->windows, 0, sizeof(in->windows));
+		memset(in->window_in_ns, 0, sizeof(in->window_in_ns));
 
 		if (!d)
 			return -ENOMEM;
-		in->events = 0;
+		if (count)
+			in->events = 0;
 		for (size_t i = 0; i < r->nchunks; i++) {
 			const struct rchunk *c = &r->chunks[i];
 			const uint32_t *kinds;
@@ -1241,23 +1268,36 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 				continue;
 			}
 			kinds = tf_chunk_dec__kinds(d);
-			for (int j = 0; j < 256; j++) {
+			for (int j = 0; j < 256 && count; j++) {
 				in->events += kinds[j];
 				in->kinds[j] += kinds[j];
 			}
 			k = 0;
-			/* lost events carry the counts: only then are the rows decoded */
-			while (kinds[XG_EV_LOST] &&
+			/* lost events carry the counts, windows their times: only then are the
+			 * rows decoded (with their ts for windows) */
+			if (kinds[XG_EV_WINDOW] && tf_chunk_dec__load(d, rec.payload, rec.len,
+								      cols | TF_COLBIT(TF_COL_TS)))
+				k = -1;
+			while (k >= 0 && ((count && kinds[XG_EV_LOST]) || kinds[XG_EV_WINDOW]) &&
 			       (k = tf_chunk_dec__read(d, r->batch, 256)) > 0) {
 				for (long j = 0; j < k; j++)
-					if (r->batch[j].kind == XG_EV_LOST)
+					if (r->batch[j].kind == XG_EV_LOST && count)
 						in->lost += r->batch[j].count;
+					else if (r->batch[j].kind == XG_EV_WINDOW)
+						window(in, &r->batch[j], in_since);
 			}
 			if (k < 0)
 				chunk_damaged(r, i);
 		}
-		in->raw_bytes = r->scan_raw;
-		in->stored_bytes = r->scan_stored;
+		/* windows still open at the end */
+		for (unsigned int kk = 0; kk < XG_EV_KIND_MAX; kk++)
+			if (in->windows[kk] && in_since[kk] != UINT64_MAX &&
+			    in->span_ns > in_since[kk])
+				in->window_in_ns[kk] += in->span_ns - in_since[kk];
+		if (count) {
+			in->raw_bytes = r->scan_raw;
+			in->stored_bytes = r->scan_stored;
+		}
 		in->damaged = r->damaged;
 		if (d != r->dec)
 			tf_chunk_dec__free(d);

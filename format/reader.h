@@ -77,8 +77,12 @@ struct tf_info {
 	uint64_t kinds[256];	    /* events per kind */
 	uint64_t lost;		    /* sum of count over lost events */
 	uint64_t late, late_max_ns; /* events whose ts the writer raised (from the index) */
-	uint64_t raw_bytes;	    /* column bytes before compression */
-	uint64_t stored_bytes;	    /* column bytes in the file */
+	/* the probe budget's windows (window events, SPEC.md section 10), by the kind they are
+	 * about: window events, and the time its probes were in; 0 events: not under a budget */
+	uint64_t windows[XG_EV_KIND_MAX];
+	uint64_t window_in_ns[XG_EV_KIND_MAX];
+	uint64_t raw_bytes;    /* column bytes before compression */
+	uint64_t stored_bytes; /* column bytes in the file */
 };
 
 struct tf_reader;

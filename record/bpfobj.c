@@ -152,66 +152,179 @@ static int link_multi(struct bpf_program *prog, const char *path, const uint64_t
 	return fd < 0 ? -errno : fd;
 }
 
-static int attach_multi(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path)
+/* Program p's probes of plan as one uprobe_multi link (none when it has no probe). */
+static int attach_multi(struct rec_bpf *b, const struct rec_plan *plan, int p, pid_t pid,
+			const char *path)
 {
 	uint64_t *offs = calloc(plan->n ? plan->n : 1, sizeof(*offs));
 	uint64_t *cookies = calloc(plan->n ? plan->n : 1, sizeof(*cookies));
 	int err = offs && cookies ? 0 : -ENOMEM;
+	uint32_t n = 0;
+	int fd;
 
-	for (int p = 0; p < REC_PROG_MAX && !err; p++) {
-		uint32_t n = 0;
-		int fd;
-
-		for (uint32_t i = 0; i < plan->n; i++) {
-			if (plan->probes[i].prog != (enum rec_prog)p)
-				continue;
-			offs[n] = plan->probes[i].file_off;
-			cookies[n] = plan->probes[i].cookie;
-			n++;
-		}
-		if (!n)
+	for (uint32_t i = 0; i < plan->n && !err; i++) {
+		if (plan->probes[i].prog != (enum rec_prog)p)
 			continue;
+		offs[n] = plan->probes[i].file_off;
+		cookies[n] = plan->probes[i].cookie;
+		n++;
+	}
+	if (!err && n) {
 		fd = link_multi(b->progs[p], path, offs, cookies, n, pid);
-		if (fd < 0) {
-			err = fd;
-			if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSYS || err == -E2BIG)
-				err = xg_error(-EOPNOTSUPP, "BPF: no uprobe_multi links: %s",
-					       strerror(-fd));
-			else
-				err = xg_error(err, "attaching %s (%u probes) to %s: %s",
-					       rec_prog_name(p), n, path, strerror(-fd));
-			break;
-		}
-		b->multi_fds[p] = fd;
+		if (fd >= 0)
+			b->multi_fds[p] = fd;
+		else if (fd == -EINVAL || fd == -EOPNOTSUPP || fd == -ENOSYS || fd == -E2BIG)
+			err =
+			    xg_error(-EOPNOTSUPP, "BPF: no uprobe_multi links: %s", strerror(-fd));
+		else
+			err = xg_error(fd, "attaching %s (%u probes) to %s: %s", rec_prog_name(p),
+				       n, path, strerror(-fd));
 	}
 	free(offs);
 	free(cookies);
 	return err;
 }
 
-static int attach_perf(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path)
+/* Program p's probes of plan as perf-event uprobes: links[i] is plan->probes[i]'s. */
+static int attach_perf(struct rec_bpf *b, const struct rec_plan *plan, int p, pid_t pid,
+		       const char *path)
 {
-	b->links = calloc(plan->n ? plan->n : 1, sizeof(*b->links));
-	if (!b->links)
-		return -ENOMEM;
+	if (!b->links) {
+		b->links = calloc(plan->n ? plan->n : 1, sizeof(*b->links));
+		if (!b->links)
+			return -ENOMEM;
+		b->nlinks = plan->n;
+	}
 	for (uint32_t i = 0; i < plan->n; i++) {
-		const struct rec_probe *p = &plan->probes[i];
-		struct bpf_uprobe_opts uo = {.sz = sizeof(uo), .bpf_cookie = p->cookie};
-		struct bpf_link *l;
+		const struct rec_probe *q = &plan->probes[i];
+		struct bpf_uprobe_opts uo = {.sz = sizeof(uo), .bpf_cookie = q->cookie};
 
-		l = bpf_program__attach_uprobe_opts(b->progs[p->prog], pid, path, p->file_off, &uo);
-		if (!l)
+		if (q->prog != (enum rec_prog)p || b->links[i])
+			continue;
+		b->links[i] =
+		    bpf_program__attach_uprobe_opts(b->progs[p], pid, path, q->file_off, &uo);
+		if (!b->links[i])
 			return xg_error(
 			    -errno, "attaching %s at %s+%u (file offset 0x%" PRIx64 "): %s",
-			    rec_prog_name(p->prog), p->func, p->off, p->file_off, strerror(errno));
-		b->links[b->nlinks++] = l;
+			    rec_prog_name(q->prog), q->func, q->off, q->file_off, strerror(errno));
 	}
 	return 0;
 }
 
-int rec_bpf__attach(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path)
+int rec_bpf__attach_prog(struct rec_bpf *b, const struct rec_plan *plan, int p, pid_t pid,
+			 const char *path)
 {
-	return b->multi ? attach_multi(b, plan, pid, path) : attach_perf(b, plan, pid, path);
+	if (p < 0 || p >= REC_PROG_MAX || !REC_PROG_IS_UPROBE(p))
+		return -EINVAL;
+	if (b->multi)
+		return b->multi_fds[p] >= 0 ? 0 : attach_multi(b, plan, p, pid, path);
+	return attach_perf(b, plan, p, pid, path);
+}
+
+int rec_bpf__attach(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path,
+		    uint32_t skip)
+{
+	int err = 0;
+
+	for (int p = 0; p < REC_PROG_MAX && !err; p++)
+		if (REC_PROG_IS_UPROBE(p) && !(skip & (1u << p)))
+			err = rec_bpf__attach_prog(b, plan, p, pid, path);
+	return err;
+}
+
+/* Links being taken out by a thread of their own. */
+struct rec_bpf_gone {
+	pthread_t th;
+	int fd; /* a uprobe_multi link, or -1 */
+	struct bpf_link **links;
+	uint32_t n;
+};
+
+static void *gone_run(void *arg)
+{
+	struct rec_bpf_gone *g = arg;
+
+	if (g->fd >= 0)
+		close(g->fd);
+	for (uint32_t i = 0; i < g->n; i++)
+		bpf_link__destroy(g->links[i]);
+	return NULL;
+}
+
+static void gone_join(struct rec_bpf_gone *g)
+{
+	pthread_join(g->th, NULL);
+	free(g->links);
+	free(g);
+}
+
+void rec_bpf__detach_prog(struct rec_bpf *b, const struct rec_plan *plan, int p)
+{
+	struct rec_bpf_gone *g;
+
+	if (p < 0 || p >= REC_PROG_MAX)
+		return;
+	g = calloc(1, sizeof(*g));
+	if (g)
+		g->links = calloc(b->nlinks ? b->nlinks : 1, sizeof(*g->links));
+	if (!g || !g->links) {
+		free(g);
+		g = NULL;
+	} else {
+		g->fd = -1;
+	}
+	if (b->multi_fds[p] >= 0) {
+		if (g)
+			g->fd = b->multi_fds[p];
+		else
+			close(b->multi_fds[p]);
+	}
+	b->multi_fds[p] = -1;
+	for (uint32_t i = 0; i < b->nlinks && i < plan->n; i++)
+		if (plan->probes[i].prog == (enum rec_prog)p && b->links[i]) {
+			if (g)
+				g->links[g->n++] = b->links[i];
+			else
+				bpf_link__destroy(b->links[i]);
+			b->links[i] = NULL;
+		}
+	if (!g)
+		return;
+	/* the oldest first when all slots are taken (by then it has long ended) */
+	if (b->ngone == REC_BPF_GONE_MAX) {
+		gone_join(b->gone[0]);
+		memmove(b->gone, b->gone + 1, (REC_BPF_GONE_MAX - 1) * sizeof(b->gone[0]));
+		b->ngone--;
+	}
+	if (pthread_create(&g->th, NULL, gone_run, g)) {
+		gone_run(g);
+		free(g->links);
+		free(g);
+		return;
+	}
+	b->gone[b->ngone++] = g;
+}
+
+int rec_bpf__set_prog_off(struct rec_bpf *b, int p, bool off)
+{
+	if (p < 0 || p >= XGB_NPROGS)
+		return -EINVAL;
+	if (!b->skel || !b->skel->bss)
+		return xg_error(-EINVAL, "BPF object: .bss is not mapped");
+	__atomic_store_n(&b->skel->bss->prog_off[p], off, __ATOMIC_RELEASE);
+	return 0;
+}
+
+bool rec_bpf__attached(const struct rec_bpf *b, const struct rec_plan *plan, int p)
+{
+	if (p < 0 || p >= REC_PROG_MAX)
+		return false;
+	if (b->multi_fds[p] >= 0)
+		return true;
+	for (uint32_t i = 0; i < b->nlinks && i < plan->n; i++)
+		if (plan->probes[i].prog == (enum rec_prog)p && b->links[i])
+			return true;
+	return false;
 }
 
 int rec_bpf__attach_cpu(struct rec_bpf *b, unsigned int hz)
@@ -263,19 +376,46 @@ int rec_bpf__set_enabled(struct rec_bpf *b, bool on)
 	return 0;
 }
 
-uint64_t rec_bpf__traps(struct rec_bpf *b)
+/* REC_PROGS and enum xgb_prog list the programs in one order */
+#define PROG_SAME(e, name)                                                                         \
+	_Static_assert((int)REC_PROG_##e == (int)XGB_PROG_##e,                                     \
+		       "enum xgb_prog (bpf/events.h) follows REC_PROGS: " #name);
+REC_PROGS(PROG_SAME)
+#undef PROG_SAME
+_Static_assert((int)REC_PROG_MAX == (int)XGB_NPROGS,
+	       "enum xgb_prog has every program of REC_PROGS");
+
+int rec_bpf__prog_traps(struct rec_bpf *b, uint64_t hits[XGB_NPROGS])
 {
 	int n = libbpf_num_possible_cpus();
-	uint64_t sum = 0, *v;
-	uint32_t zero = 0;
+	uint64_t *v;
+	int err = 0;
 
+	memset(hits, 0, XGB_NPROGS * sizeof(*hits));
 	if (n <= 0 || !b->traps)
-		return 0;
+		return -EINVAL;
 	v = calloc((size_t)n, sizeof(*v));
-	if (v && !bpf_map_lookup_elem(bpf_map__fd(b->traps), &zero, v))
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t p = 0; p < XGB_NPROGS && !err; p++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(b->traps), &p, v)) {
+			err = -errno;
+			break;
+		}
 		for (int c = 0; c < n; c++)
-			sum += v[c];
+			hits[p] += v[c];
+	}
 	free(v);
+	return err;
+}
+
+uint64_t rec_bpf__traps(struct rec_bpf *b)
+{
+	uint64_t hits[XGB_NPROGS], sum = 0;
+
+	rec_bpf__prog_traps(b, hits);
+	for (int p = 0; p < XGB_NPROGS; p++)
+		sum += hits[p];
 	return sum;
 }
 
@@ -406,6 +546,10 @@ void rec_bpf__detach(struct rec_bpf *b)
 	pthread_t th[MAX_THREADS];
 	bool started[MAX_THREADS] = {false};
 	uint32_t nt = b->nlinks < MAX_THREADS ? b->nlinks : MAX_THREADS;
+
+	for (int i = 0; i < b->ngone; i++)
+		gone_join(b->gone[i]);
+	b->ngone = 0;
 
 	for (int p = 0; p < REC_PROG_MAX; p++) {
 		if (b->multi_fds[p] >= 0)

@@ -20,6 +20,8 @@ struct bpf_map;
 struct bpf_program;
 struct bpf_link;
 struct xgotop; /* the skeleton, $(OUTPUT)/xgotop.skel.h */
+struct rec_bpf_gone;
+#define REC_BPF_GONE_MAX 8
 
 struct rec_bpf {
 	struct xgotop *skel;
@@ -32,6 +34,9 @@ struct rec_bpf {
 	uint32_t nlinks;
 	struct bpf_link **cpu_links; /* cpu_sample on each CPU's clock */
 	int ncpu_links;
+	/* detaches under way in threads of their own (rec_bpf__detach_prog) */
+	struct rec_bpf_gone *gone[REC_BPF_GONE_MAX];
+	int ngone;
 };
 
 /* The knobs of bpf/xgotop.bpf.c (its const volatile globals). */
@@ -63,12 +68,14 @@ int rec_bpf__open(struct rec_bpf *b, const struct rec_bpf_knobs *k);
 /* Verifies and loads every program. 0 or -errno with a message. */
 int rec_bpf__load(struct rec_bpf *b);
 /*
- * Puts the programs on the probes of plan in the executable path, for process pid. With
- * uprobe_multi, one link per program (attaching and, above all, detaching many perf-event
- * uprobes costs an RCU grace period each, ~100 ms here). -EOPNOTSUPP when the kernel has no
- * uprobe_multi links: reopen without multi. 0 or -errno with a message.
+ * Puts the programs on the probes of plan in the executable path, for process pid, but those
+ * in skip (1u << enum rec_prog). With uprobe_multi, one link per program (attaching and, above
+ * all, detaching many perf-event uprobes costs an RCU grace period each, ~100 ms here).
+ * -EOPNOTSUPP when the kernel has no uprobe_multi links: reopen without multi. 0 or -errno
+ * with a message.
  */
-int rec_bpf__attach(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path);
+int rec_bpf__attach(struct rec_bpf *b, const struct rec_plan *plan, pid_t pid, const char *path,
+		    uint32_t skip);
 /*
  * cpu_sample on a CPU-clock perf event at hz on every online CPU (the program keeps the
  * target's samples). 0 or -errno with a message.
@@ -85,6 +92,22 @@ uint64_t rec_bpf__traps(struct rec_bpf *b);
  * where a trap costs 5 us. 0 or -errno with a message.
  */
 int rec_bpf__trap_cost(struct rec_bpf *b, double *ns);
+/* Puts program p's probes of plan in (none when they are in already). 0 or -errno with a
+ * message. */
+int rec_bpf__attach_prog(struct rec_bpf *b, const struct rec_plan *plan, int p, pid_t pid,
+			 const char *path);
+/* Takes them out: the kernel removes the breakpoints at once, then waits for the programs
+ * already running to end (0.1-0.3 s for uprobe_multi links here), in a thread of its own; the
+ * program can be attached again meanwhile. rec_bpf__detach() waits for every one. */
+void rec_bpf__detach_prog(struct rec_bpf *b, const struct rec_plan *plan, int p);
+/* Whether program p does anything when hit (off: it counts the hit and returns; the budget's
+ * windows end at that instant, whenever the detach ends). 0 or -errno with a message. */
+int rec_bpf__set_prog_off(struct rec_bpf *b, int p, bool off);
+/* Whether any probe of program p is in. */
+bool rec_bpf__attached(const struct rec_bpf *b, const struct rec_plan *plan, int p);
+/* The uprobe hits so far of each program (enum xgb_prog, which is enum rec_prog's order).
+ * 0 or -errno. */
+int rec_bpf__prog_traps(struct rec_bpf *b, uint64_t hits[XGB_NPROGS]);
 /* Removes every probe (blocks until the kernel has). */
 void rec_bpf__detach(struct rec_bpf *b);
 void rec_bpf__close(struct rec_bpf *b);

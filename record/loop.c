@@ -310,6 +310,7 @@ int recorder__run(struct recorder *r, struct sink *sink)
 			break;
 		}
 		now = rec__clock_ns(CLOCK_MONOTONIC);
+		rec__budget_turn(r, now);
 		poll_target(r, now, false);
 		if (now >= next_tick) {
 			collect_lost(r, now - r->start_mono);
@@ -345,6 +346,7 @@ finish:
 	/* the moment the recording stopped: the file's span ends here (tf_writer__set_stop),
 	 * and what the probes see later is not part of it */
 	stop_mono = rec__clock_ns(CLOCK_MONOTONIC);
+	r->stop_mono = stop_mono;
 	tf_writer__set_stop(r->w, stop_mono - r->start_mono);
 	rec_ingest__cut(r->ing, stop_mono);
 	/* no new events from here on; what the kernel queued is still delivered (to the file,
@@ -361,8 +363,8 @@ finish:
 		err = rec_ingest__release(r->ing, rec__clock_ns(CLOCK_MONOTONIC), true);
 	/* what the probes cost: counted before the measurement adds its own hits */
 	if (r->bpf_ok) {
-		r->traps = rec_bpf__traps(&r->bpf);
-		if (r->traps && rec_bpf__trap_cost(&r->bpf, &r->trap_ns))
+		r->traps = rec_bpf__traps(&r->bpf) - r->traps_base;
+		if (r->traps && !r->trap_measured && rec_bpf__trap_cost(&r->bpf, &r->trap_ns))
 			snprintf(r->trap_error, sizeof(r->trap_error), "%s", xg_errmsg());
 	}
 	if (r->t.launched && !r->t.exited)

@@ -128,6 +128,13 @@ static int production_meta(struct recorder *r, struct tf_meta *m)
 			len += (size_t)snprintf(by + len, sizeof(by) - len, __VA_ARGS__);          \
 	} while (0)
 	by[0] = '\0';
+	if (r->budget_limit >= 0) {
+		char b[96];
+
+		snprintf(b, sizeof(b), "%g%% of the target's CPU; a trap costs %.2f us here",
+			 r->budget_limit * 100, r->trap_ns / 1000);
+		err = err ?: tf_meta__set_str(m, TF_KEY_BUDGET, b);
+	}
 	if (k & XGB_KIND_BIT(XG_EV_CPU_SAMPLE)) {
 		SAY("cpu_sample: each CPU's clock at %u Hz, kept when the target runs (one sample "
 		    "= 1/%u s of one CPU); ",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The recorder's options: modes, event kinds, sampling fractions and the --sample-file.
+ * The recorder's options: modes, event kinds, sampling fractions, the --sample-file and the
+ * probe budget.
  */
 #include "record/recorder_internal.h"
 
@@ -12,6 +13,25 @@ int recorder__parse_mode(const char *s, enum recorder_mode *mode)
 		*mode = RECORDER_MODE_FULL;
 	else
 		return xg_error(-EINVAL, "--mode %s: expected production or full", s);
+	return 0;
+}
+
+int recorder__parse_budget(const char *s, double *budget)
+{
+	char *end;
+	double v;
+
+	if (!strcmp(s, "none")) {
+		*budget = -1;
+		return 0;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || (*end && strcmp(end, "%") != 0) || !(v >= 0 && v <= 100))
+		return xg_error(
+		    -EINVAL, "--budget %s: expected a percentage from 0 to 100 (\"1%%\") or none",
+		    s);
+	*budget = v / 100;
 	return 0;
 }
 

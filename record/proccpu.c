@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The target's CPU time from /proc, for the share of it the probes cost (recorder__stats).
+ * The target's CPU time, for the share of it the probes cost (recorder__stats) and the probe
+ * budget: from its CPU-time clock (to the ns), else from /proc (to the clock tick, 10 ms).
  */
 #include "record/recorder_internal.h"
 
@@ -17,8 +18,13 @@ int64_t rec__process_cpu_ns(pid_t pid)
 	char path[64], buf[1024], *p;
 	unsigned long long ut, st;
 	long tck = sysconf(_SC_CLK_TCK);
+	struct timespec ts;
+	clockid_t clk;
 	ssize_t n;
 	int fd;
+
+	if (!clock_getcpuclockid(pid, &clk) && !clock_gettime(clk, &ts))
+		return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -129,6 +129,7 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	r->t.pidfd = -1;
 	r->t.cpu_ns = -1;
 	r->stats_fd = -1;
+	r->budget_limit = -1;
 	r->cpu_start_ns = r->cpu_last_ns = -1;
 	if (r->o.mode == RECORDER_MODE_AUTO)
 		r->o.mode = r->o.pid > 0 ? RECORDER_MODE_PRODUCTION : RECORDER_MODE_FULL;
@@ -410,6 +411,7 @@ int recorder__start(struct recorder *r)
 			return xg_error(-errno, "BPF_ENABLE_STATS: %s", strerror(errno));
 	}
 	err = setup_bpf(r, true);
+	err = err ?: rec__budget_measure(r);
 	if (err)
 		return err;
 
@@ -445,7 +447,7 @@ int recorder__start(struct recorder *r)
 	if (!r->rb)
 		return xg_error(-errno, "BPF: ring buffer: %s", strerror(errno));
 
-	err = rec_bpf__attach(&r->bpf, &r->plan, r->t.pid, r->t.exe);
+	err = rec_bpf__attach(&r->bpf, &r->plan, r->t.pid, r->t.exe, r->budget_progs);
 	if (err == -EOPNOTSUPP) {
 		/* no uprobe_multi (Linux < 6.6): one perf-event uprobe per probe */
 		ring_buffer__free(r->rb);
@@ -461,10 +463,16 @@ int recorder__start(struct recorder *r)
 			err = r->rb ? 0 : xg_error(-errno, "BPF: ring buffer: %s", strerror(errno));
 		}
 		if (!err)
-			err = rec_bpf__attach(&r->bpf, &r->plan, r->t.pid, r->t.exe);
+			err =
+			    rec_bpf__attach(&r->bpf, &r->plan, r->t.pid, r->t.exe, r->budget_progs);
 	}
 	if (!err && (r->o.kinds & XGB_KIND_BIT(XG_EV_CPU_SAMPLE)))
 		err = rec_bpf__attach_cpu(&r->bpf, r->o.cpu_hz);
+	/* the traps counted from here on are the recording's */
+	if (!err)
+		r->traps_base = rec_bpf__traps(&r->bpf);
+	if (!err)
+		err = rec__budget_start(r);
 	if (!err)
 		err = rec_bpf__set_enabled(&r->bpf, true);
 	if (!err && r->poll && !r->production)
@@ -534,6 +542,17 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 		rec_walk__stats(r->walk, &st->walk);
 	st->traps = r->traps;
 	st->trap_ns = r->trap_ns;
+	st->budget = r->budgeted ? r->budget_limit : -1;
+	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
+		st->coverage[k] = -1;
+	for (unsigned int u = 0; r->budgeted && u < r->nunits; u++)
+		for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
+			if (r->unit_kinds[u] & r->o.kinds & XGB_KIND_BIT(k))
+				st->coverage[k] = rec_budget__coverage(
+				    &r->budget, u, r->start_mono,
+				    r->stop_mono ? r->stop_mono : rec__clock_ns(CLOCK_MONOTONIC));
+	st->budget_switches = r->budget_switches;
+	snprintf(st->budget_error, sizeof(st->budget_error), "%s", r->budget_error);
 	snprintf(st->trap_error, sizeof(st->trap_error), "%s", r->trap_error);
 	/* a launched target's own total when it was reaped: /proc counts clock ticks, too coarse
 	 * for a short run */

@@ -92,7 +92,17 @@ struct recorder_opts {
 	 * (created or emptied; kept): "" = the trace file's path with ".out" appended; NULL =
 	 * they stay xgotop's. Unused when attaching. */
 	const char *program_output;
+	/* the share of the target's CPU time the traps may take (0-1; record/budget.h), when
+	 * budget_set (else production's RECORDER_BUDGET, none in full mode); < 0: none */
+	double budget;
+	bool budget_set;
 };
+
+/* production mode's budget when none is given: 1% */
+#define RECORDER_BUDGET 0.01
+
+/* "1%", "0.5%", "1" (percent), "none" -> a fraction (none: -1). 0 or -EINVAL with a message. */
+int recorder__parse_budget(const char *s, double *budget);
 
 struct recorder;
 
@@ -145,6 +155,13 @@ struct recorder_stats {
 	double trap_ns;
 	char trap_error[160];
 	int64_t target_cpu_ns;
+	/* the probe budget (< 0: none), and for each kind under it the share of the recording
+	 * its probes were in (< 0: not under it), the probes put in or taken out, and why they
+	 * stopped following the budget ("" if they did not) */
+	double budget;
+	double coverage[XG_EV_KIND_MAX];
+	uint64_t budget_switches;
+	char budget_error[160];
 };
 
 void recorder__stats(struct recorder *r, struct recorder_stats *st);

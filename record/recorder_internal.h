@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include "gobin/gobin.h"
 #include "record/bpfobj.h"
+#include "record/budget.h"
 #include "record/globals.h"
 #include "record/ingest.h"
 #include "record/poll.h"
@@ -62,6 +63,7 @@ struct recorder {
 	struct tf_meta *meta;
 	struct rec_ingest *ing;
 	uint64_t start_mono, start_wall;
+	uint64_t stop_mono; /* when recording stopped (0 while it runs) */
 	uint64_t bias;
 	uint64_t *lost_seen; /* [ncpus * XGB_NKINDS]: counts already reported */
 	uint64_t lost[XG_EV_KIND_MAX];
@@ -73,7 +75,7 @@ struct recorder {
 	bool target_ok, plan_ok, bpf_ok;
 	/* what the probes cost the target: uprobe hits, one trap's price measured at the end,
 	 * and the target's CPU time (user + system) when the probes went on and lately */
-	uint64_t traps;
+	uint64_t traps, traps_base;
 	double trap_ns;
 	char trap_error[160];
 	int64_t cpu_start_ns, cpu_last_ns; /* -1 while unknown */
@@ -102,6 +104,21 @@ struct recorder {
 	bool memprof_off;      /* the linker turned memory profiling off (no runtime.MemProfile) */
 	char unavailable[512]; /* what production mode cannot do for this binary */
 	char poll_error[160];
+
+	/* the probe budget (windows.c): its share of the target's CPU (< 0: none), the units
+	 * it turns on and off (programs, kinds), the hit counts when it began */
+	double budget_limit;
+	bool trap_measured; /* trap_ns measured before the probes went in */
+	bool budgeted;
+	struct rec_budget budget;
+	unsigned int nunits;
+	uint32_t unit_progs[REC_BUDGET_UNITS]; /* 1u << enum rec_prog */
+	uint32_t unit_kinds[REC_BUDGET_UNITS]; /* XGB_KIND_BIT()s */
+	uint32_t budget_progs;		       /* all of the units' programs */
+	bool budget_begun;		       /* its first turn came */
+	uint64_t hits_base[XGB_NPROGS];
+	uint64_t budget_switches; /* units put in or taken out */
+	char budget_error[160];
 };
 
 /* proccpu.c */
@@ -130,6 +147,18 @@ bool rec__walk_stacks(const struct recorder *r);
 /* The recording's metadata (format/metakeys.h), from the binary, the plan, the options and the
  * target. 0 or -errno. */
 int rec__build_meta(struct recorder *r);
+
+/* windows.c */
+/* With a budget (opts.budget, production's default): its units, and a trap's price measured
+ * (the programs loaded, before the probes go in). Without one, or when the price cannot be
+ * measured (said on stderr), r->budget_limit is < 0. Once set, the units' programs
+ * (r->budget_progs) are not attached with the others: rec__budget_turn() puts them in. 0 or
+ * -errno with a message (a budget in full mode). */
+int rec__budget_measure(struct recorder *r);
+/* Once the other probes are in, before they are enabled: where the hit counts start. */
+int rec__budget_start(struct recorder *r);
+/* Each turn of the event loop: the budget's decisions when one is due. */
+void rec__budget_turn(struct recorder *r, uint64_t now);
 
 /* loop.c */
 /* Writes a snapshot of every goroutine alive at attach. 0 or -errno. */
