@@ -24,6 +24,8 @@ struct gmodel *gmodel__new(void)
 	m->alloc_rate = 1.0;
 	m->g_rate = 1.0;
 	m->cpu_hz = 99;
+	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
+		m->win_since[k] = UINT64_MAX;
 	return m;
 }
 
@@ -877,6 +879,36 @@ static void heap_figures(struct gmodel *m, const struct xg_event *ev)
 		m->gc_last = ev->gc;
 }
 
+/* A window event: kind ev->of's probes went in or out at ev->ts. */
+static void window(struct gmodel *m, const struct xg_event *ev)
+{
+	unsigned int k = ev->of;
+
+	if (k >= XG_EV_KIND_MAX)
+		return;
+	m->windowed[k] = true;
+	if (ev->count && m->win_since[k] == UINT64_MAX) {
+		m->win_since[k] = ev->ts;
+	} else if (!ev->count && m->win_since[k] != UINT64_MAX) {
+		m->win_in_ns[k] += ev->ts > m->win_since[k] ? ev->ts - m->win_since[k] : 0;
+		m->win_since[k] = UINT64_MAX;
+	}
+}
+
+double gmodel__coverage(const struct gmodel *m, unsigned int kind)
+{
+	uint64_t in;
+
+	if (kind >= XG_EV_KIND_MAX || !m->windowed[kind])
+		return -1;
+	if (m->now_ts <= m->win_from)
+		return 0;
+	in = m->win_in_ns[kind];
+	if (m->win_since[kind] != UINT64_MAX && m->now_ts > m->win_since[kind])
+		in += m->now_ts - m->win_since[kind];
+	return in >= m->now_ts - m->win_from ? 1 : (double)in / (double)(m->now_ts - m->win_from);
+}
+
 int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 {
 	struct gm_g *g;
@@ -939,6 +971,9 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 		m->lost += ev->count;
 		m->cur.lost += ev->count;
 		return 0;
+	case XG_EV_WINDOW:
+		window(m, ev);
+		return 0;
 	default:
 		return 0;
 	}
@@ -977,6 +1012,10 @@ void gmodel__reset(struct gmodel *m, uint64_t ts)
 	m->peak_alloc_ts = 0;
 	m->events = 0;
 	memset(m->kind_events, 0, sizeof(m->kind_events));
+	memset(m->win_in_ns, 0, sizeof(m->win_in_ns));
+	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
+		m->win_since[k] = UINT64_MAX;
+	m->win_from = ts;
 	m->created = m->exited = m->lost = 0;
 	m->alloc_bytes = m->alloc_objs = 0;
 	m->cpu_samples = 0;

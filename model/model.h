@@ -272,6 +272,12 @@ struct gmodel {
 	struct u64map stack_site; /* stack id -> site index + 1 */
 
 	uint64_t resets; /* bumped by reset(): views drop cached rows */
+
+	/* the probe budget's windows (window events, SPEC.md section 10), per kind: whether the
+	 * kind is under a budget, the time its probes were in since win_from (begin or the last
+	 * reset) and since when they are in (UINT64_MAX: out, or not known since a reset) */
+	bool windowed[XG_EV_KIND_MAX];
+	uint64_t win_in_ns[XG_EV_KIND_MAX], win_since[XG_EV_KIND_MAX], win_from;
 };
 
 struct gmodel *gmodel__new(void);
@@ -285,6 +291,10 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev);
 void gmodel__tick(struct gmodel *m, const struct sink_status *st);
 /* The source jumped (seek, loop): forget everything event-derived; snapshots follow. */
 void gmodel__reset(struct gmodel *m, uint64_t ts);
+
+/* The share of the time since begin (or the last reset) kind's probes were in, 0-1, or -1 when
+ * the kind is not under a probe budget: its events are whole. */
+double gmodel__coverage(const struct gmodel *m, unsigned int kind);
 
 /* Lookups. NULL when unknown. */
 struct gm_g *gmodel__g(const struct gmodel *m, uint64_t goid);

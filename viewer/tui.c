@@ -330,7 +330,19 @@ static void draw_summary(const struct gmodel *m, int y)
 	else if (m->heap_goal)
 		x = putf(y, x, " / goal %s", gm_text_bytes(a, sizeof(a), (double)m->heap_goal));
 	if (m->cpu_samples)
-		putf(y, x, "  CPU %.2f cores (%.0f Hz samples)", m->cpu_busy, m->cpu_hz);
+		x = putf(y, x, "  CPU %.2f cores (%.0f Hz samples)", m->cpu_busy, m->cpu_hz);
+	/* kinds under the probe budget whose probes were out part of the time */
+	for (unsigned int k = 0, first = 1; k < XG_EV_KIND_MAX; k++) {
+		double seen = gmodel__coverage(m, k);
+
+		if (seen < 0 || seen >= 0.995)
+			continue;
+		attron(COLOR_PAIR(C_DEAD));
+		x = putf(y, x, first ? "  seen: %s %.0f%%" : ", %s %.0f%%", xg_kind_name(k),
+			 100 * seen);
+		attroff(COLOR_PAIR(C_DEAD));
+		first = 0;
+	}
 
 	y++;
 	x = putf(y, 0, " goroutines %u", m->live);

@@ -366,6 +366,13 @@ static char *build_frame(struct web *w, const struct gmodel *m, uint64_t seq, si
 	jsonw_uint_field(j, "ev", m->events);
 	jsonw_double_field(j, "evps", m->events_ps);
 	jsonw_uint_field(j, "lost", m->lost > m->lost_status ? m->lost : m->lost_status);
+	/* kinds under the probe budget: the share of the time their probes were in */
+	jsonw_name(j, "seen");
+	jsonw_start_object(j);
+	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
+		if (gmodel__coverage(m, k) >= 0)
+			jsonw_double_field(j, xg_kind_name(k), gmodel__coverage(m, k));
+	jsonw_end_object(j);
 	jsonw_uint_field(j, "gc", m->gc_cycles);
 	jsonw_uint_field(j, "heap", m->heap_live);
 	jsonw_uint_field(j, "goal", m->heap_goal);

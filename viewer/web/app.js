@@ -171,6 +171,9 @@ function renderText(f) {
   if (f.lagging) b += badge('LAGGING ' + fmtDur(f.lag), 'lag');
   if (f.finished) b += badge('finished');
   if (f.g_rate < 1) b += badge('goroutines sampled at ' + f.g_rate + ' (~' + Math.round(f.live / f.g_rate) + ' live)');
+  // kinds under the probe budget whose probes were out part of the time
+  for (const [k, v] of Object.entries(f.seen || {}))
+    if (v < 0.995) b += badge(k + ' seen ' + Math.round(100 * v) + '% of the time (probe budget)');
   $('badges').innerHTML = b;
   $('clock').textContent = 'trace ' + fmtDur(f.t) + (f.dur ? ' / ' + fmtDur(f.dur) : '');
   $('live').textContent = f.live;
