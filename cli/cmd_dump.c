@@ -169,6 +169,9 @@ static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables 
 		add(&l, " %s probes %s", of ? of : "?", ev->count ? "in" : "out");
 		break;
 	}
+	case XG_EV_BUDGET:
+		add(&l, " %g%% of the target's CPU from now on", (double)ev->count / 1e4);
+		break;
 	case XG_EV_SNAPSHOT:
 		add(&l, " %s", state(ev->to, b1, sizeof(b1)));
 		if (ev->reason)

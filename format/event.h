@@ -71,7 +71,9 @@ enum xg_kind_flags {
 	  XG_FLD_STATE | XG_FLD_STACK | XG_FLD_CREATE | XG_FLD_WAITED,                             \
 	  XG_KIND_GOROUTINE | XG_KIND_SAMPLES)                                                     \
 	/* the probes behind kind `of` went in (count 1) or out (count 0): the budget's windows */ \
-	X(arg, 12, WINDOW, "window", XG_FLD_LOST, XG_KIND_SAMPLES)
+	X(arg, 12, WINDOW, "window", XG_FLD_LOST, XG_KIND_SAMPLES)                                 \
+	/* the probe budget changed to `count` parts per million of the target's CPU */            \
+	X(arg, 13, BUDGET, "budget", XG_FLD_LOST, XG_KIND_SAMPLES)
 
 #define XG__KIND_ENUM(arg, num, id, name, fields, flags) XG_EV_##id = (num),
 /* clang-format off */
@@ -151,7 +153,8 @@ struct xg_event {
 	uint64_t weight; /* alloc_sample: bytes the sample stands for (scaled by the rate) */
 
 	/* lost: number of events dropped; count of kind `of` on `cpu`. window: 1 the probes of
-	 * kind `of` went in, 0 they went out */
+	 * kind `of` went in, 0 they went out. budget: the new budget, in parts per million of the
+	 * target's CPU time */
 	uint64_t count;
 
 	/* gc_start, gc_end, heap: heap figures in bytes, 0 when not available */

@@ -239,6 +239,9 @@ void xg_event_write_json(FILE *f, const struct xg_event *ev, const struct tf_tab
 			RAW(&b, ",\"in\":false");
 		break;
 	}
+	case XG_EV_BUDGET:
+		put_u64(&b, "budget_ppm", ev->count);
+		break;
 	case XG_EV_SNAPSHOT:
 		if (!ev->goid) { /* the mark of a whole walk */
 			RAW(&b, ",\"walk\":true");

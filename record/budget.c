@@ -148,6 +148,12 @@ void rec_budget__set(struct rec_budget *b, unsigned int u, bool in, uint64_t now
 	b->u[u].since = now;
 }
 
+void rec_budget__set_limit(struct rec_budget *b, double limit)
+{
+	b->limit = limit < 0 ? 0 : limit;
+	b->debt_ns = 0;
+}
+
 double rec_budget__coverage(const struct rec_budget *b, unsigned int u, uint64_t start,
 			    uint64_t now)
 {

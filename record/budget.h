@@ -77,6 +77,9 @@ void rec_budget__feed(struct rec_budget *b, uint64_t now, int64_t cpu_ns, const 
  * are. */
 bool rec_budget__want(const struct rec_budget *b, unsigned int u, uint64_t now);
 void rec_budget__set(struct rec_budget *b, unsigned int u, bool in, uint64_t now);
+/* A new limit (0-1), from the next decision on; what was spent beyond the old one is
+ * forgotten. */
+void rec_budget__set_limit(struct rec_budget *b, double limit);
 /* The share of the time since start (to now) unit u has been in, 0-1. */
 double rec_budget__coverage(const struct rec_budget *b, unsigned int u, uint64_t start,
 			    uint64_t now);

@@ -186,7 +186,7 @@ static void poll_target(struct recorder *r, uint64_t now, bool force)
 	}
 }
 
-/* SIGHUP: apply the rates now in opts.sample_file. */
+/* SIGHUP: apply the rates (and the budget) now in opts.sample_file. */
 static void reload_samples(struct recorder *r)
 {
 	struct recorder_opts o = {0};
@@ -195,6 +195,8 @@ static void reload_samples(struct recorder *r)
 		fprintf(stderr, "xgotop record: %s (sampling unchanged)\n", xg_errmsg());
 		return;
 	}
+	if (o.budget_set)
+		rec__budget_change(r, o.budget);
 	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++) {
 		if (!o.sample_set[k] || recorder__set_sample(r, k, o.sample[k]))
 			continue;

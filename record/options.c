@@ -125,8 +125,13 @@ int rec__read_sample_file(const char *path, struct recorder_opts *o)
 		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 			e--;
 		*e = '\0';
-		if (*s && recorder__parse_sample(s, o))
+		if (!strncmp(s, "budget=", 7)) {
+			if (recorder__parse_budget(s + 7, &o->budget))
+				err = xg_error(-EINVAL, "%s:%d: %s", path, n, xg_errmsg());
+			o->budget_set = true;
+		} else if (*s && recorder__parse_sample(s, o)) {
 			err = xg_error(-EINVAL, "%s:%d: %s", path, n, xg_errmsg());
+		}
 	}
 	fclose(f);
 	return err;

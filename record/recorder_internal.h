@@ -157,6 +157,9 @@ int rec__build_meta(struct recorder *r);
 int rec__budget_measure(struct recorder *r);
 /* Once the other probes are in, before they are enabled: where the hit counts start. */
 int rec__budget_start(struct recorder *r);
+/* SIGHUP with a budget= line in opts.sample_file: limit (< 0: none) from the next decision on,
+ * and a budget event. */
+void rec__budget_change(struct recorder *r, double limit);
 /* Each turn of the event loop: the budget's decisions when one is due. */
 void rec__budget_turn(struct recorder *r, uint64_t now);
 

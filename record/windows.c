@@ -116,6 +116,29 @@ int rec__budget_start(struct recorder *r)
 	return 0;
 }
 
+void rec__budget_change(struct recorder *r, double limit)
+{
+	struct xg_event ev = {0};
+	uint64_t now = rec__clock_ns(CLOCK_MONOTONIC);
+
+	if (!r->budgeted) {
+		fprintf(stderr, "xgotop record: a budget cannot begin while recording (record with "
+				"--budget); the probes stay in\n");
+		return;
+	}
+	if (limit < 0 || limit > 1)
+		limit = 1; /* none: every probe in */
+	r->budget_limit = limit;
+	rec_budget__set_limit(&r->budget, limit);
+	ev.ts = now > r->start_mono ? now - r->start_mono : 0;
+	ev.kind = XG_EV_BUDGET;
+	ev.count = (uint64_t)(limit * 1e6 + 0.5);
+	rec_ingest__push(r->ing, &ev);
+	if (!r->o.quiet)
+		fprintf(stderr, "xgotop record: budget %g%% of the target's CPU from now on\n",
+			limit * 100);
+}
+
 void rec__budget_turn(struct recorder *r, uint64_t now)
 {
 	uint64_t hits[XGB_NPROGS], uhits[REC_BUDGET_UNITS] = {0};

@@ -22,7 +22,7 @@ MAGIC = b'\x89XGT\r\n\x1a\n'
 END_MAGIC = b'\x89XGTEND\n'
 GONE_NS = 10 * 10**9  # removed goids are remembered this long (SPEC 11)
 KINDS = {1: 'go_create', 2: 'go_exit', 3: 'go_state', 4: 'alloc', 5: 'gc_start', 6: 'gc_end',
-         7: 'lost', 8: 'cpu_sample', 9: 'alloc_sample', 10: 'heap', 11: 'snapshot', 12: 'window'}
+         7: 'lost', 8: 'cpu_sample', 9: 'alloc_sample', 10: 'heap', 11: 'snapshot', 12: 'window', 13: 'budget'}
 STATES = {0: 'idle', 1: 'runnable', 2: 'running', 3: 'syscall', 4: 'waiting', 6: 'dead',
           8: 'copystack', 9: 'preempted', 10: 'leaked'}
 # column id -> (field, encoding)
@@ -495,6 +495,8 @@ def to_json(t, e):
         of = e['of']
         o.append(b',"of":%s,"in":%s' % (b'"%s"' % KINDS[of].encode() if of in KINDS else b'%d' % of,
                                        b'true' if e['count'] else b'false'))
+    elif kind == 13:
+        o.append(b',"budget_ppm":%d' % e['count'])
     elif kind == 11 and not e['goid']:
         o.append(b',"walk":true')
     elif kind == 11:
