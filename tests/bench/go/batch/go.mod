@@ -1,0 +1,3 @@
+module xgotop.test/batch
+
+go 1.21
