@@ -131,10 +131,10 @@ static void poll_sched(struct recorder *r, uint64_t now, bool force)
 	r->next_sched = now + (uint64_t)r->o.heap_ms * 1000000;
 	t0 = rec__clock_ns(CLOCK_MONOTONIC);
 	err = rec_sched__read(r->sched, &c, &why);
-	if (err == -EAGAIN && why < REC_SCHED_BAD_MAX) {
+	if (err == -EAGAIN && why < REC_SCHED_BAD_MAX)
 		r->sched_dropped[why]++;
+	if (err == -EAGAIN || err == -ENODATA)
 		return;
-	}
 	if (err) {
 		if (err != -ESRCH && !r->poll_error[0])
 			snprintf(r->poll_error, sizeof(r->poll_error), "%s", xg_errmsg());

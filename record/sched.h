@@ -64,9 +64,9 @@ struct rec_sched *rec_sched__new(pid_t pid, uint64_t bias, const struct go_offse
 				 const struct rec_globals *gl);
 void rec_sched__free(struct rec_sched *s);
 
-/* Reads the counts into *c. 0; -EAGAIN when the reading was dropped, with *why; or -errno
- * (-ESRCH: the process is gone; -EFAULT: runtime.sched is not where it should be) with a
- * message. */
+/* Reads the counts into *c. 0; -ENODATA when the runtime has not started (allp is empty);
+ * -EAGAIN when the reading was dropped, with *why; or -errno (-ESRCH: the process is gone;
+ * -EFAULT: runtime.sched is not where it should be) with a message. */
 int rec_sched__read(struct rec_sched *s, struct rec_sched_counts *c, enum rec_sched_bad *why);
 
 #endif /* XG_RECORD_SCHED_H */
