@@ -935,6 +935,15 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 	case XG_EV_HEAP:
 		heap_figures(m, ev);
 		return 0;
+	case XG_EV_SCHED:
+		m->sched = (struct gm_sched){.ts = ev->ts,
+					     .created = ev->created,
+					     .alive = ev->alive,
+					     .threads = ev->threads,
+					     .gomaxprocs = ev->gomaxprocs,
+					     .runnable = ev->runnable};
+		m->sched_seen = true;
+		return 0;
 	case XG_EV_LOST:
 		m->lost += ev->count;
 		m->cur.lost += ev->count;
