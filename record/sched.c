@@ -253,7 +253,8 @@ static int read_ps(struct rec_sched *s, uint64_t arr, uint64_t cap, enum rec_sch
 		uint8_t *b = realloc(s->pbuf, cap * (size_t)s->pl.len);
 
 		if (!b)
-			return -ENOMEM;
+			return xg_error(-ENOMEM, "the fields of %llu Ps: out of memory",
+					(unsigned long long)cap);
 		s->pbuf = b;
 		s->pcap = cap;
 	}
