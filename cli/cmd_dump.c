@@ -181,6 +181,13 @@ static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables 
 		if (ev->start_fn)
 			add(&l, " %s", tf_tables__str(t, ev->start_fn));
 		break;
+	case XG_EV_SCHED:
+		add(&l, " created=%" PRIu64 " alive=%u threads=%u", ev->created, ev->alive,
+		    ev->threads);
+		if (ev->gomaxprocs)
+			add(&l, " gomaxprocs=%u", ev->gomaxprocs);
+		add(&l, " runnable=%u", ev->runnable);
+		break;
 	default:
 		break;
 	}

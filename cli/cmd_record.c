@@ -88,14 +88,16 @@ static void usage(FILE *f)
 	    "                         are not traps). The windows are in the trace. \"none\":\n"
 	    "                         no budget\n"
 	    "      --events LIST      kinds to record. full: go_create,go_exit,go_state,alloc,\n"
-	    "                         gc_start,gc_end (default all). production: go_create,\n"
-	    "                         go_exit,cpu_sample,alloc_sample,heap,snapshot,gc_start,\n"
-	    "                         gc_end (the default) and alloc: every large allocation\n"
-	    "                         exactly (Go 1.24+, a trap each; under a budget, while\n"
-	    "                         its probe is in). gc = both gc kinds,\n"
-	    "                         all = every kind of the mode\n"
+	    "                         gc_start,gc_end (the default) and sched (the scheduler's\n"
+	    "                         counts, read from memory at the heap interval).\n"
+	    "                         production: go_create,go_exit,cpu_sample,alloc_sample,\n"
+	    "                         heap,snapshot,sched,gc_start,gc_end (the default) and\n"
+	    "                         alloc: every large allocation exactly (Go 1.24+, a trap\n"
+	    "                         each; under a budget, while its probe is in). gc = both\n"
+	    "                         gc kinds, all = every kind of the mode\n"
 	    "      --cpu-hz N         production: CPU samples per second (default 99)\n"
-	    "      --heap-interval DUR  production: read the heap figures this often (100ms)\n"
+	    "      --heap-interval DUR  read the heap figures and the scheduler's counts this\n"
+	    "                         often (100ms)\n"
 	    "      --snapshot-interval DUR  production: read every goroutine's status this\n"
 	    "                         often (default 1s)\n"
 	    "      --exit-interval DUR  production: goroutine exits are seen without a probe,\n"
@@ -258,6 +260,15 @@ static void summary(struct recorder *r)
 			" exits seen there, %" PRIu64 " by g reuse), %.1f ms reading in all\n",
 			st.polls_heap, st.polls_snapshot, st.polls_exit, st.exits_polled,
 			st.exits_reused, (double)st.poll_ns / 1e6);
+	if (st.polls_sched || st.sched_dropped[0] || st.sched_dropped[1] || st.sched_dropped[2])
+		fprintf(stderr,
+			"xgotop record: %" PRIu64 " scheduler count reads, %" PRIu64
+			" dropped (allp %" PRIu64 ", p %" PRIu64 ", count %" PRIu64 ")\n",
+			st.polls_sched,
+			st.sched_dropped[REC_SCHED_BAD_ALLP] + st.sched_dropped[REC_SCHED_BAD_P] +
+			    st.sched_dropped[REC_SCHED_BAD_COUNT],
+			st.sched_dropped[REC_SCHED_BAD_ALLP], st.sched_dropped[REC_SCHED_BAD_P],
+			st.sched_dropped[REC_SCHED_BAD_COUNT]);
 	if (st.walk.stacks || st.walk.stacks_kept || st.walk.stacks_owed || st.walk.stacks_none)
 		fprintf(stderr,
 			"xgotop record: %" PRIu64 " goroutine walks, %.1f ms (the first %.1f ms, "

@@ -24,6 +24,7 @@
 #define M_HEAP	     XG_KINDS_WITH_FIELDS(XG_FLD_HEAP)
 #define M_LOST	     XG_KINDS_WITH_FIELDS(XG_FLD_LOST)
 #define M_WAITED     XG_KINDS_WITH_FIELDS(XG_FLD_WAITED)
+#define M_SCHED	     XG_KINDS_WITH_FIELDS(XG_FLD_SCHED)
 #define M_ANY	     XG_KINDS_WITH_FIELDS(~0U) /* kinds with any column past goid */
 #define NCPU	     65536
 #define BLOCK	     256
@@ -63,6 +64,11 @@ static const struct colspec specs[TF_COL_MAX] = {
     [TF_COL_OF] = {"of", TF_ENC_U8, M_LOST},
     [TF_COL_START_WRAPPER] = {"start_wrapper", TF_ENC_UVARINT, M_CREATE},
     [TF_COL_WAITED] = {"waited_ns", TF_ENC_UVARINT, M_WAITED},
+    [TF_COL_CREATED] = {"created", TF_ENC_UVARINT, M_SCHED},
+    [TF_COL_ALIVE] = {"alive", TF_ENC_UVARINT, M_SCHED},
+    [TF_COL_THREADS] = {"threads", TF_ENC_UVARINT, M_SCHED},
+    [TF_COL_GOMAXPROCS] = {"gomaxprocs", TF_ENC_UVARINT, M_SCHED},
+    [TF_COL_RUNNABLE] = {"runnable", TF_ENC_UVARINT, M_SCHED},
 };
 
 const char *tf_col_name(unsigned int col)
@@ -427,6 +433,19 @@ static long encode_rows(struct tf_chunk_enc *e, const struct xg_event *const *ro
 				prev_tfree = ev->total_free;
 				p[TF_COL_TOTAL_FREE] = tf_put_uv(p[TF_COL_TOTAL_FREE], v);
 				any[TF_COL_TOTAL_FREE] |= ev->total_free;
+			}
+			if (km & M_SCHED) {
+#define PUT(col, field)                                                                            \
+	do {                                                                                       \
+		p[col] = tf_put_uv(p[col], ev->field);                                             \
+		any[col] |= ev->field;                                                             \
+	} while (0)
+				PUT(TF_COL_CREATED, created);
+				PUT(TF_COL_ALIVE, alive);
+				PUT(TF_COL_THREADS, threads);
+				PUT(TF_COL_GOMAXPROCS, gomaxprocs);
+				PUT(TF_COL_RUNNABLE, runnable);
+#undef PUT
 			}
 			if (km & M_LOST) {
 				p[TF_COL_COUNT] = tf_put_uv(p[TF_COL_COUNT], ev->count);
@@ -1138,6 +1157,11 @@ static int decode_sub(struct tf_chunk_dec *d, struct xg_event *evs, size_t k)
 	SPARSE_DELTA(TF_COL_TOTAL_ALLOC, total_alloc, prev_talloc);
 	SPARSE_DELTA(TF_COL_TOTAL_FREE, total_free, prev_tfree);
 	SPARSE(TF_COL_COUNT, count, uint64_t);
+	SPARSE(TF_COL_CREATED, created, uint64_t);
+	SPARSE(TF_COL_ALIVE, alive, uint32_t);
+	SPARSE(TF_COL_THREADS, threads, uint32_t);
+	SPARSE(TF_COL_GOMAXPROCS, gomaxprocs, uint32_t);
+	SPARSE(TF_COL_RUNNABLE, runnable, uint32_t);
 	return 0;
 }
 

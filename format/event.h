@@ -25,6 +25,7 @@ enum xg_fields {
 	XG_FLD_HEAP = 1 << 5,	/* gc, heap_live, heap_goal, total_alloc, total_free */
 	XG_FLD_LOST = 1 << 6,	/* count, of */
 	XG_FLD_WAITED = 1 << 7, /* waited_ns */
+	XG_FLD_SCHED = 1 << 8,	/* created, alive, threads, gomaxprocs, runnable */
 };
 
 /* What a kind is, besides its fields. */
@@ -73,7 +74,9 @@ enum xg_kind_flags {
 	/* the probes behind kind `of` went in (count 1) or out (count 0): the budget's windows */ \
 	X(arg, 12, WINDOW, "window", XG_FLD_LOST, XG_KIND_SAMPLES)                                 \
 	/* the probe budget changed to `count` parts per million of the target's CPU */            \
-	X(arg, 13, BUDGET, "budget", XG_FLD_LOST, XG_KIND_SAMPLES)
+	X(arg, 13, BUDGET, "budget", XG_FLD_LOST, XG_KIND_SAMPLES)                                 \
+	/* the scheduler's counts read from the target */                                          \
+	X(arg, 14, SCHED, "sched", XG_FLD_SCHED, XG_KIND_SAMPLES)
 
 #define XG__KIND_ENUM(arg, num, id, name, fields, flags) XG_EV_##id = (num),
 /* clang-format off */
@@ -168,6 +171,14 @@ struct xg_event {
 	 * Go's tracebacks print "[chan receive, 6 minutes]"): ts minus waitsince, approximate by
 	 * about one GC cycle either way (SPEC.md section 10); 0 when the runtime does not know */
 	uint64_t waited_ns;
+
+	/* sched: the runtime's scheduler counts at ts, read from its memory (SPEC.md section
+	 * 10); a count the runtime's variables could not give is left out (sched_has) */
+	uint64_t created;    /* goroutines created since the program started */
+	uint32_t alive;	     /* runtime.NumGoroutine() */
+	uint32_t threads;    /* OS threads the runtime made (mcount()) */
+	uint32_t gomaxprocs; /* runtime.GOMAXPROCS(0) */
+	uint32_t runnable;   /* goroutines on run queues, global and per P */
 };
 
 /* "go_create", ... or NULL for a number that is not a kind. */

@@ -255,6 +255,14 @@ void xg_event_write_json(FILE *f, const struct xg_event *ev, const struct tf_tab
 		if (ev->waited_ns)
 			put_u64(&b, "waited_ns", ev->waited_ns);
 		break;
+	case XG_EV_SCHED:
+		put_u64(&b, "created", ev->created);
+		put_u64(&b, "alive", ev->alive);
+		put_u64(&b, "threads", ev->threads);
+		if (ev->gomaxprocs)
+			put_u64(&b, "gomaxprocs", ev->gomaxprocs);
+		put_u64(&b, "runnable", ev->runnable);
+		break;
 	default:
 		break;
 	}

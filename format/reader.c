@@ -1153,8 +1153,8 @@ static void window(struct tf_info *in, const struct xg_event *ev, uint64_t *in_s
 {
 	unsigned int k = ev->of;
 
-	if (k >= XG_EV_KIND_MAX)
-		return;
+	if (k >= XG_EV_KIND_MAX || !xg_kind_name(k))
+		return; /* (not a kind: nothing of the trace's is under it) */
 	in->windows[k]++;
 	if (ev->count && in_since[k] == UINT64_MAX) {
 		in_since[k] = ev->ts;

@@ -76,6 +76,11 @@ enum tf_col {
 	TF_COL_OF = 23,
 	TF_COL_START_WRAPPER = 24, /* format 1.1 */
 	TF_COL_WAITED = 25,	   /* format 1.2 */
+	TF_COL_CREATED = 26,	   /* format 1.4 */
+	TF_COL_ALIVE = 27,	   /* format 1.4 */
+	TF_COL_THREADS = 28,	   /* format 1.4 */
+	TF_COL_GOMAXPROCS = 29,	   /* format 1.4 */
+	TF_COL_RUNNABLE = 30,	   /* format 1.4 */
 	TF_COL_MAX		   /* one past the last known column */
 };
 

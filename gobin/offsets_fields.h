@@ -89,6 +89,43 @@
 	  OPTIONAL, NOMETA, NOBPF, "muintptr: its M")                                              \
 	X(p_mcache, "runtime.p", "mcache",                                                         \
 	  OPTIONAL, NOMETA, NOBPF, "*mcache: its allocation cache")                                \
+	X(p_goidcache, "runtime.p", "goidcache",                                                   \
+	  OPTIONAL, NOMETA, NOBPF, "uint64: next goroutine id cached")                             \
+	X(p_goidcacheend, "runtime.p", "goidcacheend",                                             \
+	  OPTIONAL, NOMETA, NOBPF, "uint64: end of the cached ids")                                \
+	X(p_goroutines_created, "runtime.p", "goroutinesCreated",                                  \
+	  OPTIONAL, NOMETA, NOBPF, "uint64: goroutines it created, 1.26+")                         \
+	X(p_gfree_n, "runtime.p", "gFree.n",                                                       \
+	  OPTIONAL, NOMETA, NOBPF, "int32: free gs, up to 1.24")                                   \
+	X(p_gfree_size, "runtime.p", "gFree.size",                                                 \
+	  OPTIONAL, NOMETA, NOBPF, "int32: free gs, 1.25+")                                        \
+	X(p_runqhead, "runtime.p", "runqhead",                                                     \
+	  OPTIONAL, NOMETA, NOBPF, "uint32: local run queue head")                                 \
+	X(p_runqtail, "runtime.p", "runqtail",                                                     \
+	  OPTIONAL, NOMETA, NOBPF, "uint32: local run queue tail")                                 \
+	X(p_runnext, "runtime.p", "runnext",                                                       \
+	  OPTIONAL, NOMETA, NOBPF, "guintptr: the g to run next")                                  \
+	/* runtime.schedt (the runtime.sched variable) */                                          \
+	X(sched_goidgen, "runtime.schedt", "goidgen",                                              \
+	  OPTIONAL, NOMETA, NOBPF, "atomic.Uint64: last goroutine id handed out")                  \
+	X(sched_goroutines_created, "runtime.schedt", "goroutinesCreated",                         \
+	  OPTIONAL, NOMETA, NOBPF, "atomic.Uint64: flushed P counts, 1.26+")                       \
+	X(sched_mnext, "runtime.schedt", "mnext",                                                  \
+	  OPTIONAL, NOMETA, NOBPF, "int64: Ms made")                                               \
+	X(sched_nmfreed, "runtime.schedt", "nmfreed",                                              \
+	  OPTIONAL, NOMETA, NOBPF, "int64: Ms freed")                                              \
+	X(sched_ngsys, "runtime.schedt", "ngsys",                                                  \
+	  OPTIONAL, NOMETA, NOBPF, "atomic.Int32: system goroutines")                              \
+	X(sched_gfree_n, "runtime.schedt", "gFree.n",                                              \
+	  OPTIONAL, NOMETA, NOBPF, "int32: free gs, up to 1.24")                                   \
+	X(sched_gfree_stack_size, "runtime.schedt", "gFree.stack.size",                            \
+	  OPTIONAL, NOMETA, NOBPF, "int32: free gs with stacks, 1.25+")                            \
+	X(sched_gfree_nostack_size, "runtime.schedt", "gFree.noStack.size",                        \
+	  OPTIONAL, NOMETA, NOBPF, "int32: free gs without, 1.25+")                                \
+	X(sched_runqsize, "runtime.schedt", "runqsize",                                            \
+	  OPTIONAL, NOMETA, NOBPF, "int32: global run queue, up to 1.24")                          \
+	X(sched_runq_size, "runtime.schedt", "runq.size",                                          \
+	  OPTIONAL, NOMETA, NOBPF, "int32: global run queue, 1.25+")                               \
 	/* runtime.gcControllerState (the runtime.gcController variable) */                        \
 	X(gcc_heap_live, "runtime.gcControllerState", "heapLive",                                  \
 	  OPTIONAL, META, BPF, "atomic.Uint64: bytes live (heap figures)")                         \

@@ -884,7 +884,7 @@ static void window(struct gmodel *m, const struct xg_event *ev)
 {
 	unsigned int k = ev->of;
 
-	if (k >= XG_EV_KIND_MAX)
+	if (k >= XG_EV_KIND_MAX || !xg_kind_name(k))
 		return;
 	m->windowed[k] = true;
 	if (ev->count && m->win_since[k] == UINT64_MAX) {
@@ -966,6 +966,15 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 		return 0;
 	case XG_EV_HEAP:
 		heap_figures(m, ev);
+		return 0;
+	case XG_EV_SCHED:
+		m->sched = (struct gm_sched){.ts = ev->ts,
+					     .created = ev->created,
+					     .alive = ev->alive,
+					     .threads = ev->threads,
+					     .gomaxprocs = ev->gomaxprocs,
+					     .runnable = ev->runnable};
+		m->sched_seen = true;
 		return 0;
 	case XG_EV_LOST:
 		m->lost += ev->count;

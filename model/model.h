@@ -246,6 +246,13 @@ struct gmodel {
 	uint64_t gc_cycles, gc_last;
 	uint64_t heap_live, heap_goal, total_alloc;
 	uint64_t peak_heap, peak_heap_ts; /* largest heap_live seen */
+	/* the runtime's scheduler counts of the last sched event (exact: read from its memory,
+	 * SPEC.md section 10), kept like heap_live; sched_seen: the trace has sched events */
+	struct gm_sched {
+		uint64_t ts, created;
+		uint32_t alive, threads, gomaxprocs, runnable;
+	} sched;
+	bool sched_seen;
 	/* most bytes allocated in one second (scaled): over each 1 s of consecutive 100 ms
 	 * intervals, or over the whole trace when it is shorter than a second */
 	double peak_alloc_bps;

@@ -2,10 +2,11 @@
 /*
  * Where the runtime's variables that production mode reads from the target's memory are:
  * runtime.gcController (heap figures), runtime.memstats (numgc), runtime.allglen and
- * runtime.allgptr (every goroutine, for snapshots) and runtime.MemProfileRate (the weight of
- * an allocation sample). From .symtab when the binary has one; in a stripped binary, from the
- * instructions of a runtime function that refers to the variable (found through .gopclntab,
- * which stripping keeps):
+ * runtime.allgptr (every goroutine, for snapshots), runtime.MemProfileRate (the weight of
+ * an allocation sample), and for the scheduler's counts (sched events) runtime.sched,
+ * runtime.allp, runtime.gomaxprocs, runtime.extraMInUse and runtime.extraMLength. From .symtab when
+ * the binary has one; in a stripped binary, from the instructions of a runtime function that refers
+ * to the variable (found through .gopclntab, which stripping keeps):
  *
  *   gcController    runtime.gcStart: `lea rax, [rip+X]` sets the receiver of the call to
  *                   (*gcControllerState).startCycle
@@ -19,6 +20,14 @@
  *                   value in the file is 512 KiB (the runtime's default)
  *   disableMemoryProfiling  runtime.schedinit: `cmp byte [rip+X], 0` just before the
  *                   `mov qword [rip+MemProfileRate], 0` it guards
+ *   sched, extraMInUse, extraMLength  runtime.checkmcount (`mcount() - extraMInUse.Load() -
+ *                   extraMLength.Load()`): its first quadword read, less the offset of
+ *                   schedt.mnext, is sched when a later quadword read is sched.nmfreed; the
+ *                   two doublewords it reads outside sched are extraMInUse, then extraMLength
+ *   gomaxprocs      runtime.GOMAXPROCS: the first doubleword read after its first call
+ *                   (lock(&sched.lock))
+ *   allp            runtime.procresize: the slice header (three quadwords X, X+8, X+16, all
+ *                   read) it refers to most often
  *
  * Addresses are link-time; add the load bias for a PIE. (A candidate for gobin/: "the data
  * address a function refers to in a given pattern".)
@@ -42,6 +51,11 @@ struct rec_globals {
 	struct rec_global allgptr;
 	struct rec_global mem_profile_rate;
 	struct rec_global disable_mem_profiling; /* bool the linker sets without MemProfile */
+	struct rec_global sched;		 /* runtime.sched (schedt) */
+	struct rec_global allp;			 /* []*p */
+	struct rec_global gomaxprocs;		 /* int32 */
+	struct rec_global extram_in_use;	 /* atomic.Uint32: cgo's extra Ms in use */
+	struct rec_global extram_length;	 /* atomic.Uint32: and on their list */
 };
 
 /* GOBIN-less flag for tests: ignore .symtab, find everything in code. */

@@ -116,12 +116,52 @@ static int poll_exits(struct recorder *r)
 	return 0;
 }
 
-/* Production mode: the heap figures and the goroutine snapshot, when due (or now). */
+/* The scheduler's counts, at the heap interval (either mode): a reading that fails a bound
+ * is dropped and counted, a target whose memory cannot be read stops them. */
+static void poll_sched(struct recorder *r, uint64_t now, bool force)
+{
+	struct rec_sched_counts c;
+	enum rec_sched_bad why = REC_SCHED_BAD_MAX;
+	struct xg_event ev = {0};
+	uint64_t t0;
+	int err;
+
+	if (!r->sched || (!force && now < r->next_sched))
+		return;
+	r->next_sched = now + (uint64_t)r->o.heap_ms * 1000000;
+	t0 = rec__clock_ns(CLOCK_MONOTONIC);
+	err = rec_sched__read(r->sched, &c, &why);
+	if (err == -EAGAIN && why < REC_SCHED_BAD_MAX)
+		r->sched_dropped[why]++;
+	if (err == -EAGAIN || err == -ENODATA)
+		return;
+	if (err) {
+		if (err != -ESRCH && !r->poll_error[0])
+			snprintf(r->poll_error, sizeof(r->poll_error), "%s", xg_errmsg());
+		rec_sched__free(r->sched);
+		r->sched = NULL;
+		return;
+	}
+	ev.ts = rec__clock_ns(CLOCK_MONOTONIC) - r->start_mono;
+	ev.kind = XG_EV_SCHED;
+	ev.created = c.created;
+	ev.alive = c.alive;
+	ev.threads = c.threads;
+	ev.gomaxprocs = c.gomaxprocs;
+	ev.runnable = c.runnable;
+	rec_ingest__push(r->ing, &ev);
+	r->polls_sched++;
+	r->poll_ns += rec__clock_ns(CLOCK_MONOTONIC) - t0;
+}
+
+/* Production mode: the heap figures and the goroutine snapshot, when due (or now); the
+ * scheduler's counts in either mode. */
 static void poll_target(struct recorder *r, uint64_t now, bool force)
 {
 	uint64_t t0;
 	int err;
 
+	poll_sched(r, now, force);
 	if (!r->poll)
 		return;
 	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_HEAP)) && (force || now >= r->next_heap)) {
@@ -339,6 +379,8 @@ int recorder__run(struct recorder *r, struct sink *sink)
 
 finish:
 	/* the last figures of a target that still runs, and its own sampling rate back */
+	if (!r->poll && !r->t.exited)
+		poll_sched(r, rec__clock_ns(CLOCK_MONOTONIC), true);
 	if (r->poll && !r->t.exited) {
 		poll_target(r, rec__clock_ns(CLOCK_MONOTONIC), true);
 		if (r->poll && r->mem_rate_written &&

@@ -165,6 +165,8 @@ static int production_meta(struct recorder *r, struct tf_meta *m)
 		SAY("heap: the runtime's figures read every %u ms; ", r->o.heap_ms);
 		err = err ?: set_u64(m, TF_KEY_SAMPLE_HEAP_MS, r->o.heap_ms);
 	}
+	if (k & XGB_KIND_BIT(XG_EV_SCHED))
+		SAY("sched: the scheduler's counts read every %u ms; ", r->o.heap_ms);
 	if (k & XGB_KIND_BIT(XG_EV_SNAPSHOT)) {
 		SAY("snapshot: every goroutine's status read every %u ms, an event when it is new "
 		    "or its state or wait reason changed; ",
@@ -184,6 +186,11 @@ static int production_meta(struct recorder *r, struct tf_meta *m)
 	err = err ?: set_global(m, TF_KEY_GLOBALS "allglen", &r->globals.allglen);
 	err = err ?: set_global(m, TF_KEY_GLOBALS "allgptr", &r->globals.allgptr);
 	err = err ?: set_global(m, TF_KEY_GLOBALS "MemProfileRate", &r->globals.mem_profile_rate);
+	if (k & XGB_KIND_BIT(XG_EV_SCHED)) {
+		err = err ?: set_global(m, TF_KEY_GLOBALS "sched", &r->globals.sched);
+		err = err ?: set_global(m, TF_KEY_GLOBALS "allp", &r->globals.allp);
+		err = err ?: set_global(m, TF_KEY_GLOBALS "gomaxprocs", &r->globals.gomaxprocs);
+	}
 	if (r->mem_rate_written)
 		err = err
 			  ?: set_u64(m, TF_KEY_TARGET_WRITTEN_MEMPROFILERATE,

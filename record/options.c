@@ -57,8 +57,8 @@ int recorder__parse_kinds(const char *list, uint32_t *kinds)
 			return xg_error(
 			    -EINVAL,
 			    "--events: unknown kind '%s' (full mode: go_create, go_exit, "
-			    "go_state, alloc, gc_start, gc_end; production mode: go_create, "
-			    "go_exit, cpu_sample, alloc_sample, heap, snapshot, alloc (large "
+			    "go_state, alloc, gc_start, gc_end, sched; production mode: go_create, "
+			    "go_exit, cpu_sample, alloc_sample, heap, snapshot, sched, alloc (large "
 			    "ones), gc_start, gc_end; gc = both, all = every kind of the mode)",
 			    tok);
 		*kinds |= XGB_KIND_BIT(k);
@@ -79,7 +79,8 @@ int recorder__parse_sample(const char *arg, struct recorder_opts *opts)
 		return xg_error(-EINVAL, "--sample %s: expected KIND=RATE, e.g. alloc=0.01", arg);
 	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
 	k = xg_kind_parse(name);
-	if (k < 0 || !(REC_FULL_KINDS & XGB_KIND_BIT(k)))
+	if (k < 0 || !(REC_FULL_KINDS & XGB_KIND_BIT(k)) ||
+	    XG_KIND_IN(XG_KINDS_WITH_FLAGS(XG_KIND_SAMPLES), k))
 		return xg_error(-EINVAL,
 				"--sample: unknown kind '%s' (go_create, go_exit, go_state, alloc, "
 				"gc_start, gc_end: the kinds sampled in the kernel)",

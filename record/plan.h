@@ -87,12 +87,14 @@ struct rec_plan {
 #define REC_FULL_KINDS                                                                             \
 	(XGB_KIND_BIT(XG_EV_GO_CREATE) | XGB_KIND_BIT(XG_EV_GO_EXIT) |                             \
 	 XGB_KIND_BIT(XG_EV_GO_STATE) | XGB_KIND_BIT(XG_EV_ALLOC) | XGB_KIND_BIT(XG_EV_GC_START) | \
-	 XGB_KIND_BIT(XG_EV_GC_END))
+	 XGB_KIND_BIT(XG_EV_GC_END) | XGB_KIND_BIT(XG_EV_SCHED))
+/* Full mode's default: everything but sched (read from memory, not traced: opt-in). */
+#define REC_FULL_DEFAULT_KINDS (REC_FULL_KINDS & ~XGB_KIND_BIT(XG_EV_SCHED))
 #define REC_PRODUCTION_KINDS                                                                       \
 	(XGB_KIND_BIT(XG_EV_GO_CREATE) | XGB_KIND_BIT(XG_EV_GO_EXIT) | XGB_KIND_BIT(XG_EV_ALLOC) | \
 	 XGB_KIND_BIT(XG_EV_GC_START) | XGB_KIND_BIT(XG_EV_GC_END) |                               \
 	 XGB_KIND_BIT(XG_EV_CPU_SAMPLE) | XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE) |                       \
-	 XGB_KIND_BIT(XG_EV_HEAP) | XGB_KIND_BIT(XG_EV_SNAPSHOT))
+	 XGB_KIND_BIT(XG_EV_HEAP) | XGB_KIND_BIT(XG_EV_SNAPSHOT) | XGB_KIND_BIT(XG_EV_SCHED))
 /* Production mode's default: everything but alloc (a trap per large allocation: opt-in). */
 #define REC_PRODUCTION_DEFAULT_KINDS (REC_PRODUCTION_KINDS & ~XGB_KIND_BIT(XG_EV_ALLOC))
 

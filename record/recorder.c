@@ -32,6 +32,7 @@
 #include "record/globals.h"
 #include "record/ingest.h"
 #include "record/poll.h"
+#include "record/sched.h"
 #include "record/recorder.h"
 #include "record/target.h"
 #include "record/walk.h"
@@ -63,7 +64,7 @@ static int mode_kinds(struct recorder *r)
 	uint32_t mine = r->production ? REC_PRODUCTION_KINDS : REC_FULL_KINDS, other;
 
 	if (!r->o.kinds)
-		r->o.kinds = r->production ? REC_PRODUCTION_DEFAULT_KINDS : REC_FULL_KINDS;
+		r->o.kinds = r->production ? REC_PRODUCTION_DEFAULT_KINDS : REC_FULL_DEFAULT_KINDS;
 	else if (r->o.kinds == RECORDER_KINDS)
 		r->o.kinds = mine;
 	other = r->o.kinds & ~mine;
@@ -95,6 +96,22 @@ static void find_globals(struct recorder *r)
 	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_SNAPSHOT)) && (!g->allglen.addr || !g->allgptr.addr)) {
 		r->o.kinds &= ~XGB_KIND_BIT(XG_EV_SNAPSHOT);
 		unavailable(r, "snapshot: runtime.allglen/allgptr not found");
+	}
+	if (r->o.kinds & XGB_KIND_BIT(XG_EV_SCHED)) {
+		const char *missing = rec_sched__missing(&r->off, g);
+		char msg[160];
+
+		if (missing) {
+			r->o.kinds &= ~XGB_KIND_BIT(XG_EV_SCHED);
+			snprintf(msg, sizeof(msg), "sched: %s", missing);
+			unavailable(r, msg);
+		} else if (!g->gomaxprocs.addr) {
+			unavailable(r, "sched: runtime.gomaxprocs not found, gomaxprocs left out");
+		}
+		if (!missing && r->off.sched_goroutines_created < 0 &&
+		    (!g->extram_in_use.addr || !g->extram_length.addr))
+			unavailable(r, "sched: runtime.extraMInUse/extraMLength not found, created "
+				       "counts cgo's extra Ms too");
 	}
 	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_HEAP)) && !g->memstats.addr)
 		unavailable(r, "heap: GC count (runtime.memstats) not found, gc is 0");
@@ -404,6 +421,12 @@ int recorder__start(struct recorder *r)
 			unavailable(
 			    r, "the goroutines from before the attach (runtime.allgs not found)");
 	}
+	if (r->o.kinds & XGB_KIND_BIT(XG_EV_SCHED)) {
+		r->sched = rec_sched__new(r->t.pid, r->bias, &r->off, &r->globals);
+		if (!r->sched)
+			return xg_error(-errno, "reading the scheduler's counts: %s",
+					strerror(errno));
+	}
 	gc_count_start(r);
 	if (r->o.bpf_stats) {
 		r->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -532,6 +555,8 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 	st->production = r->production;
 	st->polls_heap = r->polls_heap;
 	st->polls_snapshot = r->polls_snapshot;
+	st->polls_sched = r->polls_sched;
+	memcpy(st->sched_dropped, r->sched_dropped, sizeof(st->sched_dropped));
 	st->poll_ns = r->poll_ns;
 	st->samples_typed = is.samples_typed;
 	st->polls_exit = r->polls_exit;
@@ -614,6 +639,7 @@ int recorder__free(struct recorder *r)
 	if (r->plan_ok)
 		rec_plan__free(&r->plan);
 	rec_poll__free(r->poll);
+	rec_sched__free(r->sched);
 	free(r->gread);
 	rec_walk__free(r->walk);
 	gobin__close(r->bin);

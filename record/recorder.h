@@ -30,12 +30,13 @@
 #include "format/event.h"
 #include "format/meta.h"
 #include "record/plan.h"
+#include "record/sched.h"
 #include "record/walk.h"
 #include "sink/sink.h"
 
 /* Event kinds full mode records when none are asked for (production mode's default is
  * REC_PRODUCTION_DEFAULT_KINDS). */
-#define RECORDER_DEFAULT_KINDS REC_FULL_KINDS
+#define RECORDER_DEFAULT_KINDS REC_FULL_DEFAULT_KINDS
 /* Kinds record can produce, in one mode or the other ("all": every kind of the mode). */
 #define RECORDER_KINDS (REC_FULL_KINDS | REC_PRODUCTION_KINDS)
 
@@ -142,6 +143,9 @@ struct recorder_stats {
 	/* production mode */
 	bool production;
 	uint64_t polls_heap, polls_snapshot; /* reads of the target's memory done */
+	/* the scheduler's counts read (sched events), and readings dropped for failing a
+	 * bound, by enum rec_sched_bad */
+	uint64_t polls_sched, sched_dropped[REC_SCHED_BAD_MAX];
 	uint64_t poll_ns;		     /* time they took, in total */
 	uint64_t samples_typed;		     /* alloc_sample events with a type */
 	uint64_t polls_exit;		     /* reads of the live goroutines for exits */

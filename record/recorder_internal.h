@@ -92,7 +92,9 @@ struct recorder {
 	bool production;
 	struct rec_globals globals;
 	struct rec_poll *poll;
-	uint64_t next_heap, next_snapshot, next_exit; /* CLOCK_MONOTONIC ns */
+	struct rec_sched *sched; /* the scheduler's counts (sched events), NULL when not read */
+	uint64_t next_heap, next_snapshot, next_exit, next_sched; /* CLOCK_MONOTONIC ns */
+	uint64_t polls_sched, sched_dropped[REC_SCHED_BAD_MAX];
 	uint64_t polls_heap, polls_snapshot, polls_exit, poll_ns, exits_polled;
 	bool exit_poll; /* go_exit by watching created goroutines (no gdestroy probe) */
 	struct rec_gsnap *gread;

@@ -22,7 +22,8 @@ MAGIC = b'\x89XGT\r\n\x1a\n'
 END_MAGIC = b'\x89XGTEND\n'
 GONE_NS = 10 * 10**9  # removed goids are remembered this long (SPEC 11)
 KINDS = {1: 'go_create', 2: 'go_exit', 3: 'go_state', 4: 'alloc', 5: 'gc_start', 6: 'gc_end',
-         7: 'lost', 8: 'cpu_sample', 9: 'alloc_sample', 10: 'heap', 11: 'snapshot', 12: 'window', 13: 'budget'}
+         7: 'lost', 8: 'cpu_sample', 9: 'alloc_sample', 10: 'heap', 11: 'snapshot',
+         12: 'window', 13: 'budget', 14: 'sched'}
 STATES = {0: 'idle', 1: 'runnable', 2: 'running', 3: 'syscall', 4: 'waiting', 6: 'dead',
           8: 'copystack', 9: 'preempted', 10: 'leaked'}
 # column id -> (field, encoding)
@@ -32,11 +33,12 @@ COLUMNS = {1: ('ts', 4), 2: ('cpu', 2), 3: ('tid', 5), 4: ('kind', 1), 5: ('goid
            14: ('size', 2), 15: ('type', 2), 16: ('weight', 2), 17: ('gc', 2),
            18: ('heap_live', 3), 19: ('heap_goal', 3), 20: ('total_alloc', 3),
            21: ('total_free', 3), 22: ('count', 2), 23: ('of', 1),
-           24: ('start_wrapper', 2), 25: ('waited_ns', 2)}
+           24: ('start_wrapper', 2), 25: ('waited_ns', 2), 26: ('created', 2),
+           27: ('alive', 2), 28: ('threads', 2), 29: ('gomaxprocs', 2), 30: ('runnable', 2)}
 FIELDS = ['ts', 'goid', 'tid', 'cpu', 'kind', 'from', 'to', 'of', 'reason', 'stack',
           'parent_goid', 'create_pc', 'start_pc', 'create_fn', 'start_fn', 'size', 'type', 'gc',
           'weight', 'count', 'heap_live', 'heap_goal', 'total_alloc', 'total_free', 'start_wrapper',
-          'waited_ns']
+          'waited_ns', 'created', 'alive', 'threads', 'gomaxprocs', 'runnable']
 M64 = (1 << 64) - 1
 
 
@@ -306,7 +308,8 @@ class Trace:
                     e[field] = prev
             if cid == 2 and any(e['cpu'] > 0xFFFF for e in evs):
                 raise Damaged('%s: cpu out of range' % where)
-        for f in ('tid', 'reason', 'stack', 'create_fn', 'start_fn', 'type', 'gc', 'start_wrapper'):
+        for f in ('tid', 'reason', 'stack', 'create_fn', 'start_fn', 'type', 'gc', 'start_wrapper',
+                  'alive', 'threads', 'gomaxprocs', 'runnable'):
             for e in evs:
                 e[f] &= 0xFFFFFFFF
         # context coding (SPEC 9.4)
@@ -506,6 +509,12 @@ def to_json(t, e):
             o.append(b',"start_wrapper":%s' % s(e['start_wrapper']))
         if e['waited_ns']:
             o.append(b',"waited_ns":%d' % e['waited_ns'])
+    elif kind == 14:
+        o.append(b',"created":%d,"alive":%d,"threads":%d' % (e['created'], e['alive'],
+                                                              e['threads']))
+        if e['gomaxprocs']:
+            o.append(b',"gomaxprocs":%d' % e['gomaxprocs'])
+        o.append(b',"runnable":%d' % e['runnable'])
     if e['stack']:
         frames = t.stacks[e['stack']] if e['stack'] < len(t.stacks) else []
         o.append(b',"stack":[' + b','.join(

@@ -308,7 +308,9 @@ static void draw_header(const struct gmodel *m)
 	}
 }
 
-static void draw_summary(const struct gmodel *m, int y)
+/* The summary lines from y: 3, and a fourth with the runtime's own counts when the trace has
+ * sched events. Returns the number of lines. */
+static int draw_summary(const struct gmodel *m, int y)
 {
 	char a[32], b[32], c[32], d[32];
 	uint64_t lost = m->lost > m->lost_status ? m->lost : m->lost_status;
@@ -383,6 +385,19 @@ static void draw_summary(const struct gmodel *m, int y)
 			put(y, x + 2, " sampled: scaled by sample weights ");
 		attroff(COLOR_PAIR(C_BADGE));
 	}
+	if (!m->sched_seen)
+		return 3;
+
+	y++;
+	x = putf(y, 0, " runtime  created %llu  alive %u  threads %u",
+		 (unsigned long long)m->sched.created, m->sched.alive, m->sched.threads);
+	if (m->sched.gomaxprocs)
+		x = putf(y, x, "  GOMAXPROCS %u", m->sched.gomaxprocs);
+	x = putf(y, x, "  runnable %u", m->sched.runnable);
+	attron(COLOR_PAIR(C_BADGE));
+	put(y, x + 2, " exact: the scheduler's counts, read from its memory ");
+	attroff(COLOR_PAIR(C_BADGE));
+	return 4;
 }
 
 static void draw_history(const struct gmodel *m, int y)
@@ -821,8 +836,7 @@ static void draw(struct tui *t, const struct gmodel *m)
 		return;
 	}
 	draw_header(m);
-	draw_summary(m, 1);
-	y = 4;
+	y = 1 + draw_summary(m, 1);
 	if (LINES >= 24) {
 		draw_history(m, y);
 		y++;

@@ -376,6 +376,16 @@ static char *build_frame(struct web *w, const struct gmodel *m, uint64_t seq, si
 	jsonw_uint_field(j, "gc", m->gc_cycles);
 	jsonw_uint_field(j, "heap", m->heap_live);
 	jsonw_uint_field(j, "goal", m->heap_goal);
+	if (m->sched_seen) {
+		jsonw_name(j, "sched");
+		jsonw_start_object(j);
+		jsonw_uint_field(j, "created", m->sched.created);
+		jsonw_uint_field(j, "alive", m->sched.alive);
+		jsonw_uint_field(j, "threads", m->sched.threads);
+		jsonw_uint_field(j, "gomaxprocs", m->sched.gomaxprocs);
+		jsonw_uint_field(j, "runnable", m->sched.runnable);
+		jsonw_end_object(j);
+	}
 	jsonw_uint_field(j, "live", m->live);
 	jsonw_uint_field(j, "created", m->created);
 	jsonw_uint_field(j, "exited", m->exited);

@@ -36,6 +36,15 @@ TEST(prod_globals_from_code)
 		ASSERT_EQ(code.mem_profile_rate.addr, sym.mem_profile_rate.addr, name);
 		ASSERT_EQ(code.disable_mem_profiling.addr, sym.disable_mem_profiling.addr, name);
 		ASSERT_HAS_SUBSTR(code.allglen.from, "runtime.allgadd", name);
+		ASSERT_NEQ(sym.sched.addr, 0ull, name);
+		ASSERT_NEQ(sym.allp.addr, 0ull, name);
+		ASSERT_NEQ(sym.gomaxprocs.addr, 0ull, name);
+		ASSERT_NEQ(sym.extram_in_use.addr, 0ull, name);
+		ASSERT_EQ(code.sched.addr, sym.sched.addr, name);
+		ASSERT_EQ(code.allp.addr, sym.allp.addr, name);
+		ASSERT_EQ(code.gomaxprocs.addr, sym.gomaxprocs.addr, name);
+		ASSERT_EQ(code.extram_in_use.addr, sym.extram_in_use.addr, name);
+		ASSERT_EQ(code.extram_length.addr, sym.extram_length.addr, name);
 
 		/* the stripped PIE: no .symtab, everything from code */
 		s = go_prog__open(go_prog_versions[v], "strippedpie", 0);
@@ -46,7 +55,9 @@ TEST(prod_globals_from_code)
 		rec_globals__find(s, &off, 0, &st);
 		ASSERT_TRUE(st.gc_controller.addr && st.memstats.addr && st.allglen.addr &&
 				st.allgptr.addr && st.mem_profile_rate.addr &&
-				st.disable_mem_profiling.addr,
+				st.disable_mem_profiling.addr && st.sched.addr && st.allp.addr &&
+				st.gomaxprocs.addr && st.extram_in_use.addr &&
+				st.extram_length.addr,
 			    name);
 		ASSERT_HAS_SUBSTR(st.gc_controller.from, "code", name);
 	next:

@@ -95,6 +95,13 @@ static void keep_stored(struct xg_event *e)
 	}
 	if (m & K(XG_EV_SNAPSHOT))
 		e->waited_ns = o.waited_ns;
+	if (m & K(XG_EV_SCHED)) {
+		e->created = o.created;
+		e->alive = o.alive;
+		e->threads = o.threads;
+		e->gomaxprocs = o.gomaxprocs;
+		e->runnable = o.runnable;
+	}
 }
 
 /* n random events in ts order, every field filled (the writer keeps what the kind stores). */
@@ -108,7 +115,7 @@ static struct xg_event *random_events(size_t n, bool extreme)
 
 		ts += extreme ? rnd() % 3 : rnd() % 5000;
 		e->ts = ts;
-		e->kind = (uint8_t)(rnd() % 16 == 0 ? rnd() % 256 : 1 + rnd() % 11);
+		e->kind = (uint8_t)(rnd() % 16 == 0 ? rnd() % 256 : 1 + rnd() % 12);
 		e->goid = extreme ? wild() : 1 + rnd() % 300;
 		e->tid = (uint32_t)(extreme ? wild() : 1000 + rnd() % 8);
 		e->cpu = (uint16_t)(extreme ? wild() : rnd() % 8);
@@ -132,6 +139,11 @@ static struct xg_event *random_events(size_t n, bool extreme)
 		e->total_alloc = wild();
 		e->total_free = wild();
 		e->waited_ns = wild();
+		e->created = wild();
+		e->alive = (uint32_t)wild();
+		e->threads = (uint32_t)wild();
+		e->gomaxprocs = (uint32_t)wild();
+		e->runnable = (uint32_t)wild();
 	}
 	return evs;
 }

@@ -182,6 +182,11 @@ function renderText(f) {
   $('lost').textContent = fmtCount(f.lost);
   $('gc').textContent = f.gc;
   $('heap').textContent = f.heap ? fmtBytes(f.heap) : '-';
+  $('sched').hidden = !f.sched;
+  if (f.sched) {
+    for (const k of ['created', 'alive', 'threads', 'runnable']) $('s-' + k).textContent = f.sched[k];
+    $('s-gomaxprocs').textContent = f.sched.gomaxprocs || '-';
+  }
   const tilde = f.alloc.sampled ? '~' : '';
   $('abps').textContent = (f.alloc.bps_exact ? '' : tilde) + fmtBytes(f.alloc.bps);
   $('aops').textContent = tilde + fmtCount(f.alloc.ops);

@@ -1,0 +1,3 @@
+module xgotop.test/schedtruth
+
+go 1.21
