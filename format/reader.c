@@ -17,6 +17,7 @@
 #include "format/chunk.h"
 #include "format/codec.h"
 #include "format/reader.h"
+#include "format/windows.h"
 #include "format/xgt.h"
 #include "util/array.h"
 #include "util/err.h"
@@ -1147,23 +1148,6 @@ static void chunk_damaged(struct tf_reader *r, size_t i)
 	r->damaged++;
 }
 
-/* A window event ev into in's windows: in_since[kind] is when the kind's probes went in, or
- * UINT64_MAX while they are out. A second "in" or "out" in a row changes nothing. */
-static void window(struct tf_info *in, const struct xg_event *ev, uint64_t *in_since)
-{
-	unsigned int k = ev->of;
-
-	if (k >= XG_EV_KIND_MAX || !xg_kind_name(k))
-		return; /* (not a kind: nothing of the trace's is under it) */
-	in->windows[k]++;
-	if (ev->count && in_since[k] == UINT64_MAX) {
-		in_since[k] = ev->ts;
-	} else if (!ev->count && in_since[k] != UINT64_MAX) {
-		in->window_in_ns[k] += ev->ts > in_since[k] ? ev->ts - in_since[k] : 0;
-		in_since[k] = UINT64_MAX;
-	}
-}
-
 int tf_reader__verify(struct tf_reader *r)
 {
 	for (size_t i = 0; i < r->nchunks; i++) {
@@ -1235,12 +1219,9 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 
 		struct tf_chunk_dec *d = r->loaded ? tf_chunk_dec__new() : r->dec;
 		uint64_t cols = TF_COLBIT(TF_COL_COUNT) | TF_COLBIT(TF_COL_OF);
-		uint64_t in_since[XG_EV_KIND_MAX]; /* UINT64_MAX: its probes out */
+		struct tf_windows win;
 
-		for (unsigned int kk = 0; kk < XG_EV_KIND_MAX; kk++)
-			in_since[kk] = UINT64_MAX;
-		memset(in->windows, 0, sizeof(in->windows));
-		memset(in->window_in_ns, 0, sizeof(in->window_in_ns));
+		tf_windows__init(&win);
 
 		if (!d)
 			return -ENOMEM;
@@ -1284,16 +1265,17 @@ int tf_reader__info(struct tf_reader *r, struct tf_info *in)
 					if (r->batch[j].kind == XG_EV_LOST && count)
 						in->lost += r->batch[j].count;
 					else if (r->batch[j].kind == XG_EV_WINDOW)
-						window(in, &r->batch[j], in_since);
+						tf_windows__add(&win, &r->batch[j]);
 			}
 			if (k < 0)
 				chunk_damaged(r, i);
 		}
-		/* windows still open at the end */
-		for (unsigned int kk = 0; kk < XG_EV_KIND_MAX; kk++)
-			if (in->windows[kk] && in_since[kk] != UINT64_MAX &&
-			    in->span_ns > in_since[kk])
-				in->window_in_ns[kk] += in->span_ns - in_since[kk];
+		/* windows still open at the end count to the span's end */
+		for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++) {
+			in->windows[k] = win.events[k];
+			in->window_in_ns[k] =
+			    win.events[k] ? tf_windows__in_ns(&win, k, in->span_ns) : 0;
+		}
 		if (count) {
 			in->raw_bytes = r->scan_raw;
 			in->stored_bytes = r->scan_stored;

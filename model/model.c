@@ -24,8 +24,7 @@ struct gmodel *gmodel__new(void)
 	m->alloc_rate = 1.0;
 	m->g_rate = 1.0;
 	m->cpu_hz = 99;
-	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
-		m->win_since[k] = UINT64_MAX;
+	tf_windows__init(&m->win);
 	return m;
 }
 
@@ -879,33 +878,15 @@ static void heap_figures(struct gmodel *m, const struct xg_event *ev)
 		m->gc_last = ev->gc;
 }
 
-/* A window event: kind ev->of's probes went in or out at ev->ts. */
-static void window(struct gmodel *m, const struct xg_event *ev)
-{
-	unsigned int k = ev->of;
-
-	if (k >= XG_EV_KIND_MAX || !xg_kind_name(k))
-		return;
-	m->windowed[k] = true;
-	if (ev->count && m->win_since[k] == UINT64_MAX) {
-		m->win_since[k] = ev->ts;
-	} else if (!ev->count && m->win_since[k] != UINT64_MAX) {
-		m->win_in_ns[k] += ev->ts > m->win_since[k] ? ev->ts - m->win_since[k] : 0;
-		m->win_since[k] = UINT64_MAX;
-	}
-}
-
 double gmodel__coverage(const struct gmodel *m, unsigned int kind)
 {
 	uint64_t in;
 
-	if (kind >= XG_EV_KIND_MAX || !m->windowed[kind])
+	if (kind >= XG_EV_KIND_MAX || !m->win.events[kind])
 		return -1;
 	if (m->now_ts <= m->win_from)
 		return 0;
-	in = m->win_in_ns[kind];
-	if (m->win_since[kind] != UINT64_MAX && m->now_ts > m->win_since[kind])
-		in += m->now_ts - m->win_since[kind];
+	in = tf_windows__in_ns(&m->win, kind, m->now_ts);
 	return in >= m->now_ts - m->win_from ? 1 : (double)in / (double)(m->now_ts - m->win_from);
 }
 
@@ -981,7 +962,7 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 		m->cur.lost += ev->count;
 		return 0;
 	case XG_EV_WINDOW:
-		window(m, ev);
+		tf_windows__add(&m->win, ev);
 		return 0;
 	default:
 		return 0;
@@ -1021,9 +1002,7 @@ void gmodel__reset(struct gmodel *m, uint64_t ts)
 	m->peak_alloc_ts = 0;
 	m->events = 0;
 	memset(m->kind_events, 0, sizeof(m->kind_events));
-	memset(m->win_in_ns, 0, sizeof(m->win_in_ns));
-	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
-		m->win_since[k] = UINT64_MAX;
+	tf_windows__restart(&m->win);
 	m->win_from = ts;
 	m->created = m->exited = m->lost = 0;
 	m->alloc_bytes = m->alloc_objs = 0;

@@ -40,6 +40,7 @@
 #include "format/gtrack.h"
 #include "format/meta.h"
 #include "format/tables.h"
+#include "format/windows.h"
 #include "sink/sink.h"
 #include "util/u64map.h"
 
@@ -280,11 +281,10 @@ struct gmodel {
 
 	uint64_t resets; /* bumped by reset(): views drop cached rows */
 
-	/* the probe budget's windows (window events, SPEC.md section 10), per kind: whether the
-	 * kind is under a budget, the time its probes were in since win_from (begin or the last
-	 * reset) and since when they are in (UINT64_MAX: out, or not known since a reset) */
-	bool windowed[XG_EV_KIND_MAX];
-	uint64_t win_in_ns[XG_EV_KIND_MAX], win_since[XG_EV_KIND_MAX], win_from;
+	/* the probe budget's windows since win_from (begin or the last reset: every kind out
+	 * until its next window event) */
+	struct tf_windows win;
+	uint64_t win_from;
 };
 
 struct gmodel *gmodel__new(void);
