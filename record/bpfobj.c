@@ -315,18 +315,6 @@ int rec_bpf__set_prog_off(struct rec_bpf *b, int p, bool off)
 	return 0;
 }
 
-bool rec_bpf__attached(const struct rec_bpf *b, const struct rec_plan *plan, int p)
-{
-	if (p < 0 || p >= REC_PROG_MAX)
-		return false;
-	if (b->multi_fds[p] >= 0)
-		return true;
-	for (uint32_t i = 0; i < b->nlinks && i < plan->n; i++)
-		if (plan->probes[i].prog == (enum rec_prog)p && b->links[i])
-			return true;
-	return false;
-}
-
 int rec_bpf__attach_cpu(struct rec_bpf *b, unsigned int hz)
 {
 	struct perf_event_attr a;

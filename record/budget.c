@@ -39,16 +39,15 @@ static void accrue(struct rec_budget_unit *u, uint64_t now)
 /* The shares of the next period, from the last one's CPU time and each unit's rate. */
 static void decide(struct rec_budget *b, uint64_t now, int64_t cpu_ns)
 {
-	double left;
+	double left, cost_ns = 0; /* the traps' price in the period that ends */
 
-	b->cost_ns = 0;
 	for (unsigned int i = 0; i < b->n; i++) {
 		struct rec_budget_unit *u = &b->u[i];
 
 		/* a rate from a window under a millisecond is noise: keep the last one */
 		if (u->in_ns >= 1000000)
 			u->rate = (double)u->hits / (double)u->in_ns;
-		b->cost_ns += (double)u->hits * b->trap_ns;
+		cost_ns += (double)u->hits * b->trap_ns;
 	}
 	/* the target's CPU time per period at the last one's pace */
 	if (cpu_ns >= 0 && b->cpu_last >= 0 && cpu_ns >= b->cpu_last && now > b->period_start)
@@ -60,8 +59,8 @@ static void decide(struct rec_budget *b, uint64_t now, int64_t cpu_ns)
 	 * they cost beyond their share so far (or plus what they left of it, up to a period's
 	 * worth): the first measurement, windows that ran long */
 	if (b->decisions) /* (the first measurement is the price of measuring) */
-		b->debt_ns += b->cost_ns - b->limit * b->cpu_ns * (double)(now - b->period_start) /
-					       (double)REC_BUDGET_PERIOD_NS;
+		b->debt_ns += cost_ns - b->limit * b->cpu_ns * (double)(now - b->period_start) /
+					    (double)REC_BUDGET_PERIOD_NS;
 	if (b->debt_ns < -b->limit * b->cpu_ns)
 		b->debt_ns = -b->limit * b->cpu_ns;
 	left = b->limit * b->cpu_ns - b->debt_ns;
@@ -118,7 +117,6 @@ void rec_budget__feed(struct rec_budget *b, uint64_t now, int64_t cpu_ns, const 
 			if (u->window_end > now &&
 			    (double)u->hits * b->trap_ns > 1.5 * u->planned_ns + 10 * b->trap_ns) {
 				u->window_end = now;
-				b->cut++;
 			}
 		}
 	}

@@ -55,9 +55,7 @@ struct rec_budget {
 	uint64_t period_start, next;
 	int64_t cpu_last; /* the target's CPU time at the period's start, -1 unknown */
 	double cpu_ns;	  /* the target's CPU time per period, at the last period's pace */
-	double cost_ns;	  /* traps' price in the last period */
 	double debt_ns;	  /* what they cost beyond their share so far (< 0: less) */
-	uint64_t cut;	  /* windows ended early: the allowance was spent */
 	uint64_t decisions;
 	unsigned int n;
 	struct rec_budget_unit u[REC_BUDGET_UNITS];
