@@ -103,8 +103,8 @@ static void usage(FILE *f)
 	    "      --exit-interval DUR  production: goroutine exits are seen without a probe,\n"
 	    "                         by reading the goroutines created this often (100ms):\n"
 	    "                         an exit's time is when it was seen, at most DUR late\n"
-	    "      --exit-probe       production: a probe on gdestroy instead (a trap per exit,\n"
-	    "                         exact exit times)\n"
+	    "      --exit-probe       production, with --budget none: a probe on gdestroy\n"
+	    "                         instead (a trap per exit, exact exit times)\n"
 	    "      --mem-profile-rate N  production: set the program's runtime.MemProfileRate\n"
 	    "                         to N bytes while recording (written into its memory;\n"
 	    "                         put back at the end). Needed for allocation samples in\n"
@@ -525,6 +525,14 @@ static int cmd_record(int argc, char **argv)
 		o.argv = &argv[optind];
 	if ((o.pid > 0) == (o.argv != NULL)) {
 		xg_report_error(json, "record", "give either -p PID or -- PROGRAM [ARGS...]");
+		return XG_EXIT_USAGE;
+	}
+	/* a probe on every exit is a trap the budget cannot take out: exits come from memory */
+	if (o.exit_probe && (!o.budget_set || o.budget >= 0) &&
+	    (o.mode == RECORDER_MODE_PRODUCTION || (o.mode == RECORDER_MODE_AUTO && o.pid > 0))) {
+		xg_report_error(json, "record",
+				"--exit-probe traps on every exit, which a budget cannot take out: "
+				"add --budget none (under a budget, exits are read from memory)");
 		return XG_EXIT_USAGE;
 	}
 	if (o.pid > 0 && o.program_output) {

@@ -750,10 +750,22 @@ int rec_ingest__exited(struct rec_ingest *g, uint64_t gaddr, uint64_t goid, uint
 	return rec_ingest__push(g, &ev);
 }
 
-void rec_ingest__adopt(struct rec_ingest *g, uint64_t gaddr, uint64_t goid)
+int rec_ingest__adopt(struct rec_ingest *g, uint64_t gaddr, uint64_t goid, uint64_t mono)
 {
-	if (!u64map_get(&g->live_by_g, gaddr, NULL))
-		u64map_put(&g->live_by_g, gaddr, goid);
+	uint64_t cur;
+	int err;
+
+	if (u64map_get(&g->live_by_g, gaddr, &cur)) {
+		/* goids only grow on a g: a smaller one is a read from before a creation seen */
+		if (cur >= goid)
+			return 0;
+		/* the g was reused by a goroutine whose creation no probe saw (it came while the
+		 * creation probe was out): the one we knew on it has exited */
+		err = rec_ingest__exited(g, gaddr, cur, mono);
+		if (err)
+			return err;
+	}
+	return u64map_put(&g->live_by_g, gaddr, goid) ? -ENOMEM : 0;
 }
 
 static void lat_add(struct rec_ingest *g, uint64_t d)

@@ -79,9 +79,11 @@ size_t rec_ingest__live(struct rec_ingest *g, const uint64_t **gs, const uint64_
 /* The goroutine goid on g has exited, seen at CLOCK_MONOTONIC ns mono: queues its go_exit
  * and forgets it. 0 or -ENOMEM. */
 int rec_ingest__exited(struct rec_ingest *g, uint64_t gaddr, uint64_t goid, uint64_t mono);
-/* A goroutine that existed before the probes (an attached target's first snapshot): its exit
- * is reported like a created one's. */
-void rec_ingest__adopt(struct rec_ingest *g, uint64_t gaddr, uint64_t goid);
+/* A goroutine seen by a walk that no creation probe reported (it existed before the probes,
+ * or was created while the creation probe was out under a budget): its exit is reported like
+ * a created one's. A goroutine known before on the same g has exited (seen at mono): its
+ * go_exit is queued. 0 or -ENOMEM. */
+int rec_ingest__adopt(struct rec_ingest *g, uint64_t gaddr, uint64_t goid, uint64_t mono);
 
 /* The runtime's MemProfileRate, for the weight of alloc_sample events (from then on);
  * 0 = unknown, the default 512 KiB is assumed. */

@@ -196,10 +196,10 @@ static void poll_target(struct recorder *r, uint64_t now, bool force)
 	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_SNAPSHOT)) && (force || now >= r->next_snapshot)) {
 		/* the snapshot's time is the start of the walk: every status read after it, so
 		 * an exit seen by the probes before the walk read the g is older than ts */
-		/* an attached target's goroutines from before the probes: their exits too */
+		/* goroutines no creation probe saw (an attached target's from before the
+		 * probes, those created while a budget kept the probe out): their exits too */
 		t0 = rec__clock_ns(CLOCK_MONOTONIC);
-		err = rec_walk__run(r->walk, r->poll, t0,
-				    r->exit_poll && !r->t.launched && !r->polls_snapshot);
+		err = rec_walk__run(r->walk, r->poll, t0, r->exit_poll);
 		if (err < 0) {
 			poll_stop(r, err);
 			return;

@@ -154,8 +154,12 @@ static int snap_one(const struct rec_gsnap *g, void *arg)
 	if (!known && (rec_poll__read_gs(c->p, &g->g, 1, &again) || again.goid != g->goid))
 		return 0; /* the next walk sees it as it is */
 
-	if (c->adopt)
-		rec_ingest__adopt(w->o.ing, g->g, g->goid);
+	if (c->adopt && !known) {
+		int err = rec_ingest__adopt(w->o.ing, g->g, g->goid, c->mono);
+
+		if (err)
+			return err;
+	}
 	if (u64map_put(&w->last, g->goid, key | w->walk << 32) ||
 	    u64map_put(&w->base, g->goid, base))
 		return -ENOMEM;

@@ -71,8 +71,8 @@ struct rec_walk *rec_walk__new(const struct rec_walk_opts *o);
 void rec_walk__free(struct rec_walk *w);
 
 /* One walk with p, started at CLOCK_MONOTONIC ns mono (the events' time): queues the snapshot
- * events (not the walk's mark). adopt: the goroutines seen are adopted into the ingest's
- * exit tracking (rec_ingest__adopt()). The number of goroutines seen, or -errno with a
+ * events (not the walk's mark). adopt: the goroutines new to the walks are adopted into the
+ * ingest's exit tracking (rec_ingest__adopt()). The number of goroutines seen, or -errno with a
  * message (from p: -ESRCH when the process is gone). */
 int rec_walk__run(struct rec_walk *w, struct rec_poll *p, uint64_t mono, bool adopt);
 

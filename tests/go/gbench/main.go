@@ -2,16 +2,19 @@
 // in a loop and prints, as one JSON line on stdout, how long the loop took (wall clock and the
 // process's CPU time), so that a run under `xgotop record` can be compared with a plain run.
 //
-//	gbench -mode alloc|pingpong|spawn|syscall [-n N] [-rate R] [-depth D]
+//	gbench -mode alloc|pingpong|spawn|syscall [-n N] [-rate R] [-depth D] [-life DUR] [-idle DUR]
 //
 //	alloc     n allocations of a 48-byte struct with a pointer (one mallocgc-family call each)
 //	pingpong  n round trips between two goroutines over unbuffered channels (4 status changes)
-//	spawn     n goroutines started and waited for (create, run, exit)
+//	spawn     n goroutines started and waited for (create, run, exit); with -life DUR each
+//	          lives DUR (asleep) and the loop goes on without waiting (they are waited for at
+//	          the end)
 //	syscall   n write(2) calls to /dev/null (running -> syscall -> running)
 //
 // With -rate R the loop is paced to R iterations per second (for delay measurements). With
 // -depth D the loop, and pingpong's other goroutine, run D calls deeper (about 128 bytes of
-// stack each), so that the stacks where they block are D frames deeper.
+// stack each), so that the stacks where they block are D frames deeper. With -idle DUR the
+// program sleeps DUR after the loop (and its goroutines' end) before it prints and exits.
 package main
 
 import (
@@ -60,6 +63,8 @@ func main() {
 	n := flag.Int("n", 1000000, "iterations")
 	rate := flag.Float64("rate", 0, "iterations per second (0: as fast as possible)")
 	depth := flag.Int("depth", 0, "run the loop this many calls deeper")
+	life := flag.Duration("life", 0, "spawn: each goroutine sleeps this long, not waited for")
+	idle := flag.Duration("idle", 0, "sleep this long after the loop")
 	flag.Parse()
 
 	var step func(i int)
@@ -79,6 +84,14 @@ func main() {
 		finish = func() { close(ping); <-pong }
 	case "spawn":
 		var wg sync.WaitGroup
+		if *life > 0 {
+			step = func(int) {
+				wg.Add(1)
+				go func() { time.Sleep(*life); wg.Done() }()
+			}
+			finish = wg.Wait
+			break
+		}
 		step = func(int) {
 			wg.Add(1)
 			go func() { wg.Done() }()
@@ -116,5 +129,6 @@ func main() {
 		}
 	})
 	wall, cpu := time.Since(t0), cpuNs()-c0
+	time.Sleep(*idle)
 	json.NewEncoder(os.Stdout).Encode(map[string]any{"mode": *mode, "n": *n, "wall_ns": wall.Nanoseconds(), "cpu_ns": cpu})
 }
