@@ -168,8 +168,10 @@ int gmodel__begin(struct gmodel *m, const struct sink_info *info)
 	gc_history(m);
 	/* a trace without the list (older or synthetic ones) is taken as recording what it has */
 	m->cpu_sampled = !events || list_has(events, xg_kind_name(XG_EV_CPU_SAMPLE));
+	/* under a probe budget the status probes had windows: exact inside them only */
 	m->exact = !(m->mode && !strcmp(m->mode, "production")) && m->g_rate >= 1.0 &&
-		   (!events || list_has(events, xg_kind_name(XG_EV_GO_STATE)));
+		   (!events || list_has(events, xg_kind_name(XG_EV_GO_STATE))) &&
+		   !(info->meta && tf_meta__str(info->meta, TF_KEY_BUDGET));
 	m->began = true;
 	return 0;
 }
@@ -591,6 +593,14 @@ static void walk_seen(struct gmodel *m, uint64_t ts)
 	}
 }
 
+/* The status probes went out (a budget's window ended): from here on a goroutine may leave
+ * its state and come back to it unseen, so no state began at a time the trace knows. */
+static void status_gap(struct gmodel *m)
+{
+	for (uint32_t i = 0; i < m->g_len; i++)
+		m->g[i].flags &= (uint8_t)~GM_G_TIMED;
+}
+
 /* go_create, go_state, go_exit, snapshot: format/gtrack.h's rules on g's entry, then the
  * figures. */
 static int goroutine_event(struct gmodel *m, const struct xg_event *ev)
@@ -963,6 +973,8 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 		return 0;
 	case XG_EV_WINDOW:
 		tf_windows__add(&m->win, ev);
+		if (ev->of == XG_EV_GO_STATE && !ev->count)
+			status_gap(m);
 		return 0;
 	default:
 		return 0;

@@ -315,6 +315,20 @@ int rec_bpf__set_prog_off(struct rec_bpf *b, int p, bool off)
 	return 0;
 }
 
+int rec_bpf__clear_pending(struct rec_bpf *b)
+{
+	int fd = b->skel ? bpf_map__fd(b->skel->maps.pending) : -1;
+	__u64 key;
+
+	if (fd < 0)
+		return xg_error(-EINVAL, "BPF object: no pending map");
+	/* each deletion makes the first key the next one */
+	while (!bpf_map_get_next_key(fd, NULL, &key))
+		if (bpf_map_delete_elem(fd, &key) && errno != ENOENT)
+			return xg_error(-errno, "BPF: pending map: %s", strerror(errno));
+	return 0;
+}
+
 int rec_bpf__attach_cpu(struct rec_bpf *b, unsigned int hz)
 {
 	struct perf_event_attr a;

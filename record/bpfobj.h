@@ -103,6 +103,9 @@ void rec_bpf__detach_prog(struct rec_bpf *b, const struct rec_plan *plan, int p)
 /* Whether program p does anything when hit (off: it counts the hit and returns; the budget's
  * windows end at that instant, whenever the detach ends). 0 or -errno with a message. */
 int rec_bpf__set_prog_off(struct rec_bpf *b, int p, bool off);
+/* Empties the map of creations whose goid is not set yet (Go 1.21-1.23: reported at the
+ * newg_call probe). 0 or -errno with a message. */
+int rec_bpf__clear_pending(struct rec_bpf *b);
 /* The uprobe hits so far of each program (enum xgb_prog, which is enum rec_prog's order).
  * 0 or -errno. */
 int rec_bpf__prog_traps(struct rec_bpf *b, uint64_t hits[XGB_NPROGS]);

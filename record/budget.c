@@ -40,30 +40,38 @@ static void accrue(struct rec_budget_unit *u, uint64_t now)
 static void decide(struct rec_budget *b, uint64_t now, int64_t cpu_ns)
 {
 	double left, cost_ns = 0; /* the traps' price in the period that ends */
+	double share;		  /* of the target's own CPU time (without the traps) */
 
 	for (unsigned int i = 0; i < b->n; i++) {
 		struct rec_budget_unit *u = &b->u[i];
 
-		/* a rate from a window under a millisecond is noise: keep the last one */
+		/* a rate from a window under a millisecond is noise: keep the last one; no hit in
+		 * a window says fewer than one in that time, not none ever */
 		if (u->in_ns >= 1000000)
-			u->rate = (double)u->hits / (double)u->in_ns;
+			u->rate = (double)(u->hits ? u->hits : 1) / (double)u->in_ns;
 		cost_ns += (double)u->hits * b->trap_ns;
 	}
-	/* the target's CPU time per period at the last one's pace */
-	if (cpu_ns >= 0 && b->cpu_last >= 0 && cpu_ns >= b->cpu_last && now > b->period_start)
-		b->cpu_ns = (double)(cpu_ns - b->cpu_last) * (double)REC_BUDGET_PERIOD_NS /
+	/* the target's own CPU time per period at the last one's pace: the traps' price is in
+	 * its CPU time, and a window full of traps would otherwise raise the next budget */
+	if (cpu_ns >= 0 && b->cpu_last >= 0 && cpu_ns >= b->cpu_last && now > b->period_start) {
+		double own = (double)(cpu_ns - b->cpu_last) - cost_ns;
+
+		b->cpu_ns = (own > 0 ? own : 0) * (double)REC_BUDGET_PERIOD_NS /
 			    (double)(now - b->period_start);
+	}
 	if (cpu_ns >= 0)
 		b->cpu_last = cpu_ns;
 	/* what the traps may cost in the next period, if the target keeps its pace, less what
 	 * they cost beyond their share so far (or plus what they left of it, up to a period's
-	 * worth): the first measurement, windows that ran long */
-	if (b->decisions) /* (the first measurement is the price of measuring) */
-		b->debt_ns += cost_ns - b->limit * b->cpu_ns * (double)(now - b->period_start) /
-					    (double)REC_BUDGET_PERIOD_NS;
-	if (b->debt_ns < -b->limit * b->cpu_ns)
-		b->debt_ns = -b->limit * b->cpu_ns;
-	left = b->limit * b->cpu_ns - b->debt_ns;
+	 * worth): the first measurement (every unit in: where traps are dear, a few periods'
+	 * worth, repaid like the rest), windows that ran long */
+	/* (traps / (own + traps) = limit: traps = own * limit / (1 - limit)) */
+	share = b->limit < 1 ? b->limit / (1 - b->limit) : 1e9;
+	b->debt_ns += cost_ns - share * b->cpu_ns * (double)(now - b->period_start) /
+				    (double)REC_BUDGET_PERIOD_NS;
+	if (b->debt_ns < -share * b->cpu_ns)
+		b->debt_ns = -share * b->cpu_ns;
+	left = share * b->cpu_ns - b->debt_ns;
 	if (left < 0)
 		left = 0;
 	for (unsigned int k = b->n; k-- > 0;) {

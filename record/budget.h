@@ -31,7 +31,7 @@
 
 #define REC_BUDGET_PERIOD_NS	 1000000000ull /* one decision per second */
 #define REC_BUDGET_MIN_WINDOW_NS 20000000ull   /* no window shorter than 20 ms */
-#define REC_BUDGET_FIRST_NS	 20000000ull   /* every unit in for 20 ms at first, to measure */
+#define REC_BUDGET_FIRST_NS	 10000000ull   /* every unit in for 10 ms at first, to measure */
 #define REC_BUDGET_CHECK_NS	 10000000ull   /* spending looked at every 10 ms while in */
 #define REC_BUDGET_UNITS	 8
 
@@ -54,7 +54,8 @@ struct rec_budget {
 	double trap_ns; /* one trap's price */
 	uint64_t period_start, next;
 	int64_t cpu_last; /* the target's CPU time at the period's start, -1 unknown */
-	double cpu_ns;	  /* the target's CPU time per period, at the last period's pace */
+	double cpu_ns;	  /* the target's own CPU time (without the traps) per period, at the
+			   * last period's pace */
 	double debt_ns;	  /* what they cost beyond their share so far (< 0: less) */
 	uint64_t decisions;
 	unsigned int n;

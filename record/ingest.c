@@ -481,6 +481,15 @@ static void track_create(struct rec_ingest *g, const struct xgb_event *r, const 
 	u64map_put(&g->live_by_g, r->g, ev->goid);
 }
 
+/* track_exits: goroutine goid on g gaddr exited, seen by a probe. */
+static void track_exit(struct rec_ingest *g, uint64_t gaddr, uint64_t goid)
+{
+	uint64_t cur;
+
+	if (u64map_get(&g->live_by_g, gaddr, &cur) && cur == goid)
+		u64map_del(&g->live_by_g, gaddr);
+}
+
 /* 0, 1 for a record that only feeds the goid lookup, or -EINVAL. */
 static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64_t *pcs,
 		   struct xg_event *ev)
@@ -503,6 +512,10 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 		if (r->state.to == XG_G_WAITING)
 			ev->reason = reason_id(g, r->state.reason);
 		track_curg(g, r, ev->goid);
+		/* a goroutine whose creation no probe saw, first met here: its exit is watched */
+		if (g->o.track_exits && r->g && ev->goid && ev->to != XG_G_DEAD &&
+		    !u64map_get(&g->live_by_g, r->g, NULL))
+			u64map_put(&g->live_by_g, r->g, ev->goid);
 		break;
 	case XG_EV_GO_CREATE:
 		if (r->create.flags & XGB_EVF_TARGET) {
@@ -540,6 +553,9 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 			track_create(g, r, ev);
 		break;
 	case XG_EV_GO_EXIT:
+		/* a probe saw it: the watch need not (it would see it again) */
+		if (g->o.track_exits && r->g)
+			track_exit(g, r->g, ev->goid);
 		break;
 	case XG_EV_ALLOC:
 		ev->size = r->alloc.size;
@@ -743,7 +759,7 @@ int rec_ingest__exited(struct rec_ingest *g, uint64_t gaddr, uint64_t goid, uint
 	/* only the goroutine still believed to be on gaddr (a creation may have come between) */
 	if (!u64map_get(&g->live_by_g, gaddr, &cur) || cur != goid)
 		return 0;
-	u64map_del(&g->live_by_g, gaddr);
+	track_exit(g, gaddr, goid);
 	ev.kind = XG_EV_GO_EXIT;
 	ev.goid = goid;
 	ev.ts = mono > g->o.start_mono ? mono - g->o.start_mono : 0;

@@ -116,6 +116,34 @@ static int poll_exits(struct recorder *r)
 	return 0;
 }
 
+void rec__walk(struct recorder *r, bool afresh)
+{
+	uint64_t t0;
+	int err;
+
+	if (!r->poll || !(r->o.kinds & XGB_KIND_BIT(XG_EV_SNAPSHOT)))
+		return;
+	if (afresh)
+		rec_walk__forget(r->walk);
+	/* the snapshot's time is the start of the walk: every status read after it, so an exit
+	 * seen by the probes before the walk read the g is older than ts */
+	/* goroutines no creation probe saw (an attached target's from before the probes, those
+	 * created while a budget kept the probe out): their exits too */
+	t0 = rec__clock_ns(CLOCK_MONOTONIC);
+	err = rec_walk__run(r->walk, r->poll, t0, r->exit_poll);
+	if (err < 0) {
+		poll_stop(r, err);
+		return;
+	}
+	err = rec_ingest__walk_done(r->ing, t0);
+	if (err) {
+		poll_stop(r, err);
+		return;
+	}
+	r->polls_snapshot++;
+	r->poll_ns += rec__clock_ns(CLOCK_MONOTONIC) - t0;
+}
+
 /* The scheduler's counts, at the heap interval (either mode): a reading that fails a bound
  * is dropped and counted, a target whose memory cannot be read stops them. */
 static void poll_sched(struct recorder *r, uint64_t now, bool force)
@@ -193,24 +221,12 @@ static void poll_target(struct recorder *r, uint64_t now, bool force)
 		r->poll_ns += rec__clock_ns(CLOCK_MONOTONIC) - t0;
 		r->next_heap = now + (uint64_t)r->o.heap_ms * 1000000;
 	}
-	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_SNAPSHOT)) && (force || now >= r->next_snapshot)) {
-		/* the snapshot's time is the start of the walk: every status read after it, so
-		 * an exit seen by the probes before the walk read the g is older than ts */
-		/* goroutines no creation probe saw (an attached target's from before the
-		 * probes, those created while a budget kept the probe out): their exits too */
-		t0 = rec__clock_ns(CLOCK_MONOTONIC);
-		err = rec_walk__run(r->walk, r->poll, t0, r->exit_poll);
-		if (err < 0) {
-			poll_stop(r, err);
+	/* (while the status probes are in, they say what the walks would) */
+	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_SNAPSHOT)) && (force || now >= r->next_snapshot) &&
+	    !r->status_in) {
+		rec__walk(r, false);
+		if (!r->poll)
 			return;
-		}
-		err = rec_ingest__walk_done(r->ing, t0);
-		if (err) {
-			poll_stop(r, err);
-			return;
-		}
-		r->polls_snapshot++;
-		r->poll_ns += rec__clock_ns(CLOCK_MONOTONIC) - t0;
 		r->next_snapshot = now + (uint64_t)r->o.snapshot_ms * 1000000;
 	}
 	if (r->exit_poll && (force || now >= r->next_exit)) {

@@ -162,6 +162,12 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	err = mode_kinds(r);
 	if (err)
 		goto fail;
+	/* full mode under a budget reads what production mode reads, for what the probes miss
+	 * while out: the goroutines (walks, exits), the heap figures, the scheduler's counts */
+	r->full_budget = !r->production && r->o.budget_set && r->o.budget >= 0;
+	if (r->full_budget)
+		r->o.kinds |= XGB_KIND_BIT(XG_EV_SNAPSHOT) | XGB_KIND_BIT(XG_EV_HEAP) |
+			      XGB_KIND_BIT(XG_EV_SCHED);
 	if (!r->o.ringbuf_bytes)
 		r->o.ringbuf_bytes = DEFAULT_RINGBUF;
 	if (!r->o.poll_ms)
@@ -197,8 +203,8 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	err = gobin__offsets(r->bin, &r->off);
 	if (err)
 		goto fail;
-	r->exit_poll =
-	    r->production && (r->o.kinds & XGB_KIND_BIT(XG_EV_GO_EXIT)) && !r->o.exit_probe;
+	r->exit_poll = (r->production || r->full_budget) &&
+		       (r->o.kinds & XGB_KIND_BIT(XG_EV_GO_EXIT)) && !r->o.exit_probe;
 	if (r->production)
 		err = rec_plan__build_production(
 		    &r->plan, r->bin, &r->off,
@@ -253,8 +259,10 @@ static int setup_bpf(struct recorder *r, bool multi)
 	    .stacks = rec__stack_bits(r),
 	    .block_frames = rec__block_frames(r),
 	    .create_deferred = r->plan.create_deferred,
-	    /* launched: every goroutine's creation is seen, so most goids need no read */
-	    .lazy_goid = r->t.launched && (r->o.kinds & XGB_KIND_BIT(XG_EV_GO_STATE)),
+	    /* launched: every goroutine's creation is seen, so most goids need no read (not
+	     * under a budget, which takes the probes out) */
+	    .lazy_goid =
+		r->t.launched && !r->full_budget && (r->o.kinds & XGB_KIND_BIT(XG_EV_GO_STATE)),
 	    /* never wake the reader: it polls every poll_ms, far sooner than probes could
 	     * fill the buffer, and a wakeup per event would cost more than the event */
 	    .wakeup_bytes = 0,
@@ -386,9 +394,10 @@ int recorder__start(struct recorder *r)
 	err = gobin__load_bias(r->bin, r->t.pid, &r->bias);
 	if (err)
 		return err;
-	if (r->production && (r->exit_poll || (r->o.kinds & (XGB_KIND_BIT(XG_EV_HEAP) |
-							     XGB_KIND_BIT(XG_EV_SNAPSHOT) |
-							     XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE))))) {
+	if ((r->production || r->full_budget) &&
+	    (r->exit_poll ||
+	     (r->o.kinds & (XGB_KIND_BIT(XG_EV_HEAP) | XGB_KIND_BIT(XG_EV_SNAPSHOT) |
+			    XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE))))) {
 		r->poll = rec_poll__new(r->t.pid, r->bias, &r->off, &r->globals);
 		if (!r->poll)
 			return xg_error(-errno, "reading the target: %s", strerror(errno));
@@ -409,7 +418,7 @@ int recorder__start(struct recorder *r)
 			r->mem_rate_start = r->o.mem_profile_rate;
 		}
 	}
-	if (!r->production && !r->t.launched &&
+	if (!r->production && !r->full_budget && !r->t.launched &&
 	    (r->o.kinds & (XGB_KIND_BIT(XG_EV_GO_CREATE) | XGB_KIND_BIT(XG_EV_GO_STATE)))) {
 		/* full mode attached: one walk of the goroutines there before the probes */
 		r->poll = rec_poll__new(r->t.pid, r->bias, &r->off, &r->globals);
@@ -498,7 +507,8 @@ int recorder__start(struct recorder *r)
 		err = rec__budget_start(r);
 	if (!err)
 		err = rec_bpf__set_enabled(&r->bpf, true);
-	if (!err && r->poll && !r->production)
+	/* (under a budget, the walks at the status probes' windows do it) */
+	if (!err && r->poll && !r->production && !r->full_budget)
 		err = rec__snapshot_at_attach(r);
 	if (err)
 		return err;

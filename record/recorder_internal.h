@@ -97,6 +97,10 @@ struct recorder {
 	uint64_t polls_sched, sched_dropped[REC_SCHED_BAD_MAX];
 	uint64_t polls_heap, polls_snapshot, polls_exit, poll_ns, exits_polled;
 	bool exit_poll; /* go_exit by watching created goroutines (no gdestroy probe) */
+	/* full mode under a budget: what production mode reads from memory is read too (walks,
+	 * heap, scheduler counts, exits), so that what the probes miss while out is known */
+	bool full_budget;
+	bool status_in; /* full_budget: the status probes are in (no walks meanwhile) */
 	struct rec_gsnap *gread;
 	size_t gread_cap;
 	struct rec_walk *walk;	/* snapshot events from walks of the goroutines */
@@ -168,5 +172,9 @@ void rec__budget_turn(struct recorder *r, uint64_t now);
 /* loop.c */
 /* Writes a snapshot of every goroutine alive at attach. 0 or -errno. */
 int rec__snapshot_at_attach(struct recorder *r);
+/* A walk of the goroutines now (snapshot events and the walk's mark), when snapshots are
+ * recorded; afresh: a snapshot of every goroutine, not only of those changed since the last
+ * walk. A target whose memory cannot be read stops the reads (r->poll NULL). */
+void rec__walk(struct recorder *r, bool afresh);
 
 #endif /* XG_RECORD_RECORDER_INTERNAL_H */

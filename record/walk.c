@@ -396,6 +396,12 @@ static void prune(struct rec_walk *w)
 	free(gone);
 }
 
+void rec_walk__forget(struct rec_walk *w)
+{
+	u64map_clear(&w->last);
+	u64map_clear(&w->base);
+}
+
 int rec_walk__run(struct rec_walk *w, struct rec_poll *p, uint64_t mono, bool adopt)
 {
 	struct walk_ctx c = {.w = w, .p = p, .mono = mono, .adopt = adopt};

@@ -76,6 +76,11 @@ void rec_walk__free(struct rec_walk *w);
  * message (from p: -ESRCH when the process is gone). */
 int rec_walk__run(struct rec_walk *w, struct rec_poll *p, uint64_t mono, bool adopt);
 
+/* Forgets what the walks saw: the next walk queues a snapshot of every goroutine (after
+ * status changes the walks did not see, e.g. probes' events). The stacks read stay: a
+ * goroutine still waiting where one was read keeps it. */
+void rec_walk__forget(struct rec_walk *w);
+
 void rec_walk__stats(const struct rec_walk *w, struct rec_walk_stats *st);
 
 #endif /* XG_RECORD_WALK_H */

@@ -11,7 +11,7 @@
 
 /* How long a program already past its on/off check when it was turned off may still take to
  * send its event: a window ends this long after the programs were turned off. */
-#define PAST_CHECK_NS 200000
+#define PAST_CHECK_NS 1000000
 
 /* Production mode's units (programs turned on and off together), the first to go first:
  * creations (and the exits the gdestroy probe sees, with --exit-probe), then large
@@ -23,24 +23,41 @@ static const uint32_t production_units[] = {
     PROG(GC_START) | PROG(GC_END),
 };
 
-/* The kind production mode's program p produces. */
-static unsigned int kind_of(int p)
+/* Full mode's, the first to go first: every allocation, then every goroutine's creation,
+ * status changes and exit together (so that a window holds each goroutine's exact sequence),
+ * then GC cycles. */
+static const uint32_t full_units[] = {
+    PROG(ALLOC),
+    PROG(CASGSTATUS) | PROG(CAS_SITE) | PROG(NEWG_CALL) | PROG(GDESTROY),
+    PROG(GC_START) | PROG(GC_END),
+};
+
+/* The programs that report goroutines' status changes (full mode's goroutine unit). */
+#define STATUS_PROGS (PROG(CASGSTATUS) | PROG(CAS_SITE) | PROG(NEWG_CALL))
+
+/* The kinds program p produces. */
+static uint32_t kinds_of(int p)
 {
 	switch (p) {
+	case REC_PROG_CASGSTATUS:
+	case REC_PROG_CAS_SITE:
+	case REC_PROG_NEWG_CALL:
+		return XGB_KIND_BIT(XG_EV_GO_CREATE) | XGB_KIND_BIT(XG_EV_GO_STATE) |
+		       XGB_KIND_BIT(XG_EV_GO_EXIT);
 	case REC_PROG_GO_NEW:
-		return XG_EV_GO_CREATE;
+		return XGB_KIND_BIT(XG_EV_GO_CREATE);
 	case REC_PROG_GDESTROY:
-		return XG_EV_GO_EXIT;
+		return XGB_KIND_BIT(XG_EV_GO_EXIT);
 	case REC_PROG_ALLOC:
-		return XG_EV_ALLOC;
+		return XGB_KIND_BIT(XG_EV_ALLOC);
 	case REC_PROG_ALLOC_SAMPLE:
-		return XG_EV_ALLOC_SAMPLE;
+		return XGB_KIND_BIT(XG_EV_ALLOC_SAMPLE);
 	case REC_PROG_GC_START:
-		return XG_EV_GC_START;
+		return XGB_KIND_BIT(XG_EV_GC_START);
 	case REC_PROG_GC_END:
-		return XG_EV_GC_END;
+		return XGB_KIND_BIT(XG_EV_GC_END);
 	default:
-		return XG_EV_NONE;
+		return 0;
 	}
 }
 
@@ -56,14 +73,14 @@ static bool planned(const struct rec_plan *plan, int p)
 int rec__budget_measure(struct recorder *r)
 {
 	double limit = r->o.budget_set ? r->o.budget : r->production ? RECORDER_BUDGET : -1;
+	const uint32_t *units = r->production ? production_units : full_units;
+	size_t nunits = r->production ? sizeof(production_units) / sizeof(production_units[0])
+				      : sizeof(full_units) / sizeof(full_units[0]);
 	unsigned int n = 0;
 
 	r->budget_limit = -1;
 	if (limit < 0)
 		return 0;
-	if (!r->production)
-		return xg_error(-EINVAL, "--budget: production mode only for now (full mode "
-					 "keeps every probe in)");
 	if (rec_bpf__trap_cost(&r->bpf, &r->trap_ns) || !(r->trap_ns > 0)) {
 		fprintf(stderr,
 			"xgotop record: the budget cannot be held: %s; every probe stays in\n",
@@ -72,14 +89,17 @@ int rec__budget_measure(struct recorder *r)
 		return 0;
 	}
 	r->trap_measured = true;
-	for (size_t i = 0; i < sizeof(production_units) / sizeof(production_units[0]); i++) {
+	for (size_t i = 0; i < nunits; i++) {
 		uint32_t progs = 0, kinds = 0;
 
 		for (int p = 0; p < REC_PROG_MAX; p++)
-			if ((production_units[i] & (1u << p)) && planned(&r->plan, p)) {
+			if ((units[i] & (1u << p)) && planned(&r->plan, p)) {
 				progs |= 1u << p;
-				kinds |= XGB_KIND_BIT(kind_of(p));
+				kinds |= kinds_of(p);
 			}
+		/* exits watched from memory too are complete: no windows for them */
+		if (r->exit_poll)
+			kinds &= ~XGB_KIND_BIT(XG_EV_GO_EXIT);
 		if (!progs || n == REC_BUDGET_UNITS)
 			continue;
 		r->unit_progs[n] = progs;
@@ -111,8 +131,14 @@ static void window_events(struct recorder *r, unsigned int u, bool in, uint64_t 
 
 int rec__budget_start(struct recorder *r)
 {
-	if (r->budgeted && rec_bpf__prog_traps(&r->bpf, r->hits_base))
+	if (!r->budgeted)
+		return 0;
+	if (rec_bpf__prog_traps(&r->bpf, r->hits_base))
 		return xg_error(-EIO, "BPF: cannot read the probes' hit counts");
+	/* off until their window begins: attached, they are hit before it does */
+	for (int p = 0; p < REC_PROG_MAX; p++)
+		if ((r->budget_progs & (1u << p)) && rec_bpf__set_prog_off(&r->bpf, p, true))
+			return -EINVAL;
 	return 0;
 }
 
@@ -137,6 +163,22 @@ void rec__budget_change(struct recorder *r, double limit)
 	if (!r->o.quiet)
 		fprintf(stderr, "xgotop record: budget %g%% of the target's CPU from now on\n",
 			limit * 100);
+}
+
+/*
+ * Full mode's status probes go in or went out: every goroutine's state
+ * from a walk right then, so that the trace says where each one stands just before its exact
+ * sequence starts, and where it ends (the walks compare with what they saw, and the probes
+ * changed that meanwhile). Going in, the walk comes before the probes: with a thousand
+ * goroutines it takes milliseconds, which their traps would otherwise fill. (The
+ * creations pending from an earlier window, Go 1.21-1.23, are forgotten before the programs
+ * are on: their goroutines may have run, exited and left their g to another.)
+ */
+static void status_switch(struct recorder *r, bool in)
+{
+	r->status_in = in;
+	rec__walk(r, true);
+	r->next_snapshot = rec__clock_ns(CLOCK_MONOTONIC) + (uint64_t)r->o.snapshot_ms * 1000000;
 }
 
 void rec__budget_turn(struct recorder *r, uint64_t now)
@@ -171,6 +213,8 @@ void rec__budget_turn(struct recorder *r, uint64_t now)
 		 * window ends there (a moment later, for one that was already past the check),
 		 * and the probes are taken out in the background (the kernel then waits for an
 		 * RCU grace period, 0.1-0.3 s). */
+		if (in && (r->unit_progs[u] & STATUS_PROGS))
+			status_switch(r, in);
 		for (int p = 0; p < REC_PROG_MAX && !err; p++)
 			if ((r->unit_progs[u] & (1u << p)) && in)
 				err =
@@ -180,6 +224,9 @@ void rec__budget_turn(struct recorder *r, uint64_t now)
 			snprintf(r->budget_error, sizeof(r->budget_error), "%s", xg_errmsg());
 			continue;
 		}
+		/* (the programs are in but off: nothing is pending while they stay so) */
+		if (in && (r->unit_progs[u] & STATUS_PROGS) && r->plan.create_deferred)
+			rec_bpf__clear_pending(&r->bpf);
 		now = rec__clock_ns(CLOCK_MONOTONIC);
 		for (int p = 0; p < REC_PROG_MAX; p++)
 			if (r->unit_progs[u] & (1u << p))
@@ -194,5 +241,7 @@ void rec__budget_turn(struct recorder *r, uint64_t now)
 		rec_budget__set(&r->budget, u, in, now);
 		window_events(r, u, in, now);
 		r->budget_switches++;
+		if (!in && (r->unit_progs[u] & STATUS_PROGS))
+			status_switch(r, in);
 	}
 }

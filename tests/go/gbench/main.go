@@ -3,6 +3,7 @@
 // process's CPU time), so that a run under `xgotop record` can be compared with a plain run.
 //
 //	gbench -mode alloc|pingpong|spawn|syscall [-n N] [-rate R] [-depth D] [-life DUR] [-idle DUR]
+//	       [-pingpong R]
 //
 //	alloc     n allocations of a 48-byte struct with a pointer (one mallocgc-family call each)
 //	pingpong  n round trips between two goroutines over unbuffered channels (4 status changes)
@@ -14,7 +15,9 @@
 // With -rate R the loop is paced to R iterations per second (for delay measurements). With
 // -depth D the loop, and pingpong's other goroutine, run D calls deeper (about 128 bytes of
 // stack each), so that the stacks where they block are D frames deeper. With -idle DUR the
-// program sleeps DUR after the loop (and its goroutines' end) before it prints and exits.
+// program sleeps DUR after the loop (and its goroutines' end) before it prints and exits. With
+// -pingpong R two more goroutines trade R messages a second over unbuffered channels while the
+// loop runs (both exit when it ends).
 package main
 
 import (
@@ -58,6 +61,43 @@ func cpuNs() int64 {
 	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
+// background starts two goroutines trading rate messages a second; the function it returns
+// stops them and waits for both to exit.
+func background(rate float64) func() {
+	if rate <= 0 {
+		return func() {}
+	}
+	ping, pong, done := make(chan int), make(chan int), make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for v := range ping {
+			pong <- v
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		defer close(ping)
+		period := time.Duration(float64(time.Second) / rate)
+		next := time.Now()
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			ping <- i
+			<-pong
+			next = next.Add(period)
+			if d := time.Until(next); d > 0 {
+				time.Sleep(d)
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
 func main() {
 	mode := flag.String("mode", "alloc", "alloc, pingpong, spawn or syscall")
 	n := flag.Int("n", 1000000, "iterations")
@@ -65,7 +105,9 @@ func main() {
 	depth := flag.Int("depth", 0, "run the loop this many calls deeper")
 	life := flag.Duration("life", 0, "spawn: each goroutine sleeps this long, not waited for")
 	idle := flag.Duration("idle", 0, "sleep this long after the loop")
+	pingpong := flag.Float64("pingpong", 0, "two goroutines trade this many messages a second meanwhile")
 	flag.Parse()
+	stopPingpong := background(*pingpong)
 
 	var step func(i int)
 	var finish func()
@@ -129,6 +171,7 @@ func main() {
 		}
 	})
 	wall, cpu := time.Since(t0), cpuNs()-c0
+	stopPingpong()
 	time.Sleep(*idle)
 	json.NewEncoder(os.Stdout).Encode(map[string]any{"mode": *mode, "n": *n, "wall_ns": wall.Nanoseconds(), "cpu_ns": cpu})
 }
