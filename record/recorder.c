@@ -147,6 +147,7 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	r->t.cpu_ns = -1;
 	r->stats_fd = -1;
 	r->budget_limit = -1;
+	tf_windows__init(&r->win);
 	r->cpu_start_ns = r->cpu_last_ns = -1;
 	if (r->o.mode == RECORDER_MODE_AUTO)
 		r->o.mode = r->o.pid > 0 ? RECORDER_MODE_PRODUCTION : RECORDER_MODE_FULL;
@@ -545,6 +546,7 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 {
 	struct rec_ingest_stats is = {0};
 	int64_t last;
+	uint64_t span;
 
 	memset(st, 0, sizeof(*st));
 	if (r->ing)
@@ -578,14 +580,12 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 	st->traps = r->traps;
 	st->trap_ns = r->trap_ns;
 	st->budget = r->budgeted ? r->budget_limit : -1;
+	/* from the window events, as `info` reads them from the file */
+	span = (r->stop_mono ? r->stop_mono : rec__clock_ns(CLOCK_MONOTONIC)) - r->start_mono;
 	for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
-		st->coverage[k] = -1;
-	for (unsigned int u = 0; r->budgeted && u < r->nunits; u++)
-		for (unsigned int k = 0; k < XG_EV_KIND_MAX; k++)
-			if (r->unit_kinds[u] & r->o.kinds & XGB_KIND_BIT(k))
-				st->coverage[k] = rec_budget__coverage(
-				    &r->budget, u, r->start_mono,
-				    r->stop_mono ? r->stop_mono : rec__clock_ns(CLOCK_MONOTONIC));
+		st->coverage[k] = r->win.events[k] && span
+				      ? (double)tf_windows__in_ns(&r->win, k, span) / (double)span
+				      : -1;
 	st->budget_switches = r->budget_switches;
 	snprintf(st->budget_error, sizeof(st->budget_error), "%s", r->budget_error);
 	snprintf(st->trap_error, sizeof(st->trap_error), "%s", r->trap_error);

@@ -27,6 +27,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include "format/windows.h"
 #include "gobin/gobin.h"
 #include "record/bpfobj.h"
 #include "record/budget.h"
@@ -124,6 +125,7 @@ struct recorder {
 	bool budget_begun;		       /* its first turn came */
 	uint64_t hits_base[XGB_NPROGS];
 	uint64_t budget_switches; /* units put in or taken out */
+	struct tf_windows win;	  /* the window events written, read as a reader reads them */
 	char budget_error[160];
 };
 

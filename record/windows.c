@@ -125,6 +125,7 @@ static void window_events(struct recorder *r, unsigned int u, bool in, uint64_t 
 		ev.kind = XG_EV_WINDOW;
 		ev.of = (uint8_t)k;
 		ev.count = in;
+		tf_windows__add(&r->win, &ev);
 		rec_ingest__push(r->ing, &ev);
 	}
 }
