@@ -45,10 +45,10 @@ static void decide(struct rec_budget *b, uint64_t now, int64_t cpu_ns)
 	for (unsigned int i = 0; i < b->n; i++) {
 		struct rec_budget_unit *u = &b->u[i];
 
-		/* a rate from a window under a millisecond is noise: keep the last one; no hit in
-		 * a window says fewer than one in that time, not none ever */
+		/* a rate from a window under a millisecond is noise: keep the last one (none: the
+		 * unit stays in, and is measured again when it has ten hits) */
 		if (u->in_ns >= 1000000)
-			u->rate = (double)(u->hits ? u->hits : 1) / (double)u->in_ns;
+			u->rate = (double)u->hits / (double)u->in_ns;
 		cost_ns += (double)u->hits * b->trap_ns;
 	}
 	/* the target's own CPU time per period at the last one's pace: the traps' price is in
@@ -103,6 +103,15 @@ static void decide(struct rec_budget *b, uint64_t now, int64_t cpu_ns)
 	b->period_start = now;
 }
 
+/* Whether a unit in, with no hit when its rate was measured, has ten now. */
+static bool unmeasured(const struct rec_budget *b)
+{
+	for (unsigned int i = 0; i < b->n; i++)
+		if (b->decisions && b->u[i].in && b->u[i].rate == 0 && b->u[i].hits >= 10)
+			return true;
+	return false;
+}
+
 void rec_budget__feed(struct rec_budget *b, uint64_t now, int64_t cpu_ns, const uint64_t *hits)
 {
 	for (unsigned int i = 0; i < b->n; i++) {
@@ -112,8 +121,10 @@ void rec_budget__feed(struct rec_budget *b, uint64_t now, int64_t cpu_ns, const 
 		u->hits += hits[i] >= u->hits_last ? hits[i] - u->hits_last : 0;
 		u->hits_last = hits[i];
 	}
-	/* a period ends (the first one, of measurement only, is shorter) */
-	if (now >= b->period_start + (b->decisions ? REC_BUDGET_PERIOD_NS : REC_BUDGET_FIRST_NS)) {
+	/* a period ends (the first one, of measurement only, is shorter; and so is one in which
+	 * a unit that showed no hit when measured shows ten: its rate is measured now) */
+	if (now >= b->period_start + (b->decisions ? REC_BUDGET_PERIOD_NS : REC_BUDGET_FIRST_NS) ||
+	    unmeasured(b)) {
 		decide(b, now, cpu_ns);
 		b->decisions++;
 	} else if (b->decisions) {

@@ -460,15 +460,18 @@ static void track_curg(struct rec_ingest *g, const struct xgb_event *r, uint64_t
 }
 
 /*
- * track_exits: goroutine ev->goid starts on g r->g. If that g carried another goroutine we
- * knew, that one has exited (the runtime reuses a g only after gdestroy): its go_exit goes out
- * just before this creation (queued by rec_ingest__record() once ev is in).
+ * track_exits: goroutine ev->goid starts on g r->g (a creation), or is seen there (a status
+ * change). If that g carried another goroutine we knew, that one has exited (the runtime
+ * reuses a g only after gdestroy): its go_exit goes out just before this event (queued by
+ * rec_ingest__record() once ev is in).
  */
 static void track_create(struct rec_ingest *g, const struct xgb_event *r, const struct xg_event *ev)
 {
 	uint64_t old;
 
-	if (u64map_get(&g->live_by_g, r->g, &old) && old != ev->goid) {
+	if (u64map_get(&g->live_by_g, r->g, &old)) {
+		if (old == ev->goid)
+			return;
 		memset(&g->exit_ev, 0, sizeof(g->exit_ev));
 		g->exit_ev.kind = XG_EV_GO_EXIT;
 		g->exit_ev.goid = old;
@@ -512,10 +515,10 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 		if (r->state.to == XG_G_WAITING)
 			ev->reason = reason_id(g, r->state.reason);
 		track_curg(g, r, ev->goid);
-		/* a goroutine whose creation no probe saw, first met here: its exit is watched */
-		if (g->o.track_exits && r->g && ev->goid && ev->to != XG_G_DEAD &&
-		    !u64map_get(&g->live_by_g, r->g, NULL))
-			u64map_put(&g->live_by_g, r->g, ev->goid);
+		/* a goroutine whose creation no probe saw (under a budget) is watched from its
+		 * first status change seen, like a created one */
+		if (g->o.track_exits && r->g && ev->goid && ev->to != XG_G_DEAD)
+			track_create(g, r, ev);
 		break;
 	case XG_EV_GO_CREATE:
 		if (r->create.flags & XGB_EVF_TARGET) {
@@ -772,8 +775,10 @@ int rec_ingest__adopt(struct rec_ingest *g, uint64_t gaddr, uint64_t goid, uint6
 	int err;
 
 	if (u64map_get(&g->live_by_g, gaddr, &cur)) {
-		/* goids only grow on a g: a smaller one is a read from before a creation seen */
-		if (cur >= goid)
+		/* (not by goid order: each P takes goids 16 at a time, so a g freed by goroutine
+		 * 40 may be taken next by goroutine 35; the walk's read is never older than what
+		 * the ingest has converted, as records are converted only between walks) */
+		if (cur == goid)
 			return 0;
 		/* the g was reused by a goroutine whose creation no probe saw (it came while the
 		 * creation probe was out): the one we knew on it has exited */

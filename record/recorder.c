@@ -469,8 +469,12 @@ int recorder__start(struct recorder *r)
 	if (!r->ing)
 		return -errno;
 	{
-		struct rec_walk_opts wk = {
-		    .ing = r->ing, .bin = r->bin, .bias = r->bias, .stacks = rec__walk_stacks(r)};
+		struct rec_walk_opts wk = {.ing = r->ing,
+					   .bin = r->bin,
+					   .bias = r->bias,
+					   .stacks = rec__walk_stacks(r),
+					   .tick = rec__budget_guard,
+					   .tick_ctx = r};
 
 		r->walk = rec_walk__new(&wk);
 		if (!r->walk)

@@ -24,7 +24,8 @@ struct pending {
 struct rec_walk {
 	struct rec_walk_opts o;
 	int go_minor;
-	uint64_t walk; /* walks so far (this one while it runs) */
+	uint64_t walk;	/* walks so far (this one while it runs) */
+	uint64_t ticks; /* goroutines and stacks looked at, for opts.tick */
 	/* goid -> snap_key() | walk << 32 as last emitted */
 	struct u64map last;
 	/* goid -> where() << 32 | stack id: the stack read for that goroutine waiting there */
@@ -129,6 +130,12 @@ static uint64_t snap_key(const struct rec_walk *w, const struct rec_gsnap *g, ui
 	return snap_key_where(w, g, mono, true);
 }
 
+static void tick(struct rec_walk *w)
+{
+	if (w->o.tick && ++w->ticks % REC_WALK_TICK == 0)
+		w->o.tick(w->o.tick_ctx);
+}
+
 static int emit(struct rec_walk *w, uint64_t mono, const struct rec_gsnap *g, uint32_t stack)
 {
 	w->st.events++;
@@ -151,6 +158,7 @@ static int snap_one(const struct rec_gsnap *g, void *arg)
 	bool same_base = u64map_get(&w->base, g->goid, &last_base) && last_base == base;
 	struct rec_gsnap again;
 
+	tick(w);
 	if (!known && (rec_poll__read_gs(c->p, &g->g, 1, &again) || again.goid != g->goid))
 		return 0; /* the next walk sees it as it is */
 
@@ -222,6 +230,7 @@ static int stack_done(size_t i, enum rec_stack_status st, const uint64_t *pcs, u
 {
 	struct walk_ctx *c = arg;
 
+	tick(c->w);
 	if (!c->last && st != REC_STACK_OK && st != REC_STACK_BUDGET) {
 		c->again[c->nagain++] = c->todo[i];
 		return 0;

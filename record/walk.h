@@ -43,7 +43,13 @@ struct rec_walk_opts {
 	uint64_t bias;		 /* runtime address - link-time address */
 	bool stacks;		 /* stacks of blocked goroutines */
 	uint64_t stack_budget;	 /* stack bytes read per walk at most; 0 = the default */
+	/* called every REC_WALK_TICK goroutines and stacks, so that a long walk does not hold
+	 * up what must happen on time (the probe budget's windows); NULL: none */
+	void (*tick)(void *ctx);
+	void *tick_ctx;
 };
+
+#define REC_WALK_TICK 64
 
 struct rec_walk_stats {
 	uint64_t walks;

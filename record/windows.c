@@ -182,10 +182,89 @@ static void status_switch(struct recorder *r, bool in)
 	r->next_snapshot = rec__clock_ns(CLOCK_MONOTONIC) + (uint64_t)r->o.snapshot_ms * 1000000;
 }
 
-void rec__budget_turn(struct recorder *r, uint64_t now)
+/* Puts unit u's probes in (then its programs on: the window starts there) or takes them out
+ * (its programs off: they count their hits and return; the window ends there, a moment later
+ * for one already past the check; the probes are taken out in the background, where the
+ * kernel waits for an RCU grace period, 0.1-0.3 s). */
+static void unit_switch(struct recorder *r, unsigned int u, bool in)
+{
+	uint64_t now;
+	int err = 0;
+
+	for (int p = 0; p < REC_PROG_MAX && !err; p++)
+		if ((r->unit_progs[u] & (1u << p)) && in)
+			err = rec_bpf__attach_prog(&r->bpf, &r->plan, p, r->t.pid, r->t.exe);
+	if (err) {
+		/* the target may have exited; the unit's probes stay out */
+		snprintf(r->budget_error, sizeof(r->budget_error), "%s", xg_errmsg());
+		if (r->unit_progs[u] & STATUS_PROGS)
+			r->status_in = false;
+		return;
+	}
+	/* (the programs are in but off: nothing is pending while they stay so) */
+	if (in && (r->unit_progs[u] & STATUS_PROGS) && r->plan.create_deferred)
+		rec_bpf__clear_pending(&r->bpf);
+	now = rec__clock_ns(CLOCK_MONOTONIC);
+	for (int p = 0; p < REC_PROG_MAX; p++)
+		if (r->unit_progs[u] & (1u << p))
+			rec_bpf__set_prog_off(&r->bpf, p, !in);
+	if (!in) {
+		nanosleep(&(struct timespec){0, PAST_CHECK_NS}, NULL);
+		now = rec__clock_ns(CLOCK_MONOTONIC);
+		for (int p = 0; p < REC_PROG_MAX; p++)
+			if (r->unit_progs[u] & (1u << p))
+				rec_bpf__detach_prog(&r->bpf, &r->plan, p);
+	}
+	rec_budget__set(&r->budget, u, in, now);
+	window_events(r, u, in, now);
+	r->budget_switches++;
+}
+
+/* A decision of the budget when one is due at now: false when the hit counts could not be
+ * read (the next turn tries again). */
+static bool budget_decide(struct recorder *r, uint64_t now)
 {
 	uint64_t hits[XGB_NPROGS], uhits[REC_BUDGET_UNITS] = {0};
 
+	if (!rec_budget__due(&r->budget, now))
+		return true;
+	if (rec_bpf__prog_traps(&r->bpf, hits))
+		return false;
+	for (unsigned int u = 0; u < r->nunits; u++)
+		for (int p = 0; p < REC_PROG_MAX; p++)
+			if (r->unit_progs[u] & (1u << p))
+				uhits[u] += hits[p] - r->hits_base[p];
+	rec_budget__feed(&r->budget, now, rec__process_cpu_ns(r->t.pid), uhits);
+	return true;
+}
+
+/* The units whose window ended go out; true when the status probes were among them. */
+static bool budget_outs(struct recorder *r, uint64_t now)
+{
+	bool status = false;
+
+	for (unsigned int u = 0; u < r->nunits; u++)
+		if (r->budget.u[u].in && !rec_budget__want(&r->budget, u, now)) {
+			unit_switch(r, u, false);
+			status |= (r->unit_progs[u] & STATUS_PROGS) != 0;
+		}
+	return status;
+}
+
+void rec__budget_guard(void *ctx)
+{
+	struct recorder *r = ctx;
+	uint64_t now = rec__clock_ns(CLOCK_MONOTONIC);
+
+	if (!r->budgeted || !r->budget_begun || !budget_decide(r, now))
+		return;
+	/* (no walk in a walk: the next turn takes the status probes' walk) */
+	if (budget_outs(r, now))
+		r->resync_due = true;
+}
+
+void rec__budget_turn(struct recorder *r, uint64_t now)
+{
 	if (!r->budgeted)
 		return;
 	/* the units' first windows start with the event loop, not before */
@@ -194,55 +273,22 @@ void rec__budget_turn(struct recorder *r, uint64_t now)
 				 rec__process_cpu_ns(r->t.pid));
 		r->budget_begun = true;
 	}
-	if (!rec_budget__due(&r->budget, now))
+	if (!budget_decide(r, now))
 		return;
-	if (rec_bpf__prog_traps(&r->bpf, hits))
-		return; /* next turn */
-	for (unsigned int u = 0; u < r->nunits; u++)
-		for (int p = 0; p < REC_PROG_MAX; p++)
-			if (r->unit_progs[u] & (1u << p))
-				uhits[u] += hits[p] - r->hits_base[p];
-	rec_budget__feed(&r->budget, now, rec__process_cpu_ns(r->t.pid), uhits);
-	for (unsigned int u = 0; u < r->nunits; u++) {
-		bool in = rec_budget__want(&r->budget, u, now);
-		int err = 0;
-
-		if (in == r->budget.u[u].in)
-			continue;
-		/* In: the probes go in, then their programs are turned on: the window starts
-		 * there. Out: the programs are turned off (they count their hits and return), the
-		 * window ends there (a moment later, for one that was already past the check),
-		 * and the probes are taken out in the background (the kernel then waits for an
-		 * RCU grace period, 0.1-0.3 s). */
-		if (in && (r->unit_progs[u] & STATUS_PROGS))
-			status_switch(r, in);
-		for (int p = 0; p < REC_PROG_MAX && !err; p++)
-			if ((r->unit_progs[u] & (1u << p)) && in)
-				err =
-				    rec_bpf__attach_prog(&r->bpf, &r->plan, p, r->t.pid, r->t.exe);
-		if (err) {
-			/* the target may have exited; the unit's probes stay out */
-			snprintf(r->budget_error, sizeof(r->budget_error), "%s", xg_errmsg());
-			continue;
-		}
-		/* (the programs are in but off: nothing is pending while they stay so) */
-		if (in && (r->unit_progs[u] & STATUS_PROGS) && r->plan.create_deferred)
-			rec_bpf__clear_pending(&r->bpf);
-		now = rec__clock_ns(CLOCK_MONOTONIC);
-		for (int p = 0; p < REC_PROG_MAX; p++)
-			if (r->unit_progs[u] & (1u << p))
-				rec_bpf__set_prog_off(&r->bpf, p, !in);
-		if (!in) {
-			nanosleep(&(struct timespec){0, PAST_CHECK_NS}, NULL);
-			now = rec__clock_ns(CLOCK_MONOTONIC);
-			for (int p = 0; p < REC_PROG_MAX; p++)
-				if (r->unit_progs[u] & (1u << p))
-					rec_bpf__detach_prog(&r->bpf, &r->plan, p);
-		}
-		rec_budget__set(&r->budget, u, in, now);
-		window_events(r, u, in, now);
-		r->budget_switches++;
-		if (!in && (r->unit_progs[u] & STATUS_PROGS))
-			status_switch(r, in);
+	/* Out first, then in: a walk at a status window's edge takes milliseconds, which the
+	 * traps of the units in meanwhile would fill (and a walk takes units out on time,
+	 * rec__budget_guard()). */
+	if (budget_outs(r, now) || r->resync_due) {
+		r->resync_due = false;
+		status_switch(r, false);
 	}
+	for (unsigned int u = 0; u < r->nunits; u++)
+		if (rec_budget__want(&r->budget, u, now) && !r->budget.u[u].in &&
+		    (r->unit_progs[u] & STATUS_PROGS))
+			status_switch(r, true);
+	/* (the walk took time, and may have seen a decision) */
+	now = rec__clock_ns(CLOCK_MONOTONIC);
+	for (unsigned int u = 0; u < r->nunits; u++)
+		if (rec_budget__want(&r->budget, u, now) && !r->budget.u[u].in)
+			unit_switch(r, u, true);
 }
