@@ -100,6 +100,10 @@ static void update_rates(struct gmodel *m)
 	    m->heap_rate_ts && m->cur.t0 + BUCKET_NS <= m->heap_rate_ts + 2 * HEAP_RATE_NS;
 	if (m->alloc_bps_exact)
 		m->alloc_bps = m->heap_bps;
+	m->created_ps_exact =
+	    m->sched_rate_ts && m->cur.t0 + BUCKET_NS <= m->sched_rate_ts + 2 * HEAP_RATE_NS;
+	if (m->created_ps_exact)
+		m->created_ps = m->sched_cps;
 	if (n == RATE_BUCKETS && (double)ab > m->peak_alloc_bps) {
 		m->peak_alloc_bps = (double)ab;
 		m->peak_alloc_ts = gmodel__bucket(m, 0, r->len - n)->t0;

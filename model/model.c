@@ -859,6 +859,24 @@ void gm_alloc_scale(double rate, const struct xg_event *ev, uint64_t *bytes, uin
 
 /* --- events ----------------------------------------------------------------------------- */
 
+/* The creation rate from the scheduler's count, over a second or more of sched events. */
+static void sched_rate(struct gmodel *m, const struct xg_event *ev)
+{
+	if (!ev->created)
+		return;
+	if (!m->sched_anchor_ts || ev->created < m->sched_anchor_created ||
+	    ev->ts < m->sched_anchor_ts) {
+		m->sched_anchor_ts = ev->ts;
+		m->sched_anchor_created = ev->created;
+	} else if (ev->ts >= m->sched_anchor_ts + HEAP_RATE_NS) {
+		m->sched_cps = (double)(ev->created - m->sched_anchor_created) * 1e9 /
+			       (double)(ev->ts - m->sched_anchor_ts);
+		m->sched_rate_ts = ev->ts;
+		m->sched_anchor_ts = ev->ts;
+		m->sched_anchor_created = ev->created;
+	}
+}
+
 static void heap_figures(struct gmodel *m, const struct xg_event *ev)
 {
 	if (ev->kind == XG_EV_HEAP && ev->total_alloc) {
@@ -959,6 +977,7 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 		heap_figures(m, ev);
 		return 0;
 	case XG_EV_SCHED:
+		sched_rate(m, ev);
 		m->sched = (struct gm_sched){.ts = ev->ts,
 					     .created = ev->created,
 					     .alive = ev->alive,
@@ -1025,6 +1044,9 @@ void gmodel__reset(struct gmodel *m, uint64_t ts)
 	m->alloc_bps_exact = false;
 	m->heap_anchor_ts = m->heap_anchor_total = m->heap_rate_ts = 0;
 	m->heap_bps = 0;
+	m->sched_anchor_ts = m->sched_anchor_created = m->sched_rate_ts = 0;
+	m->sched_cps = 0;
+	m->created_ps_exact = false;
 	for (int l = 0; l < GM_LEVELS; l++) {
 		m->hist[l].len = m->hist[l].head = 0;
 		m->hist[l].seq++; /* viewers see a change even when nothing was pushed */

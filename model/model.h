@@ -267,6 +267,11 @@ struct gmodel {
 	uint64_t heap_anchor_ts, heap_anchor_total; /* the reading the rate is measured from */
 	uint64_t heap_rate_ts;			    /* when heap_bps was last computed */
 	double heap_bps;
+	/* created_ps comes from the scheduler's count (sched events), exact when the creation
+	 * probe is sampled or under a budget; the same way as alloc_bps from heap events */
+	bool created_ps_exact;
+	uint64_t sched_anchor_ts, sched_anchor_created, sched_rate_ts;
+	double sched_cps;
 
 	/* counts over time: level 0 = 100 ms, 1 = 1 s, 2 = 10 s */
 	struct gm_ring hist[GM_LEVELS];
