@@ -357,7 +357,11 @@ static int draw_summary(const struct gmodel *m, int y)
 		x = putf(y, x, "%s %u", xg_gstate_name(s) ? xg_gstate_name(s) : "?", m->counts[s]);
 		attroff(COLOR_PAIR(state_pair(s)));
 	}
-	x = putf(y, x, "   created %s/s  exited %s/s", gm_text_count(a, sizeof(a), m->created_ps),
+	/* (~: counted from the creation probe's windows only; without sched events, the one
+	 * figure there is) */
+	x = putf(y, x, "   created %s%s/s  exited %s/s",
+		 !m->created_ps_exact && gmodel__coverage(m, XG_EV_GO_CREATE) >= 0 ? "~" : "",
+		 gm_text_count(a, sizeof(a), m->created_ps),
 		 gm_text_count(b, sizeof(b), m->exited_ps));
 	if (m->g_rate < 1.0) {
 		attron(COLOR_PAIR(C_BADGE));
