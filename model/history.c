@@ -102,8 +102,16 @@ static void update_rates(struct gmodel *m)
 		m->alloc_bps = m->heap_bps;
 	m->created_ps_exact =
 	    m->sched_rate_ts && m->cur.t0 + BUCKET_NS <= m->sched_rate_ts + 2 * HEAP_RATE_NS;
-	if (m->created_ps_exact)
+	if (m->created_ps_exact) {
 		m->created_ps = m->sched_cps;
+	} else {
+		/* under a budget, the creations seen stand for those in the share of the time
+		 * the probe was in (an estimate, marked as such) */
+		double cov = gmodel__coverage(m, XG_EV_GO_CREATE);
+
+		if (cov > 0 && cov < 1)
+			m->created_ps /= cov;
+	}
 	if (n == RATE_BUCKETS && (double)ab > m->peak_alloc_bps) {
 		m->peak_alloc_bps = (double)ab;
 		m->peak_alloc_ts = gmodel__bucket(m, 0, r->len - n)->t0;

@@ -268,7 +268,8 @@ struct gmodel {
 	uint64_t heap_rate_ts;			    /* when heap_bps was last computed */
 	double heap_bps;
 	/* created_ps comes from the scheduler's count (sched events), exact when the creation
-	 * probe is sampled or under a budget; the same way as alloc_bps from heap events */
+	 * probe is sampled or under a budget, the same way as alloc_bps from heap events; without
+	 * them, under a budget, from the creations seen scaled by the probe's coverage */
 	bool created_ps_exact;
 	uint64_t sched_anchor_ts, sched_anchor_created, sched_rate_ts;
 	double sched_cps;

@@ -357,8 +357,8 @@ static int draw_summary(const struct gmodel *m, int y)
 		x = putf(y, x, "%s %u", xg_gstate_name(s) ? xg_gstate_name(s) : "?", m->counts[s]);
 		attroff(COLOR_PAIR(state_pair(s)));
 	}
-	/* (~: counted from the creation probe's windows only; without sched events, the one
-	 * figure there is) */
+	/* (~: the creations seen in the probe's windows, scaled by the share of the time it was
+	 * in; without sched events, the one figure there is) */
 	x = putf(y, x, "   created %s%s/s  exited %s/s",
 		 !m->created_ps_exact && gmodel__coverage(m, XG_EV_GO_CREATE) >= 0 ? "~" : "",
 		 gm_text_count(a, sizeof(a), m->created_ps),
