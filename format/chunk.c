@@ -5,6 +5,7 @@
  * cursor per column. Both keep the same contexts (SPEC.md "Context coding").
  */
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,44 +37,54 @@ struct colspec {
 	const char *name;
 	uint8_t enc;
 	uint64_t mask; /* kinds whose rows carry a value; 0 = every row */
+	uint16_t off;  /* the struct xg_event field (state: from, then to) */
+	uint8_t width; /* bytes of the field, and of a decoded value (struct tf_columns) */
 };
 
+#define F(field) offsetof(struct xg_event, field), sizeof(((struct xg_event *)0)->field)
+
 static const struct colspec specs[TF_COL_MAX] = {
-    [TF_COL_TS] = {"ts", TF_ENC_TSDELTA, 0},
-    [TF_COL_CPU] = {"cpu", TF_ENC_UVARINT, 0},
-    [TF_COL_TID] = {"tid", TF_ENC_CPUCTX, 0},
-    [TF_COL_KIND] = {"kind", TF_ENC_U8, 0},
-    [TF_COL_GOID] = {"goid", TF_ENC_CPUCTX, 0},
-    [TF_COL_STATE] = {"state", TF_ENC_U8, M_STATE},
-    [TF_COL_REASON] = {"reason", TF_ENC_UVARINT, M_STATE},
-    [TF_COL_STACK] = {"stack", TF_ENC_UVARINT, M_STACK},
-    [TF_COL_PARENT] = {"parent_goid", TF_ENC_CPUCTX, M_CREATE},
-    [TF_COL_CREATE_PC] = {"create_pc", TF_ENC_UVARINT, M_CREATE},
-    [TF_COL_START_PC] = {"start_pc", TF_ENC_UVARINT, M_CREATE},
-    [TF_COL_CREATE_FN] = {"create_fn", TF_ENC_UVARINT, M_CREATE},
-    [TF_COL_START_FN] = {"start_fn", TF_ENC_UVARINT, M_CREATE},
-    [TF_COL_SIZE] = {"size", TF_ENC_UVARINT, M_ALLOC},
-    [TF_COL_TYPE] = {"type", TF_ENC_UVARINT, M_ALLOC},
-    [TF_COL_WEIGHT] = {"weight", TF_ENC_UVARINT, M_WEIGHT},
-    [TF_COL_GC] = {"gc", TF_ENC_UVARINT, M_HEAP},
-    [TF_COL_HEAP_LIVE] = {"heap_live", TF_ENC_DELTA, M_HEAP},
-    [TF_COL_HEAP_GOAL] = {"heap_goal", TF_ENC_DELTA, M_HEAP},
-    [TF_COL_TOTAL_ALLOC] = {"total_alloc", TF_ENC_DELTA, M_HEAP},
-    [TF_COL_TOTAL_FREE] = {"total_free", TF_ENC_DELTA, M_HEAP},
-    [TF_COL_COUNT] = {"count", TF_ENC_UVARINT, M_LOST},
-    [TF_COL_OF] = {"of", TF_ENC_U8, M_LOST},
-    [TF_COL_START_WRAPPER] = {"start_wrapper", TF_ENC_UVARINT, M_CREATE},
-    [TF_COL_WAITED] = {"waited_ns", TF_ENC_UVARINT, M_WAITED},
-    [TF_COL_CREATED] = {"created", TF_ENC_UVARINT, M_SCHED},
-    [TF_COL_ALIVE] = {"alive", TF_ENC_UVARINT, M_SCHED},
-    [TF_COL_THREADS] = {"threads", TF_ENC_UVARINT, M_SCHED},
-    [TF_COL_GOMAXPROCS] = {"gomaxprocs", TF_ENC_UVARINT, M_SCHED},
-    [TF_COL_RUNNABLE] = {"runnable", TF_ENC_UVARINT, M_SCHED},
+    [TF_COL_TS] = {"ts", TF_ENC_TSDELTA, 0, F(ts)},
+    [TF_COL_CPU] = {"cpu", TF_ENC_UVARINT, 0, F(cpu)},
+    [TF_COL_TID] = {"tid", TF_ENC_CPUCTX, 0, F(tid)},
+    [TF_COL_KIND] = {"kind", TF_ENC_U8, 0, F(kind)},
+    [TF_COL_GOID] = {"goid", TF_ENC_CPUCTX, 0, F(goid)},
+    [TF_COL_STATE] = {"state", TF_ENC_U8, M_STATE, F(from)},
+    [TF_COL_REASON] = {"reason", TF_ENC_UVARINT, M_STATE, F(reason)},
+    [TF_COL_STACK] = {"stack", TF_ENC_UVARINT, M_STACK, F(stack)},
+    [TF_COL_PARENT] = {"parent_goid", TF_ENC_CPUCTX, M_CREATE, F(parent_goid)},
+    [TF_COL_CREATE_PC] = {"create_pc", TF_ENC_UVARINT, M_CREATE, F(create_pc)},
+    [TF_COL_START_PC] = {"start_pc", TF_ENC_UVARINT, M_CREATE, F(start_pc)},
+    [TF_COL_CREATE_FN] = {"create_fn", TF_ENC_UVARINT, M_CREATE, F(create_fn)},
+    [TF_COL_START_FN] = {"start_fn", TF_ENC_UVARINT, M_CREATE, F(start_fn)},
+    [TF_COL_SIZE] = {"size", TF_ENC_UVARINT, M_ALLOC, F(size)},
+    [TF_COL_TYPE] = {"type", TF_ENC_UVARINT, M_ALLOC, F(type)},
+    [TF_COL_WEIGHT] = {"weight", TF_ENC_UVARINT, M_WEIGHT, F(weight)},
+    [TF_COL_GC] = {"gc", TF_ENC_UVARINT, M_HEAP, F(gc)},
+    [TF_COL_HEAP_LIVE] = {"heap_live", TF_ENC_DELTA, M_HEAP, F(heap_live)},
+    [TF_COL_HEAP_GOAL] = {"heap_goal", TF_ENC_DELTA, M_HEAP, F(heap_goal)},
+    [TF_COL_TOTAL_ALLOC] = {"total_alloc", TF_ENC_DELTA, M_HEAP, F(total_alloc)},
+    [TF_COL_TOTAL_FREE] = {"total_free", TF_ENC_DELTA, M_HEAP, F(total_free)},
+    [TF_COL_COUNT] = {"count", TF_ENC_UVARINT, M_LOST, F(count)},
+    [TF_COL_OF] = {"of", TF_ENC_U8, M_LOST, F(of)},
+    [TF_COL_START_WRAPPER] = {"start_wrapper", TF_ENC_UVARINT, M_CREATE, F(start_wrapper)},
+    [TF_COL_WAITED] = {"waited_ns", TF_ENC_UVARINT, M_WAITED, F(waited_ns)},
+    [TF_COL_CREATED] = {"created", TF_ENC_UVARINT, M_SCHED, F(created)},
+    [TF_COL_ALIVE] = {"alive", TF_ENC_UVARINT, M_SCHED, F(alive)},
+    [TF_COL_THREADS] = {"threads", TF_ENC_UVARINT, M_SCHED, F(threads)},
+    [TF_COL_GOMAXPROCS] = {"gomaxprocs", TF_ENC_UVARINT, M_SCHED, F(gomaxprocs)},
+    [TF_COL_RUNNABLE] = {"runnable", TF_ENC_UVARINT, M_SCHED, F(runnable)},
 };
+#undef F
 
 const char *tf_col_name(unsigned int col)
 {
 	return col > 0 && col < TF_COL_MAX ? specs[col].name : NULL;
+}
+
+unsigned int tf_col_width(unsigned int col)
+{
+	return col > 0 && col < TF_COL_MAX ? specs[col].width : 0;
 }
 
 /* --- buffers --------------------------------------------------------------------------------- */
@@ -597,14 +608,16 @@ int tf_chunk_enc__finish(struct tf_chunk_enc *e, struct tf_buf *out)
 /* --- decoder --------------------------------------------------------------------------------- */
 
 struct dcol {
-	const uint8_t *p, *end; /* cursor over the decoded bytes */
+	const uint8_t *p, *end; /* cursor over the decompressed bytes */
 	const uint8_t *src;	/* stored bytes in the payload */
 	uint64_t mask;
 	uint32_t raw_len, stored_len;
+	uint32_t nvals; /* values it holds: rows of the kinds in its mask */
 	uint8_t enc, comp;
-	bool present; /* in the chunk */
-	bool active;  /* present and decoded */
-	struct tf_buf buf;
+	bool present;	    /* in the chunk */
+	bool active;	    /* present and decoded */
+	struct tf_buf buf;  /* decompressed bytes */
+	struct tf_buf vals; /* decoded values (U8 columns: buf is the values) */
 };
 
 struct tf_chunk_dec {
@@ -612,9 +625,12 @@ struct tf_chunk_dec {
 	struct dcol cols[TF_COL_MAX];
 	struct tf_chunk_hdr hdr;
 	uint32_t hist[256]; /* events per kind */
-	uint32_t left;
-	uint64_t ts, last_created;
-	uint64_t prev_live, prev_goal, prev_talloc, prev_tfree;
+	bool loaded, decoded;
+	int err; /* of the decode, returned again */
+	struct tf_columns view;
+	struct tf_buf fill; /* ts, kind or cpu of every row when the column is absent */
+	/* rows: the next row, and the next value of each column */
+	uint32_t row, vi[TF_COL_MAX];
 	struct cpuctx ctx;
 	struct tf_col_stats stats;
 };
@@ -646,8 +662,11 @@ void tf_chunk_dec__free(struct tf_chunk_dec *d)
 {
 	if (!d)
 		return;
-	for (int c = 0; c < TF_COL_MAX; c++)
+	for (int c = 0; c < TF_COL_MAX; c++) {
 		tf_buf__free(&d->cols[c].buf);
+		tf_buf__free(&d->cols[c].vals);
+	}
+	tf_buf__free(&d->fill);
 	pthread_mutex_lock(&spare_lock);
 	if (!spare) {
 		spare = d->zd;
@@ -690,7 +709,12 @@ const struct tf_chunk_hdr *tf_chunk_dec__hdr(const struct tf_chunk_dec *d)
 
 uint32_t tf_chunk_dec__left(const struct tf_chunk_dec *d)
 {
-	return d->left;
+	return d->loaded ? d->hdr.n_events - d->row : 0;
+}
+
+uint32_t tf_chunk_dec__row(const struct tf_chunk_dec *d)
+{
+	return d->row;
 }
 
 const struct tf_col_stats *tf_chunk_dec__stats(const struct tf_chunk_dec *d)
@@ -846,7 +870,9 @@ int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t le
 	int err;
 
 	memset(hist, 0, sizeof(d->hist));
-	d->left = 0;
+	d->loaded = d->decoded = false;
+	d->err = 0;
+	d->row = 0;
 	for (int c = 0; c < TF_COL_MAX; c++) {
 		d->cols[c].present = false;
 		d->cols[c].active = false;
@@ -873,6 +899,7 @@ int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t le
 		if (err)
 			return err;
 		k->active = true;
+		k->nvals = d->hdr.n_events;
 		for (uint32_t i = 0; i < k->raw_len; i++)
 			hist[k->p[i]]++;
 	} else {
@@ -892,6 +919,9 @@ int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t le
 					: c->raw_len < rows || c->raw_len > rows * MAX_VAL)
 			return xg_error(-EINVAL, "column %s: %u bytes cannot hold %llu values",
 					specs[id].name, c->raw_len, (unsigned long long)rows);
+		/* ts, cpu, tid and goid are decoded for every row, whatever their mask says (a
+		 * mask that selects fewer rows leaves bytes over or runs past the end: damaged) */
+		c->nvals = specs[id].mask ? (uint32_t)rows : d->hdr.n_events;
 		if (!(cols & TF_COLBIT(id)))
 			continue;
 		err = inflate(d, id);
@@ -899,11 +929,7 @@ int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t le
 			return err;
 		c->active = true;
 	}
-	ctx_reset(&d->ctx);
-	d->ts = d->hdr.ts_first;
-	d->last_created = 0;
-	d->prev_live = d->prev_goal = d->prev_talloc = d->prev_tfree = 0;
-	d->left = d->hdr.n_events;
+	d->loaded = true;
 	return 0;
 }
 
@@ -912,22 +938,292 @@ static int overrun(unsigned int id)
 	return xg_error(-EINVAL, "column %s: values run past its end", specs[id].name);
 }
 
-static int finish(struct tf_chunk_dec *d)
+static int nomem(void)
 {
-	for (int id = 1; id < TF_COL_MAX; id++) {
-		const struct dcol *c = &d->cols[id];
+	return xg_error(-ENOMEM, "out of memory");
+}
 
-		if (c->active && c->p != c->end)
-			return xg_error(-EINVAL, "column %s: %zu bytes left after the last event",
-					specs[id].name, (size_t)(c->end - c->p));
+/* Room for the nvals decoded values of column id. */
+static void *vals_room(struct dcol *c, unsigned int id)
+{
+	c->vals.len = 0;
+	if (tf_buf__reserve(&c->vals, (size_t)c->nvals * specs[id].width + TF_PAD))
+		return NULL;
+	return c->vals.p;
+}
+
+/*
+ * Decoding loops. Varints are read unchecked a block of BLOCK values at a time: a block runs at
+ * most BLOCK * 10 bytes past the column's end, into the SLACK zeroed bytes inflate() leaves,
+ * and the check after each block catches it.
+ */
+#define EACH_BLOCK(c, id, nv, body)                                                                \
+	do {                                                                                       \
+		const uint8_t *p = (c)->p;                                                         \
+		for (uint32_t i = 0; i < (nv);) {                                                  \
+			uint32_t bend = (nv)-i < BLOCK ? (nv) : i + BLOCK;                         \
+			for (; i < bend; i++) {                                                    \
+				body;                                                              \
+			}                                                                          \
+			if (p > (c)->end)                                                          \
+				return overrun(id);                                                \
+		}                                                                                  \
+		(c)->p = p;                                                                        \
+	} while (0)
+
+/* UVARINT into u64 or u32 values (32-bit fields take the value modulo 2^32). */
+static int dec_uvarint(struct dcol *c, unsigned int id)
+{
+	uint64_t v;
+
+	if (specs[id].width == 8) {
+		uint64_t *out = vals_room(c, id);
+
+		if (!out)
+			return nomem();
+		EACH_BLOCK(c, id, c->nvals, p = tf_get_uv_fast(p, &out[i]));
+	} else {
+		uint32_t *out = vals_room(c, id);
+
+		if (!out)
+			return nomem();
+		EACH_BLOCK(c, id, c->nvals, p = tf_get_uv_fast(p, &v); out[i] = (uint32_t)v);
 	}
-	if (d->ts != d->hdr.ts_last)
-		return xg_error(-EINVAL, "last event at ts %llu but the header says %llu",
-				(unsigned long long)d->ts, (unsigned long long)d->hdr.ts_last);
 	return 0;
 }
 
-#define SUB 256 /* rows decoded column by column at a time */
+/* DELTA: the previous value starts at 0 in each chunk. */
+static int dec_delta(struct dcol *c, unsigned int id)
+{
+	uint64_t *out = vals_room(c, id), prev = 0, v;
+
+	if (!out)
+		return nomem();
+	EACH_BLOCK(c, id, c->nvals, p = tf_get_uv_fast(p, &v); prev += (uint64_t)tf_unzz(v);
+		   out[i] = prev);
+	return 0;
+}
+
+static int dec_ts(struct tf_chunk_dec *d)
+{
+	struct dcol *c = &d->cols[TF_COL_TS];
+	uint64_t *out = vals_room(c, TF_COL_TS), ts = d->hdr.ts_first, ov = 0, v;
+
+	if (!out)
+		return nomem();
+	EACH_BLOCK(c, TF_COL_TS, c->nvals, p = tf_get_uv_fast(p, &v); ov |= ts + v < ts; ts += v;
+		   out[i] = ts);
+	if (ov)
+		return xg_error(-EINVAL, "column ts: time overflows");
+	return 0;
+}
+
+static int dec_cpu(struct tf_chunk_dec *d)
+{
+	struct dcol *c = &d->cols[TF_COL_CPU];
+	uint16_t *out = vals_room(c, TF_COL_CPU);
+	uint64_t big = 0, v;
+
+	if (!out)
+		return nomem();
+	EACH_BLOCK(c, TF_COL_CPU, c->nvals, p = tf_get_uv_fast(p, &v); big |= v >> 16;
+		   out[i] = (uint16_t)v);
+	if (big)
+		return xg_error(-EINVAL, "column cpu: value out of range");
+	return 0;
+}
+
+/* tid, goid and parent_goid with their per-CPU contexts (SPEC.md section 9.4). */
+static int dec_ctx(struct tf_chunk_dec *d, const uint8_t *kind, const uint16_t *cpu)
+{
+	struct dcol *t = &d->cols[TF_COL_TID], *g = &d->cols[TF_COL_GOID];
+	struct dcol *pa = &d->cols[TF_COL_PARENT];
+	uint32_t n = d->hdr.n_events;
+	uint64_t v;
+
+	if (!t->active && !g->active && !pa->active)
+		return 0;
+	ctx_reset(&d->ctx);
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned int k = cpu[i];
+
+		if (__builtin_expect(k >= d->ctx.cap || !d->ctx.touched[k], 0) &&
+		    ctx_touch(&d->ctx, k))
+			return nomem();
+	}
+	if (t->active) {
+		uint32_t *out = vals_room(t, TF_COL_TID), *ctx = d->ctx.tid;
+
+		if (!out)
+			return nomem();
+		EACH_BLOCK(t, TF_COL_TID, n, p = tf_get_uv_fast(p, &v);
+			   ctx[cpu[i]] = (uint32_t)((int64_t)ctx[cpu[i]] + tf_unzz(v));
+			   out[i] = ctx[cpu[i]]);
+	}
+	if (g->active || pa->active) {
+		uint64_t *gout = g->active ? vals_room(g, TF_COL_GOID) : NULL;
+		uint64_t *pout = pa->active ? vals_room(pa, TF_COL_PARENT) : NULL;
+		uint64_t *ctx = d->ctx.goid, last = 0, pmask = pa->active ? pa->mask : 0;
+		const uint8_t *gp = g->p, *pp = pa->p;
+		uint32_t j = 0;
+
+		if ((g->active && !gout) || (pa->active && !pout))
+			return nomem();
+		for (uint32_t i = 0; i < n;) {
+			uint32_t bend = n - i < BLOCK ? n : i + BLOCK;
+
+			for (; i < bend; i++) {
+				unsigned int k = cpu[i];
+				bool create = kind[i] == XG_EV_GO_CREATE;
+
+				if (gout) {
+					uint64_t goid;
+
+					gp = tf_get_uv_fast(gp, &v);
+					if (create) {
+						goid = last + (uint64_t)tf_unzz(v);
+						last = goid;
+					} else {
+						goid = ctx[k] + (uint64_t)tf_unzz(v);
+						if (goid)
+							ctx[k] = goid;
+					}
+					gout[i] = goid;
+				}
+				if (XG_KIND_IN(pmask, kind[i])) {
+					uint64_t parent;
+
+					pp = tf_get_uv_fast(pp, &v);
+					parent = ctx[k] + (uint64_t)tf_unzz(v);
+					if (create && parent)
+						ctx[k] = parent;
+					pout[j++] = parent;
+				}
+			}
+			if (gout && gp > g->end)
+				return overrun(TF_COL_GOID);
+			if (pout && pp > pa->end)
+				return overrun(TF_COL_PARENT);
+		}
+		if (pout && j != pa->nvals)
+			return xg_error(-EINVAL, "column parent_goid: %u values for %u rows", j,
+					pa->nvals);
+		g->p = gp;
+		pa->p = pp;
+	}
+	return 0;
+}
+
+/* Decodes the loaded columns whole, checks them, and makes the view. */
+static int decode(struct tf_chunk_dec *d)
+{
+	struct dcol *C = d->cols;
+	uint32_t n = d->hdr.n_events;
+	const uint8_t *kind;
+	const uint16_t *cpu;
+	uint64_t *fts;
+	uint16_t *fcpu;
+	uint8_t *fkind;
+	int err;
+
+	/* ts, cpu and kind of every row when their column is absent: ts_first, 0 and 0 */
+	d->fill.len = 0;
+	if (tf_buf__reserve(&d->fill, (size_t)n * (sizeof(*fts) + sizeof(*fcpu) + 1)))
+		return nomem();
+	fts = (uint64_t *)(void *)d->fill.p;
+	fcpu = (uint16_t *)(void *)(fts + n);
+	fkind = (uint8_t *)(fcpu + n);
+	kind = C[TF_COL_KIND].active ? C[TF_COL_KIND].buf.p : fkind;
+	cpu = fcpu;
+	if (!C[TF_COL_KIND].active)
+		memset(fkind, 0, n);
+	if (!C[TF_COL_CPU].active &&
+	    (C[TF_COL_TID].active || C[TF_COL_GOID].active || C[TF_COL_PARENT].active))
+		memset(fcpu, 0, (size_t)n * sizeof(*fcpu));
+
+	if (C[TF_COL_TS].active) {
+		err = dec_ts(d);
+		if (err)
+			return err;
+	} else {
+		for (uint32_t i = 0; i < n; i++)
+			fts[i] = d->hdr.ts_first;
+	}
+	if (C[TF_COL_CPU].active) {
+		err = dec_cpu(d);
+		if (err)
+			return err;
+		cpu = (const uint16_t *)(void *)C[TF_COL_CPU].vals.p;
+	}
+	err = dec_ctx(d, kind, cpu);
+	if (err)
+		return err;
+	for (unsigned int id = 1; id < TF_COL_MAX; id++) {
+		struct dcol *c = &C[id];
+
+		if (!c->active)
+			continue;
+		if (specs[id].enc == TF_ENC_U8)
+			c->p = c->end;
+		else if (specs[id].enc == TF_ENC_UVARINT && id != TF_COL_CPU)
+			err = dec_uvarint(c, id);
+		else if (specs[id].enc == TF_ENC_DELTA)
+			err = dec_delta(c, id);
+		if (err)
+			return err;
+		if (c->p != c->end)
+			return xg_error(-EINVAL, "column %s: %zu bytes left after the last event",
+					specs[id].name, (size_t)(c->end - c->p));
+	}
+	{
+		uint64_t last = C[TF_COL_TS].active
+				    ? ((const uint64_t *)(void *)C[TF_COL_TS].vals.p)[n - 1]
+				    : d->hdr.ts_first;
+
+		if (last != d->hdr.ts_last)
+			return xg_error(-EINVAL, "last event at ts %llu but the header says %llu",
+					(unsigned long long)last,
+					(unsigned long long)d->hdr.ts_last);
+	}
+
+	/* the view */
+	memset(&d->view, 0, sizeof(d->view));
+	d->view.n = n;
+	d->view.ts_first = d->hdr.ts_first;
+	d->view.ts_last = d->hdr.ts_last;
+	for (unsigned int id = 1; id < TF_COL_MAX; id++) {
+		struct dcol *c = &C[id];
+		struct tf_column *v = &d->view.col[id];
+
+		if (!c->active)
+			continue;
+		v->p = specs[id].enc == TF_ENC_U8 ? c->buf.p : c->vals.p;
+		v->mask = specs[id].mask ? c->mask : 0;
+		v->n = c->nvals;
+	}
+	if (!C[TF_COL_TS].active)
+		d->view.col[TF_COL_TS] = (struct tf_column){.p = fts, .n = n};
+	if (!C[TF_COL_KIND].active)
+		d->view.col[TF_COL_KIND] = (struct tf_column){.p = kind, .n = n};
+	return 0;
+}
+
+int tf_chunk_dec__cols(struct tf_chunk_dec *d, const struct tf_columns **cols)
+{
+	if (!d->loaded)
+		return xg_error(-EINVAL, "no chunk loaded");
+	if (!d->decoded) {
+		d->err = decode(d);
+		d->decoded = true;
+		memset(d->vi, 0, sizeof(d->vi));
+	}
+	if (d->err)
+		return d->err;
+	*cols = &d->view;
+	return 0;
+}
+
+#define SUB 256 /* rows assembled at a time */
 
 /* Rows of a sub-batch whose kind is in a column's mask, cached per distinct mask. */
 struct rowset {
@@ -938,7 +1234,7 @@ struct rowset {
 
 #define NROWSETS 8
 
-static const struct rowset *rows_for(struct rowset *rs, int *nrs, const uint64_t *km, size_t k,
+static const struct rowset *rows_for(struct rowset *rs, int *nrs, const uint8_t *kind, size_t k,
 				     uint64_t mask)
 {
 	struct rowset *r;
@@ -951,244 +1247,92 @@ static const struct rowset *rows_for(struct rowset *rs, int *nrs, const uint64_t
 	r->n = 0;
 	for (size_t i = 0; i < k; i++) {
 		r->idx[r->n] = (uint16_t)i;
-		r->n += (km[i] & mask) != 0;
+		r->n += XG_KIND_IN(mask, kind[i]);
 	}
 	return r;
 }
 
-/* A sparse column of uvarints into one field: rows whose kind is in the column's mask. */
-#define SPARSE(id, field, type)                                                                    \
+/* Stores column values into a field of each row: rows idx[0..n) (every row when idx is NULL). */
+#define SCATTER(type)                                                                              \
 	do {                                                                                       \
-		struct dcol *_c = &C[id];                                                          \
-		if (_c->active && (_c->mask & kmall)) {                                            \
-			const struct rowset *_r = rows_for(rs, &nrs, km, k, _c->mask);             \
-			const uint8_t *_p = _c->p;                                                 \
-			for (uint32_t j = 0; j < _r->n; j++) {                                     \
-				_p = tf_get_uv_fast(_p, &v);                                       \
-				evs[_r->idx[j]].field = (type)v;                                   \
-			}                                                                          \
-			if (_p > _c->end)                                                          \
-				return overrun(id);                                                \
-			_c->p = _p;                                                                \
-		}                                                                                  \
+		const type *_v = (const type *)col->p + d->vi[id];                                 \
+		for (uint32_t j = 0; j < cnt; j++)                                                 \
+			memcpy((char *)&evs[idx ? idx[j] : j] + off, &_v[j], sizeof(type));        \
 	} while (0)
 
-/* Same for the delta-coded heap figures. */
-#define SPARSE_DELTA(id, field, prev)                                                              \
-	do {                                                                                       \
-		struct dcol *_c = &C[id];                                                          \
-		if (_c->active && (_c->mask & kmall)) {                                            \
-			const struct rowset *_r = rows_for(rs, &nrs, km, k, _c->mask);             \
-			const uint8_t *_p = _c->p;                                                 \
-			for (uint32_t j = 0; j < _r->n; j++) {                                     \
-				_p = tf_get_uv_fast(_p, &v);                                       \
-				d->prev += (uint64_t)tf_unzz(v);                                   \
-				evs[_r->idx[j]].field = d->prev;                                   \
-			}                                                                          \
-			if (_p > _c->end)                                                          \
-				return overrun(id);                                                \
-			_c->p = _p;                                                                \
-		}                                                                                  \
-	} while (0)
-
-/*
- * Decodes k <= SUB rows. Reads of varints are unchecked within a sub-batch: a column can run at
- * most SUB * 10 bytes past its end, into the TF_PAD-plus slack load() reserves, and the check
- * after each column catches it.
- */
-static int decode_sub(struct tf_chunk_dec *d, struct xg_event *evs, size_t k)
+/* Rows [d->row, d->row + k) into evs, k <= SUB. */
+static void assemble(struct tf_chunk_dec *d, struct xg_event *evs, uint32_t k)
 {
-	struct dcol *C = d->cols;
-	uint64_t km[SUB], kmall = 0, v;
+	const uint8_t *kind = d->view.col[TF_COL_KIND].u8 + d->row;
 	struct rowset rs[NROWSETS];
+	uint64_t kmall = 0;
 	int nrs = 0;
 
 	memset(evs, 0, k * sizeof(*evs));
-	if (C[TF_COL_KIND].active) {
-		const uint8_t *p = C[TF_COL_KIND].p;
+	for (uint32_t i = 0; i < k; i++)
+		kmall |= kind[i] < 64 ? 1ULL << kind[i] : 0;
+	for (unsigned int id = 1; id < TF_COL_MAX; id++) {
+		const struct tf_column *col = &d->view.col[id];
+		const uint16_t *idx = NULL;
+		size_t off = specs[id].off;
+		uint32_t cnt = k;
 
-		for (size_t i = 0; i < k; i++) {
-			unsigned int kind = p[i];
+		if (!col->p)
+			continue;
+		if (col->mask) {
+			const struct rowset *r;
 
-			evs[i].kind = (uint8_t)kind;
-			km[i] = kind < 64 ? 1ULL << kind : 0;
-			kmall |= km[i];
+			if (!(col->mask & kmall))
+				continue;
+			r = rows_for(rs, &nrs, kind, k, col->mask);
+			idx = r->idx;
+			cnt = r->n;
+		} else {
+			d->vi[id] = d->row;
 		}
-		C[TF_COL_KIND].p += k;
-	} else {
-		for (size_t i = 0; i < k; i++)
-			km[i] = 1;
-		kmall = 1;
-	}
-	if (C[TF_COL_TS].active) {
-		const uint8_t *p = C[TF_COL_TS].p;
-		uint64_t ts = d->ts, ov = 0;
+		if (id == TF_COL_STATE) {
+			const uint8_t *v = col->u8 + d->vi[id];
 
-		for (size_t i = 0; i < k; i++) {
-			p = tf_get_uv_fast(p, &v);
-			ov |= (ts + v < ts);
-			ts += v;
-			evs[i].ts = ts;
-		}
-		if (p > C[TF_COL_TS].end)
-			return overrun(TF_COL_TS);
-		if (ov)
-			return xg_error(-EINVAL, "column ts: time overflows");
-		C[TF_COL_TS].p = p;
-		d->ts = ts;
-	} else {
-		for (size_t i = 0; i < k; i++)
-			evs[i].ts = d->ts;
-	}
-	if (C[TF_COL_CPU].active) {
-		const uint8_t *p = C[TF_COL_CPU].p;
-		uint64_t big = 0;
+			for (uint32_t j = 0; j < cnt; j++) {
+				struct xg_event *e = &evs[idx ? idx[j] : j];
 
-		for (size_t i = 0; i < k; i++) {
-			p = tf_get_uv_fast(p, &v);
-			big |= v >> 16;
-			evs[i].cpu = (uint16_t)v;
-		}
-		if (p > C[TF_COL_CPU].end)
-			return overrun(TF_COL_CPU);
-		if (big)
-			return xg_error(-EINVAL, "column cpu: value out of range");
-		C[TF_COL_CPU].p = p;
-	}
-	for (size_t i = 0; i < k; i++) {
-		unsigned int cpu = evs[i].cpu;
-
-		if (__builtin_expect(cpu >= d->ctx.cap || !d->ctx.touched[cpu], 0) &&
-		    ctx_touch(&d->ctx, cpu))
-			return xg_error(-ENOMEM, "out of memory");
-	}
-	if (C[TF_COL_TID].active) {
-		const uint8_t *p = C[TF_COL_TID].p;
-		uint32_t *ctx = d->ctx.tid;
-
-		for (size_t i = 0; i < k; i++) {
-			unsigned int cpu = evs[i].cpu;
-
-			p = tf_get_uv_fast(p, &v);
-			ctx[cpu] = (uint32_t)((int64_t)ctx[cpu] + tf_unzz(v));
-			evs[i].tid = ctx[cpu];
-		}
-		if (p > C[TF_COL_TID].end)
-			return overrun(TF_COL_TID);
-		C[TF_COL_TID].p = p;
-	}
-	if (C[TF_COL_GOID].active || C[TF_COL_PARENT].active) {
-		struct dcol *g = &C[TF_COL_GOID], *pa = &C[TF_COL_PARENT];
-		const uint8_t *gp = g->p, *pp = pa->p;
-		uint64_t *ctx = d->ctx.goid, last = d->last_created,
-			 pmask = pa->active ? pa->mask : 0;
-		bool ga = g->active;
-
-		for (size_t i = 0; i < k; i++) {
-			unsigned int cpu = evs[i].cpu;
-			bool create = evs[i].kind == XG_EV_GO_CREATE;
-
-			if (ga) {
-				uint64_t goid;
-
-				gp = tf_get_uv_fast(gp, &v);
-				if (create) {
-					goid = last + (uint64_t)tf_unzz(v);
-					last = goid;
-				} else {
-					goid = ctx[cpu] + (uint64_t)tf_unzz(v);
-					if (goid)
-						ctx[cpu] = goid;
-				}
-				evs[i].goid = goid;
+				e->from = v[j] >> 4;
+				e->to = v[j] & 15;
 			}
-			if (km[i] & pmask) {
-				uint64_t parent;
-
-				pp = tf_get_uv_fast(pp, &v);
-				parent = ctx[cpu] + (uint64_t)tf_unzz(v);
-				if (create && parent)
-					ctx[cpu] = parent;
-				evs[i].parent_goid = parent;
-			}
+		} else if (specs[id].width == 8) {
+			SCATTER(uint64_t);
+		} else if (specs[id].width == 4) {
+			SCATTER(uint32_t);
+		} else if (specs[id].width == 2) {
+			SCATTER(uint16_t);
+		} else {
+			SCATTER(uint8_t);
 		}
-		if (ga && gp > g->end)
-			return overrun(TF_COL_GOID);
-		if (pa->active && pp > pa->end)
-			return overrun(TF_COL_PARENT);
-		g->p = gp;
-		pa->p = pp;
-		d->last_created = last;
+		d->vi[id] += cnt;
 	}
-	if (C[TF_COL_STATE].active && (C[TF_COL_STATE].mask & kmall)) {
-		struct dcol *c = &C[TF_COL_STATE];
-		const struct rowset *r = rows_for(rs, &nrs, km, k, c->mask);
-		const uint8_t *p = c->p;
-
-		for (uint32_t j = 0; j < r->n; j++) {
-			evs[r->idx[j]].from = p[j] >> 4;
-			evs[r->idx[j]].to = p[j] & 15;
-		}
-		c->p = p + r->n;
-	}
-	if (C[TF_COL_OF].active && (C[TF_COL_OF].mask & kmall)) {
-		struct dcol *c = &C[TF_COL_OF];
-		const uint8_t *p = c->p;
-
-		for (size_t i = 0; i < k; i++)
-			if (km[i] & c->mask)
-				evs[i].of = *p++;
-		c->p = p;
-	}
-	SPARSE(TF_COL_REASON, reason, uint32_t);
-	SPARSE(TF_COL_STACK, stack, uint32_t);
-	SPARSE(TF_COL_CREATE_PC, create_pc, uint64_t);
-	SPARSE(TF_COL_START_PC, start_pc, uint64_t);
-	SPARSE(TF_COL_CREATE_FN, create_fn, uint32_t);
-	SPARSE(TF_COL_START_FN, start_fn, uint32_t);
-	SPARSE(TF_COL_START_WRAPPER, start_wrapper, uint32_t);
-	SPARSE(TF_COL_WAITED, waited_ns, uint64_t);
-	SPARSE(TF_COL_SIZE, size, uint64_t);
-	SPARSE(TF_COL_TYPE, type, uint32_t);
-	SPARSE(TF_COL_WEIGHT, weight, uint64_t);
-	SPARSE(TF_COL_GC, gc, uint32_t);
-	SPARSE_DELTA(TF_COL_HEAP_LIVE, heap_live, prev_live);
-	SPARSE_DELTA(TF_COL_HEAP_GOAL, heap_goal, prev_goal);
-	SPARSE_DELTA(TF_COL_TOTAL_ALLOC, total_alloc, prev_talloc);
-	SPARSE_DELTA(TF_COL_TOTAL_FREE, total_free, prev_tfree);
-	SPARSE(TF_COL_COUNT, count, uint64_t);
-	SPARSE(TF_COL_CREATED, created, uint64_t);
-	SPARSE(TF_COL_ALIVE, alive, uint32_t);
-	SPARSE(TF_COL_THREADS, threads, uint32_t);
-	SPARSE(TF_COL_GOMAXPROCS, gomaxprocs, uint32_t);
-	SPARSE(TF_COL_RUNNABLE, runnable, uint32_t);
-	return 0;
 }
 
 long tf_chunk_dec__read(struct tf_chunk_dec *d, struct xg_event *evs, size_t n)
 {
+	const struct tf_columns *v;
 	size_t done = 0;
+	int err;
 
-	while (done < n && d->left) {
-		size_t k = n - done;
-		int err;
+	if (!d->loaded || d->row == d->hdr.n_events)
+		return 0;
+	err = tf_chunk_dec__cols(d, &v);
+	if (err)
+		return err;
+	while (done < n && d->row < v->n) {
+		uint32_t k = v->n - d->row;
 
 		if (k > SUB)
 			k = SUB;
-		if (k > d->left)
-			k = d->left;
-		err = decode_sub(d, evs + done, k);
-		if (err) {
-			d->left = 0;
-			return err;
-		}
-		d->left -= (uint32_t)k;
+		if (k > n - done)
+			k = (uint32_t)(n - done);
+		assemble(d, evs + done, k);
+		d->row += k;
 		done += k;
-		if (!d->left) {
-			err = finish(d);
-			if (err)
-				return err;
-		}
 	}
 	return (long)done;
 }
