@@ -2,7 +2,9 @@
 /*
  * Columnar chunk codec. The encoder makes one pass over the rows writing every column with
  * direct pointer stores into buffers reserved a block of rows at a time; the decoder walks one
- * cursor per column. Both keep the same contexts (SPEC.md "Context coding").
+ * cursor per column, decoding a block of rows column by column into typed arrays (the column
+ * API), from which rows are made for the row API. Both keep the same contexts (SPEC.md "Context
+ * coding").
  */
 #include <errno.h>
 #include <stddef.h>
@@ -616,8 +618,11 @@ struct dcol {
 	uint8_t enc, comp;
 	bool present;	    /* in the chunk */
 	bool active;	    /* present and decoded */
+	bool bytes;	    /* every value is one byte (raw_len == nvals) */
+	bool serial;	    /* many values of several bytes: read without a branch per byte */
+	uint64_t prev;	    /* DELTA: the previous value */
 	struct tf_buf buf;  /* decompressed bytes */
-	struct tf_buf vals; /* decoded values (U8 columns: buf is the values) */
+	struct tf_buf vals; /* the values of the current block */
 };
 
 struct tf_chunk_dec {
@@ -625,12 +630,13 @@ struct tf_chunk_dec {
 	struct dcol cols[TF_COL_MAX];
 	struct tf_chunk_hdr hdr;
 	uint32_t hist[256]; /* events per kind */
-	bool loaded, decoded;
-	int err; /* of the decode, returned again */
+	bool loaded;
+	/* the block: rows [row0, row0 + view.n) of the chunk, decoded; bpos of them returned as
+	 * rows; vi[c]: the next value of column c for them */
+	uint32_t row0, bpos, vi[TF_COL_MAX];
 	struct tf_columns view;
-	struct tf_buf fill; /* ts, kind or cpu of every row when the column is absent */
-	/* rows: the next row, and the next value of each column */
-	uint32_t row, vi[TF_COL_MAX];
+	uint64_t ts, last_created;
+	struct tf_buf scratch; /* a block's values before they are narrowed or put in context */
 	struct cpuctx ctx;
 	struct tf_col_stats stats;
 };
@@ -666,7 +672,7 @@ void tf_chunk_dec__free(struct tf_chunk_dec *d)
 		tf_buf__free(&d->cols[c].buf);
 		tf_buf__free(&d->cols[c].vals);
 	}
-	tf_buf__free(&d->fill);
+	tf_buf__free(&d->scratch);
 	pthread_mutex_lock(&spare_lock);
 	if (!spare) {
 		spare = d->zd;
@@ -709,12 +715,7 @@ const struct tf_chunk_hdr *tf_chunk_dec__hdr(const struct tf_chunk_dec *d)
 
 uint32_t tf_chunk_dec__left(const struct tf_chunk_dec *d)
 {
-	return d->loaded ? d->hdr.n_events - d->row : 0;
-}
-
-uint32_t tf_chunk_dec__row(const struct tf_chunk_dec *d)
-{
-	return d->row;
+	return d->loaded ? d->hdr.n_events - d->row0 - d->bpos : 0;
 }
 
 const struct tf_col_stats *tf_chunk_dec__stats(const struct tf_chunk_dec *d)
@@ -870,9 +871,7 @@ int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t le
 	int err;
 
 	memset(hist, 0, sizeof(d->hist));
-	d->loaded = d->decoded = false;
-	d->err = 0;
-	d->row = 0;
+	d->loaded = false;
 	for (int c = 0; c < TF_COL_MAX; c++) {
 		d->cols[c].present = false;
 		d->cols[c].active = false;
@@ -929,13 +928,19 @@ int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t le
 			return err;
 		c->active = true;
 	}
+	for (int id = 1; id < TF_COL_MAX; id++) {
+		d->cols[id].bytes = d->cols[id].raw_len == d->cols[id].nvals;
+		d->cols[id].serial =
+		    (uint64_t)d->cols[id].raw_len * 8 > (uint64_t)d->cols[id].nvals * 9;
+		d->cols[id].prev = 0;
+	}
+	ctx_reset(&d->ctx);
+	d->ts = d->hdr.ts_first;
+	d->last_created = 0;
+	d->row0 = d->bpos = 0;
+	memset(&d->view, 0, sizeof(d->view));
 	d->loaded = true;
 	return 0;
-}
-
-static int overrun(unsigned int id)
-{
-	return xg_error(-EINVAL, "column %s: values run past its end", specs[id].name);
 }
 
 static int nomem(void)
@@ -943,107 +948,115 @@ static int nomem(void)
 	return xg_error(-ENOMEM, "out of memory");
 }
 
-/* Room for the nvals decoded values of column id. */
-static void *vals_room(struct dcol *c, unsigned int id)
+static int overrun(unsigned int id)
+{
+	return xg_error(-EINVAL, "column %s: values run past its end", specs[id].name);
+}
+
+/* Room for n values of column id in its block buffer. */
+static void *vals_room(struct dcol *c, unsigned int id, uint32_t n)
 {
 	c->vals.len = 0;
-	if (tf_buf__reserve(&c->vals, (size_t)c->nvals * specs[id].width + TF_PAD))
+	if (tf_buf__reserve(&c->vals, (size_t)n * specs[id].width + TF_PAD))
 		return NULL;
 	return c->vals.p;
 }
 
+/* Room for n values of 64 bits, before they are put in context. */
+static uint64_t *scratch_room(struct tf_chunk_dec *d, uint32_t n)
+{
+	d->scratch.len = 0;
+	if (tf_buf__reserve(&d->scratch, (size_t)n * sizeof(uint64_t) + TF_PAD))
+		return NULL;
+	return (uint64_t *)(void *)d->scratch.p;
+}
+
 /*
- * Decoding loops. Varints are read unchecked a block of BLOCK values at a time: a block runs at
- * most BLOCK * 10 bytes past the column's end, into the SLACK zeroed bytes inflate() leaves,
- * and the check after each block catches it.
+ * The next nv values of a varint column into out, as type T; *any gets the OR of the values.
+ * A column whose every value is one byte is copied. Other columns are read unchecked BLOCK
+ * values at a time: a block runs at most BLOCK * 10 bytes past the column's end, into the SLACK
+ * zeroed bytes inflate() leaves, and the check after each block catches it.
  */
-#define EACH_BLOCK(c, id, nv, body)                                                                \
-	do {                                                                                       \
-		const uint8_t *p = (c)->p;                                                         \
-		for (uint32_t i = 0; i < (nv);) {                                                  \
-			uint32_t bend = (nv)-i < BLOCK ? (nv) : i + BLOCK;                         \
-			for (; i < bend; i++) {                                                    \
-				body;                                                              \
+#define UV_NEXT(fn, T)                                                                             \
+	static int fn(struct dcol *c, unsigned int id, T *out, uint32_t nv, uint64_t *any)         \
+	{                                                                                          \
+		const uint8_t *p = c->p;                                                           \
+		uint64_t v, or = 0;                                                                \
+                                                                                                   \
+		if (c->bytes) {                                                                    \
+			for (uint32_t i = 0; i < nv; i++) {                                        \
+				or |= p[i];                                                        \
+				out[i] = p[i];                                                     \
 			}                                                                          \
-			if (p > (c)->end)                                                          \
+			if (or &0x80) /* a longer value: fewer values than rows */                 \
+				return overrun(id);                                                \
+			c->p = p + nv;                                                             \
+			*any |= or ;                                                               \
+			return 0;                                                                  \
+		}                                                                                  \
+		if (c->serial) {                                                                   \
+			uint64_t acc = 0, shift = 0, bad = 0;                                      \
+			uint32_t i = 0;                                                            \
+                                                                                                   \
+			while (i < nv && p < c->end) {                                             \
+				uint64_t b = *p++, more = b >> 7;                                  \
+                                                                                                   \
+				acc |= (b & 0x7f) << (shift & 63);                                 \
+				out[i] = (T)acc;                                                   \
+				or |= acc;                                                         \
+				i += (uint32_t)(more ^ 1);                                         \
+				acc &= 0 - more;                                                   \
+				shift = (shift + 7) & (0 - more);                                  \
+				bad |= shift >> 6; /* a 10th byte goes on */                       \
+			}                                                                          \
+			if (bad)                                                                   \
+				return xg_error(-EINVAL,                                           \
+						"column %s: a value longer than 10 bytes",         \
+						specs[id].name);                                   \
+			if (shift || (p == c->end && i < nv))                                      \
+				return overrun(id);                                                \
+			c->p = p;                                                                  \
+			*any |= or ;                                                               \
+			return 0;                                                                  \
+		}                                                                                  \
+		for (uint32_t i = 0; i < nv;) {                                                    \
+			uint32_t bend = nv - i < BLOCK ? nv : i + BLOCK;                           \
+                                                                                                   \
+			for (; i < bend; i++) {                                                    \
+				p = tf_get_uv_fast(p, &v);                                         \
+				or |= v;                                                           \
+				out[i] = (T)v;                                                     \
+			}                                                                          \
+			if (p > c->end)                                                            \
 				return overrun(id);                                                \
 		}                                                                                  \
-		(c)->p = p;                                                                        \
-	} while (0)
-
-/* UVARINT into u64 or u32 values (32-bit fields take the value modulo 2^32). */
-static int dec_uvarint(struct dcol *c, unsigned int id)
-{
-	uint64_t v;
-
-	if (specs[id].width == 8) {
-		uint64_t *out = vals_room(c, id);
-
-		if (!out)
-			return nomem();
-		EACH_BLOCK(c, id, c->nvals, p = tf_get_uv_fast(p, &out[i]));
-	} else {
-		uint32_t *out = vals_room(c, id);
-
-		if (!out)
-			return nomem();
-		EACH_BLOCK(c, id, c->nvals, p = tf_get_uv_fast(p, &v); out[i] = (uint32_t)v);
+		c->p = p;                                                                          \
+		*any |= or ;                                                                       \
+		return 0;                                                                          \
 	}
-	return 0;
-}
+UV_NEXT(uv_next64, uint64_t)
+UV_NEXT(uv_next32, uint32_t)
+UV_NEXT(uv_next16, uint16_t)
+#undef UV_NEXT
 
-/* DELTA: the previous value starts at 0 in each chunk. */
-static int dec_delta(struct dcol *c, unsigned int id)
-{
-	uint64_t *out = vals_room(c, id), prev = 0, v;
+#define DBLOCK 1024 /* rows of a block: decoded column by column, then handed out */
 
-	if (!out)
-		return nomem();
-	EACH_BLOCK(c, id, c->nvals, p = tf_get_uv_fast(p, &v); prev += (uint64_t)tf_unzz(v);
-		   out[i] = prev);
-	return 0;
-}
+/* Values of absent kind and cpu columns. */
+static const uint8_t zero_kinds[DBLOCK];
+static const uint16_t zero_cpus[DBLOCK];
 
-static int dec_ts(struct tf_chunk_dec *d)
-{
-	struct dcol *c = &d->cols[TF_COL_TS];
-	uint64_t *out = vals_room(c, TF_COL_TS), ts = d->hdr.ts_first, ov = 0, v;
-
-	if (!out)
-		return nomem();
-	EACH_BLOCK(c, TF_COL_TS, c->nvals, p = tf_get_uv_fast(p, &v); ov |= ts + v < ts; ts += v;
-		   out[i] = ts);
-	if (ov)
-		return xg_error(-EINVAL, "column ts: time overflows");
-	return 0;
-}
-
-static int dec_cpu(struct tf_chunk_dec *d)
-{
-	struct dcol *c = &d->cols[TF_COL_CPU];
-	uint16_t *out = vals_room(c, TF_COL_CPU);
-	uint64_t big = 0, v;
-
-	if (!out)
-		return nomem();
-	EACH_BLOCK(c, TF_COL_CPU, c->nvals, p = tf_get_uv_fast(p, &v); big |= v >> 16;
-		   out[i] = (uint16_t)v);
-	if (big)
-		return xg_error(-EINVAL, "column cpu: value out of range");
-	return 0;
-}
-
-/* tid, goid and parent_goid with their per-CPU contexts (SPEC.md section 9.4). */
-static int dec_ctx(struct tf_chunk_dec *d, const uint8_t *kind, const uint16_t *cpu)
+/* tid, goid and parent_goid of the block's n rows with their per-CPU contexts (SPEC.md section
+ * 9.4); np: the block's parent_goid values. */
+static int dec_ctx(struct tf_chunk_dec *d, const uint8_t *kind, const uint16_t *cpu, uint32_t n,
+		   uint32_t np)
 {
 	struct dcol *t = &d->cols[TF_COL_TID], *g = &d->cols[TF_COL_GOID];
 	struct dcol *pa = &d->cols[TF_COL_PARENT];
-	uint32_t n = d->hdr.n_events;
-	uint64_t v;
+	uint64_t any = 0;
+	int err;
 
 	if (!t->active && !g->active && !pa->active)
 		return 0;
-	ctx_reset(&d->ctx);
 	for (uint32_t i = 0; i < n; i++) {
 		unsigned int k = cpu[i];
 
@@ -1052,175 +1065,230 @@ static int dec_ctx(struct tf_chunk_dec *d, const uint8_t *kind, const uint16_t *
 			return nomem();
 	}
 	if (t->active) {
-		uint32_t *out = vals_room(t, TF_COL_TID), *ctx = d->ctx.tid;
+		uint32_t *out = vals_room(t, TF_COL_TID, n), *ctx = d->ctx.tid;
+		uint64_t *v = scratch_room(d, n);
 
-		if (!out)
+		if (!out || !v)
 			return nomem();
-		EACH_BLOCK(t, TF_COL_TID, n, p = tf_get_uv_fast(p, &v);
-			   ctx[cpu[i]] = (uint32_t)((int64_t)ctx[cpu[i]] + tf_unzz(v));
-			   out[i] = ctx[cpu[i]]);
+		err = uv_next64(t, TF_COL_TID, v, n, &any);
+		if (err)
+			return err;
+		/* most deltas are 0: the context is stored only when it changes */
+		for (uint32_t i = 0; i < n; i++) {
+			if (v[i])
+				ctx[cpu[i]] = (uint32_t)((int64_t)ctx[cpu[i]] + tf_unzz(v[i]));
+			out[i] = ctx[cpu[i]];
+		}
+		d->view.col[TF_COL_TID] = (struct tf_column){.p = out, .n = n};
 	}
 	if (g->active || pa->active) {
-		uint64_t *gout = g->active ? vals_room(g, TF_COL_GOID) : NULL;
-		uint64_t *pout = pa->active ? vals_room(pa, TF_COL_PARENT) : NULL;
-		uint64_t *ctx = d->ctx.goid, last = 0, pmask = pa->active ? pa->mask : 0;
-		const uint8_t *gp = g->p, *pp = pa->p;
-		uint32_t j = 0;
+		uint64_t *gout = g->active ? vals_room(g, TF_COL_GOID, n) : NULL;
+		uint64_t *pout = pa->active ? vals_room(pa, TF_COL_PARENT, np) : NULL;
+		uint64_t *ctx = d->ctx.goid, last = d->last_created,
+			 pmask = pa->active ? pa->mask : 0;
+		uint32_t j = 0; /* parent values: np in all, the rows pmask selects */
 
 		if ((g->active && !gout) || (pa->active && !pout))
 			return nomem();
-		for (uint32_t i = 0; i < n;) {
-			uint32_t bend = n - i < BLOCK ? n : i + BLOCK;
+		err = gout ? uv_next64(g, TF_COL_GOID, gout, n, &any) : 0;
+		if (!err && pout)
+			err = uv_next64(pa, TF_COL_PARENT, pout, np, &any);
+		if (err)
+			return err;
+		for (uint32_t i = 0; i < n; i++) {
+			unsigned int k = cpu[i];
+			bool create = kind[i] == XG_EV_GO_CREATE;
 
-			for (; i < bend; i++) {
-				unsigned int k = cpu[i];
-				bool create = kind[i] == XG_EV_GO_CREATE;
+			if (gout) {
+				uint64_t goid = ctx[k];
 
-				if (gout) {
-					uint64_t goid;
-
-					gp = tf_get_uv_fast(gp, &v);
-					if (create) {
-						goid = last + (uint64_t)tf_unzz(v);
-						last = goid;
-					} else {
-						goid = ctx[k] + (uint64_t)tf_unzz(v);
-						if (goid)
-							ctx[k] = goid;
-					}
-					gout[i] = goid;
+				if (create) {
+					goid = last + (uint64_t)tf_unzz(gout[i]);
+					last = goid;
+				} else {
+					goid += (uint64_t)tf_unzz(gout[i]);
+					if (goid)
+						ctx[k] = goid;
 				}
-				if (XG_KIND_IN(pmask, kind[i])) {
-					uint64_t parent;
-
-					pp = tf_get_uv_fast(pp, &v);
-					parent = ctx[k] + (uint64_t)tf_unzz(v);
-					if (create && parent)
-						ctx[k] = parent;
-					pout[j++] = parent;
-				}
+				gout[i] = goid;
 			}
-			if (gout && gp > g->end)
-				return overrun(TF_COL_GOID);
-			if (pout && pp > pa->end)
-				return overrun(TF_COL_PARENT);
+			if (XG_KIND_IN(pmask, kind[i])) {
+				uint64_t parent = ctx[k] + (uint64_t)tf_unzz(pout[j]);
+
+				if (create && parent)
+					ctx[k] = parent;
+				pout[j++] = parent;
+			}
 		}
-		if (pout && j != pa->nvals)
-			return xg_error(-EINVAL, "column parent_goid: %u values for %u rows", j,
-					pa->nvals);
-		g->p = gp;
-		pa->p = pp;
+		d->last_created = last;
+		if (gout)
+			d->view.col[TF_COL_GOID] = (struct tf_column){.p = gout, .n = n};
+		if (pout)
+			d->view.col[TF_COL_PARENT] =
+			    (struct tf_column){.p = pout, .mask = pa->mask, .n = np};
 	}
 	return 0;
 }
 
-/* Decodes the loaded columns whole, checks them, and makes the view. */
-static int decode(struct tf_chunk_dec *d)
+/* The chunk's last block is decoded: every column must end there, and ts where the header
+ * says. */
+static int finish(struct tf_chunk_dec *d)
 {
-	struct dcol *C = d->cols;
-	uint32_t n = d->hdr.n_events;
-	const uint8_t *kind;
-	const uint16_t *cpu;
-	uint64_t *fts;
-	uint16_t *fcpu;
-	uint8_t *fkind;
-	int err;
+	for (int id = 1; id < TF_COL_MAX; id++) {
+		const struct dcol *c = &d->cols[id];
 
-	/* ts, cpu and kind of every row when their column is absent: ts_first, 0 and 0 */
-	d->fill.len = 0;
-	if (tf_buf__reserve(&d->fill, (size_t)n * (sizeof(*fts) + sizeof(*fcpu) + 1)))
-		return nomem();
-	fts = (uint64_t *)(void *)d->fill.p;
-	fcpu = (uint16_t *)(void *)(fts + n);
-	fkind = (uint8_t *)(fcpu + n);
-	kind = C[TF_COL_KIND].active ? C[TF_COL_KIND].buf.p : fkind;
-	cpu = fcpu;
-	if (!C[TF_COL_KIND].active)
-		memset(fkind, 0, n);
-	if (!C[TF_COL_CPU].active &&
-	    (C[TF_COL_TID].active || C[TF_COL_GOID].active || C[TF_COL_PARENT].active))
-		memset(fcpu, 0, (size_t)n * sizeof(*fcpu));
-
-	if (C[TF_COL_TS].active) {
-		err = dec_ts(d);
-		if (err)
-			return err;
-	} else {
-		for (uint32_t i = 0; i < n; i++)
-			fts[i] = d->hdr.ts_first;
-	}
-	if (C[TF_COL_CPU].active) {
-		err = dec_cpu(d);
-		if (err)
-			return err;
-		cpu = (const uint16_t *)(void *)C[TF_COL_CPU].vals.p;
-	}
-	err = dec_ctx(d, kind, cpu);
-	if (err)
-		return err;
-	for (unsigned int id = 1; id < TF_COL_MAX; id++) {
-		struct dcol *c = &C[id];
-
-		if (!c->active)
-			continue;
-		if (specs[id].enc == TF_ENC_U8)
-			c->p = c->end;
-		else if (specs[id].enc == TF_ENC_UVARINT && id != TF_COL_CPU)
-			err = dec_uvarint(c, id);
-		else if (specs[id].enc == TF_ENC_DELTA)
-			err = dec_delta(c, id);
-		if (err)
-			return err;
-		if (c->p != c->end)
+		if (c->active && c->p != c->end)
 			return xg_error(-EINVAL, "column %s: %zu bytes left after the last event",
 					specs[id].name, (size_t)(c->end - c->p));
 	}
-	{
-		uint64_t last = C[TF_COL_TS].active
-				    ? ((const uint64_t *)(void *)C[TF_COL_TS].vals.p)[n - 1]
-				    : d->hdr.ts_first;
-
-		if (last != d->hdr.ts_last)
-			return xg_error(-EINVAL, "last event at ts %llu but the header says %llu",
-					(unsigned long long)last,
-					(unsigned long long)d->hdr.ts_last);
-	}
-
-	/* the view */
-	memset(&d->view, 0, sizeof(d->view));
-	d->view.n = n;
-	d->view.ts_first = d->hdr.ts_first;
-	d->view.ts_last = d->hdr.ts_last;
-	for (unsigned int id = 1; id < TF_COL_MAX; id++) {
-		struct dcol *c = &C[id];
-		struct tf_column *v = &d->view.col[id];
-
-		if (!c->active)
-			continue;
-		v->p = specs[id].enc == TF_ENC_U8 ? c->buf.p : c->vals.p;
-		v->mask = specs[id].mask ? c->mask : 0;
-		v->n = c->nvals;
-	}
-	if (!C[TF_COL_TS].active)
-		d->view.col[TF_COL_TS] = (struct tf_column){.p = fts, .n = n};
-	if (!C[TF_COL_KIND].active)
-		d->view.col[TF_COL_KIND] = (struct tf_column){.p = kind, .n = n};
+	if (d->ts != d->hdr.ts_last)
+		return xg_error(-EINVAL, "last event at ts %llu but the header says %llu",
+				(unsigned long long)d->ts, (unsigned long long)d->hdr.ts_last);
 	return 0;
 }
 
-int tf_chunk_dec__cols(struct tf_chunk_dec *d, const struct tf_columns **cols)
+/* Decodes the next n <= DBLOCK rows of every active column into the view. */
+static int decode_block(struct tf_chunk_dec *d, uint32_t n)
 {
-	if (!d->loaded)
-		return xg_error(-EINVAL, "no chunk loaded");
-	if (!d->decoded) {
-		d->err = decode(d);
-		d->decoded = true;
-		memset(d->vi, 0, sizeof(d->vi));
+	struct dcol *C = d->cols;
+	struct tf_columns *v = &d->view;
+	uint32_t hist[256] = {0};
+	const uint16_t *cpu = zero_cpus;
+	const uint8_t *kind = zero_kinds;
+	uint64_t any = 0, *ts;
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	v->n = n;
+	if (C[TF_COL_KIND].active) {
+		kind = C[TF_COL_KIND].p;
+		C[TF_COL_KIND].p += n;
 	}
-	if (d->err)
-		return d->err;
-	*cols = &d->view;
+	v->col[TF_COL_KIND] = (struct tf_column){.p = kind, .n = n};
+	for (uint32_t i = 0; i < n; i++)
+		hist[kind[i]]++;
+
+	ts = vals_room(&C[TF_COL_TS], TF_COL_TS, n);
+	if (!ts)
+		return nomem();
+	if (C[TF_COL_TS].active) {
+		uint64_t t = d->ts, ov = 0;
+
+		err = uv_next64(&C[TF_COL_TS], TF_COL_TS, ts, n, &any);
+		if (err)
+			return err;
+		for (uint32_t i = 0; i < n; i++) {
+			ov |= t + ts[i] < t;
+			t += ts[i];
+			ts[i] = t;
+		}
+		if (ov)
+			return xg_error(-EINVAL, "column ts: time overflows");
+		d->ts = t;
+	} else {
+		for (uint32_t i = 0; i < n; i++)
+			ts[i] = d->ts;
+	}
+	v->col[TF_COL_TS] = (struct tf_column){.p = ts, .n = n};
+
+	if (C[TF_COL_CPU].active) {
+		uint16_t *out = vals_room(&C[TF_COL_CPU], TF_COL_CPU, n);
+
+		any = 0;
+		if (!out)
+			return nomem();
+		err = uv_next16(&C[TF_COL_CPU], TF_COL_CPU, out, n, &any);
+		if (err)
+			return err;
+		if (any >> 16)
+			return xg_error(-EINVAL, "column cpu: value out of range");
+		v->col[TF_COL_CPU] = (struct tf_column){.p = out, .n = n};
+		cpu = out;
+	}
+
+	for (unsigned int id = 1; id < TF_COL_MAX; id++) {
+		struct dcol *c = &C[id];
+		uint32_t cnt = 0;
+		void *out;
+
+		if (!c->active || !specs[id].mask)
+			continue; /* not decoded, or ts, cpu, tid, kind, goid */
+		if (!c->mask)
+			cnt = n;
+		for (uint64_t m = c->mask; m; m &= m - 1)
+			cnt += hist[__builtin_ctzll(m)];
+		v->col[id] = (struct tf_column){.mask = c->mask, .n = cnt};
+		if (id == TF_COL_PARENT)
+			continue; /* with goid, below */
+		if (specs[id].enc == TF_ENC_U8) {
+			v->col[id].p = c->p;
+			c->p += cnt;
+			continue;
+		}
+		out = vals_room(c, id, cnt);
+		if (!out)
+			return nomem();
+		if (specs[id].width == 4) {
+			err = uv_next32(c, id, out, cnt, &any);
+		} else {
+			err = uv_next64(c, id, out, cnt, &any);
+			if (!err && specs[id].enc == TF_ENC_DELTA) {
+				uint64_t *o = out, prev = c->prev;
+
+				for (uint32_t i = 0; i < cnt; i++) {
+					prev += (uint64_t)tf_unzz(o[i]);
+					o[i] = prev;
+				}
+				c->prev = prev;
+			}
+		}
+		if (err)
+			return err;
+		v->col[id].p = out;
+	}
+	err = dec_ctx(d, kind, cpu, n, v->col[TF_COL_PARENT].n);
+	if (err)
+		return err;
+	if (d->row0 + n == d->hdr.n_events)
+		return finish(d);
 	return 0;
+}
+
+/* Moves on to the next block of the loaded chunk: 1, 0 at its end, or -EINVAL (then the rest
+ * of the chunk is given up). */
+static int next_block(struct tf_chunk_dec *d)
+{
+	uint32_t left = d->hdr.n_events - d->row0 - d->view.n;
+	int err;
+
+	if (!d->loaded || !left)
+		return 0;
+	d->row0 += d->view.n;
+	d->bpos = 0;
+	memset(d->vi, 0, sizeof(d->vi));
+	err = decode_block(d, left < DBLOCK ? left : DBLOCK);
+	if (err) {
+		d->loaded = false;
+		return err;
+	}
+	return 1;
+}
+
+int tf_chunk_dec__cols(struct tf_chunk_dec *d, uint32_t unread, const struct tf_columns **cols)
+{
+	int rc = 1;
+
+	if (!d->loaded)
+		return 0;
+	if (d->bpos - unread >= d->view.n)
+		rc = next_block(d);
+	else
+		d->view.first = d->bpos - unread;
+	if (rc <= 0)
+		return rc;
+	d->bpos = d->view.n;
+	*cols = &d->view;
+	return 1;
 }
 
 #define SUB 256 /* rows assembled at a time */
@@ -1260,10 +1328,10 @@ static const struct rowset *rows_for(struct rowset *rs, int *nrs, const uint8_t 
 			memcpy((char *)&evs[idx ? idx[j] : j] + off, &_v[j], sizeof(type));        \
 	} while (0)
 
-/* Rows [d->row, d->row + k) into evs, k <= SUB. */
+/* Rows [bpos, bpos + k) of the block into evs, k <= SUB. */
 static void assemble(struct tf_chunk_dec *d, struct xg_event *evs, uint32_t k)
 {
-	const uint8_t *kind = d->view.col[TF_COL_KIND].u8 + d->row;
+	const uint8_t *kind = d->view.col[TF_COL_KIND].u8 + d->bpos;
 	struct rowset rs[NROWSETS];
 	uint64_t kmall = 0;
 	int nrs = 0;
@@ -1288,7 +1356,7 @@ static void assemble(struct tf_chunk_dec *d, struct xg_event *evs, uint32_t k)
 			idx = r->idx;
 			cnt = r->n;
 		} else {
-			d->vi[id] = d->row;
+			d->vi[id] = d->bpos;
 		}
 		if (id == TF_COL_STATE) {
 			const uint8_t *v = col->u8 + d->vi[id];
@@ -1314,24 +1382,26 @@ static void assemble(struct tf_chunk_dec *d, struct xg_event *evs, uint32_t k)
 
 long tf_chunk_dec__read(struct tf_chunk_dec *d, struct xg_event *evs, size_t n)
 {
-	const struct tf_columns *v;
 	size_t done = 0;
-	int err;
 
-	if (!d->loaded || d->row == d->hdr.n_events)
+	if (!n || !d->loaded)
 		return 0;
-	err = tf_chunk_dec__cols(d, &v);
-	if (err)
-		return err;
-	while (done < n && d->row < v->n) {
-		uint32_t k = v->n - d->row;
+	if (d->bpos == d->view.n) {
+		int rc = next_block(d);
+
+		if (rc <= 0)
+			return rc;
+	}
+	/* rows of one block only: a caller's rows not yet used are all in the current block */
+	while (done < n && d->bpos < d->view.n) {
+		uint32_t k = d->view.n - d->bpos;
 
 		if (k > SUB)
 			k = SUB;
 		if (k > n - done)
 			k = (uint32_t)(n - done);
 		assemble(d, evs + done, k);
-		d->row += k;
+		d->bpos += k;
 		done += k;
 	}
 	return (long)done;

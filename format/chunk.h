@@ -77,8 +77,8 @@ struct tf_chunk_hdr {
 int tf_chunk__parse_hdr(const uint8_t *payload, size_t len, struct tf_chunk_hdr *h);
 
 /*
- * One column of a decoded chunk: its values, in row order, for the rows whose kind is in mask
- * (bit k: rows of kind k; kinds past 63 never are), or for every row when mask is 0 (SPEC.md
+ * One column of a block of decoded events: its values, in row order, for the rows whose kind is in
+ *mask (bit k: rows of kind k; kinds past 63 never are), or for every row when mask is 0 (SPEC.md
  * section 9.1, "Which rows carry a value"). The values are typed by column (tf_col_width):
  *
  *	u64: ts goid parent_goid create_pc start_pc size weight heap_live heap_goal total_alloc
@@ -89,7 +89,8 @@ int tf_chunk__parse_hdr(const uint8_t *payload, size_t len, struct tf_chunk_hdr 
  *	u8:  kind, state (from << 4 | to), of
  *
  * A column absent from the chunk, or not decoded (column selection), has no values (p NULL,
- * n 0): the field is 0 on every row. Otherwise n is the number of rows mask selects.
+ * n 0): the field is 0 on every row. Otherwise n is the number of the block's rows mask
+ * selects.
  */
 struct tf_column {
 	union {
@@ -104,10 +105,10 @@ struct tf_column {
 };
 
 /*
- * A decoded chunk, a column at a time: col[TF_COL_*] (format/xgt.h; col[0] unused). ts and
- * kind always have one value per row; cpu, tid and goid have one per row when decoded. A row
- * of a sparse column finds its value by counting the rows before it that the column's mask
- * selects:
+ * A block of decoded events, a column at a time: col[TF_COL_*] (format/xgt.h; col[0] unused).
+ * ts and kind always have one value per row; cpu, tid and goid have one per row when decoded.
+ * A row of a sparse column finds its value by counting the rows before it that the column's
+ * mask selects:
  *
  *	for (uint32_t i = 0, j = 0; i < c->n; i++)
  *		if (XG_KIND_IN(c->col[TF_COL_SIZE].mask, c->col[TF_COL_KIND].u8[i]))
@@ -115,10 +116,9 @@ struct tf_column {
  */
 struct tf_columns {
 	uint32_t n; /* events */
-	/* rows already returned one at a time before the columns were asked for (the reader's
-	 * tf_reader__next_cols after tf_reader__next or a seek): start at row first */
+	/* rows already returned one at a time before the columns were asked for (after
+	 * tf_reader__next or a seek): a reader that mixes the two starts at row first */
 	uint32_t first;
-	uint64_t ts_first, ts_last;
 	struct tf_column col[TF_COL_MAX];
 };
 
@@ -137,18 +137,21 @@ void tf_chunk_dec__free(struct tf_chunk_dec *d);
  */
 int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t len, uint64_t cols);
 /*
- * Decodes every loaded column of the loaded chunk (once: later calls return the same) and
- * checks it whole: each column's values end exactly at its end, the last ts is the header's.
- * *cols is valid until the next load or free. 0 or -EINVAL (damaged column) with a message.
- * The decoded values take at most 8 bytes each: memory is O(chunk).
+ * The loaded chunk is decoded a block of up to 1024 events at a time, every loaded column of
+ * the block at once; its last block is checked whole (each column's values end exactly at its
+ * end, the last ts is the header's). Memory: the chunk's decompressed columns, and one block
+ * of values.
+ *
+ * The next block as columns: 1 with *cols valid until the next call on d, 0 at the end of the
+ * chunk, or -EINVAL (damaged column: the rest of the chunk is given up) with a message. When
+ * the current block still has rows tf_chunk_dec__read did not return, or that its caller did
+ * not use (unread, the last ones it returned), that block comes again with cols->first set.
  */
-int tf_chunk_dec__cols(struct tf_chunk_dec *d, const struct tf_columns **cols);
-/* The next up to n events of the chunk as rows, from its decoded columns (fields of columns not
- * decoded are 0): the count, 0 at the end of the chunk, or -EINVAL (damaged column) with a
- * message. */
+int tf_chunk_dec__cols(struct tf_chunk_dec *d, uint32_t unread, const struct tf_columns **cols);
+/* The next up to n events of the chunk as rows, from one block's columns (fields of columns
+ * not decoded are 0): the count, 0 at the end of the chunk, or -EINVAL (damaged column: the
+ * rest of the chunk is given up) with a message. */
 long tf_chunk_dec__read(struct tf_chunk_dec *d, struct xg_event *evs, size_t n);
-/* Rows tf_chunk_dec__read has returned from the loaded chunk. */
-uint32_t tf_chunk_dec__row(const struct tf_chunk_dec *d);
 /* The loaded chunk's header. */
 const struct tf_chunk_hdr *tf_chunk_dec__hdr(const struct tf_chunk_dec *d);
 /* Events per kind in the loaded chunk (256 entries). */

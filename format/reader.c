@@ -72,8 +72,7 @@ struct tf_reader {
 	struct tf_gtrack *gt;
 	const struct tf_goroutine *gs;
 	size_t ngs;
-	size_t bpos, bn;	/* batch[bpos..bn) decoded, not yet returned */
-	struct tf_columns view; /* handed out by tf_reader__next_cols */
+	size_t bpos, bn; /* batch[bpos..bn) decoded, not yet returned */
 	struct xg_event batch[256];
 
 	char **warns;
@@ -929,11 +928,19 @@ void tf_reader__set_columns(struct tf_reader *r, uint64_t columns)
 
 /* --- events ---------------------------------------------------------------------------------- */
 
+/* The loaded chunk did not decode to its end (xg_errmsg says why): named, counted, its
+ * remaining events skipped. */
+static void chunk_rest_damaged(struct tf_reader *r)
+{
+	warn(r, "chunk %zu at offset %" PRIu64 ": %s; rest of the chunk skipped", r->cur,
+	     r->chunks[r->cur].off, xg_errmsg());
+	r->damaged++;
+}
+
 /* Loads chunk i for decoding cols. 0, -EINVAL (damaged: warned), or a fatal -errno. */
 static int load_chunk(struct tf_reader *r, size_t i, uint64_t cols)
 {
 	struct rchunk *c = &r->chunks[i];
-	const struct tf_columns *cv;
 	struct rec rec;
 	int err;
 
@@ -952,9 +959,6 @@ static int load_chunk(struct tf_reader *r, size_t i, uint64_t cols)
 		if (h->n_events != c->n || h->ts_first != c->ts_first || h->ts_last != c->ts_last)
 			err = xg_error(-EINVAL, "header does not match the index");
 	}
-	/* decoded whole before any row is returned: a damaged chunk gives no events */
-	if (!err)
-		err = tf_chunk_dec__cols(r->dec, &cv);
 	if (err == -ENOMEM)
 		return err;
 	if (err) {
@@ -968,34 +972,43 @@ static int load_chunk(struct tf_reader *r, size_t i, uint64_t cols)
 	return 0;
 }
 
-/* Makes sure a chunk is loaded with rows left, loading the next undamaged one when needed (cols
- * for a chunk loaded now): 1, 0 at the end, or a fatal -errno. */
-static int want_chunk(struct tf_reader *r, uint64_t cols)
+/* The loaded chunk has no events left (k: what reading it gave, < 0 when damaged): loads the
+ * next undamaged one (cols for it). 1, 0 at the end, or a fatal -errno. */
+static int next_chunk(struct tf_reader *r, long k, uint64_t cols)
 {
-	while (!r->loaded || !tf_chunk_dec__left(r->dec)) {
-		int rc;
+	if (r->loaded && k < 0)
+		chunk_rest_damaged(r);
+	r->loaded = false;
+	while (r->ci < r->nchunks) {
+		int rc = load_chunk(r, r->ci++, cols);
 
-		r->loaded = false;
-		if (r->ci >= r->nchunks)
-			return 0;
-		rc = load_chunk(r, r->ci++, cols);
 		if (rc == -ENOMEM)
 			return rc;
-		r->loaded = rc == 0;
+		if (!rc) {
+			r->loaded = true;
+			return 1;
+		}
 	}
-	return 1;
+	return 0;
 }
 
 /* Decodes up to n events into evs from the current or the next chunks (cols for chunks loaded
  * now). The count, 0 at the end, or a fatal -errno. */
 static long decode(struct tf_reader *r, struct xg_event *evs, size_t n, uint64_t cols)
 {
-	int rc = want_chunk(r, cols);
+	long k = 0;
+	int rc;
 
-	if (rc <= 0)
-		return rc;
-	/* load_chunk decoded the columns: making rows of them cannot fail */
-	return tf_chunk_dec__read(r->dec, evs, n);
+	for (;;) {
+		if (r->loaded) {
+			k = tf_chunk_dec__read(r->dec, evs, n);
+			if (k > 0)
+				return k;
+		}
+		rc = next_chunk(r, k, cols);
+		if (rc <= 0)
+			return rc;
+	}
 }
 
 /* The next event through the batch buffer. */
@@ -1020,26 +1033,22 @@ int tf_reader__next(struct tf_reader *r, struct xg_event *ev)
 
 int tf_reader__next_cols(struct tf_reader *r, const struct tf_columns **cols)
 {
-	const struct tf_columns *cv;
-	/* rows decoded into the batch but not returned yet belong to the loaded chunk */
-	uint32_t pending = (uint32_t)(r->bn - r->bpos);
-	int rc;
+	/* rows decoded into the batch but not returned yet: the decoder's block has them */
+	uint32_t unread = (uint32_t)(r->bn - r->bpos);
+	int rc = 0;
 
-	if (!pending) {
-		rc = want_chunk(r, r->cols);
+	r->bpos = r->bn = 0;
+	for (;;) {
+		if (r->loaded) {
+			rc = tf_chunk_dec__cols(r->dec, unread, cols);
+			unread = 0;
+			if (rc > 0)
+				return rc;
+		}
+		rc = next_chunk(r, rc, r->cols);
 		if (rc <= 0)
 			return rc;
 	}
-	rc = tf_chunk_dec__cols(r->dec, &cv);
-	if (rc)
-		return rc;
-	r->view = *cv;
-	r->view.first = tf_chunk_dec__row(r->dec) - pending;
-	/* the chunk is handed out whole: the next call moves on */
-	r->bpos = r->bn = 0;
-	r->loaded = false;
-	*cols = &r->view;
-	return 1;
 }
 
 long tf_reader__read(struct tf_reader *r, struct xg_event *evs, size_t n)

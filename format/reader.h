@@ -9,16 +9,16 @@
  *		use(&ev, tf_reader__tables(r));
  *	tf_reader__close(r);
  *
- * Or a chunk at a time, as one array per column (struct tf_columns, format/chunk.h), the fast
- * way when a reader wants a few fields of many events:
+ * Or a block of up to 1024 events at a time, as one array per column (struct tf_columns,
+ * format/chunk.h), the fast way when a reader wants a few fields of many events:
  *
  *	const struct tf_columns *c;
  *	while ((err = tf_reader__next_cols(r, &c)) > 0)
  *		for (uint32_t i = c->first; i < c->n; i++)
  *			use(c->col[TF_COL_TS].u64[i], c->col[TF_COL_KIND].u8[i]);
  *
- * Both go through one decoder: a chunk's columns are decoded whole, and tf_reader__next makes
- * its rows from them.
+ * Both go through one decoder: a block's columns are decoded, and tf_reader__next makes its
+ * rows from them.
  *
  * The bytes come from a file (tf_reader__open), from memory the caller keeps
  * (tf_reader__open_mem), or from memory the reader owns and frees at close
@@ -29,12 +29,12 @@
  * from the start up to the last complete one, and tf_reader__info() says what it recovered and
  * why the scan stopped. Metadata and tables are loaded at open; events are decoded one chunk at
  * a time, so memory stays O(chunk + tables) whatever the file size (plus the bytes themselves
- * when they are in memory): a chunk's decompressed columns and their values, at most 8 bytes
- * each.
+ * when they are in memory).
  *
- * Damage: a chunk that fails its checksum or does not decode is skipped whole, before any of
- * its events is returned, with a warning naming its index and offset, and reading goes on with
- * the next one. Warnings go to opts.warn when set, else they are kept (tf_reader__warnings()).
+ * Damage: a chunk that fails its checksum or does not decode is skipped with a warning naming
+ * its index and offset (from the block where decoding found the damage, when it is found
+ * there), and reading goes on with the next one. Warnings go to opts.warn when set, else they
+ * are kept (tf_reader__warnings()).
  *
  * Not thread-safe: one reader per thread.
  */
@@ -130,13 +130,13 @@ int tf_reader__next(struct tf_reader *r, struct xg_event *ev);
 long tf_reader__read(struct tf_reader *r, struct xg_event *evs, size_t n);
 
 /*
- * The next chunk's events as columns (struct tf_columns in format/chunk.h: typed arrays, which
+ * The next block of events as columns (struct tf_columns in format/chunk.h: typed arrays, which
  * rows a column has values for, and what an absent or unselected column means): 1, 0 at the
  * end, or -errno on a fatal error. Damaged chunks are skipped with a warning, as by
  * tf_reader__next; the column selection applies. *cols is valid until the next call on r.
- * After tf_reader__next or a seek, the chunk those stopped in comes whole, with rows before
+ * After tf_reader__next or a seek, the block those stopped in comes whole, with the rows before
  * cols->first already returned; otherwise first is 0. The next call of either kind goes on
- * with the chunk after it.
+ * with the block after it.
  */
 int tf_reader__next_cols(struct tf_reader *r, const struct tf_columns **cols);
 
