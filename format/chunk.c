@@ -1302,7 +1302,7 @@ struct rowset {
 
 #define NROWSETS 8
 
-static const struct rowset *rows_for(struct rowset *rs, int *nrs, const uint8_t *kind, size_t k,
+static const struct rowset *rows_for(struct rowset *rs, int *nrs, const uint64_t *km, size_t k,
 				     uint64_t mask)
 {
 	struct rowset *r;
@@ -1315,17 +1315,21 @@ static const struct rowset *rows_for(struct rowset *rs, int *nrs, const uint8_t 
 	r->n = 0;
 	for (size_t i = 0; i < k; i++) {
 		r->idx[r->n] = (uint16_t)i;
-		r->n += XG_KIND_IN(mask, kind[i]);
+		r->n += (km[i] & mask) != 0;
 	}
 	return r;
 }
 
-/* Stores column values into a field of each row: rows idx[0..n) (every row when idx is NULL). */
+/* Stores cnt column values into a field of rows idx[0..cnt), or of the first cnt rows. */
 #define SCATTER(type)                                                                              \
 	do {                                                                                       \
 		const type *_v = (const type *)col->p + d->vi[id];                                 \
-		for (uint32_t j = 0; j < cnt; j++)                                                 \
-			memcpy((char *)&evs[idx ? idx[j] : j] + off, &_v[j], sizeof(type));        \
+		if (idx)                                                                           \
+			for (uint32_t j = 0; j < cnt; j++)                                         \
+				memcpy((char *)&evs[idx[j]] + off, &_v[j], sizeof(type));          \
+		else                                                                               \
+			for (uint32_t j = 0; j < cnt; j++)                                         \
+				memcpy((char *)&evs[j] + off, &_v[j], sizeof(type));               \
 	} while (0)
 
 /* Rows [bpos, bpos + k) of the block into evs, k <= SUB. */
@@ -1333,12 +1337,14 @@ static void assemble(struct tf_chunk_dec *d, struct xg_event *evs, uint32_t k)
 {
 	const uint8_t *kind = d->view.col[TF_COL_KIND].u8 + d->bpos;
 	struct rowset rs[NROWSETS];
-	uint64_t kmall = 0;
+	uint64_t km[SUB], kmall = 0;
 	int nrs = 0;
 
 	memset(evs, 0, k * sizeof(*evs));
-	for (uint32_t i = 0; i < k; i++)
-		kmall |= kind[i] < 64 ? 1ULL << kind[i] : 0;
+	for (uint32_t i = 0; i < k; i++) {
+		km[i] = kind[i] < 64 ? 1ULL << kind[i] : 0;
+		kmall |= km[i];
+	}
 	for (unsigned int id = 1; id < TF_COL_MAX; id++) {
 		const struct tf_column *col = &d->view.col[id];
 		const uint16_t *idx = NULL;
@@ -1352,7 +1358,7 @@ static void assemble(struct tf_chunk_dec *d, struct xg_event *evs, uint32_t k)
 
 			if (!(col->mask & kmall))
 				continue;
-			r = rows_for(rs, &nrs, kind, k, col->mask);
+			r = rows_for(rs, &nrs, km, k, col->mask);
 			idx = r->idx;
 			cnt = r->n;
 		} else {
