@@ -37,45 +37,45 @@
 
 struct colspec {
 	const char *name;
-	uint8_t enc;
 	uint64_t mask; /* kinds whose rows carry a value; 0 = every row */
 	uint16_t off;  /* the struct xg_event field (state: from, then to) */
 	uint8_t width; /* bytes of the field, and of a decoded value (struct tf_columns) */
+	uint8_t enc;
 };
 
 #define F(field) offsetof(struct xg_event, field), sizeof(((struct xg_event *)0)->field)
 
 static const struct colspec specs[TF_COL_MAX] = {
-    [TF_COL_TS] = {"ts", TF_ENC_TSDELTA, 0, F(ts)},
-    [TF_COL_CPU] = {"cpu", TF_ENC_UVARINT, 0, F(cpu)},
-    [TF_COL_TID] = {"tid", TF_ENC_CPUCTX, 0, F(tid)},
-    [TF_COL_KIND] = {"kind", TF_ENC_U8, 0, F(kind)},
-    [TF_COL_GOID] = {"goid", TF_ENC_CPUCTX, 0, F(goid)},
-    [TF_COL_STATE] = {"state", TF_ENC_U8, M_STATE, F(from)},
-    [TF_COL_REASON] = {"reason", TF_ENC_UVARINT, M_STATE, F(reason)},
-    [TF_COL_STACK] = {"stack", TF_ENC_UVARINT, M_STACK, F(stack)},
-    [TF_COL_PARENT] = {"parent_goid", TF_ENC_CPUCTX, M_CREATE, F(parent_goid)},
-    [TF_COL_CREATE_PC] = {"create_pc", TF_ENC_UVARINT, M_CREATE, F(create_pc)},
-    [TF_COL_START_PC] = {"start_pc", TF_ENC_UVARINT, M_CREATE, F(start_pc)},
-    [TF_COL_CREATE_FN] = {"create_fn", TF_ENC_UVARINT, M_CREATE, F(create_fn)},
-    [TF_COL_START_FN] = {"start_fn", TF_ENC_UVARINT, M_CREATE, F(start_fn)},
-    [TF_COL_SIZE] = {"size", TF_ENC_UVARINT, M_ALLOC, F(size)},
-    [TF_COL_TYPE] = {"type", TF_ENC_UVARINT, M_ALLOC, F(type)},
-    [TF_COL_WEIGHT] = {"weight", TF_ENC_UVARINT, M_WEIGHT, F(weight)},
-    [TF_COL_GC] = {"gc", TF_ENC_UVARINT, M_HEAP, F(gc)},
-    [TF_COL_HEAP_LIVE] = {"heap_live", TF_ENC_DELTA, M_HEAP, F(heap_live)},
-    [TF_COL_HEAP_GOAL] = {"heap_goal", TF_ENC_DELTA, M_HEAP, F(heap_goal)},
-    [TF_COL_TOTAL_ALLOC] = {"total_alloc", TF_ENC_DELTA, M_HEAP, F(total_alloc)},
-    [TF_COL_TOTAL_FREE] = {"total_free", TF_ENC_DELTA, M_HEAP, F(total_free)},
-    [TF_COL_COUNT] = {"count", TF_ENC_UVARINT, M_LOST, F(count)},
-    [TF_COL_OF] = {"of", TF_ENC_U8, M_LOST, F(of)},
-    [TF_COL_START_WRAPPER] = {"start_wrapper", TF_ENC_UVARINT, M_CREATE, F(start_wrapper)},
-    [TF_COL_WAITED] = {"waited_ns", TF_ENC_UVARINT, M_WAITED, F(waited_ns)},
-    [TF_COL_CREATED] = {"created", TF_ENC_UVARINT, M_SCHED, F(created)},
-    [TF_COL_ALIVE] = {"alive", TF_ENC_UVARINT, M_SCHED, F(alive)},
-    [TF_COL_THREADS] = {"threads", TF_ENC_UVARINT, M_SCHED, F(threads)},
-    [TF_COL_GOMAXPROCS] = {"gomaxprocs", TF_ENC_UVARINT, M_SCHED, F(gomaxprocs)},
-    [TF_COL_RUNNABLE] = {"runnable", TF_ENC_UVARINT, M_SCHED, F(runnable)},
+    [TF_COL_TS] = {"ts", 0, F(ts), TF_ENC_TSDELTA},
+    [TF_COL_CPU] = {"cpu", 0, F(cpu), TF_ENC_UVARINT},
+    [TF_COL_TID] = {"tid", 0, F(tid), TF_ENC_CPUCTX},
+    [TF_COL_KIND] = {"kind", 0, F(kind), TF_ENC_U8},
+    [TF_COL_GOID] = {"goid", 0, F(goid), TF_ENC_CPUCTX},
+    [TF_COL_STATE] = {"state", M_STATE, F(from), TF_ENC_U8},
+    [TF_COL_REASON] = {"reason", M_STATE, F(reason), TF_ENC_UVARINT},
+    [TF_COL_STACK] = {"stack", M_STACK, F(stack), TF_ENC_UVARINT},
+    [TF_COL_PARENT] = {"parent_goid", M_CREATE, F(parent_goid), TF_ENC_CPUCTX},
+    [TF_COL_CREATE_PC] = {"create_pc", M_CREATE, F(create_pc), TF_ENC_UVARINT},
+    [TF_COL_START_PC] = {"start_pc", M_CREATE, F(start_pc), TF_ENC_UVARINT},
+    [TF_COL_CREATE_FN] = {"create_fn", M_CREATE, F(create_fn), TF_ENC_UVARINT},
+    [TF_COL_START_FN] = {"start_fn", M_CREATE, F(start_fn), TF_ENC_UVARINT},
+    [TF_COL_SIZE] = {"size", M_ALLOC, F(size), TF_ENC_UVARINT},
+    [TF_COL_TYPE] = {"type", M_ALLOC, F(type), TF_ENC_UVARINT},
+    [TF_COL_WEIGHT] = {"weight", M_WEIGHT, F(weight), TF_ENC_UVARINT},
+    [TF_COL_GC] = {"gc", M_HEAP, F(gc), TF_ENC_UVARINT},
+    [TF_COL_HEAP_LIVE] = {"heap_live", M_HEAP, F(heap_live), TF_ENC_DELTA},
+    [TF_COL_HEAP_GOAL] = {"heap_goal", M_HEAP, F(heap_goal), TF_ENC_DELTA},
+    [TF_COL_TOTAL_ALLOC] = {"total_alloc", M_HEAP, F(total_alloc), TF_ENC_DELTA},
+    [TF_COL_TOTAL_FREE] = {"total_free", M_HEAP, F(total_free), TF_ENC_DELTA},
+    [TF_COL_COUNT] = {"count", M_LOST, F(count), TF_ENC_UVARINT},
+    [TF_COL_OF] = {"of", M_LOST, F(of), TF_ENC_U8},
+    [TF_COL_START_WRAPPER] = {"start_wrapper", M_CREATE, F(start_wrapper), TF_ENC_UVARINT},
+    [TF_COL_WAITED] = {"waited_ns", M_WAITED, F(waited_ns), TF_ENC_UVARINT},
+    [TF_COL_CREATED] = {"created", M_SCHED, F(created), TF_ENC_UVARINT},
+    [TF_COL_ALIVE] = {"alive", M_SCHED, F(alive), TF_ENC_UVARINT},
+    [TF_COL_THREADS] = {"threads", M_SCHED, F(threads), TF_ENC_UVARINT},
+    [TF_COL_GOMAXPROCS] = {"gomaxprocs", M_SCHED, F(gomaxprocs), TF_ENC_UVARINT},
+    [TF_COL_RUNNABLE] = {"runnable", M_SCHED, F(runnable), TF_ENC_UVARINT},
 };
 #undef F
 
