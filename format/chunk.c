@@ -2,9 +2,12 @@
 /*
  * Columnar chunk codec. The encoder makes one pass over the rows writing every column with
  * direct pointer stores into buffers reserved a block of rows at a time; the decoder walks one
- * cursor per column. Both keep the same contexts (SPEC.md "Context coding").
+ * cursor per column, decoding a block of rows column by column into typed arrays (the column
+ * API), from which rows are made for the row API. Both keep the same contexts (SPEC.md "Context
+ * coding").
  */
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,46 +37,56 @@
 
 struct colspec {
 	const char *name;
-	uint8_t enc;
 	uint64_t mask; /* kinds whose rows carry a value; 0 = every row */
+	uint16_t off;  /* the struct xg_event field (state: from, then to) */
+	uint8_t width; /* bytes of the field, and of a decoded value (struct tf_columns) */
+	uint8_t enc;
 };
 
+#define F(field) offsetof(struct xg_event, field), sizeof(((struct xg_event *)0)->field)
+
 static const struct colspec specs[TF_COL_MAX] = {
-    [TF_COL_TS] = {"ts", TF_ENC_TSDELTA, 0},
-    [TF_COL_CPU] = {"cpu", TF_ENC_UVARINT, 0},
-    [TF_COL_TID] = {"tid", TF_ENC_CPUCTX, 0},
-    [TF_COL_KIND] = {"kind", TF_ENC_U8, 0},
-    [TF_COL_GOID] = {"goid", TF_ENC_CPUCTX, 0},
-    [TF_COL_STATE] = {"state", TF_ENC_U8, M_STATE},
-    [TF_COL_REASON] = {"reason", TF_ENC_UVARINT, M_STATE},
-    [TF_COL_STACK] = {"stack", TF_ENC_UVARINT, M_STACK},
-    [TF_COL_PARENT] = {"parent_goid", TF_ENC_CPUCTX, M_CREATE},
-    [TF_COL_CREATE_PC] = {"create_pc", TF_ENC_UVARINT, M_CREATE},
-    [TF_COL_START_PC] = {"start_pc", TF_ENC_UVARINT, M_CREATE},
-    [TF_COL_CREATE_FN] = {"create_fn", TF_ENC_UVARINT, M_CREATE},
-    [TF_COL_START_FN] = {"start_fn", TF_ENC_UVARINT, M_CREATE},
-    [TF_COL_SIZE] = {"size", TF_ENC_UVARINT, M_ALLOC},
-    [TF_COL_TYPE] = {"type", TF_ENC_UVARINT, M_ALLOC},
-    [TF_COL_WEIGHT] = {"weight", TF_ENC_UVARINT, M_WEIGHT},
-    [TF_COL_GC] = {"gc", TF_ENC_UVARINT, M_HEAP},
-    [TF_COL_HEAP_LIVE] = {"heap_live", TF_ENC_DELTA, M_HEAP},
-    [TF_COL_HEAP_GOAL] = {"heap_goal", TF_ENC_DELTA, M_HEAP},
-    [TF_COL_TOTAL_ALLOC] = {"total_alloc", TF_ENC_DELTA, M_HEAP},
-    [TF_COL_TOTAL_FREE] = {"total_free", TF_ENC_DELTA, M_HEAP},
-    [TF_COL_COUNT] = {"count", TF_ENC_UVARINT, M_LOST},
-    [TF_COL_OF] = {"of", TF_ENC_U8, M_LOST},
-    [TF_COL_START_WRAPPER] = {"start_wrapper", TF_ENC_UVARINT, M_CREATE},
-    [TF_COL_WAITED] = {"waited_ns", TF_ENC_UVARINT, M_WAITED},
-    [TF_COL_CREATED] = {"created", TF_ENC_UVARINT, M_SCHED},
-    [TF_COL_ALIVE] = {"alive", TF_ENC_UVARINT, M_SCHED},
-    [TF_COL_THREADS] = {"threads", TF_ENC_UVARINT, M_SCHED},
-    [TF_COL_GOMAXPROCS] = {"gomaxprocs", TF_ENC_UVARINT, M_SCHED},
-    [TF_COL_RUNNABLE] = {"runnable", TF_ENC_UVARINT, M_SCHED},
+    [TF_COL_TS] = {"ts", 0, F(ts), TF_ENC_TSDELTA},
+    [TF_COL_CPU] = {"cpu", 0, F(cpu), TF_ENC_UVARINT},
+    [TF_COL_TID] = {"tid", 0, F(tid), TF_ENC_CPUCTX},
+    [TF_COL_KIND] = {"kind", 0, F(kind), TF_ENC_U8},
+    [TF_COL_GOID] = {"goid", 0, F(goid), TF_ENC_CPUCTX},
+    [TF_COL_STATE] = {"state", M_STATE, F(from), TF_ENC_U8},
+    [TF_COL_REASON] = {"reason", M_STATE, F(reason), TF_ENC_UVARINT},
+    [TF_COL_STACK] = {"stack", M_STACK, F(stack), TF_ENC_UVARINT},
+    [TF_COL_PARENT] = {"parent_goid", M_CREATE, F(parent_goid), TF_ENC_CPUCTX},
+    [TF_COL_CREATE_PC] = {"create_pc", M_CREATE, F(create_pc), TF_ENC_UVARINT},
+    [TF_COL_START_PC] = {"start_pc", M_CREATE, F(start_pc), TF_ENC_UVARINT},
+    [TF_COL_CREATE_FN] = {"create_fn", M_CREATE, F(create_fn), TF_ENC_UVARINT},
+    [TF_COL_START_FN] = {"start_fn", M_CREATE, F(start_fn), TF_ENC_UVARINT},
+    [TF_COL_SIZE] = {"size", M_ALLOC, F(size), TF_ENC_UVARINT},
+    [TF_COL_TYPE] = {"type", M_ALLOC, F(type), TF_ENC_UVARINT},
+    [TF_COL_WEIGHT] = {"weight", M_WEIGHT, F(weight), TF_ENC_UVARINT},
+    [TF_COL_GC] = {"gc", M_HEAP, F(gc), TF_ENC_UVARINT},
+    [TF_COL_HEAP_LIVE] = {"heap_live", M_HEAP, F(heap_live), TF_ENC_DELTA},
+    [TF_COL_HEAP_GOAL] = {"heap_goal", M_HEAP, F(heap_goal), TF_ENC_DELTA},
+    [TF_COL_TOTAL_ALLOC] = {"total_alloc", M_HEAP, F(total_alloc), TF_ENC_DELTA},
+    [TF_COL_TOTAL_FREE] = {"total_free", M_HEAP, F(total_free), TF_ENC_DELTA},
+    [TF_COL_COUNT] = {"count", M_LOST, F(count), TF_ENC_UVARINT},
+    [TF_COL_OF] = {"of", M_LOST, F(of), TF_ENC_U8},
+    [TF_COL_START_WRAPPER] = {"start_wrapper", M_CREATE, F(start_wrapper), TF_ENC_UVARINT},
+    [TF_COL_WAITED] = {"waited_ns", M_WAITED, F(waited_ns), TF_ENC_UVARINT},
+    [TF_COL_CREATED] = {"created", M_SCHED, F(created), TF_ENC_UVARINT},
+    [TF_COL_ALIVE] = {"alive", M_SCHED, F(alive), TF_ENC_UVARINT},
+    [TF_COL_THREADS] = {"threads", M_SCHED, F(threads), TF_ENC_UVARINT},
+    [TF_COL_GOMAXPROCS] = {"gomaxprocs", M_SCHED, F(gomaxprocs), TF_ENC_UVARINT},
+    [TF_COL_RUNNABLE] = {"runnable", M_SCHED, F(runnable), TF_ENC_UVARINT},
 };
+#undef F
 
 const char *tf_col_name(unsigned int col)
 {
 	return col > 0 && col < TF_COL_MAX ? specs[col].name : NULL;
+}
+
+unsigned int tf_col_width(unsigned int col)
+{
+	return col > 0 && col < TF_COL_MAX ? specs[col].width : 0;
 }
 
 /* --- buffers --------------------------------------------------------------------------------- */
@@ -597,14 +610,19 @@ int tf_chunk_enc__finish(struct tf_chunk_enc *e, struct tf_buf *out)
 /* --- decoder --------------------------------------------------------------------------------- */
 
 struct dcol {
-	const uint8_t *p, *end; /* cursor over the decoded bytes */
+	const uint8_t *p, *end; /* cursor over the decompressed bytes */
 	const uint8_t *src;	/* stored bytes in the payload */
 	uint64_t mask;
 	uint32_t raw_len, stored_len;
+	uint32_t nvals; /* values it holds: rows of the kinds in its mask */
 	uint8_t enc, comp;
-	bool present; /* in the chunk */
-	bool active;  /* present and decoded */
-	struct tf_buf buf;
+	bool present;	    /* in the chunk */
+	bool active;	    /* present and decoded */
+	bool bytes;	    /* every value is one byte (raw_len == nvals) */
+	bool serial;	    /* many values of several bytes: read without a branch per byte */
+	uint64_t prev;	    /* DELTA: the previous value */
+	struct tf_buf buf;  /* decompressed bytes */
+	struct tf_buf vals; /* the values of the current block */
 };
 
 struct tf_chunk_dec {
@@ -612,9 +630,13 @@ struct tf_chunk_dec {
 	struct dcol cols[TF_COL_MAX];
 	struct tf_chunk_hdr hdr;
 	uint32_t hist[256]; /* events per kind */
-	uint32_t left;
+	bool loaded;
+	/* the block: rows [row0, row0 + view.n) of the chunk, decoded; bpos of them returned as
+	 * rows; vi[c]: the next value of column c for them */
+	uint32_t row0, bpos, vi[TF_COL_MAX];
+	struct tf_columns view;
 	uint64_t ts, last_created;
-	uint64_t prev_live, prev_goal, prev_talloc, prev_tfree;
+	struct tf_buf scratch; /* a block's values before they are narrowed or put in context */
 	struct cpuctx ctx;
 	struct tf_col_stats stats;
 };
@@ -646,8 +668,11 @@ void tf_chunk_dec__free(struct tf_chunk_dec *d)
 {
 	if (!d)
 		return;
-	for (int c = 0; c < TF_COL_MAX; c++)
+	for (int c = 0; c < TF_COL_MAX; c++) {
 		tf_buf__free(&d->cols[c].buf);
+		tf_buf__free(&d->cols[c].vals);
+	}
+	tf_buf__free(&d->scratch);
 	pthread_mutex_lock(&spare_lock);
 	if (!spare) {
 		spare = d->zd;
@@ -690,7 +715,7 @@ const struct tf_chunk_hdr *tf_chunk_dec__hdr(const struct tf_chunk_dec *d)
 
 uint32_t tf_chunk_dec__left(const struct tf_chunk_dec *d)
 {
-	return d->left;
+	return d->loaded ? d->hdr.n_events - d->row0 - d->bpos : 0;
 }
 
 const struct tf_col_stats *tf_chunk_dec__stats(const struct tf_chunk_dec *d)
@@ -846,7 +871,7 @@ int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t le
 	int err;
 
 	memset(hist, 0, sizeof(d->hist));
-	d->left = 0;
+	d->loaded = false;
 	for (int c = 0; c < TF_COL_MAX; c++) {
 		d->cols[c].present = false;
 		d->cols[c].active = false;
@@ -873,6 +898,7 @@ int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t le
 		if (err)
 			return err;
 		k->active = true;
+		k->nvals = d->hdr.n_events;
 		for (uint32_t i = 0; i < k->raw_len; i++)
 			hist[k->p[i]]++;
 	} else {
@@ -892,6 +918,9 @@ int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t le
 					: c->raw_len < rows || c->raw_len > rows * MAX_VAL)
 			return xg_error(-EINVAL, "column %s: %u bytes cannot hold %llu values",
 					specs[id].name, c->raw_len, (unsigned long long)rows);
+		/* ts, cpu, tid and goid are decoded for every row, whatever their mask says (a
+		 * mask that selects fewer rows leaves bytes over or runs past the end: damaged) */
+		c->nvals = specs[id].mask ? (uint32_t)rows : d->hdr.n_events;
 		if (!(cols & TF_COLBIT(id)))
 			continue;
 		err = inflate(d, id);
@@ -899,12 +928,24 @@ int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t le
 			return err;
 		c->active = true;
 	}
+	for (int id = 1; id < TF_COL_MAX; id++) {
+		d->cols[id].bytes = d->cols[id].raw_len == d->cols[id].nvals;
+		d->cols[id].serial =
+		    (uint64_t)d->cols[id].raw_len * 8 > (uint64_t)d->cols[id].nvals * 9;
+		d->cols[id].prev = 0;
+	}
 	ctx_reset(&d->ctx);
 	d->ts = d->hdr.ts_first;
 	d->last_created = 0;
-	d->prev_live = d->prev_goal = d->prev_talloc = d->prev_tfree = 0;
-	d->left = d->hdr.n_events;
+	d->row0 = d->bpos = 0;
+	memset(&d->view, 0, sizeof(d->view));
+	d->loaded = true;
 	return 0;
+}
+
+static int nomem(void)
+{
+	return xg_error(-ENOMEM, "out of memory");
 }
 
 static int overrun(unsigned int id)
@@ -912,6 +953,185 @@ static int overrun(unsigned int id)
 	return xg_error(-EINVAL, "column %s: values run past its end", specs[id].name);
 }
 
+/* Room for n values of column id in its block buffer. */
+static void *vals_room(struct dcol *c, unsigned int id, uint32_t n)
+{
+	c->vals.len = 0;
+	if (tf_buf__reserve(&c->vals, (size_t)n * specs[id].width + TF_PAD))
+		return NULL;
+	return c->vals.p;
+}
+
+/* Room for n values of 64 bits, before they are put in context. */
+static uint64_t *scratch_room(struct tf_chunk_dec *d, uint32_t n)
+{
+	d->scratch.len = 0;
+	if (tf_buf__reserve(&d->scratch, (size_t)n * sizeof(uint64_t) + TF_PAD))
+		return NULL;
+	return (uint64_t *)(void *)d->scratch.p;
+}
+
+/*
+ * The next nv values of a varint column into out, as type T; *any gets the OR of the values.
+ * A column whose every value is one byte is copied. Other columns are read unchecked BLOCK
+ * values at a time: a block runs at most BLOCK * 10 bytes past the column's end, into the SLACK
+ * zeroed bytes inflate() leaves, and the check after each block catches it.
+ */
+#define UV_NEXT(fn, T)                                                                             \
+	static int fn(struct dcol *c, unsigned int id, T *out, uint32_t nv, uint64_t *any)         \
+	{                                                                                          \
+		const uint8_t *p = c->p;                                                           \
+		uint64_t v, or = 0;                                                                \
+                                                                                                   \
+		if (c->bytes) {                                                                    \
+			for (uint32_t i = 0; i < nv; i++) {                                        \
+				or |= p[i];                                                        \
+				out[i] = p[i];                                                     \
+			}                                                                          \
+			if (or &0x80) /* a longer value: fewer values than rows */                 \
+				return overrun(id);                                                \
+			c->p = p + nv;                                                             \
+			*any |= or ;                                                               \
+			return 0;                                                                  \
+		}                                                                                  \
+		if (c->serial) {                                                                   \
+			uint64_t acc = 0, shift = 0, bad = 0;                                      \
+			uint32_t i = 0;                                                            \
+                                                                                                   \
+			while (i < nv && p < c->end) {                                             \
+				uint64_t b = *p++, more = b >> 7;                                  \
+                                                                                                   \
+				acc |= (b & 0x7f) << (shift & 63);                                 \
+				out[i] = (T)acc;                                                   \
+				or |= acc;                                                         \
+				i += (uint32_t)(more ^ 1);                                         \
+				acc &= 0 - more;                                                   \
+				shift = (shift + 7) & (0 - more);                                  \
+				bad |= shift >> 6; /* a 10th byte goes on */                       \
+			}                                                                          \
+			if (bad)                                                                   \
+				return xg_error(-EINVAL,                                           \
+						"column %s: a value longer than 10 bytes",         \
+						specs[id].name);                                   \
+			if (shift || (p == c->end && i < nv))                                      \
+				return overrun(id);                                                \
+			c->p = p;                                                                  \
+			*any |= or ;                                                               \
+			return 0;                                                                  \
+		}                                                                                  \
+		for (uint32_t i = 0; i < nv;) {                                                    \
+			uint32_t bend = nv - i < BLOCK ? nv : i + BLOCK;                           \
+                                                                                                   \
+			for (; i < bend; i++) {                                                    \
+				p = tf_get_uv_fast(p, &v);                                         \
+				or |= v;                                                           \
+				out[i] = (T)v;                                                     \
+			}                                                                          \
+			if (p > c->end)                                                            \
+				return overrun(id);                                                \
+		}                                                                                  \
+		c->p = p;                                                                          \
+		*any |= or ;                                                                       \
+		return 0;                                                                          \
+	}
+UV_NEXT(uv_next64, uint64_t)
+UV_NEXT(uv_next32, uint32_t)
+UV_NEXT(uv_next16, uint16_t)
+#undef UV_NEXT
+
+#define DBLOCK 1024 /* rows of a block: decoded column by column, then handed out */
+
+/* Values of absent kind and cpu columns. */
+static const uint8_t zero_kinds[DBLOCK];
+static const uint16_t zero_cpus[DBLOCK];
+
+/* tid, goid and parent_goid of the block's n rows with their per-CPU contexts (SPEC.md section
+ * 9.4); np: the block's parent_goid values. */
+static int dec_ctx(struct tf_chunk_dec *d, const uint8_t *kind, const uint16_t *cpu, uint32_t n,
+		   uint32_t np)
+{
+	struct dcol *t = &d->cols[TF_COL_TID], *g = &d->cols[TF_COL_GOID];
+	struct dcol *pa = &d->cols[TF_COL_PARENT];
+	uint64_t any = 0;
+	int err;
+
+	if (!t->active && !g->active && !pa->active)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned int k = cpu[i];
+
+		if (__builtin_expect(k >= d->ctx.cap || !d->ctx.touched[k], 0) &&
+		    ctx_touch(&d->ctx, k))
+			return nomem();
+	}
+	if (t->active) {
+		uint32_t *out = vals_room(t, TF_COL_TID, n), *ctx = d->ctx.tid;
+		uint64_t *v = scratch_room(d, n);
+
+		if (!out || !v)
+			return nomem();
+		err = uv_next64(t, TF_COL_TID, v, n, &any);
+		if (err)
+			return err;
+		/* most deltas are 0: the context is stored only when it changes */
+		for (uint32_t i = 0; i < n; i++) {
+			if (v[i])
+				ctx[cpu[i]] = (uint32_t)((int64_t)ctx[cpu[i]] + tf_unzz(v[i]));
+			out[i] = ctx[cpu[i]];
+		}
+		d->view.col[TF_COL_TID] = (struct tf_column){.p = out, .n = n};
+	}
+	if (g->active || pa->active) {
+		uint64_t *gout = g->active ? vals_room(g, TF_COL_GOID, n) : NULL;
+		uint64_t *pout = pa->active ? vals_room(pa, TF_COL_PARENT, np) : NULL;
+		uint64_t *ctx = d->ctx.goid, last = d->last_created,
+			 pmask = pa->active ? pa->mask : 0;
+		uint32_t j = 0; /* parent values: np in all, the rows pmask selects */
+
+		if ((g->active && !gout) || (pa->active && !pout))
+			return nomem();
+		err = gout ? uv_next64(g, TF_COL_GOID, gout, n, &any) : 0;
+		if (!err && pout)
+			err = uv_next64(pa, TF_COL_PARENT, pout, np, &any);
+		if (err)
+			return err;
+		for (uint32_t i = 0; i < n; i++) {
+			unsigned int k = cpu[i];
+			bool create = kind[i] == XG_EV_GO_CREATE;
+
+			if (gout) {
+				uint64_t goid = ctx[k];
+
+				if (create) {
+					goid = last + (uint64_t)tf_unzz(gout[i]);
+					last = goid;
+				} else {
+					goid += (uint64_t)tf_unzz(gout[i]);
+					if (goid)
+						ctx[k] = goid;
+				}
+				gout[i] = goid;
+			}
+			if (XG_KIND_IN(pmask, kind[i])) {
+				uint64_t parent = ctx[k] + (uint64_t)tf_unzz(pout[j]);
+
+				if (create && parent)
+					ctx[k] = parent;
+				pout[j++] = parent;
+			}
+		}
+		d->last_created = last;
+		if (gout)
+			d->view.col[TF_COL_GOID] = (struct tf_column){.p = gout, .n = n};
+		if (pout)
+			d->view.col[TF_COL_PARENT] =
+			    (struct tf_column){.p = pout, .mask = pa->mask, .n = np};
+	}
+	return 0;
+}
+
+/* The chunk's last block is decoded: every column must end there, and ts where the header
+ * says. */
 static int finish(struct tf_chunk_dec *d)
 {
 	for (int id = 1; id < TF_COL_MAX; id++) {
@@ -927,7 +1147,151 @@ static int finish(struct tf_chunk_dec *d)
 	return 0;
 }
 
-#define SUB 256 /* rows decoded column by column at a time */
+/* Decodes the next n <= DBLOCK rows of every active column into the view. */
+static int decode_block(struct tf_chunk_dec *d, uint32_t n)
+{
+	struct dcol *C = d->cols;
+	struct tf_columns *v = &d->view;
+	uint32_t hist[256] = {0};
+	const uint16_t *cpu = zero_cpus;
+	const uint8_t *kind = zero_kinds;
+	uint64_t any = 0, *ts;
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	v->n = n;
+	if (C[TF_COL_KIND].active) {
+		kind = C[TF_COL_KIND].p;
+		C[TF_COL_KIND].p += n;
+	}
+	v->col[TF_COL_KIND] = (struct tf_column){.p = kind, .n = n};
+	for (uint32_t i = 0; i < n; i++)
+		hist[kind[i]]++;
+
+	ts = vals_room(&C[TF_COL_TS], TF_COL_TS, n);
+	if (!ts)
+		return nomem();
+	if (C[TF_COL_TS].active) {
+		uint64_t t = d->ts, ov = 0;
+
+		err = uv_next64(&C[TF_COL_TS], TF_COL_TS, ts, n, &any);
+		if (err)
+			return err;
+		for (uint32_t i = 0; i < n; i++) {
+			ov |= t + ts[i] < t;
+			t += ts[i];
+			ts[i] = t;
+		}
+		if (ov)
+			return xg_error(-EINVAL, "column ts: time overflows");
+		d->ts = t;
+	} else {
+		for (uint32_t i = 0; i < n; i++)
+			ts[i] = d->ts;
+	}
+	v->col[TF_COL_TS] = (struct tf_column){.p = ts, .n = n};
+
+	if (C[TF_COL_CPU].active) {
+		uint16_t *out = vals_room(&C[TF_COL_CPU], TF_COL_CPU, n);
+
+		any = 0;
+		if (!out)
+			return nomem();
+		err = uv_next16(&C[TF_COL_CPU], TF_COL_CPU, out, n, &any);
+		if (err)
+			return err;
+		if (any >> 16)
+			return xg_error(-EINVAL, "column cpu: value out of range");
+		v->col[TF_COL_CPU] = (struct tf_column){.p = out, .n = n};
+		cpu = out;
+	}
+
+	for (unsigned int id = 1; id < TF_COL_MAX; id++) {
+		struct dcol *c = &C[id];
+		uint32_t cnt = 0;
+		void *out;
+
+		if (!c->active || !specs[id].mask)
+			continue; /* not decoded, or ts, cpu, tid, kind, goid */
+		if (!c->mask)
+			cnt = n;
+		for (uint64_t m = c->mask; m; m &= m - 1)
+			cnt += hist[__builtin_ctzll(m)];
+		v->col[id] = (struct tf_column){.mask = c->mask, .n = cnt};
+		if (id == TF_COL_PARENT)
+			continue; /* with goid, below */
+		if (specs[id].enc == TF_ENC_U8) {
+			v->col[id].p = c->p;
+			c->p += cnt;
+			continue;
+		}
+		out = vals_room(c, id, cnt);
+		if (!out)
+			return nomem();
+		if (specs[id].width == 4) {
+			err = uv_next32(c, id, out, cnt, &any);
+		} else {
+			err = uv_next64(c, id, out, cnt, &any);
+			if (!err && specs[id].enc == TF_ENC_DELTA) {
+				uint64_t *o = out, prev = c->prev;
+
+				for (uint32_t i = 0; i < cnt; i++) {
+					prev += (uint64_t)tf_unzz(o[i]);
+					o[i] = prev;
+				}
+				c->prev = prev;
+			}
+		}
+		if (err)
+			return err;
+		v->col[id].p = out;
+	}
+	err = dec_ctx(d, kind, cpu, n, v->col[TF_COL_PARENT].n);
+	if (err)
+		return err;
+	if (d->row0 + n == d->hdr.n_events)
+		return finish(d);
+	return 0;
+}
+
+/* Moves on to the next block of the loaded chunk: 1, 0 at its end, or -EINVAL (then the rest
+ * of the chunk is given up). */
+static int next_block(struct tf_chunk_dec *d)
+{
+	uint32_t left = d->hdr.n_events - d->row0 - d->view.n;
+	int err;
+
+	if (!d->loaded || !left)
+		return 0;
+	d->row0 += d->view.n;
+	d->bpos = 0;
+	memset(d->vi, 0, sizeof(d->vi));
+	err = decode_block(d, left < DBLOCK ? left : DBLOCK);
+	if (err) {
+		d->loaded = false;
+		return err;
+	}
+	return 1;
+}
+
+int tf_chunk_dec__cols(struct tf_chunk_dec *d, uint32_t unread, const struct tf_columns **cols)
+{
+	int rc = 1;
+
+	if (!d->loaded)
+		return 0;
+	if (d->bpos - unread >= d->view.n)
+		rc = next_block(d);
+	else
+		d->view.first = d->bpos - unread;
+	if (rc <= 0)
+		return rc;
+	d->bpos = d->view.n;
+	*cols = &d->view;
+	return 1;
+}
+
+#define SUB 256 /* rows assembled at a time */
 
 /* Rows of a sub-batch whose kind is in a column's mask, cached per distinct mask. */
 struct rowset {
@@ -956,239 +1320,95 @@ static const struct rowset *rows_for(struct rowset *rs, int *nrs, const uint64_t
 	return r;
 }
 
-/* A sparse column of uvarints into one field: rows whose kind is in the column's mask. */
-#define SPARSE(id, field, type)                                                                    \
+/* Stores cnt column values into a field of rows idx[0..cnt), or of the first cnt rows. */
+#define SCATTER(type)                                                                              \
 	do {                                                                                       \
-		struct dcol *_c = &C[id];                                                          \
-		if (_c->active && (_c->mask & kmall)) {                                            \
-			const struct rowset *_r = rows_for(rs, &nrs, km, k, _c->mask);             \
-			const uint8_t *_p = _c->p;                                                 \
-			for (uint32_t j = 0; j < _r->n; j++) {                                     \
-				_p = tf_get_uv_fast(_p, &v);                                       \
-				evs[_r->idx[j]].field = (type)v;                                   \
-			}                                                                          \
-			if (_p > _c->end)                                                          \
-				return overrun(id);                                                \
-			_c->p = _p;                                                                \
-		}                                                                                  \
+		const type *_v = (const type *)col->p + d->vi[id];                                 \
+		if (idx)                                                                           \
+			for (uint32_t j = 0; j < cnt; j++)                                         \
+				memcpy((char *)&evs[idx[j]] + off, &_v[j], sizeof(type));          \
+		else                                                                               \
+			for (uint32_t j = 0; j < cnt; j++)                                         \
+				memcpy((char *)&evs[j] + off, &_v[j], sizeof(type));               \
 	} while (0)
 
-/* Same for the delta-coded heap figures. */
-#define SPARSE_DELTA(id, field, prev)                                                              \
-	do {                                                                                       \
-		struct dcol *_c = &C[id];                                                          \
-		if (_c->active && (_c->mask & kmall)) {                                            \
-			const struct rowset *_r = rows_for(rs, &nrs, km, k, _c->mask);             \
-			const uint8_t *_p = _c->p;                                                 \
-			for (uint32_t j = 0; j < _r->n; j++) {                                     \
-				_p = tf_get_uv_fast(_p, &v);                                       \
-				d->prev += (uint64_t)tf_unzz(v);                                   \
-				evs[_r->idx[j]].field = d->prev;                                   \
-			}                                                                          \
-			if (_p > _c->end)                                                          \
-				return overrun(id);                                                \
-			_c->p = _p;                                                                \
-		}                                                                                  \
-	} while (0)
-
-/*
- * Decodes k <= SUB rows. Reads of varints are unchecked within a sub-batch: a column can run at
- * most SUB * 10 bytes past its end, into the TF_PAD-plus slack load() reserves, and the check
- * after each column catches it.
- */
-static int decode_sub(struct tf_chunk_dec *d, struct xg_event *evs, size_t k)
+/* Rows [bpos, bpos + k) of the block into evs, k <= SUB. */
+static void assemble(struct tf_chunk_dec *d, struct xg_event *evs, uint32_t k)
 {
-	struct dcol *C = d->cols;
-	uint64_t km[SUB], kmall = 0, v;
+	const uint8_t *kind = d->view.col[TF_COL_KIND].u8 + d->bpos;
 	struct rowset rs[NROWSETS];
+	uint64_t km[SUB], kmall = 0;
 	int nrs = 0;
 
 	memset(evs, 0, k * sizeof(*evs));
-	if (C[TF_COL_KIND].active) {
-		const uint8_t *p = C[TF_COL_KIND].p;
+	for (uint32_t i = 0; i < k; i++) {
+		km[i] = kind[i] < 64 ? 1ULL << kind[i] : 0;
+		kmall |= km[i];
+	}
+	for (unsigned int id = 1; id < TF_COL_MAX; id++) {
+		const struct tf_column *col = &d->view.col[id];
+		const uint16_t *idx = NULL;
+		size_t off = specs[id].off;
+		uint32_t cnt = k;
 
-		for (size_t i = 0; i < k; i++) {
-			unsigned int kind = p[i];
+		if (!col->p)
+			continue;
+		if (col->mask) {
+			const struct rowset *r;
 
-			evs[i].kind = (uint8_t)kind;
-			km[i] = kind < 64 ? 1ULL << kind : 0;
-			kmall |= km[i];
+			if (!(col->mask & kmall))
+				continue;
+			r = rows_for(rs, &nrs, km, k, col->mask);
+			idx = r->idx;
+			cnt = r->n;
+		} else {
+			d->vi[id] = d->bpos;
 		}
-		C[TF_COL_KIND].p += k;
-	} else {
-		for (size_t i = 0; i < k; i++)
-			km[i] = 1;
-		kmall = 1;
-	}
-	if (C[TF_COL_TS].active) {
-		const uint8_t *p = C[TF_COL_TS].p;
-		uint64_t ts = d->ts, ov = 0;
+		if (id == TF_COL_STATE) {
+			const uint8_t *v = col->u8 + d->vi[id];
 
-		for (size_t i = 0; i < k; i++) {
-			p = tf_get_uv_fast(p, &v);
-			ov |= (ts + v < ts);
-			ts += v;
-			evs[i].ts = ts;
-		}
-		if (p > C[TF_COL_TS].end)
-			return overrun(TF_COL_TS);
-		if (ov)
-			return xg_error(-EINVAL, "column ts: time overflows");
-		C[TF_COL_TS].p = p;
-		d->ts = ts;
-	} else {
-		for (size_t i = 0; i < k; i++)
-			evs[i].ts = d->ts;
-	}
-	if (C[TF_COL_CPU].active) {
-		const uint8_t *p = C[TF_COL_CPU].p;
-		uint64_t big = 0;
+			for (uint32_t j = 0; j < cnt; j++) {
+				struct xg_event *e = &evs[idx ? idx[j] : j];
 
-		for (size_t i = 0; i < k; i++) {
-			p = tf_get_uv_fast(p, &v);
-			big |= v >> 16;
-			evs[i].cpu = (uint16_t)v;
-		}
-		if (p > C[TF_COL_CPU].end)
-			return overrun(TF_COL_CPU);
-		if (big)
-			return xg_error(-EINVAL, "column cpu: value out of range");
-		C[TF_COL_CPU].p = p;
-	}
-	for (size_t i = 0; i < k; i++) {
-		unsigned int cpu = evs[i].cpu;
-
-		if (__builtin_expect(cpu >= d->ctx.cap || !d->ctx.touched[cpu], 0) &&
-		    ctx_touch(&d->ctx, cpu))
-			return xg_error(-ENOMEM, "out of memory");
-	}
-	if (C[TF_COL_TID].active) {
-		const uint8_t *p = C[TF_COL_TID].p;
-		uint32_t *ctx = d->ctx.tid;
-
-		for (size_t i = 0; i < k; i++) {
-			unsigned int cpu = evs[i].cpu;
-
-			p = tf_get_uv_fast(p, &v);
-			ctx[cpu] = (uint32_t)((int64_t)ctx[cpu] + tf_unzz(v));
-			evs[i].tid = ctx[cpu];
-		}
-		if (p > C[TF_COL_TID].end)
-			return overrun(TF_COL_TID);
-		C[TF_COL_TID].p = p;
-	}
-	if (C[TF_COL_GOID].active || C[TF_COL_PARENT].active) {
-		struct dcol *g = &C[TF_COL_GOID], *pa = &C[TF_COL_PARENT];
-		const uint8_t *gp = g->p, *pp = pa->p;
-		uint64_t *ctx = d->ctx.goid, last = d->last_created,
-			 pmask = pa->active ? pa->mask : 0;
-		bool ga = g->active;
-
-		for (size_t i = 0; i < k; i++) {
-			unsigned int cpu = evs[i].cpu;
-			bool create = evs[i].kind == XG_EV_GO_CREATE;
-
-			if (ga) {
-				uint64_t goid;
-
-				gp = tf_get_uv_fast(gp, &v);
-				if (create) {
-					goid = last + (uint64_t)tf_unzz(v);
-					last = goid;
-				} else {
-					goid = ctx[cpu] + (uint64_t)tf_unzz(v);
-					if (goid)
-						ctx[cpu] = goid;
-				}
-				evs[i].goid = goid;
+				e->from = v[j] >> 4;
+				e->to = v[j] & 15;
 			}
-			if (km[i] & pmask) {
-				uint64_t parent;
-
-				pp = tf_get_uv_fast(pp, &v);
-				parent = ctx[cpu] + (uint64_t)tf_unzz(v);
-				if (create && parent)
-					ctx[cpu] = parent;
-				evs[i].parent_goid = parent;
-			}
+		} else if (specs[id].width == 8) {
+			SCATTER(uint64_t);
+		} else if (specs[id].width == 4) {
+			SCATTER(uint32_t);
+		} else if (specs[id].width == 2) {
+			SCATTER(uint16_t);
+		} else {
+			SCATTER(uint8_t);
 		}
-		if (ga && gp > g->end)
-			return overrun(TF_COL_GOID);
-		if (pa->active && pp > pa->end)
-			return overrun(TF_COL_PARENT);
-		g->p = gp;
-		pa->p = pp;
-		d->last_created = last;
+		d->vi[id] += cnt;
 	}
-	if (C[TF_COL_STATE].active && (C[TF_COL_STATE].mask & kmall)) {
-		struct dcol *c = &C[TF_COL_STATE];
-		const struct rowset *r = rows_for(rs, &nrs, km, k, c->mask);
-		const uint8_t *p = c->p;
-
-		for (uint32_t j = 0; j < r->n; j++) {
-			evs[r->idx[j]].from = p[j] >> 4;
-			evs[r->idx[j]].to = p[j] & 15;
-		}
-		c->p = p + r->n;
-	}
-	if (C[TF_COL_OF].active && (C[TF_COL_OF].mask & kmall)) {
-		struct dcol *c = &C[TF_COL_OF];
-		const uint8_t *p = c->p;
-
-		for (size_t i = 0; i < k; i++)
-			if (km[i] & c->mask)
-				evs[i].of = *p++;
-		c->p = p;
-	}
-	SPARSE(TF_COL_REASON, reason, uint32_t);
-	SPARSE(TF_COL_STACK, stack, uint32_t);
-	SPARSE(TF_COL_CREATE_PC, create_pc, uint64_t);
-	SPARSE(TF_COL_START_PC, start_pc, uint64_t);
-	SPARSE(TF_COL_CREATE_FN, create_fn, uint32_t);
-	SPARSE(TF_COL_START_FN, start_fn, uint32_t);
-	SPARSE(TF_COL_START_WRAPPER, start_wrapper, uint32_t);
-	SPARSE(TF_COL_WAITED, waited_ns, uint64_t);
-	SPARSE(TF_COL_SIZE, size, uint64_t);
-	SPARSE(TF_COL_TYPE, type, uint32_t);
-	SPARSE(TF_COL_WEIGHT, weight, uint64_t);
-	SPARSE(TF_COL_GC, gc, uint32_t);
-	SPARSE_DELTA(TF_COL_HEAP_LIVE, heap_live, prev_live);
-	SPARSE_DELTA(TF_COL_HEAP_GOAL, heap_goal, prev_goal);
-	SPARSE_DELTA(TF_COL_TOTAL_ALLOC, total_alloc, prev_talloc);
-	SPARSE_DELTA(TF_COL_TOTAL_FREE, total_free, prev_tfree);
-	SPARSE(TF_COL_COUNT, count, uint64_t);
-	SPARSE(TF_COL_CREATED, created, uint64_t);
-	SPARSE(TF_COL_ALIVE, alive, uint32_t);
-	SPARSE(TF_COL_THREADS, threads, uint32_t);
-	SPARSE(TF_COL_GOMAXPROCS, gomaxprocs, uint32_t);
-	SPARSE(TF_COL_RUNNABLE, runnable, uint32_t);
-	return 0;
 }
 
 long tf_chunk_dec__read(struct tf_chunk_dec *d, struct xg_event *evs, size_t n)
 {
 	size_t done = 0;
 
-	while (done < n && d->left) {
-		size_t k = n - done;
-		int err;
+	if (!n || !d->loaded)
+		return 0;
+	if (d->bpos == d->view.n) {
+		int rc = next_block(d);
+
+		if (rc <= 0)
+			return rc;
+	}
+	/* rows of one block only: a caller's rows not yet used are all in the current block */
+	while (done < n && d->bpos < d->view.n) {
+		uint32_t k = d->view.n - d->bpos;
 
 		if (k > SUB)
 			k = SUB;
-		if (k > d->left)
-			k = d->left;
-		err = decode_sub(d, evs + done, k);
-		if (err) {
-			d->left = 0;
-			return err;
-		}
-		d->left -= (uint32_t)k;
+		if (k > n - done)
+			k = (uint32_t)(n - done);
+		assemble(d, evs + done, k);
+		d->bpos += k;
 		done += k;
-		if (!d->left) {
-			err = finish(d);
-			if (err)
-				return err;
-		}
 	}
 	return (long)done;
 }

@@ -76,18 +76,81 @@ struct tf_chunk_hdr {
  * with a message (without location: the caller prefixes it). */
 int tf_chunk__parse_hdr(const uint8_t *payload, size_t len, struct tf_chunk_hdr *h);
 
+/*
+ * One column of a block of decoded events: its values, in row order, for the rows whose kind is in
+ *mask (bit k: rows of kind k; kinds past 63 never are), or for every row when mask is 0 (SPEC.md
+ * section 9.1, "Which rows carry a value"). The values are typed by column (tf_col_width):
+ *
+ *	u64: ts goid parent_goid create_pc start_pc size weight heap_live heap_goal total_alloc
+ *	     total_free count waited_ns created
+ *	u32: tid reason stack create_fn start_fn type gc start_wrapper alive threads gomaxprocs
+ *	     runnable
+ *	u16: cpu
+ *	u8:  kind, state (from << 4 | to), of
+ *
+ * A column absent from the chunk, or not decoded (column selection), has no values (p NULL,
+ * n 0): the field is 0 on every row. Otherwise n is the number of the block's rows mask
+ * selects.
+ */
+struct tf_column {
+	union {
+		const void *p;
+		const uint8_t *u8;
+		const uint16_t *u16;
+		const uint32_t *u32;
+		const uint64_t *u64;
+	};
+	uint64_t mask;
+	uint32_t n;
+};
+
+/*
+ * A block of decoded events, a column at a time: col[TF_COL_*] (format/xgt.h; col[0] unused).
+ * ts and kind always have one value per row; cpu, tid and goid have one per row when decoded.
+ * A row of a sparse column finds its value by counting the rows before it that the column's
+ * mask selects:
+ *
+ *	for (uint32_t i = 0, j = 0; i < c->n; i++)
+ *		if (XG_KIND_IN(c->col[TF_COL_SIZE].mask, c->col[TF_COL_KIND].u8[i]))
+ *			bytes += c->col[TF_COL_SIZE].u64[j++];
+ */
+struct tf_columns {
+	uint32_t n; /* events */
+	/* rows already returned one at a time before the columns were asked for (after
+	 * tf_reader__next or a seek): a reader that mixes the two starts at row first */
+	uint32_t first;
+	struct tf_column col[TF_COL_MAX];
+};
+
+/* Bytes of one decoded value of column col (1, 2, 4 or 8), 0 for an unknown column. */
+unsigned int tf_col_width(unsigned int col);
+
 struct tf_chunk_dec;
 
 struct tf_chunk_dec *tf_chunk_dec__new(void);
 void tf_chunk_dec__free(struct tf_chunk_dec *d);
 /*
  * Loads a chunk payload for decoding the columns in cols (TF_COLBIT mask; the columns they
- * depend on are added). payload must stay valid until the next load. 0 or -errno with a message
- * (without location).
+ * depend on are added), checking the directory against the kinds of the rows and
+ * decompressing the columns. payload must stay valid until the next load. 0 or -errno with a
+ * message (without location).
  */
 int tf_chunk_dec__load(struct tf_chunk_dec *d, const uint8_t *payload, size_t len, uint64_t cols);
-/* Decodes up to n next events of the chunk into evs (fields of columns not decoded are 0): the
- * count, 0 at the end of the chunk, or -EINVAL (damaged column) with a message. */
+/*
+ * The loaded chunk is decoded a block of up to 1024 events at a time, every loaded column of
+ * the block at once; its last block is checked whole (each column's values end exactly at its
+ * end, the last ts is the header's). Memory: the chunk's decompressed columns, and one block
+ * of values.
+ *
+ * The next block as columns: 1 with *cols valid until the next call on d, 0 at the end of the
+ * chunk, or -EINVAL (damaged column: the rest of the chunk is given up) with a message. When
+ * the current block still has rows tf_chunk_dec__read did not return, or that its caller did
+ * not use (unread, the last ones it returned), that block comes again with cols->first set.
+ */
+int tf_chunk_dec__cols(struct tf_chunk_dec *d, uint32_t unread, const struct tf_columns **cols);
+/* The next up to n events of the chunk as rows, from one block's columns (fields of columns
+ * not decoded are 0): the count, 0 at the end of the chunk, or -EINVAL (damaged column: the
+ * rest of the chunk is given up) with a message. */
 long tf_chunk_dec__read(struct tf_chunk_dec *d, struct xg_event *evs, size_t n);
 /* The loaded chunk's header. */
 const struct tf_chunk_hdr *tf_chunk_dec__hdr(const struct tf_chunk_dec *d);

@@ -928,6 +928,15 @@ void tf_reader__set_columns(struct tf_reader *r, uint64_t columns)
 
 /* --- events ---------------------------------------------------------------------------------- */
 
+/* The loaded chunk did not decode to its end (xg_errmsg says why): named, counted, its
+ * remaining events skipped. */
+static void chunk_rest_damaged(struct tf_reader *r)
+{
+	warn(r, "chunk %zu at offset %" PRIu64 ": %s; rest of the chunk skipped", r->cur,
+	     r->chunks[r->cur].off, xg_errmsg());
+	r->damaged++;
+}
+
 /* Loads chunk i for decoding cols. 0, -EINVAL (damaged: warned), or a fatal -errno. */
 static int load_chunk(struct tf_reader *r, size_t i, uint64_t cols)
 {
@@ -963,34 +972,42 @@ static int load_chunk(struct tf_reader *r, size_t i, uint64_t cols)
 	return 0;
 }
 
+/* The loaded chunk has no events left (k: what reading it gave, < 0 when damaged): loads the
+ * next undamaged one (cols for it). 1, 0 at the end, or a fatal -errno. */
+static int next_chunk(struct tf_reader *r, long k, uint64_t cols)
+{
+	if (r->loaded && k < 0)
+		chunk_rest_damaged(r);
+	r->loaded = false;
+	while (r->ci < r->nchunks) {
+		int rc = load_chunk(r, r->ci++, cols);
+
+		if (rc == -ENOMEM)
+			return rc;
+		if (!rc) {
+			r->loaded = true;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Decodes up to n events into evs from the current or the next chunks (cols for chunks loaded
  * now). The count, 0 at the end, or a fatal -errno. */
 static long decode(struct tf_reader *r, struct xg_event *evs, size_t n, uint64_t cols)
 {
-	for (;;) {
-		long k;
-		int rc;
+	long k = 0;
+	int rc;
 
+	for (;;) {
 		if (r->loaded) {
 			k = tf_chunk_dec__read(r->dec, evs, n);
 			if (k > 0)
 				return k;
-			r->loaded = false;
-			if (k < 0) {
-				warn(r,
-				     "chunk %zu at offset %" PRIu64
-				     ": %s; rest of the chunk skipped",
-				     r->cur, r->chunks[r->cur].off, xg_errmsg());
-				r->damaged++;
-			}
-			continue;
 		}
-		if (r->ci >= r->nchunks)
-			return 0;
-		rc = load_chunk(r, r->ci++, cols);
-		if (rc == -ENOMEM)
+		rc = next_chunk(r, k, cols);
+		if (rc <= 0)
 			return rc;
-		r->loaded = rc == 0;
 	}
 }
 
@@ -1012,6 +1029,26 @@ static int next_ev(struct tf_reader *r, struct xg_event *ev, uint64_t cols)
 int tf_reader__next(struct tf_reader *r, struct xg_event *ev)
 {
 	return next_ev(r, ev, r->cols);
+}
+
+int tf_reader__next_cols(struct tf_reader *r, const struct tf_columns **cols)
+{
+	/* rows decoded into the batch but not returned yet: the decoder's block has them */
+	uint32_t unread = (uint32_t)(r->bn - r->bpos);
+	int rc = 0;
+
+	r->bpos = r->bn = 0;
+	for (;;) {
+		if (r->loaded) {
+			rc = tf_chunk_dec__cols(r->dec, unread, cols);
+			unread = 0;
+			if (rc > 0)
+				return rc;
+		}
+		rc = next_chunk(r, rc, r->cols);
+		if (rc <= 0)
+			return rc;
+	}
 }
 
 long tf_reader__read(struct tf_reader *r, struct xg_event *evs, size_t n)

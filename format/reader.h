@@ -9,6 +9,17 @@
  *		use(&ev, tf_reader__tables(r));
  *	tf_reader__close(r);
  *
+ * Or a block of up to 1024 events at a time, as one array per column (struct tf_columns,
+ * format/chunk.h), the fast way when a reader wants a few fields of many events:
+ *
+ *	const struct tf_columns *c;
+ *	while ((err = tf_reader__next_cols(r, &c)) > 0)
+ *		for (uint32_t i = c->first; i < c->n; i++)
+ *			use(c->col[TF_COL_TS].u64[i], c->col[TF_COL_KIND].u8[i]);
+ *
+ * Both go through one decoder: a block's columns are decoded, and tf_reader__next makes its
+ * rows from them.
+ *
  * The bytes come from a file (tf_reader__open), from memory the caller keeps
  * (tf_reader__open_mem), or from memory the reader owns and frees at close
  * (tf_reader__open_mem_owned: a bundle's trace).
@@ -21,8 +32,9 @@
  * when they are in memory).
  *
  * Damage: a chunk that fails its checksum or does not decode is skipped with a warning naming
- * its index and offset, and reading goes on with the next one. Warnings go to opts.warn when
- * set, else they are kept (tf_reader__warnings()).
+ * its index and offset (from the block where decoding found the damage, when it is found
+ * there), and reading goes on with the next one. Warnings go to opts.warn when set, else they
+ * are kept (tf_reader__warnings()).
  *
  * Not thread-safe: one reader per thread.
  */
@@ -33,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format/chunk.h"
 #include "format/event.h"
 #include "format/gtrack.h"
 #include "format/meta.h"
@@ -115,6 +128,17 @@ int tf_reader__verify(struct tf_reader *r);
 int tf_reader__next(struct tf_reader *r, struct xg_event *ev);
 /* Up to n events into evs: the count, 0 at the end, or -errno. */
 long tf_reader__read(struct tf_reader *r, struct xg_event *evs, size_t n);
+
+/*
+ * The next block of events as columns (struct tf_columns in format/chunk.h: typed arrays, which
+ * rows a column has values for, and what an absent or unselected column means): 1, 0 at the
+ * end, or -errno on a fatal error. Damaged chunks are skipped with a warning, as by
+ * tf_reader__next; the column selection applies. *cols is valid until the next call on r.
+ * After tf_reader__next or a seek, the block those stopped in comes whole, with the rows before
+ * cols->first already returned; otherwise first is 0. The next call of either kind goes on
+ * with the block after it.
+ */
+int tf_reader__next_cols(struct tf_reader *r, const struct tf_columns **cols);
 
 /* Decode only these columns from the next chunk on (TF_READ mask; 0 = all). */
 void tf_reader__set_columns(struct tf_reader *r, uint64_t columns);

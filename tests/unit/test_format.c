@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Trace format: writer -> reader round trips, determinism, seeking, projection, codec helpers. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -826,4 +827,430 @@ TEST(format_absent_columns)
 	}
 	if (ASSERT_OK(write_events(p, evs, 64, &o), "write"))
 		read_compare(p, evs, 64);
+}
+
+/* --- the column API ------------------------------------------------------------------------- */
+
+/*
+ * Row i of a decoded chunk, made from its columns by SPEC.md's rule of which rows carry a value,
+ * written here apart from the reader's own row maker: cur[] counts the values of each column
+ * taken by the rows before.
+ */
+static bool row_of(const struct tf_columns *c, uint32_t i, uint32_t *cur, struct xg_event *ev)
+{
+	uint8_t kind = c->col[TF_COL_KIND].u8[i];
+
+	memset(ev, 0, sizeof(*ev));
+	for (unsigned int id = 1; id < TF_COL_MAX; id++) {
+		const struct tf_column *col = &c->col[id];
+		uint64_t v = 0;
+
+		if (!col->p || (col->mask && !XG_KIND_IN(col->mask, kind)))
+			continue;
+		if (!ASSERT_LT(cur[id], col->n, tf_col_name(id)))
+			return false;
+		switch (tf_col_width(id)) {
+		case 8:
+			v = col->u64[cur[id]];
+			break;
+		case 4:
+			v = col->u32[cur[id]];
+			break;
+		case 2:
+			v = col->u16[cur[id]];
+			break;
+		default:
+			v = col->u8[cur[id]];
+			break;
+		}
+		cur[id]++;
+		switch (id) {
+		case TF_COL_TS:
+			ev->ts = v;
+			break;
+		case TF_COL_CPU:
+			ev->cpu = (uint16_t)v;
+			break;
+		case TF_COL_TID:
+			ev->tid = (uint32_t)v;
+			break;
+		case TF_COL_KIND:
+			ev->kind = (uint8_t)v;
+			break;
+		case TF_COL_GOID:
+			ev->goid = v;
+			break;
+		case TF_COL_STATE:
+			ev->from = (uint8_t)(v >> 4);
+			ev->to = v & 15;
+			break;
+		case TF_COL_REASON:
+			ev->reason = (uint32_t)v;
+			break;
+		case TF_COL_STACK:
+			ev->stack = (uint32_t)v;
+			break;
+		case TF_COL_PARENT:
+			ev->parent_goid = v;
+			break;
+		case TF_COL_CREATE_PC:
+			ev->create_pc = v;
+			break;
+		case TF_COL_START_PC:
+			ev->start_pc = v;
+			break;
+		case TF_COL_CREATE_FN:
+			ev->create_fn = (uint32_t)v;
+			break;
+		case TF_COL_START_FN:
+			ev->start_fn = (uint32_t)v;
+			break;
+		case TF_COL_SIZE:
+			ev->size = v;
+			break;
+		case TF_COL_TYPE:
+			ev->type = (uint32_t)v;
+			break;
+		case TF_COL_WEIGHT:
+			ev->weight = v;
+			break;
+		case TF_COL_GC:
+			ev->gc = (uint32_t)v;
+			break;
+		case TF_COL_HEAP_LIVE:
+			ev->heap_live = v;
+			break;
+		case TF_COL_HEAP_GOAL:
+			ev->heap_goal = v;
+			break;
+		case TF_COL_TOTAL_ALLOC:
+			ev->total_alloc = v;
+			break;
+		case TF_COL_TOTAL_FREE:
+			ev->total_free = v;
+			break;
+		case TF_COL_COUNT:
+			ev->count = v;
+			break;
+		case TF_COL_OF:
+			ev->of = (uint8_t)v;
+			break;
+		case TF_COL_START_WRAPPER:
+			ev->start_wrapper = (uint32_t)v;
+			break;
+		case TF_COL_WAITED:
+			ev->waited_ns = v;
+			break;
+		case TF_COL_CREATED:
+			ev->created = v;
+			break;
+		case TF_COL_ALIVE:
+			ev->alive = (uint32_t)v;
+			break;
+		case TF_COL_THREADS:
+			ev->threads = (uint32_t)v;
+			break;
+		case TF_COL_GOMAXPROCS:
+			ev->gomaxprocs = (uint32_t)v;
+			break;
+		case TF_COL_RUNNABLE:
+			ev->runnable = (uint32_t)v;
+			break;
+		default:
+			test__fail(__FILE__, __LINE__, "column %u has no field here", id);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Every event of the reader through the column API, as rows; NULL on a failure (reported). */
+static struct xg_event *read_cols(struct tf_reader *r, size_t *n)
+{
+	const struct tf_columns *c;
+	struct xg_event *evs = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	while ((rc = tf_reader__next_cols(r, &c)) > 0) {
+		uint32_t cur[TF_COL_MAX] = {0};
+
+		if (!ASSERT_EQ(c->first, 0u, "whole blocks") || !ASSERT_GT(c->n, 0u, "rows") ||
+		    !ASSERT_LE(c->n, 1024u, "a block at most"))
+			goto fail;
+		if (*n + c->n > cap) {
+			struct xg_event *ne;
+
+			cap = (*n + c->n) * 2;
+			ne = realloc(evs, cap * sizeof(*evs));
+			if (!ASSERT_OK_PTR(ne, "realloc"))
+				goto fail;
+			evs = ne;
+		}
+		for (uint32_t i = 0; i < c->n; i++)
+			if (!row_of(c, i, cur, &evs[*n + i]))
+				goto fail;
+		for (unsigned int id = 1; id < TF_COL_MAX; id++)
+			if (!ASSERT_EQ(cur[id], c->col[id].n, "every value taken"))
+				goto fail;
+		*n += c->n;
+	}
+	if (ASSERT_OK(rc, "next_cols"))
+		return evs ? evs : malloc(1);
+fail:
+	free(evs);
+	return NULL;
+}
+
+/* Both APIs over one file (damaged parts included): the same events, the same warnings. */
+static void cols_equal_rows(const uint8_t *b, size_t len, const struct tf_reader_opts *o,
+			    const char *what)
+{
+	struct tf_reader *r1 = NULL, *r2 = tf_reader__open_mem(b, len, "mem", o);
+	size_t nrows = 0, ncols = 0, w1 = 0, w2 = 0;
+	struct xg_event *rows = read_all(b, len, o, &nrows, &r1), *cols = NULL;
+	const char *const *t1, *const *t2;
+
+	if (!r1 || !r2) {
+		ASSERT_TRUE(!r1 && !r2, "both open or neither");
+		goto out;
+	}
+	cols = read_cols(r2, &ncols);
+	if (!ASSERT_OK_PTR(rows, what) || !ASSERT_OK_PTR(cols, what) ||
+	    !ASSERT_EQ(ncols, nrows, what))
+		goto out;
+	for (size_t i = 0; i < nrows; i++)
+		if (!ASSERT_OK(memcmp(&rows[i], &cols[i], sizeof(rows[i])), what)) {
+			same_event(&rows[i], &cols[i], i);
+			break;
+		}
+	t1 = tf_reader__warnings(r1, &w1);
+	t2 = tf_reader__warnings(r2, &w2);
+	if (ASSERT_EQ(w2, w1, "as many warnings"))
+		for (size_t i = 0; i < w1; i++)
+			ASSERT_STREQ(t2[i], t1[i], "the same warning");
+out:
+	free(rows);
+	free(cols);
+	tf_reader__close(r1);
+	tf_reader__close(r2);
+}
+
+/* Every fixture, the damaged ones too, decodes through the columns as through rows. */
+TEST(format_cols_fixtures)
+{
+	const char *dir = "tests/fixtures";
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int files = 0;
+
+	if (!ASSERT_OK_PTR(d, dir))
+		return;
+	while ((e = readdir(d))) {
+		size_t nlen = strlen(e->d_name), len = 0;
+		char path[512];
+		uint8_t *b;
+
+		/* reject-empty.xgt has no bytes to compare */
+		if (nlen < 4 || strcmp(e->d_name + nlen - 4, ".xgt") ||
+		    !strcmp(e->d_name, "reject-empty.xgt"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		b = slurp(path, &len);
+		if (!ASSERT_OK_PTR(b, path))
+			continue;
+		for (int no_index = 0; no_index < 2; no_index++) {
+			TF_READER_OPTS(o, .no_index = no_index);
+
+			cols_equal_rows(b, len, &o, path);
+		}
+		free(b);
+		files++;
+	}
+	closedir(d);
+	ASSERT_GE(files, 10, "fixtures read");
+}
+
+/* Column selection: unselected columns have no values, selected ones the same as in full. */
+TEST(format_cols_selection)
+{
+	size_t len = 0;
+	uint8_t *b = slurp("tests/fixtures/http-mix.xgt", &len);
+	TF_READER_OPTS(o_size, .columns = TF_READ(TF_COL_SIZE));
+	TF_READER_OPTS(o_tid, .columns = TF_READ(TF_COL_TID));
+	struct tf_reader *all = NULL, *r = NULL;
+	const struct tf_columns *c, *a;
+
+	if (!ASSERT_OK_PTR(b, "http-mix.xgt"))
+		return;
+	cols_equal_rows(b, len, &o_size, "size only");
+	cols_equal_rows(b, len, &o_tid, "tid only");
+	all = tf_reader__open_mem(b, len, "all", NULL);
+	r = tf_reader__open_mem(b, len, "size", &o_size);
+	if (!ASSERT_OK_PTR(all, "open") || !ASSERT_OK_PTR(r, "open"))
+		goto out;
+	while (tf_reader__next_cols(r, &c) > 0) {
+		const struct tf_column *s = &c->col[TF_COL_SIZE];
+		uint64_t *size = NULL;
+
+		if (!ASSERT_EQ(tf_reader__next_cols(all, &a), 1, "same chunks"))
+			break;
+		size = malloc((s->n + 1) * sizeof(*size));
+		if (!ASSERT_OK_PTR(size, "copy"))
+			break;
+		memcpy(size, s->u64, s->n * sizeof(*size));
+		ASSERT_OK_PTR(c->col[TF_COL_TS].p, "ts always");
+		ASSERT_OK_PTR(c->col[TF_COL_KIND].p, "kind always");
+		ASSERT_NULL(c->col[TF_COL_GOID].p, "goid not decoded");
+		ASSERT_NULL(c->col[TF_COL_CPU].p, "cpu not decoded");
+		ASSERT_NULL(c->col[TF_COL_STACK].p, "stack not decoded");
+		ASSERT_EQ(c->col[TF_COL_STACK].n, 0u, "no stack values");
+		if (ASSERT_OK_PTR(s->p, "size decoded") &&
+		    ASSERT_EQ(s->n, a->col[TF_COL_SIZE].n, "size values") &&
+		    ASSERT_EQ(s->mask, 1ULL << XG_EV_ALLOC | 1ULL << XG_EV_ALLOC_SAMPLE, "mask"))
+			ASSERT_OK(memcmp(size, a->col[TF_COL_SIZE].u64, s->n * sizeof(*size)),
+				  "same sizes");
+		free(size);
+	}
+	/* tid needs cpu, and nothing more (from the chunk after the one a seek decoded) */
+	tf_reader__set_columns(r, TF_READ(TF_COL_TID));
+	ASSERT_OK(tf_reader__seek(r, 0), "rewind");
+	ASSERT_EQ(tf_reader__next_cols(r, &c), 1, "first chunk");
+	if (ASSERT_EQ(tf_reader__next_cols(r, &c), 1, "second chunk")) {
+		ASSERT_OK_PTR(c->col[TF_COL_CPU].p, "cpu for tid");
+		ASSERT_OK_PTR(c->col[TF_COL_TID].p, "tid");
+		ASSERT_NULL(c->col[TF_COL_GOID].p, "no goid");
+		ASSERT_NULL(c->col[TF_COL_SIZE].p, "no size");
+	}
+out:
+	tf_reader__close(all);
+	tf_reader__close(r);
+	free(b);
+}
+
+/*
+ * Damage: a chunk failing its checksum is skipped; one whose damage only decoding finds (its
+ * header's last ts one less than its events') gives its events up to the block where that is
+ * found. Both APIs give the same events and warnings.
+ */
+TEST(format_cols_damaged)
+{
+	size_t len = 0, chunk_no = 0;
+	uint8_t *file = slurp("tests/fixtures/http-mix.xgt", &len), *b = NULL;
+	struct layout *l = calloc(1, sizeof(*l));
+	uint64_t off = 0, events = 0, total = 0;
+	struct warnlog wl;
+	char want[256];
+
+	if (!ASSERT_OK_PTR(file, "http-mix.xgt") || !ASSERT_OK_PTR(l, "layout") ||
+	    !ASSERT_OK_PTR(b = malloc(len), "copy"))
+		goto out;
+	layout_of(file, len, l);
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->type[i] != TF_REC_CHUNK)
+			continue;
+		if (chunk_no++ == 5) {
+			off = l->off[i];
+			events = l->events[i];
+		}
+		total += l->events[i];
+	}
+	if (!ASSERT_GT(events, 0u, "chunk 5"))
+		goto out;
+
+	memcpy(b, file, len);
+	b[off + 40] ^= 0x10;
+	for (int no_index = 0; no_index < 2; no_index++) {
+		TF_READER_OPTS(o, .no_index = no_index);
+
+		cols_equal_rows(b, len, &o, "bad checksum");
+	}
+
+	/* span: n, ts_first, then ts_span, whose first byte's low bits are lowered by one */
+	{
+		const uint8_t *p = b + off + TF_REC_HDR, *e = b + len;
+		TF_READER_OPTS(o, .no_index = true, .warn = collect, .warn_ctx = &wl);
+		uint64_t v, got = 0, last_block = events - (events - 1) / 1024 * 1024;
+		struct tf_reader *r;
+		const struct tf_columns *c;
+		uint8_t *span;
+		int rc;
+
+		memcpy(b, file, len);
+		tf_get_uv(&p, e, &v);
+		tf_get_uv(&p, e, &v);
+		span = (uint8_t *)p;
+		if (!ASSERT_GT(span[0] & 0x7f, 0, "span's low bits"))
+			goto out;
+		span[0]--;
+		fix_record_crc(b, off);
+		cols_equal_rows(b, len, &o, "bad span");
+		memset(&wl, 0, sizeof(wl));
+		r = tf_reader__open_mem(b, len, "mem", &o);
+		if (!ASSERT_OK_PTR(r, "open"))
+			goto out;
+		while ((rc = tf_reader__next_cols(r, &c)) > 0)
+			got += c->n;
+		ASSERT_OK(rc, "to the end");
+		ASSERT_EQ(got, total - last_block, "all but the chunk's last block");
+		ASSERT_EQ(wl.n, 1, "one warning");
+		snprintf(want, sizeof(want), "mem: chunk 5 at offset %llu: last event at ts ",
+			 (unsigned long long)off);
+		ASSERT_HAS_SUBSTR(wl.text, want, "message");
+		ASSERT_HAS_SUBSTR(wl.text, "; rest of the chunk skipped", "message end");
+		tf_reader__close(r);
+	}
+out:
+	free(file);
+	free(b);
+	free(l);
+}
+
+/* After rows or a seek, the columns start where those stopped; then whole blocks follow. */
+TEST(format_cols_after_rows)
+{
+	size_t len = 0, nall = 0;
+	uint8_t *b = slurp("tests/fixtures/http-mix.xgt", &len);
+	struct xg_event *all = b ? read_all(b, len, NULL, &nall, NULL) : NULL, ev;
+	struct tf_reader *r = NULL;
+	const struct tf_columns *c;
+	uint32_t cur[TF_COL_MAX] = {0};
+	size_t at;
+
+	if (!ASSERT_OK_PTR(all, "read") || !ASSERT_GT(nall, 5000u, "events"))
+		goto out;
+	r = tf_reader__open_mem(b, len, "mem", NULL);
+	if (!ASSERT_OK_PTR(r, "open"))
+		goto out;
+	for (int i = 0; i < 10; i++)
+		tf_reader__next(r, &ev);
+	if (!ASSERT_EQ(tf_reader__next_cols(r, &c), 1, "rest of block 0") ||
+	    !ASSERT_EQ(c->first, 10u, "first"))
+		goto out;
+	for (uint32_t i = 0; i <= c->first; i++)
+		row_of(c, i, cur, &ev);
+	ASSERT_OK(memcmp(&ev, &all[10], sizeof(ev)), "row first is event 10");
+	at = c->n;
+	if (ASSERT_EQ(tf_reader__next_cols(r, &c), 1, "block 1"))
+		ASSERT_EQ(c->first, 0u, "whole");
+	at += c->n;
+	ASSERT_EQ(tf_reader__next(r, &ev), 1, "a row after");
+	ASSERT_OK(memcmp(&ev, &all[at], sizeof(ev)), "block 2's first row");
+
+	/* the event 4321 is in the middle of a chunk */
+	ASSERT_OK(tf_reader__seek(r, all[4321].ts), "seek");
+	for (at = 4321; at > 0 && all[at - 1].ts == all[4321].ts; at--)
+		;
+	if (!ASSERT_EQ(tf_reader__next_cols(r, &c), 1, "after seek") ||
+	    !ASSERT_GT(c->first, 0u, "mid-chunk"))
+		goto out;
+	memset(cur, 0, sizeof(cur));
+	for (uint32_t i = 0; i <= c->first; i++)
+		row_of(c, i, cur, &ev);
+	ASSERT_OK(memcmp(&ev, &all[at], sizeof(ev)), "first row after the seek");
+out:
+	tf_reader__close(r);
+	free(all);
+	free(b);
 }
