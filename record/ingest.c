@@ -580,19 +580,20 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 	return 0;
 }
 
+/* Doubles the queue in place (realloc moves a large block's pages without copying or faulting
+ * them in again): only the part that wrapped round to the start moves, to just past the old
+ * end, where the larger ring puts it. */
 static int grow(struct rec_ingest *g)
 {
 	size_t cap = g->cap * 2;
-	struct xg_event *nq = malloc(cap * sizeof(*nq));
+	struct xg_event *nq = realloc(g->q, cap * sizeof(*nq));
 
 	if (!nq)
 		return -ENOMEM;
-	for (size_t i = 0; i < g->len; i++)
-		nq[i] = g->q[(g->head + i) & (g->cap - 1)];
-	free(g->q);
+	if (g->head + g->len > g->cap)
+		memcpy(nq + g->cap, nq, (g->head + g->len - g->cap) * sizeof(*nq));
 	g->q = nq;
 	g->cap = cap;
-	g->head = 0;
 	return 0;
 }
 
