@@ -179,9 +179,11 @@ struct scratch {
 	__u64 busy;
 };
 
+/* One per CPU, the CPU being the key: a plain array rather than a per-CPU one, as the traps
+ * map is (bpf/events.h XGB_TRAP_STRIDE says why). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized by record/: one per possible CPU */
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
@@ -547,8 +549,8 @@ static __always_inline __u32 capture(struct scratch *s, struct pt_regs *ctx, __u
 /* The per-CPU record buffer for stack events, or NULL when this CPU's is in use. */
 static __always_inline struct scratch *scratch_get(void)
 {
-	__u32 zero = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &cpu);
 
 	if (!s || __sync_val_compare_and_swap(&s->busy, 0, 1))
 		return NULL;

@@ -119,12 +119,13 @@ int rec_bpf__open(struct rec_bpf *b, const struct rec_bpf_knobs *k)
 		xg_error(err, "BPF: ring buffer size %zu: %s", k->ringbuf_bytes, strerror(-err));
 		goto fail;
 	}
-	/* a row of hit counters per CPU */
+	/* a row of hit counters and a stack record buffer per CPU */
 	ncpus = libbpf_num_possible_cpus();
 	err = ncpus > 0 ? bpf_map__set_max_entries(b->traps, (uint32_t)ncpus * XGB_TRAP_STRIDE)
 			: ncpus;
+	err = err ?: bpf_map__set_max_entries(skel->maps.scratch, (uint32_t)ncpus);
 	if (err) {
-		xg_error(err, "BPF: hit counters for %d CPUs: %s", ncpus, strerror(-err));
+		xg_error(err, "BPF: per-CPU maps for %d CPUs: %s", ncpus, strerror(-err));
 		goto fail;
 	}
 	return 0;
