@@ -123,12 +123,12 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* Uprobe hits per program (enum xgb_prog), per CPU: the traps the target paid, whatever the
- * program then did with them (record prices them in its summary and holds them to its
- * budget). */
+/* Uprobe hits per program (enum xgb_prog) and CPU, a row of XGB_TRAP_STRIDE per CPU
+ * (bpf/events.h): the traps the target paid, whatever the program then did with them (record
+ * prices them in its summary and holds them to its budget). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XGB_NPROGS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XGB_TRAP_STRIDE); /* resized by record/: a row per possible CPU */
 	__type(key, __u32);
 	__type(value, __u64);
 } traps SEC(".maps");
@@ -179,9 +179,11 @@ struct scratch {
 	__u64 busy;
 };
 
+/* One per CPU, the CPU being the key: a plain array rather than a per-CPU one, as the traps
+ * map is (bpf/events.h XGB_TRAP_STRIDE says why). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized by record/: one per possible CPU */
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
@@ -235,7 +237,8 @@ static __always_inline bool want(__u32 kind)
  * says whether to go on. */
 static __always_inline bool our_process(__u32 prog)
 {
-	__u64 *hits = bpf_map_lookup_elem(&traps, &prog);
+	__u32 slot = bpf_get_smp_processor_id() * XGB_TRAP_STRIDE + prog;
+	__u64 *hits = bpf_map_lookup_elem(&traps, &slot);
 
 	if (hits)
 		__sync_fetch_and_add(hits, 1);
@@ -308,15 +311,10 @@ static __always_inline void fill(struct xgb_event *e, __u32 kind, __u64 goid, __
 	e->cpu = bpf_get_smp_processor_id();
 	e->kind = kind;
 	e->nframes = 0;
-	e->raw[0] = 0;
-	e->raw[1] = 0;
-	e->raw[2] = 0;
-	e->raw[3] = 0;
-	e->cycle = 0;
-	e->sflags = 0;
-	e->sys_frames = 0;
-	e->pad[0] = 0;
-	e->pad[1] = 0;
+	/* the union, then cycle, sflags, sys_frames and pad: five aligned stores (volatile:
+	 * merged into one memset, they were lowered a byte at a time) */
+	for (int i = 0; i < 5; i++)
+		((volatile __u64 *)e->raw)[i] = 0;
 }
 
 /* --- stacks -------------------------------------------------------------------------------- */
@@ -551,8 +549,8 @@ static __always_inline __u32 capture(struct scratch *s, struct pt_regs *ctx, __u
 /* The per-CPU record buffer for stack events, or NULL when this CPU's is in use. */
 static __always_inline struct scratch *scratch_get(void)
 {
-	__u32 zero = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &cpu);
 
 	if (!s || __sync_val_compare_and_swap(&s->busy, 0, 1))
 		return NULL;

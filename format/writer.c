@@ -895,11 +895,11 @@ struct tf_writer *tf_writer__open_fd(int fd, const char *name, const struct tf_m
 	if (!w->bufs)
 		goto fail;
 	for (uint32_t i = 0; i < w->nbufs; i++) {
-		/* zeroed now: page faults here, not on the producers' hot path */
 		w->bufs[i].ev = calloc(w->buf_events, sizeof(struct xg_event));
 		if (!w->bufs[i].ev)
 			goto fail;
-		memset(w->bufs[i].ev, 0, (size_t)w->buf_events * sizeof(struct xg_event));
+		/* the producers' first pass fills them on their hot path */
+		xg_prefault(w->bufs[i].ev, (size_t)w->buf_events * sizeof(struct xg_event));
 		if (i) {
 			w->bufs[i].next = w->free_list;
 			w->free_list = &w->bufs[i];
@@ -980,18 +980,25 @@ int tf_writer__append_batch(struct tf_writer *w, const struct xg_event *evs, siz
 	int err = 0;
 
 	pthread_mutex_lock(&w->lock);
-	for (size_t i = 0; i < n; i++) {
+	/* as many at once as the current buffer takes */
+	while (n) {
 		struct evbuf *b;
+		size_t k;
 
 		if (w->err) {
 			err = sticky(w);
 			break;
 		}
 		b = cur_buf(w);
-		b->ev[b->n++] = evs[i];
-		w->appended++;
-		if (evs[i].kind == XG_EV_LOST)
-			w->lost += evs[i].count;
+		k = w->buf_events - b->n < n ? w->buf_events - b->n : n;
+		memcpy(&b->ev[b->n], evs, k * sizeof(*evs));
+		for (size_t i = 0; i < k; i++)
+			if (evs[i].kind == XG_EV_LOST)
+				w->lost += evs[i].count;
+		b->n += (uint32_t)k;
+		w->appended += k;
+		evs += k;
+		n -= k;
 		if (b->n == w->buf_events)
 			seal(w, 0);
 	}

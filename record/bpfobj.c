@@ -86,7 +86,7 @@ static void set_knobs(struct xgotop__rodata *ro, const struct rec_bpf_knobs *k)
 int rec_bpf__open(struct rec_bpf *b, const struct rec_bpf_knobs *k)
 {
 	struct xgotop *skel;
-	int err;
+	int err, ncpus;
 
 	memset(b, 0, sizeof(*b));
 	for (int p = 0; p < REC_PROG_MAX; p++)
@@ -117,8 +117,20 @@ int rec_bpf__open(struct rec_bpf *b, const struct rec_bpf_knobs *k)
 	err = bpf_map__set_max_entries(b->events, (uint32_t)k->ringbuf_bytes);
 	if (err) {
 		xg_error(err, "BPF: ring buffer size %zu: %s", k->ringbuf_bytes, strerror(-err));
-		rec_bpf__close(b);
+		goto fail;
 	}
+	/* a row of hit counters and a stack record buffer per CPU */
+	ncpus = libbpf_num_possible_cpus();
+	err = ncpus > 0 ? bpf_map__set_max_entries(b->traps, (uint32_t)ncpus * XGB_TRAP_STRIDE)
+			: ncpus;
+	err = err ?: bpf_map__set_max_entries(skel->maps.scratch, (uint32_t)ncpus);
+	if (err) {
+		xg_error(err, "BPF: per-CPU maps for %d CPUs: %s", ncpus, strerror(-err));
+		goto fail;
+	}
+	return 0;
+fail:
+	rec_bpf__close(b);
 	return err;
 }
 
@@ -389,24 +401,32 @@ _Static_assert((int)REC_PROG_MAX == (int)XGB_NPROGS,
 
 int rec_bpf__prog_traps(struct rec_bpf *b, uint64_t hits[XGB_NPROGS])
 {
-	int n = libbpf_num_possible_cpus();
-	uint64_t *v;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	uint32_t n = b->traps ? bpf_map__max_entries(b->traps) : 0, count = n, next;
+	uint32_t *keys = NULL;
+	uint64_t *v = NULL;
 	int err = 0;
 
 	memset(hits, 0, XGB_NPROGS * sizeof(*hits));
-	if (n <= 0 || !b->traps)
+	if (!n)
 		return -EINVAL;
-	v = calloc((size_t)n, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (uint32_t p = 0; p < XGB_NPROGS && !err; p++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(b->traps), &p, v)) {
-			err = -errno;
-			break;
-		}
-		for (int c = 0; c < n; c++)
-			hits[p] += v[c];
+	keys = calloc(n, sizeof(*keys));
+	v = calloc(n, sizeof(*v));
+	if (!keys || !v) {
+		err = -ENOMEM;
+		goto out;
 	}
+	/* every CPU's row in one call (an array's last batch ends with ENOENT) */
+	if (bpf_map_lookup_batch(bpf_map__fd(b->traps), NULL, &next, keys, v, &count, &o) &&
+	    errno != ENOENT) {
+		err = -errno;
+		goto out;
+	}
+	for (uint32_t i = 0; i < count && i < n; i++)
+		if (keys[i] % XGB_TRAP_STRIDE < XGB_NPROGS)
+			hits[keys[i] % XGB_TRAP_STRIDE] += v[i];
+out:
+	free(keys);
 	free(v);
 	return err;
 }

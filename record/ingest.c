@@ -68,6 +68,9 @@ _Static_assert(sizeof(struct xgb_event) % sizeof(uint64_t) == 0,
 /* The reorder queue holds at most this many events: beyond, rec_ingest__record() asks the
  * ring buffer's reader to stop (-EAGAIN), and release delivers the oldest ones early. */
 #define QUEUE_HIGH (1u << 18)
+/* ... and starts with room for this many: a reorder window and a poll interval of events at a
+ * few million per second (a power of two) */
+#define QUEUE_START (1u << 14)
 /* runtime.MemProfileRate's default */
 #define MEM_RATE_DEFAULT (512.0 * 1024)
 /* frames of one stack after inline expansion (the format allows 4096) */
@@ -144,7 +147,7 @@ struct rec_ingest *rec_ingest__new(const struct rec_ingest_opts *o)
 	g->o = *o;
 	g->lat_on = true;
 	g->mem_rate = MEM_RATE_DEFAULT;
-	g->cap = 4096;
+	g->cap = QUEUE_START;
 	g->q = malloc(g->cap * sizeof(*g->q));
 	if (!g->o.w)
 		g->own = tf_tables__new();
@@ -153,6 +156,8 @@ struct rec_ingest *rec_ingest__new(const struct rec_ingest_opts *o)
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* its page faults now, not at the first records */
+	xg_prefault(g->q, g->cap * sizeof(*g->q));
 	return g;
 }
 
@@ -451,12 +456,14 @@ static uint64_t goid_of(struct rec_ingest *g, const struct xgb_event *r)
 	return 0;
 }
 
+/* (a thread left running nothing keeps goid 0, which is what a lookup of no entry gives: a
+ * put in place, cheaper than a delete and its shifts) */
 static void track_curg(struct rec_ingest *g, const struct xgb_event *r, uint64_t goid)
 {
 	if (on_cpu(r->state.to))
 		u64map_put(&g->curg_by_tid, r->tid, goid);
 	else if (on_cpu(r->state.from))
-		u64map_del(&g->curg_by_tid, r->tid);
+		u64map_put(&g->curg_by_tid, r->tid, 0);
 }
 
 /*
@@ -497,10 +504,13 @@ static void track_exit(struct rec_ingest *g, uint64_t gaddr, uint64_t goid)
 static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64_t *pcs,
 		   struct xg_event *ev)
 {
+	/* copied rather than memset: GCC clears a struct this size with rep stos, whose start-up
+	 * costs more than the copy of the whole */
+	static const struct xg_event none;
 	uint64_t bias = g->o.bias, target;
 	uint32_t fn, wfn;
 
-	memset(ev, 0, sizeof(*ev));
+	*ev = none;
 	ev->ts = r->ts > g->o.start_mono ? r->ts - g->o.start_mono : 0;
 	ev->goid = goid_of(g, r);
 	ev->tid = r->tid;
@@ -589,19 +599,20 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 	return 0;
 }
 
+/* Doubles the queue in place (realloc moves a large block's pages without copying or faulting
+ * them in again): only the part that wrapped round to the start moves, to just past the old
+ * end, where the larger ring puts it. */
 static int grow(struct rec_ingest *g)
 {
 	size_t cap = g->cap * 2;
-	struct xg_event *nq = malloc(cap * sizeof(*nq));
+	struct xg_event *nq = realloc(g->q, cap * sizeof(*nq));
 
 	if (!nq)
 		return -ENOMEM;
-	for (size_t i = 0; i < g->len; i++)
-		nq[i] = g->q[(g->head + i) & (g->cap - 1)];
-	free(g->q);
+	if (g->head + g->len > g->cap)
+		memcpy(nq + g->cap, nq, (g->head + g->len - g->cap) * sizeof(*nq));
 	g->q = nq;
 	g->cap = cap;
-	g->head = 0;
 	return 0;
 }
 
