@@ -898,8 +898,6 @@ struct tf_writer *tf_writer__open_fd(int fd, const char *name, const struct tf_m
 		w->bufs[i].ev = calloc(w->buf_events, sizeof(struct xg_event));
 		if (!w->bufs[i].ev)
 			goto fail;
-		/* the producers' first pass fills them on their hot path */
-		xg_prefault(w->bufs[i].ev, (size_t)w->buf_events * sizeof(struct xg_event));
 		if (i) {
 			w->bufs[i].next = w->free_list;
 			w->free_list = &w->bufs[i];

@@ -156,8 +156,6 @@ struct rec_ingest *rec_ingest__new(const struct rec_ingest_opts *o)
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* its page faults now, not at the first records */
-	xg_prefault(g->q, g->cap * sizeof(*g->q));
 	return g;
 }
 

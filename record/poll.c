@@ -27,6 +27,7 @@ struct rec_poll {
 	uint64_t *gs;
 	size_t gcap;
 	uint8_t *gbuf; /* BATCH * (g_hi - g_lo) */
+	uint8_t *g1;   /* one g (rec_poll__read_g(), also called while gbuf is in use) */
 	/* stacks: what of a g is read again after its stack, [chk_lo, chk_hi); windows and PCs
 	 * of a group of goroutines */
 	int32_t chk_lo, chk_hi;
@@ -96,6 +97,7 @@ void rec_poll__free(struct rec_poll *p)
 		return;
 	free(p->gs);
 	free(p->gbuf);
+	free(p->g1);
 	free(p->swin);
 	free(p->spcs);
 	free(p);
@@ -381,18 +383,18 @@ int rec_poll__read_gs(struct rec_poll *p, const uint64_t *gs, size_t n, struct r
 int rec_poll__read_g(struct rec_poll *p, uint64_t g, struct rec_gsnap *out)
 {
 	size_t gsz = (size_t)(p->g_hi - p->g_lo);
-	uint8_t *b;
 	int err;
 
 	if (!rec_poll__can_snapshot(p))
 		return -ENOENT;
-	b = malloc(gsz);
-	if (!b)
-		return -ENOMEM;
-	err = read_remote(p, g + (uint64_t)p->g_lo, b, gsz);
+	if (!p->g1) {
+		p->g1 = malloc(gsz);
+		if (!p->g1)
+			return -ENOMEM;
+	}
+	err = read_remote(p, g + (uint64_t)p->g_lo, p->g1, gsz);
 	if (!err)
-		decode_g(p, g, b, out);
-	free(b);
+		decode_g(p, g, p->g1, out);
 	return err;
 }
 

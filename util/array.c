@@ -40,13 +40,3 @@ int xg_array_grow_zeroed(void **arr, size_t *cap, size_t need, size_t elem)
 		memset((char *)*arr + old * elem, 0, (*cap - old) * elem);
 	return err;
 }
-
-void xg_prefault(void *p, size_t n)
-{
-	volatile uint8_t *b = p;
-
-	for (size_t off = 0; off < n; off += 4096)
-		b[off] = 0;
-	if (n)
-		b[n - 1] = 0;
-}

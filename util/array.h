@@ -14,11 +14,4 @@ int xg_array_grow(void **arr, size_t *cap, size_t need, size_t elem);
 /* xg_array_grow, and the elements it adds are zeroed. */
 int xg_array_grow_zeroed(void **arr, size_t *cap, size_t need, size_t elem);
 
-/*
- * Writes a zero into every page of p[0..n), memory that is zeroed (calloc) or whose bytes do
- * not matter yet (malloc): the page faults of fresh memory happen now, not on a hot path that
- * fills it later. (A memset of zeros right after calloc is no such write: compilers drop it.)
- */
-void xg_prefault(void *p, size_t n);
-
 #endif /* XG_UTIL_ARRAY_H */
