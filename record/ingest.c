@@ -771,7 +771,7 @@ int rec_ingest__exited(struct rec_ingest *g, uint64_t gaddr, uint64_t goid, uint
 	/* only the goroutine still believed to be on gaddr (a creation may have come between) */
 	if (!u64map_get(&g->live_by_g, gaddr, &cur) || cur != goid)
 		return 0;
-	track_exit(g, gaddr, goid);
+	u64map_del(&g->live_by_g, gaddr);
 	ev.kind = XG_EV_GO_EXIT;
 	ev.goid = goid;
 	ev.ts = mono > g->o.start_mono ? mono - g->o.start_mono : 0;

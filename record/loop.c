@@ -223,7 +223,7 @@ static void poll_target(struct recorder *r, uint64_t now, bool force)
 	}
 	/* (while the status probes are in, they say what the walks would) */
 	if ((r->o.kinds & XGB_KIND_BIT(XG_EV_SNAPSHOT)) && (force || now >= r->next_snapshot) &&
-	    !r->status_in) {
+	    !rec__status_in(r)) {
 		rec__walk(r, false);
 		if (!r->poll)
 			return;

@@ -101,7 +101,6 @@ struct recorder {
 	/* full mode under a budget: what production mode reads from memory is read too (walks,
 	 * heap, scheduler counts, exits), so that what the probes miss while out is known */
 	bool full_budget;
-	bool status_in;	 /* full_budget: the status probes are in (no walks meanwhile) */
 	bool resync_due; /* they went out during a walk: their walk is owed */
 	struct rec_gsnap *gread;
 	size_t gread_cap;
@@ -169,6 +168,8 @@ int rec__budget_start(struct recorder *r);
 /* SIGHUP with a budget= line in opts.sample_file: limit (< 0: none) from the next decision on,
  * and a budget event. */
 void rec__budget_change(struct recorder *r, double limit);
+/* Whether full mode's status probes are in under a budget (the walks need not run then). */
+bool rec__status_in(const struct recorder *r);
 /* Each turn of the event loop: the budget's decisions when one is due, and the units put in
  * or taken out as they say. */
 void rec__budget_turn(struct recorder *r, uint64_t now);

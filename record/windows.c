@@ -175,9 +175,8 @@ void rec__budget_change(struct recorder *r, double limit)
  * creations pending from an earlier window, Go 1.21-1.23, are forgotten before the programs
  * are on: their goroutines may have run, exited and left their g to another.)
  */
-static void status_switch(struct recorder *r, bool in)
+static void status_switch(struct recorder *r)
 {
-	r->status_in = in;
 	rec__walk(r, true);
 	r->next_snapshot = rec__clock_ns(CLOCK_MONOTONIC) + (uint64_t)r->o.snapshot_ms * 1000000;
 }
@@ -197,8 +196,6 @@ static void unit_switch(struct recorder *r, unsigned int u, bool in)
 	if (err) {
 		/* the target may have exited; the unit's probes stay out */
 		snprintf(r->budget_error, sizeof(r->budget_error), "%s", xg_errmsg());
-		if (r->unit_progs[u] & STATUS_PROGS)
-			r->status_in = false;
 		return;
 	}
 	/* (the programs are in but off: nothing is pending while they stay so) */
@@ -218,6 +215,14 @@ static void unit_switch(struct recorder *r, unsigned int u, bool in)
 	rec_budget__set(&r->budget, u, in, now);
 	window_events(r, u, in, now);
 	r->budget_switches++;
+}
+
+bool rec__status_in(const struct recorder *r)
+{
+	for (unsigned int u = 0; r->budgeted && u < r->nunits; u++)
+		if ((r->unit_progs[u] & STATUS_PROGS) && r->budget.u[u].in)
+			return true;
+	return false;
 }
 
 /* A decision of the budget when one is due at now: false when the hit counts could not be
@@ -280,12 +285,12 @@ void rec__budget_turn(struct recorder *r, uint64_t now)
 	 * rec__budget_guard()). */
 	if (budget_outs(r, now) || r->resync_due) {
 		r->resync_due = false;
-		status_switch(r, false);
+		status_switch(r);
 	}
 	for (unsigned int u = 0; u < r->nunits; u++)
 		if (rec_budget__want(&r->budget, u, now) && !r->budget.u[u].in &&
 		    (r->unit_progs[u] & STATUS_PROGS))
-			status_switch(r, true);
+			status_switch(r);
 	/* (the walk took time, and may have seen a decision) */
 	now = rec__clock_ns(CLOCK_MONOTONIC);
 	for (unsigned int u = 0; u < r->nunits; u++)
