@@ -69,6 +69,11 @@ const struct gm_bucket *gmodel__bucket(const struct gmodel *m, int l, uint32_t i
 	return &r->b[(r->head + i) % r->cap];
 }
 
+static bool count_rate_fresh(const struct gmodel *m, const struct gm_count_rate *c)
+{
+	return c->ts && m->cur.t0 + BUCKET_NS <= c->ts + 2 * COUNT_RATE_NS;
+}
+
 static void update_rates(struct gmodel *m)
 {
 	const struct gm_ring *r = &m->hist[0];
@@ -95,15 +100,14 @@ static void update_rates(struct gmodel *m)
 	m->created_ps = (double)cr / secs;
 	m->exited_ps = (double)ex / secs;
 	m->cpu_busy = m->cpu_hz > 0 ? (double)cpu / secs / m->cpu_hz : 0;
-	/* heap readings at most 2 s older than the bucket closing give the exact byte rate */
-	m->alloc_bps_exact =
-	    m->heap_rate_ts && m->cur.t0 + BUCKET_NS <= m->heap_rate_ts + 2 * HEAP_RATE_NS;
+	/* heap (sched) readings at most 2 s older than the bucket closing give the exact byte
+	 * (creation) rate */
+	m->alloc_bps_exact = count_rate_fresh(m, &m->heap_rate);
 	if (m->alloc_bps_exact)
-		m->alloc_bps = m->heap_bps;
-	m->created_ps_exact =
-	    m->sched_rate_ts && m->cur.t0 + BUCKET_NS <= m->sched_rate_ts + 2 * HEAP_RATE_NS;
+		m->alloc_bps = m->heap_rate.per_s;
+	m->created_ps_exact = count_rate_fresh(m, &m->sched_rate);
 	if (m->created_ps_exact) {
-		m->created_ps = m->sched_cps;
+		m->created_ps = m->sched_rate.per_s;
 	} else {
 		/* under a budget, the creations seen stand for those in the share of the time
 		 * the probe was in (an estimate, marked as such) */

@@ -15,8 +15,9 @@
 #define LEVEL_FACTOR 10		  /* each level's buckets are 10 of the level below */
 #define RATE_BUCKETS 10		  /* rates over the last second */
 #define CPU_ROLL_NS  1000000000ULL
-/* The allocation rate from totalAlloc readings is measured over at least this long. */
-#define HEAP_RATE_NS 1000000000ULL
+/* The rates of the runtime's counts (totalAlloc, goroutines created) are measured over at
+ * least this long. */
+#define COUNT_RATE_NS 1000000000ULL
 
 /* The open interval of g's current state, up to now: 0 when not measured. */
 static inline uint64_t gm__open_ns(const struct gmodel *m, const struct gm_g *g)

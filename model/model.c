@@ -859,39 +859,25 @@ void gm_alloc_scale(double rate, const struct xg_event *ev, uint64_t *bytes, uin
 
 /* --- events ----------------------------------------------------------------------------- */
 
-/* The creation rate from the scheduler's count, over a second or more of sched events. */
-static void sched_rate(struct gmodel *m, const struct xg_event *ev)
+/* A reading val of a count at ts into its rate (a count that went back, or a reading older
+ * than the anchor, starts again from there). */
+static void count_rate(struct gm_count_rate *c, uint64_t ts, uint64_t val)
 {
-	if (!ev->created)
-		return;
-	if (!m->sched_anchor_ts || ev->created < m->sched_anchor_created ||
-	    ev->ts < m->sched_anchor_ts) {
-		m->sched_anchor_ts = ev->ts;
-		m->sched_anchor_created = ev->created;
-	} else if (ev->ts >= m->sched_anchor_ts + HEAP_RATE_NS) {
-		m->sched_cps = (double)(ev->created - m->sched_anchor_created) * 1e9 /
-			       (double)(ev->ts - m->sched_anchor_ts);
-		m->sched_rate_ts = ev->ts;
-		m->sched_anchor_ts = ev->ts;
-		m->sched_anchor_created = ev->created;
+	if (!c->anchor_ts || val < c->anchor || ts < c->anchor_ts) {
+		c->anchor_ts = ts;
+		c->anchor = val;
+	} else if (ts >= c->anchor_ts + COUNT_RATE_NS) {
+		c->per_s = (double)(val - c->anchor) * 1e9 / (double)(ts - c->anchor_ts);
+		c->ts = ts;
+		c->anchor_ts = ts;
+		c->anchor = val;
 	}
 }
 
 static void heap_figures(struct gmodel *m, const struct xg_event *ev)
 {
-	if (ev->kind == XG_EV_HEAP && ev->total_alloc) {
-		if (!m->heap_anchor_ts || ev->total_alloc < m->heap_anchor_total ||
-		    ev->ts < m->heap_anchor_ts) {
-			m->heap_anchor_ts = ev->ts;
-			m->heap_anchor_total = ev->total_alloc;
-		} else if (ev->ts >= m->heap_anchor_ts + HEAP_RATE_NS) {
-			m->heap_bps = (double)(ev->total_alloc - m->heap_anchor_total) * 1e9 /
-				      (double)(ev->ts - m->heap_anchor_ts);
-			m->heap_rate_ts = ev->ts;
-			m->heap_anchor_ts = ev->ts;
-			m->heap_anchor_total = ev->total_alloc;
-		}
-	}
+	if (ev->kind == XG_EV_HEAP && ev->total_alloc)
+		count_rate(&m->heap_rate, ev->ts, ev->total_alloc);
 	if (ev->heap_live)
 		m->heap_live = ev->heap_live;
 	if (ev->heap_live > m->peak_heap) {
@@ -977,7 +963,8 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 		heap_figures(m, ev);
 		return 0;
 	case XG_EV_SCHED:
-		sched_rate(m, ev);
+		if (ev->created)
+			count_rate(&m->sched_rate, ev->ts, ev->created);
 		m->sched = (struct gm_sched){.ts = ev->ts,
 					     .created = ev->created,
 					     .alive = ev->alive,
@@ -1042,10 +1029,8 @@ void gmodel__reset(struct gmodel *m, uint64_t ts)
 	m->events_ps = m->alloc_bps = m->alloc_ops = m->created_ps = m->exited_ps = 0;
 	m->cpu_busy = 0;
 	m->alloc_bps_exact = false;
-	m->heap_anchor_ts = m->heap_anchor_total = m->heap_rate_ts = 0;
-	m->heap_bps = 0;
-	m->sched_anchor_ts = m->sched_anchor_created = m->sched_rate_ts = 0;
-	m->sched_cps = 0;
+	memset(&m->heap_rate, 0, sizeof(m->heap_rate));
+	memset(&m->sched_rate, 0, sizeof(m->sched_rate));
 	m->created_ps_exact = false;
 	for (int l = 0; l < GM_LEVELS; l++) {
 		m->hist[l].len = m->hist[l].head = 0;

@@ -179,6 +179,14 @@ struct gm_tops {
 	struct u64map idx; /* key -> index */
 };
 
+/* The rate of a count the runtime keeps (totalAlloc, goroutines created), from readings a
+ * second or more apart. */
+struct gm_count_rate {
+	uint64_t anchor_ts, anchor; /* the reading the rate is measured from */
+	uint64_t ts;		    /* when the rate was last computed (0: never) */
+	double per_s;
+};
+
 struct gmodel {
 	/* from begin() */
 	const struct tf_tables *names;
@@ -264,15 +272,12 @@ struct gmodel {
 	/* alloc_bps comes from the runtime's own cumulative totalAlloc (production mode's heap
 	 * events), exact even when allocation events are sampled */
 	bool alloc_bps_exact;
-	uint64_t heap_anchor_ts, heap_anchor_total; /* the reading the rate is measured from */
-	uint64_t heap_rate_ts;			    /* when heap_bps was last computed */
-	double heap_bps;
+	struct gm_count_rate heap_rate;
 	/* created_ps comes from the scheduler's count (sched events), exact when the creation
 	 * probe is sampled or under a budget, the same way as alloc_bps from heap events; without
 	 * them, under a budget, from the creations seen scaled by the probe's coverage */
 	bool created_ps_exact;
-	uint64_t sched_anchor_ts, sched_anchor_created, sched_rate_ts;
-	double sched_cps;
+	struct gm_count_rate sched_rate;
 
 	/* counts over time: level 0 = 100 ms, 1 = 1 s, 2 = 10 s */
 	struct gm_ring hist[GM_LEVELS];
