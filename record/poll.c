@@ -159,15 +159,36 @@ int rec_poll__heap(struct rec_poll *p, struct rec_heap *h)
 	const struct go_offsets *o = p->off;
 	uint8_t gcc[4096];
 	int32_t lo = p->gcc_lo;
-	int err;
+	struct iovec l[2], r[2];
+	unsigned long n = 1;
+	size_t want = (size_t)(p->gcc_hi - lo);
+	ssize_t got;
 
 	memset(h, 0, sizeof(*h));
 	if (!rec_poll__can_heap(p))
 		return -ENOENT;
-	err = read_remote(p, p->gl->gc_controller.addr + p->bias + (uint64_t)lo, gcc,
-			  (size_t)(p->gcc_hi - lo));
-	if (err)
-		return err;
+	/* the controller and numgc in one read: a target exiting between two reads would give
+	 * figures with a cycle count of 0 */
+	l[0] = (struct iovec){.iov_base = gcc, .iov_len = want};
+	r[0] = (struct iovec){
+	    .iov_base = (void *)(uintptr_t)(p->gl->gc_controller.addr + p->bias + (uint64_t)lo),
+	    .iov_len = want};
+	if (p->gl->memstats.addr && o->ms_numgc >= 0) {
+		l[1] = (struct iovec){.iov_base = &h->numgc, .iov_len = sizeof(h->numgc)};
+		r[1] =
+		    (struct iovec){.iov_base = (void *)(uintptr_t)(p->gl->memstats.addr + p->bias +
+								   (uint64_t)o->ms_numgc),
+				   .iov_len = sizeof(h->numgc)};
+		want += sizeof(h->numgc);
+		n = 2;
+	}
+	got = readv_remote(p, l, r, n);
+	if (got < 0)
+		return xg_error((int)got, "pid %d: reading gcController at 0x%llx: %s", p->pid,
+				(unsigned long long)p->gl->gc_controller.addr, strerror((int)-got));
+	if ((size_t)got != want)
+		return xg_error(-EFAULT, "pid %d: reading gcController at 0x%llx: short read",
+				p->pid, (unsigned long long)p->gl->gc_controller.addr);
 #define F(field) (o->field >= 0 ? u64_at(gcc, o->field - lo) : 0)
 	h->heap_live = F(gcc_heap_live);
 	h->heap_goal = F(gcc_gc_percent_heap_goal);
@@ -182,7 +203,6 @@ int rec_poll__heap(struct rec_poll *p, struct rec_heap *h)
 		    -EFAULT, "pid %d: gcController at 0x%llx: freed %llu > allocated %llu", p->pid,
 		    (unsigned long long)p->gl->gc_controller.addr,
 		    (unsigned long long)h->total_free, (unsigned long long)h->total_alloc);
-	h->numgc_ok = !rec_poll__numgc(p, &h->numgc);
 	if (p->gl->mem_profile_rate.addr &&
 	    read_remote(p, p->gl->mem_profile_rate.addr + p->bias, &h->mem_profile_rate,
 			sizeof(h->mem_profile_rate)))

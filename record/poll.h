@@ -23,8 +23,7 @@ struct rec_heap {
 	uint64_t heap_marked; /* gcController.heapMarked: live after the last cycle */
 	uint64_t total_alloc; /* gcController.totalAlloc: bytes allocated, spans flushed so far */
 	uint64_t total_free;  /* gcController.totalFree */
-	uint32_t numgc;	      /* memstats.numgc */
-	bool numgc_ok;
+	uint32_t numgc;	      /* memstats.numgc; 0 when unknown */
 	int64_t mem_profile_rate; /* runtime.MemProfileRate; 0 when unknown */
 };
 

@@ -333,8 +333,9 @@ int rec_sched__read(struct rec_sched *s, struct rec_sched_counts *c, enum rec_sc
 		return xg_error(-EFAULT, "pid %d: reading runtime.sched at 0x%llx: short read",
 				s->pid, (unsigned long long)gl->sched.addr);
 
-	/* a launched program whose runtime has not made its Ps yet */
-	if (!allp[0] && !allp[1] && !allp[2])
+	/* a launched program whose runtime has not made its Ps yet, or is making them (procresize
+	 * stores gomaxprocs after allp and its Ps) */
+	if ((!allp[0] && !allp[1] && !allp[2]) || (gl->gomaxprocs.addr && !gomaxprocs))
 		return -ENODATA;
 	/* allp: len(allp) is GOMAXPROCS (procresize sets both under a stopped world) */
 	if (!allp[0] || allp[1] < 1 || allp[1] > allp[2] || allp[2] > REC_SCHED_MAX_P ||
