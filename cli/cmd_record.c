@@ -305,6 +305,14 @@ static void summary(struct recorder *r)
 		fprintf(stderr, "xgotop record: the probes were hit %" PRIu64 " times (%s)\n",
 			st.traps, st.trap_error[0] ? st.trap_error : "trap cost not measured");
 	}
+	if (st.self_cpu_ns) {
+		fprintf(stderr, "xgotop record: xgotop itself used %.2f s of CPU",
+			(double)st.self_cpu_ns / 1e9);
+		if (st.target_cpu_ns > 0)
+			fprintf(stderr, ", %.1f%% of the target's",
+				100 * (double)st.self_cpu_ns / (double)st.target_cpu_ns);
+		fprintf(stderr, " (reading, writing, walks, outputs)\n");
+	}
 	if (st.budget >= 0) {
 		fprintf(stderr, "xgotop record: budget %g%% of the target's CPU: probes in",
 			100 * st.budget);

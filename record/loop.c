@@ -421,6 +421,8 @@ finish:
 	collect_lost(r, stop_mono - r->start_mono); /* dropped before the stop */
 	if (!err)
 		err = rec_ingest__release(r->ing, rec__clock_ns(CLOCK_MONOTONIC), true);
+	if (r->self_start_ns)
+		r->self_cpu_ns = rec__clock_ns(CLOCK_PROCESS_CPUTIME_ID) - r->self_start_ns;
 	/* what the probes cost: counted before the measurement adds its own hits */
 	if (r->bpf_ok) {
 		r->traps = rec_bpf__traps(&r->bpf) - r->traps_base;

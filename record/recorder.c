@@ -518,6 +518,7 @@ int recorder__start(struct recorder *r)
 	if (err)
 		return err;
 	r->cpu_start_ns = r->cpu_last_ns = rec__process_cpu_ns(r->t.pid);
+	r->self_start_ns = rec__clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	rec_ingest__set_mem_rate(r->ing, r->mem_rate_start);
 	if (!r->o.quiet)
 		fprintf(stderr, "xgotop record: recording pid %d (%s), %s mode, %u probes, to %s\n",
@@ -583,6 +584,7 @@ void recorder__stats(struct recorder *r, struct recorder_stats *st)
 		rec_walk__stats(r->walk, &st->walk);
 	st->traps = r->traps;
 	st->trap_ns = r->trap_ns;
+	st->self_cpu_ns = r->self_cpu_ns;
 	st->budget = r->budgeted ? r->budget_limit : -1;
 	/* from the window events, as `info` reads them from the file */
 	span = (r->stop_mono ? r->stop_mono : rec__clock_ns(CLOCK_MONOTONIC)) - r->start_mono;

@@ -159,6 +159,9 @@ struct recorder_stats {
 	double trap_ns;
 	char trap_error[160];
 	int64_t target_cpu_ns;
+	/* xgotop's own CPU time (every thread) from the attach until the last event was
+	 * written: reading, encoding, walks, outputs */
+	uint64_t self_cpu_ns;
 	/* the probe budget (< 0: none), and for each kind under it the share of the recording
 	 * its probes were in (< 0: not under it), the probes put in or taken out, and why they
 	 * stopped following the budget ("" if they did not) */

@@ -80,6 +80,9 @@ struct recorder {
 	double trap_ns;
 	char trap_error[160];
 	int64_t cpu_start_ns, cpu_last_ns; /* -1 while unknown */
+	/* xgotop's own CPU time (every thread) at the attach, and spent from there until the
+	 * last event was written */
+	uint64_t self_start_ns, self_cpu_ns;
 
 	/* gc_start, gc_end: the run-time address of memstats.numgc (0 = unknown) and its value
 	 * when the probes went in */
