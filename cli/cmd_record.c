@@ -507,9 +507,20 @@ static int cmd_record(int argc, char **argv)
 				return XG_EXIT_USAGE;
 			}
 			break;
-		case OPT_POLL:
-			o.poll_ms = atoi(optarg);
+		case OPT_POLL: {
+			long ms;
+
+			errno = 0;
+			ms = strtol(optarg, &end, 10);
+			if (errno || *end || ms < 1 || ms > 1000) {
+				xg_report_error(vo.json, "record",
+						"--poll-ms %s: not a number of ms from 1 to 1000",
+						optarg);
+				return XG_EXIT_USAGE;
+			}
+			o.poll_ms = (int)ms;
 			break;
+		}
 		case OPT_PLAN:
 			plan = true;
 			break;

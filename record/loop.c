@@ -40,17 +40,24 @@ static uint64_t collect_lost(struct recorder *r, uint64_t now_ts)
 	return fresh;
 }
 
-/* Reads what the ring buffer holds; while the reorder queue is full, delivers the oldest. */
+/* Reads what the ring buffer holds; while the reorder queue is full, delivers the oldest.
+ * Returns how many records were taken (1 or more when some were), or -errno. */
 static int drain(struct recorder *r)
 {
+	int got = 0;
+
 	for (;;) {
 		int n = ring_buffer__consume(r->rb);
 
+		if (n >= 0 || n == -EINTR)
+			return got + (n > 0 ? n : 0);
 		if (n != -EAGAIN)
-			return n < 0 && n != -EINTR ? n : 0;
+			return n;
+		/* the queue was full: some records were taken */
+		got = 1;
 		n = rec_ingest__release(r->ing, rec__clock_ns(CLOCK_MONOTONIC), false);
 		if (n)
-			return n < 0 ? n : 0;
+			return n < 0 ? n : got;
 	}
 }
 
@@ -287,7 +294,7 @@ int recorder__run(struct recorder *r, struct sink *sink)
 	char source[PATH_MAX + 64];
 	uint64_t next_tick, last_tick, deadline = 0, stop_mono;
 	sigset_t sigs;
-	int epfd = -1, sfd = -1, err = 0;
+	int epfd = -1, sfd = -1, err = 0, idle_ms = r->o.poll_ms, idle_max = IDLE_POLL_MAX_MS;
 
 	sink_pump__init(pump, sink);
 	pump->st.speed = 1;
@@ -325,11 +332,16 @@ int recorder__run(struct recorder *r, struct sink *sink)
 		errno = 0;
 	last_tick = rec__clock_ns(CLOCK_MONOTONIC);
 	next_tick = last_tick + TICK_NS;
+	/* memory reads closer together than that keep their pace */
+	if (r->o.heap_ms < (unsigned int)idle_max)
+		idle_max = (int)r->o.heap_ms;
+	if (idle_max < r->o.poll_ms)
+		idle_max = r->o.poll_ms;
 	if (r->o.duration_ns)
 		deadline = r->start_mono + r->o.duration_ns;
 	while (!pump->stopped) {
-		uint64_t now = rec__clock_ns(CLOCK_MONOTONIC);
-		int timeout = r->o.poll_ms, n;
+		uint64_t now = rec__clock_ns(CLOCK_MONOTONIC), due = rec__budget_next(r);
+		int timeout = idle_ms, n;
 
 		if (deadline && now >= deadline) {
 			sink_pump__stop(pump, "duration reached");
@@ -338,6 +350,11 @@ int recorder__run(struct recorder *r, struct sink *sink)
 		/* wake at the deadline, so that the recording stops there */
 		if (deadline && (timeout < 0 || deadline - now < (uint64_t)timeout * 1000000))
 			timeout = (int)((deadline - now + 999999) / 1000000);
+		/* and when the budget has a probe to put in or take out */
+		if (due <= now)
+			timeout = 0;
+		else if (due - now < (uint64_t)timeout * 1000000)
+			timeout = (int)((due - now + 999999) / 1000000);
 		n = epoll_wait(epfd, evs, 4, timeout);
 		if (n < 0 && errno != EINTR) {
 			err = xg_error(-errno, "epoll_wait: %s", strerror(errno));
@@ -363,10 +380,14 @@ int recorder__run(struct recorder *r, struct sink *sink)
 			}
 		}
 		err = drain(r);
-		if (err) {
+		if (err < 0) {
 			xg_error(err, "ring buffer: %s", strerror(-err));
 			break;
 		}
+		/* an idle target: fewer wakeups, down to one per IDLE_POLL_MAX_MS (the BPF side
+		 * still wakes the loop when a quarter of the buffer fills) */
+		idle_ms = err ? r->o.poll_ms : idle_ms * 2 > idle_max ? idle_max : idle_ms * 2;
+		err = 0;
 		now = rec__clock_ns(CLOCK_MONOTONIC);
 		rec__budget_turn(r, now);
 		poll_target(r, now, false);
@@ -418,6 +439,8 @@ finish:
 	rec_ingest__stop_latency(r->ing);
 	if (!err)
 		err = drain(r);
+	if (err > 0)
+		err = 0;
 	collect_lost(r, stop_mono - r->start_mono); /* dropped before the stop */
 	if (!err)
 		err = rec_ingest__release(r->ing, rec__clock_ns(CLOCK_MONOTONIC), true);

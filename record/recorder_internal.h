@@ -43,6 +43,7 @@
 #define TICK_NS		     100000000ull
 #define DEFAULT_RINGBUF	     (16u << 20)
 #define DEFAULT_POLL_MS	     2
+#define IDLE_POLL_MAX_MS     16
 #define DEFAULT_REORDER_NS   1000000ull
 #define TARGET_STOP_GRACE_MS 2000
 #define READER_NICE	     -5
@@ -179,6 +180,9 @@ void rec__budget_turn(struct recorder *r, uint64_t now);
 /* A walk's tick (rec_walk_opts.tick, ctx the recorder): the decisions when due, and the
  * units whose window ended taken out, so that a long walk does not keep them in. */
 void rec__budget_guard(void *ctx);
+/* When rec__budget_turn() next has something to do (a decision, a check, a window's end);
+ * UINT64_MAX without a budget. */
+uint64_t rec__budget_next(const struct recorder *r);
 
 /* loop.c */
 /* Writes a snapshot of every goroutine alive at attach. 0 or -errno. */

@@ -268,6 +268,13 @@ void rec__budget_guard(void *ctx)
 		r->resync_due = true;
 }
 
+uint64_t rec__budget_next(const struct recorder *r)
+{
+	if (!r->budgeted)
+		return UINT64_MAX;
+	return r->budget_begun ? r->budget.next : 0;
+}
+
 void rec__budget_turn(struct recorder *r, uint64_t now)
 {
 	if (!r->budgeted)
