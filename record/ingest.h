@@ -55,8 +55,8 @@ void rec_ingest__free(struct rec_ingest *g);
 
 /* Sets where events go to the outputs (before the first release; NULL: nowhere). */
 void rec_ingest__set_pump(struct rec_ingest *g, struct sink_pump *pump);
-/* A ring_buffer_sample_fn: takes one record. Returns -EAGAIN when the reorder queue is full
- * (release, then read on), another -errno when the writer failed or memory ran out. */
+/* A rec_ring_cb (record/ringbuf.h): takes one record. Returns -EAGAIN when the reorder queue
+ * is full (release, then read on), another -errno when the writer failed or memory ran out. */
 int rec_ingest__record(void *g, void *data, size_t size);
 /* Queues an event made here (lost counts, heap figures). */
 int rec_ingest__push(struct rec_ingest *g, const struct xg_event *ev);

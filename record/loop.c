@@ -41,18 +41,18 @@ static uint64_t collect_lost(struct recorder *r, uint64_t now_ts)
 }
 
 /* Reads what the ring buffer holds; while the reorder queue is full, delivers the oldest.
- * Returns how many records were taken (1 or more when some were), or -errno. */
+ * Returns 1 when it took records, 0 when there were none, or -errno. */
 static int drain(struct recorder *r)
 {
 	int got = 0;
 
 	for (;;) {
-		int n = ring_buffer__consume(r->rb);
+		long n = rec_ring__consume(r->rb);
 
-		if (n >= 0 || n == -EINTR)
-			return got + (n > 0 ? n : 0);
+		if (n >= 0)
+			return n > 0 ? 1 : got;
 		if (n != -EAGAIN)
-			return n;
+			return (int)n;
 		/* the queue was full: some records were taken */
 		got = 1;
 		n = rec_ingest__release(r->ing, rec__clock_ns(CLOCK_MONOTONIC), false);
@@ -314,7 +314,7 @@ int recorder__run(struct recorder *r, struct sink *sink)
 		err = xg_error(-errno, "signalfd/epoll: %s", strerror(errno));
 		goto out;
 	}
-	err = epoll_add(epfd, ring_buffer__epoll_fd(r->rb), EP_RING, "ring buffer");
+	err = epoll_add(epfd, rec_ring__fd(r->rb), EP_RING, "ring buffer");
 	if (!err)
 		err = epoll_add(epfd, sfd, EP_SIGNAL, "signalfd");
 	if (!err)

@@ -480,14 +480,14 @@ int recorder__start(struct recorder *r)
 		if (!r->walk)
 			return -errno;
 	}
-	r->rb = ring_buffer__new(bpf_map__fd(r->bpf.events), rec_ingest__record, r->ing, NULL);
+	r->rb = rec_ring__new(bpf_map__fd(r->bpf.events), rec_ingest__record, r->ing);
 	if (!r->rb)
-		return xg_error(-errno, "BPF: ring buffer: %s", strerror(errno));
+		return xg_error(-errno, "BPF: ring buffer: %s", xg_errmsg());
 
 	err = rec_bpf__attach(&r->bpf, &r->plan, r->t.pid, r->t.exe, r->budget_progs);
 	if (err == -EOPNOTSUPP) {
 		/* no uprobe_multi (Linux < 6.6): one perf-event uprobe per probe */
-		ring_buffer__free(r->rb);
+		rec_ring__free(r->rb);
 		r->rb = NULL;
 		rec_bpf__close(&r->bpf);
 		r->bpf_ok = false;
@@ -495,9 +495,9 @@ int recorder__start(struct recorder *r)
 		r->lost_seen = NULL;
 		err = setup_bpf(r, false);
 		if (!err) {
-			r->rb = ring_buffer__new(bpf_map__fd(r->bpf.events), rec_ingest__record,
-						 r->ing, NULL);
-			err = r->rb ? 0 : xg_error(-errno, "BPF: ring buffer: %s", strerror(errno));
+			r->rb =
+			    rec_ring__new(bpf_map__fd(r->bpf.events), rec_ingest__record, r->ing);
+			err = r->rb ? 0 : xg_error(-errno, "BPF: ring buffer: %s", xg_errmsg());
 		}
 		if (!err)
 			err =
@@ -639,7 +639,7 @@ int recorder__free(struct recorder *r)
 
 	if (!r)
 		return 0;
-	ring_buffer__free(r->rb);
+	rec_ring__free(r->rb);
 	if (r->w) {
 		err = tf_writer__close(r->w);
 		r->w = NULL;

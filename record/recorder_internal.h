@@ -35,6 +35,7 @@
 #include "record/ingest.h"
 #include "record/poll.h"
 #include "record/recorder.h"
+#include "record/ringbuf.h"
 #include "record/target.h"
 #include "record/walk.h"
 #include "util/err.h"
@@ -60,7 +61,7 @@ struct recorder {
 	struct rec_bpf bpf;
 	struct sink_pump pump; /* to the outputs (recorder__run); its reason: why it stopped */
 	struct gobin *bin;
-	struct ring_buffer *rb;
+	struct rec_ring *rb;
 	struct tf_writer *w;
 	struct tf_meta *meta;
 	struct rec_ingest *ing;

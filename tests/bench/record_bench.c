@@ -39,6 +39,7 @@
 #include "format/writer.h"
 #include "gobin/gobin.h"
 #include "record/ingest.h"
+#include "record/ringbuf.h"
 #include "record/plan.h"
 #include "record/recorder.h"
 #include "record/target.h"
@@ -118,7 +119,7 @@ static int ingest_run(struct bench *skel, const struct gobin *bin, const struct 
 {
 	struct rec_ingest_opts io = {0};
 	struct producer p = {.prog_fd = bpf_program__fd(skel->progs.produce), .rate = rate};
-	struct ring_buffer *rb = NULL;
+	struct rec_ring *rb = NULL;
 	struct rec_ingest *ing = NULL;
 	struct tf_writer *w = NULL;
 	struct rec_ingest_stats st;
@@ -139,8 +140,7 @@ static int ingest_run(struct bench *skel, const struct gobin *bin, const struct 
 	io.reorder_ns = 1000000;
 	io.w = w;
 	ing = rec_ingest__new(&io);
-	rb = ing ? ring_buffer__new(bpf_map__fd(skel->maps.events), rec_ingest__record, ing, NULL)
-		 : NULL;
+	rb = ing ? rec_ring__new(bpf_map__fd(skel->maps.events), rec_ingest__record, ing) : NULL;
 	if (!rb) {
 		err = -ENOMEM;
 		goto out;
@@ -161,14 +161,14 @@ static int ingest_run(struct bench *skel, const struct gobin *bin, const struct 
 			atomic_store(&p.stop, true);
 			pthread_join(th, NULL);
 		}
-		while (ring_buffer__consume(rb) == -EAGAIN)
+		while (rec_ring__consume(rb) == -EAGAIN)
 			rec_ingest__release(ing, now_ns(CLOCK_MONOTONIC), false);
 		rec_ingest__release(ing, now_ns(CLOCK_MONOTONIC), atomic_load(&p.stop));
 		if (atomic_load(&p.stop))
 			break;
 		usleep(2000);
 	}
-	while (ring_buffer__consume(rb) == -EAGAIN)
+	while (rec_ring__consume(rb) == -EAGAIN)
 		rec_ingest__release(ing, now_ns(CLOCK_MONOTONIC), false);
 	rec_ingest__release(ing, now_ns(CLOCK_MONOTONIC), true);
 	res->reader_ns = (double)(now_ns(CLOCK_THREAD_CPUTIME_ID) - c0);
@@ -186,7 +186,7 @@ static int ingest_run(struct bench *skel, const struct gobin *bin, const struct 
 	    ((double)(p1 - p0) - (double)p.cpu_ns) / (st.delivered ? (double)st.delivered : 1);
 	res->reader_ns /= st.delivered ? (double)st.delivered : 1;
 out:
-	ring_buffer__free(rb);
+	rec_ring__free(rb);
 	rec_ingest__free(ing);
 	tf_writer__close(w);
 	unlink(path);
