@@ -73,6 +73,9 @@ DEB_PKGS   := gcc make clang llvm binutils pkg-config bpftool libbpf-dev libelf-
 	      libzstd-dev libarchive-dev libcapstone-dev libncurses-dev \
 	      libmicrohttpd-dev zstd python3 python3-zstandard tmux clang-format clang-tidy \
 	      cppcheck libclang-rt-14-dev dpkg-dev
+# tests/arm64: the emulated arm64 guest (qemu), packing its root (cpio, xz for its modules),
+# linking for it (lld)
+DEB_PKGS   += qemu-system-arm cpio xz-utils lld
 
 -include $(sort $(wildcard */module.mk))
 
