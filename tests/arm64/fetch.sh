@@ -12,8 +12,8 @@
 #   vmlinux.h    that kernel's types, from the .BTF section inside Image, for the BPF programs
 #   initrd.zst   the guest's root, in RAM: tests/arm64/init as /init (busybox), bash, coreutils,
 #                python3, the libraries xgotop links, the kernel's 9p modules
-# A part is made again when its recipe (package list, init) changes: <part>.key holds the recipe
-# it was made from. A warm run reads no network. The kernel is resolved once, through its
+# A part is made again when its recipe changes (the kernel; the sysroot's packages; for the
+# initrd, this script and the init): <part>.key holds the recipe it was made from. A warm run reads no network. The kernel is resolved once, through its
 # metapackage (old images leave the archive); --refresh resolves it again.
 # The archive URIs come from the machine's own apt sources.
 set -euo pipefail
@@ -40,7 +40,7 @@ key_of() {
 	case "$1" in
 	sysroot) echo "${sysroot_pkgs[*]}" ;;
 	Image | vmlinux.h) echo "$kver" ;;
-	initrd.zst) echo "$kver ${guest_pkgs[*]} ${guest_modules[*]} $(sha256sum <"$here/init")" ;;
+	initrd.zst) echo "$kver $(cat "$here/fetch.sh" "$here/init" | sha256sum)" ;;
 	esac
 }
 parts=(sysroot Image vmlinux.h initrd.zst)
@@ -162,7 +162,8 @@ if need initrd.zst; then
 	unpack "$root" "${guest_debs[@]}"
 	# trimmed: what a test never reads
 	rm -rf "$root"/usr/share/{doc,man,info,locale,i18n,lintian,bug,bash-completion,zsh,perl*} \
-		"$root"/usr/lib/aarch64-linux-gnu/{gconv,perl*} "$root"/usr/include "$root"/var/cache/*
+		"$root"/usr/lib/aarch64-linux-gnu/{gconv,perl*,libperl*} "$root"/usr/bin/perl* \
+		"$root"/usr/include "$root"/var/cache/*
 	# Python's bytecode, compiled here: the guest would compile it in each boot's RAM
 	py=$(cd "$root/usr/lib" && echo python3.[0-9]*)
 	if [ "$(python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')" = "$py" ]; then
