@@ -47,18 +47,20 @@ parts=(sysroot Image vmlinux.h initrd.zst)
 fresh() { [ -e "$dir/$1" ] && [ "$(cat "$dir/$1.key" 2>/dev/null)" = "$(key_of "$1")" ]; }
 
 # Warm: every part of the current kernel made from today's recipe.
-if [ $refresh = 0 ] && [ -L "$cache/current" ]; then
+warm() {
+	[ $refresh = 0 ] && [ -L "$cache/current" ] || return 1
 	kver=$(readlink "$cache/current")
 	dir=$cache/$kver
-	stale=()
-	for p in "${parts[@]}"; do fresh "$p" || stale+=("$p"); done
-	if [ ${#stale[@]} = 0 ]; then
-		echo "$dir"
-		exit 0
-	fi
-fi
-
+	for p in "${parts[@]}"; do fresh "$p" || return 1; done
+	echo "$dir"
+}
+warm && exit 0
+# one fetch at a time; the one that waited may find it done
 mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
+warm && exit 0
+
 debian_apt_init --arch arm64 "$cache/.apt" "$(debian_archive_uri arm64-fetch)" bookworm bookworm-updates
 debian_apt_source "$(debian_archive_uri arm64-fetch security)" bookworm-security
 debian_apt_update || exit 1
@@ -201,4 +203,6 @@ fi
 rm -rf "$kroot"
 find "$dl" -name '*.deb' -delete
 ln -sfn "$kver" "$cache/current"
+# the kernels before this one
+find "$cache" -mindepth 1 -maxdepth 1 -type d ! -name .apt ! -name "$kver" -exec rm -rf {} +
 echo "$dir"
