@@ -96,7 +96,7 @@ if [ ${#want[@]} -gt 0 ]; then
 fi
 
 # unpack ROOT PKG...: the packages' files into ROOT, /bin, /sbin and /lib being /usr's (merged
-# /usr, as bookworm's base-files makes it).
+# /usr, as in a bookworm install).
 unpack() {
 	local root=$1 p deb
 	shift
@@ -105,7 +105,7 @@ unpack() {
 	for p in "$@"; do
 		deb=("$dl/${p}_"*.deb)
 		[ -f "${deb[0]}" ] || { log "$p: no .deb downloaded"; return 1; }
-		dpkg-deb --fsys-tarfile "${deb[0]}" | nice -n 19 tar -x --keep-directory-symlink -C "$root"
+		dpkg-deb --fsys-tarfile "${deb[0]}" | tar -x --keep-directory-symlink -C "$root"
 	done
 }
 # done_part PART: the part at $dir/PART.new becomes $dir/PART, made from today's recipe.
@@ -127,14 +127,14 @@ kmods=$kroot/lib/modules/$kver/kernel
 if need Image || need initrd.zst; then
 	rm -rf "$kroot"
 	mkdir -p "$kroot"
-	dpkg-deb --fsys-tarfile "$dl/${kpkg}_"*.deb | nice -n 19 tar -x -C "$kroot" --wildcards \
+	dpkg-deb --fsys-tarfile "$dl/${kpkg}_"*.deb | tar -x -C "$kroot" --wildcards \
 		'./boot/vmlinuz-*' "./lib/modules/$kver/kernel/fs/*" "./lib/modules/$kver/kernel/net/*"
 fi
 
 if need Image; then
 	vmlinuz=$kroot/boot/vmlinuz-$kver
 	if [ "$(head -c 2 "$vmlinuz" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
-		nice -n 19 gzip -dc "$vmlinuz" >"$dir/Image.new"
+		gzip -dc "$vmlinuz" >"$dir/Image.new"
 	else
 		cp "$vmlinuz" "$dir/Image.new"
 	fi
@@ -169,7 +169,7 @@ if need initrd.zst; then
 	# Python's bytecode, compiled here: the guest would compile it in each boot's RAM
 	py=$(cd "$root/usr/lib" && echo python3.[0-9]*)
 	if [ "$(python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')" = "$py" ]; then
-		nice -n 19 python3 -m compileall -q -j 2 --invalidation-mode unchecked-hash -s "$root" -p / \
+		python3 -m compileall -q -j 2 --invalidation-mode unchecked-hash -s "$root" -p / \
 			"$root/usr/lib/$py" "$root/usr/lib/python3/dist-packages" >/dev/null
 	fi
 	# the modules, uncompressed (for busybox insmod), each after those it depends on (its
@@ -194,8 +194,8 @@ if need initrd.zst; then
 	# the links the packages' maintainer scripts would make
 	[ -e "$root/bin/sh" ] || ln -s dash "$root/bin/sh"
 	[ -e "$root/bin/awk" ] || ln -s gawk "$root/bin/awk"
-	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | nice -n 19 cpio -o -H newc --quiet -R 0:0) |
-		nice -n 19 zstd -q -9 -T1 >"$dir/initrd.zst.new"
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
+		zstd -q -9 -T1 >"$dir/initrd.zst.new"
 	rm -rf "$root"
 	done_part initrd.zst
 fi
