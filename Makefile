@@ -1,7 +1,8 @@
 # xgotop: `make` builds ./xgotop. README.md has the two set-up commands (`make demo`, `make test`).
 #
 # Knobs: V=1 (show commands), SANITIZE=1 (ASan+UBSan, separate object dir), CI=true (-Werror),
-# VMLINUX_H=path (instead of dumping /sys/kernel/btf/vmlinux), PREFIX, DESTDIR, GO_VERSIONS.
+# VMLINUX_H=path (instead of dumping /sys/kernel/btf/vmlinux), PREFIX, DESTDIR, GO_VERSIONS,
+# ARCH=arm64 (cross-build into .output/arm64, for tests/arm64/vm).
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
@@ -30,7 +31,27 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH      := $(HOST_ARCH)
+
+# ARCH=arm64 on an x86 host cross-builds xgotop, the unit tests and the BPF objects into
+# $(OUTPUT)/arm64 with clang and lld, against the Debian arm64 sysroot and with the vmlinux.h
+# of the arm64 kernel that tests/arm64/fetch.sh caches (it prints their directory, fetching
+# them the first time). tests/arm64/vm runs what it builds.
+ifneq ($(ARCH),$(HOST_ARCH))
+ifneq ($(ARCH)-$(HOST_ARCH),arm64-x86)
+$(error ARCH=$(ARCH) on $(HOST_ARCH): only ARCH=arm64 on x86 cross-builds)
+endif
+ARM64_CACHE := $(shell tests/arm64/fetch.sh)
+ifeq ($(wildcard $(ARM64_CACHE)/sysroot),)
+$(error tests/arm64/fetch.sh failed: no arm64 sysroot)
+endif
+OUTPUT    := $(OUTPUT)/arm64
+BIN       := $(OUTPUT)/xgotop
+CC        := $(CLANG) --target=aarch64-linux-gnu --sysroot=$(ARM64_CACHE)/sysroot
+VMLINUX_H := $(ARM64_CACHE)/vmlinux.h
+override LDFLAGS += -fuse-ld=lld
+endif
 
 ifeq ($(SANITIZE),1)
 OBJ      := $(OUTPUT)/obj-san
@@ -73,6 +94,9 @@ DEB_PKGS   := gcc make clang llvm binutils pkg-config bpftool libbpf-dev libelf-
 	      libzstd-dev libarchive-dev libcapstone-dev libncurses-dev \
 	      libmicrohttpd-dev zstd python3 python3-zstandard tmux clang-format clang-tidy \
 	      cppcheck libclang-rt-14-dev dpkg-dev
+# tests/arm64: the emulated arm64 guest (qemu), packing its root (cpio, xz for its modules),
+# linking for it (lld)
+DEB_PKGS   += qemu-system-arm cpio xz-utils lld
 
 -include $(sort $(wildcard */module.mk))
 
@@ -114,7 +138,7 @@ FORCE:
 
 # --- BPF -------------------------------------------------------------------------------------
 
-$(OUTPUT)/vmlinux.h:
+$(OUTPUT)/vmlinux.h: $(VMLINUX_H)
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
 ifdef VMLINUX_H

@@ -41,7 +41,8 @@
 
 #include "record/recorder_internal.h"
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int libbpf_print(enum libbpf_print_level level,
+							      const char *fmt, va_list ap)
 {
 	if (level != LIBBPF_WARN || getenv("XGOTOP_LIBBPF_QUIET"))
 		return 0;
