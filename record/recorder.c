@@ -528,6 +528,9 @@ int recorder__start(struct recorder *r)
 	if (!r->o.quiet && r->unavailable[0])
 		fprintf(stderr, "xgotop record: not available for this binary: %s\n",
 			r->unavailable);
+	/* the budget's units in before a launched program runs: its first goroutines (main's
+	 * among them) are created in its first milliseconds */
+	rec__budget_turn(r, rec__clock_ns(CLOCK_MONOTONIC));
 	return rec_target__resume(&r->t);
 }
 

@@ -175,8 +175,8 @@ int rec__budget_start(struct recorder *r);
 void rec__budget_change(struct recorder *r, double limit);
 /* Whether full mode's status probes are in under a budget (the walks need not run then). */
 bool rec__status_in(const struct recorder *r);
-/* Each turn of the event loop: the budget's decisions when one is due, and the units put in
- * or taken out as they say. */
+/* Each turn of the event loop, and once before a launched target runs: the budget's
+ * decisions when one is due, and the units put in or taken out as they say. */
 void rec__budget_turn(struct recorder *r, uint64_t now);
 /* A walk's tick (rec_walk_opts.tick, ctx the recorder): the decisions when due, and the
  * units whose window ended taken out, so that a long walk does not keep them in. */

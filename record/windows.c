@@ -279,7 +279,7 @@ void rec__budget_turn(struct recorder *r, uint64_t now)
 {
 	if (!r->budgeted)
 		return;
-	/* the units' first windows start with the event loop, not before */
+	/* the units' first windows start as the target is let go (recorder__start) */
 	if (!r->budget_begun) {
 		rec_budget__init(&r->budget, r->budget_limit, r->trap_ns, r->nunits, now,
 				 rec__process_cpu_ns(r->t.pid));
