@@ -379,15 +379,14 @@ int recorder__run(struct recorder *r, struct sink *sink)
 					sink_pump__stop(pump, "target exited");
 			}
 		}
-		err = drain(r);
-		if (err < 0) {
-			xg_error(err, "ring buffer: %s", strerror(-err));
+		n = drain(r);
+		if (n < 0) {
+			err = xg_error(n, "ring buffer: %s", strerror(-n));
 			break;
 		}
 		/* an idle target: fewer wakeups, down to one per IDLE_POLL_MAX_MS (the BPF side
 		 * still wakes the loop when a quarter of the buffer fills) */
-		idle_ms = err ? r->o.poll_ms : idle_ms * 2 > idle_max ? idle_max : idle_ms * 2;
-		err = 0;
+		idle_ms = n ? r->o.poll_ms : idle_ms * 2 > idle_max ? idle_max : idle_ms * 2;
 		now = rec__clock_ns(CLOCK_MONOTONIC);
 		rec__budget_turn(r, now);
 		poll_target(r, now, false);
