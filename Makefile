@@ -249,6 +249,16 @@ go-progs:
 
 TEST_DEPS += $(BIN) $(UNIT_BIN) $(UNIT_GO_BIN) $(addprefix $(FUZZ_REPLAY)/,$(FUZZ_NAMES)) go-progs
 
+# arm64, part of `make test` on an x86 host: tests/inspect.test and tests/offsets.test also
+# read the Go programs cross-built for arm64 ($(OUTPUT)/arm64/go).
+ifeq ($(ARCH)-$(HOST_ARCH),x86-x86)
+.PHONY: go-progs-arm64
+go-progs-arm64:
+	$(Q)GOARCH=arm64 tests/go/build.sh $(OUTPUT)/arm64/go $(GO_VERSIONS)
+
+TEST_DEPS += go-progs-arm64
+endif
+
 # The unit tests run twice: plain and under ASan+UBSan. T=NAME runs the suites whose name
 # contains NAME, T=unit/NAME the unit tests whose name contains NAME (tests/run NAME...).
 .PHONY: test
