@@ -249,10 +249,10 @@ go-progs:
 
 TEST_DEPS += $(BIN) $(UNIT_BIN) $(UNIT_GO_BIN) $(addprefix $(FUZZ_REPLAY)/,$(FUZZ_NAMES)) go-progs
 
-# arm64, emulated, part of `make test` on an x86 host: tests/inspect.test and tests/offsets.test
-# also read the Go programs cross-built for arm64 ($(OUTPUT)/arm64/go), and tests/arm64.test runs
-# suites in an arm64 guest (tests/arm64/vm) with the ARCH=arm64 build. `make test-arm64` runs
-# that part alone.
+# arm64, emulated, part of `make test` on an x86 host: tests/inspect.test, tests/offsets.test and
+# the unit-go-arm64 suite read the Go programs cross-built for arm64 ($(OUTPUT)/arm64/go), and
+# tests/arm64.test runs suites in an arm64 guest (tests/arm64/vm) with the ARCH=arm64 build.
+# `make test-arm64` runs that part alone.
 ifeq ($(ARCH)-$(HOST_ARCH),x86-x86)
 .PHONY: go-progs-arm64 arm64-build test-arm64
 go-progs-arm64:
@@ -265,7 +265,7 @@ TEST_DEPS += go-progs-arm64 arm64-build
 
 test-arm64: $(TEST_DEPS)
 	$(Q)OUTPUT=$(OUTPUT) XGOTOP=$(abspath $(BIN)) GO_VERSIONS="$(GO_VERSIONS)" \
-		tests/run arm64 inspect offsets
+		tests/run arm64 inspect offsets unit-go-arm64
 endif
 
 # The unit tests run twice: plain and under ASan+UBSan. T=NAME runs the suites whose name
