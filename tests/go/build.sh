@@ -15,6 +15,8 @@
 #   cgostripped  cgo, and -s -w
 #   cgopie       cgo, external linking, -buildmode=pie
 #   cgopiestripped  cgopie, and -s -w
+# and, as OUTDIR/<newest version>/pprof, Go's own pprof (cmd/pprof: tests/prodmode.test reads
+# profiles with it, in the arm64 guest too, where there is no Go toolchain).
 # A target newer than its sources is not rebuilt. Toolchains come from tests/go-toolchains.sh.
 # GOARCH: the host's unless set. Cross-built cgo variants link with clang and lld against the
 # Debian sysroot of that architecture (arm64: tests/arm64/fetch.sh's, fetched when missing).
@@ -53,21 +55,28 @@ while read -r v root _; do
 			jobs+=("$v $root $prog $var")
 		done
 	done
+	last="$v $root"
 done <<<"$roots"
+jobs+=("$last pprof tool")
 
 build_one() {
 	set -euo pipefail
 	local v=$1 root=$2 prog=$3 var=$4 dir=$here/$3
-	local target=$out/$v/$prog.$var
+	local target=$out/$v/$prog.$var pkg=.
 	local newest
-	newest=$(find "$dir" -type f -newer "$target" 2>/dev/null | head -n 1 || true)
+	if [ "$var" = tool ]; then
+		target=$out/$v/$prog pkg=cmd/$prog dir=$here
+		newest=""
+	else
+		newest=$(find "$dir" -type f -newer "$target" 2>/dev/null | head -n 1 || true)
+	fi
 	if [ -x "$target" ] && [ -z "$newest" ]; then
 		return 0
 	fi
 	mkdir -p "$out/$v"
 	local cgo=0 flags=()
 	case $var in
-	default) ;;
+	default | tool) ;;
 	stripped) flags=(-ldflags=-s\ -w) ;;
 	pie) flags=(-buildmode=pie) ;;
 	strippedpie) flags=(-buildmode=pie -ldflags=-s\ -w) ;;
@@ -81,7 +90,7 @@ build_one() {
 	# lld in the link flags, not in CC: cgo's compiler check rejects an unused -fuse-ld
 	[ -z "$cross_cc" ] || env=(CC="$cross_cc" CGO_LDFLAGS=-fuse-ld=lld)
 	(cd "$dir" && env "${env[@]}" GOROOT="$root" CGO_ENABLED=$cgo "$root/bin/go" build \
-		"${flags[@]}" -o "$target.tmp" . ) ||
+		"${flags[@]}" -o "$target.tmp" "$pkg" ) ||
 		{ echo "build.sh: Go $v $GOARCH: $prog.$var failed" >&2; return 1; }
 	mv "$target.tmp" "$target"
 }
