@@ -46,8 +46,8 @@ ARM64_CACHE := $(shell tests/arm64/fetch.sh)
 ifeq ($(wildcard $(ARM64_CACHE)/sysroot),)
 $(error tests/arm64/fetch.sh failed: no arm64 sysroot)
 endif
-OUTPUT    := $(OUTPUT)/arm64
-BIN       := $(OUTPUT)/xgotop
+override OUTPUT := $(OUTPUT)/arm64
+override BIN := $(OUTPUT)/xgotop
 CC        := $(CLANG) --target=aarch64-linux-gnu --sysroot=$(ARM64_CACHE)/sysroot
 VMLINUX_H := $(ARM64_CACHE)/vmlinux.h
 override LDFLAGS += -fuse-ld=lld
@@ -248,6 +248,25 @@ go-progs:
 	$(Q)tests/go/build.sh $(OUTPUT)/go $(GO_VERSIONS)
 
 TEST_DEPS += $(BIN) $(UNIT_BIN) $(UNIT_GO_BIN) $(addprefix $(FUZZ_REPLAY)/,$(FUZZ_NAMES)) go-progs
+
+# arm64, emulated, part of `make test` on an x86 host: tests/inspect.test, tests/offsets.test and
+# the unit-go-arm64 suite read the Go programs cross-built for arm64 ($(OUTPUT)/arm64/go), and
+# tests/arm64.test runs suites in an arm64 guest (tests/arm64/vm) with the ARCH=arm64 build.
+# `make test-arm64` runs that part alone.
+ifeq ($(ARCH)-$(HOST_ARCH),x86-x86)
+.PHONY: go-progs-arm64 arm64-build test-arm64
+go-progs-arm64:
+	$(Q)GOARCH=arm64 tests/go/build.sh $(OUTPUT)/arm64/go $(GO_VERSIONS)
+
+arm64-build:
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 all $(OUTPUT)/arm64/unit-tests
+
+TEST_DEPS += go-progs-arm64 arm64-build
+
+test-arm64: $(TEST_DEPS)
+	$(Q)OUTPUT=$(OUTPUT) XGOTOP=$(abspath $(BIN)) GO_VERSIONS="$(GO_VERSIONS)" \
+		tests/run arm64 inspect offsets unit-go-arm64
+endif
 
 # The unit tests run twice: plain and under ASan+UBSan. T=NAME runs the suites whose name
 # contains NAME, T=unit/NAME the unit tests whose name contains NAME (tests/run NAME...).
