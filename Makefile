@@ -259,7 +259,7 @@ go-progs-arm64:
 	$(Q)GOARCH=arm64 tests/go/build.sh $(OUTPUT)/arm64/go $(GO_VERSIONS)
 
 arm64-build:
-	$(Q)$(MAKE) --no-print-directory ARCH=arm64 all $(OUTPUT)/arm64/unit-tests
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 all $(OUTPUT)/arm64/unit-tests $(OUTPUT)/arm64/xgt-gen
 
 TEST_DEPS += go-progs-arm64 arm64-build
 
