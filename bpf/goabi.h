@@ -64,8 +64,12 @@
 #define GO_ARG_SPILL(fp, i) GO_AMD64_ARG_SPILL(fp, i)
 /* A task's TLS base, which tls_g_off is relative to. */
 #define GO_TLS_BASE(task) BPF_CORE_READ(task, thread.fsbase)
+/* A CPU sample finds the g in TLS (any code the thread runs keeps it there). */
+#define GO_G_IN_TLS 1
 /* The zero flag, for probes placed on the jcc after a compare-and-swap. */
 #define GO_ZF(r) (((r)->flags >> 6) & 1)
+/* Whether a jbe / b.ls there is taken (CF or ZF set), for probes on a stack check's branch. */
+#define GO_BRANCH_LS(r) (((r)->flags & 0x41) != 0)
 /* Interrupted registers (a perf event's) are the user's: CPL 3. cs (with its padding) is
  * read as the whole word: a perf event program's context allows only word-sized loads. */
 #define GO_USER_MODE(r) (((*(const volatile __u64 *)&(r)->cs) & 3) == 3)
@@ -117,6 +121,8 @@ static __always_inline __u64 go_entry_ret(const struct pt_regs *r)
 #define GO_SP(r)	    ((r)->sp)
 #define GO_PC(r)	    ((r)->pc)
 #define GO_ZF(r)	    (((r)->pstate >> 30) & 1)
+/* b.ls: C clear or Z set (pstate N Z C V = bits 31..28) */
+#define GO_BRANCH_LS(r)	    ((((r)->pstate >> 29) & 1) == 0 || (((r)->pstate >> 30) & 1))
 /* EL0 */
 #define GO_USER_MODE(r)	    (((r)->pstate & 0xf) == 0)
 
@@ -125,6 +131,9 @@ static __always_inline __u64 go_entry_ret(const struct pt_regs *r)
 #define GO_ARG_SPILL(fp, i) 0
 /* TPIDR_EL0 */
 #define GO_TLS_BASE(task)   BPF_CORE_READ(task, thread.uw.tp_value)
+/* A CPU sample takes the g from the interrupted user registers (x28): Go keeps g in TLS only
+ * when it links cgo, while x28 is the g in all Go code (checked against the g's m). */
+#define GO_G_IN_TLS	    0
 
 /* x0..x15 (the numbering of record/'s site descriptors is per architecture) */
 static __always_inline void go_regs(const struct pt_regs *r, __u64 v[16])

@@ -105,6 +105,26 @@ uint64_t gobin_code__global(const struct gobin_code *c, size_t i, int k, unsigne
  * (x86-64 `lea r, [rip + X]`; arm64 `adr`, or `add xD, xN, #o` right after `adrp xN, P`), or 0. */
 uint64_t gobin_code__global_addr(const struct gobin_code *c, size_t i);
 
+/*
+ * A compare-and-swap of a 32-bit word at displacement disp from an object (g.atomicstatus in
+ * a g), and the instruction where a probe sees its outcome: the flags say whether the exchange
+ * happened, and registers hold the object, the old and the new word.
+ */
+struct gobin_cas_site {
+	size_t at;	   /* the instruction to probe */
+	int base;	   /* register holding the object's address plus base_adj */
+	uint32_t base_adj; /* 0, or disp when only the word's own address survives */
+	int old_reg;	   /* register holding the old word when the exchange happened */
+	int new_reg;	   /* register holding the new word, or -1 (then read the word) */
+	bool ok_zf;	   /* the exchange happened when ZF is 1 (else when it is 0) */
+};
+
+/* The CAS sites on a 32-bit word at [object + disp] in c (x86-64: `lock cmpxchg`; arm64: the
+ * casal and ldaxr/stlxr paths Go emits for each), at most max into out; returns how many.
+ * Registers above 15 are never used (bpf/goabi.h go_regs). */
+int gobin_code__cas32_sites(const struct gobin_code *c, int32_t disp, struct gobin_cas_site *out,
+			    size_t max);
+
 /* The x86-64 detail of instruction i, or NULL when c is not x86-64 code. */
 const cs_x86 *gobin_code__x86(const struct gobin_code *c, size_t i);
 

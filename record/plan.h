@@ -51,7 +51,8 @@ struct rec_probe {
 	uint32_t off;	   /* from the function's entry */
 	bool emulated;	   /* the kernel emulates the instruction (one trap, no single-step) */
 	char insn[64];	   /* the instruction there */
-	uint64_t cookie;   /* bpf_get_attach_cookie(): index into sites[] for cas_site */
+	uint64_t cookie;   /* bpf_get_attach_cookie(): index into sites[] for cas_site; for
+			    * go_new XGB_NEWG_*; XGB_COOKIE_FRAMED on a framed entry site */
 };
 
 #define REC_MAX_TYPSITES 128
