@@ -111,6 +111,8 @@ struct xgb_wrapper {
  * check (arm64's b.ls; x86-64's jbe where no push rbp follows): a hit that takes the branch
  * goes to morestack, and the function starts over from its entry (no call to report) */
 #define XGB_COOKIE_CHECK (1ull << 61)
+/* the flags above, which a program's own use of the cookie masks out */
+#define XGB_COOKIE_FLAGS (XGB_COOKIE_FRAMED | XGB_COOKIE_CHECK)
 
 /*
  * One ring-buffer record: this fixed part, then nframes u64 PCs (innermost first) when stacks

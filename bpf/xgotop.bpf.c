@@ -1102,7 +1102,7 @@ int gc_end(struct pt_regs *ctx)
 SEC("uprobe")
 int go_new(struct pt_regs *ctx)
 {
-	bool coro = (bpf_get_attach_cookie(ctx) & ~XGB_COOKIE_FRAMED) == XGB_NEWG_G;
+	bool coro = (bpf_get_attach_cookie(ctx) & ~XGB_COOKIE_FLAGS) == XGB_NEWG_G;
 	__u64 g = GO_G(ctx), arg2 = GO_ARG2(ctx), gp, goid;
 
 	if (!our_process(ctx, XGB_PROG_GO_NEW))
