@@ -72,11 +72,15 @@ struct gobin_arch_ops {
 	/* changes nothing a probe at a function's entry reads (argument registers, g, frame
 	 * pointer, return address, stack pointer) and goes on to the next instruction */
 	bool (*keeps_entry)(csh h, const cs_insn *in);
-	/* prev is the instruction before in, or NULL */
-	uint64_t (*global)(const cs_insn *prev, const cs_insn *in, int k, unsigned int *size);
+	/* prev and prev2 are the instructions before in, or NULL */
+	uint64_t (*global)(const cs_insn *prev2, const cs_insn *prev, const cs_insn *in, int k,
+			   unsigned int *size);
 	uint64_t (*global_addr)(const cs_insn *prev, const cs_insn *in);
 	int (*cas32_sites)(const struct gobin_code *c, int32_t disp, struct gobin_cas_site *out,
 			   size_t max);
+	uint64_t (*global_inc32)(const struct gobin_code *c, size_t i);
+	bool (*stores_zero)(const cs_insn *in);
+	int (*atomic_store_base)(const cs_insn *in);
 };
 
 /* --- x86-64 ---------------------------------------------------------------------------------- */
@@ -239,11 +243,13 @@ static bool x86_frame_push(const cs_insn *in)
 	       x->operands[0].reg == X86_REG_RBP;
 }
 
-static uint64_t x86_global(const cs_insn *prev, const cs_insn *in, int k, unsigned int *size)
+static uint64_t x86_global(const cs_insn *prev2, const cs_insn *prev, const cs_insn *in, int k,
+			   unsigned int *size)
 {
 	const cs_x86 *x = &in->detail->x86;
 	const cs_x86_op *op;
 
+	(void)prev2;
 	(void)prev;
 	if (k < 0 || k >= x->op_count)
 		return 0;
@@ -260,10 +266,42 @@ static uint64_t x86_global_addr(const cs_insn *prev, const cs_insn *in)
 {
 	if (in->id != X86_INS_LEA || x86_dest_reg(in) < 0)
 		return 0;
-	return x86_global(prev, in, 1, NULL);
+	return x86_global(NULL, prev, in, 1, NULL);
+}
+
+/* mov [mem], 0 */
+static bool x86_stores_zero(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	return in->id == X86_INS_MOV && x->op_count == 2 && x->operands[0].type == X86_OP_MEM &&
+	       x->operands[1].type == X86_OP_IMM && x->operands[1].imm == 0;
+}
+
+/* xchg [r], r2 */
+static int x86_atomic_store_base(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	if (in->id != X86_INS_XCHG)
+		return -1;
+	for (int k = 0; k < x->op_count; k++)
+		if (x->operands[k].type == X86_OP_MEM && x->operands[k].mem.disp == 0 &&
+		    x->operands[k].mem.index == X86_REG_INVALID &&
+		    x->operands[k].mem.segment == X86_REG_INVALID)
+			return x86_regnum(x->operands[k].mem.base);
+	return -1;
 }
 
 /* --- arm64 ------------------------------------------------------------------------------------ */
+
+/* arm64 words capstone 4 does not decode, or decodes without the fields needed here */
+#define A64_CAS32(w)   (((w)&0xffa07c00u) == 0x88a07c00u) /* cas{,a,l,al} ws, wt, [xn] */
+#define A64_LDAXR32(w) (((w)&0xfffffc00u) == 0x885ffc00u) /* ldaxr wt, [xn] */
+#define A64_STLXR32(w) (((w)&0xffe0fc00u) == 0x8800fc00u) /* stlxr ws, wt, [xn] */
+#define A64_RS(w)      ((int)(((w) >> 16) & 31))
+#define A64_RN(w)      ((int)(((w) >> 5) & 31))
+#define A64_RT(w)      ((int)((w)&31))
 
 /* A word capstone does not know (e.g. ARMv8.1 atomics such as casal in capstone 4) is kept as
  * an instruction with id 0 and no operands: it is none of the kinds asked about. */
@@ -463,7 +501,25 @@ static uint64_t arm64_adrp_page(const cs_insn *prev, unsigned int reg)
 	return (uint64_t)a->operands[1].imm;
 }
 
-static uint64_t arm64_global(const cs_insn *prev, const cs_insn *in, int k, unsigned int *size)
+/* The access size of a load or store of a general register (the size field of the
+ * unsigned-offset, unscaled, pre- and post-index and acquire/release forms), else 8 or 4 by the
+ * width of its register operand. */
+static unsigned int arm64_access_size(const cs_insn *in)
+{
+	uint32_t w = arm64_word(in);
+	const cs_arm64 *a = &in->detail->arm64;
+
+	if ((w & 0x3b000000u) == 0x39000000u || (w & 0x3b200000u) == 0x38000000u ||
+	    (w & 0x3f000000u) == 0x08000000u)
+		return 1u << (w >> 30);
+	return a->operands[0].type == ARM64_OP_REG && a->operands[0].reg >= ARM64_REG_W0 &&
+		       a->operands[0].reg <= ARM64_REG_W30
+		   ? 4
+		   : 8;
+}
+
+static uint64_t arm64_global(const cs_insn *prev2, const cs_insn *prev, const cs_insn *in, int k,
+			     unsigned int *size)
 {
 	const cs_arm64 *a = &in->detail->arm64;
 	const cs_arm64_op *op;
@@ -475,20 +531,19 @@ static uint64_t arm64_global(const cs_insn *prev, const cs_insn *in, int k, unsi
 	if (op->type != ARM64_OP_MEM || op->mem.index != ARM64_REG_INVALID)
 		return 0;
 	page = arm64_adrp_page(prev, op->mem.base);
+	/* adrp xB, page; add xB, xB, #lo; ldar/stlr w, [xB] (no immediate offset there) */
+	if (!page && prev && prev2 && prev->id == ARM64_INS_ADD &&
+	    prev->detail->arm64.op_count == 3 &&
+	    prev->detail->arm64.operands[0].reg == op->mem.base &&
+	    prev->detail->arm64.operands[2].type == ARM64_OP_IMM) {
+		page = arm64_adrp_page(prev2, prev->detail->arm64.operands[1].reg);
+		if (page)
+			page += (uint64_t)prev->detail->arm64.operands[2].imm;
+	}
 	if (!page)
 		return 0;
-	if (size) {
-		if (in->id == ARM64_INS_LDRB || in->id == ARM64_INS_STRB)
-			*size = 1;
-		else if (in->id == ARM64_INS_LDRH || in->id == ARM64_INS_STRH)
-			*size = 2;
-		else
-			*size = a->operands[0].type == ARM64_OP_REG &&
-					a->operands[0].reg >= ARM64_REG_W0 &&
-					a->operands[0].reg <= ARM64_REG_W30
-				    ? 4
-				    : 8;
-	}
+	if (size)
+		*size = arm64_access_size(in);
 	return page + (uint64_t)(int64_t)op->mem.disp;
 }
 
@@ -508,8 +563,31 @@ static uint64_t arm64_global_addr(const cs_insn *prev, const cs_insn *in)
 
 static int x86_cas32_sites(const struct gobin_code *c, int32_t disp, struct gobin_cas_site *out,
 			   size_t max);
+static uint64_t x86_global_inc32(const struct gobin_code *c, size_t i);
+static uint64_t arm64_global_inc32(const struct gobin_code *c, size_t i);
 static int arm64_cas32_sites(const struct gobin_code *c, int32_t disp, struct gobin_cas_site *out,
 			     size_t max);
+
+/* str xzr|wzr, [mem] */
+static bool arm64_stores_zero(const cs_insn *in)
+{
+	const cs_arm64 *a = &in->detail->arm64;
+
+	return (in->id == ARM64_INS_STR || in->id == ARM64_INS_STUR) && a->op_count == 2 &&
+	       a->operands[0].type == ARM64_OP_REG &&
+	       (a->operands[0].reg == ARM64_REG_XZR || a->operands[0].reg == ARM64_REG_WZR);
+}
+
+/* stlr r2, [r] */
+static int arm64_atomic_store_base(const cs_insn *in)
+{
+	uint32_t w = arm64_word(in);
+
+	/* stlr: size 1x, 001000 1 0 0 11111 1 11111 Rn Rt */
+	if (!in->id || (w & 0xbffffc00u) != 0x889ffc00u)
+		return -1;
+	return A64_RN(w);
+}
 
 static const struct gobin_arch_ops arch_ops[] = {
     [GOBIN_ARCH_X86_64] =
@@ -536,6 +614,9 @@ static const struct gobin_arch_ops arch_ops[] = {
 	    .global = x86_global,
 	    .global_addr = x86_global_addr,
 	    .cas32_sites = x86_cas32_sites,
+	    .global_inc32 = x86_global_inc32,
+	    .stores_zero = x86_stores_zero,
+	    .atomic_store_base = x86_atomic_store_base,
 	},
     [GOBIN_ARCH_ARM64] =
 	{
@@ -563,6 +644,9 @@ static const struct gobin_arch_ops arch_ops[] = {
 	    .global = arm64_global,
 	    .global_addr = arm64_global_addr,
 	    .cas32_sites = arm64_cas32_sites,
+	    .global_inc32 = arm64_global_inc32,
+	    .stores_zero = arm64_stores_zero,
+	    .atomic_store_base = arm64_atomic_store_base,
 	},
 };
 
@@ -794,7 +878,8 @@ bool gobin_code__emulated(const struct gobin_code *c, size_t i)
 
 uint64_t gobin_code__global(const struct gobin_code *c, size_t i, int k, unsigned int *size)
 {
-	return c->ops->global(i ? &c->insn[i - 1] : NULL, &c->insn[i], k, size);
+	return c->ops->global(i > 1 ? &c->insn[i - 2] : NULL, i ? &c->insn[i - 1] : NULL,
+			      &c->insn[i], k, size);
 }
 
 uint64_t gobin_code__global_addr(const struct gobin_code *c, size_t i)
@@ -1023,14 +1108,6 @@ static int x86_cas32_sites(const struct gobin_code *c, int32_t disp, struct gobi
 	return n;
 }
 
-/* arm64 words capstone 4 does not decode, or decodes without the fields needed here */
-#define A64_CAS32(w)   (((w)&0xffa07c00u) == 0x88a07c00u) /* cas{,a,l,al} ws, wt, [xn] */
-#define A64_LDAXR32(w) (((w)&0xfffffc00u) == 0x885ffc00u) /* ldaxr wt, [xn] */
-#define A64_STLXR32(w) (((w)&0xffe0fc00u) == 0x8800fc00u) /* stlxr ws, wt, [xn] */
-#define A64_RS(w)      ((int)(((w) >> 16) & 31))
-#define A64_RN(w)      ((int)(((w) >> 5) & 31))
-#define A64_RT(w)      ((int)((w)&31))
-
 /* The register that `add xd, xs, #imm` at i adds imm to when it writes d, else -1. */
 static int arm64_add_imm_src(const cs_insn *in, int d, int64_t imm)
 {
@@ -1180,6 +1257,69 @@ int gobin_code__cas32_sites(const struct gobin_code *c, int32_t disp, struct gob
 			    size_t max)
 {
 	return c->ops->cas32_sites(c, disp, out, max);
+}
+
+/* --- globals --------------------------------------------------------------------------------- */
+
+/* inc dword [rip + X], or add dword [rip + X], 1 */
+static uint64_t x86_global_inc32(const struct gobin_code *c, size_t i)
+{
+	const cs_insn *in = &c->insn[i];
+	const cs_x86 *x = &in->detail->x86;
+
+	if ((in->id != X86_INS_INC && in->id != X86_INS_ADD) || x->op_count < 1 ||
+	    x->operands[0].size != 4)
+		return 0;
+	if (in->id == X86_INS_ADD &&
+	    (x->op_count != 2 || x->operands[1].type != X86_OP_IMM || x->operands[1].imm != 1))
+		return 0;
+	return gobin_code__global(c, i, 0, NULL);
+}
+
+/* ldr wV, [X]; add wN, wV, #1; str wN, [X]: the str (adrp instructions between them) */
+static uint64_t arm64_global_inc32(const struct gobin_code *c, size_t i)
+{
+	const cs_insn *in = &c->insn[i];
+	unsigned int size = 0;
+	uint64_t x;
+	int r;
+
+	if (in->id != ARM64_INS_STR && in->id != ARM64_INS_STUR)
+		return 0;
+	x = gobin_code__global(c, i, 1, &size);
+	r = arm64_reg_op(in, 0);
+	if (!x || size != 4 || r < 0)
+		return 0;
+	for (size_t k = i; k-- > 0 && i - k <= 3;) {
+		int v = arm64_add_imm_src(&c->insn[k], r, 1);
+
+		if (v < 0)
+			continue;
+		for (size_t l = k; l-- > 0 && k - l <= 2;) {
+			unsigned int ls = 0;
+
+			if (c->insn[l].id == ARM64_INS_LDR && arm64_reg_op(&c->insn[l], 0) == v &&
+			    gobin_code__global(c, l, 1, &ls) == x && ls == 4)
+				return x;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+uint64_t gobin_code__global_inc32(const struct gobin_code *c, size_t i)
+{
+	return c->ops->global_inc32(c, i);
+}
+
+bool gobin_code__stores_zero(const struct gobin_code *c, size_t i)
+{
+	return c->insn[i].id && c->ops->stores_zero(&c->insn[i]);
+}
+
+int gobin_code__atomic_store_base(const struct gobin_code *c, size_t i)
+{
+	return c->insn[i].id ? c->ops->atomic_store_base(&c->insn[i]) : -1;
 }
 
 /* --- probe placement -------------------------------------------------------------------------- */

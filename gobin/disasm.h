@@ -98,7 +98,8 @@ bool gobin_code__call(const struct gobin_code *c, size_t i, uint64_t *target);
 bool gobin_code__emulated(const struct gobin_code *c, size_t i);
 
 /* The link-time address of the global that memory operand k of instruction i refers to
- * (x86-64 [rip + X]; arm64 [xN, #o] right after `adrp xN, P`), with the access size in *size
+ * (x86-64 [rip + X]; arm64 [xN, #o] right after `adrp xN, P`, or [xN] right after `adrp xN, P;
+ * add xN, xN, #lo`), with the access size in *size
  * when size is not NULL; 0 when operand k is not such a reference. */
 uint64_t gobin_code__global(const struct gobin_code *c, size_t i, int k, unsigned int *size);
 /* The link-time address of a global that instruction i puts in its destination register
@@ -124,6 +125,16 @@ struct gobin_cas_site {
  * Registers above 15 are never used (bpf/goabi.h go_regs). */
 int gobin_code__cas32_sites(const struct gobin_code *c, int32_t disp, struct gobin_cas_site *out,
 			    size_t max);
+
+/* The link-time address of a 32-bit global that instruction i increments by one (x86-64 `inc
+ * dword [rip + X]`, `add dword [rip + X], 1`; arm64 the `str` of `ldr w, [X]; add w, w, #1;
+ * str w, [X]`), or 0. */
+uint64_t gobin_code__global_inc32(const struct gobin_code *c, size_t i);
+/* Whether instruction i stores zero to memory (x86-64 `mov [m], 0`; arm64 `str xzr, [m]`). */
+bool gobin_code__stores_zero(const struct gobin_code *c, size_t i);
+/* The register (number) holding the address instruction i stores to atomically without a
+ * displacement (x86-64 `xchg [r], r2`; arm64 `stlr r2, [r]`), or -1. */
+int gobin_code__atomic_store_base(const struct gobin_code *c, size_t i);
 
 /* The x86-64 detail of instruction i, or NULL when c is not x86-64 code. */
 const cs_x86 *gobin_code__x86(const struct gobin_code *c, size_t i);
