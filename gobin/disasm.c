@@ -79,6 +79,12 @@ struct gobin_arch_ops {
 	int (*cas32_sites)(const struct gobin_code *c, int32_t disp, struct gobin_cas_site *out,
 			   size_t max);
 	uint64_t (*global_inc32)(const struct gobin_code *c, size_t i);
+	/* the frame the prologue allocates, 0 for a frame pointer alone, -1 when unknown */
+	int64_t (*frame_size)(const struct gobin_code *c);
+	/* whether in stores register reg to the spill slot of argument arg (0-based) */
+	bool (*spills_arg)(const cs_insn *in, int64_t frame, int arg, int reg);
+	int nargs;	     /* integer argument registers of ABIInternal */
+	const int *arg_regs; /* their numbers, in order */
 	bool (*stores_zero)(const cs_insn *in);
 	int (*atomic_store_base)(const cs_insn *in);
 };
@@ -291,6 +297,41 @@ static int x86_atomic_store_base(const cs_insn *in)
 		    x->operands[k].mem.segment == X86_REG_INVALID)
 			return x86_regnum(x->operands[k].mem.base);
 	return -1;
+}
+
+/* RAX, RBX, RCX, RDI, RSI, R8, R9, R10, R11 */
+static const int x86_arg_regs[] = {0, 3, 1, 7, 6, 8, 9, 10, 11};
+
+/* `sub rsp, N` after `push rbp` (and `mov rbp, rsp`) */
+static int64_t x86_frame_size(const struct gobin_code *c)
+{
+	bool pushed = false;
+
+	for (size_t i = 0; i < c->n && i < 12; i++) {
+		const cs_insn *in = &c->insn[i];
+		const cs_x86 *x = &in->detail->x86;
+
+		if (x86_frame_push(in))
+			pushed = true;
+		else if (pushed && in->id == X86_INS_SUB && x->op_count == 2 &&
+			 x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RSP &&
+			 x->operands[1].type == X86_OP_IMM)
+			return x->operands[1].imm;
+	}
+	return pushed ? 0 : -1;
+}
+
+/* mov [rsp + frame + 16 + 8 * arg], reg: above the saved rbp and the return address */
+static bool x86_spills_arg(const cs_insn *in, int64_t frame, int arg, int reg)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	return in->id == X86_INS_MOV && x->op_count == 2 && x->operands[0].type == X86_OP_MEM &&
+	       x->operands[0].mem.base == X86_REG_RSP &&
+	       x->operands[0].mem.index == X86_REG_INVALID &&
+	       x->operands[0].mem.segment == X86_REG_INVALID &&
+	       x->operands[0].mem.disp == frame + 16 + 8 * arg && x->operands[0].size == 8 &&
+	       x->operands[1].type == X86_OP_REG && x86_regnum(x->operands[1].reg) == reg;
 }
 
 /* --- arm64 ------------------------------------------------------------------------------------ */
@@ -589,6 +630,34 @@ static int arm64_atomic_store_base(const cs_insn *in)
 	return A64_RN(w);
 }
 
+static const int arm64_arg_regs[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
+/* `str x30, [sp, #-N]!` (after the stack check) */
+static int64_t arm64_frame_size(const struct gobin_code *c)
+{
+	for (size_t i = 0; i < c->n && i < 8; i++) {
+		const cs_insn *in = &c->insn[i];
+		const cs_arm64 *a = &in->detail->arm64;
+
+		if (in->id == ARM64_INS_STR && arm64_frame_setup(c->h, in))
+			return -a->operands[1].mem.disp;
+	}
+	return -1;
+}
+
+/* str xR, [sp, #frame + 8 + 8 * arg]: the caller's outgoing argument area, above the word at
+ * the caller's sp */
+static bool arm64_spills_arg(const cs_insn *in, int64_t frame, int arg, int reg)
+{
+	const cs_arm64 *a = &in->detail->arm64;
+
+	return in->id == ARM64_INS_STR && a->op_count == 2 && a->operands[0].type == ARM64_OP_REG &&
+	       a->operands[0].reg == (unsigned int)(ARM64_REG_X0 + reg) &&
+	       a->operands[1].type == ARM64_OP_MEM && a->operands[1].mem.base == ARM64_REG_SP &&
+	       a->operands[1].mem.index == ARM64_REG_INVALID && !a->writeback &&
+	       a->operands[1].mem.disp == frame + 8 + 8 * arg;
+}
+
 static const struct gobin_arch_ops arch_ops[] = {
     [GOBIN_ARCH_X86_64] =
 	{
@@ -615,6 +684,10 @@ static const struct gobin_arch_ops arch_ops[] = {
 	    .global_addr = x86_global_addr,
 	    .cas32_sites = x86_cas32_sites,
 	    .global_inc32 = x86_global_inc32,
+	    .frame_size = x86_frame_size,
+	    .spills_arg = x86_spills_arg,
+	    .nargs = 9,
+	    .arg_regs = x86_arg_regs,
 	    .stores_zero = x86_stores_zero,
 	    .atomic_store_base = x86_atomic_store_base,
 	},
@@ -645,6 +718,10 @@ static const struct gobin_arch_ops arch_ops[] = {
 	    .global_addr = arm64_global_addr,
 	    .cas32_sites = arm64_cas32_sites,
 	    .global_inc32 = arm64_global_inc32,
+	    .frame_size = arm64_frame_size,
+	    .spills_arg = arm64_spills_arg,
+	    .nargs = 16,
+	    .arg_regs = arm64_arg_regs,
 	    .stores_zero = arm64_stores_zero,
 	    .atomic_store_base = arm64_atomic_store_base,
 	},
@@ -1305,6 +1382,24 @@ static uint64_t arm64_global_inc32(const struct gobin_code *c, size_t i)
 		return 0;
 	}
 	return 0;
+}
+
+int64_t gobin_code__frame_size(const struct gobin_code *c)
+{
+	return c->ops->frame_size(c);
+}
+
+int gobin_code__arg_reg(const struct gobin_code *c, int arg)
+{
+	return arg >= 0 && arg < c->ops->nargs ? c->ops->arg_regs[arg] : -1;
+}
+
+bool gobin_code__spills_arg(const struct gobin_code *c, size_t i, int64_t frame, int arg)
+{
+	int reg = gobin_code__arg_reg(c, arg);
+
+	return reg >= 0 && frame >= 0 && c->insn[i].id &&
+	       c->ops->spills_arg(&c->insn[i], frame, arg, reg);
 }
 
 uint64_t gobin_code__global_inc32(const struct gobin_code *c, size_t i)

@@ -126,6 +126,18 @@ struct gobin_cas_site {
 int gobin_code__cas32_sites(const struct gobin_code *c, int32_t disp, struct gobin_cas_site *out,
 			    size_t max);
 
+/* The size of the frame c's prologue allocates (x86-64 `sub rsp, N` after `push rbp`; arm64
+ * `str x30, [sp, #-N]!`), 0 for a frame pointer alone, -1 when not found. */
+int64_t gobin_code__frame_size(const struct gobin_code *c);
+/* The register number of integer argument arg (0-based, ABIInternal order), or -1. */
+int gobin_code__arg_reg(const struct gobin_code *c, int arg);
+/* Whether instruction i stores argument register arg to that argument's spill slot, in the
+ * caller's outgoing argument area (x86-64 [rsp + frame + 16 + 8 * arg]; arm64 [sp + frame + 8 +
+ * 8 * arg]), frame being gobin_code__frame_size(). Seen from the function's frame pointer
+ * fp once the frame is set up, the slot is at fp + 16 + 8 * arg on x86-64 and at [fp] + 16 +
+ * 8 * arg on arm64 (bpf/goabi.h GO_ARG_SPILL). */
+bool gobin_code__spills_arg(const struct gobin_code *c, size_t i, int64_t frame, int arg);
+
 /* The link-time address of a 32-bit global that instruction i increments by one (x86-64 `inc
  * dword [rip + X]`, `add dword [rip + X], 1`; arm64 the `str` of `ldr w, [X]; add w, w, #1;
  * str w, [X]`), or 0. */

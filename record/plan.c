@@ -405,7 +405,8 @@ static void plan_tls(struct rec_plan *p, const struct gobin *b)
 	p->tls_g_off = GO_TLS_G_OFF_DEFAULT;
 	p->tls_from = "default " TLS_DEFAULT_STR(GO_TLS_G_OFF_DEFAULT);
 	if (gobin__arch(b) == GOBIN_ARCH_ARM64) {
-		p->tls_from = "none: the g register (x28) of the sampled thread";
+		p->g_in_reg = true; /* bpf/goabi.h GO_G_IN_TLS */
+		p->tls_from = "not used";
 		return;
 	}
 	if (gobin__func(b, "runtime.stackcheck", &f) || gobin_code__decode_func(&d, b, &f))
@@ -469,46 +470,14 @@ static int plan_creations(struct rec_plan *p, const struct gobin *b)
 	return 0;
 }
 
-/* The frame size of a function: `sub rsp, N` after its `push rbp; mov rbp, rsp`, or -1. */
-static int64_t frame_size(const struct gobin_code *d)
-{
-	bool pushed = false;
-
-	for (size_t i = 0; i < d->n && i < 12; i++) {
-		const cs_insn *in = &d->insn[i];
-		const cs_x86 *x = gobin_code__x86(d, i);
-
-		if (!x)
-			return -1;
-		if (in->id == X86_INS_PUSH && x->op_count == 1 &&
-		    x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RBP)
-			pushed = true;
-		else if (pushed && in->id == X86_INS_SUB && x->op_count == 2 &&
-			 x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RSP &&
-			 x->operands[1].type == X86_OP_IMM)
-			return x->operands[1].imm;
-	}
-	return pushed ? 0 : -1;
-}
-
-/* Whether the function d spilled its second argument (typ, RBX at entry) to its spill slot
- * (GO_AMD64_ARG_SPILL from its frame pointer, rsp + frame) on every path to instruction
- * site. */
+/* Whether the function d spilled its second argument (typ) to its spill slot on every path to
+ * instruction site. */
 static bool typ_spilled_before(const struct gobin_code *d, int64_t frame, size_t site)
 {
-	for (size_t i = 0; i < site; i++) {
-		const cs_insn *in = &d->insn[i];
-		const cs_x86 *x = gobin_code__x86(d, i);
-
-		if (!x || in->id != X86_INS_MOV || x->op_count != 2 ||
-		    x->operands[0].type != X86_OP_MEM || x->operands[0].mem.base != X86_REG_RSP ||
-		    x->operands[0].mem.index != X86_REG_INVALID ||
-		    x->operands[0].mem.disp != GO_AMD64_ARG_SPILL(frame, 1) ||
-		    x->operands[1].type != X86_OP_REG || x->operands[1].reg != X86_REG_RBX)
-			continue;
-		if (gobin_code__entry_reg_stored_before(d, i, 3, site))
+	for (size_t i = 0; i < site; i++)
+		if (gobin_code__spills_arg(d, i, frame, 1) &&
+		    gobin_code__entry_reg_stored_before(d, i, gobin_code__arg_reg(d, 1), site))
 			return true;
-	}
 	return false;
 }
 
@@ -538,7 +507,7 @@ static int typ_sites_in(const struct gobin_func *f, void *arg)
 
 	if (strchr(f->name, '.') != strrchr(f->name, '.') || gobin_code__decode_func(&d, c->b, f))
 		return 0; /* closures (runtime.mallocgc.func1) have no typ argument */
-	frame = frame_size(&d);
+	frame = gobin_code__frame_size(&d);
 	for (size_t i = 0; i < d.n && frame >= 0; i++) {
 		const cs_insn *in = &d.insn[i];
 		uint64_t t;
