@@ -46,7 +46,7 @@ struct gobin_arch_ops {
 	cs_arch cs_arch;
 	cs_mode cs_mode;
 	unsigned int width;	   /* fixed instruction width in bytes, 0 when variable */
-	unsigned int check_branch; /* instructions from the stack check to its branch */
+	unsigned int check_branch; /* instructions from the stack check to its branch, at most */
 	int (*regnum)(unsigned int reg);
 	int (*reg_op)(const cs_insn *in, int k);
 	int (*dest_reg)(const cs_insn *in);
@@ -697,7 +697,7 @@ static const struct gobin_arch_ops arch_ops[] = {
 	    .cs_arch = CS_ARCH_ARM64,
 	    .cs_mode = CS_MODE_ARM,
 	    .width = 4,
-	    .check_branch = 2, /* ldr; cmp; b.ls */
+	    .check_branch = 3, /* ldr; [sub;] cmp; b.ls */
 	    .regnum = arm64_regnum,
 	    .reg_op = arm64_reg_op,
 	    .dest_reg = arm64_dest_reg,
@@ -1499,10 +1499,11 @@ static void choose(const struct gobin_arch_ops *ops, const struct insn_info *in,
 
 		if (!in[i].stack_check)
 			continue;
-		/* the branch ends the check: x86 `cmp; jbe`, arm64 `ldr; cmp; b.ls` */
-		if (ops->check_branch > 1 && j + ops->check_branch - 1 < n)
-			j += ops->check_branch - 1;
-		if (!in[j].cond_branch)
+		/* the branch ends the check: x86 `cmp; jbe`, arm64 `ldr; cmp; b.ls` or, for a
+		 * large frame, `ldr; sub; cmp; b.ls` */
+		while (j < n && j < i + ops->check_branch && !in[j].cond_branch)
+			j++;
+		if (j >= n || !in[j].cond_branch)
 			break;
 		if (j + 1 < n && in[j + 1].frame_push) {
 			pick = &in[j + 1];

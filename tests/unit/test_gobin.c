@@ -530,6 +530,10 @@ TEST(gobin_probe_site_arm64)
 	 * (unknown to capstone 4); ldr x30,[sp],#32; ret */
 	static const uint32_t go[] = {0xf9400b90, 0xeb3063ff, 0x54000089, 0xf81e0ffe,
 				      0x88fbfca2, 0xf84207fe, 0xd65f03c0};
+	/* a large frame (Go 1.22's mallocgc): ldr x16,[x28,#16]; sub x17,sp,#16; cmp x17,x16;
+	 * b.ls; str x30,[sp,#-144]!; ret */
+	static const uint32_t big[] = {0xf9400b90, 0xd10043f1, 0xeb10023f,
+				       0x54000069, 0xf8170ffe, 0xd65f03c0};
 	struct gobin_probe_site s;
 
 	if (ASSERT_OK(gobin_disasm__probe_site(GOBIN_ARCH_ARM64, (const uint8_t *)go, sizeof(go),
@@ -541,6 +545,12 @@ TEST(gobin_probe_site_arm64)
 		ASSERT_FALSE(s.framed, "before the frame");
 		ASSERT_EQ(s.nret, 1u, "one ret");
 		ASSERT_EQ(s.ret_offs[0], 24u, "ret offset");
+	}
+	if (ASSERT_OK(gobin_disasm__probe_site(GOBIN_ARCH_ARM64, (const uint8_t *)big, sizeof(big),
+					       "b", &s),
+		      "large frame")) {
+		ASSERT_EQ(s.probe_off, 12u, "b.ls after ldr; sub; cmp");
+		ASSERT_TRUE(s.emulated && s.check_branch, "simulated stack-check branch");
 	}
 }
 
