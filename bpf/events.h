@@ -103,6 +103,16 @@ struct xgb_wrapper {
  * coroutine's first run). */
 #define XGB_NEWG_ARG2 0
 #define XGB_NEWG_G    1
+/* or'ed into the attach cookie of a probe at a function's entry that sits past the frame
+ * setup (arm64 nosplit functions, gobin_probe_site.framed): the walk starts at the frame
+ * pointer, the return address is not to be taken from the entry state */
+#define XGB_COOKIE_FRAMED (1ull << 62)
+/* or'ed into the attach cookie of a probe on the conditional branch of a function's stack
+ * check (arm64's b.ls; x86-64's jbe where no push rbp follows): a hit that takes the branch
+ * goes to morestack, and the function starts over from its entry (no call to report) */
+#define XGB_COOKIE_CHECK (1ull << 61)
+/* the flags above, which a program's own use of the cookie masks out */
+#define XGB_COOKIE_FLAGS (XGB_COOKIE_FRAMED | XGB_COOKIE_CHECK)
 
 /*
  * One ring-buffer record: this fixed part, then nframes u64 PCs (innermost first) when stacks
@@ -173,20 +183,21 @@ struct xgb_event {
 
 /*
  * A probe site that needs more than its program says; the attach cookie of such a probe is its
- * index in the `sites` array map. A CAS site is the instruction after
- * `lock cmpxchg [base + g.atomicstatus], new` (or the jcc after a SETE/TEST pair), where the
- * flags still say whether the exchange happened and the comparand register still holds the
- * old status if it did.
+ * index in the `sites` array map. A CAS site is where the outcome of a compare-and-swap on
+ * g.atomicstatus is still visible (gobin/disasm.h gobin_code__cas32_sites): x86-64, the
+ * instruction after `lock cmpxchg [base + g.atomicstatus], new` (or the jcc after a SETE/TEST
+ * pair); arm64, the first simulated instruction after casal or the ldaxr/stlxr loop. There the
+ * flags still say whether the exchange happened and old_reg holds the old status if it did.
  */
 struct xgb_site {
 	__u8 kind;    /* XGB_SITE_* */
-	__u8 base;    /* register holding the g (x86 numbering, see bpf/goabi.h go_reg) */
+	__u8 base;    /* register holding the g (+ base_adj), numbered as bpf/goabi.h go_regs */
 	__u8 old_reg; /* register holding the old status */
 	__u8 new_reg; /* register holding the new status, or XGB_REG_NONE */
 	__u8 ok_how;  /* XGB_OK_* */
 	__u8 pad[3];
 	__u32 status_off; /* offset of g.atomicstatus (the cmpxchg's displacement) */
-	__u32 pad2;
+	__u32 base_adj;	  /* base holds the g plus this (0, or status_off on arm64) */
 };
 
 _Static_assert(sizeof(struct xgb_event) == 72, "xgb_event layout");

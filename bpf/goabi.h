@@ -11,8 +11,8 @@
  *   g         R14; also at fs base + tls_g_off        R28; with cgo, at TPIDR_EL0 + tls_g_off
  *   frame     RBP; [RBP] = caller's RBP,              R29; [R29] = caller's R29,
  *             [RBP+8] = return address                [R29+8] = return address
- *   spill     [RBP+16+8*i]: argument i's spill slot   in the caller's frame, at a distance
- *             (the caller's outgoing argument space)  from R29 that depends on the frame size
+ *   spill     [RBP+16+8*i]: argument i's spill slot   [[R29]+16+8*i]: the same, 16 bytes above
+ *             (the caller's outgoing argument space)  the caller's frame record
  *   at entry  return address at [RSP]                 return address in LR (R30)
  *
  * Sub-word arguments live in the low bits of their register: mask them.
@@ -42,10 +42,6 @@
  */
 #define GO_TLS_G_OFF_DEFAULT (-8)
 
-/* amd64: the spill slot of argument i (0-based) of the function whose frame pointer is fp
- * (record/ looks for the stores into it, BPF reads it through GO_ARG_SPILL). */
-#define GO_AMD64_ARG_SPILL(fp, i) ((fp) + 16 + 8 * (i))
-
 #ifdef __bpf__
 
 #if defined(__TARGET_ARCH_x86)
@@ -61,11 +57,15 @@
 #define GO_SP(r)   ((r)->sp)
 #define GO_PC(r)   ((r)->ip)
 /* The spill slot of argument i (0-based) of the function whose frame pointer is fp. */
-#define GO_ARG_SPILL(fp, i) GO_AMD64_ARG_SPILL(fp, i)
+#define GO_ARG_SPILL(fp, i) ((fp) + 16 + 8 * (i))
 /* A task's TLS base, which tls_g_off is relative to. */
 #define GO_TLS_BASE(task) BPF_CORE_READ(task, thread.fsbase)
+/* A CPU sample finds the g in TLS (any code the thread runs keeps it there). */
+#define GO_G_IN_TLS 1
 /* The zero flag, for probes placed on the jcc after a compare-and-swap. */
 #define GO_ZF(r) (((r)->flags >> 6) & 1)
+/* Whether a jbe / b.ls there is taken (CF or ZF set), for probes on a stack check's branch. */
+#define GO_BRANCH_LS(r) (((r)->flags & 0x41) != 0)
 /* Interrupted registers (a perf event's) are the user's: CPL 3. cs (with its padding) is
  * read as the whole word: a perf event program's context allows only word-sized loads. */
 #define GO_USER_MODE(r) (((*(const volatile __u64 *)&(r)->cs) & 3) == 3)
@@ -117,14 +117,28 @@ static __always_inline __u64 go_entry_ret(const struct pt_regs *r)
 #define GO_SP(r)	    ((r)->sp)
 #define GO_PC(r)	    ((r)->pc)
 #define GO_ZF(r)	    (((r)->pstate >> 30) & 1)
+/* b.ls: C clear or Z set (pstate N Z C V = bits 31..28) */
+#define GO_BRANCH_LS(r)	    ((((r)->pstate >> 29) & 1) == 0 || (((r)->pstate >> 30) & 1))
 /* EL0 */
 #define GO_USER_MODE(r)	    (((r)->pstate & 0xf) == 0)
 
-/* Not at a fixed distance from the frame pointer: 0, where no read succeeds (record/ finds
- * spill sites by decoding amd64 code only). */
-#define GO_ARG_SPILL(fp, i) 0
+/* The spill slot of argument i (0-based) of the function whose frame pointer is fp: in the
+ * caller's outgoing argument area, 16 bytes above the caller's frame record, which [fp]
+ * holds (the distance from fp itself depends on the frame size); 0 when unreadable. */
+static __always_inline __u64 go_arg_spill(__u64 fp, int i)
+{
+	__u64 caller = 0;
+
+	if (bpf_probe_read_user(&caller, sizeof(caller), (void *)fp) || !caller)
+		return 0;
+	return caller + 16 + 8 * i;
+}
+#define GO_ARG_SPILL(fp, i) go_arg_spill(fp, i)
 /* TPIDR_EL0 */
 #define GO_TLS_BASE(task)   BPF_CORE_READ(task, thread.uw.tp_value)
+/* A CPU sample takes the g from the interrupted user registers (x28): Go keeps g in TLS only
+ * when it links cgo, while x28 is the g in all Go code (checked against the g's m). */
+#define GO_G_IN_TLS	    0
 
 /* x0..x15 (the numbering of record/'s site descriptors is per architecture) */
 static __always_inline void go_regs(const struct pt_regs *r, __u64 v[16])

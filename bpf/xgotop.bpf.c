@@ -8,9 +8,10 @@
  *   casgstatus      runtime.casgstatus entry: every status change; creation (_Gdead ->
  *                   _Grunnable/_Gwaiting) and exit (_Grunning -> _Gdead, only in
  *                   gdestroy/goexit0) are read off the same transition
- *   cas_site        the jcc after a direct `lock cmpxchg` on g.atomicstatus (casGToPreemptScan,
- *                   casGFromPreempted, coroswitch_m, the Go 1.26+ syscall fast path): the
- *                   transition if the exchange happened
+ *   cas_site        where a direct compare-and-swap on g.atomicstatus (casGToPreemptScan,
+ *                   casGFromPreempted, coroswitch_m, the Go 1.26+ syscall fast path) shows
+ *                   its outcome (x86-64: the jcc after `lock cmpxchg`; arm64: past casal or
+ *                   the ldaxr/stlxr loop): the transition if the exchange happened
  *   newg_call       Go 1.21-1.23: the `call runqput` after newproc1 in newproc's closure, where
  *                   the new g finally has its goid (newproc1 sets it after casgstatus)
  *   gdestroy        gdestroy (1.22+) / goexit0 (1.21): exits, when casgstatus is not attached
@@ -235,7 +236,7 @@ static __always_inline bool want(__u32 kind)
 
 /* Every uprobe program starts here: counts the hit of program prog (enum xgb_prog), then
  * says whether to go on. */
-static __always_inline bool our_process(__u32 prog)
+static __always_inline bool our_process(struct pt_regs *ctx, __u32 prog)
 {
 	__u32 slot = bpf_get_smp_processor_id() * XGB_TRAP_STRIDE + prog;
 	__u64 *hits = bpf_map_lookup_elem(&traps, &slot);
@@ -244,7 +245,18 @@ static __always_inline bool our_process(__u32 prog)
 		__sync_fetch_and_add(hits, 1);
 	if (!enabled || prog >= XGB_NPROGS || prog_off[prog])
 		return false;
+	/* on the stack check's branch, taken: to morestack, the function starts over after */
+	if ((bpf_get_attach_cookie(ctx) & XGB_COOKIE_CHECK) && GO_BRANCH_LS(ctx))
+		return false;
 	return !targ_tgid || (bpf_get_current_pid_tgid() >> 32) == targ_tgid;
+}
+
+/* Whether a probe placed at a function's entry sits before its frame setup (the return
+ * address in its entry place, the frame pointer the caller's), as it does but on arm64
+ * nosplit functions (XGB_COOKIE_FRAMED). */
+static __always_inline bool at_entry(struct pt_regs *ctx)
+{
+	return !(bpf_get_attach_cookie(ctx) & XGB_COOKIE_FRAMED);
 }
 
 static __always_inline __u64 read_u64(__u64 addr)
@@ -860,13 +872,13 @@ int casgstatus(struct pt_regs *ctx)
 	__u32 from = (__u32)GO_ARG2(ctx) & ~GO_G_SCAN;
 	__u32 to = (__u32)GO_ARG3(ctx) & ~GO_G_SCAN;
 
-	if (!our_process(XGB_PROG_CASGSTATUS))
+	if (!our_process(ctx, XGB_PROG_CASGSTATUS))
 		return 0;
-	transition(ctx, gp, from, to, 0, true);
+	transition(ctx, gp, from, to, 0, at_entry(ctx));
 	return 0;
 }
 
-/* The instruction after a `lock cmpxchg` on gp->atomicstatus; cookie = sites index. */
+/* Where a compare-and-swap on gp->atomicstatus shows its outcome; cookie = sites index. */
 SEC("uprobe")
 int cas_site(struct pt_regs *ctx)
 {
@@ -876,7 +888,7 @@ int cas_site(struct pt_regs *ctx)
 	__u32 from, to;
 	bool zf, ok;
 
-	if (!our_process(XGB_PROG_CAS_SITE))
+	if (!our_process(ctx, XGB_PROG_CAS_SITE))
 		return 0;
 	s = bpf_map_lookup_elem(&sites, &idx);
 	if (!s || s->kind != XGB_SITE_CAS)
@@ -886,7 +898,7 @@ int cas_site(struct pt_regs *ctx)
 	if (!ok)
 		return 0; /* the exchange failed; casgstatus (probed) takes over */
 	go_regs(ctx, regs);
-	gp = regs[s->base & 15];
+	gp = regs[s->base & 15] - s->base_adj;
 	from = (__u32)regs[s->old_reg & 15] & ~GO_G_SCAN;
 	if (s->new_reg != XGB_REG_NONE) {
 		to = (__u32)regs[s->new_reg & 15];
@@ -904,7 +916,7 @@ int cas_site(struct pt_regs *ctx)
 SEC("uprobe")
 int newg_call(struct pt_regs *ctx)
 {
-	if (!our_process(XGB_PROG_NEWG_CALL))
+	if (!our_process(ctx, XGB_PROG_NEWG_CALL))
 		return 0;
 	resolve(ctx, GO_ARG2(ctx), 0, false);
 	return 0;
@@ -916,7 +928,7 @@ int gdestroy(struct pt_regs *ctx)
 {
 	__u64 goid, gp;
 
-	if (!our_process(XGB_PROG_GDESTROY))
+	if (!our_process(ctx, XGB_PROG_GDESTROY))
 		return 0;
 	gp = GO_ARG1(ctx);
 	goid = g_field(gp, off_g_goid);
@@ -956,7 +968,7 @@ int alloc(struct pt_regs *ctx)
 	struct emit m;
 
 	/* after our_process(): every hit is a trap, whatever the draw */
-	if (!our_process(XGB_PROG_ALLOC))
+	if (!our_process(ctx, XGB_PROG_ALLOC))
 		return 0;
 	if (t != ~0u && bpf_get_prandom_u32() >= t)
 		return 0;
@@ -964,7 +976,7 @@ int alloc(struct pt_regs *ctx)
 		return 0;
 	m.e->alloc.size = GO_ARG1(ctx);
 	m.e->alloc.type = GO_ARG2(ctx);
-	emit_end(&m, ctx, true);
+	emit_end(&m, ctx, at_entry(ctx));
 	return 0;
 }
 
@@ -1065,7 +1077,7 @@ static __always_inline void emit_gc(__u32 kind, __u64 c)
 SEC("uprobe")
 int gc_start(struct pt_regs *ctx)
 {
-	if (!our_process(XGB_PROG_GC_START))
+	if (!our_process(ctx, XGB_PROG_GC_START))
 		return 0;
 	gc_controller = GO_ARG1(ctx);
 	__sync_fetch_and_add(&gc_cycles, 1);
@@ -1075,9 +1087,9 @@ int gc_start(struct pt_regs *ctx)
 
 /* func gcSweep(mode gcMode) [bool]: mark termination is over, heapLive was reset */
 SEC("uprobe")
-int gc_end(struct pt_regs *ctx __attribute__((unused)))
+int gc_end(struct pt_regs *ctx)
 {
-	if (!our_process(XGB_PROG_GC_END))
+	if (!our_process(ctx, XGB_PROG_GC_END))
 		return 0;
 	emit_gc(XGB_EV_GC_END, gc_controller ?: gcc_addr);
 	return 0;
@@ -1090,10 +1102,10 @@ int gc_end(struct pt_regs *ctx __attribute__((unused)))
 SEC("uprobe")
 int go_new(struct pt_regs *ctx)
 {
-	bool coro = bpf_get_attach_cookie(ctx) == XGB_NEWG_G;
+	bool coro = (bpf_get_attach_cookie(ctx) & ~XGB_COOKIE_FLAGS) == XGB_NEWG_G;
 	__u64 g = GO_G(ctx), arg2 = GO_ARG2(ctx), gp, goid;
 
-	if (!our_process(XGB_PROG_GO_NEW))
+	if (!our_process(ctx, XGB_PROG_GO_NEW))
 		return 0;
 	/* both read at fixed offsets: the verifier refuses a context pointer moved by a
 	 * computed amount, which is what a select between the two loads compiles to */
@@ -1102,7 +1114,7 @@ int go_new(struct pt_regs *ctx)
 	gp = coro ? g : arg2;
 	goid = g_field(gp, off_g_goid);
 	if (sampled_g(XGB_EV_GO_CREATE, gp, goid))
-		emit_create(ctx, gp, goid, 0, coro);
+		emit_create(ctx, gp, goid, 0, coro && at_entry(ctx));
 	return 0;
 }
 
@@ -1120,8 +1132,10 @@ int alloc_sample(struct pt_regs *ctx)
 	__u32 *lvl;
 	struct emit m;
 
-	if (!our_process(XGB_PROG_ALLOC_SAMPLE))
+	if (!our_process(ctx, XGB_PROG_ALLOC_SAMPLE))
 		return 0;
+	if (!at_entry(ctx))
+		fp = read_u64(fp); /* past the frame setup: the caller's frame pointer */
 	if (large_hi && ra >= large_lo && ra < large_hi)
 		return 0;
 	lvl = bpf_map_lookup_elem(&typsites, &ra);
@@ -1138,7 +1152,7 @@ int alloc_sample(struct pt_regs *ctx)
 	m.e->alloc.size = GO_ARG3(ctx);
 	m.e->alloc.type = typ;
 	m.e->alloc.ptr = GO_ARG2(ctx);
-	emit_end(&m, ctx, true);
+	emit_end(&m, ctx, at_entry(ctx));
 	return 0;
 }
 
@@ -1157,34 +1171,44 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 	struct scratch *s;
 	struct walk w = {.max = XGB_MAX_FRAMES};
 	__u32 zero = 0;
-	__u64 tls, g = 0, m, curg = 0, gp, g0 = 0, pc = 0, fp = 0;
+	__u64 g = 0, m, curg = 0, gp, g0 = 0, pc = 0, fp = 0;
 	__u8 flags = 0;
 
 	if (!enabled || (bpf_get_current_pid_tgid() >> 32) != cpu_tgid)
 		return 0;
 	task = bpf_get_current_task_btf();
-	tls = GO_TLS_BASE(task);
-	if (tls)
-		g = read_u64(tls + tls_g_off);
-	m = g_field(g, off_g_m);
-	if (m && off_m_curg >= 0)
-		curg = read_u64(m + off_m_curg);
-	if (m && off_m_g0 >= 0)
-		g0 = read_u64(m + off_m_g0);
-	gp = curg ? curg : g;
-	if (!gp || gp == g0)
-		flags |= XGB_CPUF_NO_G;
-	else if (g != gp)
-		flags |= XGB_CPUF_SYSTEM;
 	if (GO_USER_MODE(&ctx->regs)) {
 		pc = GO_PC(&ctx->regs);
 		fp = GO_FP(&ctx->regs);
+		if (!GO_G_IN_TLS)
+			g = GO_G(&ctx->regs);
 	} else {
 		flags |= XGB_CPUF_KERNEL;
 		regs = (struct pt_regs *)bpf_task_pt_regs(task);
 		bpf_probe_read_kernel(&pc, sizeof(pc), &GO_PC(regs));
 		bpf_probe_read_kernel(&fp, sizeof(fp), &GO_FP(regs));
+		if (!GO_G_IN_TLS)
+			bpf_probe_read_kernel(&g, sizeof(g), &GO_G(regs));
 	}
+	if (GO_G_IN_TLS) {
+		__u64 tls = GO_TLS_BASE(task);
+
+		if (tls)
+			g = read_u64(tls + tls_g_off);
+	}
+	m = g_field(g, off_g_m);
+	if (m && off_m_curg >= 0)
+		curg = read_u64(m + off_m_curg);
+	if (m && off_m_g0 >= 0)
+		g0 = read_u64(m + off_m_g0);
+	/* the g register outside Go code (C, the vDSO) is anything: a g only if its m says so */
+	if (!GO_G_IN_TLS && g != g0 && g != curg)
+		g = curg = g0 = 0;
+	gp = curg ? curg : g;
+	if (!gp || gp == g0)
+		flags |= XGB_CPUF_NO_G;
+	else if (g != gp)
+		flags |= XGB_CPUF_SYSTEM;
 
 	/* its own buffer: this runs in an interrupt, possibly in the middle of a uprobe's use
 	 * of the shared one */

@@ -201,7 +201,9 @@ static void print_plan(const struct rec_plan *p)
 		printf("mode: production\n");
 		printf("allocations: %s\n", p->alloc_mode ? p->alloc_mode : "sampled only");
 		printf("creation: %s\n", p->create_mode ? p->create_mode : "not recorded");
-		if (p->tls_from)
+		if (p->g_in_reg)
+			printf("cpu samples: g from the interrupted thread's x28\n");
+		else if (p->tls_from)
 			printf("cpu samples: g at fs%+d (%s)\n", p->tls_g_off, p->tls_from);
 		if (p->typ_calls) {
 			uint32_t l0 = 0;

@@ -98,12 +98,55 @@ bool gobin_code__call(const struct gobin_code *c, size_t i, uint64_t *target);
 bool gobin_code__emulated(const struct gobin_code *c, size_t i);
 
 /* The link-time address of the global that memory operand k of instruction i refers to
- * (x86-64 [rip + X]; arm64 [xN, #o] right after `adrp xN, P`), with the access size in *size
+ * (x86-64 [rip + X]; arm64 [xN, #o] right after `adrp xN, P`, or [xN] right after `adrp xN, P;
+ * add xN, xN, #lo`), with the access size in *size
  * when size is not NULL; 0 when operand k is not such a reference. */
 uint64_t gobin_code__global(const struct gobin_code *c, size_t i, int k, unsigned int *size);
 /* The link-time address of a global that instruction i puts in its destination register
  * (x86-64 `lea r, [rip + X]`; arm64 `adr`, or `add xD, xN, #o` right after `adrp xN, P`), or 0. */
 uint64_t gobin_code__global_addr(const struct gobin_code *c, size_t i);
+
+/*
+ * A compare-and-swap of a 32-bit word at displacement disp from an object (g.atomicstatus in
+ * a g), and the instruction where a probe sees its outcome: the flags say whether the exchange
+ * happened, and registers hold the object, the old and the new word.
+ */
+struct gobin_cas_site {
+	size_t at;	   /* the instruction to probe */
+	int base;	   /* register holding the object's address plus base_adj */
+	uint32_t base_adj; /* 0, or disp when only the word's own address survives */
+	int old_reg;	   /* register holding the old word when the exchange happened */
+	int new_reg;	   /* register holding the new word, or -1 (then read the word) */
+	bool ok_zf;	   /* the exchange happened when ZF is 1 (else when it is 0) */
+};
+
+/* The CAS sites on a 32-bit word at [object + disp] in c (x86-64: `lock cmpxchg`; arm64: the
+ * casal and ldaxr/stlxr paths Go emits for each), at most max into out; returns how many.
+ * Registers above 15 are never used (bpf/goabi.h go_regs). */
+int gobin_code__cas32_sites(const struct gobin_code *c, int32_t disp, struct gobin_cas_site *out,
+			    size_t max);
+
+/* The size of the frame c's prologue allocates (x86-64 `sub rsp, N` after `push rbp`; arm64
+ * `str x30, [sp, #-N]!`), 0 for a frame pointer alone, -1 when not found. */
+int64_t gobin_code__frame_size(const struct gobin_code *c);
+/* The register number of integer argument arg (0-based, ABIInternal order), or -1. */
+int gobin_code__arg_reg(const struct gobin_code *c, int arg);
+/* Whether instruction i stores argument register arg to that argument's spill slot, in the
+ * caller's outgoing argument area (x86-64 [rsp + frame + 16 + 8 * arg]; arm64 [sp + frame + 8 +
+ * 8 * arg]), frame being gobin_code__frame_size(). Seen from the function's frame pointer
+ * fp once the frame is set up, the slot is at fp + 16 + 8 * arg on x86-64 and at [fp] + 16 +
+ * 8 * arg on arm64 (bpf/goabi.h GO_ARG_SPILL). */
+bool gobin_code__spills_arg(const struct gobin_code *c, size_t i, int64_t frame, int arg);
+
+/* The link-time address of a 32-bit global that instruction i increments by one (x86-64 `inc
+ * dword [rip + X]`, `add dword [rip + X], 1`; arm64 the `str` of `ldr w, [X]; add w, w, #1;
+ * str w, [X]`), or 0. */
+uint64_t gobin_code__global_inc32(const struct gobin_code *c, size_t i);
+/* Whether instruction i stores zero to memory (x86-64 `mov [m], 0`; arm64 `str xzr, [m]`). */
+bool gobin_code__stores_zero(const struct gobin_code *c, size_t i);
+/* The register (number) holding the address instruction i stores to atomically without a
+ * displacement (x86-64 `xchg [r], r2`; arm64 `stlr r2, [r]`), or -1. */
+int gobin_code__atomic_store_base(const struct gobin_code *c, size_t i);
 
 /* The x86-64 detail of instruction i, or NULL when c is not x86-64 code. */
 const cs_x86 *gobin_code__x86(const struct gobin_code *c, size_t i);

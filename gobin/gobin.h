@@ -86,6 +86,12 @@ struct gobin_frame {
 struct gobin_probe_site {
 	uint32_t probe_off; /* offset from the function's entry */
 	bool emulated;	    /* the instruction there is one the kernel emulates (cheap) */
+	bool framed;	    /* the function's frame record is set up there (arm64 nosplit
+			     * functions): a stack walk starts at the frame pointer, the
+			     * return address is not at the stack top */
+	bool check_branch;  /* the stack check's conditional branch (arm64 b.ls, or a jbe with
+			     * no push rbp after it): when taken, the function grows its stack
+			     * and starts over, so a probe there ignores that hit */
 	char insn[64];	    /* e.g. "push rbp" */
 	uint32_t nret;	    /* number of RET instructions */
 	uint32_t ret_offs[GOBIN_MAX_RETS]; /* their offsets from the entry */

@@ -441,21 +441,39 @@ uint64_t rec_bpf__traps(struct rec_bpf *b)
 	return sum;
 }
 
-#if defined(__x86_64__)
 /*
- * What a probe on a Go function's `push %rbp` meets, in xgotop itself: the kernel emulates the
- * first instruction, as it does at most of record's probe sites.
+ * xg_trap_site: what a probe at a Go function's usual site meets, in xgotop itself: an
+ * instruction the kernel emulates (x86-64: the `push %rbp` after the stack check; arm64: the
+ * `b.ls` of the stack check, simulated), reached by calling xg_trap_target.
  */
 void xg_trap_target(void);
+void xg_trap_site(void);
+#if defined(__x86_64__)
 __asm__(".text\n"
 	".globl xg_trap_target\n"
+	".globl xg_trap_site\n"
 	".type xg_trap_target, @function\n"
 	"xg_trap_target:\n"
+	"xg_trap_site:\n"
 	"	push %rbp\n"
 	"	mov %rsp, %rbp\n"
 	"	pop %rbp\n"
 	"	ret\n"
 	".size xg_trap_target, .-xg_trap_target\n");
+#elif defined(__aarch64__)
+__asm__(".text\n"
+	".globl xg_trap_target\n"
+	".globl xg_trap_site\n"
+	".type xg_trap_target, %function\n"
+	"xg_trap_target:\n"
+	"	cmp sp, #0\n"
+	"xg_trap_site:\n"
+	"	b.ls 1f\n" /* never taken */
+	"1:	ret\n"
+	".size xg_trap_target, .-xg_trap_target\n");
+#else
+#error "xgotop: unsupported architecture (x86-64 and arm64 only)"
+#endif
 
 /* The file offset of addr in this executable, from /proc/self/maps; 0 when not found. */
 static uint64_t self_file_off(uintptr_t addr)
@@ -508,7 +526,7 @@ static uint64_t time_calls(void)
 
 int rec_bpf__trap_cost(struct rec_bpf *b, double *ns)
 {
-	uint64_t off = self_file_off((uintptr_t)xg_trap_target), base, probed;
+	uint64_t off = self_file_off((uintptr_t)xg_trap_site), base, probed;
 	struct bpf_program *prog = b->progs[REC_PROG_GO_NEW];
 	struct bpf_link *l = NULL;
 	int fd = -1, err;
@@ -538,14 +556,6 @@ int rec_bpf__trap_cost(struct rec_bpf *b, double *ns)
 	*ns = probed > base ? (double)(probed - base) / TRAP_CALLS : 0;
 	return 0;
 }
-#else
-int rec_bpf__trap_cost(struct rec_bpf *b, double *ns)
-{
-	(void)b;
-	*ns = 0;
-	return xg_error(-EOPNOTSUPP, "trap cost: measured on x86-64 only");
-}
-#endif
 
 struct detacher {
 	struct bpf_link **links;

@@ -87,7 +87,8 @@ int rec_bpf__set_enabled(struct rec_bpf *b, bool on);
 uint64_t rec_bpf__traps(struct rec_bpf *b);
 /*
  * What one trap costs on this machine, in ns: xgotop probes a function of its own at an
- * emulated `push %rbp` (the programs turned off, so a hit costs the trap and a counter) and
+ * emulated instruction, as record's sites are (x86-64 `push %rbp`, arm64 `b.ls`; the programs
+ * turned off, so a hit costs the trap and a counter) and
  * times calls against unprobed ones. Turns the programs off; call after detaching. About 10 ms
  * where a trap costs 5 us. 0 or -errno with a message.
  */

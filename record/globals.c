@@ -46,7 +46,8 @@ static uint64_t find_gc_controller(const struct gobin *b)
 	return found;
 }
 
-/* allgadd: `lea rN, [rip+X]` followed (within a few instructions) by `xchg rM, [rN]`. */
+/* allgadd: a global's address into rN (`lea rN, [rip+X]`; arm64 `adrp; add`) followed within a
+ * few instructions by an atomic store to [rN] (`xchg rM, [rN]`; arm64 `stlr xM, [xN]`). */
 static void find_allg(const struct gobin *b, uint64_t *ptr, uint64_t *len)
 {
 	struct gobin_code d;
@@ -61,16 +62,11 @@ static void find_allg(const struct gobin *b, uint64_t *ptr, uint64_t *len)
 		if (!target || r < 0)
 			continue;
 		for (size_t j = i + 1; j < d.n && j < i + 4; j++) {
-			const cs_x86 *y = gobin_code__x86(&d, j);
-			bool uses = false;
+			int base = gobin_code__atomic_store_base(&d, j);
 
-			if (!y || d.insn[j].id != X86_INS_XCHG)
+			if (base < 0)
 				continue;
-			for (int k = 0; k < y->op_count; k++)
-				uses |= y->operands[k].type == X86_OP_MEM &&
-					gobin_code__regnum(&d, y->operands[k].mem.base) == r &&
-					y->operands[k].mem.disp == 0;
-			if (uses) {
+			if (base == r) {
 				if (!first)
 					first = target;
 				last = target;
@@ -85,7 +81,7 @@ static void find_allg(const struct gobin *b, uint64_t *ptr, uint64_t *len)
 	}
 }
 
-/* gcMarkTermination: the lowest `inc dword [rip+X]` is memstats.numgc. */
+/* gcMarkTermination: the lowest 32-bit global it increments by one is memstats.numgc. */
 static uint64_t find_memstats(const struct gobin *b, const struct go_offsets *off)
 {
 	struct gobin_code d;
@@ -94,17 +90,8 @@ static uint64_t find_memstats(const struct gobin *b, const struct go_offsets *of
 	if (off->ms_numgc < 0 || decode_named(b, "runtime.gcMarkTermination", &d))
 		return 0;
 	for (size_t i = 0; i < d.n; i++) {
-		const cs_x86 *x = gobin_code__x86(&d, i);
-		uint64_t t;
+		uint64_t t = gobin_code__global_inc32(&d, i);
 
-		if (!x || (d.insn[i].id != X86_INS_INC && d.insn[i].id != X86_INS_ADD) ||
-		    x->op_count < 1 || x->operands[0].size != 4)
-			continue;
-		if (d.insn[i].id == X86_INS_ADD &&
-		    (x->op_count != 2 || x->operands[1].type != X86_OP_IMM ||
-		     x->operands[1].imm != 1))
-			continue;
-		t = gobin_code__global(&d, i, 0, NULL);
 		if (t && (!low || t < low))
 			low = t;
 	}
@@ -134,25 +121,40 @@ static uint64_t find_mem_profile_rate(const struct gobin *b)
 	return found;
 }
 
-/* schedinit: `if disableMemoryProfiling { MemProfileRate = 0 }`. */
+/* The global byte instruction i reads or writes (any of its operands), or 0. */
+static uint64_t byte_global(const struct gobin_code *d, size_t i)
+{
+	for (int k = 0; k < gobin_code__op_count(d, i); k++) {
+		unsigned int size = 0;
+		uint64_t t = gobin_code__global(d, i, k, &size);
+
+		if (t && size == 1)
+			return t;
+	}
+	return 0;
+}
+
+/* schedinit: `if disableMemoryProfiling { MemProfileRate = 0 }`: the byte global tested in the
+ * few instructions before the store of zero into MemProfileRate (x86-64 `cmp byte [X], 0; jcc;
+ * mov qword [rate], 0`; arm64 `ldrb w, [X]; tbz; str xzr, [rate]`). */
 static uint64_t find_disable_memprof(const struct gobin *b, uint64_t rate)
 {
 	struct gobin_code d;
-	uint64_t found = 0, cand = 0;
+	uint64_t found = 0;
 
 	if (!rate || decode_named(b, "runtime.schedinit", &d))
 		return 0;
 	for (size_t i = 0; i < d.n && !found; i++) {
-		const cs_x86 *x = gobin_code__x86(&d, i);
+		unsigned int size = 0;
+		int k = gobin_code__op_count(&d, i) - 1;
 
-		if (!x || x->op_count != 2 || x->operands[1].type != X86_OP_IMM ||
-		    x->operands[1].imm != 0)
+		if (!gobin_code__stores_zero(&d, i) ||
+		    (gobin_code__global(&d, i, 0, &size) != rate &&
+		     gobin_code__global(&d, i, k, &size) != rate) ||
+		    size != 8)
 			continue;
-		if (d.insn[i].id == X86_INS_CMP && x->operands[0].size == 1)
-			cand = gobin_code__global(&d, i, 0, NULL);
-		else if (d.insn[i].id == X86_INS_MOV && x->operands[0].size == 8 &&
-			 gobin_code__global(&d, i, 0, NULL) == rate)
-			found = cand;
+		for (size_t j = i; j-- > 0 && i - j <= 4 && !found;)
+			found = byte_global(&d, j);
 	}
 	gobin_code__free(&d);
 	return found;

@@ -7,10 +7,12 @@
  *                                  _Grunning -> _Gdead, which only gdestroy/goexit0 perform
  *   direct CASes on atomicstatus   casGToPreemptScan, casGFromPreempted, coroswitch_m and the
  *                                  Go 1.26+ syscall fast path in reentersyscall/exitsyscall
- *                                  change a status without casgstatus: each `lock cmpxchg
- *                                  [reg + g.atomicstatus]` in them gets a probe right after it
+ *                                  change a status without casgstatus: each compare-and-swap
+ *                                  on g.atomicstatus in them gets a probe where its outcome
+ *                                  shows (gobin_code__cas32_sites)
  *   runtime.newproc.func1          Go 1.21-1.23 set the new goid after casgstatus; the `call
- *                                  runqput` that follows newproc1 has the new g in RBX
+ *                                  runqput` that follows newproc1 has the new g in its second
+ *                                  argument register
  *   runtime.gdestroy / goexit0     exits, only when casgstatus is not probed anyway
  *   allocation functions           mallocgc up to 1.23; from 1.24 mallocgc only dispatches, so
  *                                  the functions it dispatches to, plus (1.27, or 1.26 with the
@@ -19,7 +21,9 @@
  *   startCycle / gcSweep           GC start, and the end of mark termination
  *
  * Every site is chosen by gobin__probe_site(): after the stack-check prologue, so it is
- * emulated (`push rbp`) and cannot fire twice when a function restarts after growing its stack.
+ * emulated (x86-64 `push rbp`, arm64 `b.ls`) and cannot fire twice when a function restarts
+ * after growing its stack; on arm64, a function without one (casgstatus) is probed at its first
+ * simulated instruction after the frame is set up, when the arguments are still in place.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -86,6 +90,10 @@ static int probe_func(struct rec_plan *p, const struct gobin *b, const struct go
 	pr->addr = f->addr + site.probe_off;
 	pr->file_off = f->file_off + site.probe_off;
 	pr->emulated = site.emulated;
+	if (site.framed)
+		pr->cookie |= XGB_COOKIE_FRAMED;
+	if (site.check_branch)
+		pr->cookie |= XGB_COOKIE_CHECK;
 	snprintf(pr->insn, sizeof(pr->insn), "%s", site.insn);
 	return 0;
 }
@@ -101,13 +109,6 @@ static int probe_named(struct rec_plan *p, const struct gobin *b, const char *na
 }
 
 /* --- instruction patterns (gobin/disasm.h) ------------------------------------------------- */
-
-static size_t skip_nops(const struct gobin_code *d, size_t i)
-{
-	while (i < d->n && gobin_code__is_nop(d, i))
-		i++;
-	return i;
-}
 
 /* A probe on the decoded instruction in. */
 static struct rec_probe *probe_insn(struct rec_plan *p, const struct gobin_func *f,
@@ -127,90 +128,49 @@ static struct rec_probe *probe_insn(struct rec_plan *p, const struct gobin_func 
 	return pr;
 }
 
-static int add_cas_site(struct rec_plan *p, const struct gobin_func *f, const struct gobin_code *d,
-			size_t at, const struct xgb_site *s)
-{
-	struct rec_probe *pr;
-
-	if (p->nsites >= XGB_MAX_SITES)
-		return xg_error(-E2BIG, "more than %d compare-and-swap sites", XGB_MAX_SITES);
-	pr = probe_insn(p, f, &d->insn[at], REC_PROG_CAS_SITE, gobin_code__is_cond_branch(d, at));
-	if (!pr)
-		return -ENOMEM;
-	pr->cookie = p->nsites;
-	p->sites[p->nsites++] = *s;
-	return 0;
-}
-
 /*
- * Finds each `lock cmpxchg dword [base + g.atomicstatus], src` in f and plans a probe where the
- * outcome is still visible: the jcc right after it (ZF set on success), the jcc after a
- * `SETcc r; TEST r, r` pair (the setcc register must not be one we read), or else the
- * instruction right after the cmpxchg (single-stepped, but then every register is intact).
- * Returns the number of sites, or -errno.
+ * Plans a probe at each compare-and-swap of g.atomicstatus in f, where its outcome is still
+ * visible (gobin_code__cas32_sites). Returns the number of sites, or -errno.
  */
 static int plan_cas_sites(struct rec_plan *p, const struct gobin *b, const struct gobin_func *f,
 			  int32_t status_off)
 {
+	struct gobin_cas_site cs[XGB_MAX_SITES];
 	struct gobin_code d;
-	int err, found = 0;
+	int err = 0, n;
 
 	err = gobin_code__decode_func(&d, b, f);
 	if (err)
 		return err;
-	for (size_t i = 0; i < d.n; i++) {
-		const cs_insn *in = &d.insn[i];
-		const cs_x86 *x = gobin_code__x86(&d, i);
-		struct xgb_site s = {.kind = XGB_SITE_CAS, .old_reg = 0, .ok_how = XGB_OK_ZF};
-		size_t at = i + 1, j, k;
-		int base, src;
+	n = gobin_code__cas32_sites(&d, status_off, cs, XGB_MAX_SITES);
+	for (int k = 0; k < n; k++) {
+		struct xgb_site s = {
+		    .kind = XGB_SITE_CAS,
+		    .base = (__u8)cs[k].base,
+		    .old_reg = (__u8)cs[k].old_reg,
+		    .new_reg = cs[k].new_reg < 0 ? XGB_REG_NONE : (__u8)cs[k].new_reg,
+		    .ok_how = cs[k].ok_zf ? XGB_OK_ZF : XGB_OK_NZF,
+		    .status_off = (__u32)status_off,
+		    .base_adj = cs[k].base_adj,
+		};
+		struct rec_probe *pr;
 
-		if (!x || in->id != X86_INS_CMPXCHG || x->prefix[0] != X86_PREFIX_LOCK ||
-		    x->op_count != 2 || x->operands[0].type != X86_OP_MEM ||
-		    x->operands[0].size != 4)
-			continue;
-		if (x->operands[0].mem.disp != status_off ||
-		    x->operands[0].mem.index != X86_REG_INVALID ||
-		    x->operands[0].mem.segment != X86_REG_INVALID)
-			continue;
-		base = gobin_code__regnum(&d, x->operands[0].mem.base);
-		src = gobin_code__reg_op(&d, i, 1);
-		if (base < 0 || src < 0 || base == 0 || at >= d.n)
-			continue;
-		s.base = base;
-		s.new_reg = src;
-		s.status_off = status_off;
-
-		j = skip_nops(&d, i + 1);
-		if (j < d.n && gobin_code__is_cond_branch(&d, j)) {
-			at = j;
-		} else if (j < d.n &&
-			   (d.insn[j].id == X86_INS_SETE || d.insn[j].id == X86_INS_SETNE)) {
-			int r = gobin_code__reg_op(&d, j, 0);
-
-			k = skip_nops(&d, j + 1);
-			if (r > 0 && r != base && k < d.n && d.insn[k].id == X86_INS_TEST &&
-			    gobin_code__reg_op(&d, k, 0) == r &&
-			    gobin_code__reg_op(&d, k, 1) == r) {
-				size_t l = skip_nops(&d, k + 1);
-
-				if (l < d.n && gobin_code__is_cond_branch(&d, l)) {
-					at = l;
-					/* sete: r = success, TEST sets ZF when r == 0 */
-					s.ok_how =
-					    d.insn[j].id == X86_INS_SETE ? XGB_OK_NZF : XGB_OK_ZF;
-					if (r == src)
-						s.new_reg = XGB_REG_NONE;
-				}
-			}
-		}
-		err = add_cas_site(p, f, &d, at, &s);
-		if (err)
+		if (p->nsites >= XGB_MAX_SITES) {
+			err =
+			    xg_error(-E2BIG, "more than %d compare-and-swap sites", XGB_MAX_SITES);
 			break;
-		found++;
+		}
+		pr = probe_insn(p, f, &d.insn[cs[k].at], REC_PROG_CAS_SITE,
+				gobin_code__emulated(&d, cs[k].at));
+		if (!pr) {
+			err = -ENOMEM;
+			break;
+		}
+		pr->cookie = p->nsites;
+		p->sites[p->nsites++] = s;
 	}
 	gobin_code__free(&d);
-	return err ? err : found;
+	return err ? err : n;
 }
 
 /* The `call callee` instructions in f; returns how many were planned, or -errno. */
@@ -405,8 +365,9 @@ int rec_plan__build(struct rec_plan *p, const struct gobin *b, const struct go_o
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	if (strcmp(info->goarch, "amd64") != 0)
-		return xg_error(-EPROTONOSUPPORT, "%s: GOARCH=%s: recording supports amd64 only",
+	if (strcmp(info->goarch, "amd64") != 0 && strcmp(info->goarch, "arm64") != 0)
+		return xg_error(-EPROTONOSUPPORT,
+				"%s: GOARCH=%s: recording supports amd64 and arm64 only",
 				gobin__path(b), info->goarch);
 	if (off->g_goid < 0 || off->g_atomicstatus < 0)
 		return xg_error(-EPROTONOSUPPORT, "%s: runtime.g layout unknown", gobin__path(b));
@@ -443,6 +404,11 @@ static void plan_tls(struct rec_plan *p, const struct gobin *b)
 
 	p->tls_g_off = GO_TLS_G_OFF_DEFAULT;
 	p->tls_from = "default " TLS_DEFAULT_STR(GO_TLS_G_OFF_DEFAULT);
+	if (gobin__arch(b) == GOBIN_ARCH_ARM64) {
+		p->g_in_reg = true; /* bpf/goabi.h GO_G_IN_TLS */
+		p->tls_from = "not used";
+		return;
+	}
 	if (gobin__func(b, "runtime.stackcheck", &f) || gobin_code__decode_func(&d, b, &f))
 		return;
 	for (size_t i = 0; i < d.n && i < 4; i++) {
@@ -496,7 +462,7 @@ static int plan_creations(struct rec_plan *p, const struct gobin *b)
 	/* iter.Pull coroutines (Go 1.23+; linked only when used) never pass runqput */
 	err = probe_named(p, b, "runtime.corostart", REC_PROG_GO_NEW);
 	if (!err) {
-		p->probes[p->n - 1].cookie = XGB_NEWG_G;
+		p->probes[p->n - 1].cookie |= XGB_NEWG_G;
 		p->create_mode = "call runqput after newproc1; coroutines at runtime.corostart";
 	} else if (err != -ENOENT) {
 		return err;
@@ -504,46 +470,14 @@ static int plan_creations(struct rec_plan *p, const struct gobin *b)
 	return 0;
 }
 
-/* The frame size of a function: `sub rsp, N` after its `push rbp; mov rbp, rsp`, or -1. */
-static int64_t frame_size(const struct gobin_code *d)
-{
-	bool pushed = false;
-
-	for (size_t i = 0; i < d->n && i < 12; i++) {
-		const cs_insn *in = &d->insn[i];
-		const cs_x86 *x = gobin_code__x86(d, i);
-
-		if (!x)
-			return -1;
-		if (in->id == X86_INS_PUSH && x->op_count == 1 &&
-		    x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RBP)
-			pushed = true;
-		else if (pushed && in->id == X86_INS_SUB && x->op_count == 2 &&
-			 x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RSP &&
-			 x->operands[1].type == X86_OP_IMM)
-			return x->operands[1].imm;
-	}
-	return pushed ? 0 : -1;
-}
-
-/* Whether the function d spilled its second argument (typ, RBX at entry) to its spill slot
- * (GO_AMD64_ARG_SPILL from its frame pointer, rsp + frame) on every path to instruction
- * site. */
+/* Whether the function d spilled its second argument (typ) to its spill slot on every path to
+ * instruction site. */
 static bool typ_spilled_before(const struct gobin_code *d, int64_t frame, size_t site)
 {
-	for (size_t i = 0; i < site; i++) {
-		const cs_insn *in = &d->insn[i];
-		const cs_x86 *x = gobin_code__x86(d, i);
-
-		if (!x || in->id != X86_INS_MOV || x->op_count != 2 ||
-		    x->operands[0].type != X86_OP_MEM || x->operands[0].mem.base != X86_REG_RSP ||
-		    x->operands[0].mem.index != X86_REG_INVALID ||
-		    x->operands[0].mem.disp != GO_AMD64_ARG_SPILL(frame, 1) ||
-		    x->operands[1].type != X86_OP_REG || x->operands[1].reg != X86_REG_RBX)
-			continue;
-		if (gobin_code__entry_reg_stored_before(d, i, 3, site))
+	for (size_t i = 0; i < site; i++)
+		if (gobin_code__spills_arg(d, i, frame, 1) &&
+		    gobin_code__entry_reg_stored_before(d, i, gobin_code__arg_reg(d, 1), site))
 			return true;
-	}
 	return false;
 }
 
@@ -573,7 +507,7 @@ static int typ_sites_in(const struct gobin_func *f, void *arg)
 
 	if (strchr(f->name, '.') != strrchr(f->name, '.') || gobin_code__decode_func(&d, c->b, f))
 		return 0; /* closures (runtime.mallocgc.func1) have no typ argument */
-	frame = frame_size(&d);
+	frame = gobin_code__frame_size(&d);
 	for (size_t i = 0; i < d.n && frame >= 0; i++) {
 		const cs_insn *in = &d.insn[i];
 		uint64_t t;
@@ -615,8 +549,9 @@ int rec_plan__build_production(struct rec_plan *p, const struct gobin *b,
 
 	memset(p, 0, sizeof(*p));
 	p->production = true;
-	if (strcmp(info->goarch, "amd64") != 0)
-		return xg_error(-EPROTONOSUPPORT, "%s: GOARCH=%s: recording supports amd64 only",
+	if (strcmp(info->goarch, "amd64") != 0 && strcmp(info->goarch, "arm64") != 0)
+		return xg_error(-EPROTONOSUPPORT,
+				"%s: GOARCH=%s: recording supports amd64 and arm64 only",
 				gobin__path(b), info->goarch);
 	if (off->g_goid < 0 || off->g_atomicstatus < 0)
 		return xg_error(-EPROTONOSUPPORT, "%s: runtime.g layout unknown", gobin__path(b));

@@ -51,7 +51,8 @@ struct rec_probe {
 	uint32_t off;	   /* from the function's entry */
 	bool emulated;	   /* the kernel emulates the instruction (one trap, no single-step) */
 	char insn[64];	   /* the instruction there */
-	uint64_t cookie;   /* bpf_get_attach_cookie(): index into sites[] for cas_site */
+	uint64_t cookie;   /* bpf_get_attach_cookie(): index into sites[] for cas_site; for
+			    * go_new XGB_NEWG_*; XGB_COOKIE_FRAMED on a framed entry site */
 };
 
 #define REC_MAX_TYPSITES 128
@@ -70,14 +71,16 @@ struct rec_plan {
 	bool production;
 	int32_t tls_g_off;	 /* g at fs base + this (from runtime.stackcheck) */
 	const char *tls_from;	 /* how tls_g_off was found */
+	bool g_in_reg;		 /* cpu samples take the g from the interrupted x28 (arm64), not
+				  * from TLS */
 	uint64_t large_lo;	 /* link-time [lo, hi) of runtime.mallocgcLarge when alloc events */
 	uint64_t large_hi;	 /* report large allocations exactly; 0 otherwise */
 	const char *create_mode; /* how creations are seen */
 	/* alloc_sample types: return addresses (link-time) of calls after which the allocating
 	 * function's type argument is known to be in its spill slot: level 0, a `call
 	 * profilealloc` in a function that spilled its typ on every path to it (its second
-	 * argument's spill slot, GO_AMD64_ARG_SPILL in bpf/goabi.h); level 1, a call from mallocgc,
-	 * whose spill is one frame further up */
+	 * argument's spill slot, gobin_code__spills_arg(), GO_ARG_SPILL in bpf/goabi.h); level 1, a
+	 * call from mallocgc, whose spill is one frame further up */
 	uint64_t typ_ret[REC_MAX_TYPSITES];
 	uint8_t typ_level[REC_MAX_TYPSITES];
 	uint32_t ntyp, typ_calls; /* verified sites, and calls to profilealloc seen in all */

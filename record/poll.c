@@ -554,12 +554,14 @@ static ssize_t read_batch(struct rec_poll *p, struct iovec *lv, struct iovec *rv
 	return got;
 }
 
-/* A new walk of q: its first PC, or REC_STACK_NONE when the g holds no frame to start from. */
+/* A new walk of q: its first PC, or REC_STACK_NONE when the g holds no frame to start from.
+ * The frame record is at or above sp (amd64: at the top of the frame), or 8 bytes below it
+ * (arm64: a Go function's x29 is its sp - 8). */
 static void walk_start(const struct rec_stack_req *q, struct swalk *w, uint64_t *pcs)
 {
 	memset(w, 0, sizeof(*w));
 	if (!q->pc || !q->lo || q->hi <= q->lo + 16 || q->sp < q->lo || q->sp >= q->hi ||
-	    q->bp < q->sp || q->bp > q->hi - 16 || (q->bp & 7)) {
+	    q->bp + 8 < q->sp || q->bp < q->lo || q->bp > q->hi - 16 || (q->bp & 7)) {
 		w->st = REC_STACK_NONE;
 		return;
 	}

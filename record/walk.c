@@ -239,17 +239,22 @@ static int stack_done(size_t i, enum rec_stack_status st, const uint64_t *pcs, u
 }
 
 /* The frame pointer of g's innermost frame when g is in a system call and Go (before 1.23)
- * did not save it: found from the frame's size at g.sched.pc, where on amd64 the saved frame
- * pointer sits just below the return address. 0 when not known (another architecture). */
+ * did not save it: found from the frame's size at g.sched.pc. On amd64 the saved frame
+ * pointer sits just below the return address, at the top of the frame; on arm64 the frame
+ * record sits just below the frame's stack pointer (a function with a frame keeps x29 = sp - 8).
+ * 0 when not known. */
 static uint64_t syscall_bp(const struct rec_walk *w, const struct rec_gsnap *g)
 {
+	const char *arch;
 	int32_t d;
 
-	if (!w->o.bin || strcmp(gobin__info(w->o.bin)->goarch, "amd64") != 0 ||
-	    g->sched_pc <= w->o.bias || gobin__pc_spdelta(w->o.bin, g->sched_pc - w->o.bias, &d) ||
-	    d < 8)
+	if (!w->o.bin || g->sched_pc <= w->o.bias ||
+	    gobin__pc_spdelta(w->o.bin, g->sched_pc - w->o.bias, &d) || d < 8)
 		return 0;
-	return g->sched_sp + (uint64_t)d - 8;
+	arch = gobin__info(w->o.bin)->goarch;
+	if (!strcmp(arch, "arm64"))
+		return g->sched_sp - 8;
+	return strcmp(arch, "amd64") ? 0 : g->sched_sp + (uint64_t)d - 8;
 }
 
 /* One try of read_stacks(): the stacks of c->todo, with budget bytes. */

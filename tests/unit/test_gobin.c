@@ -494,6 +494,7 @@ TEST(gobin_probe_site_x86)
 		"noframe")) {
 		ASSERT_EQ(s.probe_off, 4u, "the jbe");
 		ASSERT_TRUE(s.emulated, "jbe emulated");
+		ASSERT_TRUE(s.check_branch, "jbe taken to morestack: not a call");
 	}
 	if (ASSERT_OK(gobin_disasm__probe_site(GOBIN_ARCH_X86_64, big, sizeof(big), "b", &s),
 		      "big frame"))
@@ -529,6 +530,10 @@ TEST(gobin_probe_site_arm64)
 	 * (unknown to capstone 4); ldr x30,[sp],#32; ret */
 	static const uint32_t go[] = {0xf9400b90, 0xeb3063ff, 0x54000089, 0xf81e0ffe,
 				      0x88fbfca2, 0xf84207fe, 0xd65f03c0};
+	/* a large frame (Go 1.22's mallocgc): ldr x16,[x28,#16]; sub x17,sp,#16; cmp x17,x16;
+	 * b.ls; str x30,[sp,#-144]!; ret */
+	static const uint32_t big[] = {0xf9400b90, 0xd10043f1, 0xeb10023f,
+				       0x54000069, 0xf8170ffe, 0xd65f03c0};
 	struct gobin_probe_site s;
 
 	if (ASSERT_OK(gobin_disasm__probe_site(GOBIN_ARCH_ARM64, (const uint8_t *)go, sizeof(go),
@@ -536,9 +541,98 @@ TEST(gobin_probe_site_arm64)
 		      "arm64")) {
 		ASSERT_EQ(s.probe_off, 8u, "b.ls");
 		ASSERT_TRUE(s.emulated, "b.ls simulated");
+		ASSERT_TRUE(s.check_branch, "taken to morestack: not a call");
+		ASSERT_FALSE(s.framed, "before the frame");
 		ASSERT_EQ(s.nret, 1u, "one ret");
 		ASSERT_EQ(s.ret_offs[0], 24u, "ret offset");
 	}
+	if (ASSERT_OK(gobin_disasm__probe_site(GOBIN_ARCH_ARM64, (const uint8_t *)big, sizeof(big),
+					       "b", &s),
+		      "large frame")) {
+		ASSERT_EQ(s.probe_off, 12u, "b.ls after ldr; sub; cmp");
+		ASSERT_TRUE(s.emulated && s.check_branch, "simulated stack-check branch");
+	}
+}
+
+TEST(gobin_probe_site_arm64_nosplit)
+{
+	/* casgstatus-like: str x30,[sp,#-112]!; stur x29,[sp,#-8]; sub x29,sp,#8;
+	 * str x0,[sp,#120]; nop; tbnz w1,#12,+8; ldp x29,x30,[sp,#-8]; ret */
+	static const uint32_t nosplit[] = {0xf8190ffe, 0xf81f83fd, 0xd10023fd, 0xf9003fe0,
+					   0xd503201f, 0x37600041, 0xa97ffbfd, 0xd65f03c0};
+	/* the same with `ldr x1, [x0]` before the tbnz: an argument register changes */
+	static const uint32_t clobber[] = {0xf8190ffe, 0xf81f83fd, 0xd10023fd, 0xf9400001,
+					   0x37600041, 0xa97ffbfd, 0xd65f03c0};
+	/* the same as nosplit, and a `b` back to the tbnz at the end: it can run twice */
+	static const uint32_t loop[] = {0xf8190ffe, 0xf81f83fd, 0xd10023fd, 0xf9003fe0, 0xd503201f,
+					0x37600041, 0xa97ffbfd, 0xd65f03c0, 0x17fffffd};
+	struct gobin_probe_site s;
+
+	if (ASSERT_OK(gobin_disasm__probe_site(GOBIN_ARCH_ARM64, (const uint8_t *)nosplit,
+					       sizeof(nosplit), "n", &s),
+		      "nosplit")) {
+		ASSERT_EQ(s.probe_off, 20u, "the tbnz after the frame setup and spill");
+		ASSERT_TRUE(s.emulated && s.framed, "simulated, framed");
+		ASSERT_FALSE(s.check_branch, "not a stack check");
+	}
+	if (ASSERT_OK(gobin_disasm__probe_site(GOBIN_ARCH_ARM64, (const uint8_t *)clobber,
+					       sizeof(clobber), "c", &s),
+		      "clobber")) {
+		ASSERT_EQ(s.probe_off, 0u, "entry");
+		ASSERT_FALSE(s.emulated || s.framed, "single-stepped at the entry");
+	}
+	if (ASSERT_OK(gobin_disasm__probe_site(GOBIN_ARCH_ARM64, (const uint8_t *)loop,
+					       sizeof(loop), "l", &s),
+		      "loop"))
+		ASSERT_EQ(s.probe_off, 0u, "a branch back to the site: entry");
+}
+
+/* Go 1.27's casGToPreemptScan on arm64: `add x1, x0, #144` (&g.atomicstatus), then the casal
+ * path and the ldaxr/stlxr loop, meeting at the tbz on the cset result. */
+TEST(gobin_cas32_sites_arm64)
+{
+	static const uint32_t code[] = {
+	    0x91024001, /* add x1, x0, #144 */
+	    0xf0000adb, /* adrp x27, ... */
+	    0x395f3362, /* ldrb w2, [x27, #1996] */
+	    0x36000102, /* tbz w2, #0, +32: the loop */
+	    0xb27f03e2, /* orr x2, xzr, #2 */
+	    0xd2820123, /* mov x3, #4105 */
+	    0x93407c5b, /* sxtw x27, w2 */
+	    0x88fbfc23, /* casal w27, w3, [x1] */
+	    0x6b02037f, /* cmp w27, w2 */
+	    0x9a9f17e4, /* cset x4, eq */
+	    0x14000009, /* b +36: the tbz */
+	    0xb27f03e2, /* orr x2, xzr, #2 */
+	    0xd2820123, /* mov x3, #4105 */
+	    0x885ffc3b, /* ldaxr w27, [x1] */
+	    0x6b02037f, /* cmp w27, w2 */
+	    0x54000061, /* b.ne +12 */
+	    0x881bfc23, /* stlxr w27, w3, [x1] */
+	    0xb5ffff9b, /* cbnz x27, -16 */
+	    0x9a9f17e4, /* cset x4, eq */
+	    0x3607fd84, /* tbz w4, #0, -80 */
+	    0xd65f03c0, /* ret */
+	};
+	struct gobin_cas_site cs[4];
+	struct gobin_code d;
+	int n;
+
+	if (!ASSERT_OK(gobin_code__decode(&d, GOBIN_ARCH_ARM64, (const uint8_t *)code, sizeof(code),
+					  0x55db8),
+		       "decode"))
+		return;
+	n = gobin_code__cas32_sites(&d, 144, cs, 4);
+	if (ASSERT_EQ(n, 1, "both paths share one site")) {
+		ASSERT_EQ(cs[0].at, 19u, "the tbz on the cset result");
+		ASSERT_EQ(cs[0].base, 0, "g in x0");
+		ASSERT_EQ(cs[0].base_adj, 0u, "g itself");
+		ASSERT_EQ(cs[0].old_reg, 2, "old status in x2");
+		ASSERT_EQ(cs[0].new_reg, 3, "new status in x3");
+		ASSERT_TRUE(cs[0].ok_zf, "ZF: exchanged");
+	}
+	ASSERT_EQ(gobin_code__cas32_sites(&d, 152, cs, 4), 0, "another offset");
+	gobin_code__free(&d);
 }
 
 /* One piece of code on both architectures: the questions of gobin/disasm.h get one answer. */
