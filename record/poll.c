@@ -154,6 +154,14 @@ static uint64_t u64_at(const uint8_t *buf, int32_t off)
 	return v;
 }
 
+/* Where memstats.numgc is in the target; 0 when unknown. */
+static uint64_t numgc_addr(const struct rec_poll *p)
+{
+	if (!p->gl->memstats.addr || p->off->ms_numgc < 0)
+		return 0;
+	return p->gl->memstats.addr + p->bias + (uint64_t)p->off->ms_numgc;
+}
+
 int rec_poll__heap(struct rec_poll *p, struct rec_heap *h)
 {
 	const struct go_offsets *o = p->off;
@@ -162,6 +170,7 @@ int rec_poll__heap(struct rec_poll *p, struct rec_heap *h)
 	struct iovec l[2], r[2];
 	unsigned long n = 1;
 	size_t want = (size_t)(p->gcc_hi - lo);
+	uint64_t numgc = numgc_addr(p);
 	ssize_t got;
 
 	memset(h, 0, sizeof(*h));
@@ -173,12 +182,10 @@ int rec_poll__heap(struct rec_poll *p, struct rec_heap *h)
 	r[0] = (struct iovec){
 	    .iov_base = (void *)(uintptr_t)(p->gl->gc_controller.addr + p->bias + (uint64_t)lo),
 	    .iov_len = want};
-	if (p->gl->memstats.addr && o->ms_numgc >= 0) {
+	if (numgc) {
 		l[1] = (struct iovec){.iov_base = &h->numgc, .iov_len = sizeof(h->numgc)};
-		r[1] =
-		    (struct iovec){.iov_base = (void *)(uintptr_t)(p->gl->memstats.addr + p->bias +
-								   (uint64_t)o->ms_numgc),
-				   .iov_len = sizeof(h->numgc)};
+		r[1] = (struct iovec){.iov_base = (void *)(uintptr_t)numgc,
+				      .iov_len = sizeof(h->numgc)};
 		want += sizeof(h->numgc);
 		n = 2;
 	}
@@ -212,11 +219,10 @@ int rec_poll__heap(struct rec_poll *p, struct rec_heap *h)
 
 int rec_poll__numgc(struct rec_poll *p, uint32_t *n)
 {
+	uint64_t addr = numgc_addr(p);
+
 	*n = 0;
-	if (!p->gl->memstats.addr || p->off->ms_numgc < 0)
-		return -ENOENT;
-	return read_remote(p, p->gl->memstats.addr + p->bias + (uint64_t)p->off->ms_numgc, n,
-			   sizeof(*n));
+	return addr ? read_remote(p, addr, n, sizeof(*n)) : -ENOENT;
 }
 
 int rec_poll__gc_ends(struct rec_poll *p, uint64_t ends[REC_GC_ENDS], uint32_t *n)

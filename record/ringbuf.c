@@ -48,8 +48,10 @@ struct rec_ring *rec_ring__new(int map_fd, rec_ring_cb cb, void *ctx)
 		return NULL;
 	}
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		xg_error(-ENOMEM, "ring buffer map (fd %d): out of memory", map_fd);
 		return NULL;
+	}
 	r->fd = map_fd;
 	r->cb = cb;
 	r->ctx = ctx;
