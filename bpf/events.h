@@ -157,7 +157,8 @@ struct xgb_event {
 			__u64 g;    /* the g in the thread's TLS slot (g0 on a system stack) */
 			__u8 flags; /* XGB_CPUF_* */
 			__u8 pad[7];
-			__u64 pad2[2];
+			__u64 ns; /* CPU clock since the CPU's previous sample; 0: not known */
+			__u64 pad2;
 		} prof;
 		struct {
 			__u64 heap_live;

@@ -215,6 +215,14 @@ struct {
 	__type(value, struct scratch);
 } cpu_scratch SEC(".maps");
 
+/* cpu_sample: this CPU's clock (the perf event's count, ns) at its previous sample */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cpu_clock_last SEC(".maps");
+
 /* &gcController, learned at the first startCycle (gc_end of a cycle that started before the
  * attach has only gcc_addr). */
 __u64 gc_controller = 0;
@@ -1162,6 +1170,10 @@ int alloc_sample(struct pt_regs *ctx)
  * signal stack), the user goroutine the M runs for (m.curg); none in the scheduler. The stack
  * is walked from the thread's user registers (saved at kernel entry when the thread was in
  * the kernel) like a probe's: the system stack's frames, then m.curg's (see walk_g).
+ *
+ * The sample stands for the CPU clock since this CPU's previous one, which is the period only
+ * when the timer fires on time: a late timer (an interrupt held off, a virtual CPU not running)
+ * skips the periods it missed, and counting samples would lose that time.
  */
 SEC("perf_event")
 int cpu_sample(struct bpf_perf_event_data *ctx)
@@ -1171,9 +1183,19 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 	struct scratch *s;
 	struct walk w = {.max = XGB_MAX_FRAMES};
 	__u32 zero = 0;
-	__u64 g = 0, m, curg = 0, gp, g0 = 0, pc = 0, fp = 0;
+	__u64 g = 0, m, curg = 0, gp, g0 = 0, pc = 0, fp = 0, ns = 0, *last;
 	__u8 flags = 0;
 
+	/* every firing moves the mark, the target's or not */
+	last = bpf_map_lookup_elem(&cpu_clock_last, &zero);
+	if (last) {
+		struct bpf_perf_event_value v = {};
+
+		if (!bpf_perf_prog_read_value(ctx, &v, sizeof(v)) && v.counter > *last) {
+			ns = *last ? v.counter - *last : 0;
+			*last = v.counter;
+		}
+	}
 	if (!enabled || (bpf_get_current_pid_tgid() >> 32) != cpu_tgid)
 		return 0;
 	task = bpf_get_current_task_btf();
@@ -1219,6 +1241,7 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 	fill(&s->e, XGB_EV_CPU_SAMPLE, flags & XGB_CPUF_NO_G ? 0 : g_field(gp, off_g_goid), gp);
 	s->e.prof.g = g;
 	s->e.prof.flags = flags;
+	s->e.prof.ns = ns;
 	if (pc) {
 		__u64 lo, hi;
 

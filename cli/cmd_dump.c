@@ -149,6 +149,10 @@ static void put_text(FILE *f, const struct xg_event *ev, const struct tf_tables 
 		if (ev->kind == XG_EV_ALLOC_SAMPLE)
 			add(&l, " weight=%" PRIu64, ev->weight);
 		break;
+	case XG_EV_CPU_SAMPLE:
+		if (ev->weight)
+			add(&l, " weight=%" PRIu64 " ns", ev->weight);
+		break;
 	case XG_EV_GC_START:
 	case XG_EV_GC_END:
 	case XG_EV_HEAP:

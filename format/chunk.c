@@ -400,10 +400,10 @@ static long encode_rows(struct tf_chunk_enc *e, const struct xg_event *const *ro
 				any[TF_COL_SIZE] |= ev->size;
 				p[TF_COL_TYPE] = tf_put_uv(p[TF_COL_TYPE], ev->type);
 				any[TF_COL_TYPE] |= ev->type;
-				if (km & M_WEIGHT) {
-					p[TF_COL_WEIGHT] = tf_put_uv(p[TF_COL_WEIGHT], ev->weight);
-					any[TF_COL_WEIGHT] |= ev->weight;
-				}
+			}
+			if (km & M_WEIGHT) {
+				p[TF_COL_WEIGHT] = tf_put_uv(p[TF_COL_WEIGHT], ev->weight);
+				any[TF_COL_WEIGHT] |= ev->weight;
 			}
 			if (km & M_CREATE) {
 				v = tf_zz((int64_t)(ev->parent_goid - ctx_goid[cpu]));

@@ -61,7 +61,7 @@ enum xg_kind_flags {
 	/* the kernel dropped `count` events of kind `of` on `cpu` */                              \
 	X(arg, 7, LOST, "lost", XG_FLD_LOST, 0)                                                    \
 	/* a CPU profile sample of the goroutine on a thread */                                    \
-	X(arg, 8, CPU_SAMPLE, "cpu_sample", XG_FLD_STACK, XG_KIND_SAMPLES)                         \
+	X(arg, 8, CPU_SAMPLE, "cpu_sample", XG_FLD_STACK | XG_FLD_WEIGHT, XG_KIND_SAMPLES)         \
 	/* an allocation sampled by the runtime's MemProfileRate */                                \
 	X(arg, 9, ALLOC_SAMPLE, "alloc_sample", XG_FLD_ALLOC | XG_FLD_WEIGHT | XG_FLD_STACK,       \
 	  XG_KIND_SAMPLES)                                                                         \

@@ -211,6 +211,10 @@ void xg_event_write_json(FILE *f, const struct xg_event *ev, const struct tf_tab
 		put_id(&b, "type", names, ev->type);
 		put_u64(&b, "weight", ev->weight);
 		break;
+	case XG_EV_CPU_SAMPLE:
+		if (ev->weight) /* none before format 1.5 */
+			put_u64(&b, "weight", ev->weight);
+		break;
 	case XG_EV_GC_START:
 	case XG_EV_GC_END:
 	case XG_EV_HEAP:

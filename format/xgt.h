@@ -14,7 +14,7 @@
 #define TF_MAGIC	 "\x89XGT\r\n\x1a\n"
 #define TF_MAGIC_LEN	 8
 #define TF_MAJOR	 1
-#define TF_MINOR	 4
+#define TF_MINOR	 5
 #define TF_HEADER_SIZE	 48
 #define TF_END_MAGIC	 "\x89XGTEND\n"
 #define TF_END_MAGIC_LEN 8

@@ -41,7 +41,7 @@ static void bucket_merge(struct gm_bucket *acc, const struct gm_bucket *b, bool 
 	acc->created += b->created;
 	acc->exited += b->exited;
 	acc->lost += b->lost;
-	acc->cpu_samples += b->cpu_samples;
+	acc->cpu_ns += b->cpu_ns;
 	acc->gc += b->gc;
 }
 
@@ -91,7 +91,7 @@ static void update_rates(struct gmodel *m)
 		ao += b->alloc_objs;
 		cr += b->created;
 		ex += b->exited;
-		cpu += b->cpu_samples;
+		cpu += b->cpu_ns;
 	}
 	secs = (double)n * (double)BUCKET_NS / 1e9;
 	m->events_ps = (double)ev / secs;
@@ -99,7 +99,7 @@ static void update_rates(struct gmodel *m)
 	m->alloc_ops = (double)ao / secs;
 	m->created_ps = (double)cr / secs;
 	m->exited_ps = (double)ex / secs;
-	m->cpu_busy = m->cpu_hz > 0 ? (double)cpu / secs / m->cpu_hz : 0;
+	m->cpu_busy = (double)cpu / 1e9 / secs;
 	/* heap (sched) readings at most 2 s older than the bucket closing give the exact byte
 	 * (creation) rate */
 	m->alloc_bps_exact = count_rate_fresh(m, &m->heap_rate);
@@ -136,16 +136,8 @@ static void cpu_roll(struct gmodel *m, uint64_t ts)
 
 		if (!g->t.goid)
 			continue;
-		if (m->exact && !m->cpu_samples) {
-			v = gmodel__slot_ns(m, g, GM_RUNNING);
-			g->cpu_pct = (float)(100.0 * (double)(v - g->cpu_mark) / 1e9 / secs);
-		} else {
-			v = g->cpu_samples;
-			g->cpu_pct =
-			    m->cpu_hz > 0
-				? (float)(100.0 * (double)(v - g->cpu_mark) / (m->cpu_hz * secs))
-				: 0;
-		}
+		v = m->exact && !m->cpu_samples ? gmodel__slot_ns(m, g, GM_RUNNING) : g->cpu_ns;
+		g->cpu_pct = (float)(100.0 * (double)(v - g->cpu_mark) / 1e9 / secs);
 		g->cpu_mark = v;
 	}
 	m->cpu_roll_ts = ts;

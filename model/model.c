@@ -115,6 +115,19 @@ double gmodel_alloc_rate(const struct tf_meta *meta)
 	return v > 1.0 ? 1.0 : v;
 }
 
+double gmodel_cpu_hz(const struct tf_meta *meta)
+{
+	char key[TF_KEY_SAMPLE_MAX];
+	double hz = meta_num(meta, TF_KEY_SAMPLE_CPU_HZ, 0);
+
+	if (hz <= 0)
+		hz = meta_num(meta, TF_KEY_CPU_HZ, 0);
+	tf_meta_key_sample(key, sizeof(key), XG_EV_CPU_SAMPLE);
+	if (hz <= 0 && meta_num(meta, key, 0) > 1)
+		hz = meta_num(meta, key, 0);
+	return hz > 0 ? hz : 99;
+}
+
 static void gc_end_seen(struct gmodel *m, int64_t ts);
 
 /* The GC cycles that ended before an attach (SPEC.md "Metadata": gc.ends), as if seen. */
@@ -135,7 +148,6 @@ static void gc_history(struct gmodel *m)
 int gmodel__begin(struct gmodel *m, const struct sink_info *info)
 {
 	const char *events = info->meta ? tf_meta__str(info->meta, TF_KEY_EVENTS) : NULL;
-	char key[TF_KEY_SAMPLE_MAX];
 
 	free(m->source);
 	free(m->go_version);
@@ -155,16 +167,7 @@ int gmodel__begin(struct gmodel *m, const struct sink_info *info)
 		m->g_rate = kind_rate(info->meta, XG_EV_GO_CREATE, 1.0);
 	if (m->g_rate > 1.0)
 		m->g_rate = 1.0;
-	/* CPU sampling frequency: sample.cpu_sample.hz, cpu.hz, or sample.cpu_sample when it is a
-	 * frequency (> 1) rather than a probability */
-	m->cpu_hz = meta_num(info->meta, TF_KEY_SAMPLE_CPU_HZ, 0);
-	if (m->cpu_hz <= 0)
-		m->cpu_hz = meta_num(info->meta, TF_KEY_CPU_HZ, 0);
-	tf_meta_key_sample(key, sizeof(key), XG_EV_CPU_SAMPLE);
-	if (m->cpu_hz <= 0 && meta_num(info->meta, key, 0) > 1)
-		m->cpu_hz = meta_num(info->meta, key, 0);
-	if (m->cpu_hz <= 0)
-		m->cpu_hz = 99;
+	m->cpu_hz = gmodel_cpu_hz(info->meta);
 	gc_history(m);
 	/* a trace without the list (older or synthetic ones) is taken as recording what it has */
 	m->cpu_sampled = !events || list_has(events, xg_kind_name(XG_EV_CPU_SAMPLE));
@@ -236,8 +239,7 @@ struct gm_time gmodel__slot_time(const struct gmodel *m, const struct gm_g *g, i
 		return (struct gm_time){gmodel__slot_ns(m, g, s),
 					(g->flags & GM_G_PARTIAL) ? GM_AT_LEAST : GM_KNOWN};
 	if (s == GM_RUNNING && m->cpu_sampled && m->cpu_hz > 0)
-		return (struct gm_time){(uint64_t)((double)g->cpu_samples * 1e9 / m->cpu_hz),
-					GM_ABOUT};
+		return (struct gm_time){g->cpu_ns, GM_ABOUT};
 	if (!(g->flags & GM_G_EXITED) && g->waited_ns && gmodel__slot_of(g->t.state) == s &&
 	    blocked(g->t.state))
 		return (struct gm_time){g->waited_ns, GM_AT_LEAST};
@@ -350,6 +352,7 @@ static void group_move(struct gmodel *m, struct gm_g *g, uint32_t gi, int d)
 		e->created += (uint64_t)(int64_t)d;
 	e->partial |= d > 0 && (g->flags & GM_G_PARTIAL);
 	e->cpu_samples += (uint64_t)(int64_t)d * g->cpu_samples;
+	e->cpu_ns += (uint64_t)(int64_t)d * g->cpu_ns;
 	e->alloc_bytes += (uint64_t)(int64_t)d * g->alloc_bytes;
 	e->alloc_count += (uint64_t)(int64_t)d * g->alloc_count;
 	for (int s = 0; s < GM_NSLOTS; s++)
@@ -838,6 +841,13 @@ static int alloc(struct gmodel *m, const struct xg_event *ev, uint64_t bytes, ui
 	return 0;
 }
 
+uint64_t gm_cpu_ns(double hz, const struct xg_event *ev)
+{
+	if (ev->weight)
+		return ev->weight;
+	return hz > 0 ? (uint64_t)(1e9 / hz) : 0;
+}
+
 void gm_alloc_scale(double rate, const struct xg_event *ev, uint64_t *bytes, uint64_t *objs)
 {
 	*bytes = *objs = 0;
@@ -937,19 +947,24 @@ int gmodel__event(struct gmodel *m, const struct xg_event *ev)
 			m->alloc_sampled = true;
 		return alloc(m, ev, bytes, objs);
 	}
-	case XG_EV_CPU_SAMPLE:
+	case XG_EV_CPU_SAMPLE: {
+		uint64_t ns = gm_cpu_ns(m->cpu_hz, ev);
+
 		m->cpu_samples++;
-		m->cur.cpu_samples++;
+		m->cur.cpu_ns += ns;
 		if (!ev->goid || tf_gone__has(&m->gone, ev->goid))
 			return 0;
 		g = g_get(m, ev->goid, ev->ts);
 		if (!g)
 			return -ENOMEM;
 		g->cpu_samples++;
+		g->cpu_ns += ns;
 		m->groups[g->group].cpu_samples++;
+		m->groups[g->group].cpu_ns += ns;
 		if (ev->stack) /* on CPU there */
 			g->where_stack = ev->stack;
 		return 0;
+	}
 	case XG_EV_GC_START:
 		m->gc_cycles++;
 		m->cur.gc++;

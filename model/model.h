@@ -87,10 +87,11 @@ struct gm_g {
 	uint64_t alloc_bytes;	     /* scaled by the sampling rate when sampled */
 	uint64_t alloc_count;
 	uint64_t cpu_samples;
-	uint64_t cpu_mark; /* cpu_samples (or running ns in exact traces) at the last CPU% roll */
-	uint64_t seq;	   /* order of first sight: larger is newer */
-	float cpu_pct;	   /* CPU% over the last roll interval */
-	uint32_t group;	   /* index in gmodel.groups */
+	uint64_t cpu_ns;       /* CPU time its samples stand for (gm_cpu_ns) */
+	uint64_t cpu_mark;     /* cpu_ns (or running ns in exact traces) at the last CPU% roll */
+	uint64_t seq;	       /* order of first sight: larger is newer */
+	float cpu_pct;	       /* CPU% over the last roll interval */
+	uint32_t group;	       /* index in gmodel.groups */
 	uint32_t create_stack; /* stack id of the creation, 0 when none */
 	/* where it is: the stack it blocked in (go_state to waiting/syscall/preempted, snapshot),
 	 * kept while it waits and is runnable again; the last CPU sample's while it runs; 0 when
@@ -129,6 +130,7 @@ struct gm_group {
 	uint32_t counts[GM_NSLOTS]; /* live ones per slot of their current state (views) */
 	float cpu_pct;		    /* sum over the live members (views) */
 	uint64_t cpu_samples;
+	uint64_t cpu_ns; /* CPU time the samples stand for */
 	uint64_t alloc_bytes, alloc_count;
 	uint64_t slot_ns[GM_NSLOTS]; /* measured time of all members (views: up to now) */
 };
@@ -151,8 +153,8 @@ struct gm_bucket {
 	uint64_t alloc_bytes;		/* scaled */
 	uint64_t alloc_objs;		/* scaled */
 	uint64_t created, exited, lost; /* goroutine creations and exits, dropped events */
-	uint64_t cpu_samples;
-	uint64_t gc; /* GC cycles started */
+	uint64_t cpu_ns;		/* CPU time its samples stand for */
+	uint64_t gc;			/* GC cycles started */
 };
 
 #define GM_LEVELS 3
@@ -340,6 +342,14 @@ bool gmodel__has_cpu(const struct gmodel *m, const struct gm_g *g);
 /* The bytes and objects an allocation event stands for: alloc events scaled by 1/rate (the
  * trace's gmodel_alloc_rate()), alloc_sample events by their weight. Other kinds: 0, 0. */
 void gm_alloc_scale(double rate, const struct xg_event *ev, uint64_t *bytes, uint64_t *objs);
+
+/* The CPU time a cpu_sample stands for, in ns: its weight (the CPU clock since the previous
+ * sample on its CPU), or one period, 1/hz s, when it has none (files before format 1.5). */
+uint64_t gm_cpu_ns(double hz, const struct xg_event *ev);
+
+/* The CPU sampling frequency a trace's metadata gives (sample.cpu_sample.hz, cpu.hz, or
+ * sample.cpu_sample when that is a frequency rather than a probability); 99 when none. */
+double gmodel_cpu_hz(const struct tf_meta *meta);
 /* The sampling rate of alloc events in meta (sample.alloc: "0.01", or an integer N meaning one
  * in N; 1 when absent). */
 double gmodel_alloc_rate(const struct tf_meta *meta);

@@ -64,7 +64,7 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 	case GM_SORT_CPU:
 		r = a->cpu_pct < b->cpu_pct ? -1 : a->cpu_pct > b->cpu_pct;
 		if (!r)
-			r = cmp_u64(a->cpu_samples, b->cpu_samples);
+			r = cmp_u64(a->cpu_ns, b->cpu_ns);
 		break;
 	case GM_SORT_ALLOC:
 		r = cmp_u64(a->alloc_bytes, b->alloc_bytes);
@@ -235,8 +235,7 @@ struct gm_time gmodel__group_time(const struct gmodel *m, const struct gm_group 
 	if (m->exact)
 		return (struct gm_time){e->slot_ns[s], e->partial ? GM_AT_LEAST : GM_KNOWN};
 	if (s == GM_RUNNING && m->cpu_sampled && m->cpu_hz > 0)
-		return (struct gm_time){(uint64_t)((double)e->cpu_samples * 1e9 / m->cpu_hz),
-					GM_ABOUT};
+		return (struct gm_time){e->cpu_ns, GM_ABOUT};
 	return (struct gm_time){0, GM_UNKNOWN};
 }
 

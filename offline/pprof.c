@@ -336,20 +336,9 @@ static int collect_goroutines(struct pp *p, struct export_stats *st)
 /* The label of CPU samples taken outside any goroutine (the scheduler, a C thread). */
 #define NO_GOROUTINE UINT32_MAX
 
-/* CPU time one cpu_sample stands for, in ns: 1/hz of one CPU. */
-static int64_t cpu_period_ns(const struct tf_meta *meta)
-{
-	double hz = 0;
-
-	if (!tf_meta__num(meta, TF_KEY_SAMPLE_CPU_HZ, &hz) || hz < 1)
-		if (!tf_meta__num(meta, TF_KEY_CPU_HZ, &hz) || hz < 1)
-			hz = 99;
-	return (int64_t)(1e9 / hz);
-}
-
 static int collect_cpu(struct pp *p, struct xg_event *evs, struct export_stats *st)
 {
-	int64_t period = cpu_period_ns(tf_reader__meta(p->t->r));
+	double hz = gmodel_cpu_hz(tf_reader__meta(p->t->r));
 	struct u64map start_fn = {0}; /* goid -> start function string id */
 	long n;
 	int err = 0;
@@ -380,7 +369,7 @@ static int collect_cpu(struct pp *p, struct xg_event *evs, struct export_stats *
 			}
 			s->whole = true;
 			s->v[0]++;
-			s->v[1] += period;
+			s->v[1] += (int64_t)gm_cpu_ns(hz, ev);
 		}
 		if (err)
 			break;
@@ -487,7 +476,8 @@ static int build(struct pp *p, enum export_profile kind, struct pb_buf *out,
 	}
 	pb_int(out, P_DURATION_NANOS, (int64_t)st->tl.end_ts);
 	value_type(out, P_PERIOD_TYPE, t1, u1);
-	pb_int(out, P_PERIOD, kind == EXPORT_PROFILE_CPU ? cpu_period_ns(meta) : 1);
+	pb_int(out, P_PERIOD,
+	       kind == EXPORT_PROFILE_CPU ? (int64_t)(1e9 / gmodel_cpu_hz(meta)) : 1);
 	snprintf(comment, sizeof(comment), "xgotop export --format pprof --profile %s %s", k->name,
 		 p->t->name);
 	cid = str(p, comment);

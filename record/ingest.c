@@ -578,6 +578,7 @@ static int convert(struct rec_ingest *g, const struct xgb_event *r, const uint64
 		ev->weight = sample_weight(g, r->alloc.size);
 		break;
 	case XG_EV_CPU_SAMPLE:
+		ev->weight = r->prof.ns;
 		break;
 	case XG_EV_GC_START:
 	case XG_EV_GC_END:

@@ -9,8 +9,9 @@ EVENTS is `xgotop dump --json`, INFO is `xgotop info --json` (for the metadata: 
 turns the program's CLOCK_MONOTONIC times into trace times; sample.cpu_sample.hz). Each check
 yields (ok, name, detail).
 
-- cpu: each spinning goroutine's CPU share from its cpu_sample count (samples / Hz / the CPU
-  phase's length) within 5 percentage points of its thread's measured CPU time over that length.
+- cpu: each spinning goroutine's CPU share from its cpu_sample events (the CPU time each
+  stands for, its weight, or 1/Hz s without one; over the CPU phase's length) within 5
+  percentage points of its thread's measured CPU time over that length.
 - heap: the bytes allocated between the program's two ReadMemStats calls, from heap events read
   in the quiet periods after each, within 5% of runtime.MemStats.TotalAlloc's difference.
 - alloc-sample: samples of the allocations made for the allocating functions (the first frame
@@ -35,11 +36,19 @@ def meta_of(info):
     return info.get("meta", {})
 
 
+def cpu_ns(e, hz):
+    """The CPU time a cpu_sample stands for: its weight, or one period (traces before 1.5)."""
+    return e.get("weight") or 1e9 / hz
+
+
 def cpu_shares(truth, evs, hz):
     """[(goid, duty, est %, truth %)] for the spinners."""
-    counts = collections.Counter(e["goid"] for e in evs if e["kind"] == "cpu_sample")
-    wall = truth["cpu_wall_ns"] / 1e9
-    return [(s["goid"], s["duty"], 100.0 * counts[s["goid"]] / hz / wall, 100.0 * s["cpu_ns"] / 1e9 / wall)
+    ns = collections.Counter()
+    for e in evs:
+        if e["kind"] == "cpu_sample":
+            ns[e["goid"]] += cpu_ns(e, hz)
+    wall_ns = truth["cpu_wall_ns"]
+    return [(s["goid"], s["duty"], 100.0 * ns[s["goid"]] / wall_ns, 100.0 * s["cpu_ns"] / wall_ns)
             for s in truth["spinners"]]
 
 
@@ -109,12 +118,18 @@ def check(truth, evs, info):
 
     for goid, duty, est, tru in cpu_shares(truth, evs, hz):
         yield abs(est - tru) <= CPU_PP, f"cpu-share-{int(duty * 100)}", (
-            f"goroutine {goid} aiming at {duty * 100:.0f}%: {est:.1f}% from {hz:g} Hz samples, "
+            f"goroutine {goid} aiming at {duty * 100:.0f}%: {est:.1f}% from {hz:g} Hz samples' weights, "
             f"{tru:.1f}% by its thread's CPU time (bound {CPU_PP} pp)")
-    others = sum(1 for e in by_kind["cpu_sample"] if e["goid"] == 0)
-    stacks = sum(1 for e in by_kind["cpu_sample"] if e.get("stack"))
-    yield stacks >= 0.95 * len(by_kind["cpu_sample"]) > 0, "cpu-stacks", (
-        f"{stacks} of {len(by_kind['cpu_sample'])} CPU samples with a stack ({others} outside any goroutine)")
+    # a launched program's first samples can come before Go's runtime ran: a PIE's dynamic
+    # loader (100 ms and more under emulation) has no Go frame to show
+    main = [e["ts"] for e in by_kind["go_create"] if e.get("start_fn") == "runtime.main"]
+    since = [e for e in by_kind["cpu_sample"] if not main or e["ts"] >= main[0]]
+    before = len(by_kind["cpu_sample"]) - len(since)
+    others = sum(1 for e in since if e["goid"] == 0)
+    stacks = sum(1 for e in since if e.get("stack"))
+    yield stacks >= 0.95 * len(since) > 0, "cpu-stacks", (
+        f"{stacks} of {len(since)} CPU samples with a stack ({others} outside any goroutine; "
+        f"{before} before runtime.main was created, not counted)")
     spin = {s["goid"] for s in truth["spinners"]}
     inspin = [e for e in by_kind["cpu_sample"] if e["goid"] in spin]
     good = sum(1 for e in inspin if any(f.get("fn") == "main.spin" for f in e.get("stack", [])))

@@ -485,6 +485,9 @@ def to_json(t, e):
         o.append(b',"size":%d,"type":%s' % (e['size'], s(e['type'])))
         if kind == 9:
             o.append(b',"weight":%d' % e['weight'])
+    elif kind == 8:
+        if e['weight']:
+            o.append(b',"weight":%d' % e['weight'])
     elif kind in (5, 6, 10):
         o.append(b',"gc":%d' % e['gc'])
         for f in ('heap_live', 'heap_goal', 'total_alloc', 'total_free'):

@@ -81,7 +81,7 @@ static void keep_stored(struct xg_event *e)
 		e->size = o.size;
 		e->type = o.type;
 	}
-	if (m & K(XG_EV_ALLOC_SAMPLE))
+	if (m & (K(XG_EV_CPU_SAMPLE) | K(XG_EV_ALLOC_SAMPLE)))
 		e->weight = o.weight;
 	if (m & (K(XG_EV_GC_START) | K(XG_EV_GC_END) | K(XG_EV_HEAP))) {
 		e->gc = o.gc;

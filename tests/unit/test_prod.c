@@ -176,6 +176,7 @@ TEST(prod_ingest)
 	r.e.ts = START + 10;
 	r.e.goid = 5;
 	r.e.g = 0xc000002000;
+	r.e.prof.ns = 30303030; /* three periods at 99 Hz: a late timer */
 	r.e.nframes = 3;
 	r.pcs[0] = 0x401000;
 	r.pcs[1] = 0x402000;
@@ -209,6 +210,7 @@ TEST(prod_ingest)
 	t = rec_ingest__tables(in);
 	ASSERT_EQ(k.ev[0].kind, XG_EV_CPU_SAMPLE, "kind");
 	ASSERT_EQ(k.ev[0].goid, 5ull, "goid");
+	ASSERT_EQ(k.ev[0].weight, 30303030ull, "the CPU time it stands for");
 	ASSERT_NEQ(k.ev[0].stack, 0u, "stack");
 	{
 		uint32_t n = 0;

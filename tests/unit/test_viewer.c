@@ -728,12 +728,27 @@ TEST(model_production_bounds)
 	g = gmodel__g(f.m, 20);
 	t = gmodel__slot_time(f.m, g, GM_RUNNING);
 	ASSERT_EQ((int)t.bound, (int)GM_ABOUT, "running estimated");
-	ASSERT_EQ(t.ns, 1 * S, "99 samples at 99 Hz");
+	/* a period in whole ns: 10101010 */
+	ASSERT_EQ(t.ns, 99 * (1 * S / 99), "99 samples at 99 Hz");
 	ASSERT_EQ((int)gmodel__slot_time(f.m, g, GM_WAITING).bound, (int)GM_UNKNOWN,
 		  "wait not invented");
 	ASSERT_EQ((int)gmodel__slot_time(f.m, g, GM_RUNNABLE).bound, (int)GM_UNKNOWN,
 		  "runq not invented");
 	ASSERT_EQ((int)gmodel__in_state(f.m, g).bound, (int)GM_UNKNOWN, "no state duration");
+	/* samples that carry their weight (a timer that fired late): the CPU time they measured,
+	 * not their count over the frequency */
+	e = ev_create(100 * MS, 21, 1, fn);
+	gmodel__event(f.m, &e);
+	for (int i = 0; i < 10; i++) {
+		e = (struct xg_event){.ts = 100 * MS + (uint64_t)i * 30 * MS,
+				      .kind = XG_EV_CPU_SAMPLE};
+		e.goid = 21;
+		e.weight = i < 5 ? 30 * MS : 10101010;
+		gmodel__event(f.m, &e);
+	}
+	ASSERT_EQ(gmodel__slot_time(f.m, gmodel__g(f.m, 21), GM_RUNNING).ns,
+		  150 * MS + 5 * 10101010, "weighted samples");
+	ASSERT_EQ(gmodel__g(f.m, 21)->cpu_samples, 10u, "samples counted");
 	/* the wait ends: goroutine 7 seen running; the proven part is kept as a long wait */
 	e = ev_snap(2000 * MS, 7, XG_G_RUNNING, 0, fn, 0);
 	gmodel__event(f.m, &e);
