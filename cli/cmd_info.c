@@ -74,9 +74,10 @@ static double ratio(uint64_t a, uint64_t b)
 static void print_text(const char *path, const struct tf_info *in, const struct tf_meta *m,
 		       const struct warns *w)
 {
-	char b1[64], b2[64];
+	char b1[64], b2[64], id[TF_TRACE_ID_LEN + 1];
 	size_t nm = tf_meta__count(m);
 
+	tf_meta__trace_id(m, id);
 	printf("file:         %s\n", path);
 	printf("format:       %u.%u", in->major, in->minor);
 	if (in->compat || in->ro_compat || in->incompat)
@@ -84,6 +85,10 @@ static void print_text(const char *path, const struct tf_info *in, const struct 
 		       ", incompat 0x%" PRIx64 ")",
 		       in->compat, in->ro_compat, in->incompat);
 	printf("\n");
+	printf("trace id:     %s%s\n", id,
+	       tf_meta__str(m, TF_KEY_TRACE_ID) && !strcmp(tf_meta__str(m, TF_KEY_TRACE_ID), id)
+		   ? ""
+		   : " (from its metadata)");
 	if (in->clean)
 		printf("closed:       cleanly (index and trailer present)\n");
 	else
@@ -158,9 +163,12 @@ static void put_json(struct jsonw *j, const char *path, const struct tf_info *in
 		     const struct tf_meta *m, const struct warns *w)
 {
 	size_t nm = tf_meta__count(m);
+	char id[TF_TRACE_ID_LEN + 1];
 
+	tf_meta__trace_id(m, id);
 	jsonw_start_object(j);
 	jsonw_string_field(j, "file", path);
+	jsonw_string_field(j, "trace_id", id);
 	jsonw_name(j, "format");
 	jsonw_start_object(j);
 	jsonw_uint_field(j, "major", in->major);

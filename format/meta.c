@@ -181,3 +181,54 @@ const char *tf_meta_key_sample(char *buf, size_t size, unsigned int kind)
 	snprintf(buf, size, "%s%s", name ? TF_KEY_SAMPLE_PREFIX : "", name ? name : "");
 	return buf;
 }
+
+/* FNV-1a over bytes, continuing from h. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static bool hex_id(const char *s)
+{
+	size_t n = 0;
+
+	for (; s && s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == TF_TRACE_ID_LEN;
+}
+
+void tf_meta__trace_id(const struct tf_meta *m, char out[TF_TRACE_ID_LEN + 1])
+{
+	const char *id = tf_meta__str(m, TF_KEY_TRACE_ID);
+	/* two FNV-1a streams from different offsets over every entry: key, type, value (integers
+	 * in decimal), each string with its NUL */
+	uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
+
+	if (hex_id(id)) {
+		memcpy(out, id, TF_TRACE_ID_LEN + 1);
+		return;
+	}
+	for (size_t i = 0; m && i < m->n; i++) {
+		const struct meta_ent *e = &m->ents[i];
+		unsigned char t = (unsigned char)e->type;
+		char num[24];
+		const char *v = e->sval;
+
+		if (e->type != TF_META_STR) {
+			snprintf(num, sizeof(num), "%lld", (long long)e->ival);
+			v = num;
+		}
+		for (int j = 0; j < 2; j++) {
+			h[j] = fnv1a(h[j], e->key, strlen(e->key) + 1);
+			h[j] = fnv1a(h[j], &t, 1);
+			h[j] = fnv1a(h[j], v, strlen(v) + 1);
+		}
+	}
+	snprintf(out, TF_TRACE_ID_LEN + 1, "%016llx%016llx", (unsigned long long)h[0],
+		 (unsigned long long)h[1]);
+}

@@ -43,4 +43,12 @@ size_t tf_meta__count(const struct tf_meta *m);
 enum tf_meta_type tf_meta__at(const struct tf_meta *m, size_t i, const char **key,
 			      const char **sval, int64_t *ival);
 
+/* Length of a trace id: 32 lowercase hex digits. */
+#define TF_TRACE_ID_LEN 32
+/* The trace's identity, stable across reads and copies (exports and pushes key rows by it):
+ * its trace.id when that is 32 hex digits, else 128 bits hashed from every key and value in
+ * order (files recorded before 1.5, synthetic ones). out gets TF_TRACE_ID_LEN digits and a
+ * NUL; m may be NULL. */
+void tf_meta__trace_id(const struct tf_meta *m, char out[TF_TRACE_ID_LEN + 1]);
+
 #endif /* XG_FORMAT_META_H */

@@ -25,6 +25,9 @@
 #define TF_KEY_WALL_START_NS "wall.start_ns"
 /* str: host name */
 #define TF_KEY_HOST "host"
+/* str: the recording's identity, 32 lowercase hex digits (128 random bits), format 1.5; read
+ * with tf_meta__trace_id(), which derives one for files without it */
+#define TF_KEY_TRACE_ID "trace.id"
 /* str: kernel release (uname -r) */
 #define TF_KEY_KERNEL "kernel"
 /* str: "full" or "production" */

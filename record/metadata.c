@@ -4,6 +4,8 @@
  * (format/metakeys.h for the keys), from the binary, the plan, the options and what the target's
  * memory held at the start.
  */
+#include <sys/random.h>
+
 #include "record/recorder_internal.h"
 
 static int meta_offsets(struct tf_meta *m, const struct go_offsets *o)
@@ -246,6 +248,19 @@ static int gc_ends_meta(const struct recorder *r, struct tf_meta *m)
 	return err;
 }
 
+/* 128 random bits for trace.id; none (readers derive one) if the kernel gives none. */
+static int meta_trace_id(struct tf_meta *m)
+{
+	unsigned char b[TF_TRACE_ID_LEN / 2];
+	char id[TF_TRACE_ID_LEN + 1];
+
+	if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b))
+		return 0;
+	for (size_t i = 0; i < sizeof(b); i++)
+		snprintf(id + 2 * i, 3, "%02x", b[i]);
+	return tf_meta__set_str(m, TF_KEY_TRACE_ID, id);
+}
+
 int rec__build_meta(struct recorder *r)
 {
 	const struct gobin_info *bi = gobin__info(r->bin);
@@ -267,6 +282,7 @@ int rec__build_meta(struct recorder *r)
 	err = err ?: tf_meta__set_int(m, TF_KEY_CLOCK_START_NS, (int64_t)r->start_mono);
 	err = err ?: tf_meta__set_int(m, TF_KEY_WALL_START_NS, (int64_t)r->start_wall);
 	err = err ?: tf_meta__set_str(m, TF_KEY_HOST, host);
+	err = err ?: meta_trace_id(m);
 	err = err ?: tf_meta__set_str(m, TF_KEY_KERNEL, buf);
 	err = err ?: tf_meta__set_int(m, TF_KEY_TARGET_PID, r->t.pid);
 	err = err ?: tf_meta__set_str(m, TF_KEY_TARGET_CMDLINE, r->t.cmdline);

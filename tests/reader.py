@@ -198,7 +198,25 @@ class Trace:
                 val = struct.unpack('<q', b.bytes(8))[0]
             else:
                 raise Damaged('META: entry type %d' % typ)
-            self.meta = [(k, v) for k, v in self.meta if k != key] + [(key, val)]
+            # a key set again keeps its place
+            if any(k == key for k, _ in self.meta):
+                self.meta = [(k, val if k == key else v) for k, v in self.meta]
+            else:
+                self.meta.append((key, val))
+
+    def trace_id(self):
+        """SPEC 6, trace.id: the recorded one, or two FNV-1a 64 hashes of the metadata."""
+        rec = dict(self.meta).get('trace.id')
+        if isinstance(rec, str) and len(rec) == 32 and all(c in '0123456789abcdef' for c in rec):
+            return rec
+        out = ''
+        for h in (0xcbf29ce484222325, 0x84222325cbf29ce4):
+            for k, v in self.meta:
+                typ = 1 if isinstance(v, str) else 2
+                for byte in k.encode() + b'\0' + bytes([typ]) + str(v).encode() + b'\0':
+                    h = ((h ^ byte) * 0x100000001b3) & 0xffffffffffffffff
+            out += '%016x' % h
+        return out
 
     def load_strings(self, p):
         b = Buf(p, 'STRINGS')
@@ -623,7 +641,8 @@ def main():
         if info:
             events = sum(c[4] for c in chunks)
             sys.stdout.write(json.dumps({'events': events, 'ts_last': last_ts, 'stop_ts': stop or None,
-                                         'span_ns': max(stop or 0, last_ts)}) + '\n')
+                                         'span_ns': max(stop or 0, last_ts),
+                                         'trace_id': t.trace_id()}) + '\n')
         out.flush()
         if t.stop:
             sys.stderr.write('reader.py: %s: scan stopped: %s\n' % (path, t.stop))

@@ -95,6 +95,30 @@ TEST(meta_set_get_order)
 	tf_meta__free(m);
 }
 
+/* SPEC.md section 6, trace.id: the recorded id, else the metadata's hash (the values below are
+ * tests/reader.py's, written from SPEC.md) */
+TEST(meta_trace_id)
+{
+	struct tf_meta *m = tf_meta__new();
+	char id[TF_TRACE_ID_LEN + 1];
+
+	if (!ASSERT_OK_PTR(m, "new"))
+		return;
+	tf_meta__trace_id(NULL, id);
+	ASSERT_STREQ(id, "cbf29ce48422232584222325cbf29ce4", "no metadata: the offset bases");
+	ASSERT_OK(tf_meta__set_str(m, TF_KEY_GO_VERSION, "go1.26.11"), "set");
+	ASSERT_OK(tf_meta__set_int(m, TF_KEY_TARGET_PID, 1234), "set int");
+	tf_meta__trace_id(m, id);
+	ASSERT_STREQ(id, "8cdbefcf38db4c51e135284d674b61ba", "derived");
+	ASSERT_OK(tf_meta__set_str(m, TF_KEY_TRACE_ID, "0123456789abcdef0123456789ABCDEF"), "set");
+	tf_meta__trace_id(m, id);
+	ASSERT_NEQ(strcmp(id, "0123456789abcdef0123456789ABCDEF"), 0, "upper case: not an id");
+	ASSERT_OK(tf_meta__set_str(m, TF_KEY_TRACE_ID, "0123456789abcdef0123456789abcdef"), "set");
+	tf_meta__trace_id(m, id);
+	ASSERT_STREQ(id, "0123456789abcdef0123456789abcdef", "recorded");
+	tf_meta__free(m);
+}
+
 TEST(event_names)
 {
 	ASSERT_STREQ(xg_kind_name(XG_EV_GO_CREATE), "go_create", "kind");
