@@ -152,3 +152,120 @@ TEST(array_grow_doubles_and_refuses_bad_sizes)
 out:
 	free(v);
 }
+
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "util/http.h"
+
+TEST(url_parse)
+{
+	struct xg_url u;
+	char v[64];
+
+	ASSERT_OK(xg_url_parse("http://bob:p%40ss@db.example:9000/x/?database=d%2Fb&max=1", &u),
+		  "full");
+	ASSERT_STREQ(u.host, "db.example", "host");
+	ASSERT_STREQ(u.port, "9000", "port");
+	ASSERT_STREQ(u.user, "bob", "user");
+	ASSERT_STREQ(u.password, "p@ss", "password decoded");
+	ASSERT_STREQ(u.path, "/x/", "path");
+	ASSERT_STREQ(xg_url_query_get(&u, "database", v, sizeof(v)), "d/b", "query value");
+	ASSERT_NULL(xg_url_query_get(&u, "data", v, sizeof(v)), "prefix of a key");
+	ASSERT_OK(xg_url_parse("http://[::1]", &u), "ipv6");
+	ASSERT_STREQ(u.host, "::1", "ipv6 host");
+	ASSERT_STREQ(u.path, "/", "no path");
+	ASSERT_EQ(u.has_user, 0, "no user");
+	ASSERT_EQ(xg_url_parse("https://h/", &u), -EINVAL, "https");
+	ASSERT_EQ(xg_url_parse("http://h:0/", &u), -EINVAL, "port 0");
+	ASSERT_EQ(xg_url_parse("http://h:12a/", &u), -EINVAL, "port letters");
+	ASSERT_EQ(xg_url_parse("http://a:%zz@h/", &u), -EINVAL, "bad escape");
+	ASSERT_EQ(xg_url_parse("http://h/a b", &u), -EINVAL, "space");
+	ASSERT_EQ(xg_url_parse("http://[::1/", &u), -EINVAL, "unclosed bracket");
+	{
+		char b[32];
+		size_t n = xg_url_escape(b, 0, sizeof(b), "a b&c=d/é");
+
+		ASSERT_STREQ(b, "a%20b%26c%3Dd%2F%C3%A9", "escaped");
+		ASSERT_EQ(n, strlen(b), "length");
+		ASSERT_EQ(xg_url_escape(b, 0, 4, "abcdef"), 4u, "does not fit: cap");
+	}
+}
+
+/* One connection on a listening socket: reads the request head, answers with reply. */
+struct one_reply {
+	int fd;
+	const char *reply;
+	size_t len;
+};
+
+static void *serve_one(void *arg)
+{
+	struct one_reply *o = arg;
+	char buf[4096];
+	int c = accept(o->fd, NULL, NULL);
+
+	if (c < 0)
+		return NULL;
+	(void)!recv(c, buf, sizeof(buf), 0);
+	(void)!send(c, o->reply, o->len, MSG_NOSIGNAL);
+	close(c);
+	return NULL;
+}
+
+/* xg_http_post against a reply written by hand; its result and body. */
+static int post_to(const char *reply, size_t max, struct xg_http_reply *r)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	struct one_reply o = {.reply = reply, .len = strlen(reply)};
+	struct xg_url u;
+	pthread_t th;
+	char url[64];
+	int err;
+
+	o.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (o.fd < 0 || bind(o.fd, (struct sockaddr *)&a, sizeof(a)) || listen(o.fd, 1) ||
+	    getsockname(o.fd, (struct sockaddr *)&a, &al))
+		return -errno;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", ntohs(a.sin_port));
+	xg_url_parse(url, &u);
+	pthread_create(&th, NULL, serve_one, &o);
+	err = xg_http_post(&u, "/?q=1", NULL, "body", 4, 5000, max, r);
+	pthread_join(th, NULL);
+	close(o.fd);
+	return err;
+}
+
+TEST(http_replies)
+{
+	struct xg_http_reply r;
+
+	ASSERT_OK(post_to("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nOk.", 100, &r), "plain");
+	ASSERT_EQ(r.status, 200, "status");
+	ASSERT_STREQ(r.body, "Ok.", "body");
+	free(r.body);
+	ASSERT_OK(post_to("HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\n"
+			  "5\r\nCode:\r\n6\r\n 81...\r\n0\r\n\r\n",
+			  100, &r),
+		  "chunked");
+	ASSERT_EQ(r.status, 500, "error status");
+	ASSERT_STREQ(r.body, "Code: 81...", "de-chunked");
+	free(r.body);
+	ASSERT_OK(post_to("HTTP/1.0 200 OK\r\n\r\nto the close", 100, &r), "no length");
+	ASSERT_STREQ(r.body, "to the close", "body to the close");
+	free(r.body);
+	ASSERT_EQ(post_to("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", 100, &r),
+		  -EPROTO, "chunk cut short");
+	ASSERT_EQ(post_to("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", 100, &r), -EPROTO,
+		  "body cut short");
+	ASSERT_EQ(post_to("SSH-2.0-OpenSSH\r\n", 100, &r), -EPROTO, "not HTTP");
+	ASSERT_EQ(
+	    post_to("HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n01234567890123456789", 10, &r),
+	    -EMSGSIZE, "over the limit");
+	ASSERT_EQ(post_to("HTTP/1.1 200 OK\r\nContent-Length: 3\r", 100, &r), -EPROTO,
+		  "head without its end");
+}

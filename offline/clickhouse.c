@@ -1,0 +1,875 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * `xgotop push` into ClickHouse (offline/clickhouse.h). Each table's columns are listed once
+ * (the X-macros below): the CREATE TABLE, the INSERT's column list and the RowBinary rows all
+ * come from that list, in its order.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "format/event.h"
+#include "format/meta.h"
+#include "format/reader.h"
+#include "format/tables.h"
+#include "offline/clickhouse.h"
+#include "offline/open.h"
+#include "util/err.h"
+#include "util/version.h"
+
+#define BATCH	     4096	 /* events read at a time */
+#define REPLY_MAX    (16u << 20) /* bytes of a reply kept */
+#define CLEAN_WAIT_S 120	 /* for an ALTER ... DELETE to finish */
+
+/* Column types: on servers before 20.1 (old), and from 20.1 on (modern). */
+enum ctype {
+	T_STR, /* String; LowCardinality(String) on modern servers */
+	T_U8,
+	T_U16,
+	T_U32,
+	T_U64,
+	T_DELTA, /* UInt64, CODEC(Delta, ZSTD) on modern servers */
+	T_TIME,	 /* wall-clock ns: UInt64; DateTime64(9) CODEC(Delta, ZSTD) on modern servers */
+	T_ARR,	 /* Array(String) */
+};
+
+/* xgotop_events: the JSON schema's fields (README "JSON lines"), 0 or "" where a kind has
+ * none; stack_id keys xgotop_stacks. */
+#define EVENT_COLS(X)                                                                              \
+	X(TRACE_ID, trace_id, T_STR)                                                               \
+	X(HOST, host, T_STR)                                                                       \
+	X(TIME, time, T_TIME)                                                                      \
+	X(TS, ts, T_DELTA)                                                                         \
+	X(KIND, kind, T_STR)                                                                       \
+	X(GOID, goid, T_U64)                                                                       \
+	X(TID, tid, T_U32)                                                                         \
+	X(CPU, cpu, T_U16)                                                                         \
+	X(PARENT, parent_goid, T_U64)                                                              \
+	X(START_FN, start_fn, T_STR)                                                               \
+	X(START_WRAPPER, start_wrapper, T_STR)                                                     \
+	X(START_PC, start_pc, T_U64)                                                               \
+	X(CREATE_FN, create_fn, T_STR)                                                             \
+	X(CREATE_PC, create_pc, T_U64)                                                             \
+	X(FROM, from, T_STR)                                                                       \
+	X(TO, to, T_STR)                                                                           \
+	X(STATE, state, T_STR)                                                                     \
+	X(REASON, reason, T_STR)                                                                   \
+	X(SIZE, size, T_U64)                                                                       \
+	X(TYPE, type, T_STR)                                                                       \
+	X(WEIGHT, weight, T_U64)                                                                   \
+	X(GC, gc, T_U32)                                                                           \
+	X(HEAP_LIVE, heap_live, T_U64)                                                             \
+	X(HEAP_GOAL, heap_goal, T_U64)                                                             \
+	X(TOTAL_ALLOC, total_alloc, T_U64)                                                         \
+	X(TOTAL_FREE, total_free, T_U64)                                                           \
+	X(COUNT, count, T_U64)                                                                     \
+	X(OF, of, T_STR)                                                                           \
+	X(IN, in, T_U8)                                                                            \
+	X(BUDGET_PPM, budget_ppm, T_U64)                                                           \
+	X(WAITED_NS, waited_ns, T_U64)                                                             \
+	X(WALK, walk, T_U8)                                                                        \
+	X(CREATED, created, T_U64)                                                                 \
+	X(ALIVE, alive, T_U32)                                                                     \
+	X(THREADS, threads, T_U32)                                                                 \
+	X(GOMAXPROCS, gomaxprocs, T_U32)                                                           \
+	X(RUNNABLE, runnable, T_U32)                                                               \
+	X(STACK_ID, stack_id, T_U32)
+
+/* xgotop_stacks: one row per frame, innermost first (depth 0), as dump --json's stacks */
+#define STACK_COLS(X)                                                                              \
+	X(TRACE_ID, trace_id, T_STR)                                                               \
+	X(STACK_ID, stack_id, T_U32)                                                               \
+	X(DEPTH, depth, T_U16)                                                                     \
+	X(PC, pc, T_U64)                                                                           \
+	X(FN, fn, T_STR)                                                                           \
+	X(FILE, file, T_STR)                                                                       \
+	X(LINE, line, T_U32)                                                                       \
+	X(INLINED, inlined, T_U8)                                                                  \
+	X(TRUNCATED, truncated, T_U8)
+
+/* xgotop_traces: one row per trace pushed whole */
+#define TRACE_COLS(X)                                                                              \
+	X(TRACE_ID, trace_id, T_STR)                                                               \
+	X(HOST, host, T_STR)                                                                       \
+	X(BINARY, binary, T_STR)                                                                   \
+	X(BUILD_ID, build_id, T_STR)                                                               \
+	X(GO_VERSION, go_version, T_STR)                                                           \
+	X(GO_ARCH, go_arch, T_STR)                                                                 \
+	X(MODE, mode, T_STR)                                                                       \
+	X(STARTED, started, T_STR)                                                                 \
+	X(START_TIME, start_time, T_TIME)                                                          \
+	X(SPAN_NS, span_ns, T_U64)                                                                 \
+	X(EVENTS, events, T_U64)                                                                   \
+	X(LOST, lost, T_U64)                                                                       \
+	X(SAMPLE_BY, sample_by, T_STR)                                                             \
+	X(SOURCE, source, T_STR)                                                                   \
+	X(PUSHED_BY, pushed_by, T_STR)                                                             \
+	X(META_KEYS, meta_keys, T_ARR)                                                             \
+	X(META_VALUES, meta_values, T_ARR)
+
+struct col {
+	const char *name;
+	enum ctype type;
+};
+
+#define ENUM_EV(id, name, type) EV_##id,
+#define ENUM_ST(id, name, type) ST_##id,
+#define ENUM_TR(id, name, type) TR_##id,
+#define COL(id, name, type)	{#name, type},
+enum { EVENT_COLS(ENUM_EV) EV_NCOLS };
+enum { STACK_COLS(ENUM_ST) ST_NCOLS };
+enum { TRACE_COLS(ENUM_TR) TR_NCOLS };
+static const struct col event_cols[] = {EVENT_COLS(COL)};
+static const struct col stack_cols[] = {STACK_COLS(COL)};
+static const struct col trace_cols[] = {TRACE_COLS(COL)};
+#undef ENUM_EV
+#undef ENUM_ST
+#undef ENUM_TR
+#undef COL
+
+struct table {
+	const char *name;
+	const struct col *cols;
+	int ncols;
+	const char *order; /* ORDER BY */
+};
+
+static const struct table t_events = {"xgotop_events", event_cols, EV_NCOLS, "(trace_id, ts)"};
+static const struct table t_stacks = {"xgotop_stacks", stack_cols, ST_NCOLS,
+				      "(trace_id, stack_id, depth)"};
+static const struct table t_traces = {"xgotop_traces", trace_cols, TR_NCOLS, "trace_id"};
+
+/* --- a growing byte buffer ------------------------------------------------------------------ */
+
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+	int err;
+};
+
+static void b_need(struct buf *b, size_t n)
+{
+	size_t cap;
+	unsigned char *np;
+
+	if (b->err || b->cap - b->len >= n)
+		return;
+	cap = b->cap ? b->cap : 1 << 16;
+	while (cap - b->len < n)
+		cap *= 2;
+	np = realloc(b->p, cap);
+	if (!np) {
+		b->err = -ENOMEM;
+		return;
+	}
+	b->p = np;
+	b->cap = cap;
+}
+
+static void b_put(struct buf *b, const void *p, size_t n)
+{
+	b_need(b, n);
+	if (b->err)
+		return;
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static void b_uv(struct buf *b, uint64_t v)
+{
+	unsigned char t[10];
+	size_t n = 0;
+
+	do {
+		t[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	b_put(b, t, n);
+}
+
+static void b_le(struct buf *b, uint64_t v, size_t n)
+{
+	unsigned char t[8];
+
+	for (size_t i = 0; i < n; i++)
+		t[i] = (unsigned char)(v >> (8 * i));
+	b_put(b, t, n);
+}
+
+static void b_str(struct buf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	b_uv(b, n);
+	b_put(b, s, n);
+}
+
+static void b_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void b_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->err = -EINVAL;
+		return;
+	}
+	b_need(b, (size_t)n + 1);
+	if (b->err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* A value of a column of type t in RowBinary: u for numbers, s for strings. */
+static void b_value(struct buf *b, enum ctype t, uint64_t u, const char *s)
+{
+	switch (t) {
+	case T_STR:
+		b_str(b, s);
+		break;
+	case T_U8:
+		b_le(b, u, 1);
+		break;
+	case T_U16:
+		b_le(b, u, 2);
+		break;
+	case T_U32:
+		b_le(b, u, 4);
+		break;
+	case T_U64:
+	case T_DELTA:
+	case T_TIME: /* UInt64 or DateTime64(9)'s Int64: the same 8 bytes for times after 1970 */
+		b_le(b, u, 8);
+		break;
+	case T_ARR:
+		break; /* written by the caller */
+	}
+}
+
+/* --- requests ------------------------------------------------------------------------------ */
+
+/* The server's message, trimmed to its first lines. */
+static const char *server_msg(char *body)
+{
+	size_t n;
+
+	if (!body)
+		return "(no message)";
+	n = strlen(body);
+	while (n && (body[n - 1] == '\n' || body[n - 1] == '\r' || body[n - 1] == ' '))
+		body[--n] = '\0';
+	if (n > 600)
+		strcpy(body + 597, "...");
+	return body;
+}
+
+/* POST to the URL's path with its query (database, settings) and `&query=` insert when set. */
+static int post(struct ch_conn *c, const char *insert, const void *body, size_t len, bool gz,
+		char **out)
+{
+	char target[4096];
+	size_t n;
+	struct xg_http_reply r;
+	int err;
+
+	n = (size_t)snprintf(target, sizeof(target), "%s%s%s", c->url.path,
+			     c->url.query[0] || insert ? "?" : "", c->url.query);
+	if (insert) {
+		if (c->url.query[0] && n + 1 < sizeof(target))
+			target[n++] = '&';
+		if (n + 6 < sizeof(target)) {
+			memcpy(target + n, "query=", 6);
+			n += 6;
+		}
+		n = xg_url_escape(target, n, sizeof(target), insert);
+	}
+	if (n >= sizeof(target))
+		return xg_error(-E2BIG, "%s: request target too long", c->who);
+	err = xg_http_post(&c->url, target, gz ? "Content-Encoding: gzip\r\n" : NULL, body, len,
+			   c->timeout_ms, REPLY_MAX, &r);
+	if (err)
+		return err;
+	if (r.status != 200) {
+		err = xg_error(-EREMOTEIO, "ClickHouse at %s refused (HTTP %d): %s", c->who,
+			       r.status, server_msg(r.body));
+		free(r.body);
+		return err;
+	}
+	if (out)
+		*out = r.body;
+	else
+		free(r.body);
+	return 0;
+}
+
+int ch_conn__query(struct ch_conn *c, const char *sql, char **out)
+{
+	return post(c, NULL, sql, strlen(sql), false, out);
+}
+
+/* A query whose answer is one unsigned number. */
+static int query_u64(struct ch_conn *c, const char *sql, uint64_t *v)
+{
+	char *out = NULL, *end;
+	int err = ch_conn__query(c, sql, &out);
+
+	if (err)
+		return err;
+	errno = 0;
+	*v = strtoull(out, &end, 10);
+	if (end == out || errno || (*end && *end != '\n')) {
+		err = xg_error(-EPROTO, "ClickHouse at %s: '%s' answered '%.80s', not a number",
+			       c->who, sql, out);
+	}
+	free(out);
+	return err;
+}
+
+/* gzip of in, into out. */
+static int gzip(const struct buf *in, struct buf *out)
+{
+	z_stream z = {0};
+	int zr;
+
+	out->len = 0;
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	b_need(out, deflateBound(&z, in->len));
+	if (out->err) {
+		deflateEnd(&z);
+		return out->err;
+	}
+	z.next_in = in->p;
+	z.avail_in = (uInt)in->len;
+	z.next_out = out->p;
+	z.avail_out = (uInt)out->cap;
+	zr = deflate(&z, Z_FINISH);
+	out->len = out->cap - z.avail_out;
+	deflateEnd(&z);
+	return zr == Z_STREAM_END ? 0 : -EIO;
+}
+
+/* INSERT INTO table (its columns) FORMAT RowBinary with rows (gzip'ed into *gz). */
+static int insert(struct ch_conn *c, const struct table *t, const struct buf *rows, struct buf *gz,
+		  struct ch_push_stats *st)
+{
+	struct buf q = {0};
+	int err;
+
+	if (!rows->len)
+		return 0;
+	b_printf(&q, "INSERT INTO %s (", t->name);
+	for (int i = 0; i < t->ncols; i++)
+		b_printf(&q, "%s`%s`", i ? ", " : "", t->cols[i].name);
+	b_printf(&q, ") FORMAT RowBinary");
+	b_put(&q, "", 1);
+	err = q.err ?: gzip(rows, gz);
+	if (!err)
+		err = post(c, (const char *)q.p, gz->p, gz->len, true, NULL);
+	if (!err)
+		st->bytes += gz->len;
+	free(q.p);
+	return err;
+}
+
+/* --- connecting ---------------------------------------------------------------------------- */
+
+static const char *type_name(const struct ch_conn *c, enum ctype t)
+{
+	switch (t) {
+	case T_STR:
+		return c->modern ? "LowCardinality(String)" : "String";
+	case T_U8:
+		return "UInt8";
+	case T_U16:
+		return "UInt16";
+	case T_U32:
+		return "UInt32";
+	case T_U64:
+		return "UInt64";
+	case T_DELTA:
+		return c->modern ? "UInt64 CODEC(Delta, ZSTD)" : "UInt64";
+	case T_TIME:
+		return c->modern ? "DateTime64(9) CODEC(Delta, ZSTD)" : "UInt64";
+	case T_ARR:
+		return "Array(String)";
+	}
+	return "String";
+}
+
+static int create(struct ch_conn *c, const struct table *t)
+{
+	struct buf q = {0};
+	int err;
+
+	b_printf(&q, "CREATE TABLE IF NOT EXISTS %s (", t->name);
+	for (int i = 0; i < t->ncols; i++)
+		b_printf(&q, "%s`%s` %s", i ? ", " : "", t->cols[i].name,
+			 type_name(c, t->cols[i].type));
+	b_printf(&q, ") ENGINE = MergeTree() ORDER BY %s", t->order);
+	b_put(&q, "", 1);
+	err = q.err ?: ch_conn__query(c, (const char *)q.p, NULL);
+	free(q.p);
+	return err;
+}
+
+int ch_conn__open(struct ch_conn *c, const char *url)
+{
+	const char *eu = getenv("CLICKHOUSE_USER"), *ep = getenv("CLICKHOUSE_PASSWORD");
+	char *v = NULL;
+	unsigned int major = 0, minor = 0;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->timeout_ms = 60000;
+	c->batch_rows = 262144;
+	err = xg_url_parse(url, &c->url);
+	if (err)
+		return err;
+	if (!c->url.has_user && eu && *eu) {
+		snprintf(c->url.user, sizeof(c->url.user), "%s", eu);
+		snprintf(c->url.password, sizeof(c->url.password), "%s", ep ? ep : "");
+		c->url.has_user = 1;
+	}
+	if (!strcmp(c->url.port, "80") && !strchr(url + 7, ':'))
+		strcpy(c->url.port, "8123"); /* ClickHouse's HTTP port when none is given */
+	snprintf(c->who, sizeof(c->who), "%s:%s", c->url.host, c->url.port);
+	err = ch_conn__query(c, "SELECT version()", &v);
+	if (err)
+		return err;
+	snprintf(c->version, sizeof(c->version), "%s", server_msg(v));
+	free(v);
+	if (sscanf(c->version, "%u.%u", &major, &minor) != 2)
+		return xg_error(-EPROTO, "ClickHouse at %s: version() answered '%s'", c->who,
+				c->version);
+	c->modern = major > 20 || (major == 20 && minor >= 1);
+	err = create(c, &t_events);
+	err = err ?: create(c, &t_stacks);
+	err = err ?: create(c, &t_traces);
+	return err;
+}
+
+/* --- pushing a trace ----------------------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct ctx {
+	const char *id, *host;
+	const struct tf_tables *names;
+	uint64_t wall0; /* wall-clock ns at trace time 0; 0 when unknown */
+};
+
+static const char *state_name(unsigned int s, char *buf, size_t size)
+{
+	const char *n = xg_gstate_name(s);
+
+	if (n)
+		return n;
+	snprintf(buf, size, "%u", s);
+	return buf;
+}
+
+static const char *kind_name(unsigned int k, char *buf, size_t size)
+{
+	const char *n = xg_kind_name(k);
+
+	if (n)
+		return n;
+	snprintf(buf, size, "%u", k);
+	return buf;
+}
+
+static void event_row(struct buf *b, const struct ctx *x, const struct xg_event *ev)
+{
+	char b1[16], b2[16], b3[16];
+	bool state = ev->kind == XG_EV_GO_STATE, snap = ev->kind == XG_EV_SNAPSHOT;
+
+	for (int i = 0; i < EV_NCOLS; i++) {
+		uint64_t u = 0;
+		const char *s = "";
+
+		switch (i) {
+		case EV_TRACE_ID:
+			s = x->id;
+			break;
+		case EV_HOST:
+			s = x->host;
+			break;
+		case EV_TIME:
+			u = x->wall0 ? x->wall0 + ev->ts : 0;
+			break;
+		case EV_TS:
+			u = ev->ts;
+			break;
+		case EV_KIND:
+			s = kind_name(ev->kind, b1, sizeof(b1));
+			break;
+		case EV_GOID:
+			u = ev->goid;
+			break;
+		case EV_TID:
+			u = ev->tid;
+			break;
+		case EV_CPU:
+			u = ev->cpu;
+			break;
+		case EV_PARENT:
+			u = ev->parent_goid;
+			break;
+		case EV_START_FN:
+			s = tf_tables__str(x->names, ev->start_fn);
+			break;
+		case EV_START_WRAPPER:
+			s = tf_tables__str(x->names, ev->start_wrapper);
+			break;
+		case EV_START_PC:
+			u = ev->start_pc;
+			break;
+		case EV_CREATE_FN:
+			s = tf_tables__str(x->names, ev->create_fn);
+			break;
+		case EV_CREATE_PC:
+			u = ev->create_pc;
+			break;
+		case EV_FROM:
+			s = state ? state_name(ev->from, b2, sizeof(b2)) : "";
+			break;
+		case EV_TO:
+			s = state ? state_name(ev->to, b3, sizeof(b3)) : "";
+			break;
+		case EV_STATE:
+			s = snap && ev->goid ? state_name(ev->to, b3, sizeof(b3)) : "";
+			break;
+		case EV_REASON:
+			s = tf_tables__str(x->names, ev->reason);
+			break;
+		case EV_SIZE:
+			u = ev->size;
+			break;
+		case EV_TYPE:
+			s = tf_tables__str(x->names, ev->type);
+			break;
+		case EV_WEIGHT:
+			u = ev->weight;
+			break;
+		case EV_GC:
+			u = ev->gc;
+			break;
+		case EV_HEAP_LIVE:
+			u = ev->heap_live;
+			break;
+		case EV_HEAP_GOAL:
+			u = ev->heap_goal;
+			break;
+		case EV_TOTAL_ALLOC:
+			u = ev->total_alloc;
+			break;
+		case EV_TOTAL_FREE:
+			u = ev->total_free;
+			break;
+		case EV_COUNT:
+			u = ev->kind == XG_EV_LOST ? ev->count : 0;
+			break;
+		case EV_OF:
+			s = ev->kind == XG_EV_LOST || ev->kind == XG_EV_WINDOW
+				? kind_name(ev->of, b2, sizeof(b2))
+				: "";
+			break;
+		case EV_IN:
+			u = ev->kind == XG_EV_WINDOW && ev->count;
+			break;
+		case EV_BUDGET_PPM:
+			u = ev->kind == XG_EV_BUDGET ? ev->count : 0;
+			break;
+		case EV_WAITED_NS:
+			u = ev->waited_ns;
+			break;
+		case EV_WALK:
+			u = snap && !ev->goid;
+			break;
+		case EV_CREATED:
+			u = ev->created;
+			break;
+		case EV_ALIVE:
+			u = ev->alive;
+			break;
+		case EV_THREADS:
+			u = ev->threads;
+			break;
+		case EV_GOMAXPROCS:
+			u = ev->gomaxprocs;
+			break;
+		case EV_RUNNABLE:
+			u = ev->runnable;
+			break;
+		case EV_STACK_ID:
+			u = ev->stack;
+			break;
+		}
+		b_value(b, event_cols[i].type, u, s);
+	}
+}
+
+static int push_stacks(struct ch_conn *c, const struct ctx *x, struct buf *rows, struct buf *gz,
+		       struct ch_push_stats *st)
+{
+	uint32_t ns = tf_tables__stack_count(x->names), inrows = 0;
+	int err = 0;
+
+	rows->len = 0;
+	for (uint32_t id = 1; id <= ns && !err; id++) {
+		uint32_t n = 0;
+		const struct xg_frame *f = tf_tables__stack(x->names, id, &n);
+
+		for (uint32_t d = 0; d < n; d++) {
+			b_value(rows, T_STR, 0, x->id);
+			b_value(rows, T_U32, id, NULL);
+			b_value(rows, T_U16, d, NULL);
+			b_value(rows, T_U64, f[d].pc, NULL);
+			b_value(rows, T_STR, 0, tf_tables__str(x->names, f[d].fn));
+			b_value(rows, T_STR, 0, tf_tables__str(x->names, f[d].file));
+			b_value(rows, T_U32, f[d].line, NULL);
+			b_value(rows, T_U8, !!(f[d].flags & XG_FRAME_INLINED), NULL);
+			b_value(rows, T_U8, !!(f[d].flags & XG_FRAME_TRUNCATED), NULL);
+			inrows++;
+		}
+		st->frames += n;
+		if (rows->err)
+			return rows->err;
+		if (inrows >= c->batch_rows || id == ns) {
+			err = insert(c, &t_stacks, rows, gz, st);
+			rows->len = 0;
+			inrows = 0;
+		}
+	}
+	return err;
+}
+
+static void progress(const struct ch_conn *c, const struct trace *t, const struct ch_push_stats *st,
+		     double t0, double *last, bool done)
+{
+	double now = now_s();
+
+	if (c->quiet || (!done && now - *last < 2.0))
+		return;
+	*last = now;
+	fprintf(stderr,
+		"xgotop push: %s: %" PRIu64 " events, %" PRIu64
+		" frames in %.1f s (%.0f rows/s, %.1f MB sent)%s\n",
+		t->name, st->events, st->frames, now - t0,
+		now > t0 ? (double)(st->events + st->frames) / (now - t0) : 0,
+		(double)st->bytes / 1e6, done ? "" : "...");
+}
+
+static int push_events(struct ch_conn *c, struct trace *t, const struct ctx *x, struct buf *rows,
+		       struct buf *gz, struct ch_push_stats *st, double t0)
+{
+	struct xg_event *evs = calloc(BATCH, sizeof(*evs));
+	uint32_t inrows = 0;
+	double last = t0;
+	long n;
+	int err = 0;
+
+	if (!evs)
+		return -ENOMEM;
+	rows->len = 0;
+	while (!err && (n = tf_reader__read(t->r, evs, BATCH)) > 0) {
+		for (long i = 0; i < n; i++)
+			event_row(rows, x, &evs[i]);
+		if (rows->err) {
+			err = rows->err;
+			break;
+		}
+		inrows += (uint32_t)n;
+		st->events += (uint64_t)n;
+		if (inrows >= c->batch_rows) {
+			err = insert(c, &t_events, rows, gz, st);
+			rows->len = 0;
+			inrows = 0;
+			progress(c, t, st, t0, &last, false);
+		}
+	}
+	if (!err && n < 0)
+		err = (int)n;
+	if (!err)
+		err = insert(c, &t_events, rows, gz, st);
+	free(evs);
+	return err;
+}
+
+static int trace_row(struct ch_conn *c, struct trace *t, const struct ctx *x, struct buf *rows,
+		     struct buf *gz, struct ch_push_stats *st)
+{
+	const struct tf_meta *m = tf_reader__meta(t->r);
+	struct tf_info in;
+	size_t nm = tf_meta__count(m);
+	int err = tf_reader__info(t->r, &in);
+
+	if (err)
+		return err;
+	rows->len = 0;
+	for (int i = 0; i < TR_NCOLS; i++) {
+		uint64_t u = 0;
+		const char *s = "";
+
+		switch (i) {
+		case TR_TRACE_ID:
+			s = x->id;
+			break;
+		case TR_HOST:
+			s = x->host;
+			break;
+		case TR_BINARY:
+			s = tf_meta__str(m, TF_KEY_BINARY_PATH);
+			break;
+		case TR_BUILD_ID:
+			s = tf_meta__str(m, TF_KEY_BINARY_BUILD_ID);
+			break;
+		case TR_GO_VERSION:
+			s = tf_meta__str(m, TF_KEY_GO_VERSION);
+			break;
+		case TR_GO_ARCH:
+			s = tf_meta__str(m, TF_KEY_GO_ARCH);
+			break;
+		case TR_MODE:
+			s = tf_meta__str(m, TF_KEY_MODE);
+			break;
+		case TR_STARTED:
+			s = tf_meta__str(m, TF_KEY_TARGET_STARTED);
+			break;
+		case TR_START_TIME:
+			u = x->wall0;
+			break;
+		case TR_SPAN_NS:
+			u = in.span_ns;
+			break;
+		case TR_EVENTS:
+			u = in.events;
+			break;
+		case TR_LOST:
+			u = in.lost;
+			break;
+		case TR_SAMPLE_BY:
+			s = tf_meta__str(m, TF_KEY_SAMPLE_BY);
+			break;
+		case TR_SOURCE:
+			s = t->name;
+			break;
+		case TR_PUSHED_BY:
+			s = xg_version;
+			break;
+		case TR_META_KEYS:
+		case TR_META_VALUES:
+			b_uv(rows, nm);
+			for (size_t k = 0; k < nm; k++) {
+				const char *key, *sval;
+				int64_t ival;
+				char num[24];
+
+				if (tf_meta__at(m, k, &key, &sval, &ival) == TF_META_INT) {
+					snprintf(num, sizeof(num), "%" PRId64, ival);
+					sval = num;
+				}
+				b_str(rows, i == TR_META_KEYS ? key : sval);
+			}
+			continue;
+		}
+		b_value(rows, trace_cols[i].type, u, s ? s : "");
+	}
+	return rows->err ?: insert(c, &t_traces, rows, gz, st);
+}
+
+/* Rows of trace id in table. */
+static int rows_of(struct ch_conn *c, const char *table, const char *id, uint64_t *n)
+{
+	char q[256];
+
+	snprintf(q, sizeof(q), "SELECT count() FROM %s WHERE trace_id = '%s'", table, id);
+	return query_u64(c, q, n);
+}
+
+/* Deletes what an earlier push of trace id left without its traces row. */
+static int clean(struct ch_conn *c, const char *id, struct ch_push_stats *st)
+{
+	const char *tables[] = {t_events.name, t_stacks.name};
+	char q[256];
+	int err = 0;
+
+	for (int i = 0; i < 2 && !err; i++) {
+		uint64_t n = 0;
+		double t0 = now_s();
+
+		err = rows_of(c, tables[i], id, &n);
+		if (err || !n)
+			continue;
+		st->cleaned += n;
+		snprintf(q, sizeof(q), "ALTER TABLE %s DELETE WHERE trace_id = '%s'", tables[i],
+			 id);
+		err = ch_conn__query(c, q, NULL);
+		/* the mutation runs in the background: wait until the rows are gone */
+		while (!err && n) {
+			if (now_s() - t0 > CLEAN_WAIT_S)
+				return xg_error(
+				    -ETIMEDOUT,
+				    "ClickHouse at %s: the %" PRIu64 " rows of trace %s "
+				    "an earlier push left in %s were not deleted within %d s",
+				    c->who, n, id, tables[i], CLEAN_WAIT_S);
+			usleep(100000);
+			err = rows_of(c, tables[i], id, &n);
+		}
+	}
+	return err;
+}
+
+int ch_conn__push(struct ch_conn *c, struct trace *t, struct ch_push_stats *st)
+{
+	const struct tf_meta *m = tf_reader__meta(t->r);
+	char id[TF_TRACE_ID_LEN + 1];
+	struct ctx x;
+	struct buf rows = {0}, gz = {0};
+	double t0 = now_s(), last = 0;
+	int64_t wall = 0;
+	uint64_t n = 0;
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	tf_meta__trace_id(m, id);
+	x.id = id;
+	x.host = tf_meta__str(m, TF_KEY_HOST) ? tf_meta__str(m, TF_KEY_HOST) : "";
+	x.names = tf_reader__tables(t->r);
+	x.wall0 = tf_meta__int(m, TF_KEY_WALL_START_NS, &wall) && wall > 0 ? (uint64_t)wall : 0;
+	err = rows_of(c, t_traces.name, id, &n);
+	if (!err && n) {
+		st->skipped = true;
+		return 0;
+	}
+	err = err ?: clean(c, id, st);
+	err = err ?: push_stacks(c, &x, &rows, &gz, st);
+	err = err ?: push_events(c, t, &x, &rows, &gz, st, t0);
+	/* last: the mark that the trace is there whole */
+	err = err ?: trace_row(c, t, &x, &rows, &gz, st);
+	st->seconds = now_s() - t0;
+	if (!err)
+		progress(c, t, st, t0, &last, true);
+	free(rows.p);
+	free(gz.p);
+	return err;
+}
