@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "offline/clickhouse.h"
+#include "offline/open.h"
 #include "record/recorder.h"
 #include "util/err.h"
 #include "viewer/outputs.h"
@@ -44,6 +46,7 @@ enum {
 	OPT_EXIT_INTERVAL,
 	OPT_PROGRAM_OUTPUT,
 	OPT_BUDGET,
+	OPT_PUSH,
 };
 
 static void usage(FILE *f)
@@ -134,6 +137,11 @@ static void usage(FILE *f)
 	    "      --ringbuf-size N   ring buffer bytes, a power of 2 (default 16M)\n"
 	    "      --plan             print where each probe goes and exit\n"
 	    "      --bpf-stats        report each BPF program's kernel run count and time\n"
+	    "      --push URL         stream the events to ClickHouse while recording (see\n"
+	    "                         `xgotop push`), then add the stacks and the trace's row\n"
+	    "                         from the finished file; a server down or refusing\n"
+	    "                         costs nothing recorded: `xgotop push URL FILE` later\n"
+	    "                         completes the trace\n"
 	    "  -q, --quiet            no summary on stderr\n",
 	    RECORDER_BLOCK_FRAMES);
 	viewer_opts__usage(f);
@@ -342,6 +350,40 @@ static void summary(struct recorder *r)
 			st.bad_records);
 }
 
+/*
+ * record --push, once the trace file is complete: pushes it (the streamed events are found
+ * there, the stacks and the trace's row added; whatever is missing, the whole trace). false
+ * when that failed: the file has everything, and the message says how to complete it.
+ */
+static bool finish_push(const char *url, const char *path, struct ch_conn *c, bool conn_ok,
+			bool summarize)
+{
+	struct ch_push_stats st;
+	struct trace *t;
+	int err = conn_ok ? 0 : ch_conn__open(c, url);
+
+	if (!err) {
+		c->quiet = !summarize;
+		t = trace__open(path, NULL);
+		err = t ? ch_conn__push(c, t, &st) : -errno;
+		trace__close(t);
+	}
+	if (err) {
+		xg_report_error(false, "record",
+				"--push: %s; %s has the whole recording: `xgotop "
+				"push %s %s` completes it",
+				xg_errmsg()[0] ? xg_errmsg() : strerror(-err), path, url, path);
+		return false;
+	}
+	if (summarize)
+		fprintf(stderr, "xgotop record: pushed %s to ClickHouse at %s: %s\n", path, c->who,
+			st.skipped    ? "it was there already"
+			: st.streamed ? "the streamed events are all there; stacks and the trace's "
+					"row added"
+				      : "whole (the streamed events were incomplete)");
+	return true;
+}
+
 static int cmd_record(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -366,6 +408,7 @@ static int cmd_record(int argc, char **argv)
 	    {"exit-interval", required_argument, NULL, OPT_EXIT_INTERVAL},
 	    {"program-output", required_argument, NULL, OPT_PROGRAM_OUTPUT},
 	    {"budget", required_argument, NULL, OPT_BUDGET},
+	    {"push", required_argument, NULL, OPT_PUSH},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    VIEWER_LONG_OPTS,
@@ -374,8 +417,10 @@ static int cmd_record(int argc, char **argv)
 	struct recorder_opts o = {.sz = sizeof(o)};
 	struct viewer_opts vo;
 	struct recorder *r = NULL;
-	struct sink *sink = NULL;
-	bool plan = false, json, summarize;
+	struct sink *sink = NULL, *stream = NULL;
+	struct ch_conn conn;
+	const char *push_url = NULL;
+	bool plan = false, json, summarize, conn_ok = false;
 	sigset_t sigs;
 	int c, err, ret = XG_EXIT_OK;
 
@@ -456,6 +501,16 @@ static int cmd_record(int argc, char **argv)
 		case OPT_EXIT_PROBE:
 			o.exit_probe = true;
 			break;
+		case OPT_PUSH: {
+			struct xg_url u;
+
+			if (xg_url_parse(optarg, &u)) {
+				xg_report_error(vo.json, "record", "--push: %s", xg_errmsg());
+				return XG_EXIT_USAGE;
+			}
+			push_url = optarg;
+			break;
+		}
 		case OPT_BUDGET:
 			if (recorder__parse_budget(optarg, &o.budget)) {
 				xg_report_error(vo.json, "record", "%s", xg_errmsg());
@@ -618,7 +673,43 @@ static int cmd_record(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (push_url) {
+		conn_ok = !ch_conn__open(&conn, push_url);
+		if (!conn_ok)
+			fprintf(stderr,
+				"xgotop record: --push: %s; recording goes on, and the trace is "
+				"pushed at the end if the server is back by then\n",
+				xg_errmsg());
+		stream = conn_ok ? ch_stream__new(&conn) : NULL;
+		if (stream && sink) {
+			struct sink *both[2] = {sink, stream};
+			struct sink *f = sink_fanout__new(both, 2);
+
+			if (!f) {
+				sink__free(stream);
+				stream = NULL;
+			} else {
+				sink = f;
+			}
+		} else if (stream) {
+			sink = stream;
+		}
+	}
 	err = recorder__run(r, sink);
+	if (stream) {
+		struct ch_stream_stats ss;
+
+		ch_stream__stats(stream, &ss);
+		if (summarize)
+			fprintf(stderr,
+				"xgotop record: streamed %" PRIu64
+				" events to ClickHouse at %s in %" PRIu64 " requests; %" PRIu64
+				" failed requests, %" PRIu64 " events left for the "
+				"file's push%s%s\n",
+				ss.rows_sent, conn.who, ss.batches_sent, ss.failures,
+				ss.rows_dropped, ss.last_error[0] ? "; last failure: " : "",
+				ss.last_error);
+	}
 	if (err) {
 		xg_report_error(json, "record", "%s",
 				xg_errmsg()[0] ? xg_errmsg() : strerror(-err));
@@ -645,6 +736,9 @@ out:
 		} else if (summarize && ret == XG_EXIT_OK) {
 			fprintf(stderr, "xgotop record: wrote %s\n", path);
 		}
+		if (push_url && !werr && ret == XG_EXIT_OK &&
+		    !finish_push(push_url, path, &conn, conn_ok, summarize))
+			ret = XG_EXIT_FAIL;
 		if (summarize && prog_out[0])
 			fprintf(stderr, "xgotop record: the program's output is in %s\n", prog_out);
 	}

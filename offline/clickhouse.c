@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "format/tables.h"
 #include "offline/clickhouse.h"
 #include "offline/open.h"
+#include "sink/sink.h"
 #include "util/err.h"
 #include "util/version.h"
 
@@ -806,14 +808,15 @@ static int rows_of(struct ch_conn *c, const char *table, const char *id, uint64_
 	return query_u64(c, q, n);
 }
 
-/* Deletes what an earlier push of trace id left without its traces row. */
-static int clean(struct ch_conn *c, const char *id, struct ch_push_stats *st)
+/* Deletes what an earlier push of trace id left without its traces row: in xgotop_stacks, and
+ * in xgotop_events too unless keep_events. */
+static int clean(struct ch_conn *c, const char *id, bool keep_events, struct ch_push_stats *st)
 {
-	const char *tables[] = {t_events.name, t_stacks.name};
+	const char *tables[] = {t_stacks.name, t_events.name};
 	char q[256];
 	int err = 0;
 
-	for (int i = 0; i < 2 && !err; i++) {
+	for (int i = 0; i < (keep_events ? 1 : 2) && !err; i++) {
 		uint64_t n = 0;
 		double t0 = now_s();
 
@@ -839,6 +842,41 @@ static int clean(struct ch_conn *c, const char *id, struct ch_push_stats *st)
 	return err;
 }
 
+/*
+ * Whether xgotop_events already holds exactly the trace's events (a recording streamed them,
+ * or a push failed after its last batch): the same number, the same sum of ts. Reads the
+ * trace once and seeks it back to its start.
+ */
+static int events_there(struct ch_conn *c, struct trace *t, const char *id, bool *there)
+{
+	struct xg_event *evs;
+	uint64_t n = 0, sum = 0, rn = 0, rsum = 0;
+	char q[256];
+	long k;
+	int err;
+
+	*there = false;
+	err = rows_of(c, t_events.name, id, &rn);
+	if (err || !rn)
+		return err;
+	snprintf(q, sizeof(q), "SELECT sum(ts) FROM %s WHERE trace_id = '%s'", t_events.name, id);
+	err = query_u64(c, q, &rsum);
+	if (err)
+		return err;
+	evs = calloc(BATCH, sizeof(*evs));
+	if (!evs)
+		return -ENOMEM;
+	while ((k = tf_reader__read(t->r, evs, BATCH)) > 0) {
+		for (long i = 0; i < k; i++)
+			sum += evs[i].ts;
+		n += (uint64_t)k;
+	}
+	free(evs);
+	err = k < 0 ? (int)k : tf_reader__seek(t->r, 0);
+	*there = !err && n == rn && sum == rsum;
+	return err;
+}
+
 int ch_conn__push(struct ch_conn *c, struct trace *t, struct ch_push_stats *st)
 {
 	const struct tf_meta *m = tf_reader__meta(t->r);
@@ -848,6 +886,7 @@ int ch_conn__push(struct ch_conn *c, struct trace *t, struct ch_push_stats *st)
 	double t0 = now_s(), last = 0;
 	int64_t wall = 0;
 	uint64_t n = 0;
+	bool streamed = false;
 	int err;
 
 	memset(st, 0, sizeof(*st));
@@ -861,9 +900,12 @@ int ch_conn__push(struct ch_conn *c, struct trace *t, struct ch_push_stats *st)
 		st->skipped = true;
 		return 0;
 	}
-	err = err ?: clean(c, id, st);
+	err = err ?: events_there(c, t, id, &streamed);
+	err = err ?: clean(c, id, streamed, st);
 	err = err ?: push_stacks(c, &x, &rows, &gz, st);
-	err = err ?: push_events(c, t, &x, &rows, &gz, st, t0);
+	if (!err && !streamed)
+		err = push_events(c, t, &x, &rows, &gz, st, t0);
+	st->streamed = streamed;
 	/* last: the mark that the trace is there whole */
 	err = err ?: trace_row(c, t, &x, &rows, &gz, st);
 	st->seconds = now_s() - t0;
@@ -872,4 +914,251 @@ int ch_conn__push(struct ch_conn *c, struct trace *t, struct ch_push_stats *st)
 	free(rows.p);
 	free(gz.p);
 	return err;
+}
+
+/* --- streaming while recording ------------------------------------------------------------ */
+
+#define STREAM_FLUSH_NS 1000000000ull /* a batch at least every second of trace time */
+#define BACKOFF_MIN_MS	500
+#define BACKOFF_MAX_MS	30000
+
+struct batch {
+	struct batch *next;
+	struct buf rows;
+	uint64_t n;
+};
+
+struct ch_stream {
+	struct sink sink;
+	struct ch_conn *c;
+	struct ctx x;
+	char id[TF_TRACE_ID_LEN + 1];
+	struct batch *cur; /* filling, on the source's thread */
+	uint64_t cur_ts;   /* ts of cur's first row */
+	bool given_up;	   /* over the limit: nothing more is sent */
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock; /* guards everything below */
+	pthread_cond_t cond;
+	struct batch *head, *tail; /* waiting to be sent */
+	size_t waiting;		   /* bytes of rows in them */
+	bool stop;		   /* end(): send what waits, then exit; stop_now: exit */
+	bool stop_now;
+	struct ch_stream_stats st;
+};
+
+static void batch_free(struct batch *b)
+{
+	if (b) {
+		free(b->rows.p);
+		free(b);
+	}
+}
+
+static void *stream_thread(void *arg)
+{
+	struct ch_stream *s = arg;
+	struct buf gz = {0};
+	struct ch_push_stats ps = {0};
+	int backoff = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		struct batch *b;
+		int err;
+
+		while (!s->head && !s->stop && !s->stop_now)
+			pthread_cond_wait(&s->cond, &s->lock);
+		if (s->stop_now || !s->head)
+			break;
+		b = s->head;
+		pthread_mutex_unlock(&s->lock);
+		err = insert(s->c, &t_events, &b->rows, &gz, &ps);
+		pthread_mutex_lock(&s->lock);
+		if (!err) {
+			s->head = b->next;
+			if (!s->head)
+				s->tail = NULL;
+			s->waiting -= b->rows.len;
+			s->st.rows_sent += b->n;
+			s->st.batches_sent++;
+			batch_free(b);
+			backoff = 0;
+			pthread_cond_broadcast(&s->cond); /* end() waits for the queue to empty */
+			continue;
+		}
+		s->st.failures++;
+		snprintf(s->st.last_error, sizeof(s->st.last_error), "%s", xg_errmsg());
+		backoff = backoff ? backoff * 2 : BACKOFF_MIN_MS;
+		if (backoff > BACKOFF_MAX_MS)
+			backoff = BACKOFF_MAX_MS;
+		{
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += backoff / 1000;
+			until.tv_nsec += (long)(backoff % 1000) * 1000000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			while (!s->stop_now &&
+			       pthread_cond_timedwait(&s->cond, &s->lock, &until) != ETIMEDOUT)
+				;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(gz.p);
+	return NULL;
+}
+
+/* Hands the filling batch to the thread, or drops it past the limit. */
+static void stream_flush(struct ch_stream *s)
+{
+	struct batch *b = s->cur;
+
+	s->cur = NULL;
+	if (!b || !b->n) {
+		batch_free(b);
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	if (s->given_up || s->waiting + b->rows.len > CH_STREAM_MAX_BYTES || b->rows.err) {
+		s->given_up = true;
+		s->st.rows_dropped += b->n;
+		batch_free(b);
+	} else {
+		if (s->tail)
+			s->tail->next = b;
+		else
+			s->head = b;
+		s->tail = b;
+		s->waiting += b->rows.len;
+		pthread_cond_signal(&s->cond);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static int stream_begin(struct sink *sk, const struct sink_info *info)
+{
+	struct ch_stream *s = (struct ch_stream *)sk;
+	int64_t wall = 0;
+
+	tf_meta__trace_id(info->meta, s->id);
+	s->x.id = s->id;
+	s->x.host =
+	    tf_meta__str(info->meta, TF_KEY_HOST) ? tf_meta__str(info->meta, TF_KEY_HOST) : "";
+	s->x.names = info->names;
+	s->x.wall0 =
+	    tf_meta__int(info->meta, TF_KEY_WALL_START_NS, &wall) && wall > 0 ? (uint64_t)wall : 0;
+	if (pthread_create(&s->thread, NULL, stream_thread, s))
+		s->given_up = true; /* the push at the end sends it all */
+	else
+		s->started = true;
+	return 0;
+}
+
+static int stream_event(struct sink *sk, const struct xg_event *ev)
+{
+	struct ch_stream *s = (struct ch_stream *)sk;
+
+	if (s->given_up)
+		return 0;
+	if (!s->cur) {
+		s->cur = calloc(1, sizeof(*s->cur));
+		if (!s->cur) {
+			s->given_up = true;
+			return 0;
+		}
+		s->cur_ts = ev->ts;
+	}
+	event_row(&s->cur->rows, &s->x, ev);
+	s->cur->n++;
+	if (s->cur->n >= s->c->batch_rows || ev->ts - s->cur_ts >= STREAM_FLUSH_NS)
+		stream_flush(s);
+	return 0;
+}
+
+static int stream_tick(struct sink *sk, const struct sink_status *st)
+{
+	struct ch_stream *s = (struct ch_stream *)sk;
+
+	if (s->cur && st->now_ts >= s->cur_ts + STREAM_FLUSH_NS)
+		stream_flush(s);
+	return 0;
+}
+
+static void stream_end(struct sink *sk, const struct sink_status *st)
+{
+	struct ch_stream *s = (struct ch_stream *)sk;
+	struct timespec until;
+
+	(void)st;
+	stream_flush(s);
+	if (!s->started)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += CH_STREAM_END_S;
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_cond_broadcast(&s->cond);
+	/* the thread sends what waits; a batch still failing at the deadline is left */
+	while (s->head && pthread_cond_timedwait(&s->cond, &s->lock, &until) != ETIMEDOUT)
+		;
+	s->stop_now = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	s->started = false;
+	for (struct batch *b = s->head, *n; b; b = n) {
+		n = b->next;
+		s->st.rows_dropped += b->n;
+		batch_free(b);
+	}
+	s->head = s->tail = NULL;
+}
+
+static void stream_free(struct sink *sk)
+{
+	struct ch_stream *s = (struct ch_stream *)sk;
+
+	if (!s)
+		return;
+	if (s->started)
+		stream_end(sk, NULL);
+	batch_free(s->cur);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s);
+}
+
+static const struct sink_ops stream_ops = {
+    .name = "clickhouse",
+    .begin = stream_begin,
+    .event = stream_event,
+    .tick = stream_tick,
+    .end = stream_end,
+    .free = stream_free,
+};
+
+struct sink *ch_stream__new(struct ch_conn *c)
+{
+	struct ch_stream *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->sink.ops = &stream_ops;
+	s->c = c;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	return &s->sink;
+}
+
+void ch_stream__stats(struct sink *sk, struct ch_stream_stats *st)
+{
+	struct ch_stream *s = (struct ch_stream *)sk;
+
+	pthread_mutex_lock(&s->lock);
+	*st = s->st;
+	pthread_mutex_unlock(&s->lock);
 }

@@ -37,6 +37,8 @@ struct ch_conn {
 
 struct ch_push_stats {
 	bool skipped;		 /* already there: nothing added */
+	bool streamed;		 /* the events were there already (record --push streamed
+				  * them): the stacks and the traces row added */
 	uint64_t events, frames; /* rows inserted */
 	uint64_t cleaned;	 /* rows of an earlier failed push removed */
 	uint64_t bytes;		 /* request bodies sent, compressed */
@@ -52,6 +54,30 @@ int ch_conn__open(struct ch_conn *c, const char *url);
 
 /* Pushes one trace (see above). 0 or -errno with a message; *st says what was done. */
 int ch_conn__push(struct ch_conn *c, struct trace *t, struct ch_push_stats *st);
+
+/*
+ * record --push: a sink (sink/sink.h) that turns events into xgotop_events rows and sends them
+ * from a thread of its own, a batch every batch_rows events or every second, retrying a batch
+ * that failed (server down, refused) with a backoff from 0.5 s doubling to 30 s. At most
+ * CH_STREAM_MAX_BYTES of rows wait; past that the stream gives up (the trace file has every
+ * event). end() lets the thread send what waits for up to CH_STREAM_END_S, then stops it. The
+ * sink never stops the recording. Afterwards ch_conn__push() of the trace file finds the
+ * streamed events (and adds the stacks and the traces row) or, when some are missing, pushes
+ * the trace whole. c must outlive the sink. NULL with errno set.
+ */
+#define CH_STREAM_MAX_BYTES (64u << 20)
+#define CH_STREAM_END_S	    30
+struct sink;
+struct sink *ch_stream__new(struct ch_conn *c);
+
+struct ch_stream_stats {
+	uint64_t rows_sent, batches_sent;
+	uint64_t failures;     /* requests that failed (each retried, or dropped at the end) */
+	uint64_t rows_dropped; /* rows not sent: over the limit, or waiting at the end */
+	char last_error[256];  /* the last failure's message, "" when none */
+};
+/* What the stream did so far (any thread). */
+void ch_stream__stats(struct sink *s, struct ch_stream_stats *st);
 
 /*
  * Runs sql; the reply body (malloc'ed, NUL-terminated) in *out when out is not NULL. A status

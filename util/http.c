@@ -382,6 +382,10 @@ int xg_http_post(const struct xg_url *u, const char *target, const char *extra_h
 	err = send_all(fd, head, (size_t)hl, deadline, who);
 	if (!err && len)
 		err = send_all(fd, body, len, deadline, who);
+	/* a server that refuses at once (a bad database, say) answers and closes without reading
+	 * the body: its answer may be there to read */
+	if (err == -EPIPE || err == -ECONNRESET)
+		err = 0;
 	/* the reply, to the close */
 	while (!err) {
 		ssize_t r;
@@ -413,6 +417,9 @@ int xg_http_post(const struct xg_url *u, const char *target, const char *extra_h
 				xg_error(err, "%s: no reply within %d ms", who, timeout_ms);
 			continue;
 		}
+		/* a reset after the reply (the request's body left unread): the reply stands */
+		if (errno == ECONNRESET && n && memmem(buf, n, "\r\n\r\n", 4))
+			break;
 		err = xg_error(-errno, "%s: reading the reply: %s", who, strerror(errno));
 	}
 	close(fd);
