@@ -358,14 +358,14 @@ static void summary(struct recorder *r)
 static bool finish_push(const char *url, const char *path, struct ch_conn *c, bool conn_ok,
 			bool summarize)
 {
-	struct ch_push_stats st;
+	struct ch_push_stats st = {0};
 	struct trace *t;
 	int err = conn_ok ? 0 : ch_conn__open(c, url);
 
 	if (!err) {
 		c->quiet = !summarize;
 		t = trace__open(path, NULL);
-		err = t ? ch_conn__push(c, t, &st) : -errno;
+		err = t ? ch_conn__push(c, t, &st) : -(errno ? errno : EIO);
 		trace__close(t);
 	}
 	if (err) {

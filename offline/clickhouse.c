@@ -176,6 +176,8 @@ static void b_need(struct buf *b, size_t n)
 
 static void b_put(struct buf *b, const void *p, size_t n)
 {
+	if (!n)
+		return;
 	b_need(b, n);
 	if (b->err)
 		return;
@@ -289,13 +291,10 @@ static int post(struct ch_conn *c, const char *insert, const void *body, size_t 
 	n = (size_t)snprintf(target, sizeof(target), "%s%s%s", c->url.path,
 			     c->url.query[0] || insert ? "?" : "", c->url.query);
 	if (insert) {
-		if (c->url.query[0] && n + 1 < sizeof(target))
-			target[n++] = '&';
-		if (n + 6 < sizeof(target)) {
-			memcpy(target + n, "query=", 6);
-			n += 6;
-		}
-		n = xg_url_escape(target, n, sizeof(target), insert);
+		n += (size_t)snprintf(target + n, sizeof(target) - n,
+				      "%squery=", c->url.query[0] ? "&" : "");
+		if (n < sizeof(target))
+			n = xg_url_escape(target, n, sizeof(target), insert);
 	}
 	if (n >= sizeof(target))
 		return xg_error(-E2BIG, "%s: request target too long", c->who);

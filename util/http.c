@@ -73,9 +73,10 @@ int xg_url_parse(const char *s, struct xg_url *u)
 	const char *p, *auth_end, *host_end, *at, *colon;
 
 	memset(u, 0, sizeof(*u));
-	if (strncasecmp(s, "http://", 7))
+	if (strncasecmp(s, "http://", 7) != 0)
 		return xg_error(-EINVAL, "%s: not an http:// URL%s", s,
-				strncasecmp(s, "https://", 8) ? "" : " (https is not supported)");
+				strncasecmp(s, "https://", 8) != 0 ? ""
+								   : " (https is not supported)");
 	p = s + 7;
 	auth_end = p + strcspn(p, "/?#");
 	at = memchr(p, '@', (size_t)(auth_end - p));
@@ -354,7 +355,7 @@ int xg_http_post(const struct xg_url *u, const char *target, const char *extra_h
 		 struct xg_http_reply *out)
 {
 	long long deadline = now_ms() + timeout_ms;
-	char who[300], head[2048], auth[400] = "", cred[300], val[64];
+	char who[300], head[2048], auth[448] = "", cred[300], val[64];
 	char *buf = NULL, *hend;
 	size_t cap = 0, n = 0, limit = max_reply + HEAD_MAX;
 	int fd, err = 0, hl;
@@ -366,9 +367,10 @@ int xg_http_post(const struct xg_url *u, const char *target, const char *extra_h
 
 		if (cl < 0 || (size_t)cl >= sizeof(cred))
 			return xg_error(-EINVAL, "%s: user and password too long", who);
-		memcpy(auth, "Authorization: Basic ", 21);
-		base64(cred, (size_t)cl, auth + 21);
-		strcat(auth, "\r\n");
+		char b64[(sizeof(cred) + 2) / 3 * 4 + 1];
+
+		base64(cred, (size_t)cl, b64);
+		snprintf(auth, sizeof(auth), "Authorization: Basic %s\r\n", b64);
 	}
 	hl = snprintf(head, sizeof(head),
 		      "POST %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: xgotop\r\n"
@@ -427,7 +429,7 @@ int xg_http_post(const struct xg_url *u, const char *target, const char *extra_h
 		free(buf);
 		return err;
 	}
-	if (!buf || n < 12 || strncmp(buf, "HTTP/1.", 7)) {
+	if (!buf || n < 12 || strncmp(buf, "HTTP/1.", 7) != 0) {
 		free(buf);
 		return xg_error(-EPROTO, "%s: not an HTTP reply", who);
 	}
