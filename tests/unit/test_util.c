@@ -195,7 +195,8 @@ TEST(url_parse)
 	}
 }
 
-/* One connection on a listening socket: reads the request head, answers with reply. */
+/* One connection on a listening socket: reads the request (head and its 4-byte body), answers
+ * with reply, and closes without a reset (the client's reading is what is tested). */
 struct one_reply {
 	int fd;
 	const char *reply;
@@ -208,10 +209,26 @@ static void *serve_one(void *arg)
 	char buf[4096];
 	int c = accept(o->fd, NULL, NULL);
 
+	size_t n = 0;
+	char *end = NULL;
+
 	if (c < 0)
 		return NULL;
-	(void)!recv(c, buf, sizeof(buf), 0);
+	while (n < sizeof(buf) - 1) {
+		ssize_t r = recv(c, buf + n, sizeof(buf) - 1 - n, 0);
+
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		buf[n] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		if (end && n >= (size_t)(end - buf) + 4 + 4)
+			break;
+	}
 	(void)!send(c, o->reply, o->len, MSG_NOSIGNAL);
+	shutdown(c, SHUT_WR);
+	while (recv(c, buf, sizeof(buf), 0) > 0)
+		;
 	close(c);
 	return NULL;
 }
