@@ -123,17 +123,17 @@ static void put_int(struct pq_writer *w, size_t col, enum pq_type type, int64_t 
 	c->set = true;
 }
 
-void pq_put_i64(struct pq_writer *w, size_t col, int64_t v)
+void pq_writer__put_i64(struct pq_writer *w, size_t col, int64_t v)
 {
 	put_int(w, col, PQ_INT64, v);
 }
 
-void pq_put_bool(struct pq_writer *w, size_t col, bool v)
+void pq_writer__put_bool(struct pq_writer *w, size_t col, bool v)
 {
 	put_int(w, col, PQ_BOOLEAN, v);
 }
 
-void pq_put_str(struct pq_writer *w, size_t col, const char *s, size_t len)
+void pq_writer__put_str(struct pq_writer *w, size_t col, const char *s, size_t len)
 {
 	struct pq_col *c = col_for_put(w, col, PQ_BYTE_ARRAY);
 

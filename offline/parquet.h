@@ -9,7 +9,7 @@
  *		{"fn", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true},
  *	};
  *	struct pq_writer *w = pq_writer__new(f, cols, 2, NULL);
- *	pq_put_i64(w, 0, ts); pq_put_str(w, 1, s, len);	(a column left out is NULL)
+ *	pq_writer__put_i64(w, 0, ts); pq_writer__put_str(w, 1, s, len);	(a column left out is NULL)
  *	err = pq_writer__end_row(w);
  *	err = pq_writer__close(w);			(flushes, writes the footer)
  *	pq_writer__free(w);
@@ -49,7 +49,7 @@ enum pq_logical {
 	PQ_LOGICAL_NONE,
 	PQ_LOGICAL_STRING,	 /* BYTE_ARRAY: UTF-8 */
 	PQ_LOGICAL_TIMESTAMP_NS, /* INT64: ns since the Unix epoch, UTC */
-	PQ_LOGICAL_UINT64,	 /* INT64: unsigned (pq_put_i64 of the value cast) */
+	PQ_LOGICAL_UINT64,	 /* INT64: unsigned (pq_writer__put_i64 of the value cast) */
 };
 
 struct pq_column {
@@ -90,9 +90,9 @@ void pq_writer__free(struct pq_writer *w);
 
 /* The value of column col in the current row. A second value for a column in one row replaces
  * the first. Errors (out of memory) stick and come back from end_row, flush and close. */
-void pq_put_i64(struct pq_writer *w, size_t col, int64_t v);
-void pq_put_bool(struct pq_writer *w, size_t col, bool v);
-void pq_put_str(struct pq_writer *w, size_t col, const char *s, size_t len);
+void pq_writer__put_i64(struct pq_writer *w, size_t col, int64_t v);
+void pq_writer__put_bool(struct pq_writer *w, size_t col, bool v);
+void pq_writer__put_str(struct pq_writer *w, size_t col, const char *s, size_t len);
 
 /* Ends the row: columns not put are NULL (-EINVAL when one of them is required). Writes the row
  * group when it is full. 0 or -errno. */

@@ -197,22 +197,23 @@ void export_parquet__free(struct export_parquet *x)
 static void put_id(struct export_parquet *x, struct pq_writer *w, size_t col, uint32_t id)
 {
 	if (id < x->nfixed && x->fixed[id])
-		pq_put_str(w, col, x->fixed[id], strlen(x->fixed[id]));
+		pq_writer__put_str(w, col, x->fixed[id], strlen(x->fixed[id]));
 	else
-		pq_put_str(w, col, tf_tables__str(x->names, id), tf_tables__str_len(x->names, id));
+		pq_writer__put_str(w, col, tf_tables__str(x->names, id),
+				   tf_tables__str_len(x->names, id));
 }
 
 static void put_name(struct export_parquet *x, size_t col, const char *name, unsigned int num)
 {
 	if (!name)
 		name = x->numbers[num & 0xff];
-	pq_put_str(x->ev, col, name, strlen(name));
+	pq_writer__put_str(x->ev, col, name, strlen(name));
 }
 
 static void put_nonzero(struct pq_writer *w, size_t col, uint64_t v)
 {
 	if (v)
-		pq_put_i64(w, col, (int64_t)v);
+		pq_writer__put_i64(w, col, (int64_t)v);
 }
 
 static int put_event(struct export_parquet *x, const struct xg_event *ev, bool have_wall,
@@ -220,25 +221,25 @@ static int put_event(struct export_parquet *x, const struct xg_event *ev, bool h
 {
 	struct pq_writer *w = x->ev;
 
-	pq_put_str(w, C_TRACE_ID, x->trace_id, TRACE_ID_LEN);
+	pq_writer__put_str(w, C_TRACE_ID, x->trace_id, TRACE_ID_LEN);
 	if (x->host)
-		pq_put_str(w, C_HOST, x->host, strlen(x->host));
+		pq_writer__put_str(w, C_HOST, x->host, strlen(x->host));
 	if (have_wall)
-		pq_put_i64(w, C_TIME, (int64_t)((uint64_t)wall + ev->ts));
-	pq_put_i64(w, C_TS, (int64_t)ev->ts);
+		pq_writer__put_i64(w, C_TIME, (int64_t)((uint64_t)wall + ev->ts));
+	pq_writer__put_i64(w, C_TS, (int64_t)ev->ts);
 	put_name(x, C_KIND, xg_kind_name(ev->kind), ev->kind);
-	pq_put_i64(w, C_GOID, (int64_t)ev->goid);
-	pq_put_i64(w, C_TID, ev->tid);
-	pq_put_i64(w, C_CPU, ev->cpu);
+	pq_writer__put_i64(w, C_GOID, (int64_t)ev->goid);
+	pq_writer__put_i64(w, C_TID, ev->tid);
+	pq_writer__put_i64(w, C_CPU, ev->cpu);
 	switch (ev->kind) {
 	case XG_EV_GO_CREATE:
-		pq_put_i64(w, C_PARENT_GOID, (int64_t)ev->parent_goid);
+		pq_writer__put_i64(w, C_PARENT_GOID, (int64_t)ev->parent_goid);
 		put_id(x, w, C_START_FN, ev->start_fn);
 		if (ev->start_wrapper)
 			put_id(x, w, C_START_WRAPPER, ev->start_wrapper);
-		pq_put_i64(w, C_START_PC, (int64_t)ev->start_pc);
+		pq_writer__put_i64(w, C_START_PC, (int64_t)ev->start_pc);
 		put_id(x, w, C_CREATE_FN, ev->create_fn);
-		pq_put_i64(w, C_CREATE_PC, (int64_t)ev->create_pc);
+		pq_writer__put_i64(w, C_CREATE_PC, (int64_t)ev->create_pc);
 		break;
 	case XG_EV_GO_STATE:
 		put_name(x, C_FROM, xg_gstate_name(ev->from), ev->from);
@@ -247,32 +248,32 @@ static int put_event(struct export_parquet *x, const struct xg_event *ev, bool h
 		break;
 	case XG_EV_ALLOC:
 	case XG_EV_ALLOC_SAMPLE:
-		pq_put_i64(w, C_SIZE, (int64_t)ev->size);
+		pq_writer__put_i64(w, C_SIZE, (int64_t)ev->size);
 		put_id(x, w, C_TYPE, ev->type);
 		break;
 	case XG_EV_GC_START:
 	case XG_EV_GC_END:
 	case XG_EV_HEAP:
-		pq_put_i64(w, C_GC, ev->gc);
+		pq_writer__put_i64(w, C_GC, ev->gc);
 		put_nonzero(w, C_HEAP_LIVE, ev->heap_live);
 		put_nonzero(w, C_HEAP_GOAL, ev->heap_goal);
 		put_nonzero(w, C_TOTAL_ALLOC, ev->total_alloc);
 		put_nonzero(w, C_TOTAL_FREE, ev->total_free);
 		break;
 	case XG_EV_LOST:
-		pq_put_i64(w, C_COUNT, (int64_t)ev->count);
+		pq_writer__put_i64(w, C_COUNT, (int64_t)ev->count);
 		put_name(x, C_OF, xg_kind_name(ev->of), ev->of);
 		break;
 	case XG_EV_WINDOW:
 		put_name(x, C_OF, xg_kind_name(ev->of), ev->of);
-		pq_put_bool(w, C_IN, ev->count != 0);
+		pq_writer__put_bool(w, C_IN, ev->count != 0);
 		break;
 	case XG_EV_BUDGET:
-		pq_put_i64(w, C_BUDGET_PPM, (int64_t)ev->count);
+		pq_writer__put_i64(w, C_BUDGET_PPM, (int64_t)ev->count);
 		break;
 	case XG_EV_SNAPSHOT:
 		if (!ev->goid) { /* the mark of a whole walk */
-			pq_put_bool(w, C_WALK, true);
+			pq_writer__put_bool(w, C_WALK, true);
 			break;
 		}
 		put_name(x, C_STATE, xg_gstate_name(ev->to), ev->to);
@@ -283,25 +284,25 @@ static int put_event(struct export_parquet *x, const struct xg_event *ev, bool h
 		put_nonzero(w, C_WAITED_NS, ev->waited_ns);
 		break;
 	case XG_EV_SCHED:
-		pq_put_i64(w, C_CREATED, (int64_t)ev->created);
-		pq_put_i64(w, C_ALIVE, ev->alive);
-		pq_put_i64(w, C_THREADS, ev->threads);
+		pq_writer__put_i64(w, C_CREATED, (int64_t)ev->created);
+		pq_writer__put_i64(w, C_ALIVE, ev->alive);
+		pq_writer__put_i64(w, C_THREADS, ev->threads);
 		put_nonzero(w, C_GOMAXPROCS, ev->gomaxprocs);
-		pq_put_i64(w, C_RUNNABLE, ev->runnable);
+		pq_writer__put_i64(w, C_RUNNABLE, ev->runnable);
 		break;
 	default:
 		break;
 	}
 	/* a weight wherever a kind carries one (XG_FLD_WEIGHT) */
 	if (XG_KIND_IN(XG_KINDS_WITH_FIELDS(XG_FLD_WEIGHT), ev->kind))
-		pq_put_i64(w, C_WEIGHT, (int64_t)ev->weight);
+		pq_writer__put_i64(w, C_WEIGHT, (int64_t)ev->weight);
 	if (ev->stack) {
 		uint32_t n;
 		const struct xg_frame *fr = tf_tables__stack(x->names, ev->stack, &n);
 
-		pq_put_i64(w, C_STACK_ID, ev->stack);
+		pq_writer__put_i64(w, C_STACK_ID, ev->stack);
 		if (n && (fr[n - 1].flags & XG_FRAME_TRUNCATED))
-			pq_put_bool(w, C_STACK_TRUNCATED, true);
+			pq_writer__put_bool(w, C_STACK_TRUNCATED, true);
 	}
 	return pq_writer__end_row(w);
 }
@@ -318,15 +319,15 @@ static int put_stacks(struct export_parquet *x)
 		bool truncated = n && (fr[n - 1].flags & XG_FRAME_TRUNCATED);
 
 		for (uint32_t i = 0; i < n && !err; i++) {
-			pq_put_str(w, C_S_TRACE_ID, x->trace_id, TRACE_ID_LEN);
-			pq_put_i64(w, C_S_STACK_ID, id);
-			pq_put_i64(w, C_S_DEPTH, i);
-			pq_put_i64(w, C_S_PC, (int64_t)fr[i].pc);
+			pq_writer__put_str(w, C_S_TRACE_ID, x->trace_id, TRACE_ID_LEN);
+			pq_writer__put_i64(w, C_S_STACK_ID, id);
+			pq_writer__put_i64(w, C_S_DEPTH, i);
+			pq_writer__put_i64(w, C_S_PC, (int64_t)fr[i].pc);
 			put_id(x, w, C_S_FN, fr[i].fn);
 			put_id(x, w, C_S_FILE, fr[i].file);
-			pq_put_i64(w, C_S_LINE, fr[i].line);
-			pq_put_bool(w, C_S_INLINED, fr[i].flags & XG_FRAME_INLINED);
-			pq_put_bool(w, C_S_TRUNCATED, truncated);
+			pq_writer__put_i64(w, C_S_LINE, fr[i].line);
+			pq_writer__put_bool(w, C_S_INLINED, fr[i].flags & XG_FRAME_INLINED);
+			pq_writer__put_bool(w, C_S_TRUNCATED, truncated);
 			err = pq_writer__end_row(w);
 			x->stats.frames++;
 		}

@@ -74,11 +74,11 @@ TEST(parquet_file_frame)
 	if (!ASSERT_OK_PTR(w, "new"))
 		goto out;
 	for (int i = 0; i < 1000; i++) {
-		pq_put_i64(w, 0, (int64_t)(UINT64_MAX - (uint64_t)i * 977));
+		pq_writer__put_i64(w, 0, (int64_t)(UINT64_MAX - (uint64_t)i * 977));
 		if (i % 2)
-			pq_put_str(w, 1, i % 3 ? "odd" : "\xff bytes", i % 3 ? 3 : 7);
+			pq_writer__put_str(w, 1, i % 3 ? "odd" : "\xff bytes", i % 3 ? 3 : 7);
 		if (i % 5)
-			pq_put_bool(w, 2, i % 7);
+			pq_writer__put_bool(w, 2, i % 7);
 		if (!ASSERT_OK(pq_writer__end_row(w), "end_row"))
 			goto out;
 	}
@@ -117,7 +117,7 @@ TEST(parquet_writer_errors)
 		return;
 	w = pq_writer__new(f, cols, 3, NULL);
 	if (ASSERT_OK_PTR(w, "new")) {
-		pq_put_str(w, 1, "x", 1);
+		pq_writer__put_str(w, 1, "x", 1);
 		ASSERT_EQ(pq_writer__end_row(w), -EINVAL, "a required column left out");
 		ASSERT_HAS_SUBSTR(xg_errmsg(), "required column n", "message");
 		ASSERT_EQ(pq_writer__close(w), -EINVAL, "the error sticks");
@@ -125,7 +125,7 @@ TEST(parquet_writer_errors)
 	pq_writer__free(w);
 	w = pq_writer__new(f, cols, 3, NULL);
 	if (ASSERT_OK_PTR(w, "new")) {
-		pq_put_str(w, 0, "x", 1);
+		pq_writer__put_str(w, 0, "x", 1);
 		ASSERT_EQ(pq_writer__end_row(w), -EINVAL, "a string put into an INT64 column");
 	}
 	pq_writer__free(w);
