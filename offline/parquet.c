@@ -245,12 +245,12 @@ static void delta_binary(struct pq_writer *w, const int64_t *v, size_t n)
 		int64_t min;
 		uint8_t widths[4] = {0};
 
-		for (size_t i = 0; i < m; i++)
+		min = INT64_MAX;
+		for (size_t i = 0; i < m; i++) {
 			d[i] = (uint64_t)v[b + i] - (uint64_t)v[b + i - 1];
-		min = (int64_t)d[0];
-		for (size_t i = 1; i < m; i++)
 			if ((int64_t)d[i] < min)
 				min = (int64_t)d[i];
+		}
 		for (size_t i = 0; i < m; i++)
 			d[i] -= (uint64_t)min;
 		for (size_t mb = 0; mb * 32 < m; mb++) {
