@@ -179,7 +179,7 @@ int pq_writer__end_row(struct pq_writer *w)
 
 static void raw_put(struct pq_writer *w, const void *p, size_t n)
 {
-	if (w->err)
+	if (w->err || !n)
 		return;
 	if (xg_array_grow((void **)&w->raw, &w->raw_cap, w->raw_len + n, 1)) {
 		fail(w, -ENOMEM);

@@ -26,7 +26,7 @@ static void put(struct thrift_buf *b, const void *p, size_t n)
 {
 	int err;
 
-	if (b->err)
+	if (b->err || !n)
 		return;
 	err = xg_array_grow((void **)&b->p, &b->cap, b->len + n, 1);
 	if (err) {
