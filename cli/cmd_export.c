@@ -115,7 +115,9 @@ static int parquet_one(struct pq_run *run, const char *path, bool each_of_bundle
 		xg_report_error(false, "export", "%s", xg_errmsg());
 		return XG_EXIT_USAGE;
 	}
-	if (each_of_bundle && t->bundle && t->bundle->ntraces > 1) {
+	/* a bundle named alone (not BUNDLE:NAME.xgt) stands for all its traces */
+	if (each_of_bundle && t->bundle && t->bundle->ntraces > 1 &&
+	    !strcmp(t->bundle->path, path)) {
 		struct bundle *b = t->bundle;
 
 		more = calloc(b->n, sizeof(*more));
