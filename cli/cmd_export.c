@@ -8,8 +8,9 @@
  * pprof profiles for `go tool pprof` (allocations by stack and type, the goroutines alive at
  * the end by the stack they wait in, or CPU time by stack from production mode's CPU samples). OUT
  * "-" is standard output. Parquet takes many traces (a bundle: each of its traces, unless
- * BUNDLE:NAME.xgt names one) into one events file and one stacks file (OUT with .parquet
- * replaced by .stacks.parquet, unless --stacks names it).
+ * BUNDLE:NAME.xgt names one) into one events file, one stacks file and one traces file (OUT
+ * with .parquet replaced by .stacks.parquet and .traces.parquet, unless --stacks and --traces
+ * name them).
  *
  * Exit status: 0 written (a trace not closed cleanly is noted on stderr); 1 the output cannot
  * be written; 2 bad usage, a file that cannot be read, or damaged parts skipped.
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: xgotop export FILE --format FORMAT -o OUT [--profile allocs|goroutines|cpu]\n"
-	    "       xgotop export FILE... --format parquet -o OUT.parquet [--stacks FILE]\n\n"
+	    "       xgotop export FILE... --format parquet -o OUT.parquet [--stacks FILE]\n"
+	    "                     [--traces FILE] [--row-group N]\n\n"
 	    "Writes a trace (or bundle) for other tools. OUT - is standard output.\n\n"
 	    "  -f, --format perfetto      Perfetto protobuf: open in ui.perfetto.dev; a track\n"
 	    "                             per goroutine with state slices, counters, flows\n"
@@ -47,9 +49,11 @@ static void usage(FILE *f)
 	    "  -f, --format pprof         gzip-compressed profile for `go tool pprof`\n"
 	    "  -f, --format parquet       Parquet for DuckDB, ClickHouse, Spark...: the events\n"
 	    "                             of every FILE (each trace of a bundle) in OUT, one\n"
-	    "                             row per event, and their stacks in OUT's name with\n"
-	    "                             .stacks.parquet, one row per frame\n"
+	    "                             row per event; their stacks in OUT's name with\n"
+	    "                             .stacks.parquet, one row per frame; the traces in\n"
+	    "                             .traces.parquet, one row each with its metadata\n"
 	    "  -s, --stacks FILE          parquet: the stacks file's name\n"
+	    "  -t, --traces FILE          parquet: the traces file's name\n"
 	    "  -r, --row-group N          parquet: at most N rows per row group (65536); a\n"
 	    "                             row group never holds two traces\n"
 	    "  -p, --profile allocs       pprof: allocations by stack and type (default)\n"
@@ -81,15 +85,15 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* OUT.parquet -> OUT.stacks.parquet; another name gets .stacks.parquet appended. */
-static char *stacks_name(const char *out)
+/* OUT.parquet -> OUT.WHAT.parquet; another name gets .WHAT.parquet appended. */
+static char *sibling_name(const char *out, const char *what)
 {
 	size_t n = strlen(out);
 	char *s = NULL;
 
 	if (n > 8 && !strcmp(out + n - 8, ".parquet"))
 		n -= 8;
-	if (asprintf(&s, "%.*s.stacks.parquet", (int)n, out) < 0)
+	if (asprintf(&s, "%.*s.%s.parquet", (int)n, out, what) < 0)
 		return NULL;
 	return s;
 }
@@ -158,38 +162,52 @@ out:
 	return ret;
 }
 
+/* events, stacks, traces */
+#define PQ_FILES 3
+
 static int export_parquet_files(char **files, int n, const char *out, const char *stacks_arg,
-				uint32_t rg_rows, bool quiet)
+				const char *traces_arg, uint32_t rg_rows, bool quiet)
 {
 	struct pq_run run = {0};
 	struct export_parquet_stats st;
-	char *stacks = stacks_arg ? strdup(stacks_arg) : stacks_name(out);
-	FILE *fe = NULL, *fs = NULL;
-	int ret = XG_EXIT_OK, err;
+	char *names[PQ_FILES] = {
+	    strdup(out),
+	    stacks_arg ? strdup(stacks_arg) : sibling_name(out, "stacks"),
+	    traces_arg ? strdup(traces_arg) : sibling_name(out, "traces"),
+	};
+	FILE *f[PQ_FILES] = {NULL};
+	int ret = XG_EXIT_OK, err = 0;
 	bool complete = false;
 	double t0 = now_s();
 
-	if (!stacks) {
-		xg_report_error(false, "export", "out of memory");
-		return XG_EXIT_FAIL;
+	for (int i = 0; i < PQ_FILES; i++) {
+		if (!names[i]) {
+			xg_report_error(false, "export", "out of memory");
+			ret = XG_EXIT_FAIL;
+			goto out;
+		}
+		for (int j = 0; j < i; j++)
+			if (!strcmp(names[i], names[j]))
+				ret = XG_EXIT_USAGE;
+		if (!strcmp(names[i], "-"))
+			ret = XG_EXIT_USAGE;
 	}
-	if (!strcmp(out, "-") || !strcmp(stacks, "-") || !strcmp(out, stacks)) {
+	if (ret) {
 		xg_report_error(false, "export",
-				"parquet writes two files: -o OUT.parquet and its stacks file, "
-				"neither standard output; see --help");
-		free(stacks);
-		return XG_EXIT_USAGE;
-	}
-	fe = fopen(out, "we");
-	fs = fe ? fopen(stacks, "we") : NULL;
-	if (!fs) {
-		xg_report_error(false, "export", "%s: %s", fe ? stacks : out, strerror(errno));
-		ret = XG_EXIT_FAIL;
+				"parquet writes three files, OUT.parquet and its stacks and traces "
+				"files, each its own and none standard output; see --help");
 		goto out;
 	}
-	setvbuf(fe, NULL, _IOFBF, 1 << 20);
-	setvbuf(fs, NULL, _IOFBF, 1 << 20);
-	run.x = export_parquet__new(fe, fs, rg_rows);
+	for (int i = 0; i < PQ_FILES; i++) {
+		f[i] = fopen(names[i], "we");
+		if (!f[i]) {
+			xg_report_error(false, "export", "%s: %s", names[i], strerror(errno));
+			ret = XG_EXIT_FAIL;
+			goto out;
+		}
+		setvbuf(f[i], NULL, _IOFBF, 1 << 20);
+	}
+	run.x = export_parquet__new(f[0], f[1], f[2], rg_rows);
 	if (!run.x) {
 		xg_report_error(false, "export", "%s",
 				xg_errmsg()[0] ? xg_errmsg() : strerror(errno));
@@ -201,8 +219,9 @@ static int export_parquet_files(char **files, int n, const char *out, const char
 	if (ret)
 		goto out;
 	err = export_parquet__close(run.x);
-	if (!err && (fflush(fe) || ferror(fe) || fflush(fs) || ferror(fs)))
-		err = -EIO;
+	for (int i = 0; i < PQ_FILES && !err; i++)
+		if (fflush(f[i]) || ferror(f[i]))
+			err = xg_error(-EIO, "%s: %s", names[i], strerror(errno));
 	if (err) {
 		xg_report_error(false, "export", "%s",
 				xg_errmsg()[0] ? xg_errmsg() : strerror(-err));
@@ -212,14 +231,16 @@ static int export_parquet_files(char **files, int n, const char *out, const char
 	complete = true;
 	export_parquet__stats(run.x, &st);
 	if (!quiet)
-		fprintf(
-		    stderr,
-		    "xgotop export: wrote %s: %" PRIu64 " events of %" PRIu64 " trace%s in %" PRIu64
-		    " row groups, %" PRIu64 " bytes (%.2f B/event); %s: %" PRIu64
-		    " frames of %" PRIu64 " stacks, %" PRIu64 " bytes; %.3f s\n",
-		    out, st.events, st.traces, st.traces == 1 ? "" : "s", st.row_groups,
-		    st.events_bytes, st.events ? (double)st.events_bytes / (double)st.events : 0.0,
-		    stacks, st.frames, st.stacks, st.stacks_bytes, now_s() - t0);
+		fprintf(stderr,
+			"xgotop export: wrote %s: %" PRIu64 " events of %" PRIu64
+			" trace%s in %" PRIu64 " row groups, %" PRIu64
+			" bytes (%.2f B/event); %s: %" PRIu64 " frames of %" PRIu64
+			" stacks, %" PRIu64 " bytes; %s: %" PRIu64 " bytes; %.3f s\n",
+			names[0], st.events, st.traces, st.traces == 1 ? "" : "s", st.row_groups,
+			st.events_bytes,
+			st.events ? (double)st.events_bytes / (double)st.events : 0.0, names[1],
+			st.frames, st.stacks, st.stacks_bytes, names[2], st.traces_bytes,
+			now_s() - t0);
 	if (run.warnings) {
 		fprintf(stderr, "xgotop export: %lu damaged part%s skipped\n", run.warnings,
 			run.warnings == 1 ? "" : "s");
@@ -227,33 +248,33 @@ static int export_parquet_files(char **files, int n, const char *out, const char
 	}
 out:
 	export_parquet__free(run.x);
-	if (fe && fclose(fe) && !ret) {
-		xg_report_error(false, "export", "%s: %s", out, strerror(errno));
-		ret = XG_EXIT_FAIL;
-		complete = false;
+	for (int i = 0; i < PQ_FILES; i++) {
+		if (f[i] && fclose(f[i]) && complete) {
+			xg_report_error(false, "export", "%s: %s", names[i], strerror(errno));
+			ret = XG_EXIT_FAIL;
+			complete = false;
+		}
 	}
-	if (fs && fclose(fs) && !ret) {
-		xg_report_error(false, "export", "%s: %s", stacks, strerror(errno));
-		ret = XG_EXIT_FAIL;
-		complete = false;
+	for (int i = 0; i < PQ_FILES; i++) {
+		if (!complete && f[i]) /* nothing half-written stays behind */
+			unlink(names[i]);
+		free(names[i]);
 	}
-	if (!complete) { /* nothing half-written stays behind */
-		if (fe)
-			unlink(out);
-		if (fs)
-			unlink(stacks);
-	}
-	free(stacks);
 	return ret;
 }
 
 static int cmd_export(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"format", required_argument, NULL, 'f'}, {"profile", required_argument, NULL, 'p'},
-	    {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
-	    {"stacks", required_argument, NULL, 's'}, {"row-group", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	    {"format", required_argument, NULL, 'f'},
+	    {"profile", required_argument, NULL, 'p'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"stacks", required_argument, NULL, 's'},
+	    {"traces", required_argument, NULL, 't'},
+	    {"row-group", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	enum { F_NONE, F_PERFETTO, F_CHROME, F_PPROF, F_PARQUET } format = F_NONE;
 	enum export_profile profile = EXPORT_PROFILE_ALLOCS;
@@ -262,7 +283,7 @@ static int cmd_export(int argc, char **argv)
 	struct export_stats st = {0};
 	struct trace *t = NULL;
 	struct tf_info info;
-	const char *out = NULL, *stacks = NULL;
+	const char *out = NULL, *stacks = NULL, *traces = NULL;
 	uint32_t rg_rows = 0;
 	bool quiet = false, to_stdout, profile_set = false;
 	FILE *f = NULL;
@@ -271,7 +292,7 @@ static int cmd_export(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":f:p:o:s:r:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:p:o:s:t:r:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "perfetto"))
@@ -312,6 +333,9 @@ static int cmd_export(int argc, char **argv)
 		case 's':
 			stacks = optarg;
 			break;
+		case 't':
+			traces = optarg;
+			break;
 		case 'r': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -343,8 +367,8 @@ static int cmd_export(int argc, char **argv)
 		}
 	}
 	if (format == F_PARQUET && optind < argc && out && !profile_set)
-		return export_parquet_files(argv + optind, argc - optind, out, stacks, rg_rows,
-					    quiet);
+		return export_parquet_files(argv + optind, argc - optind, out, stacks, traces,
+					    rg_rows, quiet);
 	if ((stacks || rg_rows) && format != F_PARQUET) {
 		xg_report_error(false, "export",
 				"--stacks and --row-group go with --format parquet");

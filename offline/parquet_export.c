@@ -2,8 +2,9 @@
 /*
  * Traces as Parquet (offline/export.h): an events file, one row per event with the columns of
  * the JSON-lines schema (format/evjson.h, README "JSON lines": same names, the same fields per
- * kind, NULL where JSON leaves a field out), and a stacks file, one row per frame, keyed by
- * (trace_id, stack_id). SPEC.md section 20 is the schema.
+ * kind, NULL where JSON leaves a field out), a stacks file, one row per frame, keyed by
+ * (trace_id, stack_id), and a traces file, one row per trace (its metadata). SPEC.md section 20
+ * is the schema.
  *
  * Traces are read one at a time: each is written as its own row groups (a row group never
  * holds two traces), its strings borrowed from its tables until those row groups are written,
@@ -19,6 +20,7 @@
 #include "offline/parquet.h"
 #include "offline/traceid.h"
 #include "util/err.h"
+#include "util/jsonw.h"
 #include "util/utf8.h"
 #include "util/version.h"
 
@@ -76,17 +78,45 @@
 	X(S_INLINED, "inlined", PQ_BOOLEAN, PQ_LOGICAL_NONE, false)                                \
 	X(S_TRUNCATED, "truncated", PQ_BOOLEAN, PQ_LOGICAL_NONE, false)
 
+/* The traces file's columns: a row per trace. */
+#define PQX_TRACE_COLUMNS(X)                                                                       \
+	X(T_TRACE_ID, "trace_id", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, false)                         \
+	X(T_SOURCE, "source", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, false)                             \
+	X(T_HOST, "host", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true)                                  \
+	X(T_START, "start", PQ_INT64, PQ_LOGICAL_TIMESTAMP_NS, true)                               \
+	X(T_SPAN_NS, "span_ns", PQ_INT64, PQ_LOGICAL_UINT64, false)                                \
+	X(T_EVENTS, "events", PQ_INT64, PQ_LOGICAL_UINT64, false)                                  \
+	X(T_LOST, "lost", PQ_INT64, PQ_LOGICAL_UINT64, false)                                      \
+	X(T_CLEAN, "clean", PQ_BOOLEAN, PQ_LOGICAL_NONE, false)                                    \
+	X(T_DAMAGED, "damaged_chunks", PQ_INT64, PQ_LOGICAL_UINT64, false)                         \
+	X(T_MODE, "mode", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true)                                  \
+	X(T_BINARY, "binary", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true)                              \
+	X(T_BUILD_ID, "build_id", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true)                          \
+	X(T_GO_VERSION, "go_version", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true)                      \
+	X(T_GO_ARCH, "go_arch", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true)                            \
+	X(T_PID, "pid", PQ_INT64, PQ_LOGICAL_UINT64, true)                                         \
+	X(T_CMDLINE, "cmdline", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true)                            \
+	X(T_META, "meta", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, false)
+
+/* Trace rows are written in row groups of this many traces; their strings are copies kept until
+ * then. */
+#define PQX_TRACES_PER_GROUP		       1024
+
 #define PQX_ENUM(id, name, type, logical, opt) C_##id,
 #define PQX_DEF(id, name, type, logical, opt)  {name, type, logical, opt},
 enum { PQX_EVENT_COLUMNS(PQX_ENUM) C_EVENT_COLUMNS };
 enum { PQX_STACK_COLUMNS(PQX_ENUM) C_STACK_COLUMNS };
+enum { PQX_TRACE_COLUMNS(PQX_ENUM) C_TRACE_COLUMNS };
 static const struct pq_column event_cols[] = {PQX_EVENT_COLUMNS(PQX_DEF)};
 static const struct pq_column stack_cols[] = {PQX_STACK_COLUMNS(PQX_DEF)};
+static const struct pq_column trace_cols[] = {PQX_TRACE_COLUMNS(PQX_DEF)};
 #undef PQX_ENUM
 #undef PQX_DEF
 
 struct export_parquet {
-	struct pq_writer *ev, *st;
+	struct pq_writer *ev, *st, *tr;
+	char **kept; /* the strings of the trace rows not written yet */
+	size_t nkept, trace_rows;
 	struct export_parquet_stats stats;
 	/* the trace being written */
 	const struct tf_tables *names;
@@ -138,7 +168,8 @@ static char *utf8_fix(const char *s, size_t len, int *err)
 	return d;
 }
 
-struct export_parquet *export_parquet__new(FILE *events, FILE *stacks, uint32_t row_group_rows)
+struct export_parquet *export_parquet__new(FILE *events, FILE *stacks, FILE *traces,
+					   uint32_t row_group_rows)
 {
 	struct export_parquet *x = calloc(1, sizeof(*x));
 	char by[128];
@@ -152,8 +183,10 @@ struct export_parquet *export_parquet__new(FILE *events, FILE *stacks, uint32_t 
 
 		x->ev = pq_writer__new(events, event_cols, C_EVENT_COLUMNS, &o);
 		x->st = x->ev ? pq_writer__new(stacks, stack_cols, C_STACK_COLUMNS, &o) : NULL;
+		o.row_group_rows = PQX_TRACES_PER_GROUP + 1; /* flushed here first */
+		x->tr = x->st ? pq_writer__new(traces, trace_cols, C_TRACE_COLUMNS, &o) : NULL;
 	}
-	if (!x->st) {
+	if (!x->tr) {
 		err = errno;
 		export_parquet__free(x);
 		errno = err;
@@ -162,6 +195,8 @@ struct export_parquet *export_parquet__new(FILE *events, FILE *stacks, uint32_t 
 	err = pq_writer__set_kv(x->ev, "xgotop.table", "events");
 	if (!err)
 		err = pq_writer__set_kv(x->st, "xgotop.table", "stacks");
+	if (!err)
+		err = pq_writer__set_kv(x->tr, "xgotop.table", "traces");
 	if (err) {
 		export_parquet__free(x);
 		errno = -err;
@@ -191,6 +226,10 @@ void export_parquet__free(struct export_parquet *x)
 	drop_trace(x);
 	pq_writer__free(x->ev);
 	pq_writer__free(x->st);
+	pq_writer__free(x->tr);
+	for (size_t i = 0; i < x->nkept; i++)
+		free(x->kept[i]);
+	free(x->kept);
 	free(x);
 }
 
@@ -336,6 +375,124 @@ static int put_stacks(struct export_parquet *x)
 	return err;
 }
 
+/* Writes the trace rows buffered and frees their strings. */
+static int flush_traces(struct export_parquet *x)
+{
+	int err = pq_writer__flush(x->tr);
+
+	for (size_t i = 0; i < x->nkept; i++)
+		free(x->kept[i]);
+	x->nkept = 0;
+	return err;
+}
+
+/* A UTF-8 copy of s kept until the trace rows are written; NULL with *err set. */
+static const char *keep(struct export_parquet *x, const char *s, size_t len, int *err)
+{
+	char **k, *c;
+
+	if (*err)
+		return NULL;
+	k = realloc(x->kept, (x->nkept + 1) * sizeof(*k));
+	if (!k) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	x->kept = k;
+	c = utf8_fix(s, len, err);
+	if (!c && !*err)
+		c = strndup(s, len);
+	if (!c) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	x->kept[x->nkept++] = c;
+	return c;
+}
+
+static void put_kept(struct export_parquet *x, size_t col, const char *s, int *err)
+{
+	if (s && (s = keep(x, s, strlen(s), err)))
+		pq_writer__put_str(x->tr, col, s, strlen(s));
+}
+
+/* META as one JSON object, "key": value in order (the same as `info --json`'s "meta"). */
+static int meta_json(const struct tf_meta *m, char **out, size_t *len)
+{
+	FILE *f = open_memstream(out, len);
+	struct jsonw *j;
+
+	if (!f)
+		return -errno;
+	j = jsonw_new(f);
+	if (!j) {
+		fclose(f);
+		free(*out);
+		return -ENOMEM;
+	}
+	jsonw_start_object(j);
+	for (size_t i = 0; i < tf_meta__count(m); i++) {
+		const char *key = NULL, *sval = NULL;
+		int64_t ival = 0;
+
+		if (tf_meta__at(m, i, &key, &sval, &ival) == TF_META_STR)
+			jsonw_string_field(j, key, sval);
+		else
+			jsonw_int_field(j, key, ival);
+	}
+	jsonw_end_object(j);
+	jsonw_free(j);
+	if (fclose(f)) {
+		free(*out);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int put_trace(struct export_parquet *x, struct trace *t, uint64_t events)
+{
+	const struct tf_meta *m = tf_reader__meta(t->r);
+	struct pq_writer *w = x->tr;
+	struct tf_info info;
+	char *json = NULL;
+	size_t jlen = 0;
+	int64_t v;
+	int err = tf_reader__info(t->r, &info);
+
+	if (err)
+		return err;
+	err = meta_json(m, &json, &jlen);
+	if (err)
+		return err;
+	put_kept(x, C_T_TRACE_ID, x->trace_id, &err); /* x->trace_id is the next trace's soon */
+	put_kept(x, C_T_SOURCE, t->name, &err);
+	put_kept(x, C_T_HOST, tf_meta__str(m, TF_KEY_HOST), &err);
+	if (tf_meta__int(m, TF_KEY_WALL_START_NS, &v))
+		pq_writer__put_i64(w, C_T_START, v);
+	pq_writer__put_i64(w, C_T_SPAN_NS, (int64_t)info.span_ns);
+	pq_writer__put_i64(w, C_T_EVENTS, (int64_t)events);
+	pq_writer__put_i64(w, C_T_LOST, (int64_t)info.lost);
+	pq_writer__put_bool(w, C_T_CLEAN, info.clean);
+	pq_writer__put_i64(w, C_T_DAMAGED, (int64_t)info.damaged);
+	put_kept(x, C_T_MODE, tf_meta__str(m, TF_KEY_MODE), &err);
+	put_kept(x, C_T_BINARY, tf_meta__str(m, TF_KEY_BINARY_PATH), &err);
+	put_kept(x, C_T_BUILD_ID, tf_meta__str(m, TF_KEY_BINARY_BUILD_ID), &err);
+	put_kept(x, C_T_GO_VERSION, tf_meta__str(m, TF_KEY_GO_VERSION), &err);
+	put_kept(x, C_T_GO_ARCH, tf_meta__str(m, TF_KEY_GO_ARCH), &err);
+	if (tf_meta__int(m, TF_KEY_TARGET_PID, &v))
+		pq_writer__put_i64(w, C_T_PID, v);
+	put_kept(x, C_T_CMDLINE, tf_meta__str(m, TF_KEY_TARGET_CMDLINE), &err);
+	if (!err && keep(x, json, jlen, &err))
+		pq_writer__put_str(w, C_T_META, x->kept[x->nkept - 1],
+				   strlen(x->kept[x->nkept - 1]));
+	free(json);
+	if (!err)
+		err = pq_writer__end_row(w);
+	if (!err && ++x->trace_rows % PQX_TRACES_PER_GROUP == 0)
+		err = flush_traces(x);
+	return err;
+}
+
 int export_parquet__add(struct export_parquet *x, struct trace *t)
 {
 	const struct tf_meta *m = tf_reader__meta(t->r);
@@ -343,6 +500,7 @@ int export_parquet__add(struct export_parquet *x, struct trace *t)
 	const char *host;
 	struct xg_event ev;
 	int64_t wall = 0;
+	uint64_t events0 = x->stats.events;
 	bool have_wall;
 	int err;
 
@@ -378,6 +536,8 @@ int export_parquet__add(struct export_parquet *x, struct trace *t)
 		err = put_stacks(x);
 	if (!err)
 		err = pq_writer__flush(x->st);
+	if (!err)
+		err = put_trace(x, t, x->stats.events - events0);
 	drop_trace(x);
 	if (!err)
 		x->stats.traces++;
@@ -390,6 +550,10 @@ int export_parquet__close(struct export_parquet *x)
 
 	if (!err)
 		err = pq_writer__close(x->st);
+	if (!err)
+		err = flush_traces(x);
+	if (!err)
+		err = pq_writer__close(x->tr);
 	return err;
 }
 
@@ -403,4 +567,6 @@ void export_parquet__stats(const struct export_parquet *x, struct export_parquet
 	st->events_bytes = ps.bytes;
 	pq_writer__stats(x->st, &ps);
 	st->stacks_bytes = ps.bytes;
+	pq_writer__stats(x->tr, &ps);
+	st->traces_bytes = ps.bytes;
 }
