@@ -18,7 +18,6 @@
 
 #include "offline/export.h"
 #include "offline/parquet.h"
-#include "offline/traceid.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 #include "util/utf8.h"
@@ -83,7 +82,8 @@
 	X(T_TRACE_ID, "trace_id", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, false)                         \
 	X(T_SOURCE, "source", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, false)                             \
 	X(T_HOST, "host", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true)                                  \
-	X(T_START, "start", PQ_INT64, PQ_LOGICAL_TIMESTAMP_NS, true)                               \
+	X(T_STARTED, "started", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true)                            \
+	X(T_START_TIME, "start_time", PQ_INT64, PQ_LOGICAL_TIMESTAMP_NS, true)                     \
 	X(T_SPAN_NS, "span_ns", PQ_INT64, PQ_LOGICAL_UINT64, false)                                \
 	X(T_EVENTS, "events", PQ_INT64, PQ_LOGICAL_UINT64, false)                                  \
 	X(T_LOST, "lost", PQ_INT64, PQ_LOGICAL_UINT64, false)                                      \
@@ -96,6 +96,7 @@
 	X(T_GO_ARCH, "go_arch", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true)                            \
 	X(T_PID, "pid", PQ_INT64, PQ_LOGICAL_UINT64, true)                                         \
 	X(T_CMDLINE, "cmdline", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true)                            \
+	X(T_SAMPLE_BY, "sample_by", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, true)                        \
 	X(T_META, "meta", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, false)
 
 /* Trace rows are written in row groups of this many traces; their strings are copies kept until
@@ -122,7 +123,7 @@ struct export_parquet {
 	const struct tf_tables *names;
 	char **fixed; /* per string id: a UTF-8 copy of a string that is not valid UTF-8 */
 	size_t nfixed;
-	char trace_id[TRACE_ID_LEN + 1];
+	char trace_id[TF_TRACE_ID_LEN + 1];
 	char *host;
 	char numbers[256][4]; /* kinds and states that have no name, in decimal */
 };
@@ -260,7 +261,7 @@ static int put_event(struct export_parquet *x, const struct xg_event *ev, bool h
 {
 	struct pq_writer *w = x->ev;
 
-	pq_writer__put_str(w, C_TRACE_ID, x->trace_id, TRACE_ID_LEN);
+	pq_writer__put_str(w, C_TRACE_ID, x->trace_id, TF_TRACE_ID_LEN);
 	if (x->host)
 		pq_writer__put_str(w, C_HOST, x->host, strlen(x->host));
 	if (have_wall)
@@ -286,9 +287,16 @@ static int put_event(struct export_parquet *x, const struct xg_event *ev, bool h
 		put_id(x, w, C_REASON, ev->reason);
 		break;
 	case XG_EV_ALLOC:
+		pq_writer__put_i64(w, C_SIZE, (int64_t)ev->size);
+		put_id(x, w, C_TYPE, ev->type);
+		break;
 	case XG_EV_ALLOC_SAMPLE:
 		pq_writer__put_i64(w, C_SIZE, (int64_t)ev->size);
 		put_id(x, w, C_TYPE, ev->type);
+		pq_writer__put_i64(w, C_WEIGHT, (int64_t)ev->weight);
+		break;
+	case XG_EV_CPU_SAMPLE:
+		put_nonzero(w, C_WEIGHT, ev->weight); /* none before format 1.5 */
 		break;
 	case XG_EV_GC_START:
 	case XG_EV_GC_END:
@@ -332,9 +340,6 @@ static int put_event(struct export_parquet *x, const struct xg_event *ev, bool h
 	default:
 		break;
 	}
-	/* a weight wherever a kind carries one (XG_FLD_WEIGHT) */
-	if (XG_KIND_IN(XG_KINDS_WITH_FIELDS(XG_FLD_WEIGHT), ev->kind))
-		pq_writer__put_i64(w, C_WEIGHT, (int64_t)ev->weight);
 	if (ev->stack) {
 		uint32_t n;
 		const struct xg_frame *fr = tf_tables__stack(x->names, ev->stack, &n);
@@ -358,7 +363,7 @@ static int put_stacks(struct export_parquet *x)
 		bool truncated = n && (fr[n - 1].flags & XG_FRAME_TRUNCATED);
 
 		for (uint32_t i = 0; i < n && !err; i++) {
-			pq_writer__put_str(w, C_S_TRACE_ID, x->trace_id, TRACE_ID_LEN);
+			pq_writer__put_str(w, C_S_TRACE_ID, x->trace_id, TF_TRACE_ID_LEN);
 			pq_writer__put_i64(w, C_S_STACK_ID, id);
 			pq_writer__put_i64(w, C_S_DEPTH, i);
 			pq_writer__put_i64(w, C_S_PC, (int64_t)fr[i].pc);
@@ -467,8 +472,9 @@ static int put_trace(struct export_parquet *x, struct trace *t, uint64_t events)
 	put_kept(x, C_T_TRACE_ID, x->trace_id, &err); /* x->trace_id is the next trace's soon */
 	put_kept(x, C_T_SOURCE, t->name, &err);
 	put_kept(x, C_T_HOST, tf_meta__str(m, TF_KEY_HOST), &err);
+	put_kept(x, C_T_STARTED, tf_meta__str(m, TF_KEY_TARGET_STARTED), &err);
 	if (tf_meta__int(m, TF_KEY_WALL_START_NS, &v))
-		pq_writer__put_i64(w, C_T_START, v);
+		pq_writer__put_i64(w, C_T_START_TIME, v);
 	pq_writer__put_i64(w, C_T_SPAN_NS, (int64_t)info.span_ns);
 	pq_writer__put_i64(w, C_T_EVENTS, (int64_t)events);
 	pq_writer__put_i64(w, C_T_LOST, (int64_t)info.lost);
@@ -482,6 +488,7 @@ static int put_trace(struct export_parquet *x, struct trace *t, uint64_t events)
 	if (tf_meta__int(m, TF_KEY_TARGET_PID, &v))
 		pq_writer__put_i64(w, C_T_PID, v);
 	put_kept(x, C_T_CMDLINE, tf_meta__str(m, TF_KEY_TARGET_CMDLINE), &err);
+	put_kept(x, C_T_SAMPLE_BY, tf_meta__str(m, TF_KEY_SAMPLE_BY), &err);
 	if (!err && keep(x, json, jlen, &err))
 		pq_writer__put_str(w, C_T_META, x->kept[x->nkept - 1],
 				   strlen(x->kept[x->nkept - 1]));
@@ -502,11 +509,9 @@ int export_parquet__add(struct export_parquet *x, struct trace *t)
 	int64_t wall = 0;
 	uint64_t events0 = x->stats.events;
 	bool have_wall;
-	int err;
+	int err = 0;
 
-	err = trace_id__format(t->r, x->trace_id);
-	if (err)
-		return err;
+	tf_meta__trace_id(m, x->trace_id);
 	x->names = tf_reader__tables(t->r);
 	nstr = tf_tables__str_count(x->names);
 	x->fixed = calloc((size_t)nstr + 1, sizeof(*x->fixed));
