@@ -101,7 +101,6 @@ static char *sibling_name(const char *out, const char *what)
 struct pq_run {
 	struct export_parquet *x;
 	unsigned long warnings;
-	unsigned long unclean;
 };
 
 /* Exports one trace (path, or a bundle's trace); with each_of_bundle, a bundle's other traces
@@ -139,10 +138,8 @@ static int parquet_one(struct pq_run *run, const char *path, bool each_of_bundle
 		}
 	}
 	err = tf_reader__info(t->r, &info);
-	if (!err && !info.clean) {
+	if (!err && !info.clean)
 		fprintf(stderr, "xgotop export: note: %s: %s\n", t->name, info.recovery);
-		run->unclean++;
-	}
 	if (!err)
 		err = export_parquet__add(run->x, t);
 	if (err) {
