@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "format/codec.h"
@@ -368,6 +369,8 @@ static int write_page(struct pq_writer *w, int type, uint32_t num_values, int en
 	thrift_i32(&w->tb, 1, type);
 	thrift_i32(&w->tb, 2, (int32_t)w->raw_len);
 	thrift_i32(&w->tb, 3, (int32_t)zn);
+	/* CRC-32 (gzip's) of the page as stored */
+	thrift_i32(&w->tb, 4, (int32_t)crc32(crc32(0L, Z_NULL, 0), w->z, (uInt)zn));
 	if (type == PQ_PAGE_DATA) {
 		thrift_struct_begin(&w->tb, 5);
 		thrift_i32(&w->tb, 1, (int32_t)num_values);
@@ -553,11 +556,12 @@ static int write_chunk(struct pq_writer *w, size_t ci, uint64_t *unc_sum, uint64
 	thrift_i64(&w->rg, 2, 0);
 	thrift_struct_begin(&w->rg, 3); /* ColumnMetaData */
 	thrift_i32(&w->rg, 1, d->type);
-	thrift_list_begin(&w->rg, 2, THRIFT_I32, encoding == PQ_ENC_PLAIN ? 2 : 3);
-	thrift_elem_i32(&w->rg, PQ_ENC_PLAIN);
+	/* the encodings used: the dictionary page's, the levels', the values' */
+	thrift_list_begin(&w->rg, 2, THRIFT_I32, ndict ? 3 : 2);
+	if (ndict)
+		thrift_elem_i32(&w->rg, PQ_ENC_PLAIN);
 	thrift_elem_i32(&w->rg, PQ_ENC_RLE);
-	if (encoding != PQ_ENC_PLAIN)
-		thrift_elem_i32(&w->rg, encoding);
+	thrift_elem_i32(&w->rg, encoding);
 	thrift_list_begin(&w->rg, 3, THRIFT_BINARY, 1);
 	thrift_elem_string(&w->rg, d->name);
 	thrift_i32(&w->rg, 4, PQ_CODEC_ZSTD);

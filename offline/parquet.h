@@ -22,11 +22,12 @@
  * Each column chunk is one data page (v1: definition levels RLE/bit-packed hybrid, bit width 1,
  * for optional columns), preceded by a dictionary page when the chunk's values repeat enough
  * (RLE_DICTIONARY: every BYTE_ARRAY chunk of up to PQ_DICT_MAX distinct values, and an INT64
- * chunk whose distinct values are at most half its values), else PLAIN; pages are compressed
- * with zstd (or DELTA_BINARY_PACKED for the other INT64 chunks, PLAIN for the rest). Every chunk
- * has statistics: null_count, and min_value/max_value (signed for INT64, unsigned for UINT64,
- * bytewise for BYTE_ARRAY; left out for strings longer than PQ_STAT_MAX_STR). Strings are
- * written as given: the caller makes sure a STRING column gets UTF-8.
+ * chunk whose distinct values are at most half its values); otherwise INT64 values are
+ * DELTA_BINARY_PACKED and the others PLAIN. Pages are compressed with zstd and carry their
+ * CRC-32. Every chunk has statistics: null_count, and min_value/max_value (signed for INT64,
+ * unsigned for UINT64, bytewise for BYTE_ARRAY; left out for strings longer than
+ * PQ_STAT_MAX_STR). Strings are written as given: the caller makes sure a STRING column gets
+ * UTF-8.
  *
  * Not thread-safe: one writer per thread.
  */
