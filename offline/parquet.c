@@ -44,9 +44,8 @@ struct pq_str {
 };
 
 struct pq_col {
-	uint8_t *defl; /* per row of the row group: 1 a value, 0 NULL */
-	size_t defl_cap;
-	int64_t *iv; /* INT64 and BOOLEAN values */
+	uint8_t *defl; /* per row of the row group: 1 a value, 0 NULL (defl_cap of them) */
+	int64_t *iv;   /* INT64 and BOOLEAN values */
 	size_t iv_cap;
 	struct pq_str *sv; /* BYTE_ARRAY values */
 	size_t sv_cap;
@@ -62,6 +61,7 @@ struct pq_writer {
 	uint32_t rg_rows;
 	int level;
 	size_t nrows;	  /* rows buffered */
+	size_t defl_cap;  /* room in every column's defl */
 	size_t str_bytes; /* string bytes buffered */
 	uint64_t total_rows, nrg, offset;
 	int err; /* sticky */
@@ -84,6 +84,12 @@ struct pq_writer {
 	size_t nkv;
 	char *created_by;
 };
+
+/* xg_array_grow() when arr is full: the common case costs a comparison. */
+static inline bool room(void *arr, size_t *cap, size_t need, size_t elem)
+{
+	return need <= *cap || !xg_array_grow(arr, cap, need, elem);
+}
 
 static int fail(struct pq_writer *w, int err)
 {
@@ -116,7 +122,7 @@ static void put_int(struct pq_writer *w, size_t col, enum pq_type type, int64_t 
 
 	if (!c)
 		return;
-	if (xg_array_grow((void **)&c->iv, &c->iv_cap, c->nvals + 1, sizeof(*c->iv))) {
+	if (!room((void **)&c->iv, &c->iv_cap, c->nvals + 1, sizeof(*c->iv))) {
 		fail(w, -ENOMEM);
 		return;
 	}
@@ -145,7 +151,7 @@ void pq_writer__put_str(struct pq_writer *w, size_t col, const char *s, size_t l
 				 w->defs[col].name, len));
 		return;
 	}
-	if (xg_array_grow((void **)&c->sv, &c->sv_cap, c->nvals + 1, sizeof(*c->sv))) {
+	if (!room((void **)&c->sv, &c->sv_cap, c->nvals + 1, sizeof(*c->sv))) {
 		fail(w, -ENOMEM);
 		return;
 	}
@@ -159,14 +165,24 @@ int pq_writer__end_row(struct pq_writer *w)
 {
 	if (w->err)
 		return w->err;
+	if (w->nrows + 1 > w->defl_cap) { /* every column's levels grow together */
+		size_t cap = w->defl_cap ? 2 * w->defl_cap : 1024;
+
+		for (size_t i = 0; i < w->ncols; i++) {
+			uint8_t *p = realloc(w->cols[i].defl, cap);
+
+			if (!p)
+				return fail(w, -ENOMEM);
+			w->cols[i].defl = p;
+		}
+		w->defl_cap = cap;
+	}
 	for (size_t i = 0; i < w->ncols; i++) {
 		struct pq_col *c = &w->cols[i];
 
 		if (!c->set && !w->defs[i].optional)
 			return fail(w, xg_error(-EINVAL, "parquet: required column %s has no value",
 						w->defs[i].name));
-		if (xg_array_grow((void **)&c->defl, &c->defl_cap, w->nrows + 1, 1))
-			return fail(w, -ENOMEM);
 		c->defl[w->nrows] = c->set;
 		c->set = false;
 	}
@@ -182,7 +198,7 @@ static void raw_put(struct pq_writer *w, const void *p, size_t n)
 {
 	if (w->err || !n)
 		return;
-	if (xg_array_grow((void **)&w->raw, &w->raw_cap, w->raw_len + n, 1)) {
+	if (!room((void **)&w->raw, &w->raw_cap, w->raw_len + n, 1)) {
 		fail(w, -ENOMEM);
 		return;
 	}
@@ -409,6 +425,7 @@ static void plain_value(struct pq_writer *w, const struct pq_column *d, const st
  * the number of entries, or 0 when the chunk is not worth a dictionary. */
 static size_t build_dict(struct pq_writer *w, const struct pq_column *d, const struct pq_col *c)
 {
+	uint64_t last_key = 0;
 	size_t n = 0;
 
 	if (d->type == PQ_BOOLEAN || !c->nvals)
@@ -425,6 +442,11 @@ static size_t build_dict(struct pq_writer *w, const struct pq_column *d, const s
 		    d->type == PQ_INT64 ? (uint64_t)c->iv[i] : (uint64_t)(uintptr_t)c->sv[i].p;
 		uint64_t k;
 
+		if (i && key == last_key) { /* runs are common: one trace, kind, goroutine */
+			w->idx[i] = w->idx[i - 1];
+			continue;
+		}
+		last_key = key;
 		if (!u64map_get(&w->dict, key, &k)) {
 			k = n++;
 			if (n > PQ_DICT_MAX)
@@ -444,7 +466,8 @@ static size_t build_dict(struct pq_writer *w, const struct pq_column *d, const s
 	return n;
 }
 
-static void write_stats(struct pq_writer *w, const struct pq_column *d, const struct pq_col *c)
+static void write_stats(struct pq_writer *w, const struct pq_column *d, const struct pq_col *c,
+			size_t ndict)
 {
 	struct thrift_buf *t = &w->rg;
 	uint8_t lo[8], hi[8];
@@ -475,12 +498,16 @@ static void write_stats(struct pq_writer *w, const struct pq_column *d, const st
 		thrift_binary(t, 6, lo, sz);
 	} else if (c->nvals) {
 		const struct pq_str *mn = &c->sv[0], *mx = &c->sv[0];
+		/* with a dictionary, its entries are every value there is */
+		size_t n = ndict ? ndict : c->nvals;
 
-		for (size_t i = 1; i < c->nvals; i++) {
-			if (str_cmp(&c->sv[i], mn) < 0)
-				mn = &c->sv[i];
-			if (str_cmp(&c->sv[i], mx) > 0)
-				mx = &c->sv[i];
+		for (size_t j = 1; j < n; j++) {
+			const struct pq_str *v = &c->sv[ndict ? w->first[j] : j];
+
+			if (str_cmp(v, mn) < 0)
+				mn = v;
+			if (str_cmp(v, mx) > 0)
+				mx = v;
 		}
 		thrift_i64(t, 3, (int64_t)(w->nrows - c->nvals));
 		if (mn->len <= PQ_STAT_MAX_STR && mx->len <= PQ_STAT_MAX_STR) {
@@ -571,7 +598,7 @@ static int write_chunk(struct pq_writer *w, size_t ci, uint64_t *unc_sum, uint64
 	thrift_i64(&w->rg, 9, (int64_t)data_off);
 	if (ndict)
 		thrift_i64(&w->rg, 11, (int64_t)dict_off);
-	write_stats(w, d, c);
+	write_stats(w, d, c, ndict);
 	thrift_struct_end(&w->rg);
 	thrift_struct_end(&w->rg);
 	if (w->rg.err)
