@@ -13,6 +13,10 @@
  *     a "type" label), or Go's goroutine profile at the recording's end (the goroutines alive
  *     by the stack they wait in: goroutines/count, created/count; "start_fn" and "created_by"
  *     labels), or CPU time.
+ *   Parquet (DuckDB, ClickHouse, Spark...): one or many traces into an events file, a row per
+ *     event with the JSON-lines schema's columns, a stacks file, a row per frame keyed by
+ *     (trace_id, stack_id), and a traces file, a row per trace with its metadata;
+ *     offline/parquet.h writes the files. SPEC.md section 20.
  */
 #ifndef XG_OFFLINE_EXPORT_H
 #define XG_OFFLINE_EXPORT_H
@@ -54,5 +58,26 @@ enum export_profile {
 
 /* Writes a gzip-compressed profile to fd (not closed). 0 or -errno. */
 int export_pprof(struct trace *t, enum export_profile p, int fd, struct export_stats *st);
+
+struct export_parquet_stats {
+	uint64_t traces, events, stacks, frames;
+	uint64_t row_groups;				   /* of the events file */
+	uint64_t events_bytes, stacks_bytes, traces_bytes; /* written so far */
+};
+
+struct export_parquet;
+
+/* Writes Parquet to events, stacks and traces (borrowed; the caller closes them after
+ * export_parquet__close), row groups of at most row_group_rows rows (0: PQ_ROW_GROUP_ROWS).
+ * NULL with errno set. */
+struct export_parquet *export_parquet__new(FILE *events, FILE *stacks, FILE *traces,
+					   uint32_t row_group_rows);
+/* Appends t's events and stacks (t stays the caller's); damaged chunks are skipped as the reader
+ * skips them. 0 or -errno (-EIO: a write error). */
+int export_parquet__add(struct export_parquet *x, struct trace *t);
+/* Writes the footers. 0 or -errno. */
+int export_parquet__close(struct export_parquet *x);
+void export_parquet__free(struct export_parquet *x);
+void export_parquet__stats(const struct export_parquet *x, struct export_parquet_stats *st);
 
 #endif /* XG_OFFLINE_EXPORT_H */
