@@ -21,6 +21,7 @@
 #include "format/tables.h"
 #include "offline/clickhouse.h"
 #include "offline/open.h"
+#include "offline/pb.h"
 #include "sink/sink.h"
 #include "util/err.h"
 #include "util/version.h"
@@ -147,75 +148,28 @@ static const struct table t_stacks = {"xgotop_stacks", stack_cols, ST_NCOLS,
 				      "(trace_id, stack_id, depth)"};
 static const struct table t_traces = {"xgotop_traces", trace_cols, TR_NCOLS, "trace_id"};
 
-/* --- a growing byte buffer ------------------------------------------------------------------ */
+/* --- RowBinary and SQL, into the exports' byte buffer (offline/pb.h) ----------------------- */
 
-struct buf {
-	unsigned char *p;
-	size_t len, cap;
-	int err;
-};
-
-static void b_need(struct buf *b, size_t n)
-{
-	size_t cap;
-	unsigned char *np;
-
-	if (b->err || b->cap - b->len >= n)
-		return;
-	cap = b->cap ? b->cap : 1 << 16;
-	while (cap - b->len < n)
-		cap *= 2;
-	np = realloc(b->p, cap);
-	if (!np) {
-		b->err = -ENOMEM;
-		return;
-	}
-	b->p = np;
-	b->cap = cap;
-}
-
-static void b_put(struct buf *b, const void *p, size_t n)
-{
-	if (!n)
-		return;
-	b_need(b, n);
-	if (b->err)
-		return;
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-static void b_uv(struct buf *b, uint64_t v)
-{
-	unsigned char t[10];
-	size_t n = 0;
-
-	do {
-		t[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		v >>= 7;
-	} while (v);
-	b_put(b, t, n);
-}
-
-static void b_le(struct buf *b, uint64_t v, size_t n)
+static void b_le(struct pb_buf *b, uint64_t v, size_t n)
 {
 	unsigned char t[8];
 
 	for (size_t i = 0; i < n; i++)
 		t[i] = (unsigned char)(v >> (8 * i));
-	b_put(b, t, n);
+	pb_raw(b, t, n);
 }
 
-static void b_str(struct buf *b, const char *s)
+/* A String: its length as a varint, its bytes. */
+static void b_str(struct pb_buf *b, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
-	b_uv(b, n);
-	b_put(b, s, n);
+	pb_varint(b, n);
+	pb_raw(b, s, n);
 }
 
-static void b_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void b_printf(struct buf *b, const char *fmt, ...)
+static void b_printf(struct pb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void b_printf(struct pb_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -227,8 +181,7 @@ static void b_printf(struct buf *b, const char *fmt, ...)
 		b->err = -EINVAL;
 		return;
 	}
-	b_need(b, (size_t)n + 1);
-	if (b->err)
+	if (pb_buf__reserve(b, (size_t)n + 1))
 		return;
 	va_start(ap, fmt);
 	vsnprintf((char *)b->p + b->len, (size_t)n + 1, fmt, ap);
@@ -237,7 +190,7 @@ static void b_printf(struct buf *b, const char *fmt, ...)
 }
 
 /* A value of a column of type t in RowBinary: u for numbers, s for strings. */
-static void b_value(struct buf *b, enum ctype t, uint64_t u, const char *s)
+static void b_value(struct pb_buf *b, enum ctype t, uint64_t u, const char *s)
 {
 	switch (t) {
 	case T_STR:
@@ -339,7 +292,7 @@ static int query_u64(struct ch_conn *c, const char *sql, uint64_t *v)
 }
 
 /* gzip of in, into out. */
-static int gzip(const struct buf *in, struct buf *out)
+static int gzip(const struct pb_buf *in, struct pb_buf *out)
 {
 	z_stream z = {0};
 	int zr;
@@ -347,8 +300,7 @@ static int gzip(const struct buf *in, struct buf *out)
 	out->len = 0;
 	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
-	b_need(out, deflateBound(&z, in->len));
-	if (out->err) {
+	if (pb_buf__reserve(out, deflateBound(&z, in->len))) {
 		deflateEnd(&z);
 		return out->err;
 	}
@@ -363,10 +315,10 @@ static int gzip(const struct buf *in, struct buf *out)
 }
 
 /* INSERT INTO table (its columns) FORMAT RowBinary with rows (gzip'ed into *gz). */
-static int insert(struct ch_conn *c, const struct table *t, const struct buf *rows, struct buf *gz,
-		  struct ch_push_stats *st)
+static int insert(struct ch_conn *c, const struct table *t, const struct pb_buf *rows,
+		  struct pb_buf *gz, struct ch_push_stats *st)
 {
-	struct buf q = {0};
+	struct pb_buf q = {0};
 	int err;
 
 	if (!rows->len)
@@ -375,13 +327,13 @@ static int insert(struct ch_conn *c, const struct table *t, const struct buf *ro
 	for (int i = 0; i < t->ncols; i++)
 		b_printf(&q, "%s`%s`", i ? ", " : "", t->cols[i].name);
 	b_printf(&q, ") FORMAT RowBinary");
-	b_put(&q, "", 1);
+	pb_raw(&q, "", 1);
 	err = q.err ?: gzip(rows, gz);
 	if (!err)
 		err = post(c, (const char *)q.p, gz->p, gz->len, true, NULL);
 	if (!err)
 		st->bytes += gz->len;
-	free(q.p);
+	pb_buf__free(&q);
 	return err;
 }
 
@@ -412,7 +364,7 @@ static const char *type_name(const struct ch_conn *c, enum ctype t)
 
 static int create(struct ch_conn *c, const struct table *t)
 {
-	struct buf q = {0};
+	struct pb_buf q = {0};
 	int err;
 
 	b_printf(&q, "CREATE TABLE IF NOT EXISTS %s (", t->name);
@@ -420,9 +372,9 @@ static int create(struct ch_conn *c, const struct table *t)
 		b_printf(&q, "%s`%s` %s", i ? ", " : "", t->cols[i].name,
 			 type_name(c, t->cols[i].type));
 	b_printf(&q, ") ENGINE = MergeTree() ORDER BY %s", t->order);
-	b_put(&q, "", 1);
+	pb_raw(&q, "", 1);
 	err = q.err ?: ch_conn__query(c, (const char *)q.p, NULL);
-	free(q.p);
+	pb_buf__free(&q);
 	return err;
 }
 
@@ -498,7 +450,7 @@ static const char *kind_name(unsigned int k, char *buf, size_t size)
 	return buf;
 }
 
-static void event_row(struct buf *b, const struct ctx *x, const struct xg_event *ev)
+static void event_row(struct pb_buf *b, const struct ctx *x, const struct xg_event *ev)
 {
 	char b1[16], b2[16], b3[16];
 	bool state = ev->kind == XG_EV_GO_STATE, snap = ev->kind == XG_EV_SNAPSHOT;
@@ -629,8 +581,8 @@ static void event_row(struct buf *b, const struct ctx *x, const struct xg_event 
 	}
 }
 
-static int push_stacks(struct ch_conn *c, const struct ctx *x, struct buf *rows, struct buf *gz,
-		       struct ch_push_stats *st)
+static int push_stacks(struct ch_conn *c, const struct ctx *x, struct pb_buf *rows,
+		       struct pb_buf *gz, struct ch_push_stats *st)
 {
 	uint32_t ns = tf_tables__stack_count(x->names), inrows = 0;
 	int err = 0;
@@ -680,8 +632,8 @@ static void progress(const struct ch_conn *c, const struct trace *t, const struc
 		(double)st->bytes / 1e6, done ? "" : "...");
 }
 
-static int push_events(struct ch_conn *c, struct trace *t, const struct ctx *x, struct buf *rows,
-		       struct buf *gz, struct ch_push_stats *st, double t0)
+static int push_events(struct ch_conn *c, struct trace *t, const struct ctx *x, struct pb_buf *rows,
+		       struct pb_buf *gz, struct ch_push_stats *st, double t0)
 {
 	struct xg_event *evs = calloc(BATCH, sizeof(*evs));
 	uint32_t inrows = 0;
@@ -716,8 +668,8 @@ static int push_events(struct ch_conn *c, struct trace *t, const struct ctx *x, 
 	return err;
 }
 
-static int trace_row(struct ch_conn *c, struct trace *t, const struct ctx *x, struct buf *rows,
-		     struct buf *gz, struct ch_push_stats *st)
+static int trace_row(struct ch_conn *c, struct trace *t, const struct ctx *x, struct pb_buf *rows,
+		     struct pb_buf *gz, struct ch_push_stats *st)
 {
 	const struct tf_meta *m = tf_reader__meta(t->r);
 	struct tf_info in;
@@ -779,7 +731,7 @@ static int trace_row(struct ch_conn *c, struct trace *t, const struct ctx *x, st
 			break;
 		case TR_META_KEYS:
 		case TR_META_VALUES:
-			b_uv(rows, nm);
+			pb_varint(rows, nm);
 			for (size_t k = 0; k < nm; k++) {
 				const char *key, *sval;
 				int64_t ival;
@@ -881,7 +833,7 @@ int ch_conn__push(struct ch_conn *c, struct trace *t, struct ch_push_stats *st)
 	const struct tf_meta *m = tf_reader__meta(t->r);
 	char id[TF_TRACE_ID_LEN + 1];
 	struct ctx x;
-	struct buf rows = {0}, gz = {0};
+	struct pb_buf rows = {0}, gz = {0};
 	double t0 = now_s(), last = 0;
 	int64_t wall = 0;
 	uint64_t n = 0;
@@ -910,8 +862,8 @@ int ch_conn__push(struct ch_conn *c, struct trace *t, struct ch_push_stats *st)
 	st->seconds = now_s() - t0;
 	if (!err)
 		progress(c, t, st, t0, &last, true);
-	free(rows.p);
-	free(gz.p);
+	pb_buf__free(&rows);
+	pb_buf__free(&gz);
 	return err;
 }
 
@@ -923,7 +875,7 @@ int ch_conn__push(struct ch_conn *c, struct trace *t, struct ch_push_stats *st)
 
 struct batch {
 	struct batch *next;
-	struct buf rows;
+	struct pb_buf rows;
 	uint64_t n;
 };
 
@@ -949,7 +901,7 @@ struct ch_stream {
 static void batch_free(struct batch *b)
 {
 	if (b) {
-		free(b->rows.p);
+		pb_buf__free(&b->rows);
 		free(b);
 	}
 }
@@ -957,7 +909,7 @@ static void batch_free(struct batch *b)
 static void *stream_thread(void *arg)
 {
 	struct ch_stream *s = arg;
-	struct buf gz = {0};
+	struct pb_buf gz = {0};
 	struct ch_push_stats ps = {0};
 	int backoff = 0;
 
@@ -1007,7 +959,7 @@ static void *stream_thread(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
-	free(gz.p);
+	pb_buf__free(&gz);
 	return NULL;
 }
 

@@ -53,6 +53,11 @@ static inline int reserve(struct pb_buf *b, size_t n)
 	return grow(b, n);
 }
 
+int pb_buf__reserve(struct pb_buf *b, size_t n)
+{
+	return reserve(b, n) ? 0 : b->err;
+}
+
 void pb_varint(struct pb_buf *b, uint64_t v)
 {
 	if (!reserve(b, 10))

@@ -53,6 +53,10 @@ void pb_string(struct pb_buf *b, uint32_t field, const char *s);
 /* packed repeated uint64 */
 void pb_packed_uint(struct pb_buf *b, uint32_t field, const uint64_t *v, size_t n);
 
+/* Room for n more bytes at b->p + b->len, for a caller that writes them itself (and adds n
+ * to b->len): 0, or b->err (-ENOMEM). */
+int pb_buf__reserve(struct pb_buf *b, size_t n);
+
 /* Raw bytes, e.g. fields encoded in another buffer. */
 void pb_raw(struct pb_buf *b, const void *data, size_t len);
 
