@@ -47,6 +47,16 @@ void xg_report_error(bool json, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
+ * A reader's warnings (tf_reader_opts.warn = xg_cli_warn, .warn_ctx = a struct xg_cli_warns):
+ * each printed on stderr as "xgotop CMD: warning: MSG" and counted in n.
+ */
+struct xg_cli_warns {
+	const char *cmd;
+	unsigned long n;
+};
+void xg_cli_warn(void *ctx, const char *msg);
+
+/*
  * For commands that read one trace: parses [--json|-j] [--help|-h] FILE and opens FILE (a
  * trace, or a bundle's) with ro. Returns the trace (trace__close() it), with *json and *path
  * (argv's) set; or NULL after printing the help or an error, with *status the exit status.

@@ -69,14 +69,6 @@ static void usage(FILE *f)
 	    "  -h, --help            this text\n");
 }
 
-static void on_warn(void *ctx, const char *msg)
-{
-	unsigned long *n = ctx;
-
-	(*n)++;
-	fprintf(stderr, "xgotop check: warning: %s\n", msg);
-}
-
 static int parse_count(const char *opt, const char *s, uint64_t *out)
 {
 	char *end;
@@ -450,8 +442,8 @@ static int cmd_check(int argc, char **argv)
 	};
 	struct check_rules rules = CHECK_RULES_INIT;
 	const char *ignore[MAX_IGNORE];
-	unsigned long warnings = 0;
-	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &warnings);
+	struct xg_cli_warns warns = {.cmd = "check"};
+	TF_READER_OPTS(ro, .warn = xg_cli_warn, .warn_ctx = &warns);
 	struct analysis_opts ao = {0};
 	struct analysis *a = NULL;
 	struct check_report rep = {0};
@@ -572,11 +564,11 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (!a->info.clean)
 		fprintf(stderr, "xgotop check: note: %s: %s\n", t->name, a->info.recovery);
-	if (warnings) {
+	if (warns.n) {
 		fprintf(stderr,
 			"xgotop check: %s: %lu damaged part%s skipped: the verdict is not "
 			"trustworthy\n",
-			t->name, warnings, warnings == 1 ? "" : "s");
+			t->name, warns.n, warns.n == 1 ? "" : "s");
 		ret = XG_EXIT_USAGE;
 	} else if (rep.failed) {
 		ret = XG_EXIT_CHECK;

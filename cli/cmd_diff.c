@@ -39,14 +39,6 @@ static void usage(FILE *f)
 		"or a file that cannot be read (or is damaged); 1 a run-time failure.\n");
 }
 
-static void on_warn(void *ctx, const char *msg)
-{
-	unsigned long *n = ctx;
-
-	(*n)++;
-	fprintf(stderr, "xgotop diff: warning: %s\n", msg);
-}
-
 static const char *fmt_value(char *buf, int len, enum diff_unit u, uint64_t v)
 {
 	switch (u) {
@@ -157,8 +149,8 @@ static int cmd_diff(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	unsigned long warnings = 0;
-	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &warnings);
+	struct xg_cli_warns warns = {.cmd = "diff"};
+	TF_READER_OPTS(ro, .warn = xg_cli_warn, .warn_ctx = &warns);
 	struct trace *t[2] = {NULL, NULL};
 	struct analysis *an[2] = {NULL, NULL};
 	struct diff_result res = {0};
@@ -243,9 +235,9 @@ static int cmd_diff(int argc, char **argv)
 		if (!an[k]->info.clean)
 			fprintf(stderr, "xgotop diff: note: %s: %s\n", t[k]->name,
 				an[k]->info.recovery);
-	if (warnings) {
-		fprintf(stderr, "xgotop diff: %lu damaged part%s skipped\n", warnings,
-			warnings == 1 ? "" : "s");
+	if (warns.n) {
+		fprintf(stderr, "xgotop diff: %lu damaged part%s skipped\n", warns.n,
+			warns.n == 1 ? "" : "s");
 		ret = XG_EXIT_USAGE;
 	} else if (fail && res.ngrew) {
 		ret = XG_EXIT_CHECK;

@@ -69,14 +69,6 @@ static void usage(FILE *f)
 	    "damaged); 1 the output cannot be written.\n");
 }
 
-static void on_warn(void *ctx, const char *msg)
-{
-	unsigned long *n = ctx;
-
-	(*n)++;
-	fprintf(stderr, "xgotop export: warning: %s\n", msg);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -100,14 +92,14 @@ static char *sibling_name(const char *out, const char *what)
 
 struct pq_run {
 	struct export_parquet *x;
-	unsigned long warnings;
+	struct xg_cli_warns warns;
 };
 
 /* Exports one trace (path, or a bundle's trace); with each_of_bundle, a bundle's other traces
  * too. 0, or an exit status with the error reported. */
 static int parquet_one(struct pq_run *run, const char *path, bool each_of_bundle)
 {
-	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &run->warnings);
+	TF_READER_OPTS(ro, .warn = xg_cli_warn, .warn_ctx = &run->warns);
 	struct trace *t = trace__open(path, &ro);
 	char **more = NULL;
 	size_t nmore = 0;
@@ -165,7 +157,7 @@ out:
 static int export_parquet_files(char **files, int n, const char *out, const char *stacks_arg,
 				const char *traces_arg, uint32_t rg_rows, bool quiet)
 {
-	struct pq_run run = {0};
+	struct pq_run run = {.warns = {.cmd = "export"}};
 	struct export_parquet_stats st;
 	char *names[PQ_FILES] = {
 	    strdup(out),
@@ -238,9 +230,9 @@ static int export_parquet_files(char **files, int n, const char *out, const char
 			st.events ? (double)st.events_bytes / (double)st.events : 0.0, names[1],
 			st.frames, st.stacks, st.stacks_bytes, names[2], st.traces_bytes,
 			now_s() - t0);
-	if (run.warnings) {
-		fprintf(stderr, "xgotop export: %lu damaged part%s skipped\n", run.warnings,
-			run.warnings == 1 ? "" : "s");
+	if (run.warns.n) {
+		fprintf(stderr, "xgotop export: %lu damaged part%s skipped\n", run.warns.n,
+			run.warns.n == 1 ? "" : "s");
 		ret = XG_EXIT_USAGE;
 	}
 out:
@@ -275,8 +267,8 @@ static int cmd_export(int argc, char **argv)
 	};
 	enum { F_NONE, F_PERFETTO, F_CHROME, F_PPROF, F_PARQUET } format = F_NONE;
 	enum export_profile profile = EXPORT_PROFILE_ALLOCS;
-	unsigned long warnings = 0;
-	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &warnings);
+	struct xg_cli_warns warns = {.cmd = "export"};
+	TF_READER_OPTS(ro, .warn = xg_cli_warn, .warn_ctx = &warns);
 	struct export_stats st = {0};
 	struct trace *t = NULL;
 	struct tf_info info;
@@ -456,9 +448,9 @@ static int cmd_export(int argc, char **argv)
 	}
 	if (!info.clean)
 		fprintf(stderr, "xgotop export: note: %s: %s\n", t->name, info.recovery);
-	if (warnings) {
-		fprintf(stderr, "xgotop export: %s: %lu damaged part%s skipped\n", t->name,
-			warnings, warnings == 1 ? "" : "s");
+	if (warns.n) {
+		fprintf(stderr, "xgotop export: %s: %lu damaged part%s skipped\n", t->name, warns.n,
+			warns.n == 1 ? "" : "s");
 		ret = XG_EXIT_USAGE;
 	}
 out:

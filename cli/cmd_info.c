@@ -162,7 +162,6 @@ static void print_text(const char *path, const struct tf_info *in, const struct 
 static void put_json(struct jsonw *j, const char *path, const struct tf_info *in,
 		     const struct tf_meta *m, const struct warns *w)
 {
-	size_t nm = tf_meta__count(m);
 	char id[TF_TRACE_ID_LEN + 1];
 
 	tf_meta__trace_id(m, id);
@@ -230,17 +229,7 @@ static void put_json(struct jsonw *j, const char *path, const struct tf_info *in
 	}
 	jsonw_end_object(j);
 	jsonw_name(j, "meta");
-	jsonw_start_object(j);
-	for (size_t i = 0; i < nm; i++) {
-		const char *key = NULL, *sval = NULL;
-		int64_t ival = 0;
-
-		if (tf_meta__at(m, i, &key, &sval, &ival) == TF_META_STR)
-			jsonw_string_field(j, key, sval);
-		else
-			jsonw_int_field(j, key, ival);
-	}
-	jsonw_end_object(j);
+	tf_meta__write_json(m, j);
 	jsonw_name(j, "warnings");
 	jsonw_start_array(j);
 	for (unsigned int i = 0; i < w->n; i++)

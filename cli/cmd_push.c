@@ -36,14 +36,6 @@ static void usage(FILE *f)
 		   "  -h, --help    this help\n");
 }
 
-static void on_warn(void *ctx, const char *msg)
-{
-	unsigned long *n = ctx;
-
-	(*n)++;
-	fprintf(stderr, "xgotop push: warning: %s\n", msg);
-}
-
 static int cmd_push(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -51,8 +43,8 @@ static int cmd_push(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	unsigned long warnings = 0;
-	TF_READER_OPTS(ro, .warn = on_warn, .warn_ctx = &warnings);
+	struct xg_cli_warns warns = {.cmd = "push"};
+	TF_READER_OPTS(ro, .warn = xg_cli_warn, .warn_ctx = &warns);
 	struct ch_conn conn;
 	bool quiet = false;
 	int c, err, pushed = 0, skipped = 0;
@@ -92,7 +84,7 @@ static int cmd_push(int argc, char **argv)
 			xg_report_error(false, "push", "%s", xg_errmsg());
 			return XG_EXIT_USAGE;
 		}
-		warnings = 0;
+		warns.n = 0;
 		err = ch_conn__push(&conn, t, &st);
 		if (err) {
 			xg_report_error(false, "push", "%s: %s", t->name,
@@ -119,9 +111,9 @@ static int cmd_push(int argc, char **argv)
 					" rows an earlier failed push left were deleted first\n",
 					t->name, st.cleaned);
 		}
-		if (warnings)
+		if (warns.n)
 			fprintf(stderr, "xgotop push: %s: %lu damaged part%s skipped\n", t->name,
-				warnings, warnings == 1 ? "" : "s");
+				warns.n, warns.n == 1 ? "" : "s");
 		trace__close(t);
 	}
 	if (!quiet)

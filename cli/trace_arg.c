@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The argument handling shared by the commands that read one trace file (info, dump). */
+/* The argument handling shared by the commands that read trace files: one trace (info, dump),
+ * and their warnings (check, diff, export, push). */
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/cmd.h"
@@ -53,4 +55,12 @@ struct trace *xg_cli_open_trace_arg(int argc, char **argv, const char *cmd, void
 		*status = XG_EXIT_USAGE;
 	}
 	return t;
+}
+
+void xg_cli_warn(void *ctx, const char *msg)
+{
+	struct xg_cli_warns *w = ctx;
+
+	w->n++;
+	fprintf(stderr, "xgotop %s: warning: %s\n", w->cmd, msg);
 }

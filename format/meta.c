@@ -7,6 +7,7 @@
 #include "format/event.h"
 #include "format/meta.h"
 #include "util/array.h"
+#include "util/jsonw.h"
 
 struct meta_ent {
 	char *key;
@@ -180,6 +181,20 @@ const char *tf_meta_key_sample(char *buf, size_t size, unsigned int kind)
 
 	snprintf(buf, size, "%s%s", name ? TF_KEY_SAMPLE_PREFIX : "", name ? name : "");
 	return buf;
+}
+
+void tf_meta__write_json(const struct tf_meta *m, struct jsonw *j)
+{
+	jsonw_start_object(j);
+	for (size_t i = 0; m && i < m->n; i++) {
+		const struct meta_ent *e = &m->ents[i];
+
+		if (e->type == TF_META_STR)
+			jsonw_string_field(j, e->key, e->sval);
+		else
+			jsonw_int_field(j, e->key, e->ival);
+	}
+	jsonw_end_object(j);
 }
 
 /* FNV-1a over bytes, continuing from h. */

@@ -43,6 +43,11 @@ size_t tf_meta__count(const struct tf_meta *m);
 enum tf_meta_type tf_meta__at(const struct tf_meta *m, size_t i, const char **key,
 			      const char **sval, int64_t *ival);
 
+/* Writes m as one JSON object, key by key in order, integers as numbers (info --json's "meta",
+ * the Parquet export's metadata column). */
+struct jsonw;
+void tf_meta__write_json(const struct tf_meta *m, struct jsonw *j);
+
 /* Length of a trace id: 32 lowercase hex digits. */
 #define TF_TRACE_ID_LEN 32
 /* The trace's identity, stable across reads and copies (exports and pushes key rows by it):

@@ -435,17 +435,7 @@ static int meta_json(const struct tf_meta *m, char **out, size_t *len)
 		free(*out);
 		return -ENOMEM;
 	}
-	jsonw_start_object(j);
-	for (size_t i = 0; i < tf_meta__count(m); i++) {
-		const char *key = NULL, *sval = NULL;
-		int64_t ival = 0;
-
-		if (tf_meta__at(m, i, &key, &sval, &ival) == TF_META_STR)
-			jsonw_string_field(j, key, sval);
-		else
-			jsonw_int_field(j, key, ival);
-	}
-	jsonw_end_object(j);
+	tf_meta__write_json(m, j);
 	jsonw_free(j);
 	if (fclose(f)) {
 		free(*out);
