@@ -430,23 +430,12 @@ struct ctx {
 	uint64_t wall0; /* wall-clock ns at trace time 0; 0 when unknown */
 };
 
-static const char *state_name(unsigned int s, char *buf, size_t size)
+/* name, or v in decimal (a state or kind this xgotop has no name for) into buf */
+static const char *name_or_num(const char *name, unsigned int v, char *buf, size_t size)
 {
-	const char *n = xg_gstate_name(s);
-
-	if (n)
-		return n;
-	snprintf(buf, size, "%u", s);
-	return buf;
-}
-
-static const char *kind_name(unsigned int k, char *buf, size_t size)
-{
-	const char *n = xg_kind_name(k);
-
-	if (n)
-		return n;
-	snprintf(buf, size, "%u", k);
+	if (name)
+		return name;
+	snprintf(buf, size, "%u", v);
 	return buf;
 }
 
@@ -473,7 +462,7 @@ static void event_row(struct pb_buf *b, const struct ctx *x, const struct xg_eve
 			u = ev->ts;
 			break;
 		case EV_KIND:
-			s = kind_name(ev->kind, b1, sizeof(b1));
+			s = name_or_num(xg_kind_name(ev->kind), ev->kind, b1, sizeof(b1));
 			break;
 		case EV_GOID:
 			u = ev->goid;
@@ -503,13 +492,17 @@ static void event_row(struct pb_buf *b, const struct ctx *x, const struct xg_eve
 			u = ev->create_pc;
 			break;
 		case EV_FROM:
-			s = state ? state_name(ev->from, b2, sizeof(b2)) : "";
+			s = state ? name_or_num(xg_gstate_name(ev->from), ev->from, b2, sizeof(b2))
+				  : "";
 			break;
 		case EV_TO:
-			s = state ? state_name(ev->to, b3, sizeof(b3)) : "";
+			s = state ? name_or_num(xg_gstate_name(ev->to), ev->to, b3, sizeof(b3))
+				  : "";
 			break;
 		case EV_STATE:
-			s = snap && ev->goid ? state_name(ev->to, b3, sizeof(b3)) : "";
+			s = snap && ev->goid
+				? name_or_num(xg_gstate_name(ev->to), ev->to, b3, sizeof(b3))
+				: "";
 			break;
 		case EV_REASON:
 			s = tf_tables__str(x->names, ev->reason);
@@ -543,7 +536,7 @@ static void event_row(struct pb_buf *b, const struct ctx *x, const struct xg_eve
 			break;
 		case EV_OF:
 			s = ev->kind == XG_EV_LOST || ev->kind == XG_EV_WINDOW
-				? kind_name(ev->of, b2, sizeof(b2))
+				? name_or_num(xg_kind_name(ev->of), ev->of, b2, sizeof(b2))
 				: "";
 			break;
 		case EV_IN:
