@@ -17,3 +17,12 @@ $(OUTPUT)/format-bench$(if $(filter 1,$(SANITIZE)),-san): $(OBJ)/tests/bench/for
 	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ -lzstd -lpthread -lm
 
 TEST_DEPS += $(XGT_GEN)
+
+# gotrace-dump prints a Go execution trace as `go tool trace -d=parsed` does (tests/gotrace_parse.test).
+GOTRACE_DUMP = $(OUTPUT)/gotrace-dump$(if $(filter 1,$(SANITIZE)),-san)
+
+$(GOTRACE_DUMP): $(OBJ)/tests/gotrace_dump.o $(FORMAT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ -lzstd -lpthread -lm
+
+TEST_DEPS += $(GOTRACE_DUMP)
