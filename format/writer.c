@@ -74,7 +74,8 @@ struct tf_writer {
 	struct evbuf *free_list, *q_head, *q_tail, *cur;
 	uint64_t submitted, completed;
 	uint64_t appended, lost, blocked_ns;
-	uint64_t stop_ts; /* tf_writer__set_stop(); 0: not given */
+	uint64_t stop_ts;	    /* tf_writer__set_stop(); 0: not given */
+	struct tf_meta *final_meta; /* tf_writer__set_final_meta(); NULL: none */
 	bool stop;
 	int err; /* sticky */
 	char errmsg[512];
@@ -850,6 +851,7 @@ static void writer_free(struct tf_writer *w)
 	tf_buf__free(&w->tmp);
 	tf_gtrack__free(w->gt);
 	tf_tables__free(w->tables);
+	tf_meta__free(w->final_meta);
 	free(w->chunks);
 	free(w->kfs);
 	free(w->tabs);
@@ -1179,6 +1181,19 @@ static int write_index(struct tf_writer *w)
 	return err;
 }
 
+int tf_writer__set_final_meta(struct tf_writer *w, const struct tf_meta *meta)
+{
+	struct tf_meta *m = tf_meta__dup(meta);
+
+	if (!m)
+		return -ENOMEM;
+	pthread_mutex_lock(&w->lock);
+	tf_meta__free(w->final_meta);
+	w->final_meta = m;
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
 void tf_writer__set_stop(struct tf_writer *w, uint64_t ts)
 {
 	pthread_mutex_lock(&w->lock);
@@ -1201,6 +1216,8 @@ int tf_writer__close(struct tf_writer *w)
 		pthread_join(w->thr, NULL);
 	if (!err && w->err)
 		err = sticky(w);
+	if (!err && w->final_meta) /* the thread is gone: its buffers are ours */
+		err = write_meta(w, w->final_meta);
 	if (!err)
 		err = write_index(w);
 	if (!err && w->o.fsync != TF_FSYNC_NONE && fdatasync(w->fd))

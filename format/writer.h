@@ -128,6 +128,14 @@ void tf_writer__stats(struct tf_writer *w, struct tf_writer_stats *st);
 void tf_writer__set_stop(struct tf_writer *w, uint64_t ts);
 
 /*
+ * Metadata known only at the end (what an import found in its input): written at close as a
+ * second META record, after the last chunk and before the index; its entries replace the first
+ * record's values of the same keys (SPEC.md section 6). Copied; a later call replaces it.
+ * 0 or -ENOMEM.
+ */
+int tf_writer__set_final_meta(struct tf_writer *w, const struct tf_meta *meta);
+
+/*
  * Writes everything, the index and the trailer, syncs per the fsync policy, closes the file and
  * frees w (NULL-safe). 0, or the first error met during the writer's life (-errno, message in
  * xg_errmsg()); the file then still reads up to its last complete record.
