@@ -116,6 +116,20 @@
  * with the gc_end events, what turns a snapshot's waited_ns into a proven wait */
 #define TF_KEY_GC_ENDS "gc.ends"
 
+/* --- imported from a Go execution trace (offline/goimport.h, SPEC.md section 21) ---------- */
+
+/* str: the Go trace's format, as its header says ("go 1.23 trace") */
+#define TF_KEY_GO_TRACE_FORMAT "go_trace.format"
+/* str: the file it was imported from ("-": standard input) */
+#define TF_KEY_GO_TRACE_FILE "go_trace.file"
+/* int: the generations read whole */
+#define TF_KEY_GO_TRACE_GENERATIONS "go_trace.generations"
+/* str: what the Go trace held that has no xgotop kind, with counts ("ProcTransition 812,
+ * RangeBegin(GC incremental sweep) 4") */
+#define TF_KEY_GO_TRACE_UNMAPPED "go_trace.unmapped"
+/* str: the damage that ended the import (what came before it is in the file) */
+#define TF_KEY_GO_TRACE_DAMAGE "go_trace.damage"
+
 /* Room for any "sample.<kind>" key. */
 #define TF_KEY_SAMPLE_MAX 32
 

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "format/tables.h"
 #include "gobin/gobin.h"
 #include "offline/bundle.h"
+#include "offline/goimport.h"
 #include "offline/open.h"
 #include "offline/symtab.h"
 #include "util/err.h"
@@ -35,6 +39,55 @@ static int split_path(const char *path, char **file, const char **select)
 	return *file ? 0 : -ENOMEM;
 }
 
+/* 1 when path starts like a Go execution trace, 0 when not, -errno when it cannot be read. */
+static int is_go_trace(const char *path)
+{
+	char head[16];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	return n > 0 && goimport__probe(head, (size_t)n) > 0;
+}
+
+/* A Go execution trace, imported into an anonymous file and read from there; damage is a
+ * warning (what came before it is read). */
+static struct tf_reader *open_go_trace(const char *path, const struct tf_reader_opts *opts)
+{
+	struct goimport_result res;
+	struct tf_reader *r = NULL;
+	char self[64];
+	int in, mfd, err;
+
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		xg_error(-errno, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	mfd = memfd_create("xgotop-import", MFD_CLOEXEC);
+	if (mfd < 0 || (err = dup(mfd)) < 0) {
+		err = xg_error(-errno, "%s: memfd: %s", path, strerror(errno));
+		goto out;
+	}
+	err = goimport__fd(in, path, err, path, &res);
+	if (err)
+		goto out;
+	if (res.damage && opts && opts->warn)
+		opts->warn(opts->warn_ctx, res.damage_msg);
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", mfd);
+	r = tf_reader__open(self, opts);
+	err = r ? 0 : -errno;
+out:
+	close(in);
+	if (mfd >= 0)
+		close(mfd);
+	errno = -err;
+	return r;
+}
+
 /* Opens the bundle or the trace; *bundle is set for a bundle, whose trace the reader owns from
  * then on (b->trace_data is NULL). */
 static struct tf_reader *open_any(const char *path, const struct tf_reader_opts *opts,
@@ -52,6 +105,12 @@ static struct tf_reader *open_any(const char *path, const struct tf_reader_opts 
 	if (err) {
 		errno = -err;
 		return NULL;
+	}
+	if (!select && is_go_trace(file) > 0) {
+		r = open_go_trace(file, opts);
+		if (r)
+			*name = strdup(path);
+		goto out;
 	}
 	kind = bundle_input_kind(file);
 	if (kind == BUNDLE_INPUT_TRACE && select) {
