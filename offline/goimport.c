@@ -148,11 +148,12 @@ static int stack_id(struct imp *m, const struct gotrace_stack *st, uint32_t *id)
 	return 0;
 }
 
-static int emit(struct imp *m, struct xg_event *e, const struct gotrace_event *ev)
+/* Appends e at trace time ts. */
+static int emit_at(struct imp *m, struct xg_event *e, const struct gotrace_event *ev, uint64_t ts)
 {
 	int err;
 
-	e->ts = ev->time > m->t0 ? (uint64_t)(ev->time - m->t0) : 0;
+	e->ts = ts;
 	e->tid = ev->m > 0 && ev->m <= UINT32_MAX ? (uint32_t)ev->m : 0;
 	err = tf_writer__append(m->w, e);
 	if (err)
@@ -162,6 +163,11 @@ static int emit(struct imp *m, struct xg_event *e, const struct gotrace_event *e
 		m->last_ts = e->ts;
 	m->res->events++;
 	return 0;
+}
+
+static int emit(struct imp *m, struct xg_event *e, const struct gotrace_event *ev)
+{
+	return emit_at(m, e, ev, ev->time > m->t0 ? (uint64_t)(ev->time - m->t0) : 0);
 }
 
 static int goroutine(struct imp *m, const struct gotrace_event *ev)
@@ -181,11 +187,15 @@ static int goroutine(struct imp *m, const struct gotrace_event *ev)
 
 		e.kind = XG_EV_SNAPSHOT;
 		e.to = gstate_of[to];
+		/* Go states it when the goroutine first acts, or at the generation's end; it was
+		 * in this state when tracing began: at trace time 0, for the writer to sort in
+		 * (its window holds 32 Ki events; past that it is raised, and counted late) */
+		e.ts = 0;
 		e.reason = intern(m, ev->transition.reason);
 		err = stack_id(m, st, &e.stack);
 		if (!err && st->n)
 			e.start_fn = intern(m, st->frames[st->n - 1].func);
-		return err ?: emit(m, &e, ev);
+		return err ?: emit_at(m, &e, ev, 0);
 	}
 	if (from == GOTRACE_G_NOT_EXIST && to != GOTRACE_G_SYSCALL) {
 		e.kind = XG_EV_GO_CREATE;
@@ -394,7 +404,7 @@ int goimport__fd(int in_fd, const char *in_name, int out_fd, const char *out_nam
 		 struct goimport_result *res)
 {
 	struct imp m = {.res = res, .h1 = 0xcbf29ce484222325ULL, .h2 = 0x84222325cbf29ce4ULL};
-	TF_WRITER_OPTS(wo, .reorder_ns = 1000000000ULL, .flush_ms = -1);
+	TF_WRITER_OPTS(wo, .reorder_ns = 60000000000ULL, .flush_ms = -1);
 	struct gotrace_event ev;
 	struct tf_meta *meta;
 	int err = 0, n;
