@@ -110,9 +110,10 @@ static int cmd_import(int argc, char **argv)
 	if (!quiet)
 		fprintf(stderr,
 			"xgotop import: wrote %s: %" PRIu64 " events from %" PRIu64
-			" Go events (format go 1.%d, %" PRIu64 " generations, %" PRIu64
+			" Go events (format go 1.%d, %" PRIu64 " generation%s, %" PRIu64
 			" bytes) in %.3f s\n",
-			out, res.events, res.go_events, res.version, res.generations, res.in_bytes,
+			out, res.events, res.go_events, res.version, res.generations,
+			res.generations == 1 ? "" : "s", res.in_bytes,
 			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return res.damage ? XG_EXIT_USAGE : XG_EXIT_OK;
 }
