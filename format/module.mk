@@ -18,6 +18,15 @@ $(OUTPUT)/format-bench$(if $(filter 1,$(SANITIZE)),-san): $(OBJ)/tests/bench/for
 
 TEST_DEPS += $(XGT_GEN)
 
+# trace-agree: two traces of one run side by side per goroutine (tests/gotrace.test).
+TRACE_AGREE = $(OUTPUT)/trace-agree
+
+$(TRACE_AGREE): $(OBJ)/tests/trace_agree.o $(FORMAT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ -lzstd -lpthread -lm
+
+TEST_DEPS += $(TRACE_AGREE)
+
 # gotrace-dump prints a Go execution trace as `go tool trace -d=parsed` does (tests/gotrace_parse.test).
 GOTRACE_DUMP = $(OUTPUT)/gotrace-dump$(if $(filter 1,$(SANITIZE)),-san)
 
