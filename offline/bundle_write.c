@@ -26,6 +26,7 @@
 #include "gobin/gobin.h"
 #include "offline/analyze.h"
 #include "offline/bundle.h"
+#include "offline/goimport.h"
 #include "offline/symtab.h"
 #include "util/err.h"
 #include "util/jsonw.h"
@@ -39,6 +40,8 @@ extern char **environ;
 /* What was found out about one trace, for the manifest and the README. */
 struct item {
 	const char *src;     /* the path given */
+	char read_from[64];  /* a Go trace's import (/proc/self/fd/N); "": src itself */
+	int go_fd;	     /* that import's anonymous file, or -1 */
 	char name[256];	     /* "t.xgt" in the bundle */
 	char stem[256];	     /* "t" */
 	uint64_t bytes;	     /* bytes bundled */
@@ -58,6 +61,27 @@ struct item {
 
 static void note(const struct bundle_opts *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* The file the trace's bytes are read from. */
+static const char *item_path(const struct item *it)
+{
+	return it->read_from[0] ? it->read_from : it->src;
+}
+
+/* A Go execution trace is bundled as the trace file it imports to. */
+static int import_go_trace(struct item *it, const struct bundle_opts *o)
+{
+	struct goimport_result res;
+	int fd = goimport__to_memfd(it->src, &res);
+
+	if (fd < 0)
+		return fd;
+	it->go_fd = fd;
+	snprintf(it->read_from, sizeof(it->read_from), "/proc/self/fd/%d", fd);
+	if (res.damage)
+		note(o, "%s", res.damage_msg);
+	return 0;
+}
 
 static void note(const struct bundle_opts *o, const char *fmt, ...)
 {
@@ -212,10 +236,10 @@ static int study(struct item *it, const struct bundle_opts *o)
 	struct stat st;
 	int err = 0, rc = 0;
 
-	r = tf_reader__open(it->src, &ro);
+	r = tf_reader__open(item_path(it), &ro);
 	if (!r)
 		return -(errno ? errno : EINVAL);
-	if (stat(it->src, &st)) {
+	if (stat(item_path(it), &st)) {
 		err = xg_error(-errno, "%s: %s", it->src, strerror(errno));
 		goto out;
 	}
@@ -311,6 +335,8 @@ static void item_free(struct item *it)
 	free((char *)it->build_id);
 	free(it->inspect);
 	symtab__free(it->syms);
+	if (it->go_fd >= 0)
+		close(it->go_fd);
 }
 
 /* Bundle names: the base name, made unique, ending in .xgt. */
@@ -582,7 +608,7 @@ static int add_trace(struct archive *a, const struct item *it, time_t now)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), BUNDLE_ROOT "traces/%s", it->name);
 	buf = malloc(1 << 20);
-	fd = open(it->src, O_RDONLY | O_CLOEXEC);
+	fd = open(item_path(it), O_RDONLY | O_CLOEXEC);
 	if (!buf || fd < 0) {
 		err = buf ? xg_error(-errno, "%s: %s", it->src, strerror(errno)) : -ENOMEM;
 		goto out;
@@ -687,6 +713,8 @@ int bundle__write(const char *out, const char *const *traces, size_t n, const st
 
 	if (!items)
 		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		items[i].go_fd = -1;
 	if (!n) {
 		err = xg_error(-EINVAL, "no trace to bundle");
 		goto out;
@@ -704,7 +732,9 @@ int bundle__write(const char *out, const char *const *traces, size_t n, const st
 			break;
 		}
 		items[i].src = traces[i];
-		err = study(&items[i], o);
+		if (goimport__is_go_trace(traces[i]) > 0)
+			err = import_go_trace(&items[i], o);
+		err = err ?: study(&items[i], o);
 	}
 	if (err)
 		goto out;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "format/event.h"
@@ -398,6 +400,40 @@ static int final_meta(struct imp *m)
 int goimport__probe(const void *buf, size_t len)
 {
 	return gotrace__probe(buf, len);
+}
+
+int goimport__is_go_trace(const char *path)
+{
+	char head[16];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	return n > 0 && gotrace__probe(head, (size_t)n) > 0;
+}
+
+int goimport__to_memfd(const char *path, struct goimport_result *res)
+{
+	int in, mfd, out, err;
+
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return xg_error(-errno, "%s: %s", path, strerror(errno));
+	mfd = memfd_create("xgotop-import", MFD_CLOEXEC);
+	out = mfd < 0 ? -1 : dup(mfd);
+	if (out < 0) {
+		err = xg_error(-errno, "%s: memfd: %s", path, strerror(errno));
+		goto out;
+	}
+	err = goimport__fd(in, path, out, path, res);
+out:
+	close(in);
+	if (err && mfd >= 0)
+		close(mfd);
+	return err ?: mfd;
 }
 
 int goimport__fd(int in_fd, const char *in_name, int out_fd, const char *out_name,

@@ -49,5 +49,13 @@ int goimport__fd(int in_fd, const char *in_name, int out_fd, const char *out_nam
 
 /* Whether the first len bytes at buf start a Go execution trace this reader reads. */
 int goimport__probe(const void *buf, size_t len);
+/* 1 when the file at path starts like one, 0 when not, -errno when it cannot be read. */
+int goimport__is_go_trace(const char *path);
+
+/*
+ * Imports the Go trace at path into an anonymous file (memfd): its descriptor (the caller
+ * closes it; read it as /proc/self/fd/N), or -errno with a message. Damage is in res.
+ */
+int goimport__to_memfd(const char *path, struct goimport_result *res);
 
 #endif /* XG_OFFLINE_GOIMPORT_H */

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,52 +37,27 @@ static int split_path(const char *path, char **file, const char **select)
 	return *file ? 0 : -ENOMEM;
 }
 
-/* 1 when path starts like a Go execution trace, 0 when not, -errno when it cannot be read. */
-static int is_go_trace(const char *path)
-{
-	char head[16];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, head, sizeof(head));
-	close(fd);
-	return n > 0 && goimport__probe(head, (size_t)n) > 0;
-}
-
 /* A Go execution trace, imported into an anonymous file and read from there; damage is a
  * warning (what came before it is read). */
 static struct tf_reader *open_go_trace(const char *path, const struct tf_reader_opts *opts)
 {
 	struct goimport_result res;
-	struct tf_reader *r = NULL;
+	struct tf_reader *r;
 	char self[64];
-	int in, mfd, err;
+	int fd, err;
 
-	in = open(path, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		xg_error(-errno, "%s: %s", path, strerror(errno));
+	fd = goimport__to_memfd(path, &res);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
 	}
-	mfd = memfd_create("xgotop-import", MFD_CLOEXEC);
-	if (mfd < 0 || (err = dup(mfd)) < 0) {
-		err = xg_error(-errno, "%s: memfd: %s", path, strerror(errno));
-		goto out;
-	}
-	err = goimport__fd(in, path, err, path, &res);
-	if (err)
-		goto out;
 	if (res.damage && opts && opts->warn)
 		opts->warn(opts->warn_ctx, res.damage_msg);
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", mfd);
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 	r = tf_reader__open(self, opts);
-	err = r ? 0 : -errno;
-out:
-	close(in);
-	if (mfd >= 0)
-		close(mfd);
-	errno = -err;
+	err = errno;
+	close(fd);
+	errno = err;
 	return r;
 }
 
@@ -106,7 +79,7 @@ static struct tf_reader *open_any(const char *path, const struct tf_reader_opts 
 		errno = -err;
 		return NULL;
 	}
-	if (!select && is_go_trace(file) > 0) {
+	if (!select && goimport__is_go_trace(file) > 0) {
 		r = open_go_trace(file, opts);
 		if (r)
 			*name = strdup(path);
