@@ -3,7 +3,7 @@
 // process's CPU time), so that a run under `xgotop record` can be compared with a plain run.
 //
 //	gbench -mode alloc|pingpong|spawn|syscall [-n N] [-rate R] [-depth D] [-life DUR] [-idle DUR]
-//	       [-pingpong R]
+//	       [-pingpong R] [-trace FILE]
 //
 //	alloc     n allocations of a 48-byte struct with a pointer (one mallocgc-family call each)
 //	pingpong  n round trips between two goroutines over unbuffered channels (4 status changes)
@@ -17,13 +17,15 @@
 // stack each), so that the stacks where they block are D frames deeper. With -idle DUR the
 // program sleeps DUR after the loop (and its goroutines' end) before it prints and exits. With
 // -pingpong R two more goroutines trade R messages a second over unbuffered channels while the
-// loop runs (both exit when it ends).
+// loop runs (both exit when it ends). With -trace FILE Go's execution tracer writes FILE while
+// the loop runs (tests/bench/import.bench: large Go traces to import).
 package main
 
 import (
 	"encoding/json"
 	"flag"
 	"os"
+	"runtime/trace"
 	"sync"
 	"syscall"
 	"time"
@@ -106,7 +108,18 @@ func main() {
 	life := flag.Duration("life", 0, "spawn: each goroutine sleeps this long, not waited for")
 	idle := flag.Duration("idle", 0, "sleep this long after the loop")
 	pingpong := flag.Float64("pingpong", 0, "two goroutines trade this many messages a second meanwhile")
+	tracePath := flag.String("trace", "", "run Go's execution tracer into this file during the loop")
 	flag.Parse()
+	if *tracePath != "" {
+		f, err := os.Create(*tracePath)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			panic(err)
+		}
+		defer func() { trace.Stop(); f.Close() }()
+	}
 	stopPingpong := background(*pingpong)
 
 	var step func(i int)
