@@ -128,3 +128,140 @@ def parse(text):
             if m and frame is not None:
                 frame.file, frame.line = m.group(1), int(m.group(2))
     return out
+
+
+# --- xgotop's recording and Go's trace of one run, goroutine by goroutine ------------------------
+#
+# agree() imports Go's trace (`xgotop import`), reads it and xgotop's recording side by side with
+# .output/trace-agree (tests/trace_agree.c, the format library) and holds them to: every
+# goroutine known to both over the tracer's span, the same parent and start function for those
+# created in it, and the same sequence of states once what one side writes and the other cannot
+# see is taken out (EXPLAINED, GO_EXPLAINED: counted, and listed in README.md).
+
+EDGE_NS = 1_000_000  # a change this close to the span's end may fall on either side of it
+MATCH_NS = 100_000  # the two clocks agree to a few us; a pairing allows this much before
+LATE_NS = 1_000_000  # and this much after: Go's tracer writes some events late (a busy M)
+GO_RUNNABLE_NS = 1000
+# What xgotop sees that Go's tracer does not write, each a rule on xgotop's state sequence:
+EXPLAINED = {
+    # the runtime's own stack copies (_Gcopystack): running -> copystack -> running
+    "copystack": "stack copies (copystack)",
+    # the tracer's own work parks the goroutine (waitReasonTraceGoroutineStatus, ...ProcStatus)
+    "tracer": "waits inside the tracer itself (reason trace ...)",
+    # exitsyscall's slow path: syscall -> running -> runnable, where the tracer writes
+    # GoSyscallEndBlocked, Syscall -> Runnable (paired with Go's from MATCH_NS before the
+    # running to LATE_NS after it)
+    "syscall": "system call exits through running to runnable",
+    # a goroutine stopped for the GC to scan its stack (suspendG, preemptPark): _Gpreempted,
+    # then waiting; the tracer writes Running -> Waiting (reason "preempted")
+    "preempted": "stops for a stack scan (preempted)",
+}
+# What Go's tracer writes that the runtime's statuses never were, a rule on Go's sequence:
+# a system call whose P was taken (ProcSteal) ends in GoSyscallEndBlocked, Syscall -> Runnable,
+# and at once GoStart, though exitsyscall found a P and the status went syscall -> running
+GO_EXPLAINED = {"stolen": "system calls Go writes as Syscall -> Runnable -> Running within 1 us"}
+
+
+def explain(states, go_states):
+    """xgotop's [state, reason, at] list with the transitions EXPLAINED takes out, and how many
+    of each it took out."""
+    ends = [st[2] for i, st in enumerate(go_states)
+            if i and st[0] == "runnable" and go_states[i - 1][0] == "syscall"]
+    n = dict.fromkeys(EXPLAINED, 0)
+    seq = []
+    for st in states:
+        if st[0] == "copystack":
+            n["copystack"] += 1
+            continue
+        if st[0] == "preempted":
+            n["preempted"] += 1
+            st = ["waiting", "preempted", st[2]]
+        if not seq or seq[-1][0] != st[0]:
+            seq.append(st)
+    out = []
+    i = 0
+    while i < len(seq):
+        st = seq[i]
+        nxt = seq[i + 1][0] if i + 1 < len(seq) else None
+        prev = out[-1][0] if out else None
+        if st[0] == "waiting" and st[1].startswith("trace ") and prev == "running" and nxt == "running":
+            n["tracer"] += 1
+            i += 2
+            continue
+        if (st[0] == "running" and prev == "syscall" and nxt == "runnable"
+                and any(-MATCH_NS <= t - st[2] <= LATE_NS for t in ends)):
+            n["syscall"] += 1
+            i += 1
+            continue
+        if not out or out[-1][0] != st[0]:
+            out.append(st)
+        i += 1
+    return out, n
+
+
+def explain_go(states):
+    """Go's [state, reason, at] list without GO_EXPLAINED's, and how many it took out."""
+    out, n = [], 0
+    for i, st in enumerate(states):
+        if (st[0] == "runnable" and out and out[-1][0] == "syscall" and i + 1 < len(states)
+                and states[i + 1][0] == "running" and states[i + 1][2] - st[2] < GO_RUNNABLE_NS):
+            n += 1
+            continue
+        if not out or out[-1][0] != st[0]:
+            out.append(st)
+    return out, n
+
+
+def agree(xgotop, trace_agree, gtrace, xgt, timeout=120):
+    """Results [(ok, name, detail, lines)]: "agree-goroutines" and "agree-states" of Go's trace
+    gtrace against xgotop's recording xgt of the same run."""
+    import json
+    import os
+    g = os.path.splitext(xgt)[0] + ".go.xgt"
+    p = subprocess.run([xgotop, "import", "-q", gtrace, "-o", g], capture_output=True, text=True,
+                       timeout=timeout)
+    if p.returncode:
+        return [(False, "agree", f"import: exit {p.returncode}: {p.stderr.strip()[-300:]}", [])]
+    p = subprocess.run([trace_agree, g, xgt], capture_output=True, text=True, timeout=timeout)
+    if p.returncode:
+        return [(False, "agree", f"trace-agree: exit {p.returncode}: {p.stderr.strip()[-300:]}", [])]
+    span = json.loads(subprocess.run([xgotop, "info", "--json", g], capture_output=True, text=True,
+                                     timeout=timeout, check=True).stdout)["span_ns"]
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    only, created, bad, same, go_counts = [], 0, [], 0, 0
+    counts = dict.fromkeys(EXPLAINED, 0)
+    for r in rows:
+        ref, oth = r["ref"], r["other"]
+        if not ref or not oth:
+            side = ref or oth
+            only.append(f"g{r['goid']} only in {'Go' if ref else 'xgotop'}'s: {json.dumps(side)[:200]}")
+            continue
+        if ref["created"] or oth["created"]:
+            created += 1
+            a = (ref["created"], ref.get("parent"), ref.get("start_fn"))
+            b = (oth["created"], oth.get("parent"), oth.get("start_fn"))
+            if a != b:
+                only.append(f"g{r['goid']} created: Go {a}, xgotop {b}")
+        seq, n = explain(oth["states"], ref["states"])
+        for k in n:
+            counts[k] += n[k]
+        ref_seq, stolen = explain_go(ref["states"])
+        go_counts += stolen
+        want = [s[0] for s in ref_seq if s[2] <= span - EDGE_NS]
+        got = [s[0] for s in seq if s[2] <= span - EDGE_NS]
+        if want == got:
+            same += 1
+            continue
+        k = next((i for i, (x, y) in enumerate(zip(want, got)) if x != y), min(len(want), len(got)))
+        bad.append(f"g{r['goid']} {ref.get('start_fn', '')}: {len(want)} states in Go's, {len(got)} in "
+                   f"xgotop's; from #{k}: Go {ref_seq[k:k + 4]} xgotop {seq[k:k + 4]}")
+    return [
+        (not only, "agree-goroutines",
+         f"{len(rows)} goroutines known to both in the tracer's {span / 1e9:.2f} s, {created} created in "
+         f"it with the same parent and start function" if not only else f"{len(only)} differ", only),
+        (not bad, "agree-states",
+         f"{same} of {len(rows)} goroutines with the same sequence of states once xgotop's "
+         + ", ".join(f"{counts[k]} {EXPLAINED[k]}" for k in EXPLAINED) + " are taken out, and Go's "
+         f"{go_counts} {GO_EXPLAINED['stolen']}" if not bad else f"{len(bad)} of {len(rows)} goroutines differ",
+         bad),
+    ]
