@@ -31,6 +31,26 @@ const char *xg_gstate_name(unsigned int state)
 	return state < XG_G_STATE_MAX ? state_names[state] : NULL;
 }
 
+bool xg_wait_reason_runs(const char *reason)
+{
+	/* Go's waitReasonStrings of the reasons in isWaitingForSuspendG (runtime2.go; named
+	 * isWaitingForGC in Go 1.23 and 1.24; Go 1.21 and 1.22 set the same through
+	 * casGToWaiting without a table) */
+	static const char *const runs[] = {
+	    "stopping the world",      "GC mark termination",	 "garbage collection",
+	    "garbage collection scan", "trace goroutine status", "trace proc status",
+	    "page trace flush",	       "GC assist marking",	 "GC worker (active)",
+	    "flushing proc caches",
+	};
+
+	if (!reason || !*reason)
+		return false;
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
+		if (!strcmp(reason, runs[i]))
+			return true;
+	return false;
+}
+
 int xg_gstate_parse(const char *name)
 {
 	for (int s = 0; s < XG_G_STATE_MAX; s++)

@@ -9,6 +9,7 @@
 #ifndef XG_FORMAT_EVENT_H
 #define XG_FORMAT_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -190,5 +191,14 @@ int xg_kind_parse(const char *name);
  * "leaked", or NULL for a number that is not a state. */
 const char *xg_gstate_name(unsigned int state);
 int xg_gstate_parse(const char *name);
+
+/*
+ * Whether a wait with this reason (as Go spells it: "GC assist marking") is no block: the
+ * runtime sets _Gwaiting only so that the GC or the tracer may take the goroutine's stack
+ * while it goes on running on the system stack (Go's isWaitingForSuspendG: stopping the world,
+ * GC mark termination and scans, a mark worker's or an assist's marking, the tracer writing
+ * statuses, flushing caches). Its time is running time; Go's tracer does not write it.
+ */
+bool xg_wait_reason_runs(const char *reason);
 
 #endif /* XG_FORMAT_EVENT_H */

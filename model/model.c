@@ -49,6 +49,7 @@ void gmodel__free(struct gmodel *m)
 	free(m->groups);
 	u64map_free(&m->group_idx);
 	free(m->waits);
+	free(m->reason_runs);
 	tops_free(&m->types);
 	tops_free(&m->sites);
 	free(m->source);
@@ -195,6 +196,7 @@ int gmodel__slot_of(unsigned int state)
 {
 	switch (state) {
 	case XG_G_RUNNING:
+	case XG_G_COPYSTACK: /* newstack copying a running goroutine's stack: it runs on */
 		return GM_RUNNING;
 	case XG_G_RUNNABLE:
 		return GM_RUNNABLE;
@@ -205,6 +207,32 @@ int gmodel__slot_of(unsigned int state)
 	default:
 		return GM_OTHER;
 	}
+}
+
+int gmodel__g_slot(const struct gm_g *g)
+{
+	return (g->flags & GM_G_RUNS_WAITING) ? GM_RUNNING : gmodel__slot_of(g->t.state);
+}
+
+/* Whether a wait for reason (a string id) is no block (xg_wait_reason_runs), looked up once
+ * per reason. */
+static bool reason_runs(struct gmodel *m, uint32_t reason)
+{
+	if (!reason)
+		return false;
+	if (reason >= m->reason_runs_cap) {
+		uint32_t cap = reason + 64;
+		uint8_t *r = realloc(m->reason_runs, cap);
+
+		if (!r)
+			return xg_wait_reason_runs(gmodel__str(m, reason));
+		memset(r + m->reason_runs_cap, 0, cap - m->reason_runs_cap);
+		m->reason_runs = r;
+		m->reason_runs_cap = cap;
+	}
+	if (!m->reason_runs[reason])
+		m->reason_runs[reason] = xg_wait_reason_runs(gmodel__str(m, reason)) ? 2 : 1;
+	return m->reason_runs[reason] == 2;
 }
 
 const char *gmodel__slot_name(int s)
@@ -240,7 +268,7 @@ struct gm_time gmodel__slot_time(const struct gmodel *m, const struct gm_g *g, i
 					(g->flags & GM_G_PARTIAL) ? GM_AT_LEAST : GM_KNOWN};
 	if (s == GM_RUNNING && m->cpu_sampled && m->cpu_hz > 0)
 		return (struct gm_time){g->cpu_ns, GM_ABOUT};
-	if (!(g->flags & GM_G_EXITED) && g->waited_ns && gmodel__slot_of(g->t.state) == s &&
+	if (!(g->flags & GM_G_EXITED) && g->waited_ns && gmodel__g_slot(g) == s &&
 	    blocked(g->t.state))
 		return (struct gm_time){g->waited_ns, GM_AT_LEAST};
 	return (struct gm_time){0, GM_UNKNOWN};
@@ -468,10 +496,10 @@ static int account(struct gmodel *m, struct gm_g *g, uint64_t ts)
 	if (!m->exact || (g->flags & GM_G_NO_STATE))
 		return 0;
 	d = (ts > g->t.since_ts ? ts - g->t.since_ts : 0) + g->pre_ns;
-	s = gmodel__slot_of(g->t.state);
+	s = gmodel__g_slot(g);
 	g->slot_ns[s] += d;
 	m->groups[g->group].slot_ns[s] += d;
-	if (m->wait_limit_ns && g->t.state == XG_G_WAITING && d >= m->wait_limit_ns)
+	if (m->wait_limit_ns && s == GM_WAITING && d >= m->wait_limit_ns)
 		return wait_add(m, &(struct gm_wait){
 				       .goid = g->t.goid,
 				       .from_ts = g->t.since_ts,
@@ -535,8 +563,10 @@ static int wait_seen_ended(struct gmodel *m, struct gm_g *g, const struct xg_eve
 
 static void count_state(struct gmodel *m, const struct gm_g *g, int d)
 {
-	if (!(g->flags & GM_G_NO_STATE) && g->t.state < GM_HSTATES)
-		m->counts[g->t.state] += d;
+	unsigned int state = (g->flags & GM_G_RUNS_WAITING) ? XG_G_RUNNING : g->t.state;
+
+	if (!(g->flags & GM_G_NO_STATE) && state < GM_HSTATES)
+		m->counts[state] += d;
 }
 
 static int g_exit(struct gmodel *m, struct gm_g *g, uint64_t ts)
@@ -551,6 +581,7 @@ static int g_exit(struct gmodel *m, struct gm_g *g, uint64_t ts)
 	if (err)
 		return err;
 	count_state(m, g, -1);
+	g->flags &= (uint8_t)~GM_G_RUNS_WAITING;
 	g->t.state = XG_G_DEAD;
 	g->t.since_ts = ts;
 	g->t.reason = 0;
@@ -648,7 +679,9 @@ static int goroutine_event(struct gmodel *m, const struct xg_event *ev)
 		return err;
 	count_state(m, g, -1);
 	g->t = t;
-	g->flags &= (uint8_t)~GM_G_NO_STATE;
+	g->flags &= (uint8_t) ~(GM_G_NO_STATE | GM_G_RUNS_WAITING);
+	if (t.state == XG_G_WAITING && reason_runs(m, t.reason))
+		g->flags |= GM_G_RUNS_WAITING;
 	count_state(m, g, +1);
 	if (changed)
 		g->pre_ns = 0;

@@ -46,11 +46,12 @@
 
 /* Time-in-state slots (a goroutine's states folded into what a reader cares about). */
 enum gm_slot {
-	GM_RUNNING = 0,
+	GM_RUNNING = 0, /* running; copystack (its stack being grown, as it runs); a wait that is
+			 * no block (GM_G_RUNS_WAITING) */
 	GM_RUNNABLE,
 	GM_WAITING,
 	GM_SYSCALL,
-	GM_OTHER, /* idle, copystack, preempted, leaked: short-lived or runtime-internal */
+	GM_OTHER, /* idle, preempted, leaked: short-lived or runtime-internal */
 	GM_NSLOTS
 };
 
@@ -69,6 +70,9 @@ enum gm_slot {
 #define GM_G_NO_STATE  0x8  /* no state seen yet (only allocations or CPU samples) */
 #define GM_G_TIMED     0x10 /* exact traces: its current state began exactly at t.since_ts */
 #define GM_G_PARTIAL   0x20 /* it existed before it was first seen: its times are lower bounds */
+/* waiting with a reason that is no block (xg_wait_reason_runs(): marking, a stack scan): its
+ * time and its count go to running */
+#define GM_G_RUNS_WAITING 0x40
 
 struct gm_g {
 	/* identity and state by format/gtrack.h's rules: goid, parent_goid, start and creation
@@ -225,8 +229,11 @@ struct gmodel {
 	uint32_t exited_head, exited_len;
 	uint64_t next_seq;
 	uint32_t live;		     /* goroutines seen and not exited */
-	uint32_t counts[GM_HSTATES]; /* live goroutines per state */
-	struct tf_gone gone;	     /* recently exited: late events about them are ignored */
+	uint32_t counts[GM_HSTATES]; /* live goroutines per state (a wait that is no block:
+				      * running) */
+	uint8_t *reason_runs;	     /* per reason string id: 0 not looked at, 1 a block, 2 not */
+	uint32_t reason_runs_cap;
+	struct tf_gone gone; /* recently exited: late events about them are ignored */
 	/* when the last GC cycles ended (gc_end events, and metadata gc.ends for those before
 	 * an attach, negative), oldest first */
 	int64_t gc_end_ts[GM_GC_ENDS];
@@ -363,6 +370,9 @@ bool gmodel_runtime_g(uint64_t goid, const char *start_fn);
 bool gmodel_runtime_frame(const char *fn);
 /* The slot of a state. */
 int gmodel__slot_of(unsigned int state);
+/* The slot g's current state counts in: its state's, but running for a wait that is no block
+ * (GM_G_RUNS_WAITING). */
+int gmodel__g_slot(const struct gm_g *g);
 /* The slot g spent most time in. */
 int gmodel__dominant(const struct gmodel *m, const struct gm_g *g);
 /* A short name of a slot: "run", "runq", "wait", "sys", "other". */

@@ -219,7 +219,7 @@ int gmodel__groups(const struct gmodel *m, struct gm_group **out)
 		e->cpu_pct += g->cpu_pct;
 		if (g->flags & GM_G_NO_STATE)
 			continue;
-		s = gmodel__slot_of(g->t.state);
+		s = gmodel__g_slot(g);
 		e->counts[s]++;
 		e->slot_ns[s] += gm__open_ns(m, g);
 	}

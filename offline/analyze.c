@@ -95,7 +95,7 @@ static int gather(struct analysis *a)
 					      .age = gmodel__age(m, g),
 					      .in_state = in};
 		/* a wait still going on at the end, as long as the model can tell */
-		if (a->o.blocked_ns && g->t.state == XG_G_WAITING && in.bound != GM_UNKNOWN &&
+		if (a->o.blocked_ns && gmodel__g_slot(g) == GM_WAITING && in.bound != GM_UNKNOWN &&
 		    in.bound != GM_ABOUT && in.ns >= a->o.blocked_ns)
 			a->blocks[nb++] = (struct analysis_block){
 			    .goid = g->t.goid,

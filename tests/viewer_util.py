@@ -111,9 +111,18 @@ def held_frame(port, timeout=HANG):
     return wait_frame(port, lambda f: f.get("paused"), timeout)
 
 
+# Waits that are no block: the goroutine runs on the system stack, waiting only so that its
+# stack can be scanned (Go's isWaitingForSuspendG); the model counts them as running.
+RUNS_REASONS = {"stopping the world", "GC mark termination", "garbage collection",
+                "garbage collection scan", "trace goroutine status", "trace proc status",
+                "page trace flush", "GC assist marking", "GC worker (active)",
+                "flushing proc caches"}
+
+
 def model_truth(events, until_ns=None):
     """What the viewer model should show after the events up to until_ns: live goroutines (seen
-    in a goroutine event and not exited) and their count per state."""
+    in a goroutine event and not exited) and their count per state (a wait that is no block,
+    RUNS_REASONS, as running)."""
     state = {}
     exited = set()
     for e in events:
@@ -130,13 +139,15 @@ def model_truth(events, until_ns=None):
                 exited.add(g)
                 state.pop(g, None)
             else:
-                state[g] = e["to"]
+                state[g] = ("running" if e["to"] == "waiting" and e.get("reason") in RUNS_REASONS
+                            else e["to"])
         elif k == "snapshot":
             if e["state"] == "dead":
                 exited.add(g)
                 state.pop(g, None)
             else:
-                state[g] = e["state"]
+                state[g] = ("running" if e["state"] == "waiting" and e.get("reason") in RUNS_REASONS
+                            else e["state"])
         elif k == "go_exit":
             exited.add(g)
             state.pop(g, None)

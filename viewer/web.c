@@ -229,7 +229,7 @@ static int lane_code(const struct gmodel *m, const struct gm_g *g, const struct 
 		}
 	}
 	if (code < 0) /* no time passed, or none measured: the state it is in */
-		code = (g->flags & GM_G_EXITED) ? 5 : gmodel__slot_of(g->t.state);
+		code = (g->flags & GM_G_EXITED) ? 5 : gmodel__g_slot(g);
 	return code;
 }
 
