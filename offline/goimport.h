@@ -25,6 +25,7 @@
 #ifndef XG_OFFLINE_GOIMPORT_H
 #define XG_OFFLINE_GOIMPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct goimport_result {

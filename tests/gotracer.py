@@ -138,35 +138,34 @@ def parse(text):
 # created in it, and the same sequence of states once what one side writes and the other cannot
 # see is taken out (EXPLAINED, GO_EXPLAINED: counted, and listed in README.md).
 
+from viewer_util import RUNS_REASONS  # noqa: E402
+
 EDGE_NS = 1_000_000  # a change this close to the span's end may fall on either side of it
-MATCH_NS = 100_000  # the two clocks agree to a few us; a pairing allows this much before
-LATE_NS = 1_000_000  # and this much after: Go's tracer writes some events late (a busy M)
-GO_RUNNABLE_NS = 1000
-# What xgotop sees that Go's tracer does not write, each a rule on xgotop's state sequence:
+# What xgotop sees that Go's tracer does not write:
 EXPLAINED = {
     # the runtime's own stack copies (_Gcopystack): running -> copystack -> running
     "copystack": "stack copies (copystack)",
-    # the tracer's own work parks the goroutine (waitReasonTraceGoroutineStatus, ...ProcStatus)
-    "tracer": "waits inside the tracer itself (reason trace ...)",
-    # exitsyscall's slow path: syscall -> running -> runnable, where the tracer writes
-    # GoSyscallEndBlocked, Syscall -> Runnable (paired with Go's from MATCH_NS before the
-    # running to LATE_NS after it)
-    "syscall": "system call exits through running to runnable",
+    # waits that are no block: the runtime marks a goroutine waiting while it runs on the system
+    # stack (GC marking by a worker or an assist, stack scans, the tracer writing statuses), so
+    # that its stack can be scanned (isWaitingForSuspendG, viewer_util.RUNS_REASONS); Go's
+    # tracer keeps it running, as xgotop's model counts it
+    "runs": "waits that are no block (GC marking, stack scans, the tracer's own work)",
     # a goroutine stopped for the GC to scan its stack (suspendG, preemptPark): _Gpreempted,
     # then waiting; the tracer writes Running -> Waiting (reason "preempted")
     "preempted": "stops for a stack scan (preempted)",
+    # exitsyscall's slow path: syscall -> running -> runnable, where the tracer writes
+    # GoSyscallEndBlocked, Syscall -> Runnable (found by aligning the two sequences)
+    "syscall": "system call exits through running to runnable",
 }
-# What Go's tracer writes that the runtime's statuses never were, a rule on Go's sequence:
-# a system call whose P was taken (ProcSteal) ends in GoSyscallEndBlocked, Syscall -> Runnable,
-# and at once GoStart, though exitsyscall found a P and the status went syscall -> running
-GO_EXPLAINED = {"stolen": "system calls Go writes as Syscall -> Runnable -> Running within 1 us"}
+# What Go's tracer writes that the runtime's statuses never were: a system call whose P was
+# taken (ProcSteal) ends in GoSyscallEndBlocked, Syscall -> Runnable, then GoStart, though
+# exitsyscall found a P and the status went syscall -> running (found by aligning)
+GO_EXPLAINED = {"stolen": "system calls Go writes as Syscall -> Runnable -> Running"}
 
 
-def explain(states, go_states):
-    """xgotop's [state, reason, at] list with the transitions EXPLAINED takes out, and how many
-    of each it took out."""
-    ends = [st[2] for i, st in enumerate(go_states)
-            if i and st[0] == "runnable" and go_states[i - 1][0] == "syscall"]
+def explain(states):
+    """xgotop's [state, reason, at] list without the transitions the first three EXPLAINED
+    rules take out, and how many each took out."""
     n = dict.fromkeys(EXPLAINED, 0)
     seq = []
     for st in states:
@@ -184,14 +183,9 @@ def explain(states, go_states):
         st = seq[i]
         nxt = seq[i + 1][0] if i + 1 < len(seq) else None
         prev = out[-1][0] if out else None
-        if st[0] == "waiting" and st[1].startswith("trace ") and prev == "running" and nxt == "running":
-            n["tracer"] += 1
+        if st[0] == "waiting" and prev == "running" and nxt == "running" and st[1] in RUNS_REASONS:
+            n["runs"] += 1
             i += 2
-            continue
-        if (st[0] == "running" and prev == "syscall" and nxt == "runnable"
-                and any(-MATCH_NS <= t - st[2] <= LATE_NS for t in ends)):
-            n["syscall"] += 1
-            i += 1
             continue
         if not out or out[-1][0] != st[0]:
             out.append(st)
@@ -199,17 +193,23 @@ def explain(states, go_states):
     return out, n
 
 
-def explain_go(states):
-    """Go's [state, reason, at] list without GO_EXPLAINED's, and how many it took out."""
-    out, n = [], 0
-    for i, st in enumerate(states):
-        if (st[0] == "runnable" and out and out[-1][0] == "syscall" and i + 1 < len(states)
-                and states[i + 1][0] == "running" and states[i + 1][2] - st[2] < GO_RUNNABLE_NS):
-            n += 1
+def align(want, got):
+    """Go's and xgotop's state names aligned: (differences left, system call exits through
+    running in xgotop's, Syscall -> Runnable -> Running in Go's)."""
+    import difflib
+    left, slow, stolen = [], 0, 0
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=want, b=got, autojunk=False).get_opcodes():
+        if op == "equal":
             continue
-        if not out or out[-1][0] != st[0]:
-            out.append(st)
-    return out, n
+        if (op == "insert" and got[j1:j2] == ["running"] and j1 > 0 and j2 < len(got)
+                and got[j1 - 1] == "syscall" and got[j2] == "runnable"):
+            slow += 1
+        elif (op == "delete" and want[i1:i2] == ["runnable"] and i1 > 0 and i2 < len(want)
+                and want[i1 - 1] == "syscall" and want[i2] == "running"):
+            stolen += 1
+        else:
+            left.append((op, i1, i2, j1, j2))
+    return left, slow, stolen
 
 
 def agree(xgotop, trace_agree, gtrace, xgt, timeout=120):
@@ -242,19 +242,20 @@ def agree(xgotop, trace_agree, gtrace, xgt, timeout=120):
             b = (oth["created"], oth.get("parent"), oth.get("start_fn"))
             if a != b:
                 only.append(f"g{r['goid']} created: Go {a}, xgotop {b}")
-        seq, n = explain(oth["states"], ref["states"])
+        ref_seq = [st for st in ref["states"] if st[2] <= span - EDGE_NS]
+        seq, n = explain([st for st in oth["states"] if st[2] <= span - EDGE_NS])
+        want, got = [st[0] for st in ref_seq], [st[0] for st in seq]
+        left, slow, stolen = align(want, got)
+        n["syscall"] = slow
         for k in n:
             counts[k] += n[k]
-        ref_seq, stolen = explain_go(ref["states"])
         go_counts += stolen
-        want = [s[0] for s in ref_seq if s[2] <= span - EDGE_NS]
-        got = [s[0] for s in seq if s[2] <= span - EDGE_NS]
-        if want == got:
+        if not left:
             same += 1
             continue
-        k = next((i for i, (x, y) in enumerate(zip(want, got)) if x != y), min(len(want), len(got)))
-        bad.append(f"g{r['goid']} {ref.get('start_fn', '')}: {len(want)} states in Go's, {len(got)} in "
-                   f"xgotop's; from #{k}: Go {ref_seq[k:k + 4]} xgotop {seq[k:k + 4]}")
+        op, i1, i2, j1, j2 = left[0]
+        bad.append(f"g{r['goid']} {ref.get('start_fn', '')}: {len(left)} differences; the first, {op} "
+                   f"at #{i1}: Go {ref_seq[max(0, i1 - 1):i2 + 2]} xgotop {seq[max(0, j1 - 1):j2 + 2]}")
     return [
         (not only, "agree-goroutines",
          f"{len(rows)} goroutines known to both in the tracer's {span / 1e9:.2f} s, {created} created in "
