@@ -183,7 +183,8 @@ def explain(states):
         st = seq[i]
         nxt = seq[i + 1][0] if i + 1 < len(seq) else None
         prev = out[-1][0] if out else None
-        if st[0] == "waiting" and prev == "running" and nxt == "running" and st[1] in RUNS_REASONS:
+        if (st[0] == "waiting" and prev == "running" and nxt in ("running", None)
+                and st[1] in RUNS_REASONS):  # (None: the window ends in it)
             n["runs"] += 1
             i += 2
             continue
