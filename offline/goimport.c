@@ -404,6 +404,7 @@ int goimport__probe(const void *buf, size_t len)
 
 int goimport__is_go_trace(const char *path)
 {
+	static const char prefix[] = "go 1.";
 	char head[16];
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -412,7 +413,8 @@ int goimport__is_go_trace(const char *path)
 		return -errno;
 	n = read(fd, head, sizeof(head));
 	close(fd);
-	return n > 0 && gotrace__probe(head, (size_t)n) > 0;
+	/* any version: one this reader does not read gets the import's error naming it */
+	return n >= (ssize_t)sizeof(prefix) - 1 && !memcmp(head, prefix, sizeof(prefix) - 1);
 }
 
 int goimport__to_memfd(const char *path, struct goimport_result *res)
@@ -448,7 +450,12 @@ int goimport__fd(int in_fd, const char *in_name, int out_fd, const char *out_nam
 	memset(res, 0, sizeof(*res));
 	m.gt = gotrace__open_fd(in_fd);
 	if (!m.gt) {
-		err = xg_error(-errno, "%s: %s", in_name, xg_errmsg());
+		char why[400];
+
+		err = -errno;
+		snprintf(why, sizeof(why), "%s", xg_errmsg()); /* xg_error() writes over it */
+		err = xg_error(err, "%s: %s (xgotop reads the execution traces of Go 1.22 and later)",
+			       in_name, why);
 		close(out_fd);
 		return err;
 	}

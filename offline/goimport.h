@@ -50,7 +50,8 @@ int goimport__fd(int in_fd, const char *in_name, int out_fd, const char *out_nam
 
 /* Whether the first len bytes at buf start a Go execution trace this reader reads. */
 int goimport__probe(const void *buf, size_t len);
-/* 1 when the file at path starts like one, 0 when not, -errno when it cannot be read. */
+/* 1 when the file at path starts like a Go execution trace of any version ("go 1."), 0 when
+ * not, -errno when it cannot be read. */
 int goimport__is_go_trace(const char *path);
 
 /*
