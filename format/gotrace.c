@@ -1119,7 +1119,8 @@ static int finish_gen(struct gotrace *gt, uint64_t off)
 	}
 	for (size_t i = 0; i < g->ncpu; i++)
 		g->cpu[i].time = freq_mul(g->freq, (uint64_t)g->cpu[i].time);
-	qsort(g->cpu, g->ncpu, sizeof(*g->cpu), cmp_cpu);
+	if (g->ncpu)
+		qsort(g->cpu, g->ncpu, sizeof(*g->cpu), cmp_cpu);
 	cap = g->capexp_out;
 	if (GROW(g->exp_out, g->capexp_out, g->nexps + 1))
 		return enomem();
@@ -2554,10 +2555,14 @@ static struct gotrace *gt_start(struct gotrace *gt)
 	}
 	gt->version = gotrace__probe(hdr, got);
 	if (!gt->version) {
-		if (got >= 8 && memcmp(hdr, "go 1.", 5) == 0)
-			xg_error(-EINVAL,
-				 "go trace: offset 0: unknown or unsupported trace version %.*s",
-				 (int)(got < 13 ? got : 13), (const char *)hdr);
+		if (got < GT_HEADER_LEN)
+			xg_error(-EINVAL, "go trace: offset %zu: header truncated", got);
+		else if (memcmp(hdr, "go 1.", 5) == 0 && hdr[5] >= '0' && hdr[5] <= '9' &&
+			 hdr[6] >= '0' && hdr[6] <= '9')
+			xg_error(
+			    -EINVAL,
+			    "go trace: offset 0: unknown or unsupported trace version go 1.%c%c",
+			    hdr[5], hdr[6]);
 		else
 			xg_error(-EINVAL,
 				 "go trace: offset 0: bad file format: not a Go execution trace?");
@@ -2748,6 +2753,7 @@ static int next_gen(struct gotrace *gt, struct gotrace_event *out)
 		}
 		r = read_gen_spill(gt);
 		if (r < 0) {
+			gen_reset(&gt->gen);
 			gt->have_gen = false;
 			gt->spill_err = r;
 			gt->spill_err_sync = true;
@@ -2765,6 +2771,7 @@ static int next_gen(struct gotrace *gt, struct gotrace_event *out)
 		gt->gen_err = r;
 		free(gt->gen_msg);
 		gt->gen_msg = strdup(xg_errmsg());
+		gen_reset(&gt->gen);
 		gt->have_gen = false;
 		sync_event(gt, out, gt->last_ts, false);
 		return 1;
