@@ -1277,15 +1277,14 @@ static int cursor_next(struct gotrace *gt, struct gt_cursor *c, bool *ok)
 	uint64_t dt;
 	int r;
 
+	*ok = false;
 	while (c->idx < ml->n && g->batches[ml->idx[c->idx]].len == c->data_off) {
 		c->idx++;
 		c->data_off = 0;
 		c->last_ts = 0;
 	}
-	if (c->idx == ml->n) {
-		*ok = false;
+	if (c->idx == ml->n)
 		return 0;
-	}
 	b = &g->batches[ml->idx[c->idx]];
 	if (c->last_ts == 0)
 		c->last_ts = freq_mul(g->freq, b->time);
@@ -1388,7 +1387,7 @@ static int q_push(struct gotrace *gt, const struct gt_ev *ev)
 
 		if (!n)
 			return enomem();
-		for (size_t i = gt->qstart; i < gt->qend; i++)
+		for (size_t i = gt->qstart; gt->qcap && i < gt->qend; i++)
 			n[i - gt->qstart] = gt->queue[i % gt->qcap];
 		free(gt->queue);
 		gt->queue = n;
@@ -1402,7 +1401,7 @@ static int q_push(struct gotrace *gt, const struct gt_ev *ev)
 
 static bool q_pop(struct gotrace *gt, struct gt_ev *ev)
 {
-	if (gt->qend == gt->qstart)
+	if (gt->qend == gt->qstart || !gt->qcap)
 		return false;
 	*ev = gt->queue[gt->qstart++ % gt->qcap];
 	if (gt->qstart == gt->qend)
@@ -2217,7 +2216,7 @@ static int adv_region(struct gotrace *gt, struct gt_ev *ev, uint64_t gen, struct
 		struct gt_region *r = &s->regions[s->nregions - 1];
 
 		if (r->task != ev->args[0] || r->len != name.len ||
-		    memcmp(r->name, name.s, name.len))
+		    memcmp(r->name, name.s, name.len) != 0)
 			return ev_fail(
 			    gt, ev,
 			    "misuse of region in goroutine %" PRId64 ": region end {%" PRIu64
@@ -2363,7 +2362,7 @@ static int adv_sweep_end(struct gotrace *gt, struct gt_ev *ev, uint64_t gen, str
 			 struct gt_ctx *nc)
 {
 	struct gt_pstate *p;
-	uint64_t desc;
+	uint64_t desc = 0;
 	int err = ctx_check(gt, ev, c, MUST, MUST, MAY);
 
 	(void)gen;
@@ -2412,7 +2411,7 @@ static int adv_go_range_end(struct gotrace *gt, struct gt_ev *ev, uint64_t gen, 
 			    struct gt_ctx *nc)
 {
 	struct gt_gstate *s;
-	uint64_t desc;
+	uint64_t desc = 0;
 	int err = USER_GO(gt, ev, c);
 
 	(void)gen;
