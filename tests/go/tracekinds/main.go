@@ -3,7 +3,11 @@
 // assists and sweeps, blocking and non-blocking system calls, goroutines that block, wake and
 // exit, CPU profile samples, and coroutine switches (iter.Pull, Go 1.23+).
 //
-// Usage: tracekinds -trace FILE
+// -threads adds 400 ms of 40 goroutines blocked in read(2) on pipes that 40 others write to
+// with GOMAXPROCS 8: dozens of threads whose events often bear the same time (the tracer's clock
+// ticks every 64 ns), which Go's reader orders in a way a reader must copy exactly.
+//
+// Usage: tracekinds -trace FILE [-threads]
 package main
 
 import (
@@ -31,8 +35,43 @@ func churn(n int) {
 	}
 }
 
+// manyThreads: 40 readers blocked in read(2), each woken by its writer every 50 µs, for 400 ms.
+func manyThreads() {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	var wg sync.WaitGroup
+	until := time.Now().Add(400 * time.Millisecond)
+	for i := 0; i < 40; i++ {
+		var fds [2]int
+		if err := syscall.Pipe(fds[:]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(until) {
+				syscall.Write(fds[1], []byte{1})
+				time.Sleep(50 * time.Microsecond)
+			}
+			syscall.Close(fds[1])
+		}()
+		go func() {
+			defer wg.Done()
+			b := make([]byte, 1)
+			for {
+				if n, _ := syscall.Read(fds[0], b); n <= 0 {
+					syscall.Close(fds[0])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 func main() {
 	out := flag.String("trace", "", "execution trace file")
+	threads := flag.Bool("threads", false, "add the phase of many threads in system calls")
 	flag.Parse()
 	f, err := os.Create(*out)
 	if err != nil {
@@ -93,6 +132,9 @@ func main() {
 		}
 	})
 	trace.WithRegion(ctx, "coroutines", coroutines)
+	if *threads {
+		trace.WithRegion(ctx, "threads", manyThreads)
+	}
 	trace.WithRegion(ctx, "spin", func() {
 		x := uint64(1)
 		for until := time.Now().Add(150 * time.Millisecond); time.Now().Before(until); {
