@@ -609,6 +609,7 @@ struct gt_ev {
 struct gt_cursor {
 	int64_t m;
 	size_t ml; /* index in gen.ms */
+	size_t mi; /* index of its M's state in gotrace.mst (never removed), or SIZE_MAX */
 	int64_t last_ts;
 	size_t idx, data_off;
 	struct gt_ev ev; /* its next event (typ, time, args) */
@@ -2736,7 +2737,7 @@ static advance_fn *const dispatch[EV_NUM_SPECS] = {
 };
 
 /* Go's ordering.Advance for the next event of M m. */
-static int advance(struct gotrace *gt, struct gt_ev *ev, int64_t m, uint64_t gen)
+static int advance(struct gotrace *gt, struct gt_ev *ev, int64_t m, size_t *mcache, uint64_t gen)
 {
 	struct gt_ctx c = {.g = GOTRACE_NONE, .p = GOTRACE_NONE, .m = m}, nc;
 	struct gt_mstate *ms = NULL;
@@ -2746,13 +2747,16 @@ static int advance(struct gotrace *gt, struct gt_ev *ev, int64_t m, uint64_t gen
 	if (gt->initial_gen == 0)
 		gt->initial_gen = gen;
 	if (m != GOTRACE_NONE) {
-		ms = m_get(gt, m);
-		if (!ms) {
-			ms = m_new(gt, m, GOTRACE_NONE, GOTRACE_NONE);
+		if (*mcache == SIZE_MAX) {
+			ms = m_get(gt, m);
+			if (!ms)
+				ms = m_new(gt, m, GOTRACE_NONE, GOTRACE_NONE);
 			if (!ms)
 				return enomem();
+			*mcache = (size_t)(ms - gt->mst);
 		}
-		mi = (size_t)(ms - gt->mst);
+		mi = *mcache;
+		ms = &gt->mst[mi];
 		c.p = ms->p;
 		c.g = ms->g;
 	}
@@ -2959,6 +2963,7 @@ static int install_gen(struct gotrace *gt, struct gotrace_event *out)
 		memset(c, 0, sizeof(*c));
 		c->m = g->ms[i].m;
 		c->ml = i;
+		c->mi = SIZE_MAX;
 		err = cursor_next(gt, c, &ok);
 		if (err)
 			return err;
@@ -3042,7 +3047,7 @@ static int try_advance(struct gotrace *gt, size_t i, bool *ok)
 {
 	struct gt_cursor *c = gt->frontier[i];
 	bool more;
-	int r = advance(gt, &c->ev, c->m, gt->gen.gen);
+	int r = advance(gt, &c->ev, c->m, &c->mi, gt->gen.gen);
 
 	*ok = r == 1;
 	if (r <= 0)
