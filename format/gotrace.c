@@ -2812,13 +2812,19 @@ static struct gotrace *gt_start(struct gotrace *gt)
 	}
 	gt->version = gotrace__probe(hdr, got);
 	if (!gt->version) {
-		if (got < GT_HEADER_LEN)
-			xg_error(-EINVAL, "go trace: offset %zu: header truncated", got);
-		else if (memcmp(hdr, "go 1.", 5) == 0 && hdr[5] >= '0' && hdr[5] <= '9' &&
-			 hdr[6] >= '0' && hdr[6] <= '9')
+		bool digits =
+		    got >= 7 && hdr[5] >= '0' && hdr[5] <= '9' && hdr[6] >= '0' && hdr[6] <= '9';
+
+		if (memcmp(hdr, "go 1.", got < 5 ? got : 5) != 0 || got == 0)
+			xg_error(-EINVAL,
+				 "go trace: offset 0: bad file format: not a Go execution trace?");
+		else if (got < GT_HEADER_LEN)
+			xg_error(-EINVAL, "go trace: offset 0: header cut short: %zu of %d bytes",
+				 got, GT_HEADER_LEN);
+		else if (digits && memcmp(hdr + 7, " trace\0\0\0", 9) == 0)
 			xg_error(
 			    -EINVAL,
-			    "go trace: offset 0: unknown or unsupported trace version go 1.%c%c",
+			    "go trace: offset 0: unknown or unsupported trace version go 1.%c%c trace",
 			    hdr[5], hdr[6]);
 		else
 			xg_error(-EINVAL,
