@@ -448,7 +448,6 @@ struct gt_stackdef {
 };
 
 struct gt_cpu {
-	size_t seq; /* order in the batches, for a stable sort */
 	int64_t time;
 	int64_t m, p, g;
 	uint64_t stack;
@@ -610,6 +609,7 @@ struct gt_ev {
 struct gt_cursor {
 	int64_t m;
 	size_t ml; /* index in gen.ms */
+	size_t mi; /* index of its M's state in gotrace.mst (never removed), or SIZE_MAX */
 	int64_t last_ts;
 	size_t idx, data_off;
 	struct gt_ev ev; /* its next event (typ, time, args) */
@@ -933,7 +933,6 @@ static int add_cpu_samples(struct gotrace *gt, const struct gt_batch *b)
 		if (GROW(g->cpu, g->capcpu, g->ncpu + 1))
 			return enomem();
 		g->cpu[g->ncpu] = (struct gt_cpu){
-		    .seq = g->ncpu,
 		    .time = (int64_t)v[0],
 		    .m = (int64_t)v[1],
 		    .p = (int64_t)v[2],
@@ -1041,13 +1040,270 @@ static int process_batch(struct gotrace *gt, const struct gt_batch *b)
 	return err;
 }
 
+/*
+ * Go's slices.SortFunc (pattern-defeating quicksort, not stable), step for step: Go's reader
+ * sorts its frontier and CPU samples with it, and equal keys (times are ticks of 64 ns) must
+ * end in the same order as there. Elements are size bytes; cmp as for qsort.
+ */
+struct pdq {
+	uint8_t *d;
+	size_t size;
+	int (*cmp)(const void *, const void *);
+};
+
+static bool pdq_less(const struct pdq *q, long i, long j)
+{
+	return q->cmp(q->d + (size_t)i * q->size, q->d + (size_t)j * q->size) < 0;
+}
+
+static void pdq_swap(const struct pdq *q, long i, long j)
+{
+	uint8_t *x = q->d + (size_t)i * q->size, *y = q->d + (size_t)j * q->size;
+
+	for (size_t k = 0; k < q->size; k++) {
+		uint8_t t = x[k];
+
+		x[k] = y[k];
+		y[k] = t;
+	}
+}
+
+static int bits_len(unsigned long x)
+{
+	return x ? 64 - __builtin_clzl(x) : 0;
+}
+
+static void pdq_insertion(const struct pdq *q, long a, long b)
+{
+	for (long i = a + 1; i < b; i++)
+		for (long j = i; j > a && pdq_less(q, j, j - 1); j--)
+			pdq_swap(q, j, j - 1);
+}
+
+static void pdq_sift_down(const struct pdq *q, long lo, long hi, long first)
+{
+	long root = lo;
+
+	for (;;) {
+		long child = 2 * root + 1;
+
+		if (child >= hi)
+			return;
+		if (child + 1 < hi && pdq_less(q, first + child, first + child + 1))
+			child++;
+		if (!pdq_less(q, first + root, first + child))
+			return;
+		pdq_swap(q, first + root, first + child);
+		root = child;
+	}
+}
+
+static void pdq_heapsort(const struct pdq *q, long a, long b)
+{
+	long first = a, hi = b - a;
+
+	for (long i = (hi - 1) / 2; i >= 0; i--)
+		pdq_sift_down(q, i, hi, first);
+	for (long i = hi - 1; i >= 0; i--) {
+		pdq_swap(q, first, first + i);
+		pdq_sift_down(q, 0, i, first);
+	}
+}
+
+static long pdq_partition(const struct pdq *q, long a, long b, long pivot, bool *already)
+{
+	long i = a + 1, j = b - 1;
+
+	pdq_swap(q, a, pivot);
+	while (i <= j && pdq_less(q, i, a))
+		i++;
+	while (i <= j && !pdq_less(q, j, a))
+		j--;
+	if (i > j) {
+		pdq_swap(q, j, a);
+		*already = true;
+		return j;
+	}
+	pdq_swap(q, i, j);
+	i++;
+	j--;
+	for (;;) {
+		while (i <= j && pdq_less(q, i, a))
+			i++;
+		while (i <= j && !pdq_less(q, j, a))
+			j--;
+		if (i > j)
+			break;
+		pdq_swap(q, i, j);
+		i++;
+		j--;
+	}
+	pdq_swap(q, j, a);
+	*already = false;
+	return j;
+}
+
+static long pdq_partition_equal(const struct pdq *q, long a, long b, long pivot)
+{
+	long i = a + 1, j = b - 1;
+
+	pdq_swap(q, a, pivot);
+	for (;;) {
+		while (i <= j && !pdq_less(q, a, i))
+			i++;
+		while (i <= j && pdq_less(q, a, j))
+			j--;
+		if (i > j)
+			break;
+		pdq_swap(q, i, j);
+		i++;
+		j--;
+	}
+	return i;
+}
+
+static bool pdq_partial_insertion(const struct pdq *q, long a, long b)
+{
+	long i = a + 1;
+
+	for (int step = 0; step < 5; step++) {
+		while (i < b && !pdq_less(q, i, i - 1))
+			i++;
+		if (i == b)
+			return true;
+		if (b - a < 50)
+			return false;
+		pdq_swap(q, i, i - 1);
+		if (i - a >= 2) /* Go's loop runs down to index 1, not a + 1 */
+			for (long j = i - 1; j >= 1 && pdq_less(q, j, j - 1); j--)
+				pdq_swap(q, j, j - 1);
+		if (b - i >= 2)
+			for (long j = i + 1; j < b && pdq_less(q, j, j - 1); j++)
+				pdq_swap(q, j, j - 1);
+	}
+	return false;
+}
+
+static void pdq_break_patterns(const struct pdq *q, long a, long b)
+{
+	long length = b - a;
+	uint64_t r = (uint64_t)length;
+	unsigned long modulus = 1ul << bits_len((unsigned long)length);
+
+	if (length < 8)
+		return;
+	for (long idx = a + (length / 4) * 2 - 1; idx <= a + (length / 4) * 2 + 1; idx++) {
+		long other;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		other = (long)(r & (modulus - 1));
+		if (other >= length)
+			other -= length;
+		pdq_swap(q, idx, a + other);
+	}
+}
+
+static void pdq_order2(const struct pdq *q, long *a, long *b, int *swaps)
+{
+	if (pdq_less(q, *b, *a)) {
+		long t = *a;
+
+		(*swaps)++;
+		*a = *b;
+		*b = t;
+	}
+}
+
+static long pdq_median(const struct pdq *q, long a, long b, long c, int *swaps)
+{
+	pdq_order2(q, &a, &b, swaps);
+	pdq_order2(q, &b, &c, swaps);
+	pdq_order2(q, &a, &b, swaps);
+	return b;
+}
+
+enum { HINT_UNKNOWN, HINT_INCREASING, HINT_DECREASING };
+
+static long pdq_pivot(const struct pdq *q, long a, long b, int *hint)
+{
+	long l = b - a, i = a + l / 4 * 1, j = a + l / 4 * 2, k = a + l / 4 * 3;
+	int swaps = 0;
+
+	if (l >= 8) {
+		if (l >= 50) {
+			i = pdq_median(q, i - 1, i, i + 1, &swaps);
+			j = pdq_median(q, j - 1, j, j + 1, &swaps);
+			k = pdq_median(q, k - 1, k, k + 1, &swaps);
+		}
+		j = pdq_median(q, i, j, k, &swaps);
+	}
+	*hint = swaps == 0 ? HINT_INCREASING : swaps == 12 ? HINT_DECREASING : HINT_UNKNOWN;
+	return j;
+}
+
+static void pdq_sort(const struct pdq *q, long a, long b, int limit)
+{
+	bool balanced = true, partitioned = true;
+
+	for (;;) {
+		long length = b - a, pivot, mid;
+		int hint;
+		bool already;
+
+		if (length <= 12) {
+			pdq_insertion(q, a, b);
+			return;
+		}
+		if (limit == 0) {
+			pdq_heapsort(q, a, b);
+			return;
+		}
+		if (!balanced) {
+			pdq_break_patterns(q, a, b);
+			limit--;
+		}
+		pivot = pdq_pivot(q, a, b, &hint);
+		if (hint == HINT_DECREASING) {
+			for (long i = a, j = b - 1; i < j; i++, j--)
+				pdq_swap(q, i, j);
+			pivot = (b - 1) - (pivot - a);
+			hint = HINT_INCREASING;
+		}
+		if (balanced && partitioned && hint == HINT_INCREASING &&
+		    pdq_partial_insertion(q, a, b))
+			return;
+		if (a > 0 && !pdq_less(q, a - 1, pivot)) {
+			a = pdq_partition_equal(q, a, b, pivot);
+			continue;
+		}
+		mid = pdq_partition(q, a, b, pivot, &already);
+		partitioned = already;
+		if (mid - a < b - mid) {
+			balanced = mid - a >= length / 8;
+			pdq_sort(q, a, mid, limit);
+			a = mid + 1;
+		} else {
+			balanced = b - mid >= length / 8;
+			pdq_sort(q, mid + 1, b, limit);
+			b = mid;
+		}
+	}
+}
+
+static void go_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	struct pdq q = {base, size, cmp};
+
+	pdq_sort(&q, 0, (long)n, bits_len(n));
+}
+
 static int cmp_cpu(const void *a, const void *b)
 {
 	const struct gt_cpu *x = a, *y = b;
 
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return x->time < y->time ? -1 : x->time > y->time;
 }
 
 /* Go's frequency.mul: float64(t) * f, converted as amd64 does (out of range: MinInt64). */
@@ -1119,7 +1375,7 @@ static int finish_gen(struct gotrace *gt, uint64_t off)
 	}
 	for (size_t i = 0; i < g->ncpu; i++)
 		g->cpu[i].time = freq_mul(g->freq, (uint64_t)g->cpu[i].time);
-	qsort(g->cpu, g->ncpu, sizeof(*g->cpu), cmp_cpu);
+	go_sort(g->cpu, g->ncpu, sizeof(*g->cpu), cmp_cpu);
 	cap = g->capexp_out;
 	if (GROW(g->exp_out, g->capexp_out, g->nexps + 1))
 		return enomem();
@@ -1276,15 +1532,14 @@ static int cursor_next(struct gotrace *gt, struct gt_cursor *c, bool *ok)
 	uint64_t dt;
 	int r;
 
+	*ok = false;
 	while (c->idx < ml->n && g->batches[ml->idx[c->idx]].len == c->data_off) {
 		c->idx++;
 		c->data_off = 0;
 		c->last_ts = 0;
 	}
-	if (c->idx == ml->n) {
-		*ok = false;
+	if (c->idx == ml->n)
 		return 0;
-	}
 	b = &g->batches[ml->idx[c->idx]];
 	if (c->last_ts == 0)
 		c->last_ts = freq_mul(g->freq, b->time);
@@ -1387,7 +1642,7 @@ static int q_push(struct gotrace *gt, const struct gt_ev *ev)
 
 		if (!n)
 			return enomem();
-		for (size_t i = gt->qstart; i < gt->qend; i++)
+		for (size_t i = gt->qstart; gt->qcap && i < gt->qend; i++)
 			n[i - gt->qstart] = gt->queue[i % gt->qcap];
 		free(gt->queue);
 		gt->queue = n;
@@ -1401,7 +1656,7 @@ static int q_push(struct gotrace *gt, const struct gt_ev *ev)
 
 static bool q_pop(struct gotrace *gt, struct gt_ev *ev)
 {
-	if (gt->qend == gt->qstart)
+	if (gt->qend == gt->qstart || !gt->qcap)
 		return false;
 	*ev = gt->queue[gt->qstart++ % gt->qcap];
 	if (gt->qstart == gt->qend)
@@ -2216,7 +2471,7 @@ static int adv_region(struct gotrace *gt, struct gt_ev *ev, uint64_t gen, struct
 		struct gt_region *r = &s->regions[s->nregions - 1];
 
 		if (r->task != ev->args[0] || r->len != name.len ||
-		    memcmp(r->name, name.s, name.len))
+		    memcmp(r->name, name.s, name.len) != 0)
 			return ev_fail(
 			    gt, ev,
 			    "misuse of region in goroutine %" PRId64 ": region end {%" PRIu64
@@ -2362,7 +2617,7 @@ static int adv_sweep_end(struct gotrace *gt, struct gt_ev *ev, uint64_t gen, str
 			 struct gt_ctx *nc)
 {
 	struct gt_pstate *p;
-	uint64_t desc;
+	uint64_t desc = 0;
 	int err = ctx_check(gt, ev, c, MUST, MUST, MAY);
 
 	(void)gen;
@@ -2411,7 +2666,7 @@ static int adv_go_range_end(struct gotrace *gt, struct gt_ev *ev, uint64_t gen, 
 			    struct gt_ctx *nc)
 {
 	struct gt_gstate *s;
-	uint64_t desc;
+	uint64_t desc = 0;
 	int err = USER_GO(gt, ev, c);
 
 	(void)gen;
@@ -2482,7 +2737,7 @@ static advance_fn *const dispatch[EV_NUM_SPECS] = {
 };
 
 /* Go's ordering.Advance for the next event of M m. */
-static int advance(struct gotrace *gt, struct gt_ev *ev, int64_t m, uint64_t gen)
+static int advance(struct gotrace *gt, struct gt_ev *ev, int64_t m, size_t *mcache, uint64_t gen)
 {
 	struct gt_ctx c = {.g = GOTRACE_NONE, .p = GOTRACE_NONE, .m = m}, nc;
 	struct gt_mstate *ms = NULL;
@@ -2492,13 +2747,16 @@ static int advance(struct gotrace *gt, struct gt_ev *ev, int64_t m, uint64_t gen
 	if (gt->initial_gen == 0)
 		gt->initial_gen = gen;
 	if (m != GOTRACE_NONE) {
-		ms = m_get(gt, m);
-		if (!ms) {
-			ms = m_new(gt, m, GOTRACE_NONE, GOTRACE_NONE);
+		if (*mcache == SIZE_MAX) {
+			ms = m_get(gt, m);
+			if (!ms)
+				ms = m_new(gt, m, GOTRACE_NONE, GOTRACE_NONE);
 			if (!ms)
 				return enomem();
+			*mcache = (size_t)(ms - gt->mst);
 		}
-		mi = (size_t)(ms - gt->mst);
+		mi = *mcache;
+		ms = &gt->mst[mi];
 		c.p = ms->p;
 		c.g = ms->g;
 	}
@@ -2554,10 +2812,20 @@ static struct gotrace *gt_start(struct gotrace *gt)
 	}
 	gt->version = gotrace__probe(hdr, got);
 	if (!gt->version) {
-		if (got >= 8 && memcmp(hdr, "go 1.", 5) == 0)
+		bool digits =
+		    got >= 7 && hdr[5] >= '0' && hdr[5] <= '9' && hdr[6] >= '0' && hdr[6] <= '9';
+
+		if (memcmp(hdr, "go 1.", got < 5 ? got : 5) != 0 || got == 0)
 			xg_error(-EINVAL,
-				 "go trace: offset 0: unknown or unsupported trace version %.*s",
-				 (int)(got < 13 ? got : 13), (const char *)hdr);
+				 "go trace: offset 0: bad file format: not a Go execution trace?");
+		else if (got < GT_HEADER_LEN)
+			xg_error(-EINVAL, "go trace: offset 0: header cut short: %zu of %d bytes",
+				 got, GT_HEADER_LEN);
+		else if (digits && memcmp(hdr + 7, " trace\0\0\0", 9) == 0)
+			xg_error(
+			    -EINVAL,
+			    "go trace: offset 0: unknown or unsupported trace version go 1.%c%c trace",
+			    hdr[5], hdr[6]);
 		else
 			xg_error(-EINVAL,
 				 "go trace: offset 0: bad file format: not a Go execution trace?");
@@ -2701,6 +2969,7 @@ static int install_gen(struct gotrace *gt, struct gotrace_event *out)
 		memset(c, 0, sizeof(*c));
 		c->m = g->ms[i].m;
 		c->ml = i;
+		c->mi = SIZE_MAX;
 		err = cursor_next(gt, c, &ok);
 		if (err)
 			return err;
@@ -2748,6 +3017,7 @@ static int next_gen(struct gotrace *gt, struct gotrace_event *out)
 		}
 		r = read_gen_spill(gt);
 		if (r < 0) {
+			gen_reset(&gt->gen);
 			gt->have_gen = false;
 			gt->spill_err = r;
 			gt->spill_err_sync = true;
@@ -2765,6 +3035,7 @@ static int next_gen(struct gotrace *gt, struct gotrace_event *out)
 		gt->gen_err = r;
 		free(gt->gen_msg);
 		gt->gen_msg = strdup(xg_errmsg());
+		gen_reset(&gt->gen);
 		gt->have_gen = false;
 		sync_event(gt, out, gt->last_ts, false);
 		return 1;
@@ -2782,7 +3053,7 @@ static int try_advance(struct gotrace *gt, size_t i, bool *ok)
 {
 	struct gt_cursor *c = gt->frontier[i];
 	bool more;
-	int r = advance(gt, &c->ev, c->m, gt->gen.gen);
+	int r = advance(gt, &c->ev, c->m, &c->mi, gt->gen.gen);
 
 	*ok = r == 1;
 	if (r <= 0)
@@ -2797,13 +3068,12 @@ static int try_advance(struct gotrace *gt, size_t i, bool *ok)
 	return 0;
 }
 
-static void sort_frontier(struct gotrace *gt)
+static int cmp_cursor(const void *a, const void *b)
 {
-	struct gt_cursor **h = gt->frontier;
+	const struct gt_cursor *x = *(struct gt_cursor *const *)a,
+			       *y = *(struct gt_cursor *const *)b;
 
-	for (size_t i = 1; i < gt->nfrontier; i++)
-		for (size_t j = i; j > 0 && h[j]->ev.time < h[j - 1]->ev.time; j--)
-			heap_swap(h, j, j - 1);
+	return x->ev.time < y->ev.time ? -1 : x->ev.time > y->ev.time;
 }
 
 static int stack_of(struct gotrace *gt, uint64_t id, struct gotrace_stack *out)
@@ -3106,7 +3376,7 @@ int gotrace__next(struct gotrace *gt, struct gotrace_event *ev)
 	if (r < 0)
 		return sticky(gt, r);
 	if (!ok) {
-		sort_frontier(gt);
+		go_sort(gt->frontier, gt->nfrontier, sizeof(*gt->frontier), cmp_cursor);
 		for (size_t i = 1; i < gt->nfrontier && !ok; i++) {
 			r = try_advance(gt, i, &ok);
 			if (r < 0)

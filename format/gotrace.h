@@ -26,17 +26,24 @@
  * trace, -EIO for a read error, -ENOMEM) with an xg_error() message that names the byte offset
  * in the file and what was wrong ("go trace: offset 12345: batch for M 3 truncated: ..."); later
  * calls return the same code. The events returned before the error are exactly those Go's reader
- * returns before its error: every generation that precedes the damaged one, whole and ended by a
- * Sync event (a generation is only handed out once all its batches have been read and its tables
- * decoded), and, when the damage is only found while ordering the events of a generation (an
- * event that cannot be placed, a reference to an unknown stack or string), the events of that
- * generation that were ordered before it.
+ * returns before its error (tests/gotrace_parse.test compares them on cut and corrupted traces):
+ *  - every generation that precedes the damaged one, whole and ended by a Sync event: a
+ *    generation is handed out only once its batches have been read and its tables decoded; one
+ *    whose string, stack, CPU-sample or frequency batches are damaged is dropped whole, and so
+ *    is, in Go 1.26+ traces, one that cannot be read to its end-of-generation marker;
+ *  - traces before Go 1.26 have no such marker: when a batch cannot be read (the input ends or
+ *    a batch header is damaged), Go, and this reader, hand out the generation made of the
+ *    batches read before it, then a Sync event, then the error;
+ *  - when the damage is only found while ordering the events of a generation (an event that
+ *    cannot be placed, an unknown stack or string), the events of that generation ordered
+ *    before it.
  *
  * Lifetimes: the event filled by gotrace__next() and every pointer in it are valid until the
- * next gotrace__next() or gotrace__close(), with one exception: stacks (struct gotrace_stack and
- * its frames) and the strings that come from the trace's string table (function and file names,
- * reasons, labels, metric and range names, task and region types, log texts) stay valid for the
- * whole generation, that is until gotrace__next() returns the next Sync event.
+ * next gotrace__next() or gotrace__close(), except what belongs to the generation, which stays
+ * valid until gotrace__next() returns the next Sync event: stacks (struct gotrace_stack and its
+ * frames), the strings of the trace's string table (function and file names, reasons, labels,
+ * task and region types, log texts) and the Sync event's experimental batches. Metric, range
+ * (but "stop-the-world (...)": until the next call) and experimental names are static.
  *
  * Not thread-safe: one reader per thread.
  */

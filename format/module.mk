@@ -35,3 +35,12 @@ $(GOTRACE_DUMP): $(OBJ)/tests/gotrace_dump.o $(FORMAT_OBJS)
 	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ -lzstd -lpthread -lm
 
 TEST_DEPS += $(GOTRACE_DUMP)
+
+# The damage tests of tests/gotrace_parse.test run the reader under ASan+UBSan.
+ifneq ($(SANITIZE),1)
+.PHONY: gotrace-dump-san
+gotrace-dump-san:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 $(OUTPUT)/gotrace-dump-san
+
+TEST_DEPS += gotrace-dump-san
+endif

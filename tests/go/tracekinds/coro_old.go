@@ -1,0 +1,6 @@
+//go:build !go1.23
+
+package main
+
+// coroutines: iter.Pull needs Go 1.23.
+func coroutines() {}

@@ -1,0 +1,3 @@
+module tracekinds
+
+go 1.21
