@@ -216,10 +216,14 @@ static int goroutine(struct imp *m, const struct gotrace_event *ev)
 		err = emit(m, &e, ev);
 		if (err || to == GOTRACE_G_RUNNABLE)
 			return err;
-		/* created blocked (a coroutine) */
+		/* created blocked (a coroutine): no block of its own, so no stack */
 		memset(&e, 0, sizeof(e));
+		e.kind = XG_EV_GO_STATE;
 		e.goid = (uint64_t)ev->transition.id;
-		from = GOTRACE_G_RUNNABLE;
+		e.from = XG_G_RUNNABLE;
+		e.to = gstate_of[to];
+		e.reason = intern(m, ev->transition.reason);
+		return emit(m, &e, ev);
 	}
 	if (to == GOTRACE_G_NOT_EXIST && from != GOTRACE_G_SYSCALL) {
 		e.kind = XG_EV_GO_EXIT;
