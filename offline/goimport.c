@@ -137,7 +137,7 @@ static int stack_id(struct imp *m, const struct gotrace_stack *st, uint32_t *id)
 		f->line = g->line > UINT32_MAX ? 0 : (uint32_t)g->line;
 		if (i + 1 < st->n && st->frames[i + 1].pc == g->pc &&
 		    (st->frames[i + 1].func.len != g->func.len ||
-		     memcmp(st->frames[i + 1].func.s, g->func.s, g->func.len)))
+		     memcmp(st->frames[i + 1].func.s, g->func.s, g->func.len) != 0))
 			f->flags = XG_FRAME_INLINED;
 		if ((g->func.len && !f->fn) || (g->file.len && !f->file))
 			return -errno;
@@ -458,8 +458,9 @@ int goimport__fd(int in_fd, const char *in_name, int out_fd, const char *out_nam
 
 		err = -errno;
 		snprintf(why, sizeof(why), "%s", xg_errmsg()); /* xg_error() writes over it */
-		err = xg_error(err, "%s: %s (xgotop reads the execution traces of Go 1.22 and later)",
-			       in_name, why);
+		err =
+		    xg_error(err, "%s: %s (xgotop reads the execution traces of Go 1.22 and later)",
+			     in_name, why);
 		close(out_fd);
 		return err;
 	}
