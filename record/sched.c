@@ -362,6 +362,19 @@ int rec_sched__read(struct rec_sched *s, struct rec_sched_counts *c, enum rec_sc
 		return -EAGAIN;
 	}
 	alive = (int64_t)allglen - free_gs - S32(sched_ngsys);
+	/* the global run queue again, after the Ps: goroutines moved between it and a P's queue
+	 * meanwhile would count twice, or not at all (8 for 4 seen once) */
+	{
+		int64_t off = o->sched_runqsize >= 0 ? o->sched_runqsize : o->sched_runq_size;
+		int32_t again;
+
+		iov(s, 0, &again, gl->sched.addr + s->bias + (uint64_t)off, sizeof(again));
+		got = readv_remote(s, 1);
+		if (got != (ssize_t)sizeof(again) || (uint64_t)(int64_t)again != runnable) {
+			*why = REC_SCHED_BAD_COUNT;
+			return got == -ESRCH ? xg_error(-ESRCH, "pid %d: gone", s->pid) : -EAGAIN;
+		}
+	}
 	for (uint64_t i = 0; i < allp[2]; i++) {
 		const uint8_t *pb = s->pbuf + i * (size_t)s->pl.len;
 		uint32_t q;

@@ -45,7 +45,8 @@ struct rec_sched_counts {
 enum rec_sched_bad {
 	REC_SCHED_BAD_ALLP,  /* allp's length or capacity out of bounds, or not gomaxprocs */
 	REC_SCHED_BAD_P,     /* a P of allp unreadable, nil, or not numbered by its index */
-	REC_SCHED_BAD_COUNT, /* a count out of its bounds (id cache, run queue, free gs, Ms) */
+	REC_SCHED_BAD_COUNT, /* a count out of its bounds (id cache, run queue, free gs, Ms), or
+			      * the global run queue changed while the Ps were read */
 	REC_SCHED_BAD_MAX
 };
 
