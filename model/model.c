@@ -220,16 +220,9 @@ static bool reason_runs(struct gmodel *m, uint32_t reason)
 {
 	if (!reason)
 		return false;
-	if (reason >= m->reason_runs_cap) {
-		uint32_t cap = reason + 64;
-		uint8_t *r = realloc(m->reason_runs, cap);
-
-		if (!r)
-			return xg_wait_reason_runs(gmodel__str(m, reason));
-		memset(r + m->reason_runs_cap, 0, cap - m->reason_runs_cap);
-		m->reason_runs = r;
-		m->reason_runs_cap = cap;
-	}
+	if (xg_array_grow_zeroed((void **)&m->reason_runs, &m->reason_runs_cap, (size_t)reason + 1,
+				 1))
+		return xg_wait_reason_runs(gmodel__str(m, reason));
 	if (!m->reason_runs[reason])
 		m->reason_runs[reason] = xg_wait_reason_runs(gmodel__str(m, reason)) ? 2 : 1;
 	return m->reason_runs[reason] == 2;

@@ -232,7 +232,7 @@ struct gmodel {
 	uint32_t counts[GM_HSTATES]; /* live goroutines per state (a wait that is no block:
 				      * running) */
 	uint8_t *reason_runs;	     /* per reason string id: 0 not looked at, 1 a block, 2 not */
-	uint32_t reason_runs_cap;
+	size_t reason_runs_cap;
 	struct tf_gone gone; /* recently exited: late events about them are ignored */
 	/* when the last GC cycles ended (gc_end events, and metadata gc.ends for those before
 	 * an attach, negative), oldest first */

@@ -13,6 +13,7 @@
 #include "format/meta.h"
 #include "format/writer.h"
 #include "offline/goimport.h"
+#include "util/array.h"
 #include "util/err.h"
 #include "util/u64map.h"
 #include "util/version.h"
@@ -86,15 +87,8 @@ static int count_unmapped(struct imp *m, const char *what, const char *detail, s
 		}
 	if (m->nun >= 256) /* a damaged or hostile trace naming ranges without end */
 		return count_unmapped(m, "Other", NULL, 0);
-	if (m->nun == m->un_cap) {
-		size_t cap = m->un_cap ? m->un_cap * 2 : 16;
-		struct unmapped *un = realloc(m->un, cap * sizeof(*un));
-
-		if (!un)
-			return -ENOMEM;
-		m->un = un;
-		m->un_cap = cap;
-	}
+	if (xg_array_grow((void **)&m->un, &m->un_cap, m->nun + 1, sizeof(*m->un)))
+		return -ENOMEM;
 	snprintf(m->un[m->nun].name, sizeof(m->un[m->nun].name), "%s", name);
 	m->un[m->nun++].n = 1;
 	return 0;
@@ -118,14 +112,8 @@ static int stack_id(struct imp *m, const struct gotrace_stack *st, uint32_t *id)
 		*id = (uint32_t)v;
 		return 0;
 	}
-	if (st->n > m->frames_cap) {
-		struct xg_frame *f = realloc(m->frames, st->n * sizeof(*f));
-
-		if (!f)
-			return -ENOMEM;
-		m->frames = f;
-		m->frames_cap = st->n;
-	}
+	if (xg_array_grow((void **)&m->frames, &m->frames_cap, st->n, sizeof(*m->frames)))
+		return -ENOMEM;
 	for (size_t i = 0; i < st->n; i++) {
 		const struct gotrace_frame *g = &st->frames[i];
 		struct xg_frame *f = &m->frames[i];

@@ -29,6 +29,7 @@
 #include "format/meta.h"
 #include "format/reader.h"
 #include "format/tables.h"
+#include "util/array.h"
 #include "util/jsonw.h"
 #include "util/u64map.h"
 
@@ -66,15 +67,8 @@ static struct side *side_of(struct file *f, uint64_t goid)
 
 	if (u64map_get(&f->idx, goid, &i))
 		return &f->g[i];
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 64;
-		struct side *g = realloc(f->g, cap * sizeof(*g));
-
-		if (!g)
-			return NULL;
-		f->g = g;
-		f->cap = cap;
-	}
+	if (xg_array_grow((void **)&f->g, &f->cap, f->n + 1, sizeof(*f->g)))
+		return NULL;
 	if (u64map_put(&f->idx, goid, f->n))
 		return NULL;
 	memset(&f->g[f->n], 0, sizeof(f->g[0]));
@@ -87,15 +81,8 @@ static int add_change(struct side *s, uint8_t state, uint32_t reason, int64_t at
 {
 	if (s->n && s->ch[s->n - 1].state == state)
 		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct change *c = realloc(s->ch, cap * sizeof(*c));
-
-		if (!c)
-			return -ENOMEM;
-		s->ch = c;
-		s->cap = cap;
-	}
+	if (xg_array_grow((void **)&s->ch, &s->cap, s->n + 1, sizeof(*s->ch)))
+		return -ENOMEM;
 	s->ch[s->n++] = (struct change){state, reason, at};
 	return 0;
 }
